@@ -1,0 +1,92 @@
+"""The `samtbu` command line: thin, it parses arguments and calls the library.
+
+Each subcommand is a function ``cmd_<name>(args) -> int`` registered in ``build_parser``. Expected
+failures (bad input, unknown profile, broken model files) end as one line on stderr and exit code 2;
+argparse's own usage errors also exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from samtbu import MODEL_VERSION
+from samtbu.errors import SamtbuError
+from samtbu.model import Model, ModelError
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    summary = Model.load().summary()
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        return 0
+    print(f"samtbu model {summary['version']}  ({summary['base']})")
+    for key, label in [
+        ("classes", "classes"),
+        ("properties", "properties"),
+        ("concepts", "concepts in the catalog"),
+        ("code_lists", "code lists"),
+        ("codes", "codes"),
+        ("shapes", "shapes"),
+        ("examples", "examples"),
+    ]:
+        print(f"  {summary[key]:>5}  {label}")
+    print(f"  {len(summary['profiles']):>5}  validation profiles: {', '.join(summary['profiles'])}")
+    print("  language coverage (label / definition):")
+    for lang, cov in summary["languages"].items():
+        print(f"    {lang}: {cov['label']:.0%} / {cov['definition']:.0%}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="samtbu",
+        description="The shared model for results from Norwegian education: inspect, validate, generate.",
+    )
+    parser.add_argument("--version", action="version", version=f"samtbu {MODEL_VERSION}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("info", help="summary of the bundled model: counts and language coverage")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_info)
+
+    # Further subcommands register themselves here (validate, context, jsonschema, export, ...).
+    for register in _registrars():
+        register(sub)
+    return parser
+
+
+def _registrars():
+    """Subcommands defined beside their library code, each with a ``register(subparsers)``."""
+    import importlib
+
+    for module_name in ("samtbu.validate.cli", "samtbu.generate.cli", "samtbu.crosswalk.cli"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # that part of the toolkit is not present
+            raise
+        yield module.register
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (SamtbuError, ModelError) as exc:
+        print(f"samtbu: error: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
+    except KeyboardInterrupt:
+        return 130
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
