@@ -60,6 +60,9 @@ class Profile:
     iri: URIRef
     path: Path
     shapes: Graph = field(repr=False, compare=False)
+    # Classes targeted by the shapes written in the profile file itself (not its imports): what a
+    # payload of this flow is about, used to pick a profile when none is given.
+    root_classes: frozenset[URIRef] = frozenset()
 
 
 @dataclass
@@ -205,11 +208,14 @@ def _load_profiles(root: Path) -> dict[str, Profile]:
     profiles = {}
     for path in Model.profile_files(root):
         graph = _parse([path])
+        root_classes = frozenset(o for o in graph.objects(None, SH.targetClass) if isinstance(o, URIRef))
         _resolve_imports(graph, root, set())
         iri = next((s for s in graph.subjects(RDF.type, OWL.Ontology) if _in(s, SBUP)), None)
         if iri is None:
             raise ModelError(f"{path}: no owl:Ontology with a profile IRI under {SBUP}")
-        profiles[path.stem] = Profile(name=path.stem, iri=iri, path=path, shapes=graph)
+        profiles[path.stem] = Profile(
+            name=path.stem, iri=iri, path=path, shapes=graph, root_classes=root_classes
+        )
     return profiles
 
 

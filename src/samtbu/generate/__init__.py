@@ -1,0 +1,1 @@
+"""Generators: each module turns a loaded Model into one artifact, deterministically."""

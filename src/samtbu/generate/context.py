@@ -1,0 +1,87 @@
+"""The JSON-LD 1.1 context, generated from the ontology and the shapes.
+
+Rules (see CONVENTIONS.md): the JSON key of a term is its local name; object properties are
+``@type: @id``; code-valued properties (those with ``sbu:kodeNavnerom``) are ``@type: @vocab`` with a
+property-scoped ``@vocab``, so that a plain code such as "4" or "IV" expands to the code's IRI in the
+right scheme; datatype properties carry their XSD datatype; ``rdf:langString`` ranges become language
+maps; a property that may have more than one value is a ``@set``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+
+from rdflib import OWL, RDF, RDFS, XSD, URIRef
+from rdflib.namespace import SH
+
+from samtbu.model import Model
+from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU
+
+
+def local_name(iri: URIRef) -> str:
+    return str(iri)[len(str(SBU)):]
+
+
+def _single_valued(model: Model, prop: URIRef) -> bool:
+    """A property is single-valued when the ontology says so or every shape on it caps it at one."""
+    if (prop, RDF.type, OWL.FunctionalProperty) in model.ontology:
+        return True
+    caps = [model.shapes.value(s, SH.maxCount) for s in model.shapes.subjects(SH.path, prop)]
+    return bool(caps) and all(c is not None and int(c) <= 1 for c in caps)
+
+
+def term_definition(model: Model, prop: URIRef) -> dict | str:
+    onto = model.ontology
+    definition: dict = {"@id": str(prop)}
+    namespace = onto.value(prop, SBU.kodeNavnerom)
+    rng = onto.value(prop, RDFS.range)
+    if namespace is not None:
+        definition["@type"] = "@vocab"
+        definition["@context"] = {"@vocab": str(namespace)}
+    elif (prop, RDF.type, OWL.ObjectProperty) in onto:
+        definition["@type"] = "@id"
+    elif rng == RDF.langString:
+        definition["@container"] = "@language"
+        return definition
+    elif isinstance(rng, URIRef) and rng != XSD.string and str(rng).startswith(str(XSD)):
+        definition["@type"] = str(rng)
+    if not _single_valued(model, prop):
+        definition["@container"] = "@set"
+    return definition
+
+
+def build_context(model: Model) -> dict:
+    """The context as a JSON object ``{"@context": {...}}`` (deterministic key order)."""
+    terms: dict[str, object] = {}
+    for cls in model.classes():
+        terms[local_name(cls)] = str(cls)
+    for prop in model.properties():
+        if (prop, RDF.type, OWL.AnnotationProperty) in model.ontology:
+            continue
+        terms[local_name(prop)] = term_definition(model, prop)
+    context: OrderedDict[str, object] = OrderedDict()
+    context["@version"] = 1.1
+    context["@protected"] = True
+    context["id"] = "@id"
+    context["type"] = "@type"
+    context["sbu"] = str(SBU)
+    context["xsd"] = str(XSD)
+    for name in sorted(terms, key=lambda n: (n.casefold(), n)):
+        context[name] = terms[name]
+    return {"@context": context}
+
+
+def context_file_name(version: str) -> str:
+    return f"samtbu-context-{version}.jsonld"
+
+
+def render_context(model: Model) -> str:
+    """The context file's text: byte-identical for the same model."""
+    document = build_context(model)
+    header = OrderedDict()
+    header["@context"] = document["@context"]
+    return json.dumps(header, indent=2, ensure_ascii=False) + "\n"
+
+
+__all__ = ["build_context", "render_context", "context_file_name", "CONTEXT_IRI", "BASE_IRI"]

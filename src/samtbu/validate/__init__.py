@@ -1,0 +1,146 @@
+"""Validate payloads against the model's SHACL profiles.
+
+One pipeline for the CLI, the Python API and the HTTP service:
+input (detect, parse safely) -> engine (SHACL) -> report (plain values, masked) -> render.
+
+>>> from samtbu.validate import validate
+>>> report = validate(Path("examples/enkeltresultat.json"), profile="enkeltresultat")
+>>> report.conforms, report.render("text")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from rdflib import Graph, URIRef
+
+from samtbu.errors import SamtbuError
+from samtbu.model import Model
+from samtbu.namespaces import SBU
+from samtbu.validate.engine import ProfileError, detect_profile, run_shacl
+from samtbu.validate.expected import describe_expected
+from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, read_payload
+from samtbu.validate.report import RecordReport, Report, Result, mask_identity_numbers, results_from_shacl
+
+PayloadLike = str | bytes | dict | list | Path | Graph
+
+
+def _pointer_function(payload: Payload):
+    def pointer_of(focus, path: URIRef | None) -> str | None:
+        base = payload.pointer(focus)
+        if base is None:
+            return None
+        if path is not None and str(path).startswith(str(SBU)):
+            return f"{base}/{str(path)[len(str(SBU)):]}"
+        return base
+
+    return pointer_of
+
+
+_UNKNOWN = {
+    "field": (
+        "Ukjent felt «{name}»: det er ikke et begrep i modellen, og innholdet ville gått tapt.",
+        "Unknown field '{name}': it is not a term of the model, and its content would be lost.",
+    ),
+    "type": (
+        "Ukjent type «{name}»: det er ingen klasse i modellen med dette navnet.",
+        "Unknown type '{name}': the model has no class of that name.",
+    ),
+}
+
+
+def unknown_term_results(payload: Payload, lang: str) -> list[Result]:
+    """JSON keys and types the context does not define would vanish in JSON-LD; report them."""
+    results = []
+    for pointer, name, kind in payload.unknown_terms:
+        template = _UNKNOWN[kind][0 if lang in ("nb", "nn") else 1]
+        results.append(
+            Result(
+                severity="Violation",
+                message=mask_identity_numbers(template.format(name=name)),
+                focus_node=payload.source,
+                value=mask_identity_numbers(name),
+                expected="et begrep i samtbu-konteksten" if lang in ("nb", "nn") else "a term of the samtbu context",
+                constraint=f"samtbu:Unknown{kind.capitalize()}",
+                pointer=pointer,
+            )
+        )
+    return results
+
+
+def validate_payload(payload: Payload, profile: str | None = None, *, lang: str = "nb", model: Model | None = None) -> RecordReport:
+    """Validate one parsed payload; the profile is detected from its root node when not given."""
+    model = model or Model.load()
+    chosen = model.profile(profile) if profile else detect_profile(payload.graph, model)
+    report_graph = run_shacl(payload.graph, chosen, model)
+    vocab = model.vocab
+
+    def expected_of(shape, constraint, language):
+        return describe_expected(chosen.shapes, shape, constraint, language, vocab)
+
+    results = results_from_shacl(
+        report_graph, chosen.shapes, lang=lang, pointer_of=_pointer_function(payload), expected_of=expected_of
+    )
+    results = unknown_term_results(payload, lang) + results
+    return RecordReport(payload.source, payload.format, chosen.name, results, shacl_report=report_graph)
+
+
+def validate(
+    data: PayloadLike,
+    profile: str | None = None,
+    *,
+    format: str | None = None,
+    lang: str = "nb",
+    source: str | None = None,
+    model: Model | None = None,
+) -> Report:
+    """Validate one payload (text, bytes, parsed JSON, a path or an rdflib Graph) against a profile.
+
+    Raises ``InputError`` (exit code 2 in the CLI) when the payload cannot be read, and
+    ``ProfileError`` when the profile is unknown or cannot be detected.
+    """
+    model = model or Model.load()
+    payload = read_payload(data, format=format, source=source, model=model)
+    return Report([validate_payload(payload, profile, lang=lang, model=model)], lang=lang)
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and for a directory every payload file in it (recursively, sorted)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def validate_files(
+    paths: Iterable[Path],
+    profile: str | None = None,
+    *,
+    format: str | None = None,
+    lang: str = "nb",
+    model: Model | None = None,
+) -> Report:
+    """Validate many files; an unreadable one is reported as such and the others go on."""
+    model = model or Model.load()
+    records = []
+    for path in expand_paths(paths):
+        try:
+            payload = read_payload(path, format=format, model=model)
+            records.append(validate_payload(payload, profile, lang=lang, model=model))
+        except (InputError, ProfileError) as exc:
+            records.append(RecordReport(str(path), format or SUFFIXES.get(path.suffix.lower(), "?"), profile or "?", error=mask_identity_numbers(exc.message)))
+    if not records:
+        raise InputError("no payload files found", where=", ".join(str(p) for p in paths))
+    return Report(records, lang=lang)
+
+
+__all__ = [
+    "validate", "validate_files", "validate_payload", "read_payload", "Report", "RecordReport", "Result",
+    "InputError", "ProfileError", "SamtbuError", "FORMATS",
+]

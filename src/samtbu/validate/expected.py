@@ -1,0 +1,85 @@
+"""What a constraint expected, said in words, from the shape's own parameters."""
+
+from __future__ import annotations
+
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import SH, SKOS
+
+from samtbu.namespaces import SBUK
+
+_TEXT = {
+    "MinCount": ("minst {v} verdi(er)", "at least {v} value(s)"),
+    "MaxCount": ("høyst {v} verdi(er)", "at most {v} value(s)"),
+    "Datatype": ("en verdi av datatypen {v}", "a value of datatype {v}"),
+    "Class": ("en instans av {v}", "an instance of {v}"),
+    "NodeKind": ("nodetype {v}", "node kind {v}"),
+    "Pattern": ("en verdi som passer mønsteret {v}", "a value matching the pattern {v}"),
+    "MinLength": ("minst {v} tegn", "at least {v} characters"),
+    "MaxLength": ("høyst {v} tegn", "at most {v} characters"),
+    "MinInclusive": ("≥ {v}", "≥ {v}"),
+    "MaxInclusive": ("≤ {v}", "≤ {v}"),
+    "MinExclusive": ("> {v}", "> {v}"),
+    "MaxExclusive": ("< {v}", "< {v}"),
+    "HasValue": ("verdien {v}", "the value {v}"),
+    "In": ("én av: {v}", "one of: {v}"),
+    "Closed": ("ingen andre egenskaper enn dem profilen tillater", "no properties other than those the profile allows"),
+    "LanguageIn": ("språk: {v}", "languages: {v}"),
+    "UniqueLang": ("høyst én verdi per språk", "at most one value per language"),
+    "LessThanOrEquals": ("en verdi ≤ verdien av {v}", "a value ≤ the value of {v}"),
+    "LessThan": ("en verdi < verdien av {v}", "a value < the value of {v}"),
+    "Equals": ("samme verdi som {v}", "the same value as {v}"),
+    "Disjoint": ("ingen verdi felles med {v}", "no value in common with {v}"),
+}
+_PARAMETER = {
+    "MinCount": SH.minCount, "MaxCount": SH.maxCount, "Datatype": SH.datatype, "Class": SH["class"],
+    "NodeKind": SH.nodeKind, "Pattern": SH.pattern, "MinLength": SH.minLength, "MaxLength": SH.maxLength,
+    "MinInclusive": SH.minInclusive, "MaxInclusive": SH.maxInclusive, "MinExclusive": SH.minExclusive,
+    "MaxExclusive": SH.maxExclusive, "HasValue": SH.hasValue, "In": SH["in"], "LanguageIn": SH.languageIn,
+    "LessThanOrEquals": SH.lessThanOrEquals, "LessThan": SH.lessThan, "Equals": SH.equals, "Disjoint": SH.disjoint,
+}
+_MAX_LISTED = 12
+
+
+def _name(node, shapes: Graph, vocab: Graph | None) -> str:
+    if isinstance(node, Literal):
+        return str(node)
+    iri = str(node)
+    if vocab is not None and iri.startswith(str(SBUK)):
+        notation = vocab.value(node, SKOS.notation)
+        if notation is not None:
+            return str(notation)
+    for sep in ("#", "/"):
+        if sep in iri:
+            prefix, local = iri.rsplit(sep, 1)
+            if "XMLSchema" in prefix:
+                return f"xsd:{local}"
+            if prefix.endswith("shacl"):
+                return f"sh:{local}"
+            return local or iri
+    return iri
+
+
+def describe_expected(shapes: Graph, shape, constraint, lang: str, vocab: Graph | None = None) -> str | None:
+    """E.g. ``one of: 1, 2, 3`` for an sh:in constraint; None for SPARQL and other rules whose message says it."""
+    if shape is None or constraint is None:
+        return None
+    component = str(constraint).rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
+    if component not in _TEXT:
+        return None
+    template = _TEXT[component][0 if lang in ("nb", "nn") else 1]
+    if component == "Closed":
+        return template
+    parameter = _PARAMETER[component]
+    value = shapes.value(shape, parameter)
+    if value is None:
+        return None
+    if component in ("In", "LanguageIn"):
+        items = list(Collection(shapes, value))
+        names = [_name(i, shapes, vocab) for i in items[:_MAX_LISTED]]
+        text = ", ".join(names) + (f", … ({len(items)} in all)" if len(items) > _MAX_LISTED else "")
+        return template.format(v=text)
+    return template.format(v=_name(value, shapes, vocab))
+
+
+__all__ = ["describe_expected", "RDF", "URIRef"]

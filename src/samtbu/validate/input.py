@@ -1,0 +1,354 @@
+"""First stage of the pipeline: bytes in, an RDF graph out, safely.
+
+- Formats: plain JSON (the bundled context is applied), JSON-LD, Turtle, N-Triples, RDF/XML; detected
+  from the file name or the content, or given.
+- Nothing is fetched: remote ``@context`` URLs other than the project's own are refused; XML with
+  entity declarations (external entities, "billion laughs") is refused before parsing.
+- Payloads over a size limit, nested too deeply, or not UTF-8 are refused.
+- For JSON input every node object is tied to its JSON Pointer, so that a result can name the field
+  of the original payload.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from rdflib import BNode, Graph, URIRef
+from rdflib.term import Node
+
+from samtbu.errors import SamtbuError
+from samtbu.jsonld import bundled_context, document_loader
+from samtbu.model import Model
+
+FORMATS = ("json", "jsonld", "turtle", "ntriples", "rdfxml")
+SUFFIXES = {
+    ".json": "json",
+    ".jsonld": "jsonld",
+    ".ttl": "turtle",
+    ".turtle": "turtle",
+    ".nt": "ntriples",
+    ".rdf": "rdfxml",
+    ".xml": "rdfxml",
+    ".owl": "rdfxml",
+}
+MAX_BYTES = 10 * 1024 * 1024
+MAX_DEPTH = 64
+POINTER_IRI = "urn:samtbu:json-pointer:"
+
+
+class InputError(SamtbuError):
+    """The payload cannot be read: exit code 2."""
+
+
+@dataclass
+class Payload:
+    """A payload turned into RDF, with what is needed to point back into the original."""
+
+    source: str
+    format: str
+    graph: Graph = field(repr=False)
+    pointers: dict[Node, str] = field(default_factory=dict, repr=False)
+    # JSON keys and type names the context does not define: JSON-LD would drop them silently, so
+    # they are reported instead (pointer, the key or type name, "field" or "type").
+    unknown_terms: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def pointer(self, node: Node) -> str | None:
+        return self.pointers.get(node)
+
+
+def read_payload(
+    data: str | bytes | dict | list | Path | Graph,
+    *,
+    format: str | None = None,
+    source: str | None = None,
+    model: Model | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> Payload:
+    """Turn a payload (text, bytes, parsed JSON, a path or a graph) into a ``Payload``."""
+    if format is not None and format not in FORMATS:
+        raise InputError(f"unknown format {format!r} (use one of: {', '.join(FORMATS)})")
+    if isinstance(data, Graph):
+        return Payload(source or "<graph>", "rdf", data)
+    if isinstance(data, (dict, list)):
+        return _from_json(data, source or "<json>", format or "json", model)
+    if isinstance(data, Path):
+        source = source or str(data)
+        format = format or SUFFIXES.get(data.suffix.lower())
+        try:
+            size = data.stat().st_size
+            if size > max_bytes:
+                raise InputError(f"payload is {size:,} bytes, over the limit of {max_bytes:,}", where=source)
+            data = data.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror or exc}", where=source) from None
+    source = source or "<payload>"
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if len(raw) > max_bytes:
+        raise InputError(f"payload is {len(raw):,} bytes, over the limit of {max_bytes:,}", where=source)
+    if not raw.strip():
+        raise InputError("payload is empty", where=source)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"payload is not UTF-8 (byte {exc.start})", where=source) from None
+    format = format or sniff_format(text)
+    if format in ("json", "jsonld"):
+        return _from_json(_load_json(text, source), source, format, model)
+    return _from_rdf(text, source, format)
+
+
+def sniff_format(text: str) -> str:
+    head = text.lstrip()[:512]
+    if head.startswith(("{", "[")):
+        return "json"
+    if head.startswith("<?xml") or head.startswith("<rdf:RDF") or head.startswith("<!DOCTYPE"):
+        return "rdfxml"
+    return "turtle"  # N-Triples is a subset of Turtle
+
+
+# -- JSON and JSON-LD --------------------------------------------------------------------------
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _load_json(text: str, source: str) -> Any:
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON: {exc.msg}", where=f"{source}:{exc.lineno}:{exc.colno}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"malformed JSON: {exc}", where=source) from None
+    _check_depth(document, source)
+    return document
+
+
+def _check_depth(document: Any, source: str) -> None:
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", where=source)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def _language_map_keys(context: dict) -> set[str]:
+    return {
+        term
+        for term, definition in context.get("@context", {}).items()
+        if isinstance(definition, dict) and definition.get("@container") == "@language"
+    }
+
+
+def _tag_nodes(value: Any, pointer: str, language_maps: set[str]) -> Any:
+    """Copy of the JSON with every node object that has no id given a pointer IRI as its id."""
+    if isinstance(value, list):
+        return [_tag_nodes(v, f"{pointer}/{i}", language_maps) for i, v in enumerate(value)]
+    if not isinstance(value, dict):
+        return value
+    if "@value" in value or "@list" in value or "@set" in value:
+        return value
+    tagged = {}
+    for key, item in value.items():
+        child = f"{pointer}/{_escape(key)}"
+        if key == "@context" or key in language_maps:
+            tagged[key] = item
+        else:
+            tagged[key] = _tag_nodes(item, child, language_maps)
+    if "id" not in value and "@id" not in value:
+        tagged["@id"] = POINTER_IRI + quote(pointer, safe="/~")
+    return tagged
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _ids_to_pointers(value: Any, pointer: str, out: dict[str, str]) -> None:
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            _ids_to_pointers(v, f"{pointer}/{i}", out)
+    elif isinstance(value, dict):
+        node_id = value.get("id", value.get("@id"))
+        if isinstance(node_id, str) and not node_id.startswith(POINTER_IRI):
+            out.setdefault(node_id, pointer)
+        for key, item in value.items():
+            if key != "@context":
+                _ids_to_pointers(item, f"{pointer}/{_escape(key)}", out)
+
+
+def _check_contexts(value: Any, source: str) -> None:
+    """Refuse remote contexts early, with the place they were found."""
+    if isinstance(value, list):
+        for v in value:
+            _check_contexts(v, source)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "@context":
+                urls = [c for c in (item if isinstance(item, list) else [item]) if isinstance(c, str)]
+                for url in urls:
+                    try:
+                        document_loader()(url)
+                    except SamtbuError as exc:
+                        raise InputError(exc.message, where=source) from None
+            else:
+                _check_contexts(item, source)
+
+
+def _from_json(document: Any, source: str, format: str, model: Model | None) -> Payload:
+    from pyld import jsonld
+
+    model = model or Model.load()
+    if not isinstance(document, (dict, list)) or not document:
+        raise InputError("JSON payload must be a non-empty object or array", where=source)
+    _check_contexts(document, source)
+    context = bundled_context(model)
+    has_context = isinstance(document, dict) and "@context" in document
+    if format == "json" and not has_context:
+        document = {"@context": context["@context"], **document} if isinstance(document, dict) else {
+            "@context": context["@context"],
+            "@graph": document,
+        }
+    unknown: list[tuple[str, str, str]] = []
+    if format == "json" or _uses_bundled_context(document):
+        _find_unknown_terms(document, "", set(context["@context"]), _language_map_keys(context), unknown)
+    tagged = _tag_nodes(document, "", _language_map_keys(context))
+    try:
+        nquads = jsonld.to_rdf(
+            tagged,
+            {"format": "application/n-quads", "documentLoader": document_loader(model)},
+        )
+    except SamtbuError as exc:
+        raise InputError(exc.message, where=source) from None
+    except jsonld.JsonLdError as exc:
+        raise InputError(f"invalid JSON-LD: {_jsonld_reason(exc)}", where=source) from None
+    except (RecursionError, ValueError, TypeError, KeyError) as exc:
+        raise InputError(f"invalid JSON-LD: {exc}", where=source) from None
+
+    graph = Graph()
+    try:
+        graph.parse(data=nquads, format="nquads")
+    except Exception as exc:  # noqa: BLE001 - pyld produced something rdflib cannot read
+        raise InputError(f"JSON-LD produced invalid RDF: {exc}", where=source) from None
+    graph = _dequad(graph)
+
+    # Nodes without an id become blank nodes again; their pointer is remembered.
+    pointers: dict[Node, str] = {}
+    bnodes: dict[URIRef, BNode] = {}
+    for term in {t for triple in graph for t in triple if isinstance(t, URIRef) and str(t).startswith(POINTER_IRI)}:
+        bnodes[term] = BNode()
+        pointers[bnodes[term]] = unquote(str(term)[len(POINTER_IRI):])
+    if bnodes:
+        renamed = Graph()
+        for s, p, o in graph:
+            renamed.add((bnodes.get(s, s), p, bnodes.get(o, o)))
+        graph = renamed
+    ids: dict[str, str] = {}
+    _ids_to_pointers(document, "", ids)
+    for node_id, pointer in ids.items():
+        pointers.setdefault(URIRef(node_id), pointer)
+    return Payload(source, format, graph, pointers, unknown)
+
+
+def _uses_bundled_context(document: Any) -> bool:
+    from samtbu.jsonld import CONTEXT_IRIS
+
+    return isinstance(document, dict) and document.get("@context") in CONTEXT_IRIS
+
+
+def _find_unknown_terms(value: Any, pointer: str, terms: set[str], language_maps: set[str], out: list) -> None:
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _find_unknown_terms(item, f"{pointer}/{i}", terms, language_maps, out)
+        return
+    if not isinstance(value, dict) or "@value" in value:
+        return
+    for key, item in value.items():
+        child = f"{pointer}/{_escape(key)}"
+        if key.startswith("@") or ":" in key:
+            if key == "@type":
+                _check_types(item, child, terms, out)
+            continue
+        if key not in terms:
+            out.append((child, key, "field"))
+            continue
+        if key == "type":
+            _check_types(item, child, terms, out)
+        elif key not in language_maps:
+            _find_unknown_terms(item, child, terms, language_maps, out)
+
+
+def _check_types(item: Any, pointer: str, terms: set[str], out: list) -> None:
+    names = item if isinstance(item, list) else [item]
+    for i, name in enumerate(names):
+        if isinstance(name, str) and ":" not in name and name not in terms:
+            out.append((pointer if not isinstance(item, list) else f"{pointer}/{i}", name, "type"))
+
+
+def _jsonld_reason(exc) -> str:
+    seen = []
+    while exc is not None and len(seen) < 5:
+        message = getattr(exc, "message", None) or str(exc).splitlines()[0]
+        code = getattr(exc, "code", None)
+        seen.append(f"{message}" + (f" ({code})" if code else ""))
+        exc = getattr(exc, "cause", None)
+    return "; ".join(dict.fromkeys(seen))
+
+
+def _dequad(graph: Graph) -> Graph:
+    """rdflib parses N-Quads into a Dataset-like graph; copy the triples into a plain graph."""
+    plain = Graph()
+    for triple in graph:
+        plain.add(triple)
+    return plain
+
+
+# -- RDF formats --------------------------------------------------------------------------------
+
+_ENTITY = re.compile(r"<!ENTITY", re.IGNORECASE)
+
+
+def _from_rdf(text: str, source: str, format: str) -> Payload:
+    if format == "rdfxml":
+        _refuse_unsafe_xml(text, source)
+    rdflib_format = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml"}[format]
+    graph = Graph()
+    try:
+        graph.parse(data=text, format=rdflib_format)
+    except Exception as exc:  # noqa: BLE001 - every parser error is bad input
+        raise InputError(f"malformed {_FORMAT_NAMES[format]}: {_first_line(exc)}", where=source) from None
+    if len(graph) == 0:
+        raise InputError(f"{_FORMAT_NAMES[format]} payload has no triples", where=source)
+    return Payload(source, format, graph)
+
+
+_FORMAT_NAMES = {"turtle": "Turtle", "ntriples": "N-Triples", "rdfxml": "RDF/XML"}
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())[:300]
+
+
+def _refuse_unsafe_xml(text: str, source: str) -> None:
+    """Entity declarations are refused outright: they carry external-entity and entity-expansion attacks."""
+    if _ENTITY.search(text):
+        raise InputError("XML entity declarations (<!ENTITY ...>) are refused: external entities and entity expansion are not allowed", where=source)
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
+    try:
+        SafeET.fromstring(text.encode("utf-8"), forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise InputError(f"unsafe XML refused: {exc}", where=source) from None
+    except SafeET.ParseError as exc:
+        raise InputError(f"malformed RDF/XML: {exc}", where=source) from None

@@ -1,0 +1,169 @@
+"""Renderers: a Report in, text out. Nothing here validates; every value is already masked."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from xml.etree import ElementTree as ET
+
+from rdflib import Graph, Literal
+from rdflib.namespace import SH
+
+from samtbu import MODEL_VERSION
+from samtbu.validate.report import Report, mask_identity_numbers
+
+RENDER_FORMATS = ("text", "json", "shacl-turtle", "shacl-jsonld", "junit", "sarif")
+
+_WORDS = {
+    "nb": {
+        "conforms": "i samsvar med profilen", "not": "IKKE i samsvar", "unreadable": "kunne ikke leses",
+        "expected": "forventet", "value": "verdi", "records": "poster", "violations": "brudd",
+        "warnings": "advarsler", "infos": "råd", "conforming": "i samsvar", "profile": "profil",
+        "Violation": "BRUDD", "Warning": "ADVARSEL", "Info": "RÅD",
+    },
+    "en": {
+        "conforms": "conforms to the profile", "not": "does NOT conform", "unreadable": "could not be read",
+        "expected": "expected", "value": "value", "records": "records", "violations": "violations",
+        "warnings": "warnings", "infos": "infos", "conforming": "conforming", "profile": "profile",
+        "Violation": "VIOLATION", "Warning": "WARNING", "Info": "INFO",
+    },
+}
+_COLOURS = {"Violation": "\033[31m", "Warning": "\033[33m", "Info": "\033[36m", "ok": "\033[32m", "dim": "\033[2m"}
+_RESET = "\033[0m"
+
+
+def use_colour(stream=sys.stdout) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def render(report: Report, fmt: str = "text", *, colour: bool = False) -> str:
+    if fmt not in RENDER_FORMATS:
+        raise ValueError(f"unknown report format {fmt!r} (use one of: {', '.join(RENDER_FORMATS)})")
+    return {
+        "text": lambda: render_text(report, colour=colour),
+        "json": lambda: json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n",
+        "shacl-turtle": lambda: shacl_graph(report).serialize(format="turtle"),
+        "shacl-jsonld": lambda: shacl_graph(report).serialize(format="json-ld", indent=2),
+        "junit": lambda: render_junit(report),
+        "sarif": lambda: json.dumps(render_sarif(report), indent=2, ensure_ascii=False) + "\n",
+    }[fmt]()
+
+
+def render_text(report: Report, *, colour: bool = False) -> str:
+    words = _WORDS["en" if report.lang == "en" else "nb"]
+
+    def paint(text: str, key: str) -> str:
+        return f"{_COLOURS[key]}{text}{_RESET}" if colour else text
+
+    lines = []
+    for record in report.records:
+        if record.error:
+            lines.append(f"{record.source}: {paint(words['unreadable'], 'Violation')}: {record.error}")
+            continue
+        status = paint(words["conforms"], "ok") if record.conforms else paint(words["not"], "Violation")
+        lines.append(f"{record.source} ({words['profile']} {record.profile}): {status}")
+        for r in record.results:
+            lines.append(f"  {paint(words[r.severity], r.severity)} {r.location}")
+            lines.append(f"    {r.message}")
+            details = []
+            if r.value is not None:
+                details.append(f"{words['value']}: {r.value!r}")
+            if r.expected:
+                details.append(f"{words['expected']}: {r.expected}")
+            if details:
+                lines.append("    " + paint("; ".join(details), "dim"))
+    s = report.summary()
+    lines.append(
+        f"{s['records']} {words['records']}, {s['conforming']} {words['conforming']}, "
+        f"{s['violations']} {words['violations']}, {s['warnings']} {words['warnings']}, {s['infos']} {words['infos']}"
+        + (f", {s['unreadable']} {words['unreadable']}" if s["unreadable"] else "")
+    )
+    return "\n".join(lines) + "\n"
+
+
+def shacl_graph(report: Report) -> Graph:
+    """The standard SHACL validation report(s), with identity numbers masked in every literal."""
+    graph = Graph()
+    graph.bind("sh", SH)
+    for record in report.records:
+        if record.shacl_report is None:
+            continue
+        for s, p, o in record.shacl_report:
+            if isinstance(o, Literal):
+                o = Literal(mask_identity_numbers(str(o)), lang=o.language, datatype=o.datatype)
+            graph.add((s, p, o))
+    return graph
+
+
+def render_junit(report: Report) -> str:
+    """JUnit XML: one test case per record; violations fail it, an unreadable record errors."""
+    suite = ET.Element(
+        "testsuite",
+        name=f"samtbu {MODEL_VERSION}",
+        tests=str(len(report.records)),
+        failures=str(sum(1 for r in report.records if r.error is None and not r.conforms)),
+        errors=str(report.unreadable),
+    )
+    for record in report.records:
+        case = ET.SubElement(suite, "testcase", classname=f"samtbu.{record.profile}", name=record.source)
+        if record.error:
+            ET.SubElement(case, "error", message=record.error, type="unreadable")
+            continue
+        lines = [f"{r.severity} {r.location}: {r.message}" for r in record.results]
+        violations = [r for r in record.results if r.severity == "Violation"]
+        if violations:
+            failure = ET.SubElement(case, "failure", message=f"{len(violations)} violation(s)", type="shacl")
+            failure.text = "\n".join(lines)
+        elif lines:
+            ET.SubElement(case, "system-out").text = "\n".join(lines)
+    suites = ET.Element("testsuites")
+    suites.append(suite)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+_SARIF_LEVEL = {"Violation": "error", "Warning": "warning", "Info": "note"}
+
+
+def render_sarif(report: Report) -> dict:
+    """SARIF 2.1.0: one rule per shape/constraint, one result per finding, located by JSON Pointer."""
+    rules: dict[str, dict] = {}
+    results = []
+    for record in report.records:
+        if record.error:
+            rule_id = "samtbu/unreadable"
+            rules.setdefault(rule_id, {"id": rule_id, "shortDescription": {"text": "The payload could not be read"}})
+            results.append({
+                "ruleId": rule_id, "level": "error", "message": {"text": record.error},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": record.source}}}],
+            })
+            continue
+        for r in record.results:
+            rule_id = r.source_shape or r.constraint or "samtbu/result"
+            rules.setdefault(rule_id, {
+                "id": rule_id,
+                "shortDescription": {"text": r.constraint or rule_id},
+                "properties": {"profile": record.profile},
+            })
+            results.append({
+                "ruleId": rule_id,
+                "level": _SARIF_LEVEL[r.severity],
+                "message": {"text": r.message + (f" (expected {r.expected})" if r.expected else "")},
+                "locations": [{
+                    "physicalLocation": {"artifactLocation": {"uri": record.source}},
+                    "logicalLocations": [{"fullyQualifiedName": r.location, "kind": "member"}],
+                }],
+                "properties": {k: v for k, v in {"value": r.value, "constraint": r.constraint, "focusNode": r.focus_node, "path": r.path}.items() if v is not None},
+            })
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "samtbu", "version": MODEL_VERSION, "informationUri": "https://w3id.org/samt-bu/",
+                "rules": list(rules.values()),
+            }},
+            "results": results,
+        }],
+    }
