@@ -1,0 +1,119 @@
+"""Bad input never ends in a traceback: exit code 2 and one line that names the problem."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from samtbu.validate import InputError, read_payload
+
+
+def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "samtbu.cli", *args], input=stdin, capture_output=True, timeout=300
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *needles: str) -> str:
+    stderr = result.stderr.decode()
+    assert result.returncode == 2, (result.returncode, stderr)
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
+
+
+CASES = {
+    "malformed-json": ("payload.json", b'{"type": "Vurdering", "karakter": }', ["malformed JSON", "payload.json:1:"]),
+    "malformed-turtle": ("payload.ttl", b"@prefix sbu: <https://w3id.org/samt-bu/def/> .\n<urn:x> a sbu:Vurdering ;", ["malformed Turtle"]),
+    "unknown-context": (
+        "payload.jsonld",
+        json.dumps({"@context": "https://example.org/evil-context.jsonld", "@id": "urn:x"}).encode(),
+        ["https://example.org/evil-context.jsonld", "refused"],
+    ),
+    "xml-external-entity": (
+        "payload.rdf",
+        b'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="urn:x">'
+        b"<rdf:value>&xxe;</rdf:value></rdf:Description></rdf:RDF>",
+        ["entity"],
+    ),
+    "billion-laughs": (
+        "payload.rdf",
+        b'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>',
+        ["entity"],
+    ),
+    "empty": ("payload.json", b"   \n", ["empty"]),
+    "not-utf8": ("payload.ttl", b"\xff\xfe<urn:x> <urn:y> <urn:z> .", ["UTF-8"]),
+    "json-scalar": ("payload.json", b"42", ["non-empty object"]),
+    "json-nan": ("payload.json", b'{"id": "urn:x", "rang": NaN}', ["NaN"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_gives_exit_2_and_one_line(case: str, tmp_path: Path):
+    name, content, needles = CASES[case]
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert_one_line_error(run_cli("validate", "--profile", "enkeltresultat", str(path)), str(path) if case != "unknown-context" else "", *needles)
+
+
+def test_wrong_format_flag_is_a_usage_error(tmp_path: Path):
+    path = tmp_path / "p.json"
+    path.write_text("{}")
+    result = run_cli("validate", "--format", "yaml", str(path))
+    assert result.returncode == 2
+    assert b"invalid choice: 'yaml'" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
+def test_format_flag_that_does_not_fit_the_content(tmp_path: Path):
+    path = tmp_path / "p.json"
+    path.write_text('{"id": "urn:x"}')
+    assert_one_line_error(run_cli("validate", "--format", "turtle", "--profile", "enkeltresultat", str(path)), "malformed Turtle")
+
+
+def test_missing_file(tmp_path: Path):
+    assert_one_line_error(run_cli("validate", str(tmp_path / "nope.json")), "no such file")
+
+
+def test_unknown_profile(tmp_path: Path):
+    path = tmp_path / "p.ttl"
+    path.write_text("<urn:x> <urn:y> <urn:z> .")
+    assert_one_line_error(run_cli("validate", "--profile", "no-such-profile", str(path)), "unknown profile")
+
+
+def test_fifty_megabyte_payload_is_refused_before_parsing(tmp_path: Path):
+    path = tmp_path / "big.json"
+    with path.open("wb") as f:
+        f.write(b'{"id": "urn:x", "navn": "')
+        f.write(b"a" * (50 * 1024 * 1024))
+        f.write(b'"}')
+    line = assert_one_line_error(run_cli("validate", "--profile", "enkeltresultat", str(path)), "over the limit")
+    assert "52,428,8" in line
+
+
+def test_deep_nesting_is_refused():
+    deep = {"id": "urn:x"}
+    for _ in range(200):
+        deep = {"dokumenterer": deep}
+    with pytest.raises(InputError, match="nested deeper"):
+        read_payload(deep)
+
+
+def test_stdin_is_read(tmp_path: Path):
+    result = run_cli("validate", "--profile", "enkeltresultat", "-", stdin=b"")
+    assert_one_line_error(result, "<stdin>", "empty")
+
+
+def test_remote_context_inside_a_nested_node_is_refused():
+    doc = {"id": "urn:x", "dokumenterer": {"@context": "http://example.org/c", "id": "urn:y"}}
+    with pytest.raises(InputError, match="refused"):
+        read_payload(doc)
