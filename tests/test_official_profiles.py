@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pyshacl
 import pytest
-from rdflib import RDF, SKOS, Graph
+from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.namespace import SH
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,12 +43,15 @@ def _reference_data(anchors: Path) -> Graph:
 
 
 def _results_on_our_nodes(ours: Graph, data: Graph, shapes: Graph, ont: Graph | None = None) -> list[str]:
+    """Violations on our nodes. Warnings are not failures; the ones the official shapes always give
+    (e.g. DCAT-AP-NO warns for any theme taxonomy that is not Eurovoc, ModellDCAT-AP-NO for any theme
+    that is not from LOS, even the EU data theme EDUC) are documented in vocab/*.ttl."""
     conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, ont_graph=ont, inference="none", advanced=True)
     our_nodes = set(ours.subjects())
     problems = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         focus = report.value(result, SH.focusNode)
-        if focus in our_nodes:
+        if focus in our_nodes and report.value(result, SH.resultSeverity) == SH.Violation:
             problems.append(
                 f"{focus} {report.value(result, SH.resultPath)}: {report.value(result, SH.resultMessage)} "
                 f"({report.value(result, SH.sourceConstraintComponent)})"
@@ -86,9 +89,17 @@ def test_the_shape_check_catches_a_broken_concept(anchors: Path):
 def test_information_model_conforms_to_modelldcat_ap_no(anchors: Path):
     no = anchors / "no"
     ours = _graph(REPO / "vocab" / "modell.ttl")
-    data = ours + _graph(REPO / "vocab" / "organisasjoner.ttl") + _reference_data(anchors)
+    # The shapes require each dct:subject to be a skos:Concept, so the catalog is part of the data.
+    data = ours + _graph(REPO / "vocab" / "organisasjoner.ttl", *sorted((REPO / "vocab" / "begreper").glob("*.ttl")))
+    data += _reference_data(anchors)
     shapes = _graph(no / "modelldcat-ap-no__modelldcat-ap-no_v1_SHACL-shapes.ttl")
-    assert _results_on_our_nodes(ours, data, shapes) == []
+    # Only the class hierarchy of the ModellDCAT ontology: its model-type entries break its own shapes.
+    official = _graph(no / "modelldcat-ap-no__ontology_modelldcatno.ttl")
+    hierarchy = Graph()
+    for s, o in official.subject_objects(RDFS.subClassOf):
+        if isinstance(s, URIRef) and isinstance(o, URIRef):
+            hierarchy.add((s, RDFS.subClassOf, o))
+    assert _results_on_our_nodes(ours, data, shapes, ont=hierarchy) == []
 
 
 def test_catalog_conforms_to_dcat_ap_no(anchors: Path):
