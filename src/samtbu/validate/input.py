@@ -234,12 +234,7 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
     except (RecursionError, ValueError, TypeError, KeyError) as exc:
         raise InputError(f"invalid JSON-LD: {exc}", where=source) from None
 
-    graph = Graph()
-    try:
-        graph.parse(data=nquads, format="nquads")
-    except Exception as exc:  # noqa: BLE001 - pyld produced something rdflib cannot read
-        raise InputError(f"JSON-LD produced invalid RDF: {exc}", where=source) from None
-    graph = _dequad(graph)
+    graph = _graph_from_nquads(nquads, source)
 
     # Nodes without an id become blank nodes again; their pointer is remembered.
     pointers: dict[Node, str] = {}
@@ -304,12 +299,29 @@ def _jsonld_reason(exc) -> str:
     return "; ".join(dict.fromkeys(seen))
 
 
-def _dequad(graph: Graph) -> Graph:
-    """rdflib parses N-Quads into a Dataset-like graph; copy the triples into a plain graph."""
-    plain = Graph()
-    for triple in graph:
-        plain.add(triple)
-    return plain
+def _graph_from_nquads(nquads: str, source: str) -> Graph:
+    """pyld's output as a plain graph. Named graphs (@graph under an @id) are merged: validation
+    looks at the triples, and a payload of this model has no use for graph names."""
+    import warnings
+
+    from rdflib import Dataset
+
+    graph = Graph()
+    try:
+        graph.parse(data=nquads, format="nt")
+        return graph
+    except Exception:  # noqa: BLE001 - quads: parse as a dataset below
+        pass
+    dataset = Dataset()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            dataset.parse(data=nquads, format="nquads")
+    except Exception as exc:  # noqa: BLE001 - pyld produced something rdflib cannot read
+        raise InputError(f"JSON-LD produced invalid RDF: {_first_line(exc)}", where=source) from None
+    for s, p, o, _g in dataset.quads((None, None, None, None)):
+        graph.add((s, p, o))
+    return graph
 
 
 # -- RDF formats --------------------------------------------------------------------------------
