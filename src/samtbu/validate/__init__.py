@@ -30,7 +30,9 @@ def _pointer_function(payload: Payload):
     def pointer_of(focus, path: URIRef | None) -> str | None:
         base = payload.pointer(focus)
         if base is None:
-            return None
+            # A JSON payload's results about the payload as a whole (e.g. a profile's "exactly one
+            # vitnemål" rule, whose focus is the profile) point at the document root.
+            return "" if payload.pointers and (focus, None, None) not in payload.graph else None
         if path is not None and str(path).startswith(str(SBU)):
             return f"{base}/{str(path)[len(str(SBU)):]}"
         return base
