@@ -172,8 +172,10 @@ def results_from_shacl(
         source_shape = report_graph.value(node, SH.sourceShape)
         constraint = report_graph.value(node, SH.sourceConstraintComponent)
         severity = str(report_graph.value(node, SH.resultSeverity) or SH.Violation).rsplit("#", 1)[-1]
+        # The engine's messages have {?value}/{$this} filled in; the shape's own are the fallback
+        # when the engine gave none in the wanted language.
         messages = list(report_graph.objects(node, SH.resultMessage))
-        if source_shape is not None:
+        if source_shape is not None and not any(m.language == lang for m in messages):
             messages = list(shapes.objects(source_shape, SH.message)) or messages
         message = _pick_message(messages, lang) or f"{_short(str(constraint))} on {path}"
         pointer = pointer_of(focus, path if isinstance(path, URIRef) else None)
