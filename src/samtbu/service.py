@@ -1,0 +1,716 @@
+"""`samtbu serve`: the validation pipeline over HTTP (FastAPI), with an OpenAPI description.
+
+- ``POST /v1/validate?profile=&lang=&report=``: a payload in the body (JSON, JSON-LD, Turtle or
+  N-Triples, by ``Content-Type``), the report back in the format asked for by ``?report=`` or
+  ``Accept`` (JSON, SHACL report as JSON-LD or Turtle, SARIF, JUnit, text).
+- ``GET /v1/profiles``: the validation profiles of the bundled model, with IRI, version and title.
+- ``GET /context`` and ``GET /context/{version}``: the bundled JSON-LD context.
+- ``GET /schema/{version}/{profile}.json``: a profile's JSON Schema, when the toolkit has the
+  JSON Schema generator (``samtbu.generate.jsonschema``).
+- ``GET /healthz`` (the process answers), ``GET /readyz`` (the model is loaded and warmed up).
+
+The model is loaded and prepared once, in the lifespan; a request only reads, checks and validates
+its own payload. Validation is CPU-bound and runs in a small dedicated thread pool, so the event
+loop keeps answering health checks and refusals while validations run.
+
+Every limit is a 4xx answer with an RFC 9457 problem body (``application/problem+json``) that names
+the limit: body size (413), nesting depth (422), number of records (422), validation time (422; 503
+with ``Retry-After`` when the service is too busy to start the validation in time), media type (415),
+unacceptable report format (406), unknown profile or version (404), unreadable payload (400) and a
+payload whose profile cannot be told (422).
+
+Nothing is fetched: the pipeline resolves only the bundled context and refuses any other remote
+context, and the service itself makes no outbound connection. The request log carries method, path,
+status, duration and sizes only, never payload content or query strings, and identity numbers in a
+path are masked.
+"""
+
+
+import argparse
+import asyncio
+import concurrent.futures
+import contextlib
+import functools
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from samtbu import MODEL_VERSION
+from samtbu.errors import SamtbuError
+from samtbu.model import Model, ModelError
+from samtbu.namespaces import BASE_IRI
+
+log = logging.getLogger("samtbu.service")
+
+PROBLEM_BASE = BASE_IRI + "problem/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+# Content-Type of the request body -> input format of the pipeline.
+INPUT_MEDIA_TYPES = {
+    "application/json": "json",
+    "application/ld+json": "jsonld",
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/n-triples": "ntriples",
+}
+# Report format -> media type of the response.
+REPORT_MEDIA_TYPES = {
+    "json": "application/json",
+    "shacl-jsonld": "application/ld+json",
+    "shacl-turtle": "text/turtle",
+    "sarif": "application/sarif+json",
+    "junit": "application/xml",
+    "text": "text/plain",
+}
+# Accept media type -> report format (first match by quality wins).
+ACCEPT_REPORT = {
+    "application/json": "json",
+    "application/ld+json": "shacl-jsonld",
+    "text/turtle": "shacl-turtle",
+    "application/sarif+json": "sarif",
+    "application/junit+xml": "junit",
+    "application/xml": "junit",
+    "text/xml": "junit",
+    "text/plain": "text",
+}
+LANGS = ("nb", "en")
+Lang = Literal["nb", "en"]
+ReportFormat = Literal["json", "shacl-jsonld", "shacl-turtle", "sarif", "junit", "text"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may cost. Each can be set by a ``SAMTBU_*`` environment variable or a
+    ``samtbu serve`` option."""
+
+    max_bytes: int = 2 * 1024 * 1024  # request body
+    max_depth: int = 32  # JSON nesting
+    max_records: int = 100  # root records in one payload
+    timeout: float = 30.0  # seconds a validation may take, once started
+    workers: int = 2  # validations running at the same time
+    queue: int = 32  # validations waiting for a worker; beyond that: 503 at once
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> "Limits":
+        names = {
+            "max_bytes": ("SAMTBU_MAX_BYTES", int),
+            "max_depth": ("SAMTBU_MAX_DEPTH", int),
+            "max_records": ("SAMTBU_MAX_RECORDS", int),
+            "timeout": ("SAMTBU_TIMEOUT", float),
+            "workers": ("SAMTBU_WORKERS", int),
+            "queue": ("SAMTBU_QUEUE", int),
+        }
+        values: dict[str, Any] = {}
+        for name, (env, kind) in names.items():
+            if os.environ.get(env):
+                values[name] = kind(os.environ[env])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+class Problem(Exception):
+    """A refusal: becomes an RFC 9457 problem document with the given status."""
+
+    def __init__(self, status: int, slug: str, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any):
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+    def body(self, instance: str | None = None) -> dict:
+        from samtbu.validate.report import mask_identity_numbers
+
+        body = {
+            "type": PROBLEM_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "detail": mask_identity_numbers(self.detail),
+            **self.extra,
+        }
+        if instance:
+            body["instance"] = mask_identity_numbers(instance)
+        return body
+
+
+# -- engine warm-up -------------------------------------------------------------------------------
+
+_sparql_cache_lock = threading.Lock()
+_sparql_cache_installed = False
+
+
+def install_sparql_query_cache(maxsize: int = 2048) -> None:
+    """Parse each SPARQL query text once per process.
+
+    pyshacl hands rdflib the text of every SPARQL-based constraint for each focus node, and rdflib
+    parses it again each time; parsing is most of the cost of validating a document. This keeps the
+    parsed and translated query (what ``rdflib.plugins.sparql.prepareQuery`` gives) keyed by its
+    text, base and prefixes. The result of a query is unchanged: the prepared query is evaluated
+    with the same bindings against the same graph.
+    """
+    global _sparql_cache_installed
+    with _sparql_cache_lock:
+        if _sparql_cache_installed:
+            return
+        from rdflib.plugins.sparql import processor
+        from rdflib.plugins.sparql.algebra import translateQuery
+        from rdflib.plugins.sparql.parser import parseQuery
+
+        original = processor.SPARQLProcessor.query
+
+        @functools.lru_cache(maxsize=maxsize)
+        def prepared(text: str, base: str | None, namespaces: tuple | None):
+            return translateQuery(parseQuery(text), base, dict(namespaces) if namespaces else None)
+
+        def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
+            if isinstance(strOrQuery, str):
+                try:
+                    key = tuple(sorted((str(k), str(v)) for k, v in initNs.items())) if initNs else None
+                    strOrQuery = prepared(strOrQuery, base, key)
+                except TypeError:  # an unhashable argument: leave the query as it was
+                    pass
+            return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+        query.__wrapped__ = original  # type: ignore[attr-defined]
+        processor.SPARQLProcessor.query = query
+        _sparql_cache_installed = True
+
+
+def warm_up(model: Model) -> None:
+    """Prepare the engine: class hierarchy, JSON-LD context, parsed SPARQL constraints of every profile."""
+    from rdflib import RDF, BNode, Graph
+
+    from samtbu.jsonld import bundled_context
+    from samtbu.validate import validate_payload
+    from samtbu.validate.engine import class_hierarchy
+    from samtbu.validate.input import Payload
+
+    install_sparql_query_cache()
+    class_hierarchy(model)
+    bundled_context(model)
+    for profile in model.profiles.values():
+        graph = Graph()
+        for cls in profile.root_classes:
+            graph.add((BNode(), RDF.type, cls))
+        if len(graph):
+            validate_payload(Payload("<warm-up>", "rdf", graph), profile.name, model=model)
+    # The examples reach the deeper shapes (nested nodes) that a bare root node does not.
+    for path in model.example_files(".json"):
+        with contextlib.suppress(SamtbuError, ModelError):
+            from samtbu.validate import read_payload
+
+            validate_payload(read_payload(path, model=model), None, model=model)
+
+
+# -- reading a request ----------------------------------------------------------------------------
+
+
+def media_type(header: str | None) -> str:
+    return (header or "").split(";", 1)[0].strip().lower()
+
+
+def input_format(content_type: str | None) -> str:
+    kind = media_type(content_type)
+    if kind in INPUT_MEDIA_TYPES:
+        return INPUT_MEDIA_TYPES[kind]
+    supported = ", ".join(sorted(INPUT_MEDIA_TYPES))
+    if not kind:
+        raise Problem(415, "unsupported-media-type", "Unsupported Media Type", f"the request has no Content-Type; send one of: {supported}")
+    raise Problem(415, "unsupported-media-type", "Unsupported Media Type", f"Content-Type {kind!r} is not supported; send one of: {supported}")
+
+
+def report_format(report: str | None, accept: str | None) -> str:
+    """``?report=`` wins; otherwise the best match in ``Accept``; JSON when anything goes."""
+    if report:
+        return report
+    if not accept or not accept.strip():
+        return "json"
+    choices = []
+    for position, item in enumerate(accept.split(",")):
+        parts = [p.strip() for p in item.split(";")]
+        kind, quality = parts[0].lower(), 1.0
+        for param in parts[1:]:
+            if param.lower().startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            choices.append((-quality, position, kind))
+    for _, _, kind in sorted(choices):
+        if kind in ACCEPT_REPORT:
+            return ACCEPT_REPORT[kind]
+        if kind in ("*/*", "application/*"):
+            return "json"
+        if kind == "text/*":
+            return "text"
+    offered = ", ".join(sorted(ACCEPT_REPORT))
+    raise Problem(406, "not-acceptable", "Not Acceptable", f"no report format matches Accept {accept!r}; accepted: {offered} (or ?report=)")
+
+
+def check_json(raw: bytes, limits: Limits) -> Any:
+    """Decode and parse a JSON body, and check nesting depth and record count before any JSON-LD work."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Problem(400, "unreadable-payload", "Unreadable payload", f"the body is not UTF-8 (byte {exc.start})") from None
+
+    def refuse(name: str):
+        raise ValueError(f"{name} is not valid JSON")
+
+    try:
+        document = json.loads(text, parse_constant=refuse)
+    except json.JSONDecodeError as exc:
+        raise Problem(400, "unreadable-payload", "Unreadable payload", f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise Problem(422, "nesting-too-deep", "Payload nested too deeply", f"the JSON is nested deeper than the limit of {limits.max_depth} levels", limit=limits.max_depth) from None
+    except ValueError as exc:
+        raise Problem(400, "unreadable-payload", "Unreadable payload", f"malformed JSON: {exc}") from None
+    depth = json_depth(document)
+    if depth > limits.max_depth:
+        raise Problem(422, "nesting-too-deep", "Payload nested too deeply", f"the JSON is nested {depth} levels deep, over the limit of {limits.max_depth}", limit=limits.max_depth)
+    count = json_records(document)
+    if count > limits.max_records:
+        raise too_many_records(count, limits)
+    return document
+
+
+def json_depth(document: Any) -> int:
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in value)
+    return deepest
+
+
+def json_records(document: Any) -> int:
+    """Records in a JSON payload: the items of a top-level array or ``@graph``, else one."""
+    if isinstance(document, list):
+        return len(document)
+    if isinstance(document, dict) and isinstance(document.get("@graph"), list):
+        return len(document["@graph"])
+    return 1
+
+
+def graph_records(graph) -> int:
+    """Records in an RDF payload: typed nodes that nothing in the payload points to."""
+    from rdflib import RDF
+
+    objects = set(graph.objects())
+    return len({s for s in graph.subjects(RDF.type, None) if s not in objects})
+
+
+def too_many_records(count: int, limits: Limits) -> Problem:
+    return Problem(
+        422, "too-many-records", "Too many records",
+        f"the payload holds {count} records, over the limit of {limits.max_records} per request; send them in smaller batches",
+        limit=limits.max_records,
+    )
+
+
+# -- the validation worker ------------------------------------------------------------------------
+
+
+@dataclass
+class Validator:
+    """The loaded model, the limits, and the threads validations run in."""
+
+    model: Model
+    limits: Limits
+    executor: concurrent.futures.ThreadPoolExecutor = field(init=False)
+    waiting: int = 0
+    ready: bool = False
+
+    def __post_init__(self) -> None:
+        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=self.limits.workers, thread_name_prefix="samtbu-validate")
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self, data: Any, fmt: str, profile: str | None, lang: str, started: list[float]):
+        from samtbu.validate import Report, read_payload, validate_payload
+
+        started.append(time.monotonic())
+        payload = read_payload(data, format=fmt, source="<request>", model=self.model, max_bytes=self.limits.max_bytes)
+        count = graph_records(payload.graph)
+        if count > self.limits.max_records:
+            raise too_many_records(count, self.limits)
+        return Report([validate_payload(payload, profile, lang=lang, model=self.model)], lang=lang)
+
+    async def validate(self, data: Any, fmt: str, profile: str | None, lang: str):
+        from samtbu.validate import InputError, ProfileError
+
+        limits = self.limits
+        if self.waiting >= limits.workers + limits.queue:
+            raise Problem(503, "busy", "Service busy", "too many validations are waiting; try again shortly", headers={"Retry-After": "5"})
+        self.waiting += 1
+        started: list[float] = []
+        future = self.executor.submit(self._run, data, fmt, profile, lang, started)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout=limits.timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            future.cancel()
+            if not started:
+                raise Problem(503, "busy", "Service busy", f"the validation could not start within {limits.timeout:g} s; try again shortly", headers={"Retry-After": "5"}) from None
+            raise Problem(
+                422, "validation-timeout", "Validation took too long",
+                f"validating this payload took longer than the limit of {limits.timeout:g} s; send fewer or smaller records",
+                limit=limits.timeout,
+            ) from None
+        except InputError as exc:
+            raise Problem(400, "unreadable-payload", "Unreadable payload", exc.message) from None
+        except ProfileError as exc:
+            raise Problem(422, "profile-not-detected", "Profile not detected", exc.message.replace("--profile", "?profile=")) from None
+        except RecursionError:
+            raise Problem(422, "nesting-too-deep", "Payload nested too deeply", "the payload is nested too deeply to be read") from None
+        finally:
+            self.waiting -= 1
+
+
+# -- the application ------------------------------------------------------------------------------
+
+
+def _title(model: Model, profile) -> dict[str, str]:
+    from rdflib import DCTERMS, RDFS
+
+    titles: dict[str, str] = {}
+    for predicate in (DCTERMS.title, RDFS.label):
+        for literal in profile.shapes.objects(profile.iri, predicate):
+            if getattr(literal, "language", None):
+                titles.setdefault(literal.language, str(literal))
+    return titles
+
+
+def _version(profile) -> str:
+    from rdflib import OWL
+
+    value = profile.shapes.value(profile.iri, OWL.versionInfo)
+    return str(value) if value is not None else MODEL_VERSION
+
+
+def _schema_builder():
+    """The JSON Schema generator, when this toolkit has one: a callable ``(model, profile) -> dict``."""
+    try:
+        import importlib
+
+        module = importlib.import_module("samtbu.generate.jsonschema")
+    except ModuleNotFoundError:
+        return None
+    for name in ("build_schema", "build_json_schema", "profile_schema", "json_schema", "build"):
+        function = getattr(module, name, None)
+        if callable(function):
+            return function
+    return None
+
+
+def create_app(model: Model | None = None, limits: Limits | None = None, *, warm: bool = True):
+    """The FastAPI application. The model is loaded (if not given) and warmed up at start."""
+    from fastapi import FastAPI, Query, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse, Response
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from samtbu.validate.report import mask_identity_numbers
+
+    limits = limits or Limits.from_env()
+    state: dict[str, Validator] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        loaded = model or await asyncio.to_thread(Model.load)
+        validator = Validator(loaded, limits)
+        state["validator"] = validator
+        if warm:
+            await asyncio.to_thread(warm_up, loaded)
+        else:
+            install_sparql_query_cache()
+        validator.ready = True
+        log.info("ready: model %s, %d profiles, limits %s", loaded.version, len(loaded.profiles), limits)
+        try:
+            yield
+        finally:
+            validator.ready = False
+            validator.close()
+
+    app = FastAPI(
+        title="samtbu validation service",
+        version=MODEL_VERSION,
+        description=(
+            "Validates payloads for results from Norwegian upper-secondary education against the SHACL "
+            "validation profiles of the samtbu model, and serves the model's JSON-LD context. "
+            "Refusals are RFC 9457 problem documents (application/problem+json)."
+        ),
+        lifespan=lifespan,
+    )
+
+    def problem_response(problem: Problem, request: Request) -> Response:
+        return JSONResponse(problem.body(request.url.path), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=problem.headers)
+
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem):
+        return problem_response(exc, request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException):
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        detail = exc.detail if isinstance(exc.detail, str) else "request refused"
+        problem = Problem(exc.status_code, slug, detail, f"{request.method} {request.url.path}: {detail}", headers=getattr(exc, "headers", None) or {})
+        return problem_response(problem, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_parameters(request: Request, exc: RequestValidationError):
+        errors = [
+            {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        text = "; ".join(f"{e['where']}: {e['problem']}" for e in errors)
+        problem = Problem(422, "invalid-parameter", "Invalid request parameter", mask_identity_numbers(text), errors=errors)
+        return problem_response(problem, request)
+
+    @app.exception_handler(Exception)
+    async def on_error(request: Request, exc: Exception):
+        log.error("internal error on %s %s: %s", request.method, mask_identity_numbers(request.url.path), type(exc).__name__)
+        problem = Problem(500, "internal-error", "Internal error", "the service failed to answer this request")
+        return problem_response(problem, request)
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next):
+        start = time.perf_counter()
+        status, size = 500, "-"
+        try:
+            response = await call_next(request)
+            status, size = response.status_code, response.headers.get("content-length", "-")
+            return response
+        finally:
+            log.info(
+                "%s %s %s %.1fms in=%s out=%s",
+                request.method,
+                mask_identity_numbers(request.url.path),
+                status,
+                (time.perf_counter() - start) * 1000,
+                request.headers.get("content-length", "-"),
+                size,
+            )
+
+    def validator() -> Validator:
+        return state["validator"]
+
+    problem_schema = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+            "detail": {"type": "string"}, "instance": {"type": "string"},
+        },
+        "required": ["type", "title", "status"],
+    }
+
+    def problem_doc(text: str) -> dict:
+        return {"description": text, "content": {PROBLEM_MEDIA_TYPE: {"schema": problem_schema}}}
+
+    validate_openapi = {
+        "requestBody": {
+            "required": True,
+            "description": "The payload: plain JSON (the bundled context is applied), JSON-LD, Turtle or N-Triples.",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "application/ld+json": {"schema": {"type": "object"}},
+                "text/turtle": {"schema": {"type": "string"}},
+                "application/n-triples": {"schema": {"type": "string"}},
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "The validation report (whether or not the payload conforms; see `conforms` and the header X-Samtbu-Conforms).",
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "application/ld+json": {"schema": {"type": "object"}},
+                    "text/turtle": {"schema": {"type": "string"}},
+                    "application/sarif+json": {"schema": {"type": "object"}},
+                    "application/xml": {"schema": {"type": "string"}},
+                    "text/plain": {"schema": {"type": "string"}},
+                },
+            },
+            "400": problem_doc("The payload cannot be read (not UTF-8, malformed JSON or Turtle, a remote @context)."),
+            "404": problem_doc("Unknown profile or model version."),
+            "406": problem_doc("No report format matches the Accept header."),
+            "413": problem_doc("The body is larger than the limit."),
+            "415": problem_doc("The Content-Type is not one of the supported media types."),
+            "422": problem_doc("Nested too deeply, too many records, validation took too long, profile not detected, or an invalid parameter."),
+            "503": problem_doc("Too busy to start the validation in time; retry after the Retry-After seconds."),
+        },
+    }
+
+    @app.post("/v1/validate", tags=["validation"], summary="Validate a payload against a profile", openapi_extra=validate_openapi, response_class=Response)
+    async def validate_endpoint(
+        request: Request,
+        profile: str | None = Query(None, description="validation profile (see /v1/profiles); detected from the payload's root node when left out", max_length=100),
+        lang: Lang = Query("nb", description="language of the messages"),
+        report: ReportFormat | None = Query(None, description="report format; overrides Accept"),
+        version: str | None = Query(None, description=f"model version the payload is for (this service: {MODEL_VERSION})", max_length=40),
+    ):
+        v = validator()
+        if version is not None and version != v.model.version:
+            raise Problem(404, "unknown-version", "Unknown model version", f"model version {version!r} is not served here (this service validates {v.model.version})")
+        if profile is not None and profile not in v.model.profiles:
+            known = ", ".join(sorted(v.model.profiles)) or "none"
+            raise Problem(404, "unknown-profile", "Unknown profile", f"unknown profile {profile!r} (known: {known})")
+        if lang not in LANGS:
+            raise Problem(422, "invalid-parameter", "Invalid request parameter", f"lang must be one of: {', '.join(LANGS)}")
+        fmt = report_format(report, request.headers.get("accept"))
+        source_format = input_format(request.headers.get("content-type"))
+        raw = await read_body(request, v.limits)
+        if not raw.strip():
+            raise Problem(400, "unreadable-payload", "Unreadable payload", "the body is empty")
+        data: Any = raw
+        if source_format in ("json", "jsonld"):
+            data = check_json(raw, v.limits)
+        result = await v.validate(data, source_format, profile, lang)
+        text = result.render(fmt)
+        return Response(
+            text,
+            media_type=REPORT_MEDIA_TYPES[fmt],
+            headers={"X-Samtbu-Conforms": "true" if result.conforms else "false", "X-Samtbu-Profile": result.records[0].profile},
+        )
+
+    @app.get("/v1/profiles", tags=["model"], summary="The validation profiles")
+    async def profiles() -> dict:
+        m = validator().model
+        return {
+            "version": m.version,
+            "versions": [m.version],
+            "profiles": [
+                {"name": p.name, "iri": str(p.iri), "version": _version(p), "title": _title(m, p)}
+                for p in sorted(m.profiles.values(), key=lambda p: p.name)
+            ],
+        }
+
+    def context_response(version: str) -> Response:
+        from samtbu.jsonld import bundled_context
+
+        m = validator().model
+        if version not in (m.version, m.version + ".jsonld"):
+            raise Problem(404, "unknown-version", "Unknown model version", f"no JSON-LD context for version {version!r} (served: {m.version})")
+        body = json.dumps(bundled_context(m), ensure_ascii=False, indent=2)
+        return Response(body, media_type="application/ld+json", headers={"Cache-Control": "public, max-age=86400"})
+
+    context_doc = {"responses": {"200": {"description": "The JSON-LD context", "content": {"application/ld+json": {"schema": {"type": "object"}}}}}}
+
+    @app.get("/context", tags=["model"], summary="The JSON-LD context of the current model version", response_class=Response, openapi_extra=context_doc)
+    async def context_current():
+        return context_response(validator().model.version)
+
+    @app.get("/context/{version}", tags=["model"], summary="The JSON-LD context of a model version", response_class=Response,
+             openapi_extra={**context_doc, "responses": {**context_doc["responses"], "404": problem_doc("Unknown version.")}})
+    async def context_versioned(version: str):
+        return context_response(version)
+
+    builder = _schema_builder()
+    if builder is not None:
+
+        @app.get("/schema/{version}/{profile}.json", tags=["model"], summary="The JSON Schema of a profile", response_class=Response,
+                 openapi_extra={"responses": {"200": {"description": "JSON Schema", "content": {"application/schema+json": {"schema": {"type": "object"}}}}, "404": problem_doc("Unknown version or profile.")}})
+        async def schema(version: str, profile: str):
+            m = validator().model
+            if version != m.version:
+                raise Problem(404, "unknown-version", "Unknown model version", f"no JSON Schema for version {version!r} (served: {m.version})")
+            if profile not in m.profiles:
+                raise Problem(404, "unknown-profile", "Unknown profile", f"unknown profile {profile!r} (known: {', '.join(sorted(m.profiles))})")
+            document = await asyncio.to_thread(_cached_schema, builder, m, profile)
+            return Response(document, media_type="application/schema+json")
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness: the model is loaded and the engine warmed up",
+             responses={503: {"description": "Not ready yet"}})
+    async def readyz():
+        v = state.get("validator")
+        if v is None or not v.ready:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        return {"status": "ready", "version": v.model.version, "profiles": len(v.model.profiles)}
+
+    return app
+
+
+_schema_cache: dict[tuple, str] = {}
+
+
+def _cached_schema(builder, model: Model, profile: str) -> str:
+    key = (str(model.root), profile)
+    if key not in _schema_cache:
+        _schema_cache[key] = json.dumps(builder(model, profile), ensure_ascii=False, indent=2)
+    return _schema_cache[key]
+
+
+async def read_body(request, limits: Limits) -> bytes:
+    """The body, refused with 413 as soon as it is larger than the limit (declared or streamed)."""
+    declared = request.headers.get("content-length")
+    too_large = Problem(
+        413, "payload-too-large", "Payload too large",
+        f"the body is larger than the limit of {limits.max_bytes:,} bytes", limit=limits.max_bytes,
+    )
+    if declared is not None:
+        try:
+            if int(declared) > limits.max_bytes:
+                raise too_large
+        except ValueError:
+            raise Problem(400, "unreadable-payload", "Unreadable payload", "the Content-Length header is not a number") from None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limits.max_bytes:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run the validation service over HTTP",
+        description="Run the validation service (HTTP, OpenAPI at /openapi.json, documentation at /docs). "
+        "Limits also come from SAMTBU_MAX_BYTES, SAMTBU_MAX_DEPTH, SAMTBU_MAX_RECORDS, SAMTBU_TIMEOUT, SAMTBU_WORKERS.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--max-bytes", type=int, help=f"largest body in bytes (default: {Limits.max_bytes})")
+    p.add_argument("--max-depth", type=int, help=f"deepest JSON nesting (default: {Limits.max_depth})")
+    p.add_argument("--max-records", type=int, help=f"most records per request (default: {Limits.max_records})")
+    p.add_argument("--timeout", type=float, help=f"seconds a validation may take (default: {Limits.timeout:g})")
+    p.add_argument("--workers", type=int, help=f"validations at the same time (default: {Limits.workers})")
+    p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    p.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    limits = Limits.from_env(
+        max_bytes=args.max_bytes, max_depth=args.max_depth, max_records=args.max_records,
+        timeout=args.timeout, workers=args.workers,
+    )
+    if min(limits.max_bytes, limits.max_depth, limits.max_records, limits.workers) < 1 or limits.timeout <= 0:
+        raise SamtbuError("limits must be positive")
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(limits=limits)
+    # uvicorn's own access log would print query strings and client addresses: ours replaces it.
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level, server_header=False)
+    return 0
+
+
+__all__ = ["create_app", "Limits", "Problem", "install_sparql_query_cache", "warm_up", "register"]
