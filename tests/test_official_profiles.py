@@ -24,6 +24,9 @@ import pytest
 from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.namespace import SH
 
+from samtbu.generate.modelldcat import MODELLDCATNO, build_model_description
+from samtbu.model import Model
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -87,8 +90,10 @@ def test_the_shape_check_catches_a_broken_concept(anchors: Path):
 
 
 def test_information_model_conforms_to_modelldcat_ap_no(anchors: Path):
+    """The full description: vocab/modell.ttl and the model elements generated from the model."""
     no = anchors / "no"
-    ours = _graph(REPO / "vocab" / "modell.ttl")
+    ours = build_model_description(Model.load(REPO))
+    assert (None, RDF.type, MODELLDCATNO.ObjectType) in ours
     # The shapes require each dct:subject to be a skos:Concept, so the catalog is part of the data.
     data = ours + _graph(REPO / "vocab" / "organisasjoner.ttl", *sorted((REPO / "vocab" / "begreper").glob("*.ttl")))
     data += _reference_data(anchors)

@@ -21,6 +21,18 @@ def register(sub) -> None:
     )
     p.set_defaults(func=cmd_context)
 
+    p = sub.add_parser(
+        "catalog",
+        help="generate the ModellDCAT-AP-NO description of the model (Turtle)",
+        description="Generate the full ModellDCAT-AP-NO description of the information model: vocab/modell.ttl "
+        "plus the model elements derived from the ontology, code lists and shapes (deterministic output).",
+    )
+    p.add_argument(
+        "-o", "--output", type=Path,
+        help="a file, or a directory to write the versioned file name into (default: standard output)",
+    )
+    p.set_defaults(func=cmd_catalog)
+
 
 def write_text(text: str, output: Path | None, file_name: str) -> Path | None:
     """Write to stdout, a file, or a directory (with the artifact's versioned file name)."""
@@ -39,4 +51,12 @@ def cmd_context(args: argparse.Namespace) -> int:
 
     model = Model.load()
     write_text(render_context(model), args.output, context_file_name(model.version))
+    return 0
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from samtbu.generate.modelldcat import model_description_file_name, render_model_description
+
+    model = Model.load()
+    write_text(render_model_description(model), args.output, model_description_file_name(model.version))
     return 0
