@@ -33,6 +33,16 @@ def register(sub) -> None:
     )
     p.set_defaults(func=cmd_catalog)
 
+    p = sub.add_parser(
+        "jsonschema",
+        help="generate the JSON Schema (2020-12) of each validation profile",
+        description="Generate one JSON Schema 2020-12 per validation profile from its shapes, the ontology "
+        "and the code lists (deterministic output). Without -o, one profile is printed to standard output.",
+    )
+    p.add_argument("--profile", help="only this profile (default: all profiles; required without -o if there are several)")
+    p.add_argument("-o", "--output", type=Path, help="directory to write {profile}.json into (created if missing)")
+    p.set_defaults(func=cmd_jsonschema)
+
 
 def write_text(text: str, output: Path | None, file_name: str) -> Path | None:
     """Write to stdout, a file, or a directory (with the artifact's versioned file name)."""
@@ -59,4 +69,23 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 
     model = Model.load()
     write_text(render_model_description(model), args.output, model_description_file_name(model.version))
+    return 0
+
+
+def cmd_jsonschema(args: argparse.Namespace) -> int:
+    from samtbu.errors import SamtbuError
+    from samtbu.generate.jsonschema import render_schema, schema_file_name
+
+    model = Model.load()
+    names = [model.profile(args.profile).name] if args.profile else sorted(model.profiles)
+    if args.output is None:
+        if len(names) != 1:
+            raise SamtbuError(f"give --profile (one of: {', '.join(names)}) or -o DIR to write them all")
+        sys.stdout.write(render_schema(model, names[0]))
+        return 0
+    if args.output.exists() and not args.output.is_dir():
+        raise SamtbuError(f"{args.output}: -o must be a directory")
+    args.output.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        write_text(render_schema(model, name), args.output, schema_file_name(name))
     return 0

@@ -1,0 +1,535 @@
+"""JSON Schema 2020-12, one per validation profile, generated from the profile's shapes graph, the
+ontology and the code lists: for vendors who handle plain JSON only.
+
+What is translated (SHACL Core, severity Violation; Warning and Info shapes only advise and are left
+to SHACL):
+
+- the node shapes that apply to a class (``sh:targetClass`` the class or a superclass) are merged
+  into ``$defs/{Class}``, selected by the node's ``"type"``;
+- ``sh:minCount`` -> ``required`` (and ``minItems``), ``sh:maxCount`` -> ``maxItems``; a property is a
+  JSON array exactly when the JSON-LD context makes it a ``@set``;
+- ``sh:datatype`` (else the ontology's ``rdfs:range``) -> JSON type, with a ``pattern`` for dates;
+  ``rdf:langString`` -> a language map;
+- ``sh:pattern``, ``sh:minLength``, ``sh:minInclusive``/``sh:maxInclusive``;
+- ``sh:in`` / ``sh:hasValue`` on code properties -> ``enum`` of the notations (as they appear in
+  JSON), with their labels in ``x-labels``; a pattern on a Grep IRI becomes a pattern on the code;
+- ``sh:class`` / ``sh:or`` of ``sh:class`` -> a nested object whose ``type`` is the class or one of
+  its subclasses; ``sh:node`` -> extra constraints on the nested object;
+  ``sh:qualifiedValueShape [sh:class C]`` with counts -> ``contains`` / ``minContains`` / ``maxContains``;
+- ``sh:closed`` -> ``additionalProperties: false`` over the properties the shape lists. A node whose
+  shapes are open still allows only terms of the model: the validator refuses unknown JSON keys,
+  because JSON-LD would drop them silently.
+
+Not translated, and named in each definition's ``x-shacl-only``: SPARQL constraints (check digits,
+date order, cross-node rules) and node-level ``sh:or``/``sh:not`` rules (which grade fits which
+assessment type). A node given only as ``{"id": ...}`` is a reference to a node described elsewhere in
+the payload; JSON Schema cannot follow it, SHACL does. Passing the schema is therefore necessary, not
+sufficient: ``samtbu validate`` is the full check.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import OrderedDict
+
+from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import SH
+
+from samtbu.generate.context import local_name, term_definition
+from samtbu.jsonld import CONTEXT_IRIS
+from samtbu.model import LANGUAGES, Model, Profile
+from samtbu.namespaces import BASE_IRI, SBU
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+REFERENCE = "Referanse"
+
+_DATE = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+_DATETIME = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+_DATATYPES: dict[URIRef, dict] = {
+    XSD.string: {"type": "string"},
+    XSD.date: {"type": "string", "format": "date", "pattern": _DATE},
+    XSD.dateTime: {"type": "string", "format": "date-time", "pattern": _DATETIME},
+    XSD.gYear: {"type": "string", "pattern": "^-?[0-9]{4,}$"},
+    XSD.integer: {"type": "integer"},
+    XSD.decimal: {"type": "number"},
+    XSD.boolean: {"type": "boolean"},
+    XSD.anyURI: {"type": "string", "format": "iri"},
+}
+_LANGUAGE_MAP = {
+    "type": "object",
+    "propertyNames": {"pattern": "^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$"},
+    "additionalProperties": {"type": "string"},
+    "minProperties": 1,
+}
+
+
+def schema_id(version: str, profile: str) -> str:
+    return f"{BASE_IRI}schema/{version}/{profile}.json"
+
+
+def schema_file_name(profile: str) -> str:
+    return f"{profile}.json"
+
+
+# -- reading the shapes ------------------------------------------------------------------------
+
+
+def _list(graph, head) -> list:
+    return list(Collection(graph, head)) if head is not None else []
+
+
+def _is_violation(graph, shape) -> bool:
+    severity = graph.value(shape, SH.severity)
+    return severity is None or severity == SH.Violation
+
+
+def _subclasses(model: Model, cls: URIRef) -> set[URIRef]:
+    """The class and its named subclasses in the ontology (transitively)."""
+    found, todo = {cls}, [cls]
+    while todo:
+        for sub in model.ontology.subjects(RDFS.subClassOf, todo.pop()):
+            if isinstance(sub, URIRef) and sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return found
+
+
+def _superclasses(model: Model, cls: URIRef) -> set[URIRef]:
+    found, todo = {cls}, [cls]
+    while todo:
+        for sup in model.ontology.objects(todo.pop(), RDFS.subClassOf):
+            if isinstance(sup, URIRef) and sup not in found:
+                found.add(sup)
+                todo.append(sup)
+    return found
+
+
+def _label(graph, node, lang: str = "nb") -> str | None:
+    for predicate in (SKOS.prefLabel, RDFS.label):
+        for value in graph.objects(node, predicate):
+            if isinstance(value, Literal) and value.language == lang:
+                return str(value)
+    return None
+
+
+class _Builder:
+    def __init__(self, model: Model, profile: Profile):
+        self.model = model
+        self.profile = profile
+        self.shapes = profile.shapes
+        self.defs: dict[str, dict] = {}
+        self.pending: list[URIRef] = []
+        self.terms = sorted(
+            local_name(p) for p in model.properties() if (p, RDF.type, OWL.AnnotationProperty) not in model.ontology
+        )
+
+    # which node shapes apply to a node of a class
+    def node_shapes(self, cls: URIRef) -> list:
+        supers = _superclasses(self.model, cls)
+        shapes = {s for c in supers for s in self.shapes.subjects(SH.targetClass, c)}
+        return sorted((s for s in shapes if _is_violation(self.shapes, s)), key=str)
+
+    def profile_classes(self) -> set[URIRef]:
+        return {c for c in self.shapes.objects(None, SH.targetClass) if isinstance(c, URIRef) and str(c).startswith(str(SBU))}
+
+    def value_classes(self) -> set[URIRef]:
+        """Classes that appear as the value of some property in the profile's shapes."""
+        found: set[URIRef] = set()
+        for ps in self.shapes.subjects(SH.path, None):
+            for cls in self.shapes.objects(ps, SH["class"]):
+                found |= _subclasses(self.model, cls)
+            for alternative in _list(self.shapes, self.shapes.value(ps, SH["or"])):
+                for cls in self.shapes.objects(alternative, SH["class"]):
+                    found |= _subclasses(self.model, cls)
+            for q in self.shapes.objects(ps, SH.qualifiedValueShape):
+                for cls in self.shapes.objects(q, SH["class"]):
+                    found |= _subclasses(self.model, cls)
+        return found
+
+    def root_classes(self) -> list[URIRef]:
+        """What a payload of the flow is about: the classes named by the profile's root rule
+        ("exactly one X", a SPARQL shape on the profile IRI), else the classes its shapes target
+        that are not the value of another property."""
+        named: set[URIRef] = set()
+        for shape in self.shapes.subjects(SH.targetNode, self.profile.iri):
+            for constraint in self.shapes.objects(shape, SH.sparql):
+                query = str(self.shapes.value(constraint, SH.select) or "")
+                for group in re.findall(r"\?klasse\s+IN\s*\(([^)]*)\)", query):
+                    named |= {URIRef(i) for i in re.findall(r"<([^>]+)>", group)}
+        if named:
+            return sorted(named, key=str)
+        candidates = set(self.profile.root_classes) or self.profile_classes()
+        roots = candidates - self.value_classes()
+        return sorted(roots or candidates, key=str)
+
+    # -- properties --------------------------------------------------------------------------
+    def collect(self, property_shapes) -> "OrderedDict[URIRef, dict]":
+        """Merge the property shapes by path: what a node must satisfy for each property."""
+        merged: OrderedDict[URIRef, dict] = OrderedDict()
+        g = self.shapes
+        for ps in sorted(property_shapes, key=str):
+            path = g.value(ps, SH.path)
+            if not isinstance(path, URIRef) or path == RDF.type:
+                continue
+            c = merged.setdefault(path, {"shapes": [], "only_shacl": []})
+            if not _is_violation(g, ps):
+                continue
+            c["shapes"].append(ps)
+            if (ps, SH.sparql, None) in g:
+                c["only_shacl"].append(ps)
+            for key, pred in (("minCount", SH.minCount), ("minLength", SH.minLength),
+                              ("minInclusive", SH.minInclusive)):
+                value = g.value(ps, pred)
+                if value is not None:
+                    c[key] = max(c.get(key, value.toPython()), value.toPython())
+            for key, pred in (("maxCount", SH.maxCount), ("maxInclusive", SH.maxInclusive)):
+                value = g.value(ps, pred)
+                if value is not None:
+                    c[key] = min(c.get(key, value.toPython()), value.toPython())
+            for value in g.objects(ps, SH.datatype):
+                c.setdefault("datatype", set()).add(value)
+            for value in g.objects(ps, SH.pattern):
+                c.setdefault("patterns", set()).add(str(value))
+            if (ps, SH["in"], None) in g:
+                values = set(_list(g, g.value(ps, SH["in"])))
+                c["in"] = values if "in" not in c else c["in"] & values
+            for value in g.objects(ps, SH.hasValue):
+                c.setdefault("hasValue", set()).add(value)
+            for cls in g.objects(ps, SH["class"]):
+                c.setdefault("classes", []).append({cls})
+            for head in g.objects(ps, SH["or"]):
+                alternatives = _list(g, head)
+                classes = [g.value(a, SH["class"]) for a in alternatives]
+                if alternatives and all(isinstance(x, URIRef) and len(list(g.predicate_objects(a))) == 1
+                                        for x, a in zip(classes, alternatives)):
+                    c.setdefault("classes", []).append(set(classes))
+                elif not (g.value(ps, SH.nodeKind) == SH.IRI and path == SBU.oppnaaddKompetanse):
+                    c["only_shacl"].append(ps)
+            for node in g.objects(ps, SH.node):
+                c.setdefault("nodes", []).append(node)
+            for q in g.objects(ps, SH.qualifiedValueShape):
+                qclass = g.value(q, SH["class"])
+                if isinstance(qclass, URIRef):
+                    c.setdefault("qualified", []).append(
+                        (qclass, g.value(ps, SH.qualifiedMinCount), g.value(ps, SH.qualifiedMaxCount))
+                    )
+                else:
+                    c["only_shacl"].append(ps)
+        return merged
+
+    def code_namespace(self, prop: URIRef) -> str | None:
+        ns = self.model.ontology.value(prop, SBU.kodeNavnerom)
+        return str(ns) if ns is not None else None
+
+    def is_array(self, prop: URIRef, c: dict | None = None) -> bool:
+        """Whether the property may have more than one value here: a @set in the context and not
+        capped at one by the profile's shapes."""
+        definition = term_definition(self.model, prop)
+        if not (isinstance(definition, dict) and definition.get("@container") == "@set"):
+            return False
+        return not (c and c.get("maxCount") is not None and c["maxCount"] <= 1)
+
+    def codes_schema(self, prop: URIRef, iris: set, namespace: str) -> dict:
+        notations, labels = [], {}
+        for iri in iris:
+            text = str(iri)
+            notation = text[len(namespace):] if text.startswith(namespace) else text
+            notations.append(notation)
+            names = {lang: _label(self.model.vocab, iri, lang) for lang in LANGUAGES}
+            names = {k: v for k, v in names.items() if v}
+            if names:
+                labels[notation] = names
+        notations.sort(key=_natural)
+        schema: dict = {"type": "string", "enum": notations}
+        if labels:
+            schema["x-labels"] = {n: labels[n] for n in notations if n in labels}
+        return schema
+
+    def value_schema(self, prop: URIRef, c: dict) -> dict:
+        onto = self.model.ontology
+        namespace = self.code_namespace(prop)
+        rng = onto.value(prop, RDFS.range)
+        schema: dict
+        if namespace is not None:
+            schema = {"type": "string"}
+            if "in" in c:
+                schema = self.codes_schema(prop, c["in"], namespace)
+            patterns = []
+            for pattern in sorted(c.get("patterns", ())):
+                prefix = "^" + re.escape(namespace).replace("\\/", "/").replace("\\:", ":")
+                if pattern.startswith(prefix):
+                    patterns.append("^" + pattern[len(prefix):])
+                else:
+                    patterns.append(pattern)
+            _add_patterns(schema, patterns)
+            if not self.is_array(prop, c) and c.get("hasValue"):
+                schema.update(self.codes_schema(prop, c["hasValue"], namespace))
+            return schema
+        datatypes = c.get("datatype") or ({rng} if isinstance(rng, URIRef) and rng in _DATATYPES | {RDF.langString: 0} else set())
+        if RDF.langString in datatypes or rng == RDF.langString:
+            return dict(_LANGUAGE_MAP)
+        if datatypes:
+            schema = dict(_DATATYPES.get(sorted(datatypes)[0], {"type": "string"}))
+        elif (prop, RDF.type, OWL.ObjectProperty) in onto:
+            classes = c.get("classes") or ([{rng}] if isinstance(rng, URIRef) and str(rng).startswith(str(SBU)) else [])
+            if not classes:
+                return {"type": "string", "format": "iri"} if (c.get("in") is None) else {"enum": sorted(str(x) for x in c["in"])}
+            allowed = None
+            for alternative in classes:
+                expanded = set().union(*(_subclasses(self.model, a) for a in alternative))
+                allowed = expanded if allowed is None else allowed & expanded
+            extra = [self.partial_node(n) for n in sorted(c.get("nodes", ()), key=str)]
+            return self.node_reference(sorted(allowed, key=str), extra)
+        else:
+            schema = {"type": "string"}
+        if "patterns" in c and schema.get("type") == "string":
+            _add_patterns(schema, sorted(c["patterns"]))
+        if "minLength" in c:
+            schema["minLength"] = c["minLength"]
+        if "minInclusive" in c:
+            schema["minimum"] = c["minInclusive"]
+        if "maxInclusive" in c:
+            schema["maximum"] = c["maxInclusive"]
+        if "in" in c:
+            schema["enum"] = sorted((x.toPython() if isinstance(x, Literal) else str(x)) for x in c["in"])
+        return schema
+
+    def property_schema(self, prop: URIRef, c: dict) -> dict:
+        value = self.value_schema(prop, c)
+        title = _label(self.model.ontology, prop)
+        if not self.is_array(prop, c):
+            schema = {"title": title, **value} if title else value
+            return schema
+        # More than one value allowed: a JSON array, or (as JSON-LD allows) one value on its own.
+        schema: dict = {"type": "array", "items": value}
+        if c.get("minCount"):
+            schema["minItems"] = c["minCount"]
+        if c.get("maxCount") is not None:
+            schema["maxItems"] = c["maxCount"]
+        namespace = self.code_namespace(prop)
+        if c.get("hasValue") and namespace is not None:
+            schema["allOf"] = [
+                {"contains": self.codes_schema(prop, {v}, namespace)} for v in sorted(c["hasValue"], key=str)
+            ]
+        qualified = []
+        for qclass, qmin, qmax in sorted(c.get("qualified", ()), key=lambda t: str(t[0])):
+            names = sorted(local_name(x) for x in _subclasses(self.model, qclass))
+            contains: dict = {"contains": {"type": "object", "required": ["type"], "properties": {"type": {"enum": names}}}}
+            contains["minContains"] = int(qmin) if qmin is not None else 0
+            if qmax is not None:
+                contains["maxContains"] = int(qmax)
+            qualified.append(contains)
+        if qualified:
+            schema.setdefault("allOf", []).extend(qualified)
+        if c.get("minCount", 0) > 1 or sum(q.get("minContains", 0) for q in qualified) > 1:
+            return {"title": title, **schema} if title else schema
+        single = dict(value)
+        for q in qualified:  # one value on its own: it must then satisfy each "contains" itself
+            if q.get("minContains", 0) >= 1:
+                single = {"allOf": [single, q["contains"]]}
+        wrapped = {"if": {"type": "array"}, "then": schema, "else": single}
+        return {"title": title, **wrapped} if title else wrapped
+
+    def properties_of(self, merged) -> tuple[dict, list[str], list[str]]:
+        properties: dict = {}
+        required: list[str] = []
+        only_shacl: list[str] = []
+        for prop in sorted(merged, key=lambda p: local_name(p)):
+            c = merged[prop]
+            name = local_name(prop)
+            only_shacl += [str(s) for s in c["only_shacl"]]
+            if not any(k for k in c if k not in ("shapes", "only_shacl")):
+                properties[name] = self.unconstrained(prop)
+            else:
+                properties[name] = self.property_schema(prop, c)
+            if c.get("minCount", 0) >= 1:
+                required.append(name)
+        return properties, required, only_shacl
+
+    def unconstrained(self, prop: URIRef) -> dict:
+        return self.property_schema(prop, {"shapes": [], "only_shacl": []})
+
+    def partial_node(self, shape) -> dict:
+        merged = self.collect(list(self.shapes.objects(shape, SH.property)))
+        properties, required, _ = self.properties_of(merged)
+        schema: dict = {"properties": properties}
+        if required:
+            schema["required"] = required
+        return schema
+
+    # -- nodes -------------------------------------------------------------------------------
+    def node_reference(self, classes: list[URIRef], extra: list[dict] | None = None) -> dict:
+        names = sorted(local_name(c) for c in classes)
+        for cls in classes:
+            self.require(cls)
+        full: dict = {"required": ["type"], "properties": {"type": {"enum": names}}}
+        full["allOf"] = [
+            {"if": {"properties": {"type": {"const": n}}}, "then": {"$ref": f"#/$defs/{n}"}} for n in names
+        ] + list(extra or [])
+        return {
+            "type": "object",
+            "if": {"required": ["type"]},
+            "then": full,
+            "else": {"$ref": f"#/$defs/{REFERENCE}"},
+        }
+
+    def require(self, cls: URIRef) -> None:
+        name = local_name(cls)
+        if name not in self.defs and cls not in self.pending:
+            self.pending.append(cls)
+
+    def class_schema(self, cls: URIRef) -> dict:
+        g = self.shapes
+        node_shapes = self.node_shapes(cls)
+        property_shapes = [ps for ns in node_shapes for ps in g.objects(ns, SH.property)]
+        merged = self.collect(property_shapes)
+        closed_sets: list[set] = []
+        only_shacl: list[str] = []
+        for ns in node_shapes:
+            if g.value(ns, SH.closed) == Literal(True):
+                allowed = {g.value(ps, SH.path) for ps in g.objects(ns, SH.property)}
+                allowed |= set(_list(g, g.value(ns, SH.ignoredProperties)))
+                closed_sets.append(allowed)
+            for pred in (SH["or"], SH["not"], SH["and"], SH.xone, SH.sparql):
+                if (ns, pred, None) in g:
+                    only_shacl.append(str(ns))
+        allowed_terms = set(self.terms)
+        if closed_sets:
+            allowed = set.intersection(*closed_sets)
+            allowed_terms = {local_name(p) for p in allowed if isinstance(p, URIRef) and str(p).startswith(str(SBU))}
+        # A closed shape forbids the other properties: their module constraints do not matter here.
+        merged = OrderedDict((p, c) for p, c in merged.items() if local_name(p) in allowed_terms)
+        properties, required, shacl_props = self.properties_of(merged)
+        only_shacl += shacl_props
+        for name in sorted(allowed_terms - set(properties)):
+            properties[name] = self.unconstrained(SBU[name])
+        title = _label(self.model.ontology, cls)
+        schema: dict = OrderedDict()
+        if title:
+            schema["title"] = title
+        definition = next((str(d) for d in self.model.ontology.objects(cls, SKOS.definition)
+                           if isinstance(d, Literal) and d.language == "en"), None)
+        if definition:
+            schema["description"] = definition
+        schema["x-class"] = str(cls)
+        schema["x-closed"] = bool(closed_sets)
+        schema["type"] = "object"
+        props: OrderedDict = OrderedDict()
+        props["@context"] = {"$ref": f"#/$defs/{_CONTEXT_DEF}"}
+        props["id"] = {"$ref": f"#/$defs/{_ID_DEF}"}
+        props["type"] = {"const": local_name(cls)}
+        for name in sorted(properties):
+            props[name] = properties[name]
+        schema["properties"] = props
+        schema["required"] = ["type"] + sorted(set(required) & set(properties))
+        schema["additionalProperties"] = False
+        if only_shacl:
+            schema["x-shacl-only"] = sorted(set(only_shacl))
+        return dict(schema)
+
+    def build(self) -> dict:
+        roots = self.root_classes()
+        root = self.node_reference(roots)
+        while self.pending:
+            cls = self.pending.pop(0)
+            self.defs[local_name(cls)] = self.class_schema(cls)
+        defs = {name: self.defs[name] for name in sorted(self.defs)}
+        defs[REFERENCE] = {
+            "description": "A reference to a node described elsewhere in the payload: only its id.",
+            "type": "object",
+            "properties": {"id": {"$ref": f"#/$defs/{_ID_DEF}"}},
+            "required": ["id"],
+            "additionalProperties": False,
+        }
+        defs[_ID_DEF] = {"type": "string", "format": "iri", "pattern": "^[A-Za-z][A-Za-z0-9+.-]*:"}
+        defs[_CONTEXT_DEF] = {"enum": sorted(CONTEXT_IRIS)}
+        model, profile = self.model, self.profile
+        title = _label(self.shapes, profile.iri) or next(
+            (str(t) for t in self.shapes.objects(profile.iri, URIRef("http://purl.org/dc/terms/title"))
+             if isinstance(t, Literal) and t.language == "nb"), profile.name)
+        description = next(
+            (str(t) for t in self.shapes.objects(profile.iri, URIRef("http://purl.org/dc/terms/description"))
+             if isinstance(t, Literal) and t.language == "en"), None)
+        schema: dict = OrderedDict()
+        schema["$schema"] = DIALECT
+        schema["$id"] = schema_id(model.version, profile.name)
+        schema["title"] = title
+        if description:
+            schema["description"] = description
+        schema["$comment"] = (
+            f"Generated by `samtbu jsonschema` from the SHACL profile {profile.iri} (model {model.version}). "
+            "Rules that JSON Schema cannot express (SPARQL constraints, node-level sh:or/sh:not) are listed "
+            "in x-shacl-only and checked by `samtbu validate` only; {\"id\": ...} references are not followed."
+        )
+        schema["x-profile"] = str(profile.iri)
+        schema["x-model-version"] = model.version
+        schema["type"] = "object"
+        schema["required"] = ["type"]
+        schema.update({k: v for k, v in root.items() if k != "type"})
+        schema["$defs"] = defs
+        return dict(schema)
+
+
+_ID_DEF = "Id"
+_CONTEXT_DEF = "Kontekst"
+
+
+def _add_patterns(schema: dict, patterns: list[str]) -> None:
+    if not patterns:
+        return
+    schema["pattern"] = patterns[0]
+    if len(patterns) > 1:
+        schema["allOf"] = [{"pattern": p} for p in patterns[1:]]
+
+
+def _natural(text: str):
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part]
+
+
+def build_schema(model: Model, profile: str) -> dict:
+    """The JSON Schema of one validation profile (deterministic)."""
+    return _Builder(model, model.profile(profile)).build()
+
+
+def render_schema(model: Model, profile: str) -> str:
+    return json.dumps(build_schema(model, profile), indent=2, ensure_ascii=False) + "\n"
+
+
+# -- using a schema: errors as JSON Pointers, comparable with the SHACL report ------------------
+
+
+def error_pointers(schema: dict, instance) -> list[tuple[str, str]]:
+    """(JSON Pointer, message) for each error, the pointer naming the offending field the way the
+    SHACL report does: a missing required field and an extra field are named by their own key."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    found: list[tuple[str, str]] = []
+    for error in _leaves(validator.iter_errors(instance)):
+        base = "".join(f"/{_escape(str(p))}" for p in error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            missing = [k for k in error.validator_value if k not in error.instance]
+            found += [(f"{base}/{_escape(k)}", error.message) for k in missing]
+        elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = set(error.schema.get("properties", {}))
+            found += [(f"{base}/{_escape(k)}", error.message) for k in error.instance if k not in known]
+        else:
+            found.append((base, error.message))
+    return sorted(set(found))
+
+
+def _leaves(errors):
+    for error in errors:
+        if error.context:
+            yield from _leaves(error.context)
+        else:
+            yield error
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+__all__ = ["build_schema", "render_schema", "schema_id", "schema_file_name", "error_pointers", "DIALECT"]
