@@ -1,0 +1,245 @@
+"""The site's downloads: every artifact serialized at build time (rdflib), the JSON-LD context, the
+shapes, schemas and mapping sets when present, the examples, and content-negotiation configurations
+for nginx and Apache so that each IRI of the model answers HTML to a browser and RDF to a machine."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph
+
+from samtbu.generate.site_index import SiteIndex
+from samtbu.generate.site_text import local
+from samtbu.namespaces import BASE_IRI
+
+FORMATS = {  # file suffix -> (rdflib format, media type, name)
+    "ttl": ("turtle", "text/turtle", "Turtle"),
+    "jsonld": ("json-ld", "application/ld+json", "JSON-LD"),
+    "rdf": ("xml", "application/rdf+xml", "RDF/XML"),
+    "nt": ("nt", "application/n-triples", "N-Triples"),
+}
+FOLDER = "nedlasting"
+
+
+@dataclass
+class Artifact:
+    key: str  # text key for the downloads page
+    files: list[str]  # paths relative to the language docs root
+    note: str = ""
+
+
+def _bind(graph: Graph, model_graph: Graph) -> Graph:
+    for prefix, ns in model_graph.namespaces():
+        graph.bind(prefix, ns, override=False)
+    return graph
+
+
+def _parse(paths) -> Graph:
+    graph = Graph()
+    for path in paths:
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def _serialize(graph: Graph, out: Path, base: str, suffixes=tuple(FORMATS)) -> list[str]:
+    files = []
+    for suffix in suffixes:
+        fmt = FORMATS[suffix][0]
+        target = out / f"{base}.{suffix}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        kwargs = {"auto_compact": True} if fmt == "json-ld" else {}
+        graph.serialize(destination=str(target), format=fmt, encoding="utf-8", **kwargs)
+        files.append(f"{FOLDER}/{target.relative_to(out).as_posix()}")
+    return files
+
+
+def rdf_bases(idx: SiteIndex) -> dict[str, str]:
+    v = idx.model.version
+    return {
+        "ontologi": f"samtbu-ontologi-{v}",
+        "kodelister": f"samtbu-kodelister-{v}",
+        "begrepskatalog": f"samtbu-begrepskatalog-{v}",
+        "katalog": f"samtbu-katalog-{v}",
+        "former": f"former/samtbu-former-{v}",
+    }
+
+
+def write_downloads(idx: SiteIndex, out: Path) -> list[Artifact]:
+    """Write every download into ``out`` (the folder ``nedlasting`` of one language tree)."""
+    model = idx.model
+    root = model.root
+    out.mkdir(parents=True, exist_ok=True)
+    bases = rdf_bases(idx)
+    artifacts = []
+    artifacts.append(Artifact("dl_ontology", _serialize(model.ontology, out, bases["ontologi"])))
+    artifacts.append(Artifact("dl_code_lists", _serialize(_bind(model.code_lists(), model.vocab), out, bases["kodelister"])))
+    catalog_files = sorted((root / "vocab" / "begreper").glob("*.ttl")) + [p for p in [root / "vocab" / "organisasjoner.ttl"] if p.is_file()]
+    artifacts.append(Artifact("dl_concepts", _serialize(_parse(catalog_files), out, bases["begrepskatalog"])))
+    dcat_files = [p for p in (root / "vocab" / "katalog.ttl", root / "vocab" / "modell.ttl", root / "vocab" / "organisasjoner.ttl") if p.is_file()]
+    if dcat_files:
+        artifacts.append(Artifact("dl_catalog", _serialize(_parse(dcat_files), out, bases["katalog"])))
+
+    from samtbu.generate.context import context_file_name, render_context
+
+    (out / context_file_name(model.version)).write_text(render_context(model), encoding="utf-8")
+    artifacts.append(Artifact("dl_context", [f"{FOLDER}/{context_file_name(model.version)}"]))
+
+    shapes_files = _serialize(model.shapes, out, bases["former"], ("ttl",))
+    for path in model.shape_module_files(root):
+        shutil.copy2(path, out / "former" / path.name)
+        shapes_files.append(f"{FOLDER}/former/{path.name}")
+    artifacts.append(Artifact("dl_shapes", shapes_files))
+    profile_files = []
+    for name, profile in idx.profiles.items():
+        profile_files += _serialize(profile.shapes, out, f"former/profil-{name}", ("ttl",))
+    if profile_files:
+        artifacts.append(Artifact("dl_profiles", profile_files))
+
+    schema_files = []
+    for folder_name in ("schemas", "jsonschema", "json-schema"):
+        folder = root / folder_name
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*.json")):
+                target = out / "jsonschema" / path.relative_to(folder)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+                schema_files.append(f"{FOLDER}/jsonschema/{path.relative_to(folder).as_posix()}")
+    if schema_files:
+        artifacts.append(Artifact("dl_schemas", schema_files))
+
+    mapping_files = []
+    for path in idx.sssom_files():
+        target = out / "mapping" / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        mapping_files.append(f"{FOLDER}/mapping/{path.name}")
+    if mapping_files:
+        artifacts.append(Artifact("dl_mappings", mapping_files))
+
+    example_files = []
+    for path in sorted((root / "examples").glob("*")):
+        if path.suffix in (".json", ".ttl"):
+            target = out / "eksempler" / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            example_files.append(f"{FOLDER}/eksempler/{path.name}")
+    artifacts.append(Artifact("dl_examples", example_files))
+
+    conneg = out / "conneg"
+    conneg.mkdir(exist_ok=True)
+    (conneg / "nginx.conf").write_text(nginx_config(idx), encoding="utf-8")
+    (conneg / "apache.conf").write_text(apache_config(idx), encoding="utf-8")
+    artifacts.append(Artifact("dl_conneg", [f"{FOLDER}/conneg/nginx.conf", f"{FOLDER}/conneg/apache.conf"]))
+    return artifacts
+
+
+# -- content negotiation ---------------------------------------------------------------------------
+def html_targets(idx: SiteIndex) -> dict[str, str]:
+    """IRI path (below the base, with a leading slash) -> site page URL, for every IRI of the model."""
+    def url(md_path: str) -> str:
+        return "/" + md_path[: -len(".md")].removesuffix("index") + ("/" if not md_path.endswith("index.md") else "")
+
+    targets: dict[str, str] = {}
+    for iri in [*idx.classes, *idx.properties, *idx.concepts, *idx.schemes]:
+        targets["/" + str(iri)[len(BASE_IRI):]] = url(idx.path(iri))
+    for code in idx.model.codes():
+        scheme = str(code)[len(BASE_IRI):].split("/")[1]
+        page = f"kodelister/{scheme}.md"
+        if any(idx.path(s) == page for s in idx.schemes):
+            targets["/" + str(code)[len(BASE_IRI):]] = url(page)
+    for name, profile in idx.profiles.items():
+        targets["/" + str(profile.iri)[len(BASE_IRI):]] = url(idx.path(profile.iri))
+    return dict(sorted(targets.items()))
+
+
+def rdf_prefix_rules(idx: SiteIndex) -> list[tuple[str, str, bool]]:
+    """(regular expression on the IRI path, download base without suffix, Turtle only), most specific
+    first. Shapes and profiles are published in Turtle only (the SHACL convention)."""
+    bases = rdf_bases(idx)
+    return [
+        (r"^/profil/([^/]+)$", f"/{FOLDER}/former/profil-$1", True),
+        (r"^/shapes/", f"/{FOLDER}/{bases['former']}", True),
+        (r"^/(def|ontology)/", f"/{FOLDER}/{bases['ontologi']}", False),
+        (r"^/(begrep|begrepssamling)/", f"/{FOLDER}/{bases['begrepskatalog']}", False),
+        (r"^/kode/", f"/{FOLDER}/{bases['kodelister']}", False),
+        (r"^/(modell|katalog)$", f"/{FOLDER}/{bases['katalog']}", False),
+    ]
+
+
+HEADER = """\
+# Content negotiation for the IRIs of the samtbu model {version} (generated by `samtbu site build`;
+# do not edit). Assumes that {base}(.*) is redirected (w3id.org) to this host's /$1 and that the
+# built site is served from the host's root. A client asking for Turtle, JSON-LD, RDF/XML or
+# N-Triples gets a 303 to the RDF file; any other client (a browser) gets a 303 to the HTML page,
+# in nynorsk or English when Accept-Language asks for it.
+"""
+
+
+def nginx_config(idx: SiteIndex) -> str:
+    v = idx.model.version
+    out = [HEADER.format(version=v, base=BASE_IRI), "# Include inside http { }.", ""]
+    out += ["map $http_accept $samtbu_rdf_ext {", '    default "";']
+    for suffix, (_fmt, media, _name) in FORMATS.items():
+        out.append(f'    "~*{media.replace("+", chr(92) + "+")}" {suffix};')
+    out += ["}", "", "map $http_accept_language $samtbu_lang {", '    default "";', '    "~*^nn" /nn;', '    "~*^en" /en;', "}", ""]
+    out += ["map $uri $samtbu_rdf_base {", '    default "";']
+    for regex, base, _ttl in rdf_prefix_rules(idx):
+        named = regex.replace("([^/]+)", "(?<samtbu_p>[^/]+)")
+        out.append(f'    "~{named}" {base.replace("$1", "$samtbu_p")};')
+    out += ["}", "", "# Shapes and profiles exist in Turtle only.", "map $uri$samtbu_rdf_ext $samtbu_rdf_file {", '    default "";']
+    out += ['    "~^/(profil|shapes)/.+(ttl|jsonld|rdf|nt)$" $samtbu_rdf_base.ttl;',
+            '    "~^/.+(ttl|jsonld|rdf|nt)$" $samtbu_rdf_base.$samtbu_rdf_ext;']
+    out += ["}", "", "map $uri $samtbu_page {", '    default "";']
+    for path, page in html_targets(idx).items():
+        out.append(f'    "{path}" {page};')
+    out += [
+        '    "/modell" /;', '    "/katalog" /;', "}", "",
+        "server {",
+        "    # listen, server_name and root (the built site) as on your host",
+        "    types {",
+        *[f"        {media} {suffix};" for suffix, (_f, media, _n) in FORMATS.items()],
+        "        text/html html;", "        text/css css;", "        application/javascript js;", "        image/svg+xml svg;",
+        "        text/tab-separated-values tsv;",
+        "    }",
+        "    location ~ ^/(def|begrep|begrepssamling|kode|ontology|profil|shapes|modell|katalog)(/|$) {",
+        '        if ($samtbu_rdf_file != "") { return 303 $samtbu_rdf_file; }',
+        '        if ($samtbu_page != "") { return 303 $samtbu_lang$samtbu_page; }',
+        "        return 404;",
+        "    }",
+        "    location ^~ /context/ {",
+        f"        rewrite ^/context/([0-9.]+)$ /{FOLDER}/samtbu-context-$1.jsonld last;",
+        "    }",
+        "}",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def apache_config(idx: SiteIndex) -> str:
+    v = idx.model.version
+    out = [HEADER.format(version=v, base=BASE_IRI), "# Use as the site root's .htaccess (AllowOverride FileInfo) or inside its <Directory>.", ""]
+    for suffix, (_fmt, media, _name) in FORMATS.items():
+        out.append(f"AddType {media} .{suffix}")
+    out += ["AddType text/tab-separated-values .tsv", "", "RewriteEngine On", "",
+            "# Context: always JSON-LD.", f"RewriteRule ^context/([0-9.]+)$ /{FOLDER}/samtbu-context-$1.jsonld [L]", "",
+            "# RDF for machines."]
+    for regex, base, turtle_only in rdf_prefix_rules(idx):
+        pattern = regex.replace("^/", "^")
+        for suffix, (_fmt, media, _name) in FORMATS.items():
+            out.append(f"RewriteCond %{{HTTP_ACCEPT}} {media.replace('+', chr(92) + '+')} [NC]")
+            out.append(f"RewriteRule {pattern} {base}.{'ttl' if turtle_only else suffix} [R=303,L]")
+    out += ["", "# The language of the HTML page, from Accept-Language.",
+            "RewriteRule ^ - [E=SBULANG:]",
+            "RewriteCond %{HTTP:Accept-Language} ^nn [NC]", "RewriteRule ^ - [E=SBULANG:/nn]",
+            "RewriteCond %{HTTP:Accept-Language} ^en [NC]", "RewriteRule ^ - [E=SBULANG:/en]", "",
+            "# HTML for browsers."]
+    for path, page in html_targets(idx).items():
+        pattern = "^" + path[1:].replace(".", r"\.") + "$"
+        out.append(f"RewriteRule {pattern} %{{ENV:SBULANG}}{page} [R=303,L]")
+    out += ["RewriteRule ^(modell|katalog)$ %{ENV:SBULANG}/ [R=303,L]", ""]
+    return "\n".join(out)
+
+
+__all__ = ["write_downloads", "nginx_config", "apache_config", "html_targets", "FORMATS", "Artifact", "FOLDER"]

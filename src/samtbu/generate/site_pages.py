@@ -1,0 +1,437 @@
+"""Site pages for the terms of the model: one per concept, class, property and code list.
+
+Each function takes the shared SiteIndex, one term and a language, and returns a Page. All content
+comes from the model; only headings and column names come from site_text.
+"""
+
+from __future__ import annotations
+
+from rdflib import OWL, RDF, RDFS, SKOS, URIRef
+from rdflib.namespace import DCTERMS, SH, XSD
+
+from samtbu.generate.site_index import EUVOC, SKOSNO, XKOS, SiteIndex, curie
+from samtbu.generate.site_text import (
+    LANGS, RELATIONSHIP_WITH_SOURCE, STATUS_LABELS, Page, esc, lang_lists, lang_texts, local, pick,
+)
+from samtbu.namespaces import SBU
+
+MATCH_LABELS = {
+    str(OWL.equivalentClass): ("ekvivalent klasse", "ekvivalent klasse", "equivalent class"),
+    str(OWL.equivalentProperty): ("ekvivalent egenskap", "ekvivalent eigenskap", "equivalent property"),
+    str(RDFS.subClassOf): ("underklasse av", "underklasse av", "subclass of"),
+    str(RDFS.subPropertyOf): ("underegenskap av", "undereigenskap av", "subproperty of"),
+    str(SKOS.exactMatch): ("samme betydning (exactMatch)", "same tyding (exactMatch)", "exact match"),
+    str(SKOS.closeMatch): ("nær betydning (closeMatch)", "nær tyding (closeMatch)", "close match"),
+    str(SKOS.broadMatch): ("videre betydning (broadMatch)", "vidare tyding (broadMatch)", "broad match"),
+    str(SKOS.narrowMatch): ("snevrere betydning (narrowMatch)", "snevrare tyding (narrowMatch)", "narrow match"),
+    str(SKOS.relatedMatch): ("beslektet (relatedMatch)", "i slekt (relatedMatch)", "related match"),
+}
+
+
+def term_link(page: Page, idx: SiteIndex, iri, text: str | None = None) -> str:
+    """A link to the term's page if it has one, otherwise its IRI (marked when it is a catalog slug)."""
+    label = text or idx.label(iri, page.lang)
+    target = idx.path(iri)
+    if target:
+        return page.link(target, label)
+    if isinstance(iri, URIRef) and str(iri).startswith("http"):
+        return f"[{esc(curie(iri))}]({iri})"
+    return esc(str(iri))
+
+
+def iri_line(page: Page, iri) -> None:
+    page.add(f"**{page.t('iri')}:** `{iri}`", "")
+
+
+def mapping_table(page: Page, idx: SiteIndex, mappings, with_subject: bool = False) -> None:
+    if not mappings:
+        page.add(page.t("no_mappings"), "")
+        return
+    head = ([page.t("mapping_from")] if with_subject else []) + [page.t("mapping_relation"), page.t("mapping_target"), page.t("mapping_set")]
+    page.add("| " + " | ".join(head) + " |", "|" + "---|" * len(head))
+    for m in mappings:
+        relation = pick(MATCH_LABELS[str(m.predicate)], page.lang) if str(m.predicate) in MATCH_LABELS else curie(m.predicate)
+        cells = ([term_link(page, idx, m.subject, local(m.subject))] if with_subject else []) + [
+            esc(relation), f"[{esc(curie(m.target))}]({m.target})", esc(m.source)]
+        page.add("| " + " | ".join(cells) + " |")
+    page.add("")
+
+
+def examples_list(page: Page, idx: SiteIndex, term) -> None:
+    names = idx.examples_using(term)
+    if not names:
+        page.add(page.t("no_examples"), "")
+        return
+    for name in names:
+        links = [page.link(f"nedlasting/eksempler/{name}.ttl", "Turtle")]
+        if idx.example_json(name):
+            links.insert(0, page.link(f"nedlasting/eksempler/{name}.json", "JSON"))
+        page.add(f"- `{name}` ({', '.join(links)})")
+    page.add("")
+
+
+# -- concepts --------------------------------------------------------------------------------------
+def concept_page(idx: SiteIndex, concept, lang: str) -> Page:
+    vocab = idx.vocab
+    page = Page(lang, idx.path(concept))
+    page.title = page.choose_plain(lang_texts(vocab, concept, SKOS.prefLabel), local(concept))
+    iri_line(page, concept)
+
+    status = vocab.value(concept, URIRef(EUVOC + "status"))
+    version = vocab.value(concept, OWL.versionInfo)
+    facts = []
+    if status is not None:
+        code = local(status)
+        facts.append(f"**{page.t('status')}:** {esc(pick(STATUS_LABELS[code], lang) if code in STATUS_LABELS else code)}")
+    if version is not None:
+        facts.append(f"**{page.t('version')}:** {esc(str(version))}")
+    subject = page.choose(lang_texts(vocab, concept, DCTERMS.subject), page.t("subject_area"))
+    if subject:
+        facts.append(f"**{page.t('subject_area')}:** {subject}")
+    if facts:
+        page.add(" · ".join(facts), "")
+
+    # Terms in all three languages: an architect compares them side by side.
+    page.add(f"## {page.t('terms')}", "")
+    page.add(f"| | {page.t('pref_label')} | {page.t('alt_label')} | {page.t('hidden_label')} |", "|---|---|---|---|")
+    pref, alt, hidden = (lang_lists(vocab, concept, p) for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel))
+    for code in LANGS:
+        cells = [", ".join(esc(v) for v in d.get(code, [])) or "–" for d in (pref, alt, hidden)]
+        page.add(f"| {code} | " + " | ".join(cells) + " |")
+    page.add("")
+
+    # Definition with source and relation to source (SKOS-AP-NO-Begrep: euvoc:xlDefinition nodes).
+    page.add(f"## {page.t('definition')}", "")
+    nodes = {}
+    for node in vocab.objects(concept, URIRef(EUVOC + "xlDefinition")):
+        for code, _ in lang_texts(vocab, node, RDF.value).items():
+            nodes.setdefault(code, node)
+    texts = idx.definition(vocab, concept)
+    text = page.choose(texts, page.t("definition"))
+    page.add(f"> {text}" if text else "–", "")
+    node = nodes.get(lang) or next((nodes[c] for c in (*LANGS, "") if c in nodes), None)
+    if node is not None:
+        rel = vocab.value(node, URIRef(SKOSNO + "relationshipWithSource"))
+        if rel is not None:
+            code = local(rel)
+            page.add(f"**{page.t('relation_to_source')}:** {esc(pick(RELATIONSHIP_WITH_SOURCE[code], lang) if code in RELATIONSHIP_WITH_SOURCE else code)}", "")
+        sources = sorted(vocab.objects(node, DCTERMS.source), key=str)
+        if sources:
+            page.add(f"**{page.t('sources')}:**", "")
+            for src in sources:
+                page.add(f"- [{esc(idx.source_label(src, lang))}]({src})" if str(src).startswith("http") else f"- {esc(str(src))}")
+            page.add("")
+
+    for key, predicate in (("note", SKOS.scopeNote), ("example", SKOS.example)):
+        value = page.choose(lang_texts(vocab, concept, predicate), page.t(key))
+        if value:
+            page.add(f"## {page.t(key)}", "", value, "")
+
+    # Relations
+    rels = [
+        ("generic_broader", URIRef(XKOS + "specializes")), ("generic_narrower", URIRef(XKOS + "generalizes")),
+        ("partitive_whole", URIRef(XKOS + "isPartOf")), ("partitive_parts", URIRef(XKOS + "hasPart")),
+        ("broader", SKOS.broader), ("narrower", SKOS.narrower), ("related", SKOS.related),
+    ]
+    # Inverse relations asserted only on the other concept are shown too.
+    inverse = {
+        "generic_broader": URIRef(XKOS + "generalizes"), "generic_narrower": URIRef(XKOS + "specializes"),
+        "partitive_whole": URIRef(XKOS + "hasPart"), "partitive_parts": URIRef(XKOS + "isPartOf"),
+        "broader": SKOS.narrower, "narrower": SKOS.broader, "related": SKOS.related,
+    }
+    rel_lines = []
+    for key, predicate in rels:
+        targets = set(vocab.objects(concept, predicate)) | set(vocab.subjects(inverse[key], concept))
+        targets = sorted((t for t in targets if isinstance(t, URIRef)), key=lambda t: idx.label(t, lang).casefold())
+        if not targets:
+            continue
+        rendered = []
+        for target in targets:
+            if idx.path(target):
+                rendered.append(term_link(page, idx, target))
+            else:
+                rendered.append(f"`{local(target)}` ({page.t('not_in_catalog')})")
+        rel_lines.append(f"- **{page.t(key)}:** " + ", ".join(rendered))
+    criteria = []
+    for rel_node in vocab.objects(concept, URIRef(SKOSNO + "hasGenericConceptRelation")):
+        generic = vocab.value(rel_node, URIRef(SKOSNO + "hasGenericConcept"))
+        desc = page.choose(lang_texts(vocab, rel_node, DCTERMS.description), page.t("criterion"))
+        if desc:
+            criteria.append(f"- **{page.t('criterion')}** ({term_link(page, idx, generic) if generic is not None else ''}): {desc}")
+    if rel_lines or criteria:
+        page.add(f"## {page.t('relations')}", "", *rel_lines, *criteria, "")
+
+    # Where it is used: the terms that implement it, their shapes, code lists and examples.
+    implementers = idx.implementers(concept)
+    schemes = idx.schemes_about(concept)
+    page.add(f"## {page.t('used_in')}", "")
+    if not implementers and not schemes and not any(c in idx.codes_set for c in vocab.subjects(DCTERMS.subject, concept)):
+        page.add(page.t("not_used"), "")
+    classes = [t for t in implementers if t in idx.classes]
+    props = [t for t in implementers if t not in idx.classes]
+    if classes:
+        page.add(f"**{page.t('classes')}:** " + ", ".join(term_link(page, idx, c) + f" (`{local(c)}`)" for c in classes), "")
+    if props:
+        page.add(f"**{page.t('properties')}:** " + ", ".join(term_link(page, idx, p) + f" (`{local(p)}`)" for p in props), "")
+    if schemes:
+        page.add(f"**{page.t('code_lists')}:** " + ", ".join(term_link(page, idx, s) for s in schemes), "")
+    codes = sorted((c for c in vocab.subjects(DCTERMS.subject, concept) if c in idx.codes_set), key=str)
+    if codes:
+        rendered = []
+        for code in codes:
+            notation = vocab.value(code, SKOS.notation) or local(code)
+            scheme = next((s for s in idx.schemes if str(code).startswith(str(s) + "/")), None)
+            rendered.append(f"`{notation}` ({term_link(page, idx, scheme)})" if scheme is not None else f"`{notation}`")
+        page.add(f"**{page.t('codes')}:** " + ", ".join(rendered), "")
+    shapes = sorted({s for c in classes for s in idx.node_shapes_for(c)} | {s for p in props for s in idx.shapes_on_path(p)}, key=str)
+    named = [s for s in shapes if isinstance(s, URIRef)]
+    if named:
+        page.add(f"**{page.t('shapes')}:** " + ", ".join(f"`{local(s)}`" for s in named), "")
+    example_names = sorted({n for t in implementers for n in idx.examples_using(t)})
+    if example_names:
+        page.add(f"**{page.t('examples')}:** " + ", ".join(
+            f"`{n}` ({page.link(f'nedlasting/eksempler/{n}.ttl', 'Turtle')})" for n in example_names), "")
+
+    page.add(f"## {page.t('mappings')}", "")
+    mapping_table(page, idx, idx.mappings_of(concept, *implementers), with_subject=True)
+    return page
+
+
+# -- classes ---------------------------------------------------------------------------------------
+def range_text(page: Page, idx: SiteIndex, row) -> str:
+    if row.in_scheme is not None:
+        return f"{page.t('code_list')}: " + term_link(page, idx, row.in_scheme)
+    if row.codes:
+        return page.t("code_list")
+    if row.cls is not None:
+        return term_link(page, idx, row.cls, local(row.cls))
+    if row.datatype is not None:
+        return f"`{curie(row.datatype)}`"
+    rng = idx.ranges(row.path)
+    if rng:
+        return ", ".join(term_link(page, idx, r, local(r)) if idx.path(r) else f"`{curie(r)}`" for r in rng)
+    if row.pattern:
+        return f"`{esc(row.pattern)}`"
+    return "–"
+
+
+def mermaid_id(iri) -> str:
+    return "".join(ch for ch in local(iri) if ch.isalnum() or ch == "_") or "X"
+
+
+def mermaid_type(idx: SiteIndex, row) -> str:
+    if row.in_scheme is not None:
+        return "kode"
+    if row.datatype is not None:
+        return curie(row.datatype).replace(":", "_")
+    if row.codes:
+        return "kode"
+    return "IRI"
+
+
+def class_diagram(idx: SiteIndex, cls) -> str:
+    """Mermaid classDiagram of a class's neighbourhood: super- and subclasses, its attributes, the
+    classes its object properties point to and those that point to it."""
+    lines = ["classDiagram", "  direction LR"]
+    rows = [r for r in idx.class_rows(cls) if r.declared_on == cls]
+
+    def target(row):
+        if row.cls is not None:
+            return row.cls if row.cls in idx.classes else None
+        if row.codes or row.datatype is not None:
+            return None
+        ranges = [r for r in idx.ranges(row.path) if r in idx.classes]
+        return ranges[0] if len(ranges) == 1 else None
+
+    attrs = [r for r in rows if target(r) is None]
+    lines.append(f"  class {mermaid_id(cls)} {{")
+    for row in attrs:
+        lines.append(f"    +{mermaid_type(idx, row)} {local(row.path)}")
+    lines.append("  }")
+    nodes = {cls}
+    for sup in idx.superclasses(cls):
+        lines.append(f"  {mermaid_id(sup)} <|-- {mermaid_id(cls)}")
+        nodes.add(sup)
+    for sub in idx.subclasses(cls):
+        lines.append(f"  {mermaid_id(cls)} <|-- {mermaid_id(sub)}")
+        nodes.add(sub)
+    for row in rows:
+        if target(row) is not None:
+            lines.append(f'  {mermaid_id(cls)} --> "{row.cardinality()}" {mermaid_id(target(row))} : {local(row.path)}')
+            nodes.add(target(row))
+    for other in idx.classes:
+        if other == cls:
+            continue
+        for row in idx.class_rows(other):
+            if row.declared_on == other and (row.cls == cls or (row.cls is None and not row.codes and row.datatype is None
+                                                                 and idx.ranges(row.path) == [cls])):
+                lines.append(f'  {mermaid_id(other)} --> "{row.cardinality()}" {mermaid_id(cls)} : {local(row.path)}')
+                nodes.add(other)
+    return "\n".join(lines)
+
+
+def class_page(idx: SiteIndex, cls, lang: str) -> Page:
+    onto = idx.onto
+    page = Page(lang, idx.path(cls))
+    page.title = page.choose_plain(lang_texts(onto, cls, RDFS.label), local(cls))
+    iri_line(page, cls)
+    facts = [f"**{page.t('json_key')}:** `{local(cls)}`"]
+    module = onto.value(cls, RDFS.isDefinedBy)
+    if module is not None:
+        facts.append(f"**{page.t('module')}:** `{local(module)}`")
+    concept = onto.value(cls, DCTERMS.subject)
+    if concept is not None:
+        facts.append(f"**{page.t('concept')}:** " + term_link(page, idx, concept))
+    page.add(" · ".join(facts), "")
+    definition = page.choose(idx.definition(onto, cls), page.t("definition"))
+    page.add(f"## {page.t('definition')}", "", f"> {definition}" if definition else "–", "")
+    sources = sorted(onto.objects(cls, DCTERMS.source), key=str)
+    if sources:
+        page.add(f"**{page.t('sources')}:** " + ", ".join(f"[{esc(idx.source_label(s, lang))}]({s})" for s in sources), "")
+    sups, subs = idx.superclasses(cls), idx.subclasses(cls)
+    if sups:
+        page.add(f"**{page.t('superclasses')}:** " + ", ".join(term_link(page, idx, s) for s in sups), "")
+    if subs:
+        page.add(f"**{page.t('subclasses')}:** " + ", ".join(term_link(page, idx, s) for s in subs), "")
+
+    page.add(f"## {page.t('class_props')}", "")
+    rows = idx.class_rows(cls)
+    if rows:
+        page.add(f"| {page.t('property')} | {page.t('json_key')} | {page.t('range')} | {page.t('cardinality')} | {page.t('declared_on')} |",
+                 "|---|---|---|---|---|")
+        for row in rows:
+            card = row.cardinality() if row.from_shape else f"{row.cardinality()} ({page.t('no_shape')})"
+            page.add(f"| {term_link(page, idx, row.path)} | `{local(row.path)}` | {range_text(page, idx, row)} | {card} | "
+                     f"{term_link(page, idx, row.declared_on, local(row.declared_on))} |")
+        page.add("")
+    else:
+        page.add("–", "")
+
+    page.add(f"## {page.t('diagram')}", "", "```mermaid", class_diagram(idx, cls), "```", "")
+    page.add(f"## {page.t('alignments')}", "")
+    mapping_table(page, idx, idx.mappings_of(cls))
+    page.add(f"## {page.t('examples_using')}", "")
+    examples_list(page, idx, cls)
+    return page
+
+
+# -- properties ------------------------------------------------------------------------------------
+def constraint_summary(idx: SiteIndex, shape, lang: str) -> str:
+    g = idx.shapes
+    parts = []
+    mn, mx = g.value(shape, SH.minCount), g.value(shape, SH.maxCount)
+    if mn is not None or mx is not None:
+        parts.append(f"{int(mn) if mn is not None else 0}..{int(mx) if mx is not None else '*'}")
+    for predicate in (SH.datatype, SH["class"], SH.nodeKind, SH.node):
+        value = g.value(shape, predicate)
+        if value is not None:
+            parts.append(f"{curie(predicate)} {curie(value)}")
+    values = idx.shape_list(shape, SH["in"])
+    if values:
+        shown = ", ".join(str(idx.vocab.value(v, SKOS.notation) or local(v)) for v in values[:12])
+        parts.append(f"sh:in ({shown}{', …' if len(values) > 12 else ''})")
+    for predicate in (SH.pattern, SH.minInclusive, SH.maxInclusive, SH.minLength, SH.maxLength, SH.hasValue):
+        value = g.value(shape, predicate)
+        if value is not None:
+            parts.append(f"{curie(predicate)} {value}")
+    if g.value(shape, SH.sparql) is not None:
+        parts.append("SPARQL")
+    return "; ".join(parts)
+
+
+def property_page(idx: SiteIndex, prop, lang: str) -> Page:
+    onto = idx.onto
+    page = Page(lang, idx.path(prop))
+    page.title = page.choose_plain(lang_texts(onto, prop, RDFS.label), local(prop))
+    iri_line(page, prop)
+    kind = idx.property_kind(prop)
+    facts = [f"**{page.t('json_key')}:** `{local(prop)}`", f"**{page.t('kind')}:** {page.t(kind)}"]
+    module = onto.value(prop, RDFS.isDefinedBy)
+    if module is not None:
+        facts.append(f"**{page.t('module')}:** `{local(module)}`")
+    concept = onto.value(prop, DCTERMS.subject)
+    if concept is not None:
+        facts.append(f"**{page.t('concept')}:** " + term_link(page, idx, concept))
+    page.add(" · ".join(facts), "")
+    definition = page.choose(idx.definition(onto, prop), page.t("definition"))
+    page.add(f"## {page.t('definition')}", "", f"> {definition}" if definition else "–", "")
+    domains, ranges = idx.domains(prop), idx.ranges(prop)
+    page.add(f"| | |", "|---|---|")
+    page.add(f"| {page.t('domain')} | " + (", ".join(term_link(page, idx, d, local(d)) if idx.path(d) else f"`{curie(d)}`" for d in domains) or "–") + " |")
+    page.add(f"| {page.t('range')} | " + (", ".join(term_link(page, idx, r, local(r)) if idx.path(r) else f"`{curie(r)}`" for r in ranges) or "–") + " |")
+    scheme = onto.value(prop, SBU.kodeliste)
+    if scheme is not None:
+        page.add(f"| {page.t('code_list')} | {term_link(page, idx, scheme)} |")
+    namespace = onto.value(prop, SBU.kodeNavnerom)
+    if namespace is not None:
+        page.add(f"| {page.t('code_namespace')} | `{namespace}` |")
+    page.add(f"| {page.t('functional')} | {page.t('yes') if (prop, RDF.type, OWL.FunctionalProperty) in onto else page.t('no')} |", "")
+
+    shapes = idx.shapes_on_path(prop)
+    page.add(f"## {page.t('constraints')}", "")
+    if shapes:
+        page.add(f"| {page.t('shape')} | {page.t('rule')} | {page.t('message')} |", "|---|---|---|")
+        for shape in shapes:
+            name = f"`{local(shape)}`" if isinstance(shape, URIRef) else "–"
+            message = page.choose(lang_texts(idx.shapes, shape, SH.message), page.t("message")) or "–"
+            page.add(f"| {name} | {esc(constraint_summary(idx, shape, lang)) or '–'} | {message} |")
+        page.add("")
+    else:
+        page.add("–", "")
+    page.add(f"## {page.t('alignments')}", "")
+    mapping_table(page, idx, idx.mappings_of(prop))
+    page.add(f"## {page.t('examples_using')}", "")
+    examples_list(page, idx, prop)
+    return page
+
+
+# -- code lists ------------------------------------------------------------------------------------
+def code_list_page(idx: SiteIndex, scheme, lang: str) -> Page:
+    vocab = idx.vocab
+    page = Page(lang, idx.path(scheme))
+    page.title = page.choose_plain(lang_texts(vocab, scheme, DCTERMS.title) or lang_texts(vocab, scheme, SKOS.prefLabel), local(scheme))
+    iri_line(page, scheme)
+    desc = page.choose(lang_texts(vocab, scheme, DCTERMS.description) or idx.definition(vocab, scheme), page.t("description"))
+    if desc:
+        page.add(desc, "")
+    concept = vocab.value(scheme, DCTERMS.subject)
+    if concept is not None:
+        page.add(f"**{page.t('concept')}:** " + term_link(page, idx, concept), "")
+    threshold = vocab.value(scheme, SBU.laavesteBestaatteKarakter)
+    if threshold is not None:
+        page.add(f"**{page.t('threshold')}:** `{vocab.value(threshold, SKOS.notation) or local(threshold)}` "
+                 f"({esc(idx.label(threshold, lang))})", "")
+    users = sorted(set(idx.onto.subjects(SBU.kodeliste, scheme)), key=str)
+    if users:
+        page.add(f"**{page.t('used_by_props')}:** " + ", ".join(term_link(page, idx, u) + f" (`{local(u)}`)" for u in users), "")
+    allowed_by = sorted(set(vocab.subjects(SBU.tillattKarakterskala, scheme)), key=str)
+    if allowed_by:
+        page.add(f"**{page.t('allowed_by')}:** " + ", ".join(f"`{vocab.value(a, SKOS.notation) or local(a)}`" for a in allowed_by), "")
+    sources = sorted(vocab.objects(scheme, DCTERMS.source), key=str)
+    if sources:
+        page.add(f"**{page.t('sources')}:** " + ", ".join(f"[{esc(idx.source_label(s, lang))}]({s})" for s in sources), "")
+
+    codes = idx.scheme_codes(scheme)
+    order = idx.scheme_order(scheme)
+    has_pass = any(vocab.value(c, SBU.erBestaatt) is not None for c in codes)
+    page.add(f"## {page.t('codes')}", "")
+    head = [page.t("notation"), "nb", "nn", "en", page.t("order")] + ([page.t("passes")] if has_pass else []) + [page.t("definition"), page.t("match")]
+    page.add("| " + " | ".join(head) + " |", "|" + "---|" * len(head))
+    for pos, code in enumerate(codes, 1):
+        labels = lang_texts(vocab, code, SKOS.prefLabel)
+        notation = vocab.value(code, SKOS.notation) or local(code)
+        rank = vocab.value(code, SBU.rang)
+        order_text = str(order.index(code) + 1) if code in order else (str(rank) if rank is not None else str(pos))
+        cells = [f"`{esc(str(notation))}`"] + [esc(labels[c]) if labels.get(c) else "–" for c in LANGS] + [order_text]
+        if has_pass:
+            passed = vocab.value(code, SBU.erBestaatt)
+            cells.append("–" if passed is None else (page.t("yes") if passed.toPython() else page.t("no")))
+        cells.append(page.choose(idx.definition(vocab, code), f"{page.t('definition')} ({notation})") or "–")
+        matches = sorted(set(vocab.objects(code, SKOS.exactMatch)) | set(vocab.objects(code, SKOS.closeMatch)), key=str)
+        cells.append(", ".join(f"[{esc(curie(m))}]({m})" for m in matches) or "–")
+        page.add("| " + " | ".join(cells) + " |")
+    page.add("")
+    return page
+
+
+__all__ = ["concept_page", "class_page", "property_page", "code_list_page", "class_diagram", "term_link", "constraint_summary", "mermaid_id"]

@@ -1,0 +1,184 @@
+"""Site pages for the validation profiles: what each checks, every rule with its message and source,
+and a valid and an invalid example with the report the validator gives for it (run at build time)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+from rdflib import OWL, RDF, URIRef
+from rdflib.namespace import DCTERMS, SH
+
+from samtbu.generate.site_index import SiteIndex, curie
+from samtbu.generate.site_pages import constraint_summary, term_link
+from samtbu.generate.site_text import Page, esc, fence, lang_texts, local
+
+
+def report_language(lang: str) -> str:
+    """The validator writes messages in nb and en; a nynorsk page shows the bokmål report (noted)."""
+    return "en" if lang == "en" else "nb"
+
+
+@functools.lru_cache(maxsize=None)
+def _run(path: str, profile: str, root: str) -> dict[str, tuple[bool, str]]:
+    """Validate one payload file with the toolkit's pipeline and render its text report in nb and en.
+
+    The SHACL run is the costly part and does not depend on the language, so it runs once for the
+    payload object and the two language passes of ``validate_payload`` share it.
+    """
+    from unittest import mock
+
+    import samtbu.validate as pipeline
+    from samtbu.model import Model
+
+    model = Model.load(root)
+    relative = Path(path).relative_to(root).as_posix()
+    payload = pipeline.read_payload(Path(path), model=model, source=relative)
+    memo: dict = {}
+    real_run = pipeline.run_shacl
+
+    def run_once(graph, chosen, model_):
+        key = (id(graph), chosen.name)
+        if key not in memo:
+            memo[key] = real_run(graph, chosen, model_)
+        return memo[key]
+
+    out = {}
+    with mock.patch.object(pipeline, "run_shacl", run_once):
+        for lang in ("nb", "en"):
+            report = pipeline.Report([pipeline.validate_payload(payload, profile, lang=lang, model=model)], lang=lang)
+            out[lang] = (report.conforms, report.render("text"))
+    return out
+
+
+def example_profile(idx: SiteIndex, path: Path) -> str | None:
+    """The profile the validator detects for an example (None when it cannot tell)."""
+    return _detect(str(path), str(idx.model.root))
+
+
+@functools.lru_cache(maxsize=None)
+def _detect(path: str, root: str) -> str | None:
+    from samtbu.model import Model
+    from samtbu.validate.engine import detect_profile
+    from samtbu.validate.input import read_payload
+
+    model = Model.load(root)
+    try:
+        payload = read_payload(Path(path), model=model)
+        return detect_profile(payload.graph, model).name
+    except Exception:  # noqa: BLE001 - an example that fits no profile simply is not shown
+        return None
+
+
+def valid_examples(idx: SiteIndex, name: str) -> list[Path]:
+    out = []
+    for path in sorted((idx.model.root / "examples").glob("*.json")):
+        if example_profile(idx, path) == name:
+            out.append(path)
+    return out
+
+
+def invalid_examples(idx: SiteIndex, name: str) -> list[Path]:
+    folder = idx.model.root / "tests" / "fixtures" / "invalid" / name
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".json", ".jsonld", ".ttl"))
+
+
+def _payload_block(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        try:
+            text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        except ValueError:
+            pass
+        return fence(text, "json")
+    return fence(text, "turtle")
+
+
+def _indent(text: str) -> list[str]:
+    return ["    " + line if line else "" for line in text.splitlines()]
+
+
+def example_section(page: Page, idx: SiteIndex, name: str, path: Path, title_key: str) -> None:
+    lang = report_language(page.lang)
+    conforms, report = _run(str(path), name, str(idx.model.root))[lang]
+    page.add(f"### {page.t(title_key)}: `{path.name}`", "")
+    page.add(f'??? example "{page.t("payload")}: {path.name}"', "", *_indent(_payload_block(path)), "")
+    page.add(f"**{page.t('command')}:**", "", fence(f"samtbu validate --profile {name} --lang {lang} {path.relative_to(idx.model.root).as_posix()}", "console"), "")
+    page.add(f"**{page.t('report')}:**", "")
+    if page.lang == "nn":
+        page.add(f'!!! note "{page.t("report")}"', "", "    " + page.t("report_lang_note"), "")
+    page.add(fence(report, "text"), "")
+
+
+def rule_rows(page: Page, idx: SiteIndex, shapes_graph, node_shape) -> list[str]:
+    rows = []
+    for pshape in sorted(shapes_graph.objects(node_shape, SH.property), key=str):
+        path = shapes_graph.value(pshape, SH.path)
+        field = f"`{local(path)}`" if isinstance(path, URIRef) else (f"`{curie(path)}`" if path is not None else "–")
+        if isinstance(path, URIRef) and idx.path(path):
+            field = term_link(page, idx, path, local(path))
+        messages = lang_texts(shapes_graph, pshape, SH.message)
+        for constraint in shapes_graph.objects(pshape, SH.sparql):
+            for code, text in lang_texts(shapes_graph, constraint, SH.message).items():
+                messages.setdefault(code, text)
+        message = page.choose(messages, f"{page.t('message')} ({local(pshape) if isinstance(pshape, URIRef) else '…'})") or "–"
+        sources = sorted(shapes_graph.objects(pshape, DCTERMS.source), key=str)
+        source = ", ".join(f"[{esc(idx.source_label(s, page.lang))}]({s})" for s in sources) or "–"
+        severity = shapes_graph.value(pshape, SH.severity)
+        rule = esc(constraint_summary(idx, pshape, page.lang)) or "–"
+        name = f"`{local(pshape)}`" if isinstance(pshape, URIRef) else "–"
+        rows.append(f"| {name} | {field} | {rule} | {message} | {source} | {local(severity) if severity is not None else 'Violation'} |")
+    return rows
+
+
+def profile_page(idx: SiteIndex, name: str, lang: str) -> Page:
+    profile = idx.profiles[name]
+    graph = profile.shapes
+    page = Page(lang, idx.path(profile.iri))
+    page.title = page.choose_plain(lang_texts(graph, profile.iri, DCTERMS.title), name)
+    page.add(f"**{page.t('iri')}:** `{profile.iri}`", "")
+    page.add(f"## {page.t('what_it_checks')}", "")
+    desc = page.choose(lang_texts(graph, profile.iri, DCTERMS.description), page.t("description"))
+    if desc:
+        page.add(desc, "")
+    if profile.root_classes:
+        page.add(f"**{page.t('root_classes')}:** " + ", ".join(term_link(page, idx, c, local(c)) for c in sorted(profile.root_classes)), "")
+    imports = sorted(graph.objects(profile.iri, OWL.imports), key=str)
+    if imports:
+        page.add(f"**{page.t('imports')}:** " + ", ".join(f"`{local(i)}`" for i in imports), "")
+    page.add(f"**{page.t('downloads')}:** " + page.link(f"nedlasting/former/profil-{name}.ttl", f"profil-{name}.ttl (Turtle)"), "")
+
+    page.add(f"## {page.t('rules')}", "")
+    node_shapes = sorted(set(graph.subjects(RDF.type, SH.NodeShape)), key=lambda s: local(s).casefold())
+    for node_shape in node_shapes:
+        targets = sorted(graph.objects(node_shape, SH.targetClass), key=str)
+        title = page.choose_plain(lang_texts(graph, node_shape, SH.name), local(node_shape))
+        page.add(f"### {esc(title)} (`{local(node_shape)}`)", "")
+        if targets:
+            page.add(f"**{page.t('classes')}:** " + ", ".join(term_link(page, idx, t, local(t)) for t in targets), "")
+        desc = page.choose(lang_texts(graph, node_shape, SH.description), page.t("description"))
+        if desc:
+            page.add(desc, "")
+        rows = rule_rows(page, idx, graph, node_shape)
+        if rows:
+            page.add(f"| {page.t('shape')} | {page.t('property')} | {page.t('rule')} | {page.t('message')} | {page.t('source')} | {page.t('severity')} |",
+                     "|---|---|---|---|---|---|", *rows, "")
+
+    page.add(f"## {page.t('examples')}", "")
+    valid = valid_examples(idx, name)
+    if valid:
+        example_section(page, idx, name, valid[0], "valid_example")
+    else:
+        page.add(page.t("no_valid_example"), "")
+    invalid = invalid_examples(idx, name)
+    if invalid:
+        example_section(page, idx, name, invalid[0], "invalid_example")
+    else:
+        page.add(page.t("no_invalid_example"), "")
+    return page
+
+
+__all__ = ["profile_page", "valid_examples", "invalid_examples"]

@@ -1,0 +1,278 @@
+"""Fixed texts of the documentation site in bokmål, nynorsk and English, and the Markdown page builder.
+
+Everything that describes the model comes from the model; this module only holds the words around it
+(headings, column names, notes) and the rule for a missing translation: the text is shown in another
+language, marked inline, and listed in a warning at the top of the page. Nothing falls back silently.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+
+LANGS = ("nb", "nn", "en")
+DEFAULT_LANG = "nb"
+LANG_NAMES = {
+    "nb": {"nb": "bokmål", "nn": "bokmål", "en": "Norwegian Bokmål"},
+    "nn": {"nb": "nynorsk", "nn": "nynorsk", "en": "Norwegian Nynorsk"},
+    "en": {"nb": "engelsk", "nn": "engelsk", "en": "English"},
+}
+# Which language to show when the page's own is missing, in order.
+FALLBACK_ORDER = {"nb": ("nn", "en"), "nn": ("nb", "en"), "en": ("nb", "nn")}
+
+T: dict[str, tuple[str, str, str]] = {
+    # sections
+    "overview": ("Oversikt", "Oversikt", "Overview"),
+    "concepts": ("Begreper", "Omgrep", "Concepts"),
+    "classes": ("Klasser", "Klassar", "Classes"),
+    "properties": ("Egenskaper", "Eigenskapar", "Properties"),
+    "code_lists": ("Kodelister", "Kodelister", "Code lists"),
+    "profiles": ("Valideringsprofiler", "Valideringsprofilar", "Validation profiles"),
+    "getting_started": ("Kom i gang", "Kom i gang", "Getting started"),
+    "downloads": ("Nedlastinger", "Nedlastingar", "Downloads"),
+    "changelog": ("Endringslogg", "Endringslogg", "Changelog"),
+    # common fields
+    "iri": ("IRI", "IRI", "IRI"),
+    "term": ("Term", "Term", "Term"),
+    "terms": ("Termer", "Termar", "Terms"),
+    "language": ("Språk", "Språk", "Language"),
+    "pref_label": ("Anbefalt term", "Tilrådd term", "Preferred term"),
+    "alt_label": ("Tillatt term", "Tillaten term", "Admitted term"),
+    "hidden_label": ("Frarådet term", "Frårådd term", "Deprecated term"),
+    "definition": ("Definisjon", "Definisjon", "Definition"),
+    "source": ("Kilde", "Kjelde", "Source"),
+    "sources": ("Kilder", "Kjelder", "Sources"),
+    "relation_to_source": ("Forhold til kilde", "Forhold til kjelde", "Relation to source"),
+    "note": ("Merknad", "Merknad", "Note"),
+    "example": ("Eksempel", "Døme", "Example"),
+    "examples": ("Eksempler", "Døme", "Examples"),
+    "status": ("Status", "Status", "Status"),
+    "version": ("Versjon", "Versjon", "Version"),
+    "subject_area": ("Fagområde", "Fagområde", "Subject field"),
+    "relations": ("Relasjoner til andre begreper", "Relasjonar til andre omgrep", "Relations to other concepts"),
+    "generic_broader": ("Overordnet begrep (generisk)", "Overordna omgrep (generisk)", "Broader concept (generic)"),
+    "generic_narrower": ("Underordnede begreper (generisk)", "Underordna omgrep (generisk)", "Narrower concepts (generic)"),
+    "partitive_whole": ("Helheten det er del av (partitiv)", "Heilskapen det er del av (partitiv)", "Whole it is part of (partitive)"),
+    "partitive_parts": ("Deler (partitiv)", "Delar (partitiv)", "Parts (partitive)"),
+    "broader": ("Overordnet", "Overordna", "Broader"),
+    "narrower": ("Underordnet", "Underordna", "Narrower"),
+    "related": ("Se også (assosiativ)", "Sjå også (assosiativ)", "See also (associative)"),
+    "criterion": ("Inndelingskriterium", "Inndelingskriterium", "Criterion of subdivision"),
+    "mappings": ("Koblinger til andre modeller", "Koplingar til andre modellar", "Mappings to other models"),
+    "mapping_relation": ("Relasjon", "Relasjon", "Relation"),
+    "mapping_target": ("Mål", "Mål", "Target"),
+    "mapping_from": ("Fra", "Frå", "From"),
+    "mapping_set": ("Kilde for koblingen", "Kjelde for koplinga", "Source of the mapping"),
+    "no_mappings": ("Ingen koblinger er registrert ennå.", "Ingen koplingar er registrerte enno.", "No mappings are recorded yet."),
+    "used_in": ("Hvor begrepet brukes", "Kvar omgrepet blir brukt", "Where the concept is used"),
+    "not_used": ("Begrepet er ikke implementert av noen klasse eller egenskap ennå.", "Omgrepet er ikkje implementert av nokon klasse eller eigenskap enno.", "No class or property implements the concept yet."),
+    "shapes": ("Former (SHACL)", "Formar (SHACL)", "Shapes (SHACL)"),
+    "not_in_catalog": ("ikke i katalogen", "ikkje i katalogen", "not in the catalog"),
+    "concept": ("Begrep", "Omgrep", "Concept"),
+    "module": ("Modul", "Modul", "Module"),
+    "superclasses": ("Overklasser", "Overklassar", "Superclasses"),
+    "subclasses": ("Underklasser", "Underklassar", "Subclasses"),
+    "class_props": ("Egenskaper (fra formene)", "Eigenskapar (frå formene)", "Properties (from the shapes)"),
+    "property": ("Egenskap", "Eigenskap", "Property"),
+    "range": ("Verdiområde", "Verdiområde", "Range"),
+    "domain": ("Domene", "Domene", "Domain"),
+    "cardinality": ("Antall", "Tal", "Cardinality"),
+    "declared_on": ("Gjelder fra", "Gjeld frå", "Declared on"),
+    "no_shape": ("ingen form", "ingen form", "no shape"),
+    "diagram": ("Klassediagram", "Klassediagram", "Class diagram"),
+    "alignments": ("Koblinger (alignment)", "Koplingar (alignment)", "Alignments"),
+    "examples_using": ("Eksempler som bruker den", "Døme som bruker han", "Examples that use it"),
+    "no_examples": ("Ingen av eksemplene bruker den.", "Ingen av døma bruker han.", "None of the examples uses it."),
+    "kind": ("Type", "Type", "Kind"),
+    "ObjectProperty": ("objektegenskap", "objekteigenskap", "object property"),
+    "DatatypeProperty": ("dataegenskap", "dataeigenskap", "datatype property"),
+    "AnnotationProperty": ("annotasjonsegenskap", "annotasjonseigenskap", "annotation property"),
+    "functional": ("Høyst én verdi (funksjonell)", "Høgst éin verdi (funksjonell)", "At most one value (functional)"),
+    "code_list": ("Kodeliste", "Kodeliste", "Code list"),
+    "code_namespace": ("Navnerom for koder i JSON", "Namnerom for kodar i JSON", "Namespace of codes in JSON"),
+    "json_key": ("JSON-nøkkel", "JSON-nøkkel", "JSON key"),
+    "constraints": ("Regler i formene", "Reglar i formene", "Rules in the shapes"),
+    "shape": ("Form", "Form", "Shape"),
+    "message": ("Melding", "Melding", "Message"),
+    "severity": ("Alvorlighet", "Alvorsgrad", "Severity"),
+    "rule": ("Regel", "Regel", "Rule"),
+    "codes": ("Koder", "Kodar", "Codes"),
+    "notation": ("Kode", "Kode", "Code"),
+    "order": ("Rekkefølge", "Rekkjefølgje", "Order"),
+    "passes": ("Bestått", "Bestått", "Pass"),
+    "threshold": ("Laveste beståtte karakter", "Lågaste ståtte karakter", "Lowest passing grade"),
+    "used_by_props": ("Brukt av egenskapene", "Brukt av eigenskapane", "Used by the properties"),
+    "allowed_by": ("Tillatt skala for vurderingstypene", "Tillaten skala for vurderingstypane", "Allowed scale for the assessment types"),
+    "yes": ("ja", "ja", "yes"),
+    "no": ("nei", "nei", "no"),
+    "match": ("Samsvar", "Samsvar", "Match"),
+    "description": ("Beskrivelse", "Skildring", "Description"),
+    "what_it_checks": ("Hva profilen kontrollerer", "Kva profilen kontrollerer", "What the profile checks"),
+    "root_classes": ("Rotklasser (hva en nyttelast handler om)", "Rotklassar (kva ei nyttelast handlar om)", "Root classes (what a payload is about)"),
+    "imports": ("Importerte formmoduler", "Importerte formmodular", "Imported shape modules"),
+    "rules": ("Reglene", "Reglane", "The rules"),
+    "valid_example": ("Gyldig eksempel", "Gyldig døme", "Valid example"),
+    "invalid_example": ("Ugyldig eksempel", "Ugyldig døme", "Invalid example"),
+    "report": ("Valideringsrapport", "Valideringsrapport", "Validation report"),
+    "no_valid_example": ("Ingen av eksemplene hører til denne profilen ennå.", "Ingen av døma høyrer til denne profilen enno.", "None of the examples belongs to this profile yet."),
+    "no_invalid_example": ("Det finnes ikke noe ugyldig eksempel for denne profilen ennå.", "Det finst ikkje noko ugyldig døme for denne profilen enno.", "There is no invalid example for this profile yet."),
+    "report_lang_note": ("Rapporten er skrevet på bokmål; validatoren har meldinger på bokmål og engelsk.", "Rapporten er skriven på bokmål; validatoren har meldingar på bokmål og engelsk.", "The report is in English; the validator has messages in Bokmål and English."),
+    "command": ("Kommando", "Kommando", "Command"),
+    "payload": ("Nyttelast", "Nyttelast", "Payload"),
+    "file": ("Fil", "Fil", "File"),
+    "formats": ("Formater", "Format", "Formats"),
+    "artifact": ("Artefakt", "Artefakt", "Artifact"),
+    "count": ("Antall", "Tal", "Count"),
+    "missing_title": ("Mangler oversettelse", "Manglar omsetjing", "Missing translation"),
+    "missing_intro": (
+        "Noen tekster på denne siden finnes ikke på bokmål ennå. De vises på et annet språk og er merket med språkkoden:",
+        "Nokre tekstar på denne sida finst ikkje på nynorsk enno. Dei blir viste på eit anna språk og er merkte med språkkoden:",
+        "Some texts on this page are not available in English yet. They are shown in another language and marked with the language code:",
+    ),
+    "missing_inline": ("mangler på bokmål, vist på", "manglar på nynorsk, vist på", "missing in English, shown in"),
+    "breaking": ("brytende", "brytande", "breaking"),
+    "added": ("Lagt til", "Lagt til", "Added"),
+    "removed": ("Fjernet", "Fjerna", "Removed"),
+    "changed": ("Endret", "Endra", "Changed"),
+    "codes_kind": ("Koder", "Kodar", "Codes"),
+}
+
+STATUS_LABELS = {
+    "DRAFT": ("utkast", "utkast", "draft"),
+    "CANDIDATE": ("kandidat", "kandidat", "candidate"),
+    "CURRENT": ("gjeldende", "gjeldande", "current"),
+    "RETIRED": ("utgått", "utgått", "retired"),
+    "DEPRECATED": ("foreldet", "forelda", "deprecated"),
+}
+RELATIONSHIP_WITH_SOURCE = {
+    "derived-from-source": ("basert på kilde", "basert på kjelde", "derived from source"),
+    "direct-from-source": ("sitat fra kilde", "sitat frå kjelde", "quoted from source"),
+    "self-composed": ("egendefinert", "eigendefinert", "self-composed"),
+}
+
+
+def t(key: str, lang: str) -> str:
+    return T[key][LANGS.index(lang)]
+
+
+def pick(values: tuple[str, str, str], lang: str) -> str:
+    return values[LANGS.index(lang)]
+
+
+def lang_texts(graph: Graph, subject, predicate) -> dict[str, str]:
+    """The literals of one property by language tag (the first value of each tag, sorted)."""
+    out: dict[str, str] = {}
+    for obj in sorted(graph.objects(subject, predicate), key=str):
+        if isinstance(obj, Literal):
+            out.setdefault(obj.language or "", str(obj))
+    return out
+
+
+def lang_lists(graph: Graph, subject, predicate) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for obj in sorted(graph.objects(subject, predicate), key=str):
+        if isinstance(obj, Literal):
+            out.setdefault(obj.language or "", []).append(str(obj))
+    return out
+
+
+MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def esc(text: str) -> str:
+    """Escape text for Markdown (inline and in table cells)."""
+    return MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def fence(text: str, lang: str = "") -> str:
+    ticks = "```"
+    while ticks in text:
+        ticks += "`"
+    return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
+
+
+@dataclass
+class Page:
+    """One Markdown page in one language, with relative links and visible translation fallbacks."""
+
+    lang: str
+    path: str  # relative to the language's docs folder, e.g. "begreper/person.md"
+    title: str = ""
+    lines: list[str] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (what, language shown)
+
+    def add(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def t(self, key: str) -> str:
+        return t(key, self.lang)
+
+    def link(self, target: str, text: str, anchor: str = "") -> str:
+        rel = posixpath.relpath(target, posixpath.dirname(self.path) or ".")
+        return f"[{esc(text)}]({rel}{'#' + anchor if anchor else ''})"
+
+    def rel(self, target: str) -> str:
+        return posixpath.relpath(target, posixpath.dirname(self.path) or ".")
+
+    def choose(self, texts: dict[str, str], what: str) -> str | None:
+        """The text in the page's language, or a visibly marked fallback; None when there is none."""
+        if texts.get(self.lang):
+            return esc(texts[self.lang])
+        for other in FALLBACK_ORDER[self.lang]:
+            if texts.get(other):
+                self.missing.append((what, other))
+                return esc(texts[other]) + self.fallback_badge(other)
+        if texts.get(""):
+            return esc(texts[""])
+        return None
+
+    def choose_plain(self, texts: dict[str, str], default: str) -> str:
+        """For titles and link texts, where no markup may go: the page's language or another one."""
+        for lang in (self.lang, *FALLBACK_ORDER[self.lang], ""):
+            if texts.get(lang):
+                if lang not in (self.lang, ""):
+                    self.missing.append((default, lang))
+                return texts[lang]
+        return default
+
+    def fallback_badge(self, shown: str) -> str:
+        return (
+            f' <span class="sbu-fallback" title="{t("missing_inline", self.lang)} '
+            f'{LANG_NAMES[shown][self.lang]}">{shown}</span>'
+        )
+
+    def render(self) -> str:
+        out = [f"# {esc(self.title)}", ""]
+        if self.missing:
+            seen = []
+            for what, shown in self.missing:
+                item = f"{what} ({LANG_NAMES[shown][self.lang]})"
+                if item not in seen:
+                    seen.append(item)
+            out += [f'!!! warning "{t("missing_title", self.lang)}"', ""]
+            out += ["    " + t("missing_intro", self.lang), ""]
+            out += [f"    - {esc(item)}" for item in seen]
+            out.append("")
+        out += self.lines
+        return "\n".join(out).rstrip() + "\n"
+
+    def write(self, docs_root: str) -> None:
+        target = os.path.join(docs_root, self.lang, self.path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(self.render())
+
+
+def local(iri: URIRef | str) -> str:
+    text = str(iri)
+    return re.split(r"[/#]", text.rstrip("/"))[-1]
+
+
+__all__ = [
+    "LANGS", "DEFAULT_LANG", "T", "t", "pick", "Page", "lang_texts", "lang_lists", "esc", "fence", "local",
+    "STATUS_LABELS", "RELATIONSHIP_WITH_SOURCE", "LANG_NAMES",
+]
