@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 
 from samtbu import MODEL_VERSION
@@ -72,6 +73,9 @@ def _registrars():
 
 
 def main(argv: list[str] | None = None) -> int:
+    # rdflib logs ill-typed literals with their values (which could be personal data) and a
+    # traceback; the report says what is wrong with a payload, so its log stays quiet.
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -1,0 +1,153 @@
+"""The validator on the model's own examples and invalid fixtures, its reports in every format, and
+its promise never to print a full identity number."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from rdflib import Graph
+from rdflib.namespace import SH
+
+from samtbu.model import Model
+from samtbu.validate import validate
+from samtbu.validate.render import RENDER_FORMATS
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((REPO / "examples").glob("*.json")) + sorted((REPO / "examples").glob("*.ttl"))
+FIXTURES = sorted((REPO / "tests" / "fixtures" / "invalid").glob("*/*.ttl"))
+PROFILE_OF_EXAMPLE = {
+    "vitnemaal": "vitnemaal",
+    "kompetansebevis": "kompetansebevis",
+    "fagbrev": "fagbrev",
+    "enkeltresultat": "enkeltresultat",
+    "fullfoeringsstatus": "fullfoeringsstatus",
+}
+ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
+
+
+def profile_of(path: Path) -> str:
+    return PROFILE_OF_EXAMPLE[path.stem.split("-")[0]]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_conforms_to_its_profile(path: Path, model: Model):
+    report = validate(path, profile=profile_of(path), model=model)
+    assert report.conforms, report.render("text")
+    assert report.count("Warning") == 0, report.render("text")
+
+
+def test_every_profile_has_examples_and_fixtures(model: Model):
+    assert {profile_of(p) for p in EXAMPLES} == set(model.profiles)
+    assert {p.parent.name for p in FIXTURES} == set(model.profiles)
+    assert len(FIXTURES) >= 40
+
+
+def _result_key(result: dict) -> tuple:
+    return (
+        result["severity"],
+        result.get("sourceShape"),
+        result.get("constraint"),
+        result.get("focusNode"),
+        result.get("path"),
+    )
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_invalid_fixture_gives_exactly_the_expected_results(path: Path, model: Model):
+    expected_file = path.with_name(path.stem + ".expected.json")
+    expected = json.loads(expected_file.read_text(encoding="utf-8"))
+    report = validate(path, profile=path.parent.name, model=model)
+    actual = [
+        {
+            "severity": r.severity,
+            "sourceShape": r.source_shape,
+            "constraint": r.constraint.replace("sh:", str(SH)) if r.constraint else None,
+            "focusNode": r.focus_node,
+            "path": r.path,
+        }
+        for r in report.results
+    ]
+    normalise = lambda items: sorted(  # noqa: E731
+        (_result_key({**i, "constraint": (i.get("constraint") or "").replace("sh:", str(SH))}) for i in items),
+        key=lambda t: tuple("" if x is None else str(x) for x in t),
+    )
+    assert not report.conforms or all(e["severity"] != "Violation" for e in expected)
+    assert normalise(actual) == normalise(expected), report.render("text")
+
+
+@pytest.fixture(scope="module")
+def failing_report(model: Model):
+    doc = json.loads((REPO / "examples" / "vitnemaal-studiespesialisering.json").read_text(encoding="utf-8"))
+    doc["dokumentnummer"] = "VM-26-000123"
+    doc["utstedtTil"]["foedselsnummer"] = "27810970231"  # wrong check digit
+    return validate(doc, profile="vitnemaal", model=model, source="feil.json")
+
+
+@pytest.mark.parametrize("fmt", RENDER_FORMATS)
+def test_no_output_format_prints_a_full_identity_number(failing_report, fmt: str):
+    text = failing_report.render(fmt)
+    assert not ELEVEN_DIGITS.search(text), ELEVEN_DIGITS.search(text).group(0)
+    assert "278109*****" in text or fmt in ("junit",)
+
+
+def test_report_points_into_the_original_json(failing_report):
+    pointers = {r.pointer for r in failing_report.results}
+    assert "/dokumentnummer" in pointers
+    assert "/utstedtTil/foedselsnummer" in pointers
+    assert not failing_report.conforms
+
+
+def test_messages_come_in_the_chosen_language(model: Model):
+    doc = {"id": "urn:uuid:1", "type": "Vurdering", "karakterr": "4"}
+    nb = validate(doc, profile="enkeltresultat", model=model, lang="nb")
+    en = validate(doc, profile="enkeltresultat", model=model, lang="en")
+    assert any("Ukjent felt" in r.message for r in nb.results)
+    assert any("Unknown field" in r.message for r in en.results)
+
+
+def test_json_and_sarif_and_junit_and_shacl_reports_are_well_formed(failing_report):
+    as_json = json.loads(failing_report.render("json"))
+    assert as_json["conforms"] is False and as_json["summary"]["violations"] >= 2
+    sarif = json.loads(failing_report.render("sarif"))
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    rule_ids = {r["id"] for r in run["tool"]["driver"]["rules"]}
+    assert run["results"] and all(r["ruleId"] in rule_ids for r in run["results"])
+    assert {r["level"] for r in run["results"]} <= {"error", "warning", "note"}
+    junit = ET.fromstring(failing_report.render("junit").encode())
+    assert junit.find("testsuite").get("failures") == "1"
+    shacl = Graph().parse(data=failing_report.render("shacl-turtle"), format="turtle")
+    assert (None, SH.conforms, None) in shacl
+    Graph().parse(data=failing_report.render("shacl-jsonld"), format="json-ld")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "samtbu.cli", *args], capture_output=True, text=True, timeout=600)
+
+
+def test_cli_exit_codes_and_fail_on(tmp_path: Path):
+    ok = run_cli("validate", "--profile", "enkeltresultat", str(REPO / "examples" / "enkeltresultat.json"))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    bad = tmp_path / "bad.json"
+    doc = json.loads((REPO / "examples" / "enkeltresultat.json").read_text(encoding="utf-8"))
+    doc["karakter"] = "9"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    failing = run_cli("validate", "--profile", "enkeltresultat", "--report", "json", str(bad))
+    assert failing.returncode == 1
+    assert json.loads(failing.stdout)["records"][0]["results"][0]["pointer"] == "/karakter"
+
+
+def test_directory_of_files_is_reported_per_record(tmp_path: Path):
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_text((REPO / "examples" / "enkeltresultat.json").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "broken.json").write_text("{", encoding="utf-8")
+    result = run_cli("validate", "--profile", "enkeltresultat", "--report", "json", str(tmp_path))
+    report = json.loads(result.stdout)
+    assert report["summary"] == {"records": 3, "conforming": 2, "unreadable": 1, "violations": 0, "warnings": 0, "infos": 0}
+    assert result.returncode == 2
