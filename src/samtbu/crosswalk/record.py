@@ -1,0 +1,263 @@
+"""What the export crosswalks (ELM, Open Badges 3.0, schema.org) share: the SSSOM mapping sets they
+read, a view of one documentation record, and the list of facts a target does not carry.
+
+A mapping set is ``crosswalks/{name}.sssom.tsv`` (SSSOM TSV: a ``#`` YAML header with the curie_map,
+then one row per correspondence). The exporters read from it which terms of the model the target
+carries; a fact of the record whose property has no row, or only a row with object
+``sssom:NoTermFound``, is listed as not carried. Nothing is dropped without being listed.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, SKOS, Graph, Literal, URIRef
+
+from samtbu.errors import SamtbuError
+from samtbu.model import Model
+from samtbu.namespaces import GREP, SBU, SBUK
+from samtbu.validate.report import mask_identity_numbers
+
+NO_TERM = "sssom:NoTermFound"
+DOCUMENT_CLASSES = ("Vitnemaal", "Kompetansebevis", "Fagbrev", "Svennebrev", "Praksisbrev", "Karakterutskrift", "Dokumentasjon")
+
+
+class CrosswalkError(SamtbuError):
+    """The record cannot be exported to the target (a clear, one-line reason)."""
+
+
+# -- SSSOM ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mapping:
+    subject_id: str
+    subject: URIRef
+    predicate_id: str
+    object_id: str
+    object: URIRef | None
+    comment: str = ""
+
+
+@dataclass
+class MappingSet:
+    name: str
+    metadata: dict
+    curie_map: dict[str, str]
+    rows: list[Mapping]
+
+    def for_subject(self, subject: URIRef) -> list[Mapping]:
+        return [r for r in self.rows if r.subject == subject]
+
+    def carried(self, subject: URIRef) -> bool:
+        return any(r.object is not None for r in self.for_subject(subject))
+
+    def target(self, subject: URIRef, *predicates: str) -> URIRef | None:
+        """The first object mapped from ``subject`` (optionally only with the given predicates)."""
+        for row in self.for_subject(subject):
+            if row.object is not None and (not predicates or row.predicate_id in predicates):
+                return row.object
+        return None
+
+    def expand(self, curie: str) -> URIRef | None:
+        if curie == NO_TERM:
+            return None
+        if curie.startswith(("http://", "https://", "urn:")):
+            return URIRef(curie)
+        prefix, _, local = curie.partition(":")
+        if prefix not in self.curie_map:
+            raise CrosswalkError(f"crosswalks/{self.name}.sssom.tsv: prefix {prefix!r} is not in the curie_map")
+        return URIRef(self.curie_map[prefix] + local)
+
+
+def mapping_path(name: str, model: Model | None = None) -> Path:
+    model = model or Model.load()
+    for root in (model.root, Path(__file__).resolve().parent.parent / "_model"):
+        path = root / "crosswalks" / f"{name}.sssom.tsv"
+        if path.is_file():
+            return path
+    raise CrosswalkError(f"the mapping set crosswalks/{name}.sssom.tsv was not found")
+
+
+def load_mapping_set(name: str, model: Model | None = None) -> MappingSet:
+    return _load(str(mapping_path(name, model)), name)
+
+
+def _parse_header(lines: list[str]) -> dict:
+    """The SSSOM YAML header, read without a YAML library: ``key: "value"``, one level of mapping
+    (curie_map) and one level of lists."""
+    meta: dict = {}
+    current = None
+    for raw in lines:
+        line = raw[1:].rstrip("\n")
+        line = line[1:] if line.startswith(" ") else line
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            key, _, value = line.partition(":")
+            value = value.strip()
+            current = key.strip()
+            meta[current] = _scalar(value) if value else None
+        elif line.strip().startswith("- "):
+            meta[current] = (meta.get(current) or []) + [_scalar(line.strip()[2:])]
+        else:
+            key, _, value = line.strip().partition(":")
+            meta[current] = (meta.get(current) or {}) | {key.strip(): _scalar(value.strip())}
+    return meta
+
+
+def _scalar(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path_text: str, name: str) -> MappingSet:
+    text = Path(path_text).read_text(encoding="utf-8")
+    header = [line for line in text.splitlines(keepends=True) if line.startswith("#")]
+    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
+    meta = _parse_header(header)
+    curie_map = meta.get("curie_map") or {}
+    mapping_set = MappingSet(name, meta, curie_map, [])
+    for row in csv.DictReader(io.StringIO(body), delimiter="\t"):
+        subject = mapping_set.expand(row["subject_id"])
+        mapping_set.rows.append(
+            Mapping(row["subject_id"], subject, row["predicate_id"], row["object_id"],
+                    mapping_set.expand(row["object_id"]), row.get("comment", "") or "")
+        )
+    return mapping_set
+
+
+# -- the record -----------------------------------------------------------------------------------
+
+
+@dataclass
+class NotCarried:
+    """A fact of the record that the target format does not carry."""
+
+    node: str
+    property: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return mask_identity_numbers(f"{self.node} {self.property} = {self.value}: {self.reason}")
+
+    def as_dict(self) -> dict:
+        return {k: mask_identity_numbers(v) for k, v in self.__dict__.items()}
+
+
+@dataclass
+class Record:
+    """One documentation record (vitnemål, kompetansebevis, fagbrev, ...) read from its graph."""
+
+    graph: Graph
+    model: Model
+    document: URIRef
+    document_class: str
+    used: set = field(default_factory=set)  # (s, p, o) triples an exporter carried
+
+    @classmethod
+    def from_graph(cls, graph: Graph, model: Model | None = None) -> "Record":
+        model = model or Model.load()
+        for name in DOCUMENT_CLASSES:
+            nodes = sorted(graph.subjects(RDF.type, SBU[name]), key=str)
+            if len(nodes) > 1:
+                raise CrosswalkError(f"the record holds {len(nodes)} documents of class {name}; export one at a time")
+            if nodes:
+                return cls(graph, model, nodes[0], name)
+        raise CrosswalkError(
+            "the record holds no document (Vitnemaal, Kompetansebevis, Fagbrev, Svennebrev, Praksisbrev, Karakterutskrift)"
+        )
+
+    # reading, while remembering what was read
+    def value(self, node, prop: str):
+        value = self.graph.value(node, SBU[prop])
+        if value is not None:
+            self.used.add((node, SBU[prop], value))
+        return value
+
+    def values(self, node, prop: str) -> list:
+        found = sorted(self.graph.objects(node, SBU[prop]), key=str)
+        self.used.update((node, SBU[prop], v) for v in found)
+        return found
+
+    def type_of(self, node) -> str | None:
+        for t in sorted(self.graph.objects(node, RDF.type), key=str):
+            if str(t).startswith(str(SBU)):
+                return str(t)[len(str(SBU)):]
+        return None
+
+    def results(self, cls: str) -> list:
+        return [r for r in self.values(self.document, "dokumenterer") if (r, RDF.type, SBU[cls]) in self.graph]
+
+    # codes
+    def notation(self, code) -> str:
+        text = str(code)
+        if text.startswith(str(GREP)):
+            return text[len(str(GREP)):]
+        notation = self.model.vocab.value(code, SKOS.notation)
+        return str(notation) if notation is not None else text.rsplit("/", 1)[-1]
+
+    def labels(self, code, languages=("nb", "nn", "en")) -> dict[str, str]:
+        found = {}
+        for label in self.model.vocab.objects(code, SKOS.prefLabel):
+            if isinstance(label, Literal) and label.language in languages:
+                found[label.language] = str(label)
+        return {lang: found[lang] for lang in languages if lang in found}
+
+    def scheme_of(self, code) -> URIRef | None:
+        return self.model.vocab.value(code, SKOS.inScheme)
+
+    def exact_match(self, code, prefix: str) -> URIRef | None:
+        for match in sorted(self.model.vocab.objects(code, SKOS.exactMatch), key=str):
+            if str(match).startswith(prefix):
+                return match
+        return None
+
+    def grade_scale(self, vurdering) -> URIRef | None:
+        """The grade scale of an assessment: given, or the one its assessment type allows that holds
+        the grade."""
+        scale = self.value(vurdering, "karakterskala")
+        if scale is not None:
+            return scale
+        grade = self.graph.value(vurdering, SBU.karakter)
+        kind = self.graph.value(vurdering, SBU.vurderingstype)
+        for candidate in sorted(self.model.vocab.objects(kind, SBU.tillattKarakterskala), key=str):
+            if grade is not None and ((grade, SKOS.inScheme, candidate) in self.model.vocab
+                                      or (candidate, SKOS.member, grade) in self.model.vocab):
+                return candidate
+        return None
+
+    def uuid_for(self, *parts: str) -> str:
+        """A stable IRI for a node the target needs and the record has no node for."""
+        return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "|".join([str(self.document), *parts])))
+
+    # what was not carried
+    def not_carried(self, mapping: MappingSet, reason_for=None) -> list[NotCarried]:
+        """Every sbu: fact of the record that the exporter did not use, with the mapping's reason."""
+        items = []
+        for s, p, o in sorted(self.graph, key=lambda t: tuple(str(x) for x in t)):
+            if p == RDF.type or not str(p).startswith(str(SBU)) or (s, p, o) in self.used:
+                continue
+            rows = mapping.for_subject(p)
+            reason = next((r.comment for r in rows if r.object is None and r.comment), None)
+            if reason is None and rows:
+                reason = next((f"not carried in this export ({r.comment})" for r in rows if r.comment), None)
+            if reason is None:
+                reason = (reason_for(p) if reason_for else None) or (
+                    f"no correspondence in crosswalks/{mapping.name}.sssom.tsv"
+                    if not rows else "not used by this export")
+            value = self.notation(o) if isinstance(o, URIRef) and (str(o).startswith(str(SBUK)) or str(o).startswith(str(GREP))) else str(o)
+            items.append(NotCarried(str(s), str(p)[len(str(SBU)):], value, reason))
+        return items
+
+
+__all__ = ["CrosswalkError", "Mapping", "MappingSet", "NotCarried", "Record", "load_mapping_set", "mapping_path"]
