@@ -21,6 +21,8 @@ def register(sub) -> None:
     )
     p.set_defaults(func=cmd_context)
 
+    register_site(sub)
+
     p = sub.add_parser(
         "catalog",
         help="generate the ModellDCAT-AP-NO description of the model (Turtle)",
@@ -88,4 +90,39 @@ def cmd_jsonschema(args: argparse.Namespace) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     for name in names:
         write_text(render_schema(model, name), args.output, schema_file_name(name))
+    return 0
+
+
+def register_site(sub) -> None:
+    """`samtbu site build|serve`: the documentation site (samtbu.generate.site)."""
+    p = sub.add_parser("site", help="build or serve the documentation site (mkdocs-material)",
+                       description="The published concept catalog and model documentation, generated from the model.")
+    site_sub = p.add_subparsers(dest="site_command", metavar="ACTION", required=True)
+    b = site_sub.add_parser("build", help="generate the pages and run mkdocs build --strict")
+    b.add_argument("-o", "--output", type=Path, help="site folder (default: build/site)")
+    b.add_argument("--src", type=Path, help="folder for the generated Markdown sources (default: build/site-src)")
+    b.set_defaults(func=cmd_site_build)
+    s = site_sub.add_parser("serve", help="build the site (unless --no-build) and serve it on 127.0.0.1")
+    s.add_argument("-o", "--output", type=Path, help="site folder (default: build/site)")
+    s.add_argument("-p", "--port", type=int, default=8000, help="port (default: 8000)")
+    s.add_argument("--no-build", action="store_true", help="serve the folder as it is")
+    s.set_defaults(func=cmd_site_serve)
+
+
+def cmd_site_build(args: argparse.Namespace) -> int:
+    from samtbu.generate.site import build_site
+
+    out = build_site(Model.load(), args.output, src=args.src)
+    print(f"built {out} (open {out / 'index.html'})", file=sys.stderr)
+    return 0
+
+
+def cmd_site_serve(args: argparse.Namespace) -> int:
+    from samtbu.generate.site import build_site, default_output_dir, serve_site
+
+    model = Model.load()
+    out = args.output or default_output_dir(model)
+    if not args.no_build:
+        out = build_site(model, out)
+    serve_site(Path(out), port=args.port)
     return 0

@@ -22,33 +22,16 @@ def report_language(lang: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _run(path: str, profile: str, root: str) -> dict[str, tuple[bool, str]]:
-    """Validate one payload file with the toolkit's pipeline and render its text report in nb and en.
-
-    The SHACL run is the costly part and does not depend on the language, so it runs once for the
-    payload object and the two language passes of ``validate_payload`` share it.
-    """
-    from unittest import mock
-
-    import samtbu.validate as pipeline
+    """Validate one payload file with the toolkit's public API; its text report in nb and en."""
     from samtbu.model import Model
+    from samtbu.validate import validate
 
     model = Model.load(root)
     relative = Path(path).relative_to(root).as_posix()
-    payload = pipeline.read_payload(Path(path), model=model, source=relative)
-    memo: dict = {}
-    real_run = pipeline.run_shacl
-
-    def run_once(graph, chosen, model_):
-        key = (id(graph), chosen.name)
-        if key not in memo:
-            memo[key] = real_run(graph, chosen, model_)
-        return memo[key]
-
     out = {}
-    with mock.patch.object(pipeline, "run_shacl", run_once):
-        for lang in ("nb", "en"):
-            report = pipeline.Report([pipeline.validate_payload(payload, profile, lang=lang, model=model)], lang=lang)
-            out[lang] = (report.conforms, report.render("text"))
+    for lang in ("nb", "en"):
+        report = validate(Path(path), profile=profile, lang=lang, model=model, source=relative)
+        out[lang] = (report.conforms, report.render("text"))
     return out
 
 

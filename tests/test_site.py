@@ -1,0 +1,325 @@
+"""The documentation site: strict build, a page for every term in every language, links that resolve,
+visible translation fallbacks, offline assets, parseable downloads, content negotiation, changelog.
+
+The site is built once per test session (``built_site``), with ``samtbu site build`` as a user runs
+it; in CI the repository is a fresh clone, so this is the build from a fresh clone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from rdflib import OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import SH
+
+REPO = Path(__file__).resolve().parents[1]
+LANG_PREFIX = {"nb": "", "nn": "nn/", "en": "en/"}
+
+pytest.importorskip("mkdocs", reason="the site extra is not installed (pip install -e '.[site]')")
+pytest.importorskip("material", reason="mkdocs-material is not installed (pip install -e '.[site]')")
+pytest.importorskip("mkdocs_static_i18n", reason="mkdocs-static-i18n is not installed (pip install -e '.[site]')")
+
+_BUILT: dict[str, Path] = {}
+
+
+def build_once() -> Path:
+    """Build the site with the CLI into build/test-site once per process; later calls reuse it."""
+    if "site" in _BUILT:
+        return _BUILT["site"]
+    root = REPO / "build" / "test-site"
+    if root.exists():
+        shutil.rmtree(root)
+    site, src = root / "site", root / "src"
+    result = subprocess.run(
+        [sys.executable, "-m", "samtbu.cli", "site", "build", "-o", str(site), "--src", str(src)],
+        capture_output=True, text=True, cwd=REPO, timeout=1800,
+    )
+    assert result.returncode == 0, f"samtbu site build failed:\n{result.stderr[-4000:]}"
+    _BUILT["site"] = site
+    _BUILT["src"] = src
+    return site
+
+
+@pytest.fixture(scope="session")
+def built_site() -> Path:
+    return build_once()
+
+
+@pytest.fixture(scope="session")
+def site_index(model):
+    from samtbu.generate.site_index import SiteIndex
+
+    return SiteIndex(model)
+
+
+def page_file(site: Path, lang: str, md_path: str) -> Path:
+    stem = md_path[: -len(".md")]
+    if stem == "index" or stem.endswith("/index"):
+        stem = stem[: -len("index")]
+    return site / LANG_PREFIX[lang] / stem / "index.html"
+
+
+# -- the build -------------------------------------------------------------------------------------
+def test_strict_build_writes_all_three_languages(built_site):
+    for lang in ("nb", "nn", "en"):
+        assert (built_site / LANG_PREFIX[lang] / "index.html").is_file(), lang
+    # The build config inherits the committed one; the committed files are tracked in git.
+    tracked = subprocess.run(["git", "ls-files", "site"], capture_output=True, text=True, cwd=REPO).stdout.split()
+    if tracked:  # in a git checkout
+        assert "site/mkdocs.yml" in tracked
+        assert "site/overrides/assets/stylesheets/samtbu.css" in tracked
+
+
+def test_every_term_has_a_page_in_each_language(built_site, site_index):
+    idx = site_index
+    terms = [*idx.concepts, *idx.classes, *idx.properties, *idx.schemes] + [p.iri for p in idx.profiles.values()]
+    assert idx.concepts and idx.classes and idx.properties and idx.schemes
+    missing = [
+        f"{lang}: {idx.path(t)}"
+        for t in terms
+        for lang in ("nb", "nn", "en")
+        if not page_file(built_site, lang, idx.path(t)).is_file()
+    ]
+    assert not missing, missing[:20]
+
+
+def _html_files(site: Path):
+    return [p for p in site.rglob("*.html")]
+
+
+def test_every_internal_link_resolves(built_site):
+    from lxml import html as lxml_html
+
+    ids: dict[Path, set[str]] = {}
+    links: list[tuple[Path, str]] = []
+    for path in _html_files(built_site):
+        tree = lxml_html.fromstring(path.read_bytes())
+        ids[path.resolve()] = {e.get("id") for e in tree.iter() if isinstance(e.tag, str) and e.get("id")}
+        for element in tree.iter():
+            if not isinstance(element.tag, str):
+                continue
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if value and not (element.tag == "link" and element.get("rel") in ("canonical", "alternate")):
+                    links.append((path, value))
+    broken = []
+    for source, value in links:
+        parts = urlsplit(value)
+        if parts.scheme or parts.netloc or value.startswith(("mailto:", "javascript:", "data:")):
+            continue
+        if not parts.path:
+            target = source
+        elif parts.path.startswith("/"):
+            target = built_site / unquote(parts.path.lstrip("/"))
+        else:
+            target = (source.parent / unquote(parts.path))
+        if target.is_dir() or str(parts.path).endswith("/"):
+            target = target / "index.html"
+        target = target.resolve()
+        if not target.is_file():
+            broken.append(f"{source.relative_to(built_site)} -> {value}")
+            continue
+        if parts.fragment and target.suffix == ".html" and target in ids and unquote(parts.fragment) not in ids[target]:
+            broken.append(f"{source.relative_to(built_site)} -> {value} (no such anchor)")
+    assert not broken, f"{len(broken)} broken links, e.g. {broken[:15]}"
+
+
+def test_language_switcher_links_each_page_to_its_translations(built_site):
+    text = (built_site / "begreper" / "standpunktkarakter" / "index.html").read_text(encoding="utf-8")
+    assert 'hreflang="nn"' in text and 'hreflang="en"' in text
+    assert "/nn/begreper/standpunktkarakter/" in text and "/en/begreper/standpunktkarakter/" in text
+    english = (built_site / "en" / "begreper" / "standpunktkarakter" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="en"' in english and "overall achievement mark" in english
+
+
+def test_missing_translation_is_marked_on_the_page():
+    from samtbu.generate.site_text import Page
+
+    page = Page("nn", "begreper/x.md", title="x")
+    shown = page.choose({"nb": "berre på bokmål", "en": "English"}, "Definisjon")
+    page.add(shown)
+    rendered = page.render()
+    assert "berre på bokmål" in rendered and 'class="sbu-fallback"' in rendered and ">nb</span>" in rendered
+    assert '!!! warning "Manglar omsetjing"' in rendered and "Definisjon (bokmål)" in rendered
+    complete = Page("nn", "begreper/y.md", title="y")
+    complete.add(complete.choose({"nn": "på nynorsk", "nb": "på bokmål"}, "Definisjon"))
+    assert "sbu-fallback" not in complete.render() and "!!!" not in complete.render()
+
+
+def test_search_covers_concepts_in_all_three_languages(built_site):
+    # One index for the whole site (the i18n plugin merges the languages), with Norwegian stemming.
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert "no" in index["config"]["lang"] and "en" in index["config"]["lang"]
+    docs = {d["location"]: d for d in index["docs"]}
+    assert "begreper/standpunktkarakter/" in docs
+    assert "nn/begreper/standpunktkarakter/" in docs
+    assert "en/begreper/standpunktkarakter/" in docs
+    assert "overall achievement mark" in docs["en/begreper/standpunktkarakter/"]["title"]
+    assert any("faglæraren" in d["text"] for loc, d in docs.items() if loc.startswith("nn/begreper/standpunktkarakter/"))
+
+
+def test_site_needs_nothing_from_a_cdn(built_site):
+    assert (built_site / "assets" / "javascripts" / "mermaid.min.js").stat().st_size > 500_000
+    for path in [built_site / "index.html", built_site / "klasser" / "Vurdering" / "index.html"]:
+        text = path.read_text(encoding="utf-8")
+        assert "fonts.googleapis" not in text and "unpkg.com" not in text and "cdn.jsdelivr" not in text
+        assert "assets/javascripts/mermaid.min.js" in text
+    # The class page carries its diagram.
+    assert 'class="mermaid"' in (built_site / "klasser" / "Vurdering" / "index.html").read_text(encoding="utf-8")
+
+
+def test_downloads_parse_in_every_format(built_site, model):
+    folder = built_site / "nedlasting"
+    formats = {".ttl": "turtle", ".jsonld": "json-ld", ".rdf": "xml", ".nt": "nt"}
+    for base in ("samtbu-ontologi", "samtbu-kodelister", "samtbu-begrepskatalog"):
+        counts = set()
+        for suffix, fmt in formats.items():
+            graph = Graph().parse(folder / f"{base}-{model.version}{suffix}", format=fmt)
+            counts.add(len(graph))
+        assert len(counts) == 1 and counts.pop() > 100, base
+    context = json.loads((folder / f"samtbu-context-{model.version}.jsonld").read_text(encoding="utf-8"))
+    assert "Vurdering" in context["@context"]
+    for name in model.profiles:
+        assert len(Graph().parse(folder / "former" / f"profil-{name}.ttl", format="turtle")) > 0
+
+
+def test_content_negotiation_covers_every_iri(built_site, site_index):
+    from samtbu.namespaces import BASE_IRI
+
+    nginx = (built_site / "nedlasting" / "conneg" / "nginx.conf").read_text(encoding="utf-8")
+    apache = (built_site / "nedlasting" / "conneg" / "apache.conf").read_text(encoding="utf-8")
+    from samtbu.generate.site_downloads import html_targets
+
+    targets = html_targets(site_index)
+    for iri in [*site_index.classes, *site_index.properties, *site_index.concepts, *site_index.schemes]:
+        path = "/" + str(iri)[len(BASE_IRI):]
+        assert f'"{path}" ' in nginx, path
+        assert "^" + path[1:].replace(".", r"\.") + "$" in apache, path
+        page = targets[path]
+        assert (built_site / page.lstrip("/") / "index.html").is_file(), page
+    assert "text/turtle" in nginx and "application/ld\\+json" in apache
+
+
+def test_profile_page_shows_rules_and_a_validated_example(built_site, site_index):
+    if not site_index.profiles:
+        pytest.skip("the model has no validation profiles yet")
+    from samtbu.generate.site_profiles import valid_examples
+
+    for name in site_index.profiles:
+        text = (built_site / "profiler" / name / "index.html").read_text(encoding="utf-8")
+        assert "sh:" in text or "minCount" in text or "1..1" in text
+        if valid_examples(site_index, name):
+            assert "Valideringsrapport" in text and "samtbu validate --profile" in text
+
+
+def test_getting_started_describes_only_existing_commands(built_site):
+    text = (built_site / "kom-i-gang" / "index.html").read_text(encoding="utf-8")
+    assert "samtbu validate" in text and "samtbu context" in text
+    has_export = subprocess.run([sys.executable, "-m", "samtbu.cli", "export", "--help"], capture_output=True).returncode == 0
+    assert ("samtbu export --help" in text or "usage: samtbu export" in text) == has_export or not has_export
+
+
+def test_first_release_changelog(built_site, model):
+    text = (built_site / "endringslogg" / "index.html").read_text(encoding="utf-8")
+    from samtbu.generate.changelog import previous_release
+
+    if previous_release(REPO, model.version) is None:
+        assert "første utgivelsen" in text
+
+
+# -- the changelog diff on two small graphs --------------------------------------------------------
+SBU = "https://w3id.org/samt-bu/def/"
+SBUB = "https://w3id.org/samt-bu/begrep/"
+SBUK = "https://w3id.org/samt-bu/kode/"
+SBUS = "https://w3id.org/samt-bu/shapes/"
+
+
+def _version(*, extra_class=False, drop_prop=False, range_=XSD.string, min_count=0, definition="første",
+             drop_code=False, in_values=("a", "b")):
+    onto, vocab, shapes = Graph(), Graph(), Graph()
+    for cls in ["Vurdering"] + (["Eksamen"] if extra_class else []):
+        onto.add((URIRef(SBU + cls), RDF.type, OWL.Class))
+    onto.add((URIRef(SBU + "skoleaar"), RDF.type, OWL.DatatypeProperty))
+    onto.add((URIRef(SBU + "skoleaar"), RDFS.range, range_))
+    if not drop_prop:
+        onto.add((URIRef(SBU + "somPrivatist"), RDF.type, OWL.DatatypeProperty))
+    concept = URIRef(SBUB + "vurdering")
+    vocab.add((concept, RDF.type, SKOS.Concept))
+    vocab.add((concept, SKOS.definition, Literal(definition, lang="nb")))
+    for code in ["a", "b"][: 1 if drop_code else 2]:
+        vocab.add((URIRef(SBUK + "x/" + code), RDF.type, SKOS.Concept))
+        vocab.add((URIRef(SBUK + "x/" + code), SKOS.notation, Literal(code)))
+    shape = URIRef(SBUS + "Vurdering-skoleaar")
+    shapes.add((shape, RDF.type, SH.PropertyShape))
+    shapes.add((shape, SH.path, URIRef(SBU + "skoleaar")))
+    shapes.add((shape, SH.minCount, Literal(min_count)))
+    from rdflib.collection import Collection
+    from rdflib import BNode
+
+    head = BNode()
+    Collection(shapes, head, [URIRef(SBUK + "x/" + v) for v in in_values])
+    shapes.add((shape, SH["in"], head))
+    return SimpleNamespace(ontology=onto, vocab=vocab, shapes=shapes)
+
+
+def test_diff_identical_versions_has_no_changes():
+    from samtbu.generate.changelog import diff
+
+    assert diff(_version(), _version(), old_version="0.1.0", new_version="0.2.0").changes == []
+
+
+def test_diff_reports_added_changed_removed_and_breaking():
+    from samtbu.generate.changelog import diff
+
+    old = _version()
+    new = _version(extra_class=True, drop_prop=True, range_=XSD.gYear, min_count=1, definition="andre", drop_code=True,
+                   in_values=("a",))
+    log = diff(old, new, old_version="0.1.0", new_version="0.2.0")
+    by_iri = {(c.iri.rsplit("/", 1)[-1], c.status): c for c in log.changes}
+    assert ("Eksamen", "added") in by_iri and not by_iri[("Eksamen", "added")].breaking
+    assert by_iri[("somPrivatist", "removed")].breaking
+    changed_range = by_iri[("skoleaar", "changed")]
+    assert changed_range.breaking and str(RDFS.range) in changed_range.predicates
+    assert by_iri[("b", "removed")].breaking  # a code disappeared
+    concept = by_iri[("vurdering", "changed")]
+    assert not concept.breaking and str(SKOS.definition) in concept.predicates
+    shape = by_iri[("Vurdering-skoleaar", "changed")]
+    assert shape.breaking and str(SH.minCount) in shape.predicates
+    assert {c.kind for c in log.breaking} == {"properties", "codes", "shapes"}
+
+
+def test_diff_relaxing_a_shape_is_not_breaking():
+    from samtbu.generate.changelog import diff
+
+    log = diff(_version(min_count=1, in_values=("a",)), _version(min_count=0, in_values=("a", "b")))
+    (change,) = [c for c in log.changes if c.kind == "shapes"]
+    assert change.status == "changed" and not change.breaking
+
+
+def test_previous_release_is_found_from_a_git_tag(tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    from samtbu.generate.changelog import previous_release
+
+    (tmp_path / "ontology").mkdir()
+    (tmp_path / "vocab").mkdir()
+    (tmp_path / "shapes").mkdir()
+    (tmp_path / "ontology" / "core.ttl").write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    (tmp_path / "vocab" / "v.ttl").write_text("", encoding="utf-8")
+    (tmp_path / "shapes" / "s.ttl").write_text("", encoding="utf-8")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    for command in (["git", "init", "-q"], ["git", "add", "."], ["git", "commit", "-q", "-m", "r"], ["git", "tag", "v0.0.9"],
+                    ["git", "tag", "v0.2.0"]):
+        subprocess.run(command, cwd=tmp_path, check=True, env=env)
+    assert previous_release(tmp_path, "0.0.9") is None
+    version, folder = previous_release(tmp_path, "0.1.0")
+    assert version == "0.0.9" and (folder / "ontology" / "core.ttl").is_file()
