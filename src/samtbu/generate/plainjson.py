@@ -66,7 +66,8 @@ def frame_plain(graph: Graph, model: Model | None = None, roots: list | None = N
                 out[key] = {o.language: str(o) for _, o in values if isinstance(o, Literal) and o.language}
                 continue
             rendered = [render(p, o, definition, path + ((node, p),)) for p, o in values]
-            many = isinstance(definition, dict) and definition.get("@container") == "@set"
+            # A list for several values, and for a set of linked nodes (as "dokumenterer" in the examples).
+            many = isinstance(definition, dict) and definition.get("@container") == "@set" and isinstance(rendered[0], dict)
             out[key] = rendered if (many or len(rendered) > 1) else rendered[0]
         return out
 
