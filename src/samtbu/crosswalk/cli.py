@@ -64,8 +64,51 @@ def _export_elmo(graph: Graph) -> ExportResult:
     return ExportResult(result.xml, result.not_carried, warnings)
 
 
+# -- ELM (European Digital Credential), Open Badges 3.0, schema.org -----------------------------------
+
+
+def _export_elm(graph: Graph) -> ExportResult:
+    from samtbu.crosswalk.elm import EDC_SHAPES, anchors_available, anchors_dir, export_elm, validate_edc
+
+    result = export_elm(graph)
+    warnings = list(result.warnings)
+    if anchors_available() and all((anchors_dir() / name).is_file() for name in EDC_SHAPES):
+        for name, (conforms, text) in validate_edc(result.document).items():
+            if not conforms:
+                raise ExportInvalidError(f"the EDC output does not conform to {name}: {text.splitlines()[2:4]}")
+    else:
+        warnings.append(f"not validated: the EDC context and shapes are not in {anchors_dir()} (set SAMTBU_ANCHORS)")
+    return ExportResult(result.to_bytes(), result.not_carried, warnings)
+
+
+def _export_ob3(graph: Graph) -> ExportResult:
+    from samtbu.crosswalk.ob3 import export_ob3, schema_path, validate_ob3
+
+    result = export_ob3(graph)
+    warnings = list(result.warnings)
+    if schema_path().is_file():
+        errors = validate_ob3(result.document)
+        if errors:
+            raise ExportInvalidError(f"the OB 3.0 output does not validate against {schema_path()}: {errors[0]}")
+    else:
+        warnings.append(f"not validated: the OB 3.0 JSON Schema is not at {schema_path()} (set SAMTBU_ANCHORS)")
+    return ExportResult(result.to_bytes(), result.not_carried, warnings)
+
+
+def _export_schemaorg(graph: Graph) -> ExportResult:
+    from samtbu.crosswalk.schemaorg import export_schemaorg
+
+    result = export_schemaorg(graph)
+    return ExportResult(result.to_bytes(), result.not_carried, result.warnings)
+
+
 IMPORTERS: dict[str, Callable[[bytes, str], ImportResult]] = {"elmo": _import_elmo}
-EXPORTERS: dict[str, Callable[[Graph], ExportResult]] = {"elmo": _export_elmo}
+EXPORTERS: dict[str, Callable[[Graph], ExportResult]] = {
+    "elmo": _export_elmo,
+    "elm": _export_elm,
+    "ob3": _export_ob3,
+    "schemaorg": _export_schemaorg,
+}
 IMPORT_FORMATS = ("json", "turtle")
 
 
