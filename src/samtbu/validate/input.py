@@ -210,6 +210,7 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
     model = model or Model.load()
     if not isinstance(document, (dict, list)) or not document:
         raise InputError("JSON payload must be a non-empty object or array", where=source)
+    _check_depth(document, source)
     _check_contexts(document, source)
     context = bundled_context(model)
     has_context = isinstance(document, dict) and "@context" in document
