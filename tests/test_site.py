@@ -34,6 +34,10 @@ def build_once() -> Path:
     """Build the site with the CLI into build/test-site once per process; later calls reuse it."""
     if "site" in _BUILT:
         return _BUILT["site"]
+    reuse = os.environ.get("SAMTBU_TEST_SITE")  # a site built before, to iterate on the tests quickly
+    if reuse:
+        _BUILT["site"] = Path(reuse)
+        return _BUILT["site"]
     root = REPO / "build" / "test-site"
     if root.exists():
         shutil.rmtree(root)
