@@ -1,0 +1,97 @@
+"""`samtbu share` (the minimal view for a recipient) and `samtbu render` (the learner's overview)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from samtbu.errors import SamtbuError
+
+
+def _now(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SamtbuError(f"--now: not an ISO 8601 date-time: {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SamtbuError(f"cannot write: {exc.strerror or exc}", where=str(output)) from None
+
+
+def cmd_share(args: argparse.Namespace) -> int:
+    from samtbu.share.view import share
+
+    view = share(
+        args.record,
+        args.recipient,
+        args.purpose,
+        consent=args.consent,
+        now=_now(args.now),
+        recipient_name=args.recipient_name,
+        recipient_id=args.recipient_id,
+        log=args.log,
+    )
+    _write(view.serialize(args.format), args.output)
+    if view.withheld and not args.quiet:
+        reasons = sorted({reason for _node, reason in view.withheld})
+        print(f"samtbu: {len(view.withheld)} part(s) of the record withheld ({', '.join(reasons)})", file=sys.stderr)
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from samtbu.share.overview import render_overview
+
+    html = render_overview(args.record, args.lang, disclosures=args.disclosures, now=_now(args.now))
+    _write(html, args.output)
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "share",
+        help="the minimal view of a learner's record for a recipient role and purpose (or a refusal)",
+        description=(
+            "Produce the minimal view of RECORD that the sharing policy for the recipient role and purpose "
+            "allows, checked against the policy's closed SHACL profile. Refusals (no policy, consent missing, "
+            "result not final, document not issued) end with exit code 3 and one line on stderr."
+        ),
+    )
+    p.add_argument("record", type=Path, metavar="RECORD", help="the learner's record (plain JSON, JSON-LD, Turtle, ...)")
+    p.add_argument("--recipient", required=True, metavar="ROLE", help="recipient role (code of «mottakerrolle», e.g. oppfoelgingstjenesten)")
+    p.add_argument("--purpose", required=True, metavar="PURPOSE", help="purpose (code of «formaal», e.g. oppfoelging)")
+    p.add_argument("--consent", type=Path, metavar="FILE", help="the learner's consent (sbu:Samtykke) where the policy requires it")
+    p.add_argument("--log", type=Path, metavar="FILE", help="append the disclosure record (sbu:Utlevering) to this file (Turtle; N-Triples for .nt)")
+    p.add_argument("--format", choices=("json", "jsonld", "turtle", "ntriples"), default="json", help="output format (default: json)")
+    p.add_argument("--recipient-name", metavar="NAME", help="name of the receiving organisation, for the disclosure record")
+    p.add_argument("--recipient-id", metavar="ID", help="organisation number or IRI of the recipient, for the disclosure record")
+    p.add_argument("--now", metavar="DATETIME", help="time of disclosure (ISO 8601; default: now)")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the view here instead of stdout")
+    p.add_argument("-q", "--quiet", action="store_true", help="do not report withheld parts on stderr")
+    p.set_defaults(func=cmd_share)
+
+    r = subparsers.add_parser(
+        "render",
+        help="the learner's own overview as an accessible, printable HTML page",
+        description="Render the learner's results, competence, completion status and who has received what as one HTML page.",
+    )
+    r.add_argument("record", type=Path, metavar="RECORD", help="the learner's record")
+    r.add_argument("--lang", choices=("nb", "nn", "en"), default="nb", help="language of the page (default: nb)")
+    r.add_argument("--disclosures", type=Path, metavar="FILE", help="disclosure log written by `samtbu share --log`")
+    r.add_argument("--now", metavar="DATETIME", help="the date the page is made (ISO 8601; default: now)")
+    r.add_argument("-o", "--output", type=Path, metavar="FILE.html", help="write the page here instead of stdout")
+    r.set_defaults(func=cmd_render)
+
+
+__all__ = ["register"]
