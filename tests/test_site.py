@@ -193,6 +193,13 @@ def test_downloads_parse_in_every_format(built_site, model):
     assert "Vurdering" in context["@context"]
     for name in model.profiles:
         assert len(Graph().parse(folder / "former" / f"profil-{name}.ttl", format="turtle")) > 0
+    try:
+        from samtbu.generate.jsonschema import schema_file_name
+    except ImportError:
+        return
+    for name in model.profiles:
+        schema = json.loads((folder / "jsonschema" / schema_file_name(name)).read_text(encoding="utf-8"))
+        assert "$schema" in schema or "type" in schema
 
 
 def test_content_negotiation_covers_every_iri(built_site, site_index):

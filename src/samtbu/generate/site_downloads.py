@@ -98,6 +98,16 @@ def write_downloads(idx: SiteIndex, out: Path) -> list[Artifact]:
         artifacts.append(Artifact("dl_profiles", profile_files))
 
     schema_files = []
+    try:
+        from samtbu.generate.jsonschema import render_schema, schema_file_name
+    except ImportError:  # that generator is not part of this toolkit version
+        render_schema = None
+    if render_schema is not None:
+        for name in idx.profiles:
+            target = out / "jsonschema" / schema_file_name(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(render_schema(model, name), encoding="utf-8")
+            schema_files.append(f"{FOLDER}/jsonschema/{schema_file_name(name)}")
     for folder_name in ("schemas", "jsonschema", "json-schema"):
         folder = root / folder_name
         if folder.is_dir():
