@@ -9,10 +9,12 @@ maps; a property that may have more than one value is a ``@set``.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import OrderedDict
+from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, XSD, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import SH
 
 from samtbu.model import Model
@@ -23,12 +25,22 @@ def local_name(iri: URIRef) -> str:
     return str(iri)[len(str(SBU)):]
 
 
+@functools.lru_cache(maxsize=4)
+def _module_shapes(root: str) -> Graph:
+    graph = Graph()
+    for path in Model.shape_module_files(Path(root)):
+        graph.parse(path, format="turtle")
+    return graph
+
+
 def _single_valued(model: Model, prop: URIRef) -> bool:
-    """A property is single-valued when the ontology says so or every shape on it caps it at one."""
+    """A property is single-valued when the ontology says so or a module shape (the general rules in
+    shapes/*.ttl, not a profile, which may leave a limit to the module) caps it at one."""
     if (prop, RDF.type, OWL.FunctionalProperty) in model.ontology:
         return True
-    caps = [model.shapes.value(s, SH.maxCount) for s in model.shapes.subjects(SH.path, prop)]
-    return bool(caps) and all(c is not None and int(c) <= 1 for c in caps)
+    shapes = _module_shapes(str(model.root))
+    caps = [shapes.value(s, SH.maxCount) for s in shapes.subjects(SH.path, prop)]
+    return any(c is not None and int(c) <= 1 for c in caps)
 
 
 def term_definition(model: Model, prop: URIRef) -> dict | str:
