@@ -4,6 +4,7 @@ for nginx and Apache so that each IRI of the model answers HTML to a browser and
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,9 +202,11 @@ def nginx_config(idx: SiteIndex) -> str:
     out += ["}", "", "# Shapes and profiles exist in Turtle only.", "map $uri$samtbu_rdf_ext $samtbu_rdf_file {", '    default "";']
     out += ['    "~^/(profil|shapes)/.+(ttl|jsonld|rdf|nt)$" $samtbu_rdf_base.ttl;',
             '    "~^/.+(ttl|jsonld|rdf|nt)$" $samtbu_rdf_base.$samtbu_rdf_ext;']
+    # Plain strings in a map match ignoring case, and class and property names differ only in case
+    # (Behandlingsgrunnlag / behandlingsgrunnlag): so each IRI is a case-sensitive regular expression.
     out += ["}", "", "map $uri $samtbu_page {", '    default "";']
     for path, page in html_targets(idx).items():
-        out.append(f'    "{path}" {page};')
+        out.append(f'    "~^{re.escape(path)}$" {page};')
     out += [
         '    "/modell" /;', '    "/katalog" /;', "}", "",
         "server {",
