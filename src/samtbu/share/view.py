@@ -334,7 +334,6 @@ def _extract(graph: Graph, scope: Scope, resources: set, withheld: list) -> Grap
     view = Graph()
     view.bind("sbu", SBU)
     included: set = set()
-    allowed_identity = scope.policy.allows_identity_number
     described = {s for s in graph.subjects()}
 
     def keep_node(node) -> bool:
@@ -361,7 +360,8 @@ def _extract(graph: Graph, scope: Scope, resources: set, withheld: list) -> Grap
             if p == RDF.type or p not in props:
                 continue
             if isinstance(o, Literal):
-                if not allowed_identity and contains_identity_number(str(o)):
+                # An identity number goes out only as sbu:foedselsnummer, and only if the policy allows it.
+                if p != SBU.foedselsnummer and contains_identity_number(str(o)):
                     withheld.append((str(node), "identity-number-in-text"))
                     continue
                 view.add((node, p, o))
