@@ -1,0 +1,1069 @@
+"""A fast SHACL engine: shapes compiled once into Python closures that check a small graph quickly.
+
+It implements the SHACL Core constraint components, the targets, property paths (predicate,
+inverse, sequence, alternative, zero-or-more, one-or-more, zero-or-one) and SPARQL-based constraints
+(``sh:sparql`` with ``sh:select``, through :mod:`samtbu.validate.fastsparql`). Whatever it does not
+implement (custom constraint components, SHACL-AF targets and rules, ``sh:ask`` validators,
+SPARQL it cannot compile, a recursive shape) makes :func:`compile_shapes` raise ``Unsupported``:
+the caller then validates with pyshacl. Correctness first: the engine returns the same results as
+pyshacl (focus node, path, value, source shape, constraint component, severity) on the project's
+shapes, and follows the SHACL and XSD specifications where pyshacl does not: a literal of a
+datatype that rdflib does not check (``xsd:gYear``, ``xsd:gYearMonth``, ...) must have a valid
+lexical form here (pyshacl accepts ``"abc"^^xsd:gYear``).
+
+The output is an rdflib SHACL validation report graph like pyshacl's, so the report stage is the
+same for both engines.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from rdflib import RDF as _RDF
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import SH
+
+from samtbu.validate.fastterms import (
+    RDF_LANGSTRING, RDF_TYPE, RDFS, RDFS_SUBCLASSOF, XSD, XSD_STRING, B, Data, L, from_rdflib,
+    lexical_as_rdflib, n3, rdflib_canon, to_rdflib,
+)
+
+
+_EMPTY: list = []
+
+
+class Unsupported(Exception):
+    """The shapes use something the fast engine does not implement: use pyshacl."""
+
+
+_SH = str(SH)
+RDFS_CLASS = RDFS + "Class"
+RDFS_RESOURCE = RDFS + "Resource"
+RDFS_LITERAL = RDFS + "Literal"
+RDFS_DATATYPE = RDFS + "Datatype"
+
+# Predicates of the SHACL namespace the engine understands on a shape node.
+_KNOWN_SHAPE_PARAMETERS = {
+    _SH + name for name in (
+        "path targetNode targetClass targetSubjectsOf targetObjectsOf severity message deactivated name "
+        "description order group defaultValue property node not and or xone class datatype nodeKind minCount "
+        "maxCount minInclusive minExclusive maxInclusive maxExclusive minLength maxLength pattern flags "
+        "languageIn uniqueLang equals disjoint lessThan lessThanOrEquals qualifiedValueShape qualifiedMinCount "
+        "qualifiedMaxCount qualifiedValueShapesDisjoint closed ignoredProperties hasValue in sparql "
+        "declare prefixes"
+    ).split()
+}
+_SHAPE_TYPES = {SH.NodeShape, SH.PropertyShape}
+# Predicates whose values are shapes.
+_SHAPE_REFS = (SH.property, SH.node, SH["not"], SH.qualifiedValueShape)
+_SHAPE_LIST_REFS = (SH["and"], SH["or"], SH.xone)
+_TARGETS = (SH.targetNode, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+def _component(name: str) -> str:
+    return f"{_SH}{name}ConstraintComponent"
+
+
+# -- datatypes ------------------------------------------------------------------------------------
+
+# Lexical spaces (XSD 1.1 part 2) of the datatypes rdflib does not check.
+_TZ = r"(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))?"
+_YEAR = r"-?([1-9]\d{3,}|0\d{3})"
+_XSD_LEXICAL = {
+    XSD + "gYear": re.compile(rf"^{_YEAR}{_TZ}$"),
+    XSD + "gYearMonth": re.compile(rf"^{_YEAR}-(0[1-9]|1[0-2]){_TZ}$"),
+    XSD + "gMonth": re.compile(rf"^--(0[1-9]|1[0-2]){_TZ}$"),
+    XSD + "gDay": re.compile(rf"^---(0[1-9]|[12]\d|3[01]){_TZ}$"),
+    XSD + "gMonthDay": re.compile(rf"^--(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]){_TZ}$"),
+}
+_MAX_DAY = {2: 29, 4: 30, 6: 30, 9: 30, 11: 30}
+
+
+def xsd_lexical_ok(lex: str, dt: str) -> bool | None:
+    """True/False for the datatypes checked here (the ones rdflib leaves unchecked), None otherwise."""
+    pattern = _XSD_LEXICAL.get(dt)
+    if pattern is None:
+        return None
+    if not pattern.match(lex):
+        return False
+    if dt == XSD + "gMonthDay":
+        month, day = int(lex[2:4]), int(lex[5:7])
+        return day <= _MAX_DAY.get(month, 31)
+    return True
+
+
+_PY_TYPES = {
+    XSD + "integer": int, XSD + "float": float, XSD + "decimal": None, XSD + "boolean": bool,
+    XSD + "date": _dt.date, XSD + "time": _dt.time, XSD + "dateTime": _dt.datetime,
+}
+_DT_OK: dict[tuple[str, str], bool] = {}
+
+
+def datatype_ok(lex: str, dt: str) -> bool:
+    """Is a literal with this lexical form and datatype well-formed: pyshacl's verdict (rdflib's
+    ill_typed and value type), and for datatypes rdflib does not check, the XSD lexical space."""
+    key = (lex, dt)
+    found = _DT_OK.get(key)
+    if found is not None:
+        return found
+    _canon, ill = rdflib_canon(lex, dt)
+    if ill is True:
+        ok = False
+    else:
+        ok = True
+        if dt in _PY_TYPES:
+            value = to_rdflib(L((lex, dt, None))).value
+            if dt == XSD + "decimal":
+                from decimal import Decimal
+
+                ok = isinstance(value, Decimal)
+            elif dt == XSD + "integer":
+                ok = isinstance(value, int) and not isinstance(value, bool)
+            else:
+                ok = isinstance(value, _PY_TYPES[dt])
+        own = xsd_lexical_ok(lex, dt)
+        if own is not None:
+            ok = own
+    if len(_DT_OK) > 200_000:
+        _DT_OK.clear()
+    _DT_OK[key] = ok
+    return ok
+
+
+def _matches_datatype(v, dt: str) -> bool:
+    if type(v) is not L:
+        return False
+    lex, vdt, lang = v
+    if vdt == dt:
+        return True if dt == XSD_STRING else datatype_ok(lex, dt)
+    if dt == RDFS_LITERAL:
+        return True
+    if dt == RDFS_DATATYPE:
+        return vdt is not None
+    if dt == XSD_STRING:
+        return vdt is None and lang is None
+    if dt == RDF_LANGSTRING:
+        return lang is not None
+    return False
+
+
+# -- paths ----------------------------------------------------------------------------------------
+
+PathFn = Callable[["Context", object], list]
+
+
+def _compile_path(g: Graph, node) -> tuple[PathFn, object]:
+    """A function (ctx, focus) -> value nodes (ordered, unique), and the path as SPARQL text."""
+    if isinstance(node, URIRef):
+        p = str(node)
+
+        def predicate(ctx, f, _p=p):
+            return ctx.data.objects(f, _p)
+
+        return predicate, f"<{p}>"
+    if isinstance(node, Literal):
+        raise Unsupported(f"a literal as a property path: {node!r}")
+    first = g.value(node, _RDF.first)
+    if first is not None or node == _RDF.nil:
+        items = [_compile_path(g, item) for item in Collection(g, node)]
+        if len(items) < 2:
+            raise Unsupported("a sequence path needs at least two members")
+
+        def sequence(ctx, f, _items=[fn for fn, _ in items]):
+            current = [f]
+            for fn in _items:
+                nxt: dict = {}
+                for node_ in current:
+                    for v in fn(ctx, node_):
+                        nxt[v] = None
+                current = list(nxt)
+            return current
+
+        return sequence, "/".join(f"({text})" for _, text in items)
+    props = {p for p in g.predicates(node)}
+    if props == {SH.inversePath}:
+        inner, text = _compile_path(g, g.value(node, SH.inversePath))
+        target = g.value(node, SH.inversePath)
+        if isinstance(target, URIRef):
+            p = str(target)
+
+            def inverse(ctx, f, _p=p):
+                return ctx.data.subjects(_p, f)
+
+            return inverse, f"^<{p}>"
+        raise Unsupported("inverse of a complex path")
+    if props == {SH.alternativePath}:
+        items = [_compile_path(g, item) for item in Collection(g, g.value(node, SH.alternativePath))]
+
+        def alternative(ctx, f, _items=[fn for fn, _ in items]):
+            out: dict = {}
+            for fn in _items:
+                for v in fn(ctx, f):
+                    out[v] = None
+            return list(out)
+
+        return alternative, "|".join(f"({text})" for _, text in items)
+    for name, minimum, many in (("zeroOrMorePath", 0, True), ("oneOrMorePath", 1, True), ("zeroOrOnePath", 0, False)):
+        if props == {SH[name]}:
+            inner, text = _compile_path(g, g.value(node, SH[name]))
+
+            def repeat(ctx, f, _inner=inner, _min=minimum, _many=many):
+                out: dict = {}
+                if _min == 0:
+                    out[f] = None
+                frontier = [f]
+                seen = {f} if _many else set()
+                while frontier:
+                    nxt = []
+                    for node_ in frontier:
+                        for v in _inner(ctx, node_):
+                            out[v] = None
+                            if _many and v not in seen:
+                                seen.add(v)
+                                nxt.append(v)
+                    frontier = nxt if _many else []
+                return list(out)
+
+            suffix = {"zeroOrMorePath": "*", "oneOrMorePath": "+", "zeroOrOnePath": "?"}[name]
+            return repeat, f"({text}){suffix}"
+    raise Unsupported(f"unknown property path {node!r}")
+
+
+# -- the compiled shapes --------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    focus: object
+    path: object  # rdflib term (from the shapes graph) or an internal IRI (sh:closed, SPARQL ?path)
+    value: object  # internal term or None
+    shape: "CShape"
+    component: str
+    messages: tuple = ()
+    source_constraint: object = None  # rdflib term (SPARQL constraints)
+
+
+class _Recursion(Exception):
+    pass
+
+
+class Context:
+    """What one validation run needs: the data, the hierarchy, memoised conformance checks."""
+
+    __slots__ = ("data", "compiled", "_types", "_conforms", "_active", "_supers", "_subs", "own_edges")
+
+    def __init__(self, data: Data, compiled: "CompiledShapes", own_edges: list = ()):
+        self.data = data
+        self.own_edges = list(own_edges)
+        self.compiled = compiled
+        self._conforms: dict = {}
+        self._active: set = set()
+        self._supers = None
+        self._subs = None
+
+    def superclasses(self, cls) -> set:
+        """cls and all its superclasses (rdfs:subClassOf* in the data graph, incl. the hierarchy)."""
+        if self._supers is None:
+            self._supers = self.compiled.hierarchy_closure(self.own_edges)
+        found = self._supers.get(cls)
+        return found if found is not None else {cls}
+
+    def is_instance(self, node, cls) -> bool:
+        for t in self.data.objects(node, RDF_TYPE):
+            if t == cls or cls in self.superclasses(t):
+                return True
+        return False
+
+    def conforms(self, shape: "CShape", node) -> bool:
+        key = (id(shape), node)
+        found = self._conforms.get(key)
+        if found is not None:
+            return found
+        if key in self._active:
+            raise _Recursion()
+        self._active.add(key)
+        try:
+            result = shape.evaluate_one(self, node, None)
+        finally:
+            self._active.discard(key)
+        self._conforms[key] = result
+        return result
+
+
+Check = Callable[[Context, object, list, "list | None"], bool]
+
+
+@dataclass(eq=False)
+class CShape:
+    node: object  # rdflib term of the shape in the shapes graph
+    severity: URIRef = SH.Violation
+    messages: tuple = ()
+    deactivated: bool = False
+    path: PathFn | None = None
+    path_node: object = None
+    path_sparql: str | None = None
+    predicate: str | None = None  # the path, when it is one IRI
+    checks: list = field(default_factory=list)
+    targets: tuple = ((), (), (), ())  # nodes, classes, subjects-of, objects-of
+
+    def evaluate(self, ctx: Context, focus_nodes, out: list | None) -> bool:
+        """Validate each focus node; append results to ``out`` (or, if None, stop at the first failure)."""
+        if self.deactivated:
+            return True
+        ok = True
+        path = self.path
+        checks = self.checks
+        predicate = self.predicate
+        for f in focus_nodes:
+            if predicate is not None:
+                by_p = ctx.data.spo.get(f)
+                values = by_p.get(predicate, _EMPTY) if by_p is not None else _EMPTY
+            else:
+                values = [f] if path is None else path(ctx, f)
+            for check in checks:
+                if not check(ctx, f, values, out):
+                    ok = False
+                    if out is None:
+                        return False
+        return ok
+
+    def evaluate_one(self, ctx: Context, f, out: list | None) -> bool:
+        if self.deactivated:
+            return True
+        predicate = self.predicate
+        if predicate is not None:
+            by_p = ctx.data.spo.get(f)
+            values = by_p.get(predicate, _EMPTY) if by_p is not None else _EMPTY
+        else:
+            values = [f] if self.path is None else self.path(ctx, f)
+        ok = True
+        for check in self.checks:
+            if not check(ctx, f, values, out):
+                ok = False
+                if out is None:
+                    return False
+        return ok
+
+    def focus_nodes(self, ctx: Context) -> list:
+        nodes, classes, subjects_of, objects_of = self.targets
+        found: dict = dict.fromkeys(nodes)
+        data = ctx.data
+        for cls in classes:
+            for sub in ctx.compiled.subclasses(cls, ctx):
+                for s in data.subjects(RDF_TYPE, sub):
+                    found[s] = None
+        for p in subjects_of:
+            for s, _o in data.subject_objects(p):
+                found[s] = None
+        for p in objects_of:
+            for _s, o in data.subject_objects(p):
+                found[o] = None
+        return list(found)
+
+
+def _as_int(term) -> int:
+    value = term.toPython() if isinstance(term, Literal) else None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Unsupported(f"expected an integer, got {term!r}")
+    return value
+
+
+class _Compiler:
+    def __init__(self, g: Graph):
+        self.g = g
+        self.shapes: dict = {}
+
+    def shape(self, node) -> CShape:
+        found = self.shapes.get(node)
+        if found is not None:
+            return found
+        g = self.g
+        shape = CShape(node=node)
+        self.shapes[node] = shape
+        for p in set(g.predicates(node)):
+            if str(p).startswith(_SH) and str(p) not in _KNOWN_SHAPE_PARAMETERS:
+                raise Unsupported(f"{p} on shape {node}")
+        shape.severity = g.value(node, SH.severity) or SH.Violation
+        shape.messages = tuple(g.objects(node, SH.message))
+        deactivated = g.value(node, SH.deactivated)
+        shape.deactivated = bool(isinstance(deactivated, Literal) and deactivated.toPython() is True)
+        path = g.value(node, SH.path)
+        if path is not None:
+            shape.path, shape.path_sparql = _compile_path(g, path)
+            shape.path_node = path
+            if isinstance(path, URIRef):
+                shape.predicate = str(path)
+        shape.targets = (
+            tuple(from_rdflib(t) for t in g.objects(node, SH.targetNode)),
+            tuple(str(t) for t in g.objects(node, SH.targetClass)) + (tuple([str(node)]) if self._implicit_class(node) else ()),
+            tuple(str(t) for t in g.objects(node, SH.targetSubjectsOf)),
+            tuple(str(t) for t in g.objects(node, SH.targetObjectsOf)),
+        )
+        shape.checks = self._checks(shape)
+        return shape
+
+    def _implicit_class(self, node) -> bool:
+        if not isinstance(node, URIRef):
+            return False
+        g = self.g
+        classes = {URIRef(RDFS_CLASS)} | set(g.subjects(URIRef(RDFS_SUBCLASSOF), URIRef(RDFS_CLASS)))
+        return any(t in classes for t in g.objects(node, _RDF.type))
+
+    def _list(self, node) -> list:
+        try:
+            return list(Collection(self.g, node))
+        except Exception as exc:  # noqa: BLE001
+            raise Unsupported(f"malformed RDF list {node!r}: {exc}") from None
+
+    def _checks(self, shape: CShape) -> list:
+        g, node = self.g, shape.node
+        checks: list = []
+
+        def result(out, f, value, component, path=None, **extra):
+            if out is not None:
+                out.append(Result(f, shape.path_node if path is None else path, value, shape, component, shape.messages, **extra))
+
+        def one(pred):
+            values = list(g.objects(node, pred))
+            if len(values) > 1:
+                raise Unsupported(f"more than one {pred} on {node}")
+            return values[0] if values else None
+
+        # sh:class
+        for cls in g.objects(node, SH["class"]):
+            c = str(cls)
+            comp = _component("Class")
+
+            def check_class(ctx, f, values, out, _c=c, _comp=comp):
+                ok = True
+                for v in values:
+                    if type(v) is L or not ctx.is_instance(v, _c):
+                        ok = False
+                        if out is None:
+                            return False
+                        result(out, f, v, _comp)
+                return ok
+
+            checks.append(check_class)
+        # sh:datatype
+        dt = one(SH.datatype)
+        if dt is not None:
+            d = str(dt)
+
+            def check_datatype(ctx, f, values, out, _d=d, _comp=_component("Datatype")):
+                ok = True
+                for v in values:
+                    if not _matches_datatype(v, _d):
+                        ok = False
+                        if out is None:
+                            return False
+                        result(out, f, v, _comp)
+                return ok
+
+            checks.append(check_datatype)
+        # sh:nodeKind
+        kind = one(SH.nodeKind)
+        if kind is not None:
+            allowed = {
+                SH.IRI: (True, False, False), SH.BlankNode: (False, True, False), SH.Literal: (False, False, True),
+                SH.BlankNodeOrIRI: (True, True, False), SH.BlankNodeOrLiteral: (False, True, True),
+                SH.IRIOrLiteral: (True, False, True),
+            }.get(kind)
+            if allowed is None:
+                raise Unsupported(f"unknown node kind {kind}")
+
+            def check_kind(ctx, f, values, out, _a=allowed, _comp=_component("NodeKind")):
+                ok = True
+                for v in values:
+                    t = type(v)
+                    k = 2 if t is L else 1 if t is B else 0
+                    if not _a[k]:
+                        ok = False
+                        if out is None:
+                            return False
+                        result(out, f, v, _comp)
+                return ok
+
+            checks.append(check_kind)
+        # cardinality
+        for pred, name, cmp in ((SH.minCount, "MinCount", lambda n, m: n >= m), (SH.maxCount, "MaxCount", lambda n, m: n <= m)):
+            for limit in g.objects(node, pred):
+                m = _as_int(limit)
+
+                def check_count(ctx, f, values, out, _m=m, _cmp=cmp, _comp=_component(name)):
+                    if _cmp(len(values), _m):
+                        return True
+                    result(out, f, None, _comp)
+                    return False
+
+                checks.append(check_count)
+        # value ranges: compared as pyshacl compares them (rdflib literals)
+        for pred, name in ((SH.minExclusive, "MinExclusive"), (SH.minInclusive, "MinInclusive"),
+                           (SH.maxExclusive, "MaxExclusive"), (SH.maxInclusive, "MaxInclusive")):
+            for bound in g.objects(node, pred):
+                if not isinstance(bound, Literal):
+                    raise Unsupported(f"{pred} must be a literal")
+                checks.append(self._range_check(shape, bound, name, result))
+        # string-based
+        for pred, name in ((SH.minLength, "MinLength"), (SH.maxLength, "MaxLength")):
+            for limit in g.objects(node, pred):
+                m = _as_int(limit)
+                minimum = pred == SH.minLength
+
+                def check_length(ctx, f, values, out, _m=m, _min=minimum, _comp=_component(name)):
+                    ok = True
+                    for v in values:
+                        if _min and _m == 0:
+                            continue
+                        if type(v) is B:
+                            good = False
+                        else:
+                            n = len(lexical_as_rdflib(v)) if type(v) is L else len(v)
+                            good = n >= _m if _min else n <= _m
+                        if not good:
+                            ok = False
+                            if out is None:
+                                return False
+                            result(out, f, v, _comp)
+                    return ok
+
+                checks.append(check_length)
+        flags = one(SH.flags)
+        re_flags = 0
+        if flags is not None:
+            text = str(flags).lower()
+            re_flags = (re.I if "i" in text else 0) | (re.M if "m" in text else 0)
+        for pattern in g.objects(node, SH.pattern):
+            compiled = re.compile(str(pattern), re_flags)
+
+            def check_pattern(ctx, f, values, out, _re=compiled, _comp=_component("Pattern")):
+                ok = True
+                for v in values:
+                    t = type(v)
+                    if t is B:
+                        good = False
+                    else:
+                        good = _re.search(lexical_as_rdflib(v) if t is L else v) is not None
+                    if not good:
+                        ok = False
+                        if out is None:
+                            return False
+                        result(out, f, v, _comp)
+                return ok
+
+            checks.append(check_pattern)
+        for langs in g.objects(node, SH.languageIn):
+            wanted = {str(x).lower() for x in self._list(langs)}
+
+            def check_language_in(ctx, f, values, out, _w=wanted, _comp=_component("LanguageIn")):
+                ok = True
+                for v in values:
+                    lang = v[2] if type(v) is L else None
+                    good = bool(lang) and ("*" in _w or lang.lower() in _w or lang.split("-")[0].lower() in _w)
+                    if not good:
+                        ok = False
+                        if out is None:
+                            return False
+                        result(out, f, v, _comp)
+                return ok
+
+            checks.append(check_language_in)
+        for unique in g.objects(node, SH.uniqueLang):
+            if not (isinstance(unique, Literal) and unique.toPython() is True):
+                continue
+
+            def check_unique_lang(ctx, f, values, out, _comp=_component("UniqueLang")):
+                seen, dup = set(), []
+                for v in values:
+                    if type(v) is L and v[2]:
+                        low = v[2].lower()
+                        if low in seen:
+                            if low not in dup:
+                                dup.append(low)
+                        else:
+                            seen.add(low)
+                for _ in dup:
+                    result(out, f, None, _comp)
+                return not dup
+
+            checks.append(check_unique_lang)
+        # property pairs
+        for pred, name in ((SH.equals, "Equals"), (SH.disjoint, "Disjoint"), (SH.lessThan, "LessThan"),
+                           (SH.lessThanOrEquals, "LessThanOrEquals")):
+            for other in g.objects(node, pred):
+                if not isinstance(other, URIRef):
+                    raise Unsupported(f"{pred} must be an IRI")
+                checks.append(self._pair_check(shape, str(other), name, result))
+        # logical and shape-based
+        for inner in g.objects(node, SH["not"]):
+            target = self.shape(inner)
+
+            def check_not(ctx, f, values, out, _s=target, _comp=_component("Not")):
+                ok = True
+                for v in values:
+                    if ctx.conforms(_s, v):
+                        ok = False
+                        if out is None:
+                            return False
+                        result(out, f, v, _comp)
+                return ok
+
+            checks.append(check_not)
+        for pred, name in ((SH["and"], "And"), (SH["or"], "Or"), (SH.xone, "Xone")):
+            for lst in g.objects(node, pred):
+                members = [self.shape(m) for m in self._list(lst)]
+
+                def check_logic(ctx, f, values, out, _m=members, _name=name, _comp=_component(name)):
+                    ok = True
+                    for v in values:
+                        if _name == "And":
+                            good = all(ctx.conforms(s, v) for s in _m)
+                        elif _name == "Or":
+                            good = any(ctx.conforms(s, v) for s in _m)
+                        else:
+                            good = sum(1 for s in _m if ctx.conforms(s, v)) == 1
+                        if not good:
+                            ok = False
+                            if out is None:
+                                return False
+                            result(out, f, v, _comp)
+                    return ok
+
+                checks.append(check_logic)
+        for inner in g.objects(node, SH.node):
+            target = self.shape(inner)
+
+            def check_node(ctx, f, values, out, _s=target, _comp=_component("Node")):
+                ok = True
+                for v in values:
+                    if not ctx.conforms(_s, v):
+                        ok = False
+                        if out is None:
+                            return False
+                        result(out, f, v, _comp)
+                return ok
+
+            checks.append(check_node)
+        for inner in g.objects(node, SH.qualifiedValueShape):
+            checks.append(self._qualified_check(shape, inner, result))
+        # sh:closed
+        closed = one(SH.closed)
+        if isinstance(closed, Literal) and closed.toPython() is True:
+            allowed_paths = set()
+            for prop in g.objects(node, SH.property):
+                p = g.value(prop, SH.path)
+                if isinstance(p, URIRef):
+                    allowed_paths.add(str(p))
+            for ignored in g.objects(node, SH.ignoredProperties):
+                allowed_paths.update(str(x) for x in self._list(ignored))
+
+            def check_closed(ctx, f, values, out, _allowed=allowed_paths, _comp=_component("Closed")):
+                ok = True
+                for v in values:
+                    for p, o in ctx.data.predicate_objects(v):
+                        if p in _allowed or (p == RDF_TYPE and o == RDFS_RESOURCE):
+                            continue
+                        ok = False
+                        if out is None:
+                            return False
+                        result(out, f, o, _comp, path=p)
+                return ok
+
+            checks.append(check_closed)
+        # sh:hasValue, sh:in
+        for wanted in g.objects(node, SH.hasValue):
+            w = from_rdflib(wanted)
+
+            def check_has_value(ctx, f, values, out, _w=w, _comp=_component("HasValue")):
+                if _w in values:
+                    return True
+                result(out, f, None, _comp)
+                return False
+
+            checks.append(check_has_value)
+        for lst in g.objects(node, SH["in"]):
+            members = frozenset(from_rdflib(m) for m in self._list(lst))
+
+            def check_in(ctx, f, values, out, _m=members, _comp=_component("In")):
+                ok = True
+                for v in values:
+                    if v not in _m:
+                        ok = False
+                        if out is None:
+                            return False
+                        result(out, f, v, _comp)
+                return ok
+
+            checks.append(check_in)
+        # sh:sparql
+        for constraint in g.objects(node, SH.sparql):
+            checks.append(self._sparql_check(shape, constraint))
+        # sh:property (last: results of the property shapes come after the node's own)
+        for prop in g.objects(node, SH.property):
+            target = self.shape(prop)
+            if target.path is None:
+                raise Unsupported(f"sh:property {prop} has no sh:path")
+
+            def check_property(ctx, f, values, out, _s=target):
+                ok = True
+                for v in values:
+                    if not _s.evaluate_one(ctx, v, out):
+                        ok = False
+                        if out is None:
+                            return False
+                return ok
+
+            checks.append(check_property)
+        return checks
+
+    def _range_check(self, shape, bound: Literal, name: str, result):
+        from pyshacl.rdfutil.compare import compare_literal
+
+        comp = _component(name)
+        bound_is_string = isinstance(bound.value, str)
+        want = {"MinExclusive": lambda c: c > 0, "MinInclusive": lambda c: c >= 0,
+                "MaxExclusive": lambda c: c < 0, "MaxInclusive": lambda c: c <= 0}[name]
+
+        def check_range(ctx, f, values, out):
+            ok = True
+            for v in values:
+                good = False
+                if type(v) is L:
+                    lit = to_rdflib(v)
+                    if isinstance(lit.value, str) == bound_is_string:
+                        try:
+                            good = want(compare_literal(lit, bound))
+                        except (TypeError, NotImplementedError):
+                            good = False
+                if not good:
+                    ok = False
+                    if out is None:
+                        return False
+                    result(out, f, v, comp)
+            return ok
+
+        return check_range
+
+    def _pair_check(self, shape, other: str, name: str, result):
+        comp = _component(name)
+
+        def check_pair(ctx, f, values, out):
+            others = ctx.data.objects(f, other)
+            bad = []
+            if name == "Equals":
+                bad = [v for v in values if v not in others] + [o for o in others if o not in values]
+            elif name == "Disjoint":
+                bad = [v for v in values if v in others]
+            else:
+                for v in values:
+                    for o in others:
+                        if type(v) is B or type(o) is B:
+                            raise Unsupported("sh:lessThan on a blank node (pyshacl stops with an error)")
+                        if not _less(v, o, name == "LessThanOrEquals"):
+                            bad.append(v)
+            for v in bad:
+                result(out, f, v, comp)
+            return not bad
+
+        return check_pair
+
+    def _qualified_check(self, shape, inner, result):
+        g, node = self.g, shape.node
+        target = self.shape(inner)
+        qmin = g.value(node, SH.qualifiedMinCount)
+        qmax = g.value(node, SH.qualifiedMaxCount)
+        qmin = _as_int(qmin) if qmin is not None else None
+        qmax = _as_int(qmax) if qmax is not None else None
+        disjoint = g.value(node, SH.qualifiedValueShapesDisjoint)
+        siblings = []
+        if isinstance(disjoint, Literal) and disjoint.toPython() is True:
+            for parent in g.subjects(SH.property, node):
+                for prop in g.objects(parent, SH.property):
+                    for sib in g.objects(prop, SH.qualifiedValueShape):
+                        if sib != inner:
+                            siblings.append(self.shape(sib))
+
+        def check_qualified(ctx, f, values, out):
+            n = 0
+            for v in values:
+                if ctx.conforms(target, v) and not any(ctx.conforms(s, v) for s in siblings):
+                    n += 1
+            ok = True
+            if qmax is not None and n > qmax:
+                ok = False
+                result(out, f, None, _component("QualifiedMaxCount"))
+            if qmin is not None and n < qmin:
+                ok = False
+                result(out, f, None, _component("QualifiedMinCount"))
+            return ok
+
+        return check_qualified
+
+    def _sparql_check(self, shape: CShape, constraint):
+        from samtbu.validate.fastsparql import compile_sparql_constraint
+
+        g = self.g
+        for p in g.predicates(constraint):
+            if str(p).startswith(_SH) and p not in (SH.select, SH.prefixes, SH.message, SH.deactivated):
+                raise Unsupported(f"{p} on SPARQL constraint {constraint}")
+        deactivated = g.value(constraint, SH.deactivated)
+        if isinstance(deactivated, Literal) and deactivated.toPython() is True:
+            return lambda ctx, f, values, out: True
+        select = g.value(constraint, SH.select)
+        if select is None:
+            raise Unsupported(f"SPARQL constraint {constraint} without sh:select")
+        evaluator = compile_sparql_constraint(g, constraint, str(select), shape.path_sparql)
+        messages = tuple(g.objects(constraint, SH.message))
+        comp = _component("SPARQL")
+        is_property = shape.path is not None
+
+        def check_sparql(ctx, f, values, out):
+            rows = evaluator(ctx, f)
+            if not rows:
+                return True
+            if out is not None:
+                for this, path, value, bindings in rows:
+                    if value is None and not is_property:
+                        value = f
+                    out.append(Result(
+                        this if this is not None else f,
+                        path if path is not None else shape.path_node,
+                        value, shape, comp, _sparql_messages(shape.messages, messages, bindings, this or f, value),
+                        constraint,
+                    ))
+            return False
+
+        return check_sparql
+
+
+def _less(a, b, or_equal: bool) -> bool:
+    """pyshacl's sh:lessThan(OrEquals) comparison."""
+    def plain(x):
+        if type(x) is L:
+            lit = to_rdflib(x)
+            return (lit.value, True) if isinstance(lit.value, str) else (lit, False)
+        return (str(x), True)
+
+    av, a_str = plain(a)
+    bv, b_str = plain(b)
+    if a_str != b_str:
+        return False
+    try:
+        return bool(av <= bv) if or_equal else bool(av < bv)
+    except TypeError:
+        return False
+
+
+_MSG_VAR = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _sparql_messages(shape_messages, messages, bindings, this, value) -> tuple:
+    if shape_messages:
+        return shape_messages
+    out = []
+    for m in messages:
+        def sub(match):
+            name = match.group(1)
+            term = {"this": this, "value": value}.get(name) if name in ("this", "value") else bindings.get(name)
+            if term is None:
+                term = bindings.get(name)
+            return match.group(0) if term is None else (term[0] if type(term) is L else str(term))
+
+        out.append(Literal(_MSG_VAR.sub(sub, str(m)), lang=m.language))
+    return tuple(out)
+
+
+class CompiledShapes:
+    """A shapes graph compiled once: target shapes with their checks, and the class hierarchy."""
+
+    def __init__(self, shapes: Graph, hierarchy: list[tuple[str, str]] = ()):
+        for s, p, o in shapes.triples((None, _RDF.type, None)):
+            if o in (SH.ConstraintComponent, SH.SPARQLTarget, SH.SPARQLTargetType, SH.JSConstraint,
+                     SH.SPARQLRule, SH.TripleRule, SH.JSRule, SH.JSTarget):
+                raise Unsupported(f"{o} in the shapes graph")
+        for p in (SH.target, SH.rule, SH.condition, SH.js, SH.ask):
+            if (None, p, None) in shapes:
+                raise Unsupported(f"{p} in the shapes graph")
+        compiler = _Compiler(shapes)
+        candidates = set()
+        for pred in _TARGETS:
+            candidates.update(shapes.subjects(pred, None))
+        for t in _SHAPE_TYPES:
+            for s in shapes.subjects(_RDF.type, t):
+                if compiler._implicit_class(s):
+                    candidates.add(s)
+        # Every shape is compiled (so that unsupported features anywhere are found now), targeted or not.
+        for t in _SHAPE_TYPES:
+            for s in shapes.subjects(_RDF.type, t):
+                compiler.shape(s)
+        self.target_shapes = [compiler.shape(s) for s in sorted(candidates, key=str)]
+        self.shapes = compiler.shapes
+        self.hierarchy = list(hierarchy)
+        self._closure = _closure(self.hierarchy)
+        self._sub_closure = _inverse(self._closure)
+        self.hierarchy_data = Data((s, RDFS_SUBCLASSOF, o) for s, o in self.hierarchy)
+
+    def hierarchy_closure(self, data: list) -> dict:
+        own = data
+        if not own:
+            return self._closure
+        return _closure(self.hierarchy + own)
+
+    def subclasses(self, cls, ctx: "Context"):
+        """cls and its subclasses (transitively) in the data graph."""
+        if ctx._subs is None:
+            own = ctx.own_edges
+            ctx._subs = self._sub_closure if not own else _inverse(_closure(self.hierarchy + own))
+        return ctx._subs.get(cls, (cls,))
+
+    def validate(self, data: Data) -> list[Result]:
+        """All results for a data graph (payload triples; the hierarchy is added here)."""
+        own = _own_subclass_edges(data)
+        data = _with_hierarchy(data, self.hierarchy_data)
+        ctx = Context(data, self, own)
+        out: list[Result] = []
+        try:
+            for shape in self.target_shapes:
+                if shape.deactivated:
+                    continue
+                focus = shape.focus_nodes(ctx)
+                if focus:
+                    shape.evaluate(ctx, focus, out)
+        except _Recursion:
+            raise Unsupported("recursive shapes") from None
+        return out
+
+
+def _own_subclass_edges(data: Data) -> list:
+    """rdfs:subClassOf triples of the payload itself (not of the shared hierarchy)."""
+    by_o = data.pos.get(RDFS_SUBCLASSOF)
+    if not by_o:
+        return []
+    return [(s, o) for o, subs in by_o.items() for s in subs if type(s) is not L and type(o) is not L]
+
+
+def _closure(edges) -> dict:
+    direct: dict = {}
+    for s, o in edges:
+        direct.setdefault(s, set()).add(o)
+    closure: dict = {}
+    for start in direct:
+        seen = {start}
+        stack = [start]
+        while stack:
+            for nxt in direct.get(stack.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        closure[start] = seen
+    return closure
+
+
+def _inverse(closure: dict) -> dict:
+    inverse: dict = {}
+    for sub, sups in closure.items():
+        for sup in sups:
+            inverse.setdefault(sup, [sup]).append(sub) if sup != sub else inverse.setdefault(sup, [sup])
+    return {k: tuple(dict.fromkeys(v)) for k, v in inverse.items()}
+
+
+def _with_hierarchy(data: Data, base: Data) -> Data:
+    """The payload plus the (static) class hierarchy: the hierarchy's index is shared, and copied
+    only where the payload adds to the same subject or predicate."""
+    if not base.triples:
+        return data
+    merged = Data.__new__(Data)
+    spo = dict(base.spo)
+    for s, by_p in data.spo.items():
+        shared = spo.get(s)
+        if shared is None:
+            spo[s] = by_p
+            continue
+        combined = {p: list(objs) for p, objs in shared.items()}
+        for p, objs in by_p.items():
+            current = combined.setdefault(p, [])
+            current.extend(o for o in objs if o not in current)
+        spo[s] = combined
+    pos = dict(base.pos)
+    for p, by_o in data.pos.items():
+        shared = pos.get(p)
+        if shared is None:
+            pos[p] = by_o
+            continue
+        combined = {o: list(subs) for o, subs in shared.items()}
+        for o, subs in by_o.items():
+            current = combined.setdefault(o, [])
+            current.extend(x for x in subs if x not in current)
+        pos[p] = combined
+    merged.spo, merged.pos = spo, pos
+    merged.triples = data.triples + [t for t in base.triples if not data.has(*t)]
+    return merged
+
+
+# -- the report graph -----------------------------------------------------------------------------
+
+
+def _copy_path(shapes: Graph, path, report: Graph) -> None:
+    if isinstance(path, BNode):
+        for p, o in shapes.predicate_objects(path):
+            report.add((path, p, o))
+            _copy_path(shapes, o, report)
+
+
+def report_graph(results: list[Result], shapes: Graph) -> Graph:
+    """A SHACL validation report graph, as pyshacl writes it."""
+    g = Graph()
+    g.bind("sh", SH)
+    report = BNode()
+    g.add((report, _RDF.type, SH.ValidationReport))
+    g.add((report, SH.conforms, Literal(not any(r.shape.severity == SH.Violation for r in results) if results else True)))
+    conforms = True
+    for r in results:
+        node = BNode()
+        g.add((report, SH.result, node))
+        g.add((node, _RDF.type, SH.ValidationResult))
+        g.add((node, SH.focusNode, to_rdflib(r.focus)))
+        g.add((node, SH.resultSeverity, r.shape.severity))
+        g.add((node, SH.sourceConstraintComponent, URIRef(r.component)))
+        g.add((node, SH.sourceShape, r.shape.node))
+        if r.value is not None:
+            g.add((node, SH.value, to_rdflib(r.value)))
+        if r.path is not None:
+            path = r.path if isinstance(r.path, (URIRef, BNode)) else to_rdflib(r.path)
+            g.add((node, SH.resultPath, path))
+            _copy_path(shapes, path, g)
+        if r.source_constraint is not None:
+            g.add((node, SH.sourceConstraint, r.source_constraint))
+        for m in r.messages or (Literal(_generic_message(r)),):
+            g.add((node, SH.resultMessage, m))
+        conforms = False
+    g.set((report, SH.conforms, Literal(conforms)))
+    return g
+
+
+def _generic_message(r: Result) -> str:
+    name = r.component.rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
+    where = n3(r.focus)
+    if r.path is not None:
+        where += f"->{r.path if isinstance(r.path, (URIRef, BNode)) else n3(r.path)}"
+    value = f" (value {n3(r.value)})" if r.value is not None else ""
+    return f"{name} constraint not satisfied on {where}{value}"
+
+
+def result_key(r: Result, shapes: Graph | None = None) -> tuple:
+    """(focus, path, source shape, component, severity, value) as comparable strings."""
+    path = r.path
+    path_text = None
+    if path is not None:
+        path_text = str(path) if not isinstance(path, BNode) else "(complex path)"
+    return (
+        n3(r.focus), path_text, str(r.shape.node) if not isinstance(r.shape.node, BNode) else "_:shape",
+        r.component, str(r.shape.severity), None if r.value is None else n3(r.value),
+    )
+
+
+__all__ = ["CompiledShapes", "Unsupported", "Result", "report_graph", "datatype_ok", "xsd_lexical_ok", "result_key"]

@@ -1,0 +1,1043 @@
+"""SPARQL-based constraints (``sh:sparql`` / ``sh:select``) for the fast engine.
+
+Each query is parsed once (rdflib's parser and algebra) and compiled into Python closures that
+evaluate it on the small per-record graph, with ``$this`` pre-bound to the focus node and ``$PATH``
+replaced by the shape's path, as pyshacl does. The operators follow rdflib's SPARQL semantics (the
+ones pyshacl gets), implemented directly for the common functions; other built-in functions are
+delegated to rdflib's own implementation. A query that uses anything else (sub-queries, aggregates,
+VALUES, MINUS, GRAPH, SERVICE, property paths other than a plain IRI, ``$shapesGraph``,
+``$currentShape``) raises ``Unsupported``: the profile is then validated with pyshacl.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
+
+from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib.namespace import SH
+from rdflib.plugins.sparql import operators as _ops
+from rdflib.plugins.sparql.sparql import SPARQLError
+
+from samtbu.validate.fastengine import Unsupported
+from samtbu.validate.fastterms import RDF_LANGSTRING, XSD, XSD_STRING, B, L, from_rdflib, to_rdflib
+
+XSD_BOOLEAN = XSD + "boolean"
+XSD_INTEGER = XSD + "integer"
+XSD_DECIMAL = XSD + "decimal"
+XSD_DOUBLE = XSD + "double"
+XSD_DATE = XSD + "date"
+_NUMERIC = {XSD + n for n in (
+    "float double decimal integer nonPositiveInteger negativeInteger nonNegativeInteger positiveInteger "
+    "unsignedLong unsignedInt unsignedShort unsignedByte long int short byte"
+).split()}
+_INTEGER_TYPES = _NUMERIC - {XSD + "float", XSD_DOUBLE, XSD_DECIMAL}
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class _Err(Exception):
+    """A SPARQL expression error."""
+
+
+class N(tuple):
+    """A numeric value computed in an expression: (Python number, datatype IRI)."""
+
+    __slots__ = ()
+
+
+# -- values ---------------------------------------------------------------------------------------
+
+
+def _to_r(v):
+    """Expression value -> rdflib term (for delegation to rdflib)."""
+    if v is True or v is False:
+        return Literal(v)
+    if type(v) is N:
+        return Literal(v[0], datatype=URIRef(v[1]))
+    return to_rdflib(v)
+
+
+def _from_r(r):
+    if isinstance(r, SPARQLError):
+        raise _Err(str(r))
+    if isinstance(r, Literal):
+        dt = str(r.datatype) if r.datatype is not None else None
+        if dt == XSD_BOOLEAN and isinstance(r.value, bool):
+            return r.value
+        if dt in _NUMERIC and r.value is not None and not isinstance(r.value, Literal):
+            return N((r.value, dt))
+    return from_rdflib(r)
+
+
+def _is_literal(v) -> bool:
+    t = type(v)
+    return t is L or t is N or t is bool
+
+
+def _numeric(v):
+    t = type(v)
+    if t is N:
+        return v[0]
+    if t is L and v[1] in _NUMERIC:
+        lit = to_rdflib(v)
+        value = lit.value
+        if value is None or isinstance(value, Literal):
+            return lit  # rdflib hands the literal back: arithmetic on it fails like rdflib's
+        return value
+    raise _Err("not a numeric literal")
+
+
+def _string(v) -> L:
+    """rdflib's string(): a plain, xsd:string or language-tagged literal."""
+    if type(v) is L and (v[1] is None or v[1] == XSD_STRING):
+        return v
+    raise _Err("not a string literal")
+
+
+def _ebv(v) -> bool:
+    t = type(v)
+    if t is bool:
+        return v
+    if t is N:
+        return bool(v[0])
+    if t is L:
+        lex, dt, lang = v
+        if dt is None or dt == XSD_STRING:
+            return len(lex) > 0
+        try:
+            return _ops.EBV(to_rdflib(v))
+        except SPARQLError as exc:
+            raise _Err(str(exc)) from None
+    raise _Err("no effective boolean value")
+
+
+def _datatype_of(v):
+    t = type(v)
+    if t is bool:
+        return XSD_BOOLEAN
+    if t is N:
+        return v[1]
+    if t is L:
+        if v[2]:
+            return RDF_LANGSTRING
+        return v[1] or XSD_STRING
+    raise _Err("datatype of a non-literal")
+
+
+def _str(v) -> L:
+    t = type(v)
+    if t is L:
+        return L((v[0], None, None))
+    if t is bool:
+        return L(("true" if v else "false", None, None))
+    if t is N:
+        return L((str(_to_r(v)), None, None))
+    return L((str.__str__(v), None, None))
+
+
+def _compare(op: str, a, b) -> bool:
+    """rdflib's RelationalExpression for =, !=, <, >, <=, >=."""
+    a_lit, b_lit = _is_literal(a), _is_literal(b)
+    if not a_lit and not b_lit:
+        if op == "=":
+            return type(a) is type(b) and a == b
+        if op == "!=":
+            return not (type(a) is type(b) and a == b)
+        raise _Err("compare other than =, != of non-literals")
+    if a_lit != b_lit:
+        if op == "=":
+            return False
+        if op == "!=":
+            return True
+        raise _Err("compare other than =, != of non-literals")
+    ta, tb = type(a), type(b)
+    # fast paths: numbers; plain strings; canonical xsd:date
+    if (ta is N or (ta is L and a[1] in _INTEGER_TYPES)) and (tb is N or (tb is L and b[1] in _INTEGER_TYPES)):
+        try:
+            x, y = _numeric(a), _numeric(b)
+        except _Err:
+            x = y = None
+        if isinstance(x, (int, Decimal, float)) and isinstance(y, (int, Decimal, float)) and not isinstance(x, bool) and not isinstance(y, bool):
+            if isinstance(x, float) != isinstance(y, float):
+                x, y = float(x), float(y)
+            return _apply(op, x, y)
+    if ta is L and tb is L:
+        if a[1] is None and b[1] is None and not a[2] and not b[2]:
+            return _apply(op, a[0], b[0])
+        if a[1] == XSD_DATE and b[1] == XSD_DATE and _DATE_RE.match(a[0]) and _DATE_RE.match(b[0]):
+            return _apply(op, a[0], b[0])
+    try:
+        r = _ops.RelationalExpression(SimpleNamespace(expr=_to_r(a), other=_to_r(b), op=op), None)
+    except SPARQLError as exc:
+        raise _Err(str(exc)) from None
+    except (TypeError, ValueError, InvalidOperation) as exc:
+        raise _Err(str(exc)) from None
+    return r.value
+
+
+def _apply(op, x, y) -> bool:
+    if op == "=":
+        return x == y
+    if op == "!=":
+        return x != y
+    if op == "<":
+        return x < y
+    if op == ">":
+        return x > y
+    if op == "<=":
+        return x <= y
+    return x >= y
+
+
+def _term_eq(a, b) -> bool:
+    """Python == on rdflib terms (what IN / NOT IN use)."""
+    ta, tb = type(a), type(b)
+    if ta in (L, str, B) and tb in (L, str, B):
+        if ta is L and tb is L:
+            return a[0] == b[0] and a[1] == b[1] and (a[2] or "").lower() == (b[2] or "").lower()
+        return ta is tb and a == b
+    return _to_r(a) == _to_r(b)
+
+
+# -- expressions ----------------------------------------------------------------------------------
+
+
+class _Compiler:
+    def __init__(self, prefixes):
+        self.regex_cache: dict = {}
+
+    # Each compiled expression is a function row -> value, raising _Err on an error.
+    def expr(self, e):
+        if isinstance(e, Variable):
+            name = str(e)
+
+            def var(row, _n=name):
+                try:
+                    return row[_n]
+                except KeyError:
+                    raise _Err(f"unbound variable ?{_n}") from None
+
+            return var
+        if isinstance(e, BNode):
+            raise Unsupported("blank node in a SPARQL expression")
+        if isinstance(e, (URIRef, Literal)):
+            value = _from_r(e)
+            return lambda row, _v=value: _v
+        name = getattr(e, "name", None)
+        if name is None:
+            raise Unsupported(f"SPARQL expression {e!r}")
+        method = getattr(self, "_" + name, None)
+        if method is not None:
+            return method(e)
+        if name.startswith("Builtin_") and hasattr(_ops, name):
+            return self._delegate(e, getattr(_ops, name))
+        raise Unsupported(f"SPARQL {name}")
+
+    def _delegate(self, e, fn):
+        """A built-in we do not implement ourselves: evaluate the arguments, call rdflib's function."""
+        if name_uses_ctx(e.name):
+            raise Unsupported(f"SPARQL {e.name}")
+        args = {k: self.expr(v) for k, v in e.items() if not k.startswith("_") and v is not None and not isinstance(v, list)}
+        list_args = {k: [self.expr(x) for x in v] for k, v in e.items() if not k.startswith("_") and isinstance(v, list)}
+
+        def delegated(row):
+            ns = SimpleNamespace(**{k: _to_r(f(row)) for k, f in args.items()},
+                                 **{k: [_to_r(f(row)) for f in fs] for k, fs in list_args.items()})
+            for k in ("arg", "arg1", "arg2", "arg3", "text", "pattern", "flags", "start", "length"):
+                if not hasattr(ns, k):
+                    setattr(ns, k, None)
+            try:
+                return _from_r(fn(ns, None))
+            except SPARQLError as exc:
+                raise _Err(str(exc)) from None
+            except (TypeError, ValueError, AttributeError, InvalidOperation, ArithmeticError) as exc:
+                raise _Err(str(exc)) from None
+
+        return delegated
+
+    # logical
+    def _ConditionalOrExpression(self, e):
+        parts = [self.expr(e.expr)] + [self.expr(x) for x in (e.other or [])]
+        if len(parts) == 1:
+            return parts[0]
+
+        def or_(row):
+            error = None
+            for p in parts:
+                try:
+                    if _ebv(p(row)):
+                        return True
+                except _Err as exc:
+                    error = exc
+            if error is not None:
+                raise error
+            return False
+
+        return or_
+
+    def _ConditionalAndExpression(self, e):
+        parts = [self.expr(e.expr)] + [self.expr(x) for x in (e.other or [])]
+        if len(parts) == 1:
+            return parts[0]
+
+        def and_(row):
+            values = []
+            for p in parts:  # rdflib evaluates every operand, then EBV left to right
+                try:
+                    values.append(p(row))
+                except _Err as exc:
+                    values.append(exc)
+            for v in values:
+                if isinstance(v, _Err):
+                    raise v
+                if not _ebv(v):
+                    return False
+            return True
+
+        return and_
+
+    def _UnaryNot(self, e):
+        inner = self.expr(e.expr)
+        return lambda row: not _ebv(inner(row))
+
+    def _UnaryMinus(self, e):
+        inner = self.expr(e.expr)
+
+        def minus(row):
+            v = inner(row)
+            n = _numeric(v)
+            return _from_r(Literal(-n)) if not isinstance(n, Literal) else _raise("not numeric")
+
+        return minus
+
+    def _UnaryPlus(self, e):
+        inner = self.expr(e.expr)
+        return lambda row: _from_r(Literal(+_numeric(inner(row))))
+
+    def _RelationalExpression(self, e):
+        left = self.expr(e.expr)
+        op = e.op
+        if e.other is None:
+            return left
+        if op in ("IN", "NOT IN"):
+            others = [] if e.other == URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#nil") else e.other
+            items = [self.expr(x) for x in others]
+            negate = op == "NOT IN"
+
+            def in_(row):
+                x = left(row)
+                error = None
+                for item in items:
+                    try:
+                        if _term_eq(item(row), x):
+                            return not negate
+                    except _Err as exc:
+                        error = exc
+                if error is not None:
+                    raise error
+                return negate
+
+            return in_
+        right = self.expr(e.other)
+
+        def rel(row):
+            return _compare(op, left(row), right(row))
+
+        return rel
+
+    def _AdditiveExpression(self, e):
+        first = self.expr(e.expr)
+        if e.other is None:
+            return first
+        ops = list(e.op)
+        rest = [self.expr(x) for x in e.other]
+
+        def add(row):
+            a = first(row)
+            terms = [r(row) for r in rest]
+            if type(a) is L and a[1] is not None and a[1] not in _NUMERIC:
+                return _delegate_arith(_ops.AdditiveExpression, a, ops, terms)
+            res = _numeric(a)
+            dt = _datatype_of(a)
+            for op, t in zip(ops, terms):
+                n = _numeric(t)
+                if isinstance(res, Literal) or isinstance(n, Literal):
+                    return _delegate_arith(_ops.AdditiveExpression, a, ops, terms)
+                if isinstance(n, Decimal) and isinstance(res, float):
+                    n = float(n)
+                if isinstance(n, float) and isinstance(res, Decimal):
+                    res = float(res)
+                dt = _promote(dt, _datatype_of(t))
+                res = res + n if op == "+" else res - n
+            return _from_r(Literal(res, datatype=URIRef(dt)))
+
+        return add
+
+    def _MultiplicativeExpression(self, e):
+        first = self.expr(e.expr)
+        if e.other is None:
+            return first
+        ops = list(e.op)
+        rest = [self.expr(x) for x in e.other]
+
+        def mul(row):
+            a = first(row)
+            terms = [r(row) for r in rest]
+            try:
+                n0 = _numeric(a)
+                if isinstance(n0, Literal):
+                    raise _Err("not numeric")
+                res = Decimal(n0)
+                for op, t in zip(ops, terms):
+                    f = _numeric(t)
+                    if isinstance(f, Literal):
+                        raise _Err("not numeric")
+                    if type(f) is float:
+                        res = float(res)
+                    if op == "*":
+                        res *= f
+                    else:
+                        res /= f
+            except (InvalidOperation, ZeroDivisionError):
+                raise _Err("divide by 0") from None
+            except TypeError as exc:
+                raise _Err(str(exc)) from None
+            return N((res, XSD_DOUBLE if isinstance(res, float) else XSD_DECIMAL))
+
+        return mul
+
+    # built-ins implemented here
+    def _Builtin_STR(self, e):
+        arg = self.expr(e.arg)
+        return lambda row: _str(arg(row))
+
+    def _Builtin_REGEX(self, e):
+        text, pattern = self.expr(e.text), self.expr(e.pattern)
+        flags = self.expr(e.flags) if e.flags is not None else None
+        cache = self.regex_cache
+
+        def regex(row):
+            t = _string(text(row))[0]
+            p = _string(pattern(row))[0]
+            fl = 0
+            if flags is not None:
+                fv = flags(row)
+                fs = _to_r(fv)
+                if fs:
+                    for ch in str(fs):
+                        fl |= {"i": re.IGNORECASE, "s": re.DOTALL, "m": re.MULTILINE}.get(ch, 0)
+            key = (p, fl)
+            compiled = cache.get(key)
+            if compiled is None:
+                try:
+                    compiled = cache[key] = re.compile(p, fl)
+                except re.error as exc:
+                    raise _Err(str(exc)) from None
+            return compiled.search(t) is not None
+
+        return regex
+
+    def _Builtin_SUBSTR(self, e):
+        arg, start = self.expr(e.arg), self.expr(e.start)
+        length = self.expr(e.length) if e.length is not None else None
+
+        def substr(row):
+            a = _string(arg(row))
+            s = _numeric(start(row))
+            ln = _numeric(length(row)) if length is not None else None
+            if type(s) is not int or (ln is not None and type(ln) is not int):
+                return _from_r(_ops.Builtin_SUBSTR(SimpleNamespace(arg=_to_r(a), start=_to_r(start(row)), length=_to_r(length(row)) if length else None), None))
+            s -= 1
+            end = ln + s if ln is not None else None
+            return L((a[0][s:end], a[1], a[2]))
+
+        return substr
+
+    def _Builtin_CONCAT(self, e):
+        args = [self.expr(x) for x in e.arg]
+
+        def concat(row):
+            values = [a(row) for a in args]
+            dts = {(v[1] if type(v) is L else _datatype_of(v)) for v in values if _is_literal(v)}
+            langs = {(v[2] if type(v) is L else None) for v in values if _is_literal(v)}
+            dt = dts.pop() if len(dts) == 1 else None
+            lang = langs.pop() if len(langs) == 1 else None
+            text = "".join(_string(v)[0] for v in values)
+            if lang:
+                return L((text, None, lang))
+            return L((text, dt if dt == XSD_STRING else None, None)) if dt in (None, XSD_STRING) else _from_r(Literal(text, datatype=URIRef(dt)))
+
+        return concat
+
+    def _compatible(self, a, b):
+        _string(a)
+        _string(b)
+        if b[2] and a[2] != b[2]:
+            raise _Err("incompatible arguments to str functions")
+
+    def _Builtin_STRSTARTS(self, e):
+        a1, a2 = self.expr(e.arg1), self.expr(e.arg2)
+
+        def strstarts(row):
+            a, b = a1(row), a2(row)
+            self._compatible(a, b)
+            return a[0].startswith(b[0])
+
+        return strstarts
+
+    def _Builtin_STRENDS(self, e):
+        a1, a2 = self.expr(e.arg1), self.expr(e.arg2)
+
+        def strends(row):
+            a, b = a1(row), a2(row)
+            self._compatible(a, b)
+            return a[0].endswith(b[0])
+
+        return strends
+
+    def _Builtin_CONTAINS(self, e):
+        a1, a2 = self.expr(e.arg1), self.expr(e.arg2)
+
+        def contains(row):
+            a, b = a1(row), a2(row)
+            self._compatible(a, b)
+            return b[0] in a[0]
+
+        return contains
+
+    def _Builtin_STRAFTER(self, e):
+        a1, a2 = self.expr(e.arg1), self.expr(e.arg2)
+
+        def strafter(row):
+            a, b = a1(row), a2(row)
+            self._compatible(a, b)
+            i = a[0].find(b[0])
+            if i == -1:
+                return L(("", None, None))
+            return L((a[0][i + len(b[0]):], a[1], a[2]))
+
+        return strafter
+
+    def _Builtin_STRBEFORE(self, e):
+        a1, a2 = self.expr(e.arg1), self.expr(e.arg2)
+
+        def strbefore(row):
+            a, b = a1(row), a2(row)
+            self._compatible(a, b)
+            i = a[0].find(b[0])
+            if i == -1:
+                return L(("", None, None))
+            return L((a[0][:i], a[1], a[2]))
+
+        return strbefore
+
+    def _Builtin_STRLEN(self, e):
+        arg = self.expr(e.arg)
+        return lambda row: N((len(_string(arg(row))[0]), XSD_INTEGER))
+
+    def _Builtin_IF(self, e):
+        c, t, f = self.expr(e.arg1), self.expr(e.arg2), self.expr(e.arg3)
+        return lambda row: t(row) if _ebv(c(row)) else f(row)
+
+    def _Builtin_BOUND(self, e):
+        name = str(e.arg)
+        return lambda row: name in row
+
+    def _Builtin_isIRI(self, e):
+        arg = self.expr(e.arg)
+        return lambda row: type(arg(row)) is str
+
+    _Builtin_isURI = _Builtin_isIRI
+
+    def _Builtin_isBLANK(self, e):
+        arg = self.expr(e.arg)
+        return lambda row: type(arg(row)) is B
+
+    def _Builtin_isLITERAL(self, e):
+        arg = self.expr(e.arg)
+        return lambda row: _is_literal(arg(row))
+
+    def _Builtin_DATATYPE(self, e):
+        arg = self.expr(e.arg)
+        return lambda row: _datatype_of(arg(row))
+
+    def _Builtin_FLOOR(self, e):
+        arg = self.expr(e.arg)
+
+        def floor(row):
+            v = arg(row)
+            n = _numeric(v)
+            if isinstance(n, Literal):
+                raise _Err("not numeric")
+            try:
+                return N((int(math.floor(n)), _datatype_of(v)))
+            except (ValueError, OverflowError) as exc:
+                raise _Err(str(exc)) from None
+
+        return floor
+
+    def _date_part(self, e, part):
+        arg = self.expr(e.arg)
+
+        def get(row):
+            v = arg(row)
+            if type(v) is L and v[1] == XSD_DATE and _DATE_RE.match(v[0]):
+                try:
+                    d = _dt.date.fromisoformat(v[0])
+                except ValueError:
+                    d = None
+                if d is not None:
+                    return N((getattr(d, part), XSD_INTEGER))
+            try:
+                fn = {"year": _ops.Builtin_YEAR, "month": _ops.Builtin_MONTH, "day": _ops.Builtin_DAY}[part]
+                return _from_r(fn(SimpleNamespace(arg=_to_r(v)), None))
+            except (SPARQLError, TypeError, ValueError, AttributeError) as exc:
+                raise _Err(str(exc)) from None
+
+        return get
+
+    def _Builtin_YEAR(self, e):
+        return self._date_part(e, "year")
+
+    def _Builtin_MONTH(self, e):
+        return self._date_part(e, "month")
+
+    def _Builtin_DAY(self, e):
+        return self._date_part(e, "day")
+
+    def _Builtin_NOW(self, e):
+        return lambda row: _from_r(Literal(_now()))
+
+    def _Function(self, e):
+        iri = str(e.iri)
+        if not iri.startswith(XSD):
+            raise Unsupported(f"SPARQL function <{iri}>")
+        args = [self.expr(x) for x in e.expr]
+        if len(args) != 1:
+            raise Unsupported(f"cast with {len(args)} arguments")
+        arg = args[0]
+        if iri == XSD_INTEGER:
+            def to_integer(row):
+                x = arg(row)
+                if type(x) is L and (x[1] is None or x[1] == XSD_STRING) and not x[2]:
+                    try:
+                        return N((int(x[0]), XSD_INTEGER))
+                    except ValueError:
+                        raise _Err(f"cannot interpret {x[0]!r} as int") from None
+                return _cast(iri, x)
+
+            return to_integer
+        return lambda row: _cast(iri, arg(row))
+
+    def _Builtin_EXISTS(self, e):
+        return self._exists(e, True)
+
+    def _Builtin_NOTEXISTS(self, e):
+        return self._exists(e, False)
+
+    def _exists(self, e, want: bool):
+        from rdflib.plugins.sparql.algebra import translateGroupGraphPattern
+
+        graph = e.graph
+        if getattr(graph, "name", None) in ("GroupGraphPatternSub", "GroupGraphPattern"):
+            graph = translateGroupGraphPattern(graph)
+        pattern = self.pattern(graph)
+
+        def exists(row):
+            return want if pattern(row) else not want
+
+        return exists
+
+    # -- graph patterns: function row -> list of rows (the row carries the data as "__data__") --
+    def pattern(self, p):
+        name = getattr(p, "name", None)
+        method = getattr(self, "_p_" + str(name), None)
+        if method is None:
+            raise Unsupported(f"SPARQL algebra {name}")
+        return method(p)
+
+    def _p_BGP(self, p, checks=()):
+        triples = [tuple(self._pattern_term(t) for t in triple) for triple in p.triples]
+        return _bgp(triples, checks)
+
+    def _pattern_term(self, t):
+        if isinstance(t, Variable):
+            return ("var", str(t))
+        if isinstance(t, BNode):
+            return ("var", "_:" + str(t))
+        if isinstance(t, (URIRef, Literal)):
+            return ("const", from_rdflib(t))
+        raise Unsupported(f"property path or term {t!r} in a SPARQL triple pattern")
+
+    def _p_Filter(self, p):
+        # A row passes a filter iff every conjunct is true without error, so conjuncts that only use
+        # variables of the basic graph pattern below (through BINDs of other variables) are checked
+        # as soon as those variables are bound: same rows, far fewer of them built.
+        conjuncts = [p.expr]
+        if getattr(p.expr, "name", None) == "ConditionalAndExpression" and p.expr.other:
+            conjuncts = [p.expr.expr] + list(p.expr.other)
+        node, ext_vars = p.p, set()
+        while getattr(node, "name", None) == "Extend":
+            ext_vars.add(str(node.var))
+            node = node.p
+        pushed = []
+        if getattr(node, "name", None) == "BGP":
+            bgp_vars = {str(t) for triple in node.triples for t in triple if isinstance(t, Variable)} | {"this"}
+            for c in conjuncts:
+                used = _expr_vars(c)
+                if used and used <= bgp_vars and not used & ext_vars:
+                    pushed.append(c)
+        if pushed:
+            checks = [(frozenset(_expr_vars(c)), self.expr(c)) for c in pushed]
+            rest = [c for c in conjuncts if not any(c is x for x in pushed)]
+            inner = self._pattern_with_checks(p.p, checks)
+        else:
+            rest = conjuncts
+            inner = self.pattern(p.p)
+        if not rest:
+            return inner
+        conds = [self.expr(c) for c in rest]
+
+        def filter_(row):
+            return [r for r in inner(row) if all(_passes(c, r) for c in conds)]
+
+        return filter_
+
+    def _pattern_with_checks(self, p, checks):
+        if getattr(p, "name", None) == "Extend":
+            return self._extend(p, self._pattern_with_checks(p.p, checks))
+        return self._p_BGP(p, checks)
+
+    def _p_Extend(self, p):
+        return self._extend(p, self.pattern(p.p))
+
+    def _extend(self, p, inner):
+        expr = self.expr(p.expr)
+        var = str(p.var)
+
+        def extend(row):
+            out = []
+            for r in inner(row):
+                try:
+                    value = expr(r)
+                except _Err:
+                    out.append(r)
+                    continue
+                if var in r:
+                    # BIND to a bound variable: kept only if compatible
+                    if r[var] == value:
+                        out.append(r)
+                    continue
+                r2 = dict(r)
+                r2[var] = value
+                out.append(r2)
+            return out
+
+        return extend
+
+    def _p_Join(self, p):
+        left, right = self.pattern(p.p1), self.pattern(p.p2)
+
+        def join(row):
+            out = []
+            for r in left(row):
+                out.extend(right(r))
+            return out
+
+        return join
+
+    def _p_Union(self, p):
+        left, right = self.pattern(p.p1), self.pattern(p.p2)
+        return lambda row: left(row) + right(row)
+
+    def _p_LeftJoin(self, p):
+        left, right = self.pattern(p.p1), self.pattern(p.p2)
+        cond = self.expr(p.expr) if p.expr is not None and getattr(p.expr, "name", None) != "TrueFilter" else None
+
+        def leftjoin(row):
+            out = []
+            for a in left(row):
+                matches = [b for b in right(a) if cond is None or _passes(cond, b)]
+                out.extend(matches if matches else [a])
+            return out
+
+        return leftjoin
+
+    def _p_Project(self, p):
+        inner = self.pattern(p.p)
+        names = [str(v) for v in p.PV]
+
+        def project(row):
+            return [{n: r[n] for n in names if n in r} for r in inner(row)]
+
+        return project
+
+    def _p_Distinct(self, p):
+        inner = self.pattern(p.p)
+
+        def distinct(row):
+            out, seen = [], set()
+            for r in inner(row):
+                key = tuple(sorted(((k, v) for k, v in r.items() if k != "__data__"), key=lambda kv: kv[0]))
+                if key not in seen:
+                    seen.add(key)
+                    out.append(r)
+            return out
+
+        return distinct
+
+    _p_Reduced = _p_Distinct
+
+
+def name_uses_ctx(name: str) -> bool:
+    return name in ("Builtin_EXISTS", "Builtin_NOTEXISTS", "Builtin_BNODE", "Builtin_RAND", "Builtin_UUID",
+                    "Builtin_STRUUID", "Builtin_NOW", "Builtin_sameTerm", "Builtin_COALESCE")
+
+
+def _raise(msg):
+    raise _Err(msg)
+
+
+def _delegate_arith(fn, a, ops, terms):
+    try:
+        return _from_r(fn(SimpleNamespace(expr=_to_r(a), op=ops, other=[_to_r(t) for t in terms]), None))
+    except SPARQLError as exc:
+        raise _Err(str(exc)) from None
+    except (TypeError, ValueError, InvalidOperation, ArithmeticError, AttributeError) as exc:
+        raise _Err(str(exc)) from None
+
+
+def _promote(a: str, b: str) -> str:
+    from rdflib.plugins.sparql.datatypes import type_promotion
+
+    try:
+        return str(type_promotion(URIRef(a), URIRef(b)))
+    except TypeError as exc:
+        raise _Err(str(exc)) from None
+
+
+def _cast(iri: str, x):
+    try:
+        r = _ops.default_cast(SimpleNamespace(iri=URIRef(iri), expr=[_to_r(x)]), None)
+    except SPARQLError as exc:
+        raise _Err(str(exc)) from None
+    if r is None:
+        raise _Err("cannot cast")
+    return _from_r(r)
+
+
+_NOW_VALUE = None
+
+
+def _now():
+    # rdflib's QueryContext takes the time once per query; per record is as close as it gets.
+    return _dt.datetime.now(_dt.timezone.utc) if _NOW_VALUE is None else _NOW_VALUE
+
+
+def _bgp(triples, checks=()):
+    """A basic graph pattern: join order planned once per set of bound variables (most bound first);
+    ``checks`` are filter conjuncts (variables, function) applied as soon as their variables are bound."""
+    plans: dict = {}
+
+    def evaluate(row):
+        key = frozenset(row)
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = _plan(triples, checks, key)
+        pre, steps = plan
+        for fn in pre:
+            if not _passes(fn, row):
+                return []
+        out: list = []
+        _run(row["__data__"], steps, 0, dict(row), out)
+        return out
+
+    return evaluate
+
+
+def _plan(triples, checks, bound):
+    bound = set(bound)
+    pre = [fn for names, fn in checks if names <= bound]
+    done = {id(fn) for fn in pre}
+    remaining = list(triples)
+    steps = []
+    while remaining:
+        def score(t):
+            return sum(1 for kind, v in t if kind == "const" or v in bound)
+
+        best = max(remaining, key=score)
+        remaining.remove(best)
+        spec = []
+        new = []
+        for kind, v in best:
+            if kind == "const":
+                spec.append((0, v))
+            elif v in bound:
+                spec.append((1, v))
+            elif v in new:
+                spec.append((3, v))  # repeated in this triple: must equal
+            else:
+                spec.append((2, v))
+                new.append(v)
+        bound.update(new)
+        step_checks = [fn for names, fn in checks if id(fn) not in done and names <= bound]
+        done.update(id(fn) for fn in step_checks)
+        steps.append((tuple(spec), tuple(new), step_checks))
+    return pre, steps
+
+
+def _passes(fn, row) -> bool:
+    try:
+        return _ebv(fn(row))
+    except _Err:
+        return False
+
+
+def _run(data, steps, i, row, out):
+    if i == len(steps):
+        out.append(dict(row))
+        return
+    spec, new, step_checks = steps[i]
+    (sk, sv), (pk, pv), (ok_, ov) = spec
+    s = sv if sk == 0 else row[sv] if sk == 1 else None
+    p = pv if pk == 0 else row[pv] if pk == 1 else None
+    o = ov if ok_ == 0 else row[ov] if ok_ == 1 else None
+    for ts, tp, to in _triples(data, s, p, o):
+        if sk >= 2:
+            if sk == 3 and row.get(sv) != ts:
+                continue
+            row[sv] = ts
+        if pk >= 2:
+            if pk == 3 and (row.get(pv) != tp or type(row.get(pv)) is not type(tp)):
+                continue
+            row[pv] = tp
+        if ok_ >= 2:
+            if ok_ == 3 and (row.get(ov) != to or type(row.get(ov)) is not type(to)):
+                continue
+            row[ov] = to
+        if all(_passes(fn, row) for fn in step_checks):
+            _run(data, steps, i + 1, row, out)
+    for v in new:
+        row.pop(v, None)
+
+
+def _expr_vars(e):
+    """Variables used by an expression; None when it holds EXISTS (not safe to move)."""
+    found: set = set()
+
+    def walk(x):
+        if isinstance(x, Variable):
+            found.add(str(x))
+            return True
+        if isinstance(x, list):
+            return all(walk(i) for i in x)
+        name = getattr(x, "name", None)
+        if name is None or not hasattr(x, "items"):
+            return True
+        if name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+            return False
+        return all(walk(v) for k, v in x.items() if not str(k).startswith("_"))
+
+    return found if walk(e) else None
+
+
+def _triples(data, s, p, o):
+    if s is not None and type(s) is L:
+        return ()
+    if p is not None:
+        if s is not None:
+            objs = data.objects(s, p)
+            if o is None:
+                return [(s, p, x) for x in objs]
+            return [(s, p, x) for x in objs if x == o and type(x) is type(o)]
+        if o is not None:
+            return [(x, p, o) for x in data.subjects(p, o)]
+        return [(x, p, y) for x, y in data.subject_objects(p)]
+    if s is not None:
+        return [(s, x, y) for x, y in data.predicate_objects(s) if o is None or (y == o and type(y) is type(o))]
+    triples = data.all_triples() if hasattr(data, "all_triples") else data.triples
+    return [t for t in triples if o is None or (t[2] == o and type(t[2]) is type(o))]
+
+
+# -- the constraint -------------------------------------------------------------------------------
+
+_QUERY_CACHE: dict = {}
+
+
+def _prefixes(g: Graph, constraint) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for holder in g.objects(constraint, SH.prefixes):
+        for decl in g.objects(holder, SH.declare):
+            prefix, ns = g.value(decl, SH.prefix), g.value(decl, SH.namespace)
+            if prefix is not None and ns is not None:
+                out[str(prefix)] = str(ns)
+    return out
+
+
+def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: str | None):
+    """A function (ctx, focus) -> list of (this, path, value, other bindings) rows, as pyshacl keeps them."""
+    if re.search(r"[$?](shapesGraph|currentShape)\b", select):
+        raise Unsupported("$shapesGraph / $currentShape in a SPARQL constraint")
+    if "$PATH" in select:
+        if path_sparql is None:
+            raise Unsupported("$PATH in a SPARQL constraint of a node shape")
+        if not (path_sparql.startswith("<") and path_sparql.endswith(">") and "/" not in path_sparql[1:-1].split("#")[0][:0]):
+            pass
+        if not re.fullmatch(r"<[^<>]*>", path_sparql):
+            raise Unsupported("$PATH with a complex path")
+        select = select.replace("$PATH", path_sparql)
+    prefixes = _prefixes(g, constraint)
+    text = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items()) + select
+    key = text
+    found = _QUERY_CACHE.get(key)
+    if found is None:
+        from rdflib.plugins.sparql import prepareQuery
+
+        try:
+            query = prepareQuery(text)
+        except Exception as exc:  # noqa: BLE001
+            raise Unsupported(f"SPARQL query does not parse: {exc}") from None
+        algebra = query.algebra
+        if algebra.name != "SelectQuery" or algebra.datasetClause:
+            raise Unsupported("only SELECT queries without FROM")
+        compiler = _Compiler(prefixes)
+        found = _QUERY_CACHE[key] = compiler.pattern(algebra.p)
+    pattern = found
+
+    def evaluate(ctx, focus):
+        rows = []
+        seen = []
+        for r in pattern({"this": focus, "__data__": ctx.data}):
+            r.pop("__data__", None)
+            failure = r.pop("failure", None)
+            if failure is not None:
+                if ("failure",) not in seen:
+                    seen.append(("failure",))
+                    rows.append((None, None, None, r))
+                continue
+            path = r.pop("path", None)
+            value = r.pop("value", None)
+            this = r.pop("this", None)
+            if path is None and value is None and this is None:
+                continue
+            value = _as_term(value)
+            entry = (this, path, value, r)
+            if entry in seen:
+                continue
+            seen.append(entry)
+            rows.append(entry)
+        return rows
+
+    return evaluate
+
+
+def _as_term(v):
+    if v is None or type(v) in (str, B, L):
+        return v
+    return from_rdflib(_to_r(v))
+
+
+__all__ = ["compile_sparql_constraint"]
