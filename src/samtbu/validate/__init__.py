@@ -18,7 +18,7 @@ from rdflib import Graph, URIRef
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
 from samtbu.namespaces import SBU
-from samtbu.validate.engine import ProfileError, detect_profile, run_shacl
+from samtbu.validate.engine import ENGINES, ProfileError, detect_profile, detect_profile_triples, run_engine
 from samtbu.validate.expected import describe_expected
 from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, read_payload
 from samtbu.validate.report import RecordReport, Report, Result, mask_identity_numbers, results_from_shacl
@@ -71,11 +71,20 @@ def unknown_term_results(payload: Payload, lang: str) -> list[Result]:
     return results
 
 
-def validate_payload(payload: Payload, profile: str | None = None, *, lang: str = "nb", model: Model | None = None) -> RecordReport:
-    """Validate one parsed payload; the profile is detected from its root node when not given."""
+def validate_payload(
+    payload: Payload, profile: str | None = None, *, lang: str = "nb", model: Model | None = None, engine: str = "fast"
+) -> RecordReport:
+    """Validate one parsed payload; the profile is detected from its root node when not given.
+
+    ``engine``: "fast" (default; compiled shapes, falls back to pyshacl for what it does not
+    implement) or "pyshacl". Both give the same report."""
     model = model or Model.load()
-    chosen = model.profile(profile) if profile else detect_profile(payload.graph, model)
-    report_graph = run_shacl(payload.graph, chosen, model)
+    triples = getattr(payload, "triples", None)
+    if profile:
+        chosen = model.profile(profile)
+    else:
+        chosen = detect_profile_triples(triples, model) if triples is not None else detect_profile(payload.graph, model)
+    report_graph = run_engine(payload, chosen, model, engine)
     vocab = model.vocab
 
     def expected_of(shape, constraint, language):
@@ -96,6 +105,7 @@ def validate(
     lang: str = "nb",
     source: str | None = None,
     model: Model | None = None,
+    engine: str = "fast",
 ) -> Report:
     """Validate one payload (text, bytes, parsed JSON, a path or an rdflib Graph) against a profile.
 
@@ -103,8 +113,19 @@ def validate(
     ``ProfileError`` when the profile is unknown or cannot be detected.
     """
     model = model or Model.load()
-    payload = read_payload(data, format=format, source=source, model=model)
-    return Report([validate_payload(payload, profile, lang=lang, model=model)], lang=lang)
+    payload = read_any(data, format=format, source=source, model=model, engine=engine)
+    return Report([validate_payload(payload, profile, lang=lang, model=model, engine=engine)], lang=lang)
+
+
+def read_any(data: PayloadLike, *, format: str | None = None, source: str | None = None, model: Model | None = None, engine: str = "fast"):
+    """Read a payload for the chosen engine: light triples for "fast", an rdflib graph for "pyshacl"."""
+    if engine not in ENGINES:
+        raise SamtbuError(f"unknown engine {engine!r} (use one of: {', '.join(ENGINES)})")
+    if engine == "fast" and not isinstance(data, Graph):
+        from samtbu.validate.fastinput import read_fast
+
+        return read_fast(data, format=format, source=source, model=model)
+    return read_payload(data, format=format, source=source, model=model)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -127,14 +148,15 @@ def validate_files(
     format: str | None = None,
     lang: str = "nb",
     model: Model | None = None,
+    engine: str = "fast",
 ) -> Report:
     """Validate many files; an unreadable one is reported as such and the others go on."""
     model = model or Model.load()
     records = []
     for path in expand_paths(paths):
         try:
-            payload = read_payload(path, format=format, model=model)
-            records.append(validate_payload(payload, profile, lang=lang, model=model))
+            payload = read_any(path, format=format, model=model, engine=engine)
+            records.append(validate_payload(payload, profile, lang=lang, model=model, engine=engine))
         except (InputError, ProfileError) as exc:
             records.append(RecordReport(str(path), format or SUFFIXES.get(path.suffix.lower(), "?"), profile or "?", error=mask_identity_numbers(exc.message)))
     if not records:
@@ -144,5 +166,5 @@ def validate_files(
 
 __all__ = [
     "validate", "validate_files", "validate_payload", "read_payload", "Report", "RecordReport", "Result",
-    "InputError", "ProfileError", "SamtbuError", "FORMATS",
+    "InputError", "ProfileError", "SamtbuError", "FORMATS", "ENGINES", "read_any",
 ]

@@ -54,11 +54,68 @@ def run_shacl(payload_graph: Graph, profile: Profile, model: Model) -> Graph:
     return report_graph
 
 
+ENGINES = ("fast", "pyshacl")
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(root: str, name: str):
+    from samtbu.validate.fastengine import CompiledShapes, Unsupported
+
+    model = Model.load(root)
+    hierarchy = [(str(s), str(o)) for s, _p, o in class_hierarchy(model)]
+    try:
+        return CompiledShapes(model.profile(name).shapes, hierarchy)
+    except Unsupported:
+        return None
+
+
+def compiled_shapes(profile: Profile, model: Model):
+    """The profile compiled for the fast engine, or None when it needs pyshacl."""
+    return _compiled(str(model.root), profile.name) if model.profiles.get(profile.name) is profile else None
+
+
+def run_engine(payload, profile: Profile, model: Model, engine: str = "fast") -> Graph:
+    """Validate a payload (``Payload`` or ``FastPayload``) with the chosen engine; the report graph.
+
+    The fast engine falls back to pyshacl for a profile (or a record) it cannot handle."""
+    if engine not in ENGINES:
+        raise SamtbuError(f"unknown engine {engine!r} (use one of: {', '.join(ENGINES)})")
+    if engine == "fast":
+        from samtbu.validate.fastengine import Unsupported, report_graph
+        from samtbu.validate.fastterms import Data, from_rdflib
+
+        compiled = compiled_shapes(profile, model)
+        if compiled is not None:
+            triples = getattr(payload, "triples", None)
+            if triples is None:
+                triples = [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in payload.graph]
+            try:
+                results = compiled.validate(Data(triples))
+            except Unsupported:
+                pass
+            else:
+                return report_graph(results, profile.shapes)
+    return run_shacl(payload.graph, profile, model)
+
+
 def detect_profile(payload_graph: Graph, model: Model) -> Profile:
     """Choose the profile whose root classes match the payload's root nodes (nodes nothing points to)."""
     objects = set(payload_graph.objects())
     roots = {s for s in payload_graph.subjects(RDF.type, None) if s not in objects}
     root_types = {t for r in roots for t in payload_graph.objects(r, RDF.type)}
+    return choose_profile(root_types, model)
+
+
+def detect_profile_triples(triples, model: Model) -> Profile:
+    """``detect_profile`` on light triples (fast engine)."""
+    from samtbu.validate.fastterms import RDF_TYPE
+
+    objects = {o for _s, _p, o in triples}
+    root_types = {URIRef(o) for s, p, o in triples if p == RDF_TYPE and s not in objects and isinstance(o, str)}
+    return choose_profile(root_types, model)
+
+
+def choose_profile(root_types: set, model: Model) -> Profile:
     superclasses = {
         sup for t in root_types for sup in class_hierarchy(model).transitive_objects(t, RDFS.subClassOf)
     }
@@ -79,4 +136,7 @@ def detect_profile(payload_graph: Graph, model: Model) -> Profile:
     )
 
 
-__all__ = ["run_shacl", "detect_profile", "data_graph", "class_hierarchy", "ProfileError", "OWL"]
+__all__ = [
+    "run_shacl", "run_engine", "detect_profile", "detect_profile_triples", "data_graph", "class_hierarchy",
+    "compiled_shapes", "ENGINES", "ProfileError", "OWL",
+]
