@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from samtbu.validate import FORMATS, validate, validate_files
+from samtbu.validate import ENGINES, FORMATS, validate, validate_files
 from samtbu.validate.input import InputError
 from samtbu.validate.render import RENDER_FORMATS, use_colour
 
@@ -30,18 +30,27 @@ def register(sub) -> None:
     p.add_argument("--fail-on", choices=tuple(FAIL_ON), default="violation", help="lowest severity that fails (exit 1)")
     p.add_argument("-o", "--output", type=Path, help="write the report to this file instead of standard output")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text reports")
+    p.add_argument("--engine", choices=ENGINES, default="fast", help="SHACL engine (default: fast; same results as pyshacl)")
+    b = p.add_argument_group("bulk validation")
+    b.add_argument("--batch", action="store_true", help=(
+        "validate many payloads: a directory, a tar/zip archive or an NDJSON stream ('-' = standard input); "
+        "one report per record as it completes (json: JSON lines), then cross-record rules and a summary"))
+    b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes for --batch (default: all cores)")
+    b.add_argument("--no-cross-record", action="store_true", help="skip the rules that span records")
     p.set_defaults(func=cmd_validate)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    if args.batch:
+        return cmd_batch(args)
     stdin = not args.paths or [str(p) for p in args.paths] == ["-"]
     if stdin:
-        report = validate(sys.stdin.buffer.read(), args.profile, format=args.format, lang=args.lang, source="<stdin>")
+        report = validate(sys.stdin.buffer.read(), args.profile, format=args.format, lang=args.lang, source="<stdin>", engine=args.engine)
     else:
         missing = [str(p) for p in args.paths if not p.exists()]
         if missing:
             raise InputError("no such file or directory", where=", ".join(missing))
-        report = validate_files(args.paths, args.profile, format=args.format, lang=args.lang)
+        report = validate_files(args.paths, args.profile, format=args.format, lang=args.lang, engine=args.engine)
         if len(report.records) == 1 and report.records[0].error:
             raise InputError(report.records[0].error, where=report.records[0].source)
     colour = args.color == "always" or (args.color == "auto" and args.output is None and use_colour())
@@ -53,3 +62,36 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if report.unreadable:
         return 2
     return 1 if report.fails(FAIL_ON[args.fail_on]) else 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from itertools import chain
+
+    from samtbu.validate.batch import BATCH_FORMATS, BatchError, count_records, iter_records, run_batch
+
+    report_format = "json" if args.report == "text" and args.output and args.output.suffix in (".json", ".jsonl", ".ndjson") else args.report
+    if report_format not in BATCH_FORMATS:
+        raise BatchError(f"report format {report_format!r} is not available for --batch (use one of: {', '.join(BATCH_FORMATS)})")
+    sources = [str(p) for p in args.paths] or ["-"]
+    missing = [s for s in sources if s != "-" and not Path(s).exists()]
+    if missing:
+        raise InputError("no such file or directory", where=", ".join(missing))
+    counts = [count_records(s) for s in sources]
+    total = sum(counts) if all(c is not None for c in counts) else None
+    records = chain.from_iterable(iter_records(s) for s in sources)
+    out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        summary = run_batch(
+            records, out, fmt=report_format, profile=args.profile, lang=args.lang, engine=args.engine,
+            jobs=args.jobs, total=total, cross_record=not args.no_cross_record,
+        )
+    finally:
+        if args.output:
+            out.close()
+    if args.output or report_format not in ("text",):
+        sys.stderr.write(summary.render(args.lang))
+    if summary.unreadable:
+        return 2
+    threshold = FAIL_ON[args.fail_on]
+    failing = summary.with_violations + summary.cross_record + (summary.with_warnings if threshold in ("Warning", "Info") else 0)
+    return 1 if failing else 0

@@ -1,0 +1,550 @@
+"""Bulk validation: many independent payloads, on every core, in bounded memory.
+
+Input: a directory, a tar or zip archive, or an NDJSON (JSON lines) stream (file or standard input).
+Each payload is validated on its own with the one pipeline (``validate_payload``); shapes and code
+lists are prepared once per worker (before the workers fork, so they share them). Reports are written
+as records complete, in input order: JSON lines, text, or (accumulated compactly) JUnit or SARIF. A
+failing or unreadable record never stops the batch.
+
+After the last record a global pass checks rules that span records, on a compact index of a few key
+facts per record: a document number issued to two documents, one learner (by fødselsnummer) with
+two valid vitnemål for the same competence, and the same record (document id) twice in one batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tarfile
+import threading
+import time
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Iterable, Iterator
+
+from samtbu.errors import SamtbuError
+from samtbu.model import Model
+from samtbu.namespaces import SBU
+from samtbu.validate.input import MAX_BYTES, SUFFIXES
+from samtbu.validate.report import RecordReport, Report, Result, mask_identity_numbers
+
+BATCH_FORMATS = ("json", "text", "junit", "sarif")
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
+NDJSON_SUFFIXES = (".ndjson", ".jsonl", ".jsonlines")
+
+_SBU = str(SBU)
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_DOCUMENT_CLASSES = {_SBU + c for c in ("Vitnemaal", "Kompetansebevis", "Karakterutskrift", "Fagbrev", "Svennebrev", "Praksisbrev", "Dokumentasjon")}
+_GYLDIG = "https://w3id.org/samt-bu/kode/dokumentstatus/gyldig"
+
+
+class BatchError(SamtbuError):
+    """The batch input cannot be opened at all (one record failing is not a BatchError)."""
+
+
+# -- reading records ------------------------------------------------------------------------------
+
+
+@dataclass
+class RawRecord:
+    index: int
+    source: str
+    data: bytes | None
+    format: str | None = None
+    error: str | None = None  # could not even be taken out of the input
+
+
+def iter_records(source: str | Path | IO[bytes], *, name: str | None = None) -> Iterator[RawRecord]:
+    """The records of a directory, an archive or an NDJSON stream, one at a time."""
+    counter = iter(range(1 << 62))
+    if not isinstance(source, (str, Path)):
+        yield from _ndjson(source, name or "<stdin>", counter)
+        return
+    path = Path(source)
+    if str(source) == "-":
+        yield from _ndjson(sys.stdin.buffer, "<stdin>", counter)
+        return
+    if path.is_dir():
+        for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            suffix = file.suffix.lower()
+            if suffix not in SUFFIXES:
+                continue
+            try:
+                size = file.stat().st_size
+                data = file.read_bytes() if size <= MAX_BYTES else None
+                error = None if data is not None else f"payload is {size:,} bytes, over the limit of {MAX_BYTES:,}"
+            except OSError as exc:
+                data, error = None, f"cannot read file: {exc.strerror or exc}"
+            yield RawRecord(next(counter), str(file), data, SUFFIXES[suffix], error)
+        return
+    if not path.exists():
+        raise BatchError("no such file or directory", where=str(path))
+    lower = path.name.lower()
+    if lower.endswith(".zip"):
+        yield from _zip(path, counter)
+    elif any(lower.endswith(s) for s in ARCHIVE_SUFFIXES) or tarfile.is_tarfile(path):
+        yield from _tar(path, counter)
+    else:
+        with path.open("rb") as stream:
+            yield from _ndjson(stream, str(path), counter)
+
+
+def _ndjson(stream: IO[bytes], name: str, counter) -> Iterator[RawRecord]:
+    for lineno, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        if len(line) > MAX_BYTES:
+            yield RawRecord(next(counter), f"{name}:{lineno}", None, "json", f"line is {len(line):,} bytes, over the limit of {MAX_BYTES:,}")
+            continue
+        yield RawRecord(next(counter), f"{name}:{lineno}", line, "json")
+
+
+def _tar(path: Path, counter) -> Iterator[RawRecord]:
+    try:
+        archive = tarfile.open(path, mode="r|*")
+    except (tarfile.TarError, OSError) as exc:
+        raise BatchError(f"cannot open the archive: {exc}", where=str(path)) from None
+    with archive:
+        try:
+            for member in archive:
+                if not member.isfile():
+                    continue
+                suffix = Path(member.name).suffix.lower()
+                source = f"{path}:{member.name}"
+                if suffix in NDJSON_SUFFIXES:
+                    stream = archive.extractfile(member)
+                    if stream is not None:
+                        yield from _ndjson(stream, source, counter)
+                    continue
+                if suffix not in SUFFIXES or Path(member.name).name.startswith("."):
+                    continue
+                if member.size > MAX_BYTES:
+                    yield RawRecord(next(counter), source, None, SUFFIXES[suffix], f"payload is {member.size:,} bytes, over the limit of {MAX_BYTES:,}")
+                    continue
+                stream = archive.extractfile(member)
+                yield RawRecord(next(counter), source, stream.read() if stream else b"", SUFFIXES[suffix])
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            yield RawRecord(next(counter), str(path), None, None, f"the archive is damaged: {exc}")
+
+
+def _zip(path: Path, counter) -> Iterator[RawRecord]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BatchError(f"cannot open the archive: {exc}", where=str(path)) from None
+    with archive:
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            if info.is_dir():
+                continue
+            suffix = Path(info.filename).suffix.lower()
+            source = f"{path}:{info.filename}"
+            if suffix in NDJSON_SUFFIXES:
+                with archive.open(info) as stream:
+                    yield from _ndjson(stream, source, counter)
+                continue
+            if suffix not in SUFFIXES or Path(info.filename).name.startswith("."):
+                continue
+            if info.file_size > MAX_BYTES:
+                yield RawRecord(next(counter), source, None, SUFFIXES[suffix], f"payload is {info.file_size:,} bytes, over the limit of {MAX_BYTES:,}")
+                continue
+            try:
+                data = archive.read(info)
+            except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+                yield RawRecord(next(counter), source, None, SUFFIXES[suffix], f"cannot read from the archive: {exc}")
+                continue
+            yield RawRecord(next(counter), source, data, SUFFIXES[suffix])
+
+
+# -- one record, in a worker ----------------------------------------------------------------------
+
+
+@dataclass
+class Facts:
+    """The few facts of a record the cross-record rules need."""
+
+    source: str
+    documents: list = field(default_factory=list)  # (document id, class, dokumentnummer, status, fnr, competences)
+    roots: list = field(default_factory=list)  # IRIs of the root nodes: the record's identity
+
+
+@dataclass
+class Outcome:
+    index: int
+    source: str
+    text: str  # the record's report, rendered
+    record: RecordReport  # compact: no SHACL graph
+    facts: Facts | None
+
+
+_STATE: dict = {}
+
+
+def prepare(profile: str | None, engine: str, root: str | None = None) -> None:
+    """Load the model and compile the profiles once (in the parent before forking, or per worker)."""
+    from samtbu.jsonld import bundled_context
+    from samtbu.validate.engine import compiled_shapes
+
+    model = Model.load(root)
+    bundled_context(model)
+    if engine == "fast":
+        for p in ([model.profile(profile)] if profile else model.profiles.values()):
+            compiled_shapes(p, model)
+    _STATE.update(model=model, profile=profile, engine=engine)
+
+
+def _init_worker(profile, engine, root):
+    if not _STATE:
+        prepare(profile, engine, root)
+
+
+def validate_record(raw: RawRecord, fmt: str, lang: str) -> Outcome:
+    """Validate one record; never raises (an unreadable or failing record is reported as such)."""
+    from samtbu.validate import read_any, validate_payload
+    from samtbu.validate.engine import ProfileError
+    from samtbu.validate.input import InputError
+
+    model: Model = _STATE["model"]
+    profile, engine = _STATE["profile"], _STATE["engine"]
+    facts = None
+    if raw.error is not None or raw.data is None:
+        record = RecordReport(raw.source, raw.format or "?", profile or "?", error=mask_identity_numbers(raw.error or "no data"))
+    else:
+        try:
+            payload = read_any(raw.data, format=raw.format, source=raw.source, model=model, engine=engine)
+            record = validate_payload(payload, profile, lang=lang, model=model, engine=engine)
+            record.shacl_report = None
+            facts = extract_facts(payload, raw.source)
+        except (InputError, ProfileError, SamtbuError) as exc:
+            record = RecordReport(raw.source, raw.format or "?", profile or "?", error=mask_identity_numbers(exc.message))
+        except Exception as exc:  # noqa: BLE001 - one broken record must not stop the batch
+            record = RecordReport(
+                raw.source, raw.format or "?", profile or "?",
+                error=mask_identity_numbers(f"internal error while validating: {type(exc).__name__}: {exc}"),
+            )
+    return Outcome(raw.index, raw.source, render_record(record, fmt, lang), record, facts)
+
+
+def render_record(record: RecordReport, fmt: str, lang: str) -> str:
+    if fmt == "json":
+        return json.dumps(_record_dict(record), ensure_ascii=False) + "\n"
+    if fmt == "text":
+        from samtbu.validate.render import render_text
+
+        text = render_text(Report([record], lang=lang))
+        return text[: text.rstrip("\n").rfind("\n") + 1]  # without the one-record summary line
+    return ""
+
+
+def _record_dict(record: RecordReport) -> dict:
+    return {
+        "source": record.source,
+        "format": record.format,
+        "profile": record.profile,
+        "conforms": record.conforms,
+        **({"error": record.error} if record.error else {}),
+        "results": [r.to_dict() for r in record.results],
+    }
+
+
+def extract_facts(payload, source: str) -> Facts:
+    """Document id, class, number, status, holder's fødselsnummer and competences, per document."""
+    from samtbu.validate.fastterms import L, from_rdflib
+
+    triples = getattr(payload, "triples", None)
+    if triples is None:
+        triples = [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in payload.graph]
+    out: dict = {}
+    for s, p, o in triples:
+        out.setdefault(s, {}).setdefault(p, []).append(o)
+
+    def values(node, prop):
+        return out.get(node, {}).get(_SBU + prop, [])
+
+    def text(term):
+        return term[0] if type(term) is L else str(term)
+
+    facts = Facts(source)
+    objects = {o for _s, _p, o in triples}
+    facts.roots = sorted(n for n, props in out.items() if type(n) is str and _RDF_TYPE in props and n not in objects)
+    for node, props in out.items():
+        classes = [str(t) for t in props.get(_RDF_TYPE, []) if str(t) in _DOCUMENT_CLASSES]
+        if not classes:
+            continue
+        numbers = [text(v) for v in values(node, "dokumentnummer")]
+        status = [str(v) for v in values(node, "dokumentstatus")]
+        fnrs = sorted({text(f) for holder in values(node, "utstedtTil") for f in values(holder, "foedselsnummer")})
+        competences = sorted({
+            (str(k), ";".join(sorted(str(x) for x in values(result, "programomraade"))))
+            for result in values(node, "dokumenterer") for k in values(result, "kompetansetype")
+        })
+        doc_id = str(node) if type(node) is str else None
+        facts.documents.append((doc_id, sorted(classes)[0], numbers, status, fnrs, competences))
+    return facts
+
+
+# -- the cross-record pass ------------------------------------------------------------------------
+
+_RULES = {
+    "DuplicateDocumentNumber": (
+        "Dokumentnummeret «{nr}» er utstedt til {n} ulike dokumenter i samme parti ({others}).",
+        "The document number '{nr}' is issued to {n} different documents in this batch ({others}).",
+    ),
+    "DuplicateValidVitnemaal": (
+        "Eleven ({fnr}) har {n} gyldige vitnemål for samme kompetanse ({competence}) i samme parti ({others}).",
+        "The learner ({fnr}) has {n} valid vitnemål for the same competence ({competence}) in this batch ({others}).",
+    ),
+    "DuplicateRecord": (
+        "Posten med id {id} forekommer {n} ganger i samme parti ({others}).",
+        "The record with id {id} occurs {n} times in this batch ({others}).",
+    ),
+}
+
+
+class CrossRecordIndex:
+    """A compact in-memory index of the key facts of every record: enough for the global rules."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, dict[str, list[str]]] = {}
+        self.vitnemaal: dict[tuple, dict[str, list[str]]] = {}
+        self.ids: dict[str, list[str]] = {}
+
+    def add(self, facts: Facts | None) -> None:
+        if facts is None:
+            return
+        for root in facts.roots:
+            self.ids.setdefault(root, []).append(facts.source)
+        for doc_id, cls, numbers, status, fnrs, competences in facts.documents:
+            key = doc_id or f"{facts.source}#document"
+            for nr in numbers:
+                self.numbers.setdefault(nr, {}).setdefault(key, []).append(facts.source)
+            if cls == _SBU + "Vitnemaal" and _GYLDIG in status:
+                for fnr in fnrs:
+                    for competence in competences:
+                        self.vitnemaal.setdefault((fnr, competence), {}).setdefault(key, []).append(facts.source)
+
+    def results(self, lang: str) -> list[RecordReport]:
+        """One record report per record involved, holding the cross-record results."""
+        i = 0 if lang in ("nb", "nn") else 1
+        found: dict[str, list[Result]] = {}
+
+        def add(source, rule, focus, pointer, value, **words):
+            message = mask_identity_numbers(_RULES[rule][i].format(**words))
+            found.setdefault(source, []).append(Result(
+                severity="Violation", message=message, focus_node=mask_identity_numbers(focus), path=None,
+                value=None if value is None else mask_identity_numbers(value),
+                constraint=f"samtbu:{rule}", pointer=pointer,
+            ))
+
+        for doc_id, sources in self.ids.items():
+            if len(sources) > 1:
+                for source in sources:
+                    add(source, "DuplicateRecord", doc_id, "", doc_id, id=doc_id, n=len(sources),
+                        others=", ".join(s for s in sources if s != source))
+        for nr, documents in self.numbers.items():
+            if len(documents) > 1:
+                for doc, sources in documents.items():
+                    others = ", ".join(sorted({s for d, ss in documents.items() if d != doc for s in ss}))
+                    for source in dict.fromkeys(sources):
+                        add(source, "DuplicateDocumentNumber", doc, "/dokumentnummer", nr, nr=nr, n=len(documents), others=others)
+        for (fnr, (kind, area)), documents in self.vitnemaal.items():
+            if len(documents) > 1:
+                competence = kind.rsplit("/", 1)[-1] + (f", {area.rsplit('/', 1)[-1]}" if area else "")
+                for doc, sources in documents.items():
+                    others = ", ".join(sorted({s for d, ss in documents.items() if d != doc for s in ss}))
+                    for source in dict.fromkeys(sources):
+                        add(source, "DuplicateValidVitnemaal", doc, "/utstedtTil/foedselsnummer", fnr,
+                            fnr=fnr, n=len(documents), competence=competence, others=others)
+        return [RecordReport(source, "cross-record", "batch", results) for source, results in sorted(found.items())]
+
+
+# -- the batch ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    records: int = 0
+    conforming: int = 0
+    with_violations: int = 0
+    with_warnings: int = 0
+    unreadable: int = 0
+    results: int = 0
+    by_rule: Counter = field(default_factory=Counter)
+    cross_record: int = 0
+    seconds: float = 0.0
+
+    def add(self, record: RecordReport) -> None:
+        self.records += 1
+        if record.error is not None:
+            self.unreadable += 1
+            self.by_rule["samtbu:Unreadable"] += 1
+            return
+        if record.conforms:
+            self.conforming += 1
+        if record.count("Violation"):
+            self.with_violations += 1
+        if record.count("Warning"):
+            self.with_warnings += 1
+        for r in record.results:
+            self.results += 1
+            self.by_rule[_rule_name(r)] += 1
+
+    def to_dict(self) -> dict:
+        return {
+            "records": self.records, "conforming": self.conforming, "with_violations": self.with_violations,
+            "with_warnings": self.with_warnings, "unreadable": self.unreadable, "results": self.results,
+            "cross_record_results": self.cross_record, "seconds": round(self.seconds, 3),
+            "by_rule": dict(self.by_rule.most_common()),
+        }
+
+    def render(self, lang: str) -> str:
+        nb = lang in ("nb", "nn")
+        lines = [
+            ("Sammendrag: " if nb else "Summary: ")
+            + (f"{self.records} poster, {self.conforming} i samsvar, {self.with_violations} med brudd, "
+               f"{self.with_warnings} med advarsler, {self.unreadable} kunne ikke leses"
+               if nb else
+               f"{self.records} records, {self.conforming} conforming, {self.with_violations} with violations, "
+               f"{self.with_warnings} with warnings, {self.unreadable} unreadable")
+            + (f"; {self.cross_record} " + ("funn på tvers av poster" if nb else "cross-record results") if self.cross_record else "")
+            + f" ({self.seconds:.1f} s)",
+        ]
+        for rule, n in self.by_rule.most_common():
+            lines.append(f"  {n:>8}  {rule}")
+        return "\n".join(lines) + "\n"
+
+
+def _rule_name(r: Result) -> str:
+    if r.source_shape:
+        return r.source_shape.replace("https://w3id.org/samt-bu/shapes/", "sbus:") + (f" ({r.constraint})" if r.constraint else "")
+    return r.constraint or "?"
+
+
+def run_batch(
+    records: Iterable[RawRecord],
+    out: IO[str],
+    *,
+    fmt: str = "json",
+    profile: str | None = None,
+    lang: str = "nb",
+    engine: str = "fast",
+    jobs: int | None = None,
+    chunksize: int = 16,
+    progress: bool | None = None,
+    total: int | None = None,
+    cross_record: bool = True,
+) -> Summary:
+    """Validate every record, writing each report to ``out`` as it completes; return the summary."""
+    if fmt not in BATCH_FORMATS:
+        raise BatchError(f"report format {fmt!r} is not available for --batch (use one of: {', '.join(BATCH_FORMATS)})")
+    started = time.perf_counter()
+    jobs = jobs or os.cpu_count() or 1
+    prepare(profile, engine)
+    summary = Summary()
+    index = CrossRecordIndex()
+    kept: list[RecordReport] = []  # junit / sarif: compact records only
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = _Progress(total) if show else None
+
+    def consume(outcome: Outcome) -> None:
+        summary.add(outcome.record)
+        if cross_record:
+            index.add(outcome.facts)
+        if fmt in ("json", "text"):
+            out.write(outcome.text)
+        else:
+            kept.append(outcome.record)
+        if bar is not None:
+            bar.advance()
+
+    try:
+        if jobs <= 1:
+            for raw in records:
+                consume(validate_record(raw, fmt, lang))
+        else:
+            _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize)
+    finally:
+        if bar is not None:
+            bar.stop()
+    if cross_record:
+        extra = index.results(lang)
+        for record in extra:
+            summary.cross_record += len(record.results)
+            for r in record.results:
+                summary.by_rule[_rule_name(r)] += 1
+            if fmt in ("json", "text"):
+                if fmt == "json":
+                    out.write(json.dumps({**_record_dict(record), "crossRecord": True}, ensure_ascii=False) + "\n")
+                else:
+                    out.write(render_record(record, "text", lang))
+            else:
+                kept.append(record)
+    summary.seconds = time.perf_counter() - started
+    if fmt == "json":
+        out.write(json.dumps({"summary": summary.to_dict()}, ensure_ascii=False) + "\n")
+    elif fmt == "text":
+        out.write(summary.render(lang))
+    else:
+        out.write(Report(kept, lang=lang).render(fmt))
+    out.flush()
+    return summary
+
+
+def _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize) -> None:
+    import multiprocessing as mp
+
+    # Bounded: at most this many records are read ahead of the slowest one still being validated.
+    in_flight = threading.BoundedSemaphore(max(jobs * chunksize * 4, 64))
+
+    def feed():
+        for raw in records:
+            in_flight.acquire()
+            yield raw
+
+    method = "fork" if "fork" in mp.get_all_start_methods() else None
+    ctx = mp.get_context(method)
+    root = str(_STATE["model"].root)
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(profile, engine, root)) as pool:
+        for outcome in pool.imap(_pool_task, ((raw, fmt, lang) for raw in feed()), chunksize=chunksize):
+            in_flight.release()
+            consume(outcome)
+
+
+def _pool_task(args) -> Outcome:
+    raw, fmt, lang = args
+    return validate_record(raw, fmt, lang)
+
+
+class _Progress:
+    """A rich progress bar on standard error."""
+
+    def __init__(self, total: int | None):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        columns = [SpinnerColumn(), TextColumn("validating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+        self.progress = Progress(*columns, console=Console(stderr=True), transient=False)
+        self.task = self.progress.add_task("validate", total=total)
+        self.progress.start()
+
+    def advance(self) -> None:
+        self.progress.advance(self.task)
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+
+def count_records(source: str | Path) -> int | None:
+    """How many records a directory holds (for the progress bar); None for streams and archives."""
+    path = Path(source)
+    if str(source) != "-" and path.is_dir():
+        return sum(1 for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+    return None
+
+
+__all__ = [
+    "run_batch", "iter_records", "validate_record", "extract_facts", "CrossRecordIndex", "Summary", "RawRecord",
+    "BATCH_FORMATS", "BatchError", "prepare",
+]
