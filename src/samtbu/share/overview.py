@@ -91,9 +91,9 @@ T = {
         "en": "Provisional results may change, for example after an appeal.",
     },
     "footer": {
-        "nb": "Laget med samtbu {v} den {d}. Opplysningene kommer fra posten du har fått. Fødselsnummeret ditt vises ikke.",
-        "nn": "Laga med samtbu {v} den {d}. Opplysningane kjem frå posten du har fått. Fødselsnummeret ditt blir ikkje vist.",
-        "en": "Made with samtbu {v} on {d}. The information comes from the record you were given. Your identity number is not shown.",
+        "nb": "Laget med samtbu {v} den {d}. Fødselsnummeret ditt vises ikke på siden.",
+        "nn": "Laga med samtbu {v} den {d}. Fødselsnummeret ditt blir ikkje vist på sida.",
+        "en": "Made with samtbu {v} on {d}. Your identity number is not shown on this page.",
     },
 }
 
