@@ -272,6 +272,8 @@ def check_json(raw: bytes, limits: Limits) -> Any:
         raise Problem(422, "nesting-too-deep", "Payload nested too deeply", f"the JSON is nested deeper than the limit of {limits.max_depth} levels", limit=limits.max_depth) from None
     except ValueError as exc:
         raise Problem(400, "unreadable-payload", "Unreadable payload", f"malformed JSON: {exc}") from None
+    if not isinstance(document, (dict, list)) or not document:
+        raise Problem(400, "unreadable-payload", "Unreadable payload", "the JSON payload must be a non-empty object or array")
     depth = json_depth(document)
     if depth > limits.max_depth:
         raise Problem(422, "nesting-too-deep", "Payload nested too deeply", f"the JSON is nested {depth} levels deep, over the limit of {limits.max_depth}", limit=limits.max_depth)
