@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
-from rdflib.namespace import SH
+from rdflib.namespace import DCTERMS, SH
 
 from samtbu.namespaces import BASE_IRI, MODEL_VERSION, SBU, SBUB, SBUK, SBUP
 
@@ -60,8 +60,8 @@ class Profile:
     iri: URIRef
     path: Path
     shapes: Graph = field(repr=False, compare=False)
-    # Classes targeted by the shapes written in the profile file itself (not its imports): what a
-    # payload of this flow is about, used to pick a profile when none is given.
+    # What a payload of this flow is about (the profile's dct:subject): the class of its root node,
+    # used to pick a profile when none is given.
     root_classes: frozenset[URIRef] = frozenset()
 
 
@@ -208,11 +208,13 @@ def _load_profiles(root: Path) -> dict[str, Profile]:
     profiles = {}
     for path in Model.profile_files(root):
         graph = _parse([path])
-        root_classes = frozenset(o for o in graph.objects(None, SH.targetClass) if isinstance(o, URIRef))
-        _resolve_imports(graph, root, set())
         iri = next((s for s in graph.subjects(RDF.type, OWL.Ontology) if _in(s, SBUP)), None)
         if iri is None:
             raise ModelError(f"{path}: no owl:Ontology with a profile IRI under {SBUP}")
+        root_classes = frozenset(o for o in graph.objects(iri, DCTERMS.subject) if isinstance(o, URIRef))
+        if not root_classes:
+            raise ModelError(f"{path}: the profile names no class with dct:subject (what its payloads are about)")
+        _resolve_imports(graph, root, set())
         profiles[path.stem] = Profile(
             name=path.stem, iri=iri, path=path, shapes=graph, root_classes=root_classes
         )
