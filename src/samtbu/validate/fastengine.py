@@ -138,6 +138,8 @@ def _matches_datatype(v, dt: str) -> bool:
     if type(v) is not L:
         return False
     lex, vdt, lang = v
+    if lang == "":
+        return False  # read by rdflib as ill-typed
     if vdt == dt:
         return True if dt == XSD_STRING else datatype_ok(lex, dt)
     if dt == RDFS_LITERAL:

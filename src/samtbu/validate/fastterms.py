@@ -6,7 +6,7 @@ Terms are plain Python values, cheap to create and to hash:
 - a blank node is a ``B`` (a ``str`` subclass; its text is the blank node id);
 - a literal is an ``L`` tuple ``(lexical form, datatype IRI or None, language or None)``. A plain
   string literal has datatype ``None`` (as rdflib writes it); a language-tagged one has a language and
-  datatype ``None``.
+  datatype ``None``. An empty language (``""``) marks a literal that rdflib read as ill-typed.
 
 Lexical forms of typed literals are normalised exactly as rdflib normalises them (``"007"^^xsd:integer``
 becomes ``"7"``, ``"1"^^xsd:boolean`` becomes ``"true"``), so that equality, patterns and report values
@@ -133,6 +133,10 @@ def from_rdflib(term):
         if term.language:
             return L((str(term), None, term.language))
         dt = term.datatype
+        if term.ill_typed:
+            # rdflib may have normalised the lexical form of an ill-typed literal away ("none"^^xsd:boolean
+            # becomes "false"); the empty language marks the literal as ill-typed.
+            return L((str(term), str(dt), ""))
         return L((str(term), str(dt) if dt is not None else None, None))
     if isinstance(term, _RBNode):
         return B(str(term))

@@ -1,0 +1,316 @@
+"""The fast engine and the fast readers against pyshacl and pyld: the same results on every example,
+every invalid fixture and many mutants of the examples, and the same graphs from the readers; plus
+the documented differences where pyshacl is wrong against the SHACL and XSD specifications."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from samtbu.model import Model
+from samtbu.validate import validate
+from samtbu.validate.engine import compiled_shapes
+from samtbu.validate.fastengine import datatype_ok, xsd_lexical_ok
+from samtbu.validate.fastinput import _try_fast, read_fast
+from samtbu.validate.input import read_payload
+
+from _mutations import MUTATIONS, mutate
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((REPO / "examples").glob("*.json")) + sorted((REPO / "examples").glob("*.ttl"))
+FIXTURES = sorted((REPO / "tests" / "fixtures" / "invalid").glob("*/*.*"))
+PROFILE = {
+    "vitnemaal": "vitnemaal", "kompetansebevis": "kompetansebevis", "fagbrev": "fagbrev",
+    "enkeltresultat": "enkeltresultat", "fullfoeringsstatus": "fullfoeringsstatus",
+}
+XSD = "http://www.w3.org/2001/XMLSchema#"
+# Datatypes rdflib does not check (so pyshacl accepts any lexical form); the fast engine checks them.
+UNCHECKED_BY_RDFLIB = {XSD + t for t in ("gYear", "gYearMonth", "gMonth", "gDay", "gMonthDay")}
+
+
+def profile_of(path: Path) -> str:
+    return PROFILE[path.stem.split("-")[0]]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _quiet_and_cached():
+    """pyshacl re-parses every SPARQL query on every call (150 ms each): cache the parsed queries so
+    that the reference runs take seconds. Evaluation is untouched, so are its results."""
+    from rdflib.plugins.sparql import processor
+
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+    original = processor.SPARQLProcessor.query
+    cache: dict = {}
+
+    def query(self, strOrQuery, initBindings={}, initNs={}, base=None, DEBUG=False):  # noqa: B006
+        if isinstance(strOrQuery, str):
+            key = (strOrQuery, base, tuple(sorted((initNs or {}).items())))
+            if key not in cache:
+                cache[key] = processor.translateQuery(processor.parseQuery(strOrQuery), base, initNs)
+            strOrQuery = cache[key]
+        return processor.evalQuery(self.graph, strOrQuery, initBindings, base)
+
+    processor.SPARQLProcessor.query = query
+    yield
+    processor.SPARQLProcessor.query = original
+
+
+def _key(report) -> list:
+    """(focus, path, source shape, component, severity, value) per result, plus the JSON Pointer."""
+    def focus(r):
+        # blank node ids differ between two readings of one payload; their pointer identifies them
+        return r.pointer if r.pointer is not None and not r.focus_node.startswith("urn:") and ":" not in r.focus_node else r.focus_node
+
+    return sorted(
+        tuple(str(v) for v in (focus(r), r.path, r.source_shape, r.constraint, r.severity, r.value, r.pointer))
+        for r in report.results
+    )
+
+
+def _documented_difference(result) -> bool:
+    """A result the fast engine gives and pyshacl does not, because rdflib does not check the lexical
+    form of these datatypes (``"abc"^^xsd:gYear`` is not a gYear)."""
+    return result.constraint == "sh:DatatypeConstraintComponent" and result.expected is not None and any(
+        t.rsplit("#", 1)[-1] in (result.expected or "") for t in UNCHECKED_BY_RDFLIB
+    )
+
+
+def _compare(data, profile: str, model: Model, *, source: str = "<payload>"):
+    fast = validate(data, profile, model=model, engine="fast", source=source)
+    try:
+        reference = validate(data, profile, model=model, engine="pyshacl", source=source)
+    except AttributeError as exc:
+        # pyshacl (rdflib's SPARQL engine) breaks on an ill-typed xsd:date inside a SPARQL constraint;
+        # the fast engine reports the ill-typed literal (sh:datatype) and goes on.
+        assert "bindings" in str(exc)
+        assert any(r.constraint == "sh:DatatypeConstraintComponent" for r in fast.results)
+        return fast, None
+    wanted = [r for r in fast.results if not _documented_difference(r)]
+    assert _key(type(fast)([type(fast.records[0])("x", "x", "x", wanted)])) == _key(reference), (
+        "fast only: " + repr(sorted(set(map(tuple, _key(fast))) - set(map(tuple, _key(reference)))))
+        + "\npyshacl only: " + repr(sorted(set(map(tuple, _key(reference))) - set(map(tuple, _key(fast)))))
+    )
+    return fast, reference
+
+
+def test_every_profile_compiles(model: Model):
+    """No profile needs the pyshacl fallback: every feature our shapes use is implemented."""
+    for profile in model.profiles.values():
+        assert compiled_shapes(profile, model) is not None, profile.name
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_examples_same_as_pyshacl(path: Path, model: Model):
+    fast, _ = _compare(path, profile_of(path), model)
+    assert fast.conforms
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_invalid_fixtures_same_as_pyshacl(path: Path, model: Model):
+    fast, reference = _compare(path, path.parent.name, model)
+    assert not fast.conforms
+
+
+def _small_vitnemaal() -> dict:
+    """The studiespesialisering vitnemål cut to four results (the same shapes, a quarter of the time)."""
+    doc = json.loads((REPO / "examples" / "vitnemaal-studiespesialisering.json").read_text())
+    kept, vurderinger = [], 0
+    for item in doc["dokumenterer"]:
+        if item.get("type") == "Vurdering":
+            vurderinger += 1
+            if vurderinger > 4:
+                continue
+        kept.append(item)
+    doc["dokumenterer"] = kept
+    return doc
+
+
+MUTANT_BASES = {
+    "enkeltresultat": lambda: json.loads((REPO / "examples" / "enkeltresultat.json").read_text()),
+    "fagbrev": lambda: json.loads((REPO / "examples" / "fagbrev-elektriker.json").read_text()),
+    "fullfoeringsstatus": lambda: json.loads((REPO / "examples" / "fullfoeringsstatus.json").read_text()),
+    "vitnemaal": _small_vitnemaal,
+}
+
+
+@pytest.mark.parametrize("profile", sorted(MUTANT_BASES))
+def test_mutants_same_as_pyshacl(profile: str, model: Model):
+    base = MUTANT_BASES[profile]()
+    compared, broken = 0, []
+    for name in MUTATIONS:
+        doc = mutate(base, name)
+        if doc is None:
+            continue
+        try:
+            _compare(json.dumps(doc), profile, model, source=name)
+        except KeyError as exc:
+            # expected.py has no parameter for sh:uniqueLang: building the report fails, with either
+            # engine. Known; reported to the lead. Every other mutant is still compared.
+            assert str(exc) == "'UniqueLang'", exc
+            broken.append(name)
+            continue
+        compared += 1
+    assert compared >= 20
+    if broken:
+        pytest.xfail(f"report building fails for {broken} (expected.py: no parameter for UniqueLang)")
+
+
+@pytest.mark.parametrize("payload,profile", [
+    ("vitnemaal-studiespesialisering.json", "fagbrev"),
+    ("fagbrev-elektriker.json", "vitnemaal"),
+    ("enkeltresultat.ttl", "kompetansebevis"),
+    ("fullfoeringsstatus.json", "enkeltresultat"),
+    ("kompetansebevis-delvis.ttl", "fullfoeringsstatus"),
+])
+def test_wrong_profile_same_as_pyshacl(payload: str, profile: str, model: Model):
+    """A payload against another flow's profile: many results, all the same."""
+    fast, _ = _compare(REPO / "examples" / payload, profile, model)
+    assert not fast.conforms
+
+
+# -- where pyshacl is wrong ------------------------------------------------------------------------
+
+
+def test_gyear_lexical_form_is_checked(model: Model):
+    """XSD 1.1 part 2, 3.3.11: gYear is a year of at least four digits (and an optional time zone).
+    rdflib does not check gYear, so pyshacl accepts "abc"^^xsd:gYear; the fast engine does not."""
+    doc = json.loads((REPO / "examples" / "fullfoeringsstatus.json").read_text())
+    doc["startaar"] = "abc"
+    fast = validate(json.dumps(doc), "fullfoeringsstatus", model=model, engine="fast")
+    reference = validate(json.dumps(doc), "fullfoeringsstatus", model=model, engine="pyshacl")
+    assert reference.conforms  # pyshacl: wrong
+    assert not fast.conforms
+    [result] = fast.results
+    assert (result.constraint, result.pointer, result.value) == ("sh:DatatypeConstraintComponent", "/startaar", "abc")
+
+
+@pytest.mark.parametrize("lexical,ok", [
+    ("2021", True), ("-0044", True), ("12021", True), ("2021Z", True), ("2021+01:00", True),
+    ("abc", False), ("21", False), ("02021", False), ("2021-", False), ("2021+15:00", False), ("", False),
+])
+def test_gyear_lexical_space(lexical: str, ok: bool):
+    assert xsd_lexical_ok(lexical, XSD + "gYear") is ok
+    assert datatype_ok(lexical, XSD + "gYear") is ok
+    # rdflib, and so pyshacl, never says no
+    assert Literal(lexical, datatype=URIRef(XSD + "gYear")).ill_typed is not True
+
+
+@pytest.mark.parametrize("lexical,dt,ok", [
+    ("2021-06", "gYearMonth", True), ("2021-13", "gYearMonth", False),
+    ("--02-29", "gMonthDay", True), ("--02-30", "gMonthDay", False),
+    ("---31", "gDay", True), ("---32", "gDay", False), ("--12", "gMonth", True), ("--13", "gMonth", False),
+])
+def test_other_gregorian_types(lexical: str, dt: str, ok: bool):
+    assert datatype_ok(lexical, XSD + dt) is ok
+
+
+@pytest.mark.parametrize("lexical,dt", [
+    ("2026-02-30", "date"), ("2026-6-1", "date"), ("1.5", "integer"), ("TRUE", "boolean"), ("nei", "boolean"),
+    ("abc", "decimal"),
+])
+def test_ill_typed_literals_like_rdflib(lexical: str, dt: str):
+    """Where rdflib does check, the fast engine agrees with it."""
+    assert datatype_ok(lexical, XSD + dt) is False
+    assert Literal(lexical, datatype=URIRef(XSD + dt)).ill_typed is True
+
+
+# -- the fast readers --------------------------------------------------------------------------------
+
+
+def _same_reading(data, model: Model, *, must_be_fast: bool = True):
+    fast = _try_fast(data, None, "<t>", model)
+    if fast is None:
+        assert not must_be_fast, "the fast reader fell back"
+        return
+    slow = read_payload(data, model=model)
+    assert isomorphic(fast.graph, slow.graph)
+    assert sorted(fast.pointers.values()) == sorted(slow.pointers.values())
+    assert fast.unknown_terms == slow.unknown_terms == []
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_fast_reader_same_graph(path: Path, model: Model):
+    _same_reading(path.read_bytes(), model)
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_fast_reader_same_graph_on_mutants(name: str, model: Model):
+    for base in MUTANT_BASES.values():
+        doc = mutate(base(), name)
+        if doc is not None:
+            _same_reading(json.dumps(doc), model, must_be_fast=False)
+
+
+def test_fast_reader_falls_back_when_in_doubt(model: Model):
+    doc = json.loads((REPO / "examples" / "enkeltresultat.json").read_text())
+    for change in ({"merknad": "x"}, {"@context": "https://w3id.org/samt-bu/context/0.1.0"}, {"karakter": 4.5},
+                   {"karakter": None}, {"vurderingstype": "ex:x"}, {"id": "relative"}, {"skoleaar": "a\u0000b"}):
+        assert _try_fast(json.dumps({**doc, **change}), None, "<t>", model) is None, change
+    assert read_fast(json.dumps({**doc, "merknad": "x"}), model=model).unknown_terms  # via read_payload
+
+
+_SCALAR = st.one_of(
+    st.text(max_size=12), st.integers(-10**6, 10**6), st.booleans(),
+    st.sampled_from(["4", "standpunkt", "2026-06-19", "2026-02-30", "NOR1260", "gyldig", "abc", "", "é ø å"]),
+)
+
+
+@st.composite
+def _payloads(draw):
+    """Random plain-JSON payloads over the context's terms (and a few strangers)."""
+    from samtbu.jsonld import bundled_context
+
+    ctx = bundled_context(Model.load())["@context"]
+    props = sorted(k for k, v in ctx.items() if isinstance(v, dict) and not k.startswith("@"))
+    classes = sorted(k for k, v in ctx.items() if isinstance(v, str) and not k.startswith("@") and k not in ("id", "type"))
+
+    def node(depth):
+        obj = {}
+        if draw(st.booleans()):
+            obj["id"] = draw(st.sampled_from(["urn:uuid:1", "urn:uuid:2", "https://example.org/x", "relative id"]))
+        obj["type"] = draw(st.sampled_from(classes))
+        for key in draw(st.lists(st.sampled_from(props + ["ukjent"]), max_size=4, unique=True)):
+            if key in ("yrkestittel", "tittel"):
+                obj[key] = draw(st.dictionaries(st.sampled_from(["nb", "nn", "en", "NB"]), st.text(max_size=5), max_size=2))
+            elif depth < 2 and draw(st.integers(0, 4)) == 0:
+                obj[key] = node(depth + 1)
+            elif draw(st.integers(0, 5)) == 0:
+                obj[key] = draw(st.lists(_SCALAR, max_size=3))
+            else:
+                obj[key] = draw(_SCALAR)
+        return obj
+
+    return node(0)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_payloads())
+def test_fast_reader_property(doc):
+    """Whatever the payload, the fast reader either gives pyld's graph and pointers or steps aside."""
+    model = Model.load()
+    text = json.dumps(doc)
+    fast = _try_fast(text, None, "<t>", model)
+    if fast is None:
+        return
+    try:
+        slow = read_payload(text, model=model)
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"the fast reader accepted what read_payload refuses: {exc}")
+    assert isomorphic(fast.graph, slow.graph)
+    assert sorted(fast.pointers.values()) == sorted(slow.pointers.values())
+
+
+def test_turtle_reader_steps_aside_for_rdflib_quirks(model: Model):
+    text = (REPO / "examples" / "enkeltresultat.ttl").read_text()
+    assert _try_fast(text, None, "<t>", model) is not None
+    assert _try_fast(text + '\n<urn:x> <urn:p> "a"^^<http://www.w3.org/2001/XMLSchema#string> .\n', None, "<t>", model) is None
+    assert _try_fast(text + '\n<urn:x> <urn:p> "a"@NB .\n', None, "<t>", model) is None
+    graph = Graph().parse(data=text, format="turtle")
+    assert len(graph) == len(read_fast(text, model=model).triples)
