@@ -13,7 +13,7 @@ import pyshacl
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from rdflib import RDF, SKOS, BNode, Graph, Literal, URIRef
+from rdflib import RDF, SKOS, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import SH, XSD
 
@@ -22,7 +22,7 @@ from samtbu.model import Model
 from samtbu.namespaces import SBU, SBUK
 from samtbu.share import ShareRefused, build_profile, check_view, load_policies, policy_table, share
 from samtbu.share.policies import Scope
-from samtbu.share.view import append_log, read_log
+from samtbu.share.view import read_log
 from samtbu.validate.engine import class_hierarchy
 from samtbu.validate.input import read_payload
 

@@ -10,10 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from rdflib import URIRef
 
 from samtbu.cli import main
-from samtbu.model import Model
 from samtbu.namespaces import SBU
 from samtbu.share import share
 from samtbu.share.overview import render_overview

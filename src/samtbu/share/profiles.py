@@ -20,12 +20,12 @@ from __future__ import annotations
 import functools
 
 import pyshacl
-from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import DCTERMS, OWL, RDFS, SH, XSD
+from rdflib.namespace import DCTERMS, OWL, RDFS, SH
 
 from samtbu.model import Model
-from samtbu.namespaces import BASE_IRI, GREP, SBU, SBUK, SBUP, SBUS
+from samtbu.namespaces import GREP, SBU, SBUK, SBUP, SBUS
 from samtbu.share.policies import Policy, Scope
 
 CODE_NS = str(SBUK)

@@ -12,7 +12,7 @@ can render a table without knowing RDF:
 
 from __future__ import annotations
 
-from rdflib import RDFS, URIRef
+from rdflib import RDFS
 from rdflib.namespace import DCTERMS, SKOS
 
 from samtbu.model import Model
