@@ -1,0 +1,184 @@
+"""`samtbu validate --batch`: directories, tar and zip archives and NDJSON streams; a broken record
+never stops the batch; reports stream out as JSON lines; the rules that span records."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from samtbu.validate.batch import CrossRecordIndex, RawRecord, iter_records, run_batch
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+
+def _doc(name: str) -> dict:
+    return json.loads((EXAMPLES / name).read_text())
+
+
+def _lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _run(source, **kwargs):
+    out = io.StringIO()
+    summary = run_batch(iter_records(source), out, progress=False, **{"jobs": 1, **kwargs})
+    return summary, _lines(out.getvalue())
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    d = tmp_path / "records"
+    d.mkdir()
+    for name in ("enkeltresultat.json", "enkeltresultat.ttl"):
+        (d / name).write_bytes((EXAMPLES / name).read_bytes())
+    bad = _doc("enkeltresultat.json")
+    bad["id"] = "urn:uuid:00000000-0000-0000-0000-000000000001"
+    bad["karakter"] = "7"
+    (d / "b-bad.json").write_text(json.dumps(bad))
+    (d / "c-broken.json").write_text('{"id": "urn:uuid:x", ')
+    (d / "notes.txt").write_text("not a payload")
+    return d
+
+
+def test_directory(folder: Path):
+    summary, lines = _run(folder, profile="enkeltresultat")
+    records = [line for line in lines if "source" in line and not line.get("crossRecord")]
+    assert [Path(r["source"]).name for r in records] == ["b-bad.json", "c-broken.json", "enkeltresultat.json", "enkeltresultat.ttl"]
+    by_name = {Path(r["source"]).name: r for r in records}
+    assert by_name["enkeltresultat.json"]["conforms"] and by_name["enkeltresultat.ttl"]["conforms"]
+    assert not by_name["b-bad.json"]["conforms"]
+    assert "malformed JSON" in by_name["c-broken.json"]["error"]
+    assert lines[-1]["summary"]["records"] == 4
+    assert (summary.records, summary.conforming, summary.with_violations, summary.unreadable) == (4, 2, 1, 1)
+    assert summary.by_rule["samtbu:Unreadable"] == 1
+    # the JSON and Turtle twins are one record (same id) twice
+    assert summary.by_rule["samtbu:DuplicateRecord"] == 2
+
+
+def test_tar_and_zip(tmp_path: Path, folder: Path):
+    tar_path, zip_path = tmp_path / "records.tar.gz", tmp_path / "records.zip"
+    with tarfile.open(tar_path, "w:gz") as tar:
+        for p in sorted(folder.iterdir()):
+            tar.add(p, arcname=f"inn/{p.name}")
+    with zipfile.ZipFile(zip_path, "w") as z:
+        for p in sorted(folder.iterdir()):
+            z.write(p, arcname=f"inn/{p.name}")
+    for archive in (tar_path, zip_path):
+        summary, lines = _run(archive, profile="enkeltresultat", cross_record=False)
+        assert (summary.records, summary.conforming, summary.unreadable) == (4, 2, 1), archive
+        assert all(":inn/" in line["source"] for line in lines if "source" in line)
+
+
+def test_ndjson_with_a_broken_line(tmp_path: Path):
+    good = _doc("enkeltresultat.json")
+    other = copy.deepcopy(good)
+    other["id"] = "urn:uuid:00000000-0000-0000-0000-000000000002"
+    other["skoleaar"] = "2025-2027"
+    stream = tmp_path / "in.ndjson"
+    stream.write_text(json.dumps(good) + "\n" + "{not json\n" + "\n" + json.dumps(other) + "\n")
+    summary, lines = _run(stream, profile="enkeltresultat")
+    records = [line for line in lines if "source" in line]
+    assert [r["source"].rsplit(":", 1)[1] for r in records] == ["1", "2", "4"]
+    assert records[0]["conforms"] and "error" in records[1] and not records[2]["conforms"]
+    assert summary.unreadable == 1 and summary.records == 3
+
+
+def test_ndjson_from_a_stream():
+    text = json.dumps(_doc("enkeltresultat.json")) + "\n"
+    out = io.StringIO()
+    summary = run_batch(iter_records(io.BytesIO(text.encode() * 3), name="<stdin>"), out, profile="enkeltresultat",
+                        jobs=1, progress=False, fmt="text", lang="en")
+    assert summary.records == 3 and summary.conforming == 3
+    assert "Summary: 3 records, 3 conforming" in out.getvalue()
+    assert "DuplicateRecord" in out.getvalue()
+
+
+def test_an_internal_error_is_a_record_not_a_crash(monkeypatch):
+    from samtbu.validate import batch
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom 14830751220")
+
+    monkeypatch.setattr("samtbu.validate.validate_payload", explode)
+    out = io.StringIO()
+    raw = RawRecord(0, "x.json", (EXAMPLES / "enkeltresultat.json").read_bytes(), "json")
+    summary = batch.run_batch([raw, raw], out, profile="enkeltresultat", jobs=1, progress=False)
+    assert summary.unreadable == 2
+    assert "148307*****" in out.getvalue() and "14830751220" not in out.getvalue()
+
+
+def _vitnemaal(doc_id: str, number: str, fnr: str | None = None, status: str = "gyldig") -> dict:
+    doc = _doc("vitnemaal-studiespesialisering.json")
+    doc["id"] = doc_id
+    doc["dokumentnummer"] = number
+    doc["dokumentstatus"] = status
+    if fnr:
+        doc["utstedtTil"]["foedselsnummer"] = fnr
+    return doc
+
+
+def test_cross_record_rules(tmp_path: Path):
+    a = _vitnemaal("urn:uuid:00000000-0000-0000-0000-00000000000a", "VM-2026-46-000001")
+    b = _vitnemaal("urn:uuid:00000000-0000-0000-0000-00000000000b", "VM-2026-46-000001", fnr="01850751234")
+    c = _vitnemaal("urn:uuid:00000000-0000-0000-0000-00000000000c", "VM-2026-46-000003")  # same learner as a
+    d = _vitnemaal("urn:uuid:00000000-0000-0000-0000-00000000000d", "VM-2026-46-000004", status="annullert")
+    stream = tmp_path / "vm.jsonl"
+    stream.write_text("".join(json.dumps(x) + "\n" for x in (a, b, c, d, d)))
+    summary, lines = _run(stream, profile="vitnemaal", lang="en")
+    cross = [line for line in lines if line.get("crossRecord")]
+    found = {(line["source"].rsplit(":", 1)[1], r["constraint"]) for line in cross for r in line["results"]}
+    assert found == {
+        ("1", "samtbu:DuplicateDocumentNumber"), ("2", "samtbu:DuplicateDocumentNumber"),
+        ("1", "samtbu:DuplicateValidVitnemaal"), ("3", "samtbu:DuplicateValidVitnemaal"),
+        ("4", "samtbu:DuplicateRecord"), ("5", "samtbu:DuplicateRecord"),
+    }
+    text = json.dumps(cross, ensure_ascii=False)
+    assert "14830751220" not in text and "148307*****" in text  # identity numbers masked
+    for line in cross:
+        for r in line["results"]:
+            assert r["severity"] == "Violation" and r["message"] and r["location"].startswith("/")
+    assert summary.cross_record == 6
+
+
+def test_cross_record_messages_in_norwegian():
+    index = CrossRecordIndex()
+    from samtbu.validate.batch import Facts
+
+    for i in (1, 2):
+        index.add(Facts(f"r{i}", [(f"urn:x:{i}", "https://w3id.org/samt-bu/def/Fagbrev", ["FB-2025-50-000317"], [], [], [])], [f"urn:x:{i}"]))
+    [first, second] = index.results("nb")
+    assert "Dokumentnummeret «FB-2025-50-000317» er utstedt til 2 ulike dokumenter" in first.results[0].message
+
+
+@pytest.mark.parametrize("fmt", ["junit", "sarif"])
+def test_compact_formats(folder: Path, fmt: str):
+    out = io.StringIO()
+    summary = run_batch(iter_records(folder), out, fmt=fmt, profile="enkeltresultat", jobs=1, progress=False)
+    text = out.getvalue()
+    assert summary.records == 4
+    if fmt == "junit":
+        assert text.startswith("<?xml") and 'errors="1"' in text
+    else:
+        assert json.loads(text)["version"] == "2.1.0"
+
+
+def test_cli_batch_on_two_workers(folder: Path, tmp_path: Path):
+    out = tmp_path / "report.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "samtbu.cli", "validate", "--batch", str(folder), "-p", "enkeltresultat", "-r", "json",
+         "-j", "2", "-o", str(out), "--lang", "en"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 2, proc.stderr  # one record is unreadable
+    lines = _lines(out.read_text())
+    assert lines[-1]["summary"]["records"] == 4
+    assert "Summary: 4 records, 2 conforming, 1 with violations" in proc.stderr
