@@ -402,18 +402,10 @@ def _version(profile) -> str:
 
 
 def _schema_builder():
-    """The JSON Schema generator, when this toolkit has one: a callable ``(model, profile) -> dict``."""
-    try:
-        import importlib
+    """The JSON Schema generator: a callable ``(model, profile) -> dict``."""
+    from samtbu.generate.jsonschema import build_schema
 
-        module = importlib.import_module("samtbu.generate.jsonschema")
-    except ModuleNotFoundError:
-        return None
-    for name in ("build_schema", "build_json_schema", "profile_schema", "json_schema", "build"):
-        function = getattr(module, name, None)
-        if callable(function):
-            return function
-    return None
+    return build_schema
 
 
 def create_app(model: Model | None = None, limits: Limits | None = None, *, warm: bool = True):
