@@ -30,6 +30,12 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((REPO / "examples").glob("*.json"))
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)  # after every example's date of issue
 ELEVEN = re.compile(r"(?<!\d)\d{11}(?!\d)")
+IRI = re.compile(r"urn:uuid:[0-9a-f-]{36}")
+
+
+def _without_iris(text: str) -> str:
+    """Identifiers (random or name-based UUIDs) may hold long digit runs by chance."""
+    return IRI.sub("urn:uuid:…", text)
 FINAL = URIRef(f"{SBUK}resultatstatus/endelig")
 VALID = URIRef(f"{SBUK}dokumentstatus/gyldig")
 ROLES = ["laerende", "foresatt", "oppfoelgingstjenesten", "nav", "opptak-hoeyere-utdanning", "opptak-fagskole", "arbeidsgiver", "ssb"]
@@ -172,7 +178,7 @@ def test_every_role_and_purpose_on_every_example(example, model, policies):
         text = view.serialize("json") + view.serialize("jsonld") + view.serialize("turtle")
         if not policy.allows_identity_number:
             assert not any(fnr in text for fnr in record_fnr), policy.name
-            assert not ELEVEN.search(text), policy.name
+            assert not ELEVEN.search(_without_iris(text)), policy.name
         # JSON and JSON-LD read back to the same graph.
         assert isomorphic(read_payload(view.jsonld(), model=model).graph, view.graph)
         assert isomorphic(read_payload(view.json(), model=model).graph, view.graph)
@@ -337,7 +343,7 @@ def test_disclosure_records_conform_to_the_model_and_hold_no_identity_number(mod
             share(graph, "laerende", "egen-oversikt", now=NOW, policies=policies, model=model, log=log),
         ]
         text = log.read_text(encoding="utf-8")
-        assert not ELEVEN.search(text), "a log line holds an 11-digit number"
+        assert not ELEVEN.search(_without_iris(text)), "a log line holds an 11-digit number"
         logged = read_log(log)
         assert len(set(logged.subjects(RDF.type, SBU.Utlevering))) == 3
         for view in views:

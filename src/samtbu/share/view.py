@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS, XSD
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
 from samtbu.namespaces import CONTEXT_IRI, SBU, SBUK
-from samtbu.share.policies import Policy, PolicySet, Scope, label, load_policies
+from samtbu.share.policies import Policy, PolicySet, Scope, load_policies
 from samtbu.share.profiles import check_view
 from samtbu.validate.report import mask_identity_numbers
 
@@ -429,7 +429,8 @@ def disclosure_record(
             g.add((recipient, RDF.type, SBU.Person))
         else:
             g.add((recipient, RDF.type, SBU.Mottakertjeneste))
-            g.add((recipient, SBU.navn, Literal(recipient_name or label(model, f"{SBUK}mottakerrolle/{policy.role}", "nb"))))
+            if recipient_name:
+                g.add((recipient, SBU.navn, Literal(recipient_name)))
             if recipient_id and recipient_id.isdigit() and len(recipient_id) == 9:
                 g.add((recipient, SBU.organisasjonsnummer, Literal(recipient_id)))
     g.add((iri, SBU.mottaker, recipient))
@@ -472,7 +473,9 @@ def append_log(disclosure: Graph, path: Path | str) -> None:
     path = Path(path)
     fmt = "nt" if path.suffix.lower() == ".nt" else "turtle"
     text = disclosure.serialize(format=fmt)
-    if contains_identity_number(text):
+    # Identifiers (urn:uuid:...) may hold digit runs by chance; what must never be written is a
+    # value that could be an identity number.
+    if any(isinstance(o, Literal) and contains_identity_number(str(o)) for o in disclosure.objects()):
         raise ShareRefused(PROFILE_FAILED, "the disclosure record would hold an identity number; it was not written")
     try:
         with path.open("a", encoding="utf-8") as out:
