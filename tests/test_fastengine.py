@@ -115,7 +115,7 @@ def test_examples_same_as_pyshacl(path: Path, model: Model):
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_invalid_fixtures_same_as_pyshacl(path: Path, model: Model):
     fast, reference = _compare(path, path.parent.name, model)
-    assert not fast.conforms
+    assert fast.results  # a violation, or a warning
 
 
 def _small_vitnemaal() -> dict:

@@ -1004,10 +1004,30 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
         if algebra.name != "SelectQuery" or algebra.datasetClause:
             raise Unsupported("only SELECT queries without FROM")
         compiler = _Compiler(prefixes)
-        found = _QUERY_CACHE[key] = compiler.pattern(algebra.p)
-    pattern = found
+        found = _QUERY_CACHE[key] = (compiler.pattern(algebra.p), _locality(algebra.p, text))
+    pattern, locality = found
+    cache: dict = {}
 
     def evaluate(ctx, focus):
+        if locality is None:
+            return _evaluate(ctx, focus)
+        # A local query reads only values of the focus node: its rows depend on those values alone
+        # (and on the focus node itself when an expression uses $this).
+        predicates, uses_this = locality
+        by_p = ctx.data.spo.get(focus) or {}
+        key = tuple(tuple(by_p.get(p, ())) for p in predicates)
+        if uses_this:
+            key = (focus, key)
+        rows = cache.get(key)
+        if rows is None:
+            rows = [(_FOCUS if this == focus and type(this) is type(focus) else this, path, value, bindings)
+                    for this, path, value, bindings in _evaluate(ctx, focus)]
+            if len(cache) > 20_000:
+                cache.clear()
+            cache[key] = rows
+        return [(focus if this is _FOCUS else this, path, value, bindings) for this, path, value, bindings in rows]
+
+    def _evaluate(ctx, focus):
         rows = []
         seen = []
         for r in pattern({"this": focus, "__data__": ctx.data}):
@@ -1032,6 +1052,67 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
         return rows
 
     return evaluate
+
+
+_FOCUS = B("samtbu-focus-placeholder")
+_NONDETERMINISTIC = re.compile(r"\b(NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+
+
+def _locality(p, text: str):
+    """(predicates read from the focus node, whether expressions use $this) when every triple pattern of
+    the query is ``$this <constant predicate> ?variable-or-constant`` and nothing else touches the graph;
+    None otherwise."""
+    if _NONDETERMINISTIC.search(text):
+        return None
+    predicates: list = []
+    ok = True
+    uses_this = False
+
+    def walk(x, in_expr=False):
+        nonlocal ok, uses_this
+        if not ok:
+            return
+        if isinstance(x, Variable):
+            if str(x) == "this" and in_expr:
+                uses_this = True
+            return
+        if isinstance(x, list):
+            for i in x:
+                walk(i, in_expr)
+            return
+        name = getattr(x, "name", None)
+        if name is None or not hasattr(x, "items"):
+            return
+        if name == "BGP":
+            for s_, p_, o_ in x.triples:
+                if not (isinstance(s_, Variable) and str(s_) == "this" and isinstance(p_, URIRef)):
+                    ok = False
+                    return
+                if isinstance(o_, Variable) and str(o_) == "this":
+                    ok = False
+                    return
+                if str(p_) not in predicates:
+                    predicates.append(str(p_))
+            return
+        if name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+            graph = x.graph
+            if getattr(graph, "name", None) in ("GroupGraphPatternSub", "GroupGraphPattern"):
+                from rdflib.plugins.sparql.algebra import translateGroupGraphPattern
+
+                graph = translateGroupGraphPattern(graph)
+            walk(graph, False)
+            return
+        if name == "Project":
+            walk(x.p, False)
+            return
+        expr_node = name.startswith(("Builtin_", "Conditional", "Relational", "Additive", "Multiplicative", "Unary", "Function"))
+        for k, v in x.items():
+            if str(k).startswith("_") or k == "PV":
+                continue
+            walk(v, in_expr or expr_node or k in ("expr",))
+
+    walk(p)
+    return (tuple(predicates), uses_this) if ok and predicates else None
 
 
 def _as_term(v):
