@@ -28,7 +28,8 @@ PROFILE_OF_EXAMPLE = {
     "enkeltresultat": "enkeltresultat",
     "fullfoeringsstatus": "fullfoeringsstatus",
 }
-ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
+# An identity number stands alone; blank-node labels may contain 11-digit runs between letters.
+ELEVEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{11}(?![0-9A-Za-z])")
 
 
 def profile_of(path: Path) -> str:
