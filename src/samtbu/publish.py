@@ -51,7 +51,6 @@ MANIFEST = URIRef(GRAPH_BASE + "manifest")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 SSSOM = Namespace("https://w3id.org/sssom/")
-QUERIES_DIR = Path(__file__).resolve().parents[2] / "queries"
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-+_]{0,39}$")
 
 
@@ -521,10 +520,8 @@ PREFIXES = {
 
 
 def queries_dir() -> Path:
-    if QUERIES_DIR.is_dir():
-        return QUERIES_DIR
-    packaged = Path(__file__).resolve().parent / "_model" / "queries"
-    return packaged
+    """Beside the model files: the checkout's queries/ or the wheel's packaged copy."""
+    return Model.load().root / "queries"
 
 
 def shipped_queries() -> dict[str, Path]:
