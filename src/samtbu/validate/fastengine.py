@@ -62,6 +62,9 @@ _SHAPE_TYPES = {SH.NodeShape, SH.PropertyShape}
 _SHAPE_REFS = (SH.property, SH.node, SH["not"], SH.qualifiedValueShape)
 _SHAPE_LIST_REFS = (SH["and"], SH["or"], SH.xone)
 _TARGETS = (SH.targetNode, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf)
+# Parameters that make a shape more than a list of checks on its value nodes.
+_NESTING = (SH["not"], SH["and"], SH["or"], SH.xone, SH.node, SH.qualifiedValueShape, SH.property, SH.sparql,
+            SH.closed, SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals)
 
 
 def _component(name: str) -> str:
@@ -247,6 +250,7 @@ class Result:
     component: str
     messages: tuple = ()
     source_constraint: object = None  # rdflib term (SPARQL constraints)
+    details: tuple = ()  # results nested under sh:detail (sh:node, as pyshacl reports them)
 
 
 class _Recursion(Exception):
@@ -281,20 +285,11 @@ class Context:
         return False
 
     def conforms(self, shape: "CShape", node) -> bool:
+        if shape.simple:
+            return shape.evaluate_one(self, node, None)
         key = (id(shape), node)
         found = self._conforms.get(key)
         if found is not None:
-            return found
-        signature = shape.signature
-        if signature is not None and not self.own_edges:
-            sig = signature(self, node)
-            found = shape.conform_cache.get(sig)
-            if found is None:
-                found = shape.evaluate_one(self, node, None)
-                if len(shape.conform_cache) > 20_000:
-                    shape.conform_cache.clear()
-                shape.conform_cache[sig] = found
-            self._conforms[key] = found
             return found
         if key in self._active:
             raise _Recursion()
@@ -321,17 +316,7 @@ class CShape:
     path_sparql: str | None = None
     predicate: str | None = None  # the path, when it is one IRI
     checks: list = field(default_factory=list)
-    # A property shape whose checks depend only on the value nodes (and, for sh:class, their types)
-    # keeps its outcome per tuple of value nodes: the values repeat from record to record.
-    local: bool = False
-    uses_types: bool = False
-    identity_free: bool = False
-    cache: dict = field(default_factory=dict, repr=False)
-    # What conformance to this shape depends on, as a function (ctx, node) -> hashable, when it can
-    # be said (see _signature); conformance is then kept per signature across records.
-    parts: list = field(default_factory=list, repr=False)
-    signature: Callable | None = field(default=None, repr=False)
-    conform_cache: dict = field(default_factory=dict, repr=False)
+    simple: bool = False  # only checks on its value nodes: cheaper to evaluate than to remember
     targets: tuple = ((), (), (), ())  # nodes, classes, subjects-of, objects-of
 
     def evaluate(self, ctx: Context, focus_nodes, out: list | None) -> bool:
@@ -342,17 +327,10 @@ class CShape:
         path = self.path
         checks = self.checks
         predicate = self.predicate
-        local = self.local and not ctx.own_edges
         for f in focus_nodes:
             if predicate is not None:
                 by_p = ctx.data.spo.get(f)
                 values = by_p.get(predicate, _EMPTY) if by_p is not None else _EMPTY
-                if local:
-                    if not self._cached(ctx, f, values, out):
-                        ok = False
-                        if out is None:
-                            return False
-                    continue
             else:
                 values = [f] if path is None else path(ctx, f)
             for check in checks:
@@ -369,8 +347,6 @@ class CShape:
         if predicate is not None:
             by_p = ctx.data.spo.get(f)
             values = by_p.get(predicate, _EMPTY) if by_p is not None else _EMPTY
-            if self.local and not ctx.own_edges:
-                return self._cached(ctx, f, values, out)
         else:
             values = [f] if self.path is None else self.path(ctx, f)
         ok = True
@@ -380,33 +356,6 @@ class CShape:
                 if out is None:
                     return False
         return ok
-
-    def _cached(self, ctx: Context, f, values, out) -> bool:
-        if self.uses_types:
-            objects = ctx.data.objects
-            if self.identity_free:
-                # sh:class, sh:nodeKind and counts see a node's kind and types, not which node it is
-                key = tuple((v if type(v) is L else type(v) is B, tuple(objects(v, RDF_TYPE))) for v in values)
-            else:
-                key = tuple((v, tuple(objects(v, RDF_TYPE))) for v in values)
-        else:
-            key = tuple(values)
-        entry = self.cache.get(key)
-        if entry is None:
-            found: list = []
-            ok = True
-            for check in self.checks:
-                if not check(ctx, f, values, found):
-                    ok = False
-            positions = {id(v): i for i, v in enumerate(values)}
-            entry = (ok, tuple((None if r.value is None else positions.get(id(r.value), r.value), r.component, r.path) for r in found))
-            if len(self.cache) > 20_000:
-                self.cache.clear()
-            self.cache[key] = entry
-        if out is not None:
-            for value, component, path in entry[1]:
-                out.append(Result(f, path, values[value] if type(value) is int else value, self, component, self.messages))
-        return entry[0]
 
     def focus_nodes(self, ctx: Context) -> list:
         nodes, classes, subjects_of, objects_of = self.targets
@@ -436,6 +385,7 @@ class _Compiler:
     def __init__(self, g: Graph):
         self.g = g
         self.shapes: dict = {}
+        self.structures: dict = {}
 
     def shape(self, node) -> CShape:
         found = self.shapes.get(node)
@@ -464,7 +414,35 @@ class _Compiler:
             tuple(str(t) for t in g.objects(node, SH.targetObjectsOf)),
         )
         shape.checks = self._checks(shape)
+        shape.simple = (shape.path is None or shape.predicate is not None) and not any(
+            (node, q, None) in g for q in _NESTING
+        )
         return shape
+
+    def conformance_shape(self, node) -> CShape:
+        """The shape behind sh:not/and/or/xone/node/qualifiedValueShape. A blank-node shape used only
+        there reports nothing of its own, so structurally equal ones (the shapes repeat the same
+        ``[ sh:not [ sh:class sbu:Vurdering ] ]`` many times) share one compiled shape, and so share
+        the per-record memo of which nodes conform."""
+        g = self.g
+        if not isinstance(node, BNode) or (None, SH.property, node) in g or any((node, t, None) in g for t in _TARGETS):
+            return self.shape(node)
+        key = self._structure(node, 0)
+        first = self.structures.get(key)
+        if first is None:
+            self.structures[key] = node
+            return self.shape(node)
+        return self.shape(first)
+
+    def _structure(self, node, depth: int):
+        if depth > 20:
+            raise Unsupported("shape structure nested too deeply")
+        if isinstance(node, BNode):
+            return tuple(sorted(
+                (str(p), self._structure(o, depth + 1)) for p, o in self.g.predicate_objects(node)
+                if p not in (SH.name, SH.description, SH.order, SH.group)
+            ))
+        return node.n3()
 
     def _implicit_class(self, node) -> bool:
         if not isinstance(node, URIRef):
@@ -482,9 +460,6 @@ class _Compiler:
     def _checks(self, shape: CShape) -> list:
         g, node = self.g, shape.node
         checks: list = []
-        local: set = set()  # checks whose outcome depends on the value nodes alone (and their types)
-        kinds: dict = {}  # check -> what it reads, for conformance signatures
-        identity_free: set = set()  # checks that see a value's kind and types, not the value itself
 
         def result(out, f, value, component, path=None, **extra):
             if out is not None:
@@ -511,7 +486,7 @@ class _Compiler:
                         result(out, f, v, _comp)
                 return ok
 
-            checks.append(check_class); local.add(id(check_class)); kinds[id(check_class)] = ("class",); identity_free.add(id(check_class))
+            checks.append(check_class)
         # sh:datatype
         dt = one(SH.datatype)
         if dt is not None:
@@ -527,7 +502,7 @@ class _Compiler:
                         result(out, f, v, _comp)
                 return ok
 
-            checks.append(check_datatype); local.add(id(check_datatype))
+            checks.append(check_datatype)
         # sh:nodeKind
         kind = one(SH.nodeKind)
         if kind is not None:
@@ -551,7 +526,7 @@ class _Compiler:
                         result(out, f, v, _comp)
                 return ok
 
-            checks.append(check_kind); local.add(id(check_kind)); identity_free.add(id(check_kind))
+            checks.append(check_kind)
         # cardinality
         for pred, name, cmp in ((SH.minCount, "MinCount", lambda n, m: n >= m), (SH.maxCount, "MaxCount", lambda n, m: n <= m)):
             for limit in g.objects(node, pred):
@@ -563,14 +538,14 @@ class _Compiler:
                     result(out, f, None, _comp)
                     return False
 
-                checks.append(check_count); local.add(id(check_count)); identity_free.add(id(check_count))
+                checks.append(check_count)
         # value ranges: compared as pyshacl compares them (rdflib literals)
         for pred, name in ((SH.minExclusive, "MinExclusive"), (SH.minInclusive, "MinInclusive"),
                            (SH.maxExclusive, "MaxExclusive"), (SH.maxInclusive, "MaxInclusive")):
             for bound in g.objects(node, pred):
                 if not isinstance(bound, Literal):
                     raise Unsupported(f"{pred} must be a literal")
-                rc = self._range_check(shape, bound, name, result); checks.append(rc); local.add(id(rc))
+                checks.append(self._range_check(shape, bound, name, result))
         # string-based
         for pred, name in ((SH.minLength, "MinLength"), (SH.maxLength, "MaxLength")):
             for limit in g.objects(node, pred):
@@ -594,7 +569,7 @@ class _Compiler:
                             result(out, f, v, _comp)
                     return ok
 
-                checks.append(check_length); local.add(id(check_length))
+                checks.append(check_length)
         flags = one(SH.flags)
         re_flags = 0
         if flags is not None:
@@ -618,7 +593,7 @@ class _Compiler:
                         result(out, f, v, _comp)
                 return ok
 
-            checks.append(check_pattern); local.add(id(check_pattern))
+            checks.append(check_pattern)
         for langs in g.objects(node, SH.languageIn):
             wanted = {str(x).lower() for x in self._list(langs)}
 
@@ -634,7 +609,7 @@ class _Compiler:
                         result(out, f, v, _comp)
                 return ok
 
-            checks.append(check_language_in); local.add(id(check_language_in))
+            checks.append(check_language_in)
         for unique in g.objects(node, SH.uniqueLang):
             if not (isinstance(unique, Literal) and unique.toPython() is True):
                 continue
@@ -653,7 +628,7 @@ class _Compiler:
                     result(out, f, None, _comp)
                 return not dup
 
-            checks.append(check_unique_lang); local.add(id(check_unique_lang))
+            checks.append(check_unique_lang)
         # property pairs
         for pred, name in ((SH.equals, "Equals"), (SH.disjoint, "Disjoint"), (SH.lessThan, "LessThan"),
                            (SH.lessThanOrEquals, "LessThanOrEquals")):
@@ -663,7 +638,7 @@ class _Compiler:
                 checks.append(self._pair_check(shape, str(other), name, result))
         # logical and shape-based
         for inner in g.objects(node, SH["not"]):
-            target = self.shape(inner)
+            target = self.conformance_shape(inner)
 
             def check_not(ctx, f, values, out, _s=target, _comp=_component("Not")):
                 ok = True
@@ -676,10 +651,9 @@ class _Compiler:
                 return ok
 
             checks.append(check_not)
-            kinds[id(check_not)] = ("shapes", [target])
         for pred, name in ((SH["and"], "And"), (SH["or"], "Or"), (SH.xone, "Xone")):
             for lst in g.objects(node, pred):
-                members = [self.shape(m) for m in self._list(lst)]
+                members = [self.conformance_shape(m) for m in self._list(lst)]
 
                 def check_logic(ctx, f, values, out, _m=members, _name=name, _comp=_component(name)):
                     ok = True
@@ -698,9 +672,8 @@ class _Compiler:
                     return ok
 
                 checks.append(check_logic)
-                kinds[id(check_logic)] = ("shapes", members)
         for inner in g.objects(node, SH.node):
-            target = self.shape(inner)
+            target = self.conformance_shape(inner)
 
             def check_node(ctx, f, values, out, _s=target, _comp=_component("Node")):
                 ok = True
@@ -709,11 +682,13 @@ class _Compiler:
                         ok = False
                         if out is None:
                             return False
-                        result(out, f, v, _comp)
+                        # as pyshacl does, the node's own results are nested under sh:detail
+                        details: list = []
+                        _s.evaluate_one(ctx, v, details)
+                        result(out, f, v, _comp, details=tuple(details))
                 return ok
 
             checks.append(check_node)
-            kinds[id(check_node)] = ("shapes", [target])
         for inner in g.objects(node, SH.qualifiedValueShape):
             checks.append(self._qualified_check(shape, inner, result))
         # sh:closed
@@ -750,7 +725,7 @@ class _Compiler:
                 result(out, f, None, _comp)
                 return False
 
-            checks.append(check_has_value); local.add(id(check_has_value))
+            checks.append(check_has_value)
         for lst in g.objects(node, SH["in"]):
             members = frozenset(from_rdflib(m) for m in self._list(lst))
 
@@ -764,7 +739,7 @@ class _Compiler:
                         result(out, f, v, _comp)
                 return ok
 
-            checks.append(check_in); local.add(id(check_in))
+            checks.append(check_in)
         # sh:sparql
         for constraint in g.objects(node, SH.sparql):
             checks.append(self._sparql_check(shape, constraint))
@@ -784,11 +759,6 @@ class _Compiler:
                 return ok
 
             checks.append(check_property)
-            kinds[id(check_property)] = ("property", target)
-        shape.local = shape.predicate is not None and all(id(c) in local for c in checks)
-        shape.identity_free = all(id(c) in identity_free for c in checks)
-        shape.uses_types = (node, SH["class"], None) in g
-        shape.parts = [kinds.get(id(c)) or (("value",) if id(c) in local else None) for c in checks]
         return checks
 
     def _range_check(self, shape, bound: Literal, name: str, result):
@@ -973,9 +943,6 @@ class CompiledShapes:
                 compiler.shape(s)
         self.target_shapes = [compiler.shape(s) for s in sorted(candidates, key=str)]
         self.shapes = compiler.shapes
-        signatures: dict = {}
-        for shape in self.shapes.values():
-            shape.signature = _signature(shape, signatures, set())
         self.hierarchy = list(hierarchy)
         self._closure = _closure(self.hierarchy)
         self._sub_closure = _inverse(self._closure)
@@ -1010,63 +977,6 @@ class CompiledShapes:
         except _Recursion:
             raise Unsupported("recursive shapes") from None
         return out
-
-
-def _signature(shape: CShape, done: dict, active: set):
-    """A function (ctx, node) -> a hashable value that determines whether ``node`` conforms to ``shape``,
-    or None. It exists for shapes built from value checks, sh:class, property shapes with a one-IRI
-    path and such checks, and sh:not/and/or/xone/node of such shapes: what they read is the node (or
-    its types) and the values of a few predicates (and their types)."""
-    if id(shape) in done:
-        return done[id(shape)]
-    if id(shape) in active:
-        return None
-    active.add(id(shape))
-    fn = None
-    try:
-        if shape.deactivated:
-            fn = lambda ctx, f: None  # noqa: E731
-        elif shape.predicate is not None:
-            if shape.local:
-                p = shape.predicate
-                if shape.uses_types:
-                    def fn(ctx, f, _p=p):
-                        objects = ctx.data.objects
-                        return tuple((v, tuple(objects(v, RDF_TYPE))) for v in objects(f, _p))
-                else:
-                    def fn(ctx, f, _p=p):
-                        return tuple(ctx.data.objects(f, _p))
-        elif shape.path is None:
-            parts = []
-            for part in shape.parts:
-                if part is None:
-                    parts = None
-                    break
-                if part[0] == "value":
-                    parts.append(lambda ctx, f: f)
-                elif part[0] == "class":
-                    parts.append(lambda ctx, f: tuple(ctx.data.objects(f, RDF_TYPE)))
-                elif part[0] == "property":
-                    child = _signature(part[1], done, active)
-                    if child is None:
-                        parts = None
-                        break
-                    parts.append(child)
-                elif part[0] == "shapes":
-                    children = [_signature(c, done, active) for c in part[1]]
-                    if any(c is None for c in children):
-                        parts = None
-                        break
-                    parts.extend(children)
-            if parts is not None:
-                parts = tuple(parts)
-
-                def fn(ctx, f, _parts=parts):
-                    return tuple(part(ctx, f) for part in _parts)
-    finally:
-        active.discard(id(shape))
-    done[id(shape)] = fn
-    return fn
 
 
 def _own_subclass_edges(data: Data) -> list:
@@ -1151,29 +1061,36 @@ def report_graph(results: list[Result], shapes: Graph) -> Graph:
     g.bind("sh", SH)
     report = BNode()
     g.add((report, _RDF.type, SH.ValidationReport))
-    g.add((report, SH.conforms, Literal(not any(r.shape.severity == SH.Violation for r in results) if results else True)))
     conforms = True
     for r in results:
         node = BNode()
         g.add((report, SH.result, node))
-        g.add((node, _RDF.type, SH.ValidationResult))
-        g.add((node, SH.focusNode, to_rdflib(r.focus)))
-        g.add((node, SH.resultSeverity, r.shape.severity))
-        g.add((node, SH.sourceConstraintComponent, URIRef(r.component)))
-        g.add((node, SH.sourceShape, r.shape.node))
-        if r.value is not None:
-            g.add((node, SH.value, to_rdflib(r.value)))
-        if r.path is not None:
-            path = r.path if isinstance(r.path, (URIRef, BNode)) else to_rdflib(r.path)
-            g.add((node, SH.resultPath, path))
-            _copy_path(shapes, path, g)
-        if r.source_constraint is not None:
-            g.add((node, SH.sourceConstraint, r.source_constraint))
-        for m in r.messages or (Literal(_generic_message(r)),):
-            g.add((node, SH.resultMessage, m))
+        _add_result(g, node, r, shapes)
         conforms = False
     g.set((report, SH.conforms, Literal(conforms)))
     return g
+
+
+def _add_result(g: Graph, node, r: Result, shapes: Graph) -> None:
+    g.add((node, _RDF.type, SH.ValidationResult))
+    g.add((node, SH.focusNode, to_rdflib(r.focus)))
+    g.add((node, SH.resultSeverity, r.shape.severity))
+    g.add((node, SH.sourceConstraintComponent, URIRef(r.component)))
+    g.add((node, SH.sourceShape, r.shape.node))
+    if r.value is not None:
+        g.add((node, SH.value, to_rdflib(r.value)))
+    if r.path is not None:
+        path = r.path if isinstance(r.path, (URIRef, BNode)) else to_rdflib(r.path)
+        g.add((node, SH.resultPath, path))
+        _copy_path(shapes, path, g)
+    if r.source_constraint is not None:
+        g.add((node, SH.sourceConstraint, r.source_constraint))
+    for m in r.messages or (Literal(_generic_message(r)),):
+        g.add((node, SH.resultMessage, m))
+    for detail in r.details:
+        child = BNode()
+        g.add((node, SH.detail, child))
+        _add_result(g, child, detail, shapes)
 
 
 def _generic_message(r: Result) -> str:

@@ -1051,6 +1051,7 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
             rows.append(entry)
         return rows
 
+    evaluate.locality = locality
     return evaluate
 
 

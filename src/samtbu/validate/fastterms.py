@@ -72,9 +72,6 @@ def rdflib_canon(lex: str, dt: str) -> tuple[str, bool | None]:
     if len(_CANON) > _CANON_MAX:
         _CANON.clear()
     _CANON[key] = found
-    canon = found[0]
-    if canon != lex:
-        _CANON.setdefault((canon, dt), found)
     return found
 
 
