@@ -30,7 +30,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *needles: str) ->
 
 
 CASES = {
-    "malformed-json": ("payload.json", b'{"type": "Vurdering", "karakter": }', ["malformed JSON", "payload.json:1:"]),
+    "malformed-json": ("payload.json", b'{"type": "Vurdering", "karakter": }', ["malformed JSON", "(line 1, column 35)"]),
     "malformed-turtle": ("payload.ttl", b"@prefix sbu: <https://w3id.org/samt-bu/def/> .\n<urn:x> a sbu:Vurdering ;", ["malformed Turtle"]),
     "unknown-context": (
         "payload.jsonld",

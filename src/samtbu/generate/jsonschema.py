@@ -280,7 +280,10 @@ class _Builder:
             for alternative in classes:
                 expanded = set().union(*(_subclasses(self.model, a) for a in alternative))
                 allowed = expanded if allowed is None else allowed & expanded
-            extra = [self.partial_node(n) for n in sorted(c.get("nodes", ()), key=str)]
+            # Node shapes for the value: sh:node on the property shapes, and node shapes that target
+            # every object of the property (sh:targetObjectsOf), which nest under its key in JSON.
+            nodes = set(c.get("nodes", ())) | set(self.shapes.subjects(SH.targetObjectsOf, prop))
+            extra = [self.partial_node(n) for n in sorted(nodes, key=str)]
             return self.node_reference(sorted(allowed, key=str), extra)
         else:
             schema = {"type": "string"}

@@ -122,7 +122,7 @@ def _load_json(text: str, source: str) -> Any:
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON: {exc.msg}", where=f"{source}:{exc.lineno}:{exc.colno}") from None
+        raise InputError(f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", where=source) from None
     except (ValueError, RecursionError) as exc:
         raise InputError(f"malformed JSON: {exc}", where=source) from None
     _check_depth(document, source)
