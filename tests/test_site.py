@@ -232,6 +232,65 @@ def test_profile_page_shows_rules_and_a_validated_example(built_site, site_index
             assert "Valideringsrapport" in text and "samtbu validate --profile" in text
 
 
+def _page_html(site: Path, lang: str, md_path: str) -> str:
+    path = page_file(site, lang, md_path)
+    assert path.is_file(), f"{lang}: no page {md_path}"
+    return path.read_text(encoding="utf-8")
+
+
+def test_sharing_table_lists_every_policy_with_its_legal_sources(built_site):
+    """Issue 7: one table of all policies in policies/ (role × purpose × data × legal source), in every
+    language, with a link to each legal source and the unclear-law notes marked."""
+    from html import unescape
+
+    sbu = "https://w3id.org/samt-bu/def/"
+    policies = {}
+    for path in sorted((REPO / "policies").glob("*.ttl")):
+        graph = Graph().parse(path, format="turtle")
+        for policy in graph.subjects(RDF.type, URIRef(sbu + "Delingspolicy")):
+            policies[path.stem] = (sorted(str(o) for o in graph.objects(policy, URIRef(sbu + "rettsligKilde"))),
+                                   (policy, SKOS.editorialNote, None) in graph)
+    assert policies, "policies/ has no sharing policy"
+    for lang in ("nb", "nn", "en"):
+        text = unescape(_page_html(built_site, lang, "deling/index.md"))
+        table = text[text.index("<table"): text.index("</table>")]
+        for name, (sources, unclear) in policies.items():
+            assert f'href="{name}/"' in table, f"{lang}: policy {name} is not in the sharing table"
+            row = next(r for r in table.split("<tr>") if f'href="{name}/"' in r)
+            assert sources, f"policies/{name}.ttl cites no legal source"
+            for source in sources:
+                assert f'href="{source}"' in row, f"{lang}: {name} lacks a link to its legal source {source}"
+            assert (f'href="#uavklart-{name}"' in row) == unclear, f"{lang}: {name}: unclear-law marker"
+            if unclear:
+                assert f'id="uavklart-{name}"' in text, f"{lang}: {name}: the unclear-law note is not on the page"
+            page = unescape(_page_html(built_site, lang, f"deling/{name}.md"))
+            for source in sources:
+                assert f'href="{source}"' in page, f"{lang}: the page of {name} lacks {source}"
+
+
+def test_every_mapping_set_has_a_page_with_every_mapping(built_site):
+    """Issue 8: each crosswalks/*.sssom.tsv has a page in every language with one table row per mapping,
+    sssom:NoTermFound shown as no counterpart, and a link to the downloadable TSV."""
+    files = sorted((REPO / "crosswalks").glob("*.sssom.tsv"))
+    assert files, "crosswalks/ has no SSSOM mapping set"
+    for path in files:
+        lines = [l for l in path.read_text(encoding="utf-8").splitlines() if l.strip() and not l.startswith("#")]
+        mappings = lines[1:]  # the first line names the columns
+        no_term = sum(1 for l in mappings if "\tsssom:NoTermFound\t" in f"\t{l}\t")
+        name = path.name[: -len(".sssom.tsv")]
+        for lang in ("nb", "nn", "en"):
+            text = _page_html(built_site, lang, f"koblinger/{name}.md")
+            assert text.count("<table") == 1, f"{lang}/{name}: expected one table"
+            table = text[text.index("<table"): text.index("</table>")]
+            body = table[table.index("<tbody"):]
+            assert body.count("<tr>") == len(mappings), f"{lang}/{name}: {body.count('<tr>')} rows, the TSV has {len(mappings)}"
+            assert body.count('class="sbu-nomatch"') == no_term, f"{lang}/{name}: NoTermFound rows"
+            assert f'href="../../nedlasting/mapping/{path.name}"' in text, f"{lang}/{name}: no download link"
+            assert "https://w3id.org/samt-bu/mapping/" in text, f"{lang}/{name}: no mapping_set_id"
+        for lang in ("nb", "nn", "en"):
+            assert f'href="{name}/"' in _page_html(built_site, lang, "koblinger/index.md"), f"{lang}: {name} not listed"
+
+
 def test_getting_started_describes_only_existing_commands(built_site):
     text = (built_site / "kom-i-gang" / "index.html").read_text(encoding="utf-8")
     assert "samtbu validate" in text and "samtbu context" in text
