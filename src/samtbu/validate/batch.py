@@ -175,7 +175,8 @@ class Outcome:
     index: int
     source: str
     text: str  # the record's report, rendered
-    record: RecordReport  # compact: no SHACL graph
+    stats: tuple  # (unreadable, conforms, violations, warnings, rule names): what the summary needs
+    record: RecordReport | None  # only for JUnit / SARIF (compact: no SHACL graph)
     facts: Facts | None
 
 
@@ -224,7 +225,12 @@ def validate_record(raw: RawRecord, fmt: str, lang: str) -> Outcome:
                 raw.source, raw.format or "?", profile or "?",
                 error=mask_identity_numbers(f"internal error while validating: {type(exc).__name__}: {exc}"),
             )
-    return Outcome(raw.index, raw.source, render_record(record, fmt, lang), record, facts)
+    stats = (
+        record.error is not None, record.conforms, record.count("Violation"), record.count("Warning"),
+        tuple(_rule_name(r) for r in record.results),
+    )
+    keep = record if fmt in ("junit", "sarif") else None
+    return Outcome(raw.index, raw.source, render_record(record, fmt, lang), stats, keep, facts)
 
 
 def render_record(record: RecordReport, fmt: str, lang: str) -> str:
@@ -375,21 +381,22 @@ class Summary:
     cross_record: int = 0
     seconds: float = 0.0
 
-    def add(self, record: RecordReport) -> None:
+    def add(self, stats: tuple) -> None:
+        unreadable, conforms, violations, warnings, rules = stats
         self.records += 1
-        if record.error is not None:
+        if unreadable:
             self.unreadable += 1
             self.by_rule["samtbu:Unreadable"] += 1
             return
-        if record.conforms:
+        if conforms:
             self.conforming += 1
-        if record.count("Violation"):
+        if violations:
             self.with_violations += 1
-        if record.count("Warning"):
+        if warnings:
             self.with_warnings += 1
-        for r in record.results:
+        for rule in rules:
             self.results += 1
-            self.by_rule[_rule_name(r)] += 1
+            self.by_rule[rule] += 1
 
     def to_dict(self) -> dict:
         return {
@@ -449,7 +456,7 @@ def run_batch(
     bar = _Progress(total) if show else None
 
     def consume(outcome: Outcome) -> None:
-        summary.add(outcome.record)
+        summary.add(outcome.stats)
         if cross_record:
             index.add(outcome.facts)
         if fmt in ("json", "text"):
@@ -493,6 +500,7 @@ def run_batch(
 
 
 def _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize) -> None:
+    chunksize = max(chunksize, 32)
     import multiprocessing as mp
 
     # Bounded: at most this many records are read ahead of the slowest one still being validated.

@@ -206,13 +206,16 @@ def _term_eq(a, b) -> bool:
 
 
 class _Compiler:
-    def __init__(self, prefixes):
+    def __init__(self, prefixes, path_iri: str | None = None):
         self.regex_cache: dict = {}
+        self.path_iri = path_iri
 
     # Each compiled expression is a function row -> value, raising _Err on an error.
     def expr(self, e):
         if isinstance(e, Variable):
             name = str(e)
+            if name == "PATH":
+                raise Unsupported("$PATH in an expression")
 
             def var(row, _n=name):
                 try:
@@ -665,6 +668,10 @@ class _Compiler:
 
     def _pattern_term(self, t):
         if isinstance(t, Variable):
+            if str(t) == "PATH":
+                if self.path_iri is None:
+                    raise Unsupported("$PATH without a path")
+                return ("const", self.path_iri)
             return ("var", str(t))
         if isinstance(t, BNode):
             return ("var", "_:" + str(t))
@@ -965,6 +972,7 @@ def _triples(data, s, p, o):
 # -- the constraint -------------------------------------------------------------------------------
 
 _QUERY_CACHE: dict = {}
+_PARSED: dict = {}  # query text -> rdflib algebra (parsing is the slow part: once per text)
 
 
 def _prefixes(g: Graph, constraint) -> dict[str, str]:
@@ -981,30 +989,35 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
     """A function (ctx, focus) -> list of (this, path, value, other bindings) rows, as pyshacl keeps them."""
     if re.search(r"[$?](shapesGraph|currentShape)\b", select):
         raise Unsupported("$shapesGraph / $currentShape in a SPARQL constraint")
-    if "$PATH" in select:
+    path_iri = None
+    if re.search(r"[$?]PATH\b", select):
         if path_sparql is None:
             raise Unsupported("$PATH in a SPARQL constraint of a node shape")
-        if not (path_sparql.startswith("<") and path_sparql.endswith(">") and "/" not in path_sparql[1:-1].split("#")[0][:0]):
-            pass
         if not re.fullmatch(r"<[^<>]*>", path_sparql):
             raise Unsupported("$PATH with a complex path")
-        select = select.replace("$PATH", path_sparql)
+        # pyshacl puts the path's text in place of $PATH; with a one-IRI path that is the same as
+        # binding the variable PATH to the IRI in every triple pattern (anywhere else: Unsupported)
+        path_iri = path_sparql[1:-1]
     prefixes = _prefixes(g, constraint)
-    text = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items()) + select
-    key = text
+    text = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes.items())) + select
+    key = (text, path_iri)
     found = _QUERY_CACHE.get(key)
     if found is None:
-        from rdflib.plugins.sparql import prepareQuery
+        algebra = _PARSED.get(text)
+        if algebra is None:
+            from rdflib.plugins.sparql import prepareQuery
 
-        try:
-            query = prepareQuery(text)
-        except Exception as exc:  # noqa: BLE001
-            raise Unsupported(f"SPARQL query does not parse: {exc}") from None
-        algebra = query.algebra
+            try:
+                query = prepareQuery(text)
+            except Exception as exc:  # noqa: BLE001
+                raise Unsupported(f"SPARQL query does not parse: {exc}") from None
+            algebra = _PARSED[text] = query.algebra
         if algebra.name != "SelectQuery" or algebra.datasetClause:
             raise Unsupported("only SELECT queries without FROM")
-        compiler = _Compiler(prefixes)
-        found = _QUERY_CACHE[key] = (compiler.pattern(algebra.p), _locality(algebra.p, text))
+        if any(str(v) == "PATH" for v in algebra.PV):
+            raise Unsupported("$PATH projected")
+        compiler = _Compiler(prefixes, path_iri)
+        found = _QUERY_CACHE[key] = (compiler.pattern(algebra.p), _locality(algebra.p, text, path_iri))
     pattern, locality = found
     cache: dict = {}
 
@@ -1059,7 +1072,7 @@ _FOCUS = B("samtbu-focus-placeholder")
 _NONDETERMINISTIC = re.compile(r"\b(NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
 
 
-def _locality(p, text: str):
+def _locality(p, text: str, path_iri: str | None = None):
     """(predicates read from the focus node, whether expressions use $this) when every triple pattern of
     the query is ``$this <constant predicate> ?variable-or-constant`` and nothing else touches the graph;
     None otherwise."""
@@ -1086,7 +1099,12 @@ def _locality(p, text: str):
             return
         if name == "BGP":
             for s_, p_, o_ in x.triples:
+                if isinstance(p_, Variable) and str(p_) == "PATH" and path_iri is not None:
+                    p_ = URIRef(path_iri)
                 if not (isinstance(s_, Variable) and str(s_) == "this" and isinstance(p_, URIRef)):
+                    ok = False
+                    return
+                if isinstance(o_, Variable) and str(o_) == "PATH":
                     ok = False
                     return
                 if isinstance(o_, Variable) and str(o_) == "this":
