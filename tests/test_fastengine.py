@@ -29,6 +29,7 @@ FIXTURES = sorted((REPO / "tests" / "fixtures" / "invalid").glob("*/*.*"))
 PROFILE = {
     "vitnemaal": "vitnemaal", "kompetansebevis": "kompetansebevis", "fagbrev": "fagbrev",
     "enkeltresultat": "enkeltresultat", "fullfoeringsstatus": "fullfoeringsstatus",
+    "karakterutskrift": "karakterutskrift",
 }
 XSD = "http://www.w3.org/2001/XMLSchema#"
 # Datatypes rdflib does not check (so pyshacl accepts any lexical form); the fast engine checks them.
@@ -137,6 +138,7 @@ MUTANT_BASES = {
     "enkeltresultat": lambda: json.loads((REPO / "examples" / "enkeltresultat.json").read_text()),
     "fagbrev": lambda: json.loads((REPO / "examples" / "fagbrev-elektriker.json").read_text()),
     "fullfoeringsstatus": lambda: json.loads((REPO / "examples" / "fullfoeringsstatus.json").read_text()),
+    "karakterutskrift": lambda: json.loads((REPO / "examples" / "karakterutskrift-vg2.json").read_text()),
     "vitnemaal": _small_vitnemaal,
 }
 

@@ -27,6 +27,7 @@ PROFILE_OF_EXAMPLE = {
     "fagbrev": "fagbrev",
     "enkeltresultat": "enkeltresultat",
     "fullfoeringsstatus": "fullfoeringsstatus",
+    "karakterutskrift": "karakterutskrift",
 }
 # An identity number stands alone; blank-node labels may contain 11-digit runs between letters.
 ELEVEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{11}(?![0-9A-Za-z])")
