@@ -18,7 +18,7 @@ from rdflib import Graph, URIRef
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
 from samtbu.namespaces import SBU
-from samtbu.validate.engine import ENGINES, ProfileError, detect_profile, detect_profile_triples, run_engine
+from samtbu.validate.engine import ENGINES, EngineError, ProfileError, detect_profile, detect_profile_triples, run_engine
 from samtbu.validate.expected import describe_expected
 from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, read_payload
 from samtbu.validate.report import RecordReport, Report, Result, mask_identity_numbers, results_from_shacl
@@ -157,7 +157,7 @@ def validate_files(
         try:
             payload = read_any(path, format=format, model=model, engine=engine)
             records.append(validate_payload(payload, profile, lang=lang, model=model, engine=engine))
-        except (InputError, ProfileError) as exc:
+        except (InputError, ProfileError, EngineError) as exc:
             records.append(RecordReport(str(path), format or SUFFIXES.get(path.suffix.lower(), "?"), profile or "?", error=mask_identity_numbers(exc.message)))
     if not records:
         raise InputError("no payload files found", where=", ".join(str(p) for p in paths))

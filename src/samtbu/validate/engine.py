@@ -41,16 +41,27 @@ def data_graph(payload_graph: Graph, model: Model) -> Graph:
     return data
 
 
+class EngineError(SamtbuError):
+    """The reference engine could not validate this payload (a defect of pyshacl/rdflib, not of the
+    payload alone): reported as one line, exit code 2, never a traceback."""
+
+
 def run_shacl(payload_graph: Graph, profile: Profile, model: Model) -> Graph:
     """Validate with pyshacl; return the validation report graph."""
-    _conforms, report_graph, _text = pyshacl.validate(
-        data_graph(payload_graph, model),
-        shacl_graph=profile.shapes,
-        inference="none",
-        advanced=True,
-        allow_warnings=False,
-        allow_infos=False,
-    )
+    try:
+        _conforms, report_graph, _text = pyshacl.validate(
+            data_graph(payload_graph, model),
+            shacl_graph=profile.shapes,
+            inference="none",
+            advanced=True,
+            allow_warnings=False,
+            allow_infos=False,
+        )
+    except Exception as exc:  # noqa: BLE001 - e.g. rdflib failing on an ill-typed date inside SPARQL
+        raise EngineError(
+            f"the pyshacl engine failed on this payload ({type(exc).__name__}); "
+            "the fast engine (the default) reports what is wrong with it"
+        ) from None
     return report_graph
 
 

@@ -68,7 +68,7 @@ def describe_expected(shapes: Graph, shape, constraint, lang: str, vocab: Graph 
     if component not in _TEXT:
         return None
     template = _TEXT[component][0 if lang in ("nb", "nn") else 1]
-    if component == "Closed":
+    if component not in _PARAMETER:  # Closed, UniqueLang: the words need no parameter
         return template
     parameter = _PARAMETER[component]
     value = shapes.value(shape, parameter)
