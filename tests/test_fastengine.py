@@ -9,6 +9,8 @@ import logging
 from pathlib import Path
 
 import pytest
+
+from samtbu.validate.engine import EngineError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
@@ -87,10 +89,11 @@ def _compare(data, profile: str, model: Model, *, source: str = "<payload>"):
     fast = validate(data, profile, model=model, engine="fast", source=source)
     try:
         reference = validate(data, profile, model=model, engine="pyshacl", source=source)
-    except AttributeError as exc:
-        # pyshacl (rdflib's SPARQL engine) breaks on an ill-typed xsd:date inside a SPARQL constraint;
+    except EngineError as exc:
+        # pyshacl (rdflib's SPARQL engine) breaks on an ill-typed xsd:date inside a SPARQL constraint
+        # (an AttributeError on 'bindings'), which the toolkit reports as a one-line engine error;
         # the fast engine reports the ill-typed literal (sh:datatype) and goes on.
-        assert "bindings" in str(exc)
+        assert "AttributeError" in str(exc)
         assert any(r.constraint == "sh:DatatypeConstraintComponent" for r in fast.results)
         return fast, None
     mine, theirs = _key(fast), _key(reference)

@@ -1012,34 +1012,31 @@ def _inverse(closure: dict) -> dict:
     return {k: tuple(dict.fromkeys(v)) for k, v in inverse.items()}
 
 
+def _merge_index(base: dict, added: dict) -> dict:
+    """A two-level index (key -> key -> list) of base plus added; base's inner dicts are copied only
+    where added has the same outer key, and no value is listed twice."""
+    merged = dict(base)
+    for outer, inner in added.items():
+        shared = merged.get(outer)
+        if shared is None:
+            merged[outer] = inner
+            continue
+        combined = {k: list(values) for k, values in shared.items()}
+        for k, values in inner.items():
+            current = combined.setdefault(k, [])
+            current.extend(v for v in values if v not in current)
+        merged[outer] = combined
+    return merged
+
+
 def _with_hierarchy(data: Data, base: Data) -> Data:
     """The payload plus the (static) class hierarchy: the hierarchy's index is shared, and copied
     only where the payload adds to the same subject or predicate."""
     if not base.triples:
         return data
     merged = Data.__new__(Data)
-    spo = dict(base.spo)
-    for s, by_p in data.spo.items():
-        shared = spo.get(s)
-        if shared is None:
-            spo[s] = by_p
-            continue
-        combined = {p: list(objs) for p, objs in shared.items()}
-        for p, objs in by_p.items():
-            current = combined.setdefault(p, [])
-            current.extend(o for o in objs if o not in current)
-        spo[s] = combined
-    pos = dict(base.pos)
-    for p, by_o in data.pos.items():
-        shared = pos.get(p)
-        if shared is None:
-            pos[p] = by_o
-            continue
-        combined = {o: list(subs) for o, subs in shared.items()}
-        for o, subs in by_o.items():
-            current = combined.setdefault(o, [])
-            current.extend(x for x in subs if x not in current)
-        pos[p] = combined
+    spo = _merge_index(base.spo, data.spo)
+    pos = _merge_index(base.pos, data.pos)
     merged.spo, merged.pos = spo, pos
     merged.triples = data.triples + [t for t in base.triples if not data.has(*t)]
     return merged
