@@ -153,3 +153,11 @@ def test_directory_of_files_is_reported_per_record(tmp_path: Path):
     report = json.loads(result.stdout)
     assert report["summary"] == {"records": 3, "conforming": 2, "unreadable": 1, "violations": 0, "warnings": 0, "infos": 0}
     assert result.returncode == 2
+
+
+def test_message_templates_are_filled_and_masked(failing_report):
+    """SHACL message templates ({$this}, {?value}, {?path}) never reach the reader unfilled, and a
+    filled-in identity number is masked like every other value."""
+    messages = [r.message for r in failing_report.results]
+    assert not [m for m in messages if "{?" in m or "{$" in m], messages
+    assert any("278109*****" in m for m in messages), messages

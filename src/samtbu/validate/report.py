@@ -155,6 +155,21 @@ def _short(iri: str | None) -> str | None:
     return iri.replace(str(SH), "sh:")
 
 
+_TEMPLATE_VARIABLE = re.compile(r"\{[?$](this|value|path)\}")
+
+
+def _fill_template(message: str, *, focus, path, value) -> str:
+    """Fill the SHACL message template variables an engine left (SHACL 1.0, 4.2: {$this}, {?value},
+    {?path}) from the result itself; masking comes after."""
+    values = {"this": focus, "value": value, "path": path}
+
+    def fill(match: re.Match) -> str:
+        node = values[match.group(1)]
+        return match.group(0) if node is None else str(node)
+
+    return _TEMPLATE_VARIABLE.sub(fill, message)
+
+
 def results_from_shacl(
     report_graph: Graph,
     shapes: Graph,
@@ -178,6 +193,7 @@ def results_from_shacl(
         if source_shape is not None and not any(m.language == lang for m in messages):
             messages = list(shapes.objects(source_shape, SH.message)) or messages
         message = _pick_message(messages, lang) or f"{_short(str(constraint))} on {path}"
+        message = _fill_template(message, focus=focus, path=path, value=value)
         pointer = pointer_of(focus, path if isinstance(path, URIRef) else None)
         results.append(
             Result(
