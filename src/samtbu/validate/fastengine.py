@@ -27,6 +27,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
+from samtbu.validate.fastcodegen import generate_conformance
 from samtbu.validate.fastterms import (
     RDF_LANGSTRING, RDF_TYPE, RDFS, RDFS_SUBCLASSOF, XSD, XSD_STRING, B, Data, L, from_rdflib,
     lexical_as_rdflib, n3, rdflib_canon, to_rdflib,
@@ -285,8 +286,9 @@ class Context:
         return False
 
     def conforms(self, shape: "CShape", node) -> bool:
+        fn = shape.conforms_fn
         if shape.simple:
-            return shape.evaluate_one(self, node, None)
+            return fn(self, self.data.spo, node) if fn is not None else shape.evaluate_one(self, node, None)
         key = (id(shape), node)
         found = self._conforms.get(key)
         if found is not None:
@@ -295,7 +297,7 @@ class Context:
             raise _Recursion()
         self._active.add(key)
         try:
-            result = shape.evaluate_one(self, node, None)
+            result = fn(self, self.data.spo, node) if fn is not None else shape.evaluate_one(self, node, None)
         finally:
             self._active.discard(key)
         self._conforms[key] = result
@@ -318,6 +320,8 @@ class CShape:
     checks: list = field(default_factory=list)
     simple: bool = False  # only checks on its value nodes: cheaper to evaluate than to remember
     targets: tuple = ((), (), (), ())  # nodes, classes, subjects-of, objects-of
+    # evaluate_one(ctx, f, None) as one generated function (ctx, spo, f) -> bool (fastcodegen)
+    conforms_fn: Callable | None = None
 
     def evaluate(self, ctx: Context, focus_nodes, out: list | None) -> bool:
         """Validate each focus node; append results to ``out`` (or, if None, stop at the first failure)."""
@@ -486,6 +490,7 @@ class _Compiler:
                         result(out, f, v, _comp)
                 return ok
 
+            check_class.spec = ("class", c)
             checks.append(check_class)
         # sh:datatype
         dt = one(SH.datatype)
@@ -502,6 +507,8 @@ class _Compiler:
                         result(out, f, v, _comp)
                 return ok
 
+            check_datatype.spec = ("datatype", d)
+            check_datatype.matches = _matches_datatype
             checks.append(check_datatype)
         # sh:nodeKind
         kind = one(SH.nodeKind)
@@ -526,6 +533,7 @@ class _Compiler:
                         result(out, f, v, _comp)
                 return ok
 
+            check_kind.spec = ("nodeKind", allowed)
             checks.append(check_kind)
         # cardinality
         for pred, name, cmp in ((SH.minCount, "MinCount", lambda n, m: n >= m), (SH.maxCount, "MaxCount", lambda n, m: n <= m)):
@@ -538,6 +546,7 @@ class _Compiler:
                     result(out, f, None, _comp)
                     return False
 
+                check_count.spec = (name[0].lower() + name[1:], m)
                 checks.append(check_count)
         # value ranges: compared as pyshacl compares them (rdflib literals)
         for pred, name in ((SH.minExclusive, "MinExclusive"), (SH.minInclusive, "MinInclusive"),
@@ -593,6 +602,8 @@ class _Compiler:
                         result(out, f, v, _comp)
                 return ok
 
+            check_pattern.spec = ("pattern", compiled)
+            check_pattern.lexical = lexical_as_rdflib
             checks.append(check_pattern)
         for langs in g.objects(node, SH.languageIn):
             wanted = {str(x).lower() for x in self._list(langs)}
@@ -650,6 +661,7 @@ class _Compiler:
                         result(out, f, v, _comp)
                 return ok
 
+            check_not.spec = ("not", target)
             checks.append(check_not)
         for pred, name in ((SH["and"], "And"), (SH["or"], "Or"), (SH.xone, "Xone")):
             for lst in g.objects(node, pred):
@@ -671,6 +683,7 @@ class _Compiler:
                             result(out, f, v, _comp)
                     return ok
 
+                check_logic.spec = (name.lower(), members)
                 checks.append(check_logic)
         for inner in g.objects(node, SH.node):
             target = self.conformance_shape(inner)
@@ -688,6 +701,7 @@ class _Compiler:
                         result(out, f, v, _comp, details=tuple(details))
                 return ok
 
+            check_node.spec = ("node", target)
             checks.append(check_node)
         for inner in g.objects(node, SH.qualifiedValueShape):
             checks.append(self._qualified_check(shape, inner, result))
@@ -725,6 +739,7 @@ class _Compiler:
                 result(out, f, None, _comp)
                 return False
 
+            check_has_value.spec = ("hasValue", w)
             checks.append(check_has_value)
         for lst in g.objects(node, SH["in"]):
             members = frozenset(from_rdflib(m) for m in self._list(lst))
@@ -739,6 +754,7 @@ class _Compiler:
                         result(out, f, v, _comp)
                 return ok
 
+            check_in.spec = ("in", members)
             checks.append(check_in)
         # sh:sparql
         for constraint in g.objects(node, SH.sparql):
@@ -758,6 +774,7 @@ class _Compiler:
                             return False
                 return ok
 
+            check_property.spec = ("property", target)
             checks.append(check_property)
         return checks
 
@@ -921,7 +938,7 @@ def _sparql_messages(shape_messages, messages, bindings, this, value) -> tuple:
 class CompiledShapes:
     """A shapes graph compiled once: target shapes with their checks, and the class hierarchy."""
 
-    def __init__(self, shapes: Graph, hierarchy: list[tuple[str, str]] = ()):
+    def __init__(self, shapes: Graph, hierarchy: list[tuple[str, str]] = (), *, generate: bool = True):
         for s, p, o in shapes.triples((None, _RDF.type, None)):
             if o in (SH.ConstraintComponent, SH.SPARQLTarget, SH.SPARQLTargetType, SH.JSConstraint,
                      SH.SPARQLRule, SH.TripleRule, SH.JSRule, SH.JSTarget):
@@ -943,6 +960,10 @@ class CompiledShapes:
                 compiler.shape(s)
         self.target_shapes = [compiler.shape(s) for s in sorted(candidates, key=str)]
         self.shapes = compiler.shapes
+        generated = generate_conformance(self.shapes.values()) if generate else None
+        if generated is not None:
+            for shape in self.shapes.values():
+                shape.conforms_fn = generated[id(shape)]
         self.hierarchy = list(hierarchy)
         self._closure = _closure(self.hierarchy)
         self._sub_closure = _inverse(self._closure)
@@ -966,14 +987,24 @@ class CompiledShapes:
         own = _own_subclass_edges(data)
         data = _with_hierarchy(data, self.hierarchy_data)
         ctx = Context(data, self, own)
+        spo = data.spo
         out: list[Result] = []
         try:
             for shape in self.target_shapes:
                 if shape.deactivated:
                     continue
                 focus = shape.focus_nodes(ctx)
-                if focus:
+                if not focus:
+                    continue
+                conforms = shape.conforms_fn
+                if conforms is None:
                     shape.evaluate(ctx, focus, out)
+                    continue
+                # Ask only whether each node conforms; the reporting evaluation, which makes the
+                # results, runs for the few that do not.
+                for f in focus:
+                    if not conforms(ctx, spo, f):
+                        shape.evaluate_one(ctx, f, out)
         except _Recursion:
             raise Unsupported("recursive shapes") from None
         return out

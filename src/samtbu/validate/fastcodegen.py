@@ -1,0 +1,189 @@
+"""Compiled conformance checks: each shape as one generated Python function ``(ctx, spo, f) -> bool``.
+
+Nearly every focus node of a real batch conforms. The engine therefore asks first only *whether* a
+focus node conforms to a shape, with a function generated from the shape's checks: one function per
+shape, the value nodes looked up once, the common constraints (counts, ``sh:in``, ``sh:hasValue``,
+``sh:datatype``, ``sh:nodeKind``, ``sh:class``, ``sh:pattern`` and the shape-based ones) written inline
+instead of called through closures. Only when a focus node does not conform does the engine run the
+reporting evaluation (:meth:`CShape.evaluate_one` with a result list), which is the one that makes the
+results. So a result can never differ from the reporting engine's: the generated function decides
+only whether that engine runs, and it is the same boolean the engine computes with no result list
+(``evaluate_one(ctx, f, None)``), which the tests check on every example, fixture, mutant and W3C test.
+
+Checks without an inline form (ranges, lengths, languages, property pairs, qualified counts,
+``sh:closed``, SPARQL) call the engine's own closure with no result list. A shapes graph whose shapes
+refer to each other in a cycle is not generated at all (the engine's memo detects recursion at run
+time; generated functions do not memoise).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from samtbu.validate.fastterms import XSD_STRING, B, L
+
+ConformsFn = Callable[[object, dict, object], bool]
+
+# Shape-valued parameters: the shapes a generated function calls.
+_REFS = ("not", "and", "or", "xone", "node", "property")
+
+
+def _refs(shape) -> list:
+    found = []
+    for check in shape.checks:
+        spec = getattr(check, "spec", None)
+        if spec is None:
+            continue
+        kind, arg = spec
+        if kind in ("not", "node", "property"):
+            found.append(arg)
+        elif kind in ("and", "or", "xone"):
+            found.extend(arg)
+    return found
+
+
+def _has_cycle(shapes) -> bool:
+    state: dict = {}  # id -> 1 visiting, 2 done
+
+    def visit(shape) -> bool:
+        key = id(shape)
+        mark = state.get(key)
+        if mark == 1:
+            return True
+        if mark == 2:
+            return False
+        state[key] = 1
+        stack = [(shape, iter(_refs(shape)))]
+        while stack:
+            current, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[id(current)] = 2
+                stack.pop()
+                continue
+            mark = state.get(id(child))
+            if mark == 1:
+                return True
+            if mark is None:
+                state[id(child)] = 1
+                stack.append((child, iter(_refs(child))))
+        return False
+
+    return any(visit(s) for s in shapes)
+
+
+class _Generator:
+    def __init__(self, shapes):
+        self.shapes = list(shapes)
+        self.names = {id(s): f"s{i}" for i, s in enumerate(self.shapes)}
+        self.constants: dict = {"L": L, "B": B, "XSD_STRING": XSD_STRING}
+        self._constant_ids: dict = {}
+
+    def const(self, value, prefix: str) -> str:
+        key = (prefix, id(value))
+        name = self._constant_ids.get(key)
+        if name is None:
+            name = f"{prefix}{len(self._constant_ids)}"
+            self._constant_ids[key] = name
+            self.constants[name] = value
+        return name
+
+    def function(self, shape) -> str:
+        name = self.names[id(shape)]
+        lines = [f"def {name}(ctx, spo, f):"]
+        if shape.deactivated:
+            lines.append("    return True")
+            return "\n".join(lines)
+        if shape.predicate is not None:
+            p = self.const(shape.predicate, "P")
+            lines.append("    _b = spo.get(f)")
+            lines.append(f"    vals = _b.get({p}, E) if _b is not None else E")
+        elif shape.path is not None:
+            path = self.const(shape.path, "PATH")
+            lines.append(f"    vals = {path}(ctx, f)")
+        else:
+            lines.append("    vals = (f,)")
+        for check in shape.checks:
+            lines.extend("    " + line for line in self.check(check))
+        lines.append("    return True")
+        return "\n".join(lines)
+
+    def call(self, shape, node: str) -> str:
+        return f"{self.names[id(shape)]}(ctx, spo, {node})"
+
+    def check(self, check) -> list[str]:
+        spec = getattr(check, "spec", None)
+        kind, arg = spec if spec is not None else (None, None)
+        if kind == "minCount":
+            return [f"if len(vals) < {int(arg)}:", "    return False"]
+        if kind == "maxCount":
+            return [f"if len(vals) > {int(arg)}:", "    return False"]
+        if kind == "in":
+            m = self.const(arg, "IN")
+            return ["for v in vals:", f"    if v not in {m}:", "        return False"]
+        if kind == "hasValue":
+            w = self.const(arg, "W")
+            return [f"if {w} not in vals:", "    return False"]
+        if kind == "datatype":
+            if arg == XSD_STRING:
+                # _matches_datatype for xsd:string: a literal, not ill-typed (language ""), datatype
+                # xsd:string, or neither datatype nor language.
+                return ["for v in vals:",
+                        "    if type(v) is not L or v[2] == '' or (v[1] != XSD_STRING and (v[1] is not None or v[2] is not None)):",
+                        "        return False"]
+            d = self.const(arg, "D")
+            fn = self.const(check.matches, "MATCH")
+            return ["for v in vals:", f"    if not {fn}(v, {d}):", "        return False"]
+        if kind == "nodeKind":
+            iri, blank, literal = arg
+            bad = []
+            if not iri:
+                bad.append("(t is not L and t is not B)")
+            if not blank:
+                bad.append("t is B")
+            if not literal:
+                bad.append("t is L")
+            if not bad:
+                return []
+            return ["for v in vals:", "    t = type(v)", f"    if {' or '.join(bad)}:", "        return False"]
+        if kind == "class":
+            c = self.const(arg, "C")
+            return ["for v in vals:", f"    if type(v) is L or not ctx.is_instance(v, {c}):", "        return False"]
+        if kind == "pattern":
+            regex = self.const(arg, "RE")
+            lexical = self.const(check.lexical, "LEX")
+            return ["for v in vals:", "    t = type(v)",
+                    f"    if t is B or {regex}.search({lexical}(v) if t is L else v) is None:",
+                    "        return False"]
+        if kind == "not":
+            return ["for v in vals:", f"    if {self.call(arg, 'v')}:", "        return False"]
+        if kind in ("node", "property"):
+            return ["for v in vals:", f"    if not {self.call(arg, 'v')}:", "        return False"]
+        if kind == "and":
+            calls = " and ".join(self.call(s, "v") for s in arg)
+            return ["for v in vals:", f"    if not ({calls}):", "        return False"]
+        if kind == "or":
+            calls = " or ".join(self.call(s, "v") for s in arg)
+            return ["for v in vals:", f"    if not ({calls}):", "        return False"]
+        if kind == "xone":
+            calls = ", ".join(self.call(s, "v") for s in arg)
+            return ["for v in vals:", f"    if ({calls},).count(True) != 1:", "        return False"]
+        fn = self.const(check, "CHECK")
+        return [f"if not {fn}(ctx, f, vals, None):", "    return False"]
+
+
+def generate_conformance(shapes) -> dict | None:
+    """For each shape (by id), its generated conformance function; None when the shapes refer to
+    each other in a cycle."""
+    shapes = list(shapes)
+    if _has_cycle(shapes):
+        return None
+    generator = _Generator(shapes)
+    source = "\n\n".join(generator.function(s) for s in shapes)
+    namespace = dict(generator.constants)
+    namespace["E"] = ()
+    exec(compile(source, "<samtbu shapes>", "exec"), namespace)  # noqa: S102 - our own generated code
+    return {id(s): namespace[generator.names[id(s)]] for s in shapes}
+
+
+__all__ = ["generate_conformance", "ConformsFn"]
