@@ -3,15 +3,15 @@
 Nearly every focus node of a real batch conforms. The engine therefore asks first only *whether* a
 focus node conforms to a shape, with a function generated from the shape's checks: one function per
 shape, the value nodes looked up once, the common constraints (counts, ``sh:in``, ``sh:hasValue``,
-``sh:datatype``, ``sh:nodeKind``, ``sh:class``, ``sh:pattern`` and the shape-based ones) written inline
+``sh:datatype``, ``sh:nodeKind``, ``sh:class``, ``sh:pattern``, ``sh:closed`` and the shape-based
+ones, qualified counts included) written inline
 instead of called through closures. Only when a focus node does not conform does the engine run the
 reporting evaluation (:meth:`CShape.evaluate_one` with a result list), which is the one that makes the
 results. So a result can never differ from the reporting engine's: the generated function decides
 only whether that engine runs, and it is the same boolean the engine computes with no result list
 (``evaluate_one(ctx, f, None)``), which the tests check on every example, fixture, mutant and W3C test.
 
-Checks without an inline form (ranges, lengths, languages, property pairs, qualified counts,
-``sh:closed``, SPARQL) call the engine's own closure with no result list. A shapes graph whose shapes
+Checks without an inline form (ranges, lengths, languages, property pairs, SPARQL) call the engine's own closure with no result list. A shapes graph whose shapes
 refer to each other in a cycle is not generated at all (the engine's memo detects recursion at run
 time; generated functions do not memoise).
 """
@@ -20,13 +20,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from samtbu.validate.fastterms import XSD_STRING, B, L
+from samtbu.validate.fastterms import RDF_TYPE, RDFS, XSD_STRING, B, L
 
 ConformsFn = Callable[[object, dict, object], bool]
-
-# Shape-valued parameters: the shapes a generated function calls.
-_REFS = ("not", "and", "or", "xone", "node", "property")
-
 
 def _refs(shape) -> list:
     found = []
@@ -39,6 +35,9 @@ def _refs(shape) -> list:
             found.append(arg)
         elif kind in ("and", "or", "xone"):
             found.extend(arg)
+        elif kind == "qualified":
+            found.append(arg[0])
+            found.extend(arg[1])
     return found
 
 
@@ -76,7 +75,8 @@ class _Generator:
     def __init__(self, shapes):
         self.shapes = list(shapes)
         self.names = {id(s): f"s{i}" for i, s in enumerate(self.shapes)}
-        self.constants: dict = {"L": L, "B": B, "XSD_STRING": XSD_STRING}
+        self.constants: dict = {"L": L, "B": B, "XSD_STRING": XSD_STRING, "RDF_TYPE": RDF_TYPE,
+                                "RDFS_RESOURCE": RDFS + "Resource"}
         self._constant_ids: dict = {}
 
     def const(self, value, prefix: str) -> str:
@@ -168,6 +168,24 @@ class _Generator:
         if kind == "xone":
             calls = ", ".join(self.call(s, "v") for s in arg)
             return ["for v in vals:", f"    if ({calls},).count(True) != 1:", "        return False"]
+        if kind == "qualified":
+            target, siblings, qmin, qmax = arg
+            counted = self.call(target, "v")
+            if siblings:
+                counted += " and not (" + " or ".join(self.call(x, "v") for x in siblings) + ")"
+            lines = ["n = 0", "for v in vals:", f"    if {counted}:", "        n += 1"]
+            if qmax is not None:
+                lines += [f"if n > {int(qmax)}:", "    return False"]
+            if qmin is not None:
+                lines += [f"if n < {int(qmin)}:", "    return False"]
+            return lines
+        if kind == "closed":
+            allowed = self.const(arg, "ALLOWED")
+            # sh:closed allows rdf:type rdfs:Resource besides the listed properties (as pyshacl does)
+            return ["for v in vals:", "    _c = spo.get(v)", "    if _c:", "        for p, objs in _c.items():",
+                    f"            if p in {allowed}:", "                continue",
+                    "            if p == RDF_TYPE and all(o == RDFS_RESOURCE for o in objs):", "                continue",
+                    "            return False"]
         fn = self.const(check, "CHECK")
         return [f"if not {fn}(ctx, f, vals, None):", "    return False"]
 

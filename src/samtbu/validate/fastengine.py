@@ -322,6 +322,7 @@ class CShape:
     targets: tuple = ((), (), (), ())  # nodes, classes, subjects-of, objects-of
     # evaluate_one(ctx, f, None) as one generated function (ctx, spo, f) -> bool (fastcodegen)
     conforms_fn: Callable | None = None
+    static_types: tuple = ()  # for a target shape: its target classes and their subclasses
 
     def evaluate(self, ctx: Context, focus_nodes, out: list | None) -> bool:
         """Validate each focus node; append results to ``out`` (or, if None, stop at the first failure)."""
@@ -728,6 +729,7 @@ class _Compiler:
                         result(out, f, o, _comp, path=p)
                 return ok
 
+            check_closed.spec = ("closed", frozenset(allowed_paths))
             checks.append(check_closed)
         # sh:hasValue, sh:in
         for wanted in g.objects(node, SH.hasValue):
@@ -859,6 +861,7 @@ class _Compiler:
                 result(out, f, None, _component("QualifiedMinCount"))
             return ok
 
+        check_qualified.spec = ("qualified", (target, tuple(siblings), qmin, qmax))
         return check_qualified
 
     def _sparql_check(self, shape: CShape, constraint):
@@ -968,6 +971,10 @@ class CompiledShapes:
         self._closure = _closure(self.hierarchy)
         self._sub_closure = _inverse(self._closure)
         self.hierarchy_data = Data((s, RDFS_SUBCLASSOF, o) for s, o in self.hierarchy)
+        # The types whose instances a class-targeting shape reaches, with the static hierarchy.
+        for shape in self.target_shapes:
+            shape.static_types = tuple(dict.fromkeys(
+                sub for cls in shape.targets[1] for sub in self._sub_closure.get(cls, (cls,))))
 
     def hierarchy_closure(self, data: list) -> dict:
         own = data
@@ -988,12 +995,23 @@ class CompiledShapes:
         data = _with_hierarchy(data, self.hierarchy_data)
         ctx = Context(data, self, own)
         spo = data.spo
+        typed = data.pos.get(RDF_TYPE) or {}
         out: list[Result] = []
         try:
             for shape in self.target_shapes:
                 if shape.deactivated:
                     continue
-                focus = shape.focus_nodes(ctx)
+                nodes, _classes, subjects_of, objects_of = shape.targets
+                if own or nodes or subjects_of or objects_of:
+                    focus = shape.focus_nodes(ctx)
+                else:  # only classes, and no subclass edges in the payload: the precomputed types
+                    found: dict = {}
+                    for t in shape.static_types:
+                        instances = typed.get(t)
+                        if instances:
+                            for s in instances:
+                                found[s] = None
+                    focus = list(found)
                 if not focus:
                     continue
                 conforms = shape.conforms_fn

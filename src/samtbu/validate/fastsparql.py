@@ -367,14 +367,17 @@ class _Compiler:
             dt = _datatype_of(a)
             for op, t in zip(ops, terms):
                 n = _numeric(t)
-                if isinstance(res, Literal) or isinstance(n, Literal):
+                if type(res) is Literal or type(n) is Literal:
                     return _delegate_arith(_ops.AdditiveExpression, a, ops, terms)
-                if isinstance(n, Decimal) and isinstance(res, float):
+                if type(n) is Decimal and type(res) is float:
                     n = float(n)
-                if isinstance(n, float) and isinstance(res, Decimal):
+                if type(n) is float and type(res) is Decimal:
                     res = float(res)
                 dt = _promote(dt, _datatype_of(t))
                 res = res + n if op == "+" else res - n
+            # what Literal(res, datatype=dt) gives back for the common cases, without building it
+            if (type(res) is int and dt == XSD_INTEGER) or (type(res) is Decimal and dt == XSD_DECIMAL):
+                return N((res, dt))
             return _from_r(Literal(res, datatype=URIRef(dt)))
 
         return add
@@ -391,12 +394,12 @@ class _Compiler:
             terms = [r(row) for r in rest]
             try:
                 n0 = _numeric(a)
-                if isinstance(n0, Literal):
+                if type(n0) is Literal:
                     raise _Err("not numeric")
                 res = Decimal(n0)
                 for op, t in zip(ops, terms):
                     f = _numeric(t)
-                    if isinstance(f, Literal):
+                    if type(f) is Literal:
                         raise _Err("not numeric")
                     if type(f) is float:
                         res = float(res)
@@ -817,13 +820,24 @@ def _delegate_arith(fn, a, ops, terms):
         raise _Err(str(exc)) from None
 
 
-def _promote(a: str, b: str) -> str:
-    from rdflib.plugins.sparql.datatypes import type_promotion
+_PROMOTED: dict = {}
 
-    try:
-        return str(type_promotion(URIRef(a), URIRef(b)))
-    except TypeError as exc:
-        raise _Err(str(exc)) from None
+
+def _promote(a: str, b: str) -> str:
+    """rdflib's type promotion of two numeric datatypes (a pure function: remembered)."""
+    key = (a, b)
+    found = _PROMOTED.get(key)
+    if found is None:
+        from rdflib.plugins.sparql.datatypes import type_promotion
+
+        try:
+            found = str(type_promotion(URIRef(a), URIRef(b)))
+        except TypeError as exc:
+            found = _Err(str(exc))
+        _PROMOTED[key] = found
+    if type(found) is _Err:
+        raise _Err(str(found))
+    return found
 
 
 def _cast(iri: str, x):
@@ -850,10 +864,10 @@ def _bgp(triples, checks=()):
     plans: dict = {}
 
     def evaluate(row):
-        key = frozenset(row)
+        key = tuple(row)  # the bound variables (in insertion order: cheaper to hash than a frozenset)
         plan = plans.get(key)
         if plan is None:
-            plan = plans[key] = _plan(triples, checks, key)
+            plan = plans[key] = _plan(triples, checks, frozenset(key))
         pre, steps = plan
         for fn in pre:
             if not _passes(fn, row):
