@@ -108,6 +108,18 @@ def test_deep_nesting_is_refused():
         read_payload(deep)
 
 
+@pytest.mark.parametrize("levels", [200, 5000])
+def test_deep_nesting_of_a_parsed_dict_is_refused_by_both_engines(levels: int):
+    from samtbu.validate import read_any
+
+    deep = {"id": "urn:x"}
+    for _ in range(levels):
+        deep = {"dokumenterer": deep}
+    for engine in ("fast", "pyshacl"):
+        with pytest.raises(InputError, match="nested deeper"):
+            read_any(deep, engine=engine)
+
+
 def test_stdin_is_read(tmp_path: Path):
     result = run_cli("validate", "--profile", "enkeltresultat", "-", stdin=b"")
     assert_one_line_error(result, "<stdin>", "empty")

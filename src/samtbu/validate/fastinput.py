@@ -84,8 +84,7 @@ def _try_fast(data, format, source, model) -> FastPayload | None:
     if format is not None and format not in ("json", "turtle", "ntriples"):
         return None
     if isinstance(data, dict):
-        # a dict given as such was never measured for depth (read_payload would refuse it): kept so
-        return _json_fast(data, source or "<json>", model, check_depth=False)
+        return _json_fast(data, source or "<json>", model)
     if isinstance(data, Path):
         source = source or str(data)
         format = format or _input.SUFFIXES.get(data.suffix.lower())
@@ -227,7 +226,7 @@ def _terms(model: Model) -> _Terms:
     return found
 
 
-def _json_fast(document: Any, source: str, model: Model, *, check_depth: bool = True) -> FastPayload | None:
+def _json_fast(document: Any, source: str, model: Model) -> FastPayload | None:
     """Plain JSON -> triples in one walk over the document, or None to fall back.
 
     The walk does at once what used to take three passes (``input._check_depth``, the triples, and
@@ -240,7 +239,8 @@ def _json_fast(document: Any, source: str, model: Model, *, check_depth: bool = 
     terms = _terms(model)
     if not terms.ok:
         return None
-    walk = _Walk(terms, f"fj{next(_BNODE_IDS)}x", _input.MAX_DEPTH if check_depth else None)
+    # The depth limit holds for a parsed dict given as such too, as in ``read_payload``.
+    walk = _Walk(terms, f"fj{next(_BNODE_IDS)}x", _input.MAX_DEPTH)
     try:
         walk.node(document, "", 1)
     except _Fallback:
@@ -275,7 +275,7 @@ def _subject_ok(node_id: str) -> bool:
 class _Walk:
     """One payload's walk: the triples, blank node pointers and id pointers, as they are found."""
 
-    def __init__(self, terms: _Terms, prefix: str, max_depth: int | None):
+    def __init__(self, terms: _Terms, prefix: str, max_depth: int):
         self.fields = terms.fields
         self.classes = terms.classes
         self.all_terms = terms.all_terms
@@ -285,14 +285,14 @@ class _Walk:
         # language maps' list items at d+3; anything deeper is not read by the fast path (falls
         # back). So only from MAX_DEPTH - 2 on can a node hold a value over the limit, and only
         # there is its subtree measured, exactly as ``input._check_depth`` measures it.
-        self.deep = max_depth - 3 if max_depth is not None else None
+        self.deep = max_depth - 3
         self.triples: list = []
         self.pointers: dict = {}  # blank node -> pointer
         self.ids: dict[str, str] = {}  # id -> pointer of its first occurrence, in document order
 
     def node(self, obj: dict, pointer: str, depth: int):
         """The subject of a node object; its triples (and those of nested nodes) are appended."""
-        if self.deep is not None and depth > self.deep and _input._depth_exceeded(obj, depth):
+        if depth > self.deep and _input._depth_exceeded(obj, depth):
             raise _Fallback
         # No "@id"/"@type"/... check: keys starting with "@" are not in ``fields`` and fall back below.
         node_id = obj.get("id")
