@@ -108,6 +108,18 @@ def test_deep_nesting_is_refused():
         read_payload(deep)
 
 
+@pytest.mark.parametrize("levels", [200, 5000])
+def test_deep_nesting_of_a_parsed_dict_is_refused_by_both_engines(levels: int):
+    from samtbu.validate import read_any
+
+    deep = {"id": "urn:x"}
+    for _ in range(levels):
+        deep = {"dokumenterer": deep}
+    for engine in ("fast", "pyshacl"):
+        with pytest.raises(InputError, match="nested deeper"):
+            read_any(deep, engine=engine)
+
+
 def test_stdin_is_read(tmp_path: Path):
     result = run_cli("validate", "--profile", "enkeltresultat", "-", stdin=b"")
     assert_one_line_error(result, "<stdin>", "empty")
@@ -117,3 +129,71 @@ def test_remote_context_inside_a_nested_node_is_refused():
     doc = {"id": "urn:x", "dokumenterer": {"@context": "http://example.org/c", "id": "urn:y"}}
     with pytest.raises(InputError, match="refused"):
         read_payload(doc)
+
+
+# -- the fast reader's one walk over plain JSON: depth limit and pointers as read_payload's -----------
+
+from rdflib import BNode, URIRef  # noqa: E402
+
+from samtbu.validate.fastinput import _try_fast, read_fast  # noqa: E402
+from samtbu.validate.fastterms import B  # noqa: E402
+from samtbu.validate.input import MAX_DEPTH  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _chain(levels: int, leaf: dict) -> dict:
+    doc = {"id": "urn:x:leaf", **leaf}
+    for _ in range(levels):
+        doc = {"type": "Skole", "utsteder": doc}
+    return doc
+
+
+def _same_pointers(fast, slow) -> None:
+    """Ids point at the same places; blank nodes (named differently) at the same set of places."""
+    assert {k: v for k, v in fast.pointers.items() if not isinstance(k, B)} == {
+        str(k): v for k, v in slow.pointers.items() if isinstance(k, URIRef)
+    }
+    assert sorted(v for k, v in fast.pointers.items() if isinstance(k, B)) == sorted(
+        v for k, v in slow.pointers.items() if isinstance(k, BNode)
+    )
+
+
+# (levels of nesting that reach exactly MAX_DEPTH, what the innermost node holds)
+DEPTH_CASES = [(MAX_DEPTH - 2, {"navn": "x"}), (MAX_DEPTH - 3, {"navn": ["x"]}), (MAX_DEPTH - 4, {"tittel": {"nb": ["x"]}})]
+
+
+@pytest.mark.parametrize("levels,leaf", DEPTH_CASES)
+def test_fast_reader_depth_limit_same_as_read_payload(levels: int, leaf: dict, model):
+    at_limit = json.dumps(_chain(levels, leaf))
+    fast = _try_fast(at_limit, None, "<t>", model)
+    assert fast is not None
+    _same_pointers(fast, read_payload(at_limit, model=model))
+    over = json.dumps(_chain(levels + 1, leaf))
+    assert _try_fast(over, None, "<t>", model) is None
+    with pytest.raises(InputError, match=f"nested deeper than {MAX_DEPTH} levels"):
+        read_fast(over, model=model)
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "examples").glob("*.json")), ids=lambda p: p.name)
+def test_fast_reader_pointers_same_as_read_payload(path: Path, model):
+    fast = _try_fast(path.read_bytes(), None, "<t>", model)
+    assert fast is not None
+    _same_pointers(fast, read_payload(path.read_bytes(), model=model))
+
+
+def test_fast_reader_language_map_tagged_id_is_pointed_at_like_read_payload(model):
+    # "id" is a language tag (Indonesian); read_payload's id pointers take such a map for a node
+    text = json.dumps({"id": "urn:x:a", "type": "Skole", "utsteder": {"type": "Skole", "tittel": {"id": "urn:x:b", "nb": "t"}}})
+    fast = _try_fast(text, None, "<t>", model)
+    assert fast is not None and fast.pointers["urn:x:b"] == "/utsteder/tittel"
+    _same_pointers(fast, read_payload(text, model=model))
+
+
+def test_fast_reader_checks_a_value_again_in_another_field(model):
+    """Values already accepted are remembered per field: an IRI good as a reference is no code."""
+    as_reference = json.dumps({"id": "urn:x:a", "type": "Skole", "utsteder": "urn:x:c"})
+    first = _try_fast(as_reference, None, "<t>", model)
+    assert first is not None and ("urn:x:a", "https://w3id.org/samt-bu/def/utsteder", "urn:x:c") in first.triples
+    assert _try_fast(as_reference, None, "<t>", model).triples == first.triples
+    assert _try_fast(json.dumps({"id": "urn:x:a", "type": "Skole", "karakter": "urn:x:c"}), None, "<t>", model) is None

@@ -15,6 +15,7 @@ error messages.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,8 +109,10 @@ def _try_fast(data, format, source, model) -> FastPayload | None:
     format = format or _input.sniff_format(text)
     if format == "json":
         try:
-            document = _input._load_json(text, source)
-        except _input.InputError:
+            # as ``input._load_json``, whose errors ``read_payload`` gives; the depth limit is
+            # checked during the walk in ``_json_fast``
+            document = json.loads(text, parse_constant=_input._refuse_constant)
+        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             return None
         return _json_fast(document, source, model)
     if format in ("turtle", "ntriples"):
@@ -201,6 +204,13 @@ class _Terms:
                 self.props[key] = (iri, "typed", typ)
         if ctx.get("id") != "@id" or ctx.get("type") != "@type":
             self.ok = False
+        # What the walk looks a JSON key up in: key -> (kind, IRI, extra, cache of string values).
+        # "id" and "type" are in it as kinds of their own; keys with "/" or "~" are left out (their
+        # JSON Pointer would need escaping: such payloads go to ``read_payload``).
+        self.fields: dict[str, tuple[str, str | None, str | None, dict]] = {"id": ("id-key", None, None, {}), "type": ("type", None, None, {})}
+        for key, (iri, kind, extra) in self.props.items():
+            if "/" not in key and "~" not in key:
+                self.fields[key] = (kind, iri, extra, {})
 
 
 _TERMS_CACHE: dict[str, _Terms] = {}
@@ -217,99 +227,182 @@ def _terms(model: Model) -> _Terms:
 
 
 def _json_fast(document: Any, source: str, model: Model) -> FastPayload | None:
+    """Plain JSON -> triples in one walk over the document, or None to fall back.
+
+    The walk does at once what used to take three passes (``input._check_depth``, the triples, and
+    ``input._ids_to_pointers``). Only *whether* the fast path gives up matters, never why: every
+    ``_Fallback`` sends the payload to ``input.read_payload``, which finds the same fault and gives
+    its own message. So the order of the checks below is free, but their union must stay the same.
+    """
     if not isinstance(document, dict) or not document or "@context" in document:
         return None
     terms = _terms(model)
     if not terms.ok:
         return None
-    triples: list = []
-    pointers: dict = {}
-    prefix = f"fj{next(_BNODE_IDS)}x"
-    counter = itertools.count()
+    # The depth limit holds for a parsed dict given as such too, as in ``read_payload``.
+    walk = _Walk(terms, f"fj{next(_BNODE_IDS)}x", _input.MAX_DEPTH)
     try:
-        _node(document, "", terms, triples, pointers, prefix, counter)
+        walk.node(document, "", 1)
     except _Fallback:
         return None
-    ids: dict[str, str] = {}
-    _input._ids_to_pointers(document, "", ids)
-    for node_id, pointer in ids.items():
+    # Pointers of nodes with an id come after those of blank nodes and never replace one: the
+    # merge of ``input._ids_to_pointers``'s result that this replaces.
+    pointers = walk.pointers
+    for node_id, pointer in walk.ids.items():
         pointers.setdefault(node_id, pointer)
-    return FastPayload(source, "json", list(dict.fromkeys(triples)), pointers, [])
+    return FastPayload(source, "json", list(dict.fromkeys(walk.triples)), pointers, [])
 
 
-def _node(obj: dict, pointer: str, terms: _Terms, out: list, pointers: dict, prefix: str, counter) -> object:
-    node_id = obj.get("id")
-    if "@id" in obj:
-        raise _Fallback
-    if node_id is None:
-        if "id" in obj:
+# Terms already worked out for a string value of a field, per field: the regular expressions and
+# literal normalisation cost far more than a dict look-up, and the same codes, dates and ids come
+# back in every payload (and an id many times in one). Only exact ``str`` values are cached, so a
+# str subclass in a dict payload keeps its own object as before; a cache is emptied when full.
+_CACHE_MAX = 4096
+_NODE_IDS_OK: dict[str, bool] = {}  # node "id" value -> passes the checks of a subject IRI
+
+
+def _remember(cache: dict, key: str, value):
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _subject_ok(node_id: str) -> bool:
+    return bool(_ABSOLUTE_IRI.match(node_id)) and not node_id.startswith(_input.POINTER_IRI)
+
+
+class _Walk:
+    """One payload's walk: the triples, blank node pointers and id pointers, as they are found."""
+
+    def __init__(self, terms: _Terms, prefix: str, max_depth: int):
+        self.fields = terms.fields
+        self.classes = terms.classes
+        self.all_terms = terms.all_terms
+        self.prefix = prefix
+        self.counter = itertools.count()
+        # A node at depth d holds values at d+1, list items and language maps' texts at d+2 and
+        # language maps' list items at d+3; anything deeper is not read by the fast path (falls
+        # back). So only from MAX_DEPTH - 2 on can a node hold a value over the limit, and only
+        # there is its subtree measured, exactly as ``input._check_depth`` measures it.
+        self.deep = max_depth - 3
+        self.triples: list = []
+        self.pointers: dict = {}  # blank node -> pointer
+        self.ids: dict[str, str] = {}  # id -> pointer of its first occurrence, in document order
+
+    def node(self, obj: dict, pointer: str, depth: int):
+        """The subject of a node object; its triples (and those of nested nodes) are appended."""
+        if depth > self.deep and _input._depth_exceeded(obj, depth):
             raise _Fallback
-        subject = B(f"{prefix}{next(counter)}")
-        pointers[subject] = pointer
-    else:
-        if not isinstance(node_id, str) or not _ABSOLUTE_IRI.match(node_id) or node_id.startswith(_input.POINTER_IRI):
-            raise _Fallback
-        subject = node_id
-    for key, value in obj.items():
-        if key == "id":
-            continue
-        child = f"{pointer}/{key}"
-        if key == "type":
-            names = value if isinstance(value, list) else [value]
-            for name in names:
-                iri = terms.classes.get(name) if isinstance(name, str) else None
-                if iri is None:
-                    raise _Fallback
-                out.append((subject, RDF_TYPE, iri))
-            continue
-        definition = terms.props.get(key)
-        if definition is None or "/" in key or "~" in key:
-            raise _Fallback
-        iri, kind, extra = definition
-        if kind == "lang":
-            if not isinstance(value, dict):
+        # No "@id"/"@type"/... check: keys starting with "@" are not in ``fields`` and fall back below.
+        node_id = obj.get("id")
+        if node_id is None:
+            if "id" in obj:
                 raise _Fallback
-            for lang, text in value.items():
-                if not isinstance(lang, str) or not _LANG_TAG.match(lang):
-                    raise _Fallback
-                for item in (text if isinstance(text, list) else [text]):
-                    if not isinstance(item, str) or _UNSAFE_TEXT.search(item):
-                        raise _Fallback
-                    out.append((subject, iri, L((item, None, lang))))
-            continue
-        items = value if isinstance(value, list) else [value]
-        for i, item in enumerate(items):
-            item_pointer = f"{child}/{i}" if isinstance(value, list) else child
-            if isinstance(item, dict):
-                if kind not in ("plain", "id") or any(k.startswith("@") for k in item):
-                    raise _Fallback
-                obj_node = _node(item, item_pointer, terms, out, pointers, prefix, counter)
-                out.append((subject, iri, obj_node))
-            elif isinstance(item, str):
-                if _UNSAFE_TEXT.search(item):
-                    raise _Fallback
-                if kind == "plain":
-                    out.append((subject, iri, L((item, None, None))))
-                elif kind == "typed":
-                    out.append((subject, iri, literal(item, extra)))
-                elif kind == "id":
-                    if not _ABSOLUTE_IRI.match(item) or item.startswith(_input.POINTER_IRI):
-                        raise _Fallback
-                    out.append((subject, iri, item))
-                elif kind == "vocab":
-                    if not _CODE.match(item) or item in terms.all_terms:
-                        raise _Fallback
-                    out.append((subject, iri, extra + item))
-                else:
-                    raise _Fallback
-            elif isinstance(item, bool) or (isinstance(item, int) and abs(item) < 10**15):
-                # JSON-LD: a native value gets the term's datatype, else xsd:boolean / xsd:integer
-                lexical = ("true" if item else "false") if isinstance(item, bool) else str(item)
-                native = XSD_BOOLEAN if isinstance(item, bool) else XSD_INTEGER
-                out.append((subject, iri, literal(lexical, extra if kind == "typed" else native)))
+            subject = B(f"{self.prefix}{next(self.counter)}")
+            self.pointers[subject] = pointer
+        else:
+            if type(node_id) is str:
+                ok = _NODE_IDS_OK.get(node_id)
+                if ok is None:
+                    ok = _remember(_NODE_IDS_OK, node_id, _subject_ok(node_id))
             else:
+                ok = isinstance(node_id, str) and _subject_ok(node_id)
+            if not ok:
                 raise _Fallback
-    return subject
+            subject = node_id
+            self.ids.setdefault(node_id, pointer)
+        append = self.triples.append
+        fields = self.fields
+        for key, value in obj.items():
+            field = fields.get(key)
+            if field is None:
+                raise _Fallback  # not a term of the context, a JSON-LD keyword, or a key with "/" or "~"
+            kind, iri, extra, cache = field
+            if kind == "id-key":
+                continue
+            if kind == "type":
+                for name in value if isinstance(value, list) else (value,):
+                    cls = self.classes.get(name) if isinstance(name, str) else None
+                    if cls is None:
+                        raise _Fallback
+                    append((subject, RDF_TYPE, cls))
+                continue
+            if kind == "lang":
+                self._language_map(subject, iri, value, f"{pointer}/{key}")
+                continue
+            if type(value) is str:  # the common case, inline
+                term = cache.get(value)
+                if term is None:
+                    term = self._string(kind, extra, value, cache)
+                append((subject, iri, term))
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if type(item) is str:
+                        term = cache.get(item)
+                        if term is None:
+                            term = self._string(kind, extra, item, cache)
+                    else:
+                        term = self._value(kind, extra, item, pointer, key, i, depth + 2)
+                    append((subject, iri, term))
+            else:
+                append((subject, iri, self._value(kind, extra, value, pointer, key, None, depth + 1)))
+        return subject
+
+    def _string(self, kind: str, extra, item: str, cache: dict | None):
+        """The term of a string value (checked), remembered in the field's cache."""
+        if not item.isprintable() and _UNSAFE_TEXT.search(item):  # isprintable: a quick "none of them"
+            raise _Fallback
+        if kind == "plain":
+            term = L((item, None, None))
+        elif kind == "typed":
+            term = literal(item, extra)
+        elif kind == "id":
+            if not _ABSOLUTE_IRI.match(item) or item.startswith(_input.POINTER_IRI):
+                raise _Fallback
+            term = item
+        elif kind == "vocab":
+            if not _CODE.match(item) or item in self.all_terms:
+                raise _Fallback
+            term = extra + item
+        else:
+            raise _Fallback
+        if cache is not None and type(item) is str:
+            _remember(cache, item, term)
+        return term
+
+    def _value(self, kind: str, extra, item, pointer: str, key: str, index: int | None, depth: int):
+        """The term of any other value: a nested node, a native boolean or integer, a str subclass."""
+        if isinstance(item, dict):
+            if kind not in ("plain", "id"):
+                raise _Fallback
+            child = f"{pointer}/{key}" if index is None else f"{pointer}/{key}/{index}"
+            return self.node(item, child, depth)
+        if isinstance(item, str):
+            return self._string(kind, extra, item, None)  # a str subclass: not cached
+        if isinstance(item, bool) or (isinstance(item, int) and abs(item) < 10**15):
+            # JSON-LD: a native value gets the term's datatype, else xsd:boolean / xsd:integer
+            lexical = ("true" if item else "false") if isinstance(item, bool) else str(item)
+            native = XSD_BOOLEAN if isinstance(item, bool) else XSD_INTEGER
+            return literal(lexical, extra if kind == "typed" else native)
+        raise _Fallback
+
+    def _language_map(self, subject, iri: str, value, pointer: str) -> None:
+        if not isinstance(value, dict):
+            raise _Fallback
+        append = self.triples.append
+        for lang, text in value.items():
+            if not isinstance(lang, str) or not _LANG_TAG.match(lang):
+                raise _Fallback
+            for item in (text if isinstance(text, list) else (text,)):
+                if not isinstance(item, str) or (not item.isprintable() and _UNSAFE_TEXT.search(item)):
+                    raise _Fallback
+                append((subject, iri, L((item, None, lang))))
+        # "id" is a language tag (Indonesian); ``input._ids_to_pointers`` takes the map for a node
+        # with that id, so its pointer is kept the same way.
+        node_id = value.get("id")
+        if isinstance(node_id, str) and not node_id.startswith(_input.POINTER_IRI):
+            self.ids.setdefault(node_id, pointer)
 
 
 __all__ = ["FastPayload", "read_fast", "from_payload"]

@@ -130,15 +130,22 @@ def _load_json(text: str, source: str) -> Any:
 
 
 def _check_depth(document: Any, source: str) -> None:
-    stack = [(document, 1)]
+    if _depth_exceeded(document, 1):
+        raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", where=source)
+
+
+def _depth_exceeded(value: Any, depth: int) -> bool:
+    """Whether a value at ``depth`` (the document itself is at 1) holds anything deeper than MAX_DEPTH."""
+    stack = [(value, depth)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", where=source)
+            return True
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
             stack.extend((v, depth + 1) for v in value)
+    return False
 
 
 def _language_map_keys(context: dict) -> set[str]:
