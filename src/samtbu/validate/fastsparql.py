@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import operator
 import re
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
@@ -140,6 +141,13 @@ def _str(v) -> L:
 
 def _compare(op: str, a, b) -> bool:
     """rdflib's RelationalExpression for =, !=, <, >, <=, >=."""
+    ta, tb = type(a), type(b)
+    # fast paths: canonical xsd:date; plain strings (both literals)
+    if ta is L and tb is L:
+        if a[1] == XSD_DATE and b[1] == XSD_DATE and _DATE_RE.match(a[0]) and _DATE_RE.match(b[0]):
+            return _OPERATORS[op](a[0], b[0])
+        if a[1] is None and b[1] is None and not a[2] and not b[2]:
+            return _OPERATORS[op](a[0], b[0])
     a_lit, b_lit = _is_literal(a), _is_literal(b)
     if not a_lit and not b_lit:
         if op == "=":
@@ -153,8 +161,7 @@ def _compare(op: str, a, b) -> bool:
         if op == "!=":
             return True
         raise _Err("compare other than =, != of non-literals")
-    ta, tb = type(a), type(b)
-    # fast paths: numbers; plain strings; canonical xsd:date
+    # fast path: numbers
     if (ta is N or (ta is L and a[1] in _INTEGER_TYPES)) and (tb is N or (tb is L and b[1] in _INTEGER_TYPES)):
         try:
             x, y = _numeric(a), _numeric(b)
@@ -164,11 +171,6 @@ def _compare(op: str, a, b) -> bool:
             if isinstance(x, float) != isinstance(y, float):
                 x, y = float(x), float(y)
             return _apply(op, x, y)
-    if ta is L and tb is L:
-        if a[1] is None and b[1] is None and not a[2] and not b[2]:
-            return _apply(op, a[0], b[0])
-        if a[1] == XSD_DATE and b[1] == XSD_DATE and _DATE_RE.match(a[0]) and _DATE_RE.match(b[0]):
-            return _apply(op, a[0], b[0])
     try:
         r = _ops.RelationalExpression(SimpleNamespace(expr=_to_r(a), other=_to_r(b), op=op), None)
     except SPARQLError as exc:
@@ -176,6 +178,17 @@ def _compare(op: str, a, b) -> bool:
     except (TypeError, ValueError, InvalidOperation) as exc:
         raise _Err(str(exc)) from None
     return r.value
+
+
+_OPERATORS = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt, "<=": operator.le,
+              ">=": operator.ge}
+
+
+def _datatype_arg(compiler, e):
+    """For ``DATATYPE(arg)``, the compiled arg; None for any other expression."""
+    if getattr(e, "name", None) == "Builtin_DATATYPE":
+        return compiler.expr(e.arg)
+    return None
 
 
 def _apply(op, x, y) -> bool:
@@ -345,6 +358,18 @@ class _Compiler:
 
             return in_
         right = self.expr(e.other)
+        other = e.other
+        if op in ("=", "!=") and isinstance(other, URIRef):
+            # x = <iri> / x != <iri>: _compare with a non-literal right side is term equality
+            iri = str(other)
+            datatype_of = _datatype_arg(self, e.expr)
+            if datatype_of is not None:  # DATATYPE(?x) = <iri>, the commonest test in the shapes
+                if op == "=":
+                    return lambda row: _datatype_of(datatype_of(row)) == iri
+                return lambda row: _datatype_of(datatype_of(row)) != iri
+            if op == "=":
+                return lambda row: type(v := left(row)) is str and v == iri
+            return lambda row: not (type(v := left(row)) is str and v == iri)
 
         def rel(row):
             return _compare(op, left(row), right(row))
@@ -700,10 +725,21 @@ class _Compiler:
                 used = _expr_vars(c)
                 if used and used <= bgp_vars and not used & ext_vars:
                     pushed.append(c)
+        elif not ext_vars and getattr(node, "name", None) == "Join" and getattr(node.p2, "name", None) == "BGP":
+            # FILTER over { left . BGP }: conjuncts whose variables are all bound once the BGP has
+            # matched (on every row of the left side) are checked inside the BGP, as above.
+            bound = _certain_vars(node.p1) | _bgp_vars(node.p2) | {"this"}
+            for c in conjuncts:
+                used = _expr_vars(c)
+                if used and used <= bound:
+                    pushed.append(c)
         if pushed:
             checks = [(frozenset(_expr_vars(c)), self.expr(c)) for c in pushed]
             rest = [c for c in conjuncts if not any(c is x for x in pushed)]
-            inner = self._pattern_with_checks(p.p, checks)
+            if getattr(node, "name", None) == "Join":
+                inner = self._join(self.pattern(node.p1), self._p_BGP(node.p2, checks))
+            else:
+                inner = self._pattern_with_checks(p.p, checks)
         else:
             rest = conjuncts
             inner = self.pattern(p.p)
@@ -749,8 +785,9 @@ class _Compiler:
         return extend
 
     def _p_Join(self, p):
-        left, right = self.pattern(p.p1), self.pattern(p.p2)
+        return self._join(self.pattern(p.p1), self.pattern(p.p2))
 
+    def _join(self, left, right):
         def join(row):
             out = []
             for r in left(row):
@@ -943,6 +980,24 @@ def _run(data, steps, i, row, out):
             _run(data, steps, i + 1, row, out)
     for v in new:
         row.pop(v, None)
+
+
+def _bgp_vars(p) -> set:
+    return {str(t) for triple in p.triples for t in triple if isinstance(t, Variable)}
+
+
+def _certain_vars(p) -> set:
+    """Variables bound in every row a pattern gives (what a filter may rely on); conservative."""
+    name = getattr(p, "name", None)
+    if name == "BGP":
+        return _bgp_vars(p)
+    if name == "Join":
+        return _certain_vars(p.p1) | _certain_vars(p.p2)
+    if name == "Union":
+        return _certain_vars(p.p1) & _certain_vars(p.p2)
+    if name in ("Filter", "LeftJoin", "Extend"):  # a BIND may leave its variable unbound (an error)
+        return _certain_vars(p.p if name != "LeftJoin" else p.p1)
+    return set()
 
 
 def _expr_vars(e):
