@@ -905,15 +905,76 @@ def _bgp(triples, checks=()):
         plan = plans.get(key)
         if plan is None:
             plan = plans[key] = _plan(triples, checks, frozenset(key))
-        pre, steps = plan
+        pre, steps, run = plan
         for fn in pre:
             if not _passes(fn, row):
                 return []
         out: list = []
-        _run(row["__data__"], steps, 0, dict(row), out)
+        run(row["__data__"], dict(row), out)
         return out
 
     return evaluate
+
+
+def _generate_run(steps):
+    """The nested loops of a plan as one generated function ``(data, row, out)``: one loop per triple
+    pattern, the step specs decided once instead of on every triple. The common steps (subject and
+    predicate known; or predicate and object known) read the index directly; the others call
+    ``_triples``. A variable repeated in one pattern must match its first binding."""
+    consts: dict = {"_triples": _triples, "_passes": _passes, "L": L, "E": ()}
+    lines = ["def run(data, row, out):", "    spo = data.spo", "    pos = data.pos"]
+
+    def const(value) -> str:
+        name = f"K{len(consts)}"
+        consts[name] = value
+        return name
+
+    def term(kind, v) -> str:
+        return const(v) if kind == 0 else f"row[{v!r}]" if kind == 1 else "None"
+
+    indent = "    "
+    for i, (spec, new, step_checks) in enumerate(steps):
+        (sk, sv), (pk, pv), (ok_, ov) = spec
+        s_, p_, o_ = f"s{i}", f"p{i}", f"o{i}"
+        lines += [f"{indent}{s_} = {term(sk, sv)}", f"{indent}{p_} = {term(pk, pv)}", f"{indent}{o_} = {term(ok_, ov)}"]
+        body = indent + "    "
+        if sk in (0, 1) and pk in (0, 1) and ok_ in (0, 1, 2):
+            # subject and predicate known: the subject's objects for the predicate
+            lines += [f"{indent}_b = spo.get({s_}) if type({s_}) is not L else None",
+                      f"{indent}for x in (_b.get({p_}, E) if _b is not None else E):"]
+            if ok_ == 2:
+                lines.append(f"{body}row[{ov!r}] = x")
+            else:
+                lines += [f"{body}if not (x == {o_} and type(x) is type({o_})):", f"{body}    continue"]
+        elif sk == 2 and pk in (0, 1) and ok_ in (0, 1):
+            # predicate and object known: the subjects
+            lines += [f"{indent}_o = pos.get({p_})",
+                      f"{indent}for x in (_o.get({o_}, E) if _o is not None else E):",
+                      f"{body}row[{sv!r}] = x"]
+        else:
+            lines.append(f"{indent}for ts, tp, to in _triples(data, {s_}, {p_}, {o_}):")
+            for k, v, t, typed in ((sk, sv, "ts", False), (pk, pv, "tp", True), (ok_, ov, "to", True)):
+                if k == 3:
+                    mismatch = f"row.get({v!r}) != {t}" + (f" or type(row.get({v!r})) is not type({t})" if typed else "")
+                    lines += [f"{body}if {mismatch}:", f"{body}    continue"]
+                if k >= 2:
+                    lines.append(f"{body}row[{v!r}] = {t}")
+        for fn in step_checks:
+            lines += [f"{body}if not _passes({const(fn)}, row):", f"{body}    continue"]
+        steps_left = indent
+        indent = body
+        new_vars = new
+        # after this step's loop (at its own level): unbind what it bound
+        lines.append(("POP", steps_left, new_vars))
+    lines.append(f"{indent}out.append(dict(row))")
+    # place the unbinding after each loop: the markers are moved to the end, innermost first
+    pops = [x for x in lines if isinstance(x, tuple)]
+    code = [x for x in lines if not isinstance(x, tuple)]
+    for _marker, level, names in reversed(pops):
+        code += [f"{level}row.pop({v!r}, None)" for v in names] or []
+    namespace = dict(consts)
+    exec(compile("\n".join(code) + "\n", "<samtbu sparql plan>", "exec"), namespace)  # noqa: S102 - our own code
+    return namespace["run"]
 
 
 def _plan(triples, checks, bound):
@@ -944,7 +1005,7 @@ def _plan(triples, checks, bound):
         step_checks = [fn for names, fn in checks if id(fn) not in done and names <= bound]
         done.update(id(fn) for fn in step_checks)
         steps.append((tuple(spec), tuple(new), step_checks))
-    return pre, steps
+    return pre, steps, _generate_run(steps)
 
 
 def _passes(fn, row) -> bool:
@@ -952,34 +1013,6 @@ def _passes(fn, row) -> bool:
         return _ebv(fn(row))
     except _Err:
         return False
-
-
-def _run(data, steps, i, row, out):
-    if i == len(steps):
-        out.append(dict(row))
-        return
-    spec, new, step_checks = steps[i]
-    (sk, sv), (pk, pv), (ok_, ov) = spec
-    s = sv if sk == 0 else row[sv] if sk == 1 else None
-    p = pv if pk == 0 else row[pv] if pk == 1 else None
-    o = ov if ok_ == 0 else row[ov] if ok_ == 1 else None
-    for ts, tp, to in _triples(data, s, p, o):
-        if sk >= 2:
-            if sk == 3 and row.get(sv) != ts:
-                continue
-            row[sv] = ts
-        if pk >= 2:
-            if pk == 3 and (row.get(pv) != tp or type(row.get(pv)) is not type(tp)):
-                continue
-            row[pv] = tp
-        if ok_ >= 2:
-            if ok_ == 3 and (row.get(ov) != to or type(row.get(ov)) is not type(to)):
-                continue
-            row[ov] = to
-        if all(_passes(fn, row) for fn in step_checks):
-            _run(data, steps, i + 1, row, out)
-    for v in new:
-        row.pop(v, None)
 
 
 def _bgp_vars(p) -> set:
