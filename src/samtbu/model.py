@@ -189,8 +189,10 @@ def _has_definition(graph: Graph, subject, lang: str) -> bool:
     return False
 
 
-def _resolve_imports(graph: Graph, root: Path, seen: set[str]) -> None:
-    """Merge owl:imports of shape modules from the local files; nothing is fetched."""
+def _resolve_imports(graph: Graph, root: Path, seen: set[str], parsed: dict | None = None) -> None:
+    """Merge owl:imports of shape modules from the local files; nothing is fetched. ``parsed``: the
+    modules read so far (each profile imports most of the same modules; each is parsed once)."""
+    parsed = {} if parsed is None else parsed
     for imported in list(graph.objects(None, OWL.imports)):
         iri = str(imported)
         if iri in seen or not iri.startswith(SHAPES_MODULE_BASE):
@@ -199,13 +201,16 @@ def _resolve_imports(graph: Graph, root: Path, seen: set[str]) -> None:
         path = root / "shapes" / f"{iri[len(SHAPES_MODULE_BASE):]}.ttl"
         if not path.is_file():
             raise ModelError(f"profile imports {iri}, but {path} does not exist")
-        module = _parse([path])
+        module = parsed.get(path)
+        if module is None:
+            module = parsed[path] = _parse([path])
         graph += module
-        _resolve_imports(module, root, seen)
+        _resolve_imports(module, root, seen, parsed)
 
 
 def _load_profiles(root: Path) -> dict[str, Profile]:
     profiles = {}
+    parsed: dict = {}
     for path in Model.profile_files(root):
         graph = _parse([path])
         iri = next((s for s in graph.subjects(RDF.type, OWL.Ontology) if _in(s, SBUP)), None)
@@ -214,7 +219,7 @@ def _load_profiles(root: Path) -> dict[str, Profile]:
         root_classes = frozenset(o for o in graph.objects(iri, DCTERMS.subject) if isinstance(o, URIRef))
         if not root_classes:
             raise ModelError(f"{path}: the profile names no class with dct:subject (what its payloads are about)")
-        _resolve_imports(graph, root, set())
+        _resolve_imports(graph, root, set(), parsed)
         profiles[path.stem] = Profile(
             name=path.stem, iri=iri, path=path, shapes=graph, root_classes=root_classes
         )

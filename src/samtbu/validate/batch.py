@@ -13,6 +13,7 @@ two valid vitnemål for the same competence, and the same record (document id) t
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -194,6 +195,10 @@ def prepare(profile: str | None, engine: str, root: str | None = None) -> None:
         for p in ([model.profile(profile)] if profile else model.profiles.values()):
             compiled_shapes(p, model)
     _STATE.update(model=model, profile=profile, engine=engine)
+    # The model and the compiled shapes live as long as the process: keep them out of the cyclic
+    # garbage collector's scans (which would otherwise walk them again and again, and, after a
+    # fork, copy their pages into every worker).
+    gc.freeze()
 
 
 def _init_worker(profile, engine, root):
