@@ -147,8 +147,13 @@ class _Generator:
                 return []
             return ["for v in vals:", "    t = type(v)", f"    if {' or '.join(bad)}:", "        return False"]
         if kind == "class":
+            # ctx.is_instance inline: one of v's types is the class or a subclass of it
             c = self.const(arg, "C")
-            return ["for v in vals:", f"    if type(v) is L or not ctx.is_instance(v, {c}):", "        return False"]
+            return ["sups = ctx._supers if ctx._supers is not None else ctx.superclasses_map()",
+                    "for v in vals:", "    if type(v) is L:", "        return False",
+                    "    _t = spo.get(v)", "    for t in (_t.get(RDF_TYPE, E) if _t is not None else E):",
+                    f"        if t == {c} or {c} in sups.get(t, E):", "            break",
+                    "    else:", "        return False"]
         if kind == "pattern":
             regex = self.const(arg, "RE")
             lexical = self.const(check.lexical, "LEX")

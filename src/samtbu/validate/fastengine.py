@@ -269,8 +269,16 @@ class Context:
         self.compiled = compiled
         self._conforms: dict = {}
         self._active: set = set()
-        self._supers = None
+        # class -> itself and its superclasses: the static hierarchy's (shared) unless the payload
+        # adds subclass edges of its own
+        self._supers = compiled._closure if not self.own_edges else None
         self._subs = None
+
+    def superclasses_map(self) -> dict:
+        """Every class -> itself and its superclasses (with the payload's own subclass edges)."""
+        if self._supers is None:
+            self._supers = self.compiled.hierarchy_closure(self.own_edges)
+        return self._supers
 
     def superclasses(self, cls) -> set:
         """cls and all its superclasses (rdfs:subClassOf* in the data graph, incl. the hierarchy)."""
