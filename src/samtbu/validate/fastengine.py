@@ -1115,14 +1115,15 @@ def report_graph(results: list[Result], shapes: Graph) -> Graph:
     g.bind("sh", SH)
     report = BNode()
     g.add((report, _RDF.type, SH.ValidationReport))
-    conforms = True
     for r in results:
         node = BNode()
         g.add((report, SH.result, node))
         _add_result(g, node, r, shapes)
-        conforms = False
-    g.set((report, SH.conforms, Literal(conforms)))
+    g.add((report, SH.conforms, _FALSE if results else _TRUE))
     return g
+
+
+_TRUE, _FALSE = Literal(True), Literal(False)
 
 
 def _add_result(g: Graph, node, r: Result, shapes: Graph) -> None:

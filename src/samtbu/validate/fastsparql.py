@@ -184,6 +184,18 @@ _OPERATORS = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operat
               ">=": operator.ge}
 
 
+def _var_name(e) -> str | None:
+    """The name of a variable expression (not $PATH); None for anything else."""
+    return str(e) if isinstance(e, Variable) and str(e) != "PATH" else None
+
+
+def _int_constant(e) -> int | None:
+    """The value of an xsd:integer literal written in the query; None for anything else."""
+    if isinstance(e, Literal) and e.datatype == URIRef(XSD_INTEGER) and type(e.value) is int:
+        return e.value
+    return None
+
+
 def _datatype_arg(compiler, e):
     """For ``DATATYPE(arg)``, the compiled arg; None for any other expression."""
     if getattr(e, "name", None) == "Builtin_DATATYPE":
@@ -371,6 +383,17 @@ class _Compiler:
                 return lambda row: type(v := left(row)) is str and v == iri
             return lambda row: not (type(v := left(row)) is str and v == iri)
 
+        lname, rname = _var_name(e.expr), _var_name(other)
+        if lname is not None and rname is not None:
+            def rel_vars(row):  # ?a op ?b: the two variable lookups inline
+                try:
+                    a, b = row[lname], row[rname]
+                except KeyError:
+                    raise _Err("unbound variable") from None
+                return _compare(op, a, b)
+
+            return rel_vars
+
         def rel(row):
             return _compare(op, left(row), right(row))
 
@@ -414,6 +437,15 @@ class _Compiler:
         ops = list(e.op)
         rest = [self.expr(x) for x in e.other]
 
+        if len(rest) == 1 and ops[0] == "*":
+            second = rest[0]
+
+            def mul_two(row):  # x * y of two integers: Decimal(x) * y, as the general case does
+                a, t = first(row), second(row)
+                if type(a) is N and type(t) is N and type(a[0]) is int and type(t[0]) is int:
+                    return N((Decimal(a[0]) * t[0], XSD_DECIMAL))
+                return mul(row)
+
         def mul(row):
             a = first(row)
             terms = [r(row) for r in rest]
@@ -438,7 +470,7 @@ class _Compiler:
                 raise _Err(str(exc)) from None
             return N((res, XSD_DOUBLE if isinstance(res, float) else XSD_DECIMAL))
 
-        return mul
+        return mul_two if len(rest) == 1 and ops[0] == "*" else mul
 
     # built-ins implemented here
     def _Builtin_STR(self, e):
@@ -474,6 +506,16 @@ class _Compiler:
     def _Builtin_SUBSTR(self, e):
         arg, start = self.expr(e.arg), self.expr(e.start)
         length = self.expr(e.length) if e.length is not None else None
+        fixed = _int_constant(e.start), _int_constant(e.length) if e.length is not None else None
+        if fixed[0] is not None and fixed[1] is not None and fixed[0] >= 1 and fixed[1] >= 0:
+            # SUBSTR(x, start, length) with integer constants (the check-digit rules): a slice
+            first, end = fixed[0] - 1, fixed[0] - 1 + fixed[1]
+
+            def substr_fixed(row):
+                a = _string(arg(row))
+                return L((a[0][first:end], a[1], a[2]))
+
+            return substr_fixed
 
         def substr(row):
             a = _string(arg(row))
