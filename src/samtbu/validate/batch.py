@@ -264,12 +264,15 @@ def extract_facts(payload, source: str) -> Facts:
     """Document id, class, number, status, holder's fødselsnummer and competences, per document."""
     from samtbu.validate.fastterms import L, from_rdflib
 
-    triples = getattr(payload, "triples", None)
-    if triples is None:
-        triples = [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in payload.graph]
-    out: dict = {}
-    for s, p, o in triples:
-        out.setdefault(s, {}).setdefault(p, []).append(o)
+    data = getattr(payload, "data", None)
+    if data is None:
+        from samtbu.validate.fastterms import Data
+
+        triples = getattr(payload, "triples", None)
+        if triples is None:
+            triples = [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in payload.graph]
+        data = Data(triples)
+    out = data.spo  # the engine's index of this record (built once)
 
     def values(node, prop):
         return out.get(node, {}).get(_SBU + prop, [])
@@ -278,7 +281,7 @@ def extract_facts(payload, source: str) -> Facts:
         return term[0] if type(term) is L else str(term)
 
     facts = Facts(source)
-    objects = {o for _s, _p, o in triples}
+    objects = {o for by_o in data.pos.values() for o in by_o}
     facts.roots = sorted(n for n, props in out.items() if type(n) is str and _RDF_TYPE in props and n not in objects)
     for node, props in out.items():
         classes = [str(t) for t in props.get(_RDF_TYPE, []) if str(t) in _DOCUMENT_CLASSES]
@@ -454,6 +457,11 @@ def run_batch(
     started = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
     prepare(profile, engine)
+    # A record allocates thousands of short-lived containers and frees them itself; collecting the
+    # young generation every 700 allocations cost about 5 % of a batch (measured). Collect less
+    # often while the batch runs (the workers, forked now, inherit it).
+    gc_threshold = gc.get_threshold()
+    gc.set_threshold(100_000, 20, 100)
     summary = Summary()
     index = CrossRecordIndex()
     kept: list[RecordReport] = []  # junit / sarif: compact records only
@@ -478,6 +486,7 @@ def run_batch(
         else:
             _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize)
     finally:
+        gc.set_threshold(*gc_threshold)
         if bar is not None:
             bar.stop()
     if cross_record:

@@ -100,8 +100,13 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast") ->
             triples = getattr(payload, "triples", None)
             if triples is None:
                 triples = [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in payload.graph]
+            data = Data(triples)
             try:
-                results = compiled.validate(Data(triples))
+                payload.data = data  # kept for later passes over the same record (batch facts)
+            except AttributeError:
+                pass
+            try:
+                results = compiled.validate(data)
             except Unsupported:
                 pass
             else:

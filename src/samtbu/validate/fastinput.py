@@ -40,6 +40,7 @@ class FastPayload:
     pointers: dict = field(default_factory=dict, repr=False)  # internal term -> JSON Pointer
     unknown_terms: list = field(default_factory=list)
     _graph: Any = field(default=None, repr=False)
+    data: Any = field(default=None, repr=False)  # the engine's index of the triples, once built
 
     @property
     def graph(self):
