@@ -72,19 +72,23 @@ def unknown_term_results(payload: Payload, lang: str) -> list[Result]:
 
 
 def validate_payload(
-    payload: Payload, profile: str | None = None, *, lang: str = "nb", model: Model | None = None, engine: str = "fast"
+    payload: Payload, profile: str | None = None, *, lang: str = "nb", model: Model | None = None, engine: str = "fast",
+    keep_shacl_report: bool = True,
 ) -> RecordReport:
     """Validate one parsed payload; the profile is detected from its root node when not given.
 
     ``engine``: "fast" (default; compiled shapes, falls back to pyshacl for what it does not
-    implement) or "pyshacl". Both give the same report."""
+    implement) or "pyshacl". Both give the same report. ``keep_shacl_report=False``: the record
+    need not carry the SHACL report graph (``shacl_report`` is then None), as in a batch."""
     model = model or Model.load()
     triples = getattr(payload, "triples", None)
     if profile:
         chosen = model.profile(profile)
     else:
         chosen = detect_profile_triples(triples, model) if triples is not None else detect_profile(payload.graph, model)
-    report_graph = run_engine(payload, chosen, model, engine)
+    report_graph = run_engine(payload, chosen, model, engine, report_if_conforms=keep_shacl_report)
+    if report_graph is None:  # conforms, and no report graph wanted
+        return RecordReport(payload.source, payload.format, chosen.name, unknown_term_results(payload, lang))
     vocab = model.vocab
 
     def expected_of(shape, constraint, language):
@@ -94,7 +98,8 @@ def validate_payload(
         report_graph, chosen.shapes, lang=lang, pointer_of=_pointer_function(payload), expected_of=expected_of
     )
     results = unknown_term_results(payload, lang) + results
-    return RecordReport(payload.source, payload.format, chosen.name, results, shacl_report=report_graph)
+    return RecordReport(payload.source, payload.format, chosen.name, results,
+                        shacl_report=report_graph if keep_shacl_report else None)
 
 
 def validate(

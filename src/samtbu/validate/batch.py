@@ -220,8 +220,7 @@ def validate_record(raw: RawRecord, fmt: str, lang: str) -> Outcome:
     else:
         try:
             payload = read_any(raw.data, format=raw.format, source=raw.source, model=model, engine=engine)
-            record = validate_payload(payload, profile, lang=lang, model=model, engine=engine)
-            record.shacl_report = None
+            record = validate_payload(payload, profile, lang=lang, model=model, engine=engine, keep_shacl_report=False)
             facts = extract_facts(payload, raw.source)
         except (InputError, ProfileError, SamtbuError) as exc:
             record = RecordReport(raw.source, raw.format or "?", profile or "?", error=mask_identity_numbers(exc.message))

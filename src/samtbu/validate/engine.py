@@ -85,10 +85,12 @@ def compiled_shapes(profile: Profile, model: Model):
     return _compiled(str(model.root), profile.name) if model.profiles.get(profile.name) is profile else None
 
 
-def run_engine(payload, profile: Profile, model: Model, engine: str = "fast") -> Graph:
+def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *, report_if_conforms: bool = True) -> Graph | None:
     """Validate a payload (``Payload`` or ``FastPayload``) with the chosen engine; the report graph.
 
-    The fast engine falls back to pyshacl for a profile (or a record) it cannot handle."""
+    The fast engine falls back to pyshacl for a profile (or a record) it cannot handle. With
+    ``report_if_conforms=False`` a conforming payload gives None instead of a report graph that
+    only says so (a batch keeps no report graphs: building one costs more than some records' checks)."""
     if engine not in ENGINES:
         raise SamtbuError(f"unknown engine {engine!r} (use one of: {', '.join(ENGINES)})")
     if engine == "fast":
@@ -110,6 +112,8 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast") ->
             except Unsupported:
                 pass
             else:
+                if not results and not report_if_conforms:
+                    return None
                 return report_graph(results, profile.shapes)
     return run_shacl(payload.graph, profile, model)
 
