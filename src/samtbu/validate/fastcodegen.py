@@ -18,6 +18,7 @@ time; generated functions do not memoise).
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from samtbu.validate.fastterms import RDF_TYPE, RDFS, XSD_STRING, B, L
@@ -71,6 +72,9 @@ def _has_cycle(shapes) -> bool:
     return any(visit(s) for s in shapes)
 
 
+_VALS = re.compile(r"\bvals\b")
+
+
 class _Generator:
     def __init__(self, shapes):
         self.shapes = list(shapes)
@@ -103,7 +107,23 @@ class _Generator:
             lines.append(f"    vals = {path}(ctx, f)")
         else:
             lines.append("    vals = (f,)")
+        focus_read = False
         for check in shape.checks:
+            spec = getattr(check, "spec", None)
+            inner = spec[1] if spec is not None and spec[0] == "property" else None
+            if inner is not None and shape.path is None and inner.predicate is not None:
+                # A property shape of a node shape: its body inline, on the node's own values for
+                # the predicate (the node is read once), instead of a call per property.
+                if inner.deactivated:
+                    continue
+                if not focus_read:
+                    lines.append("    _fb = spo.get(f)")
+                    focus_read = True
+                p = self.const(inner.predicate, "P")
+                lines.append(f"    pvals = _fb.get({p}, E) if _fb is not None else E")
+                for inner_check in inner.checks:
+                    lines.extend("    " + _VALS.sub("pvals", line) for line in self.check(inner_check))
+                continue
             lines.extend("    " + line for line in self.check(check))
         lines.append("    return True")
         return "\n".join(lines)
