@@ -92,6 +92,39 @@ def test_ndjson_with_a_broken_line(tmp_path: Path):
     assert summary.unreadable == 1 and summary.records == 3
 
 
+def test_ndjson_chunks_read_by_workers_are_the_same_records(tmp_path: Path):
+    """An NDJSON file handed to workers in chunks gives exactly the records, line numbers and
+    indexes of reading it line by line: blank and whitespace-only lines, a stray carriage return,
+    a last line without a newline, and chunk borders included."""
+    from samtbu.validate.batch import CHUNK_RECORDS, RawChunk
+
+    lines = []
+    for i in range(CHUNK_RECORDS * 2 + 5):
+        lines.append(json.dumps({"n": i}) + "\n")
+        if i % 17 == 0:
+            lines.append("\n")
+        if i % 23 == 0:
+            lines.append("  \t \n")
+        if i % 31 == 0:
+            lines.append('{"broken": "\r" }\n')  # a raw carriage return inside a line
+    lines.append(json.dumps({"last": True}))  # no newline at the end
+    path = tmp_path / "many.ndjson"
+    path.write_bytes("".join(lines).encode())
+    plain = list(iter_records(path))
+    chunks = list(iter_records(path, chunks=True))
+    assert all(isinstance(c, RawChunk) for c in chunks) and len(chunks) == 3
+    assert sum(c.records for c in chunks) == len(plain)
+    expanded = [r for c in chunks for r in c.expand()]
+    assert expanded == plain
+    # and the batch over both gives the same reports, on two workers
+    out_plain, out_chunks = io.StringIO(), io.StringIO()
+    run_batch(iter(plain), out_plain, jobs=2, progress=False, profile="enkeltresultat")
+    run_batch(iter(chunks), out_chunks, jobs=2, progress=False, profile="enkeltresultat")
+    strip = [line for line in out_plain.getvalue().splitlines() if '"summary"' not in line]
+    assert strip == [line for line in out_chunks.getvalue().splitlines() if '"summary"' not in line]
+    assert len(strip) >= len(plain)
+
+
 def test_ndjson_from_a_stream():
     text = json.dumps(_doc("enkeltresultat.json")) + "\n"
     out = io.StringIO()

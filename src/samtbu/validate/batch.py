@@ -58,9 +58,37 @@ class RawRecord:
     error: str | None = None  # could not even be taken out of the input
 
 
-def iter_records(source: str | Path | IO[bytes], *, name: str | None = None) -> Iterator[RawRecord]:
-    """The records of a directory, an archive or an NDJSON stream, one at a time."""
-    counter = iter(range(1 << 62))
+@dataclass
+class RawChunk:
+    """Consecutive lines of an NDJSON file, read by the worker that validates them (so that the
+    payloads need not pass through the parent process)."""
+
+    path: str
+    start: int  # byte offsets in the file
+    end: int
+    first_index: int  # record index of the first record in the chunk
+    first_line: int  # line number of the first line
+    records: int  # how many records (non-blank lines) the chunk holds
+
+    def expand(self) -> list[RawRecord]:
+        with open(self.path, "rb") as stream:
+            stream.seek(self.start)
+            data = stream.read(self.end - self.start)
+        # split as iterating over the binary file does: at b"\n" only, each line keeping it
+        parts = data.split(b"\n")
+        lines = [part + b"\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+        counter = iter(range(self.first_index, 1 << 62))
+        return list(_ndjson(lines, self.path, counter, first_line=self.first_line))
+
+
+CHUNK_RECORDS = 64
+
+
+def iter_records(source: str | Path | IO[bytes], *, name: str | None = None, chunks: bool = False,
+                 counter=None) -> Iterator[RawRecord | RawChunk]:
+    """The records of a directory, an archive or an NDJSON stream, one at a time. With ``chunks``,
+    an NDJSON file is given as ``RawChunk`` s instead, for workers to read themselves."""
+    counter = iter(range(1 << 62)) if counter is None else counter
     if not isinstance(source, (str, Path)):
         yield from _ndjson(source, name or "<stdin>", counter)
         return
@@ -88,13 +116,35 @@ def iter_records(source: str | Path | IO[bytes], *, name: str | None = None) -> 
         yield from _zip(path, counter)
     elif any(lower.endswith(s) for s in ARCHIVE_SUFFIXES) or tarfile.is_tarfile(path):
         yield from _tar(path, counter)
+    elif chunks:
+        yield from _ndjson_chunks(path, counter)
     else:
         with path.open("rb") as stream:
             yield from _ndjson(stream, str(path), counter)
 
 
-def _ndjson(stream: IO[bytes], name: str, counter) -> Iterator[RawRecord]:
-    for lineno, line in enumerate(stream, start=1):
+def _ndjson_chunks(path: Path, counter) -> Iterator[RawChunk]:
+    """The file's lines in chunks of CHUNK_RECORDS records: offsets, line numbers and record indexes
+    as ``_ndjson`` would give them (the lines are only scanned here, not kept)."""
+    with path.open("rb") as stream:
+        start = offset = 0
+        first_line, first_index, records, lineno = 1, None, 0, 0
+        for line in stream:
+            lineno += 1
+            offset += len(line)
+            if line.strip():
+                index = next(counter)
+                first_index = index if first_index is None else first_index
+                records += 1
+            if records == CHUNK_RECORDS:
+                yield RawChunk(str(path), start, offset, first_index, first_line, records)
+                start, first_line, first_index, records = offset, lineno + 1, None, 0
+        if records:
+            yield RawChunk(str(path), start, offset, first_index, first_line, records)
+
+
+def _ndjson(stream: Iterable[bytes], name: str, counter, *, first_line: int = 1) -> Iterator[RawRecord]:
+    for lineno, line in enumerate(stream, start=first_line):
         if not line.strip():
             continue
         if len(line) > MAX_BYTES:
@@ -481,7 +531,8 @@ def run_batch(
     try:
         if jobs <= 1:
             for raw in records:
-                consume(validate_record(raw, fmt, lang))
+                for one in (raw.expand() if isinstance(raw, RawChunk) else (raw,)):
+                    consume(validate_record(one, fmt, lang))
         else:
             _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize)
     finally:
@@ -516,26 +567,48 @@ def _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize) -> 
     chunksize = max(chunksize, 32)
     import multiprocessing as mp
 
-    # Bounded: at most this many records are read ahead of the slowest one still being validated.
-    in_flight = threading.BoundedSemaphore(max(jobs * chunksize * 4, 64))
+    # A task is a chunk of an NDJSON file (the worker reads it) or a group of single records.
+    # Bounded: at most this many tasks are read ahead of the slowest one still being validated.
+    in_flight = threading.BoundedSemaphore(max(jobs * 8, 16))
+
+    def tasks():
+        group: list = []
+        for raw in records:
+            if isinstance(raw, RawChunk):
+                if group:
+                    yield group
+                    group = []
+                yield [raw]
+                continue
+            group.append(raw)
+            if len(group) >= chunksize:
+                yield group
+                group = []
+        if group:
+            yield group
 
     def feed():
-        for raw in records:
+        for task in tasks():
             in_flight.acquire()
-            yield raw
+            yield task
 
     method = "fork" if "fork" in mp.get_all_start_methods() else None
     ctx = mp.get_context(method)
     root = str(_STATE["model"].root)
     with ctx.Pool(jobs, initializer=_init_worker, initargs=(profile, engine, root)) as pool:
-        for outcome in pool.imap(_pool_task, ((raw, fmt, lang) for raw in feed()), chunksize=chunksize):
+        for outcomes in pool.imap(_pool_task, ((task, fmt, lang) for task in feed())):
             in_flight.release()
-            consume(outcome)
+            for outcome in outcomes:
+                consume(outcome)
 
 
-def _pool_task(args) -> Outcome:
-    raw, fmt, lang = args
-    return validate_record(raw, fmt, lang)
+def _pool_task(args) -> list[Outcome]:
+    task, fmt, lang = args
+    outcomes = []
+    for raw in task:
+        for one in (raw.expand() if isinstance(raw, RawChunk) else (raw,)):
+            outcomes.append(validate_record(one, fmt, lang))
+    return outcomes
 
 
 class _Progress:
@@ -566,6 +639,6 @@ def count_records(source: str | Path) -> int | None:
 
 
 __all__ = [
-    "run_batch", "iter_records", "validate_record", "extract_facts", "CrossRecordIndex", "Summary", "RawRecord",
+    "run_batch", "iter_records", "validate_record", "extract_facts", "CrossRecordIndex", "Summary", "RawRecord", "RawChunk",
     "BATCH_FORMATS", "BatchError", "prepare",
 ]

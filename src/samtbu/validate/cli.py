@@ -78,7 +78,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise InputError("no such file or directory", where=", ".join(missing))
     counts = [count_records(s) for s in sources]
     total = sum(counts) if all(c is not None for c in counts) else None
-    records = chain.from_iterable(iter_records(s) for s in sources)
+    # NDJSON files in chunks that the workers read themselves (the payloads skip the parent process)
+    records = chain.from_iterable(iter_records(s, chunks=True) for s in sources)
     out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     try:
         summary = run_batch(
