@@ -37,6 +37,17 @@ _NUMERIC = {XSD + n for n in (
 ).split()}
 _INTEGER_TYPES = _NUMERIC - {XSD + "float", XSD_DOUBLE, XSD_DECIMAL}
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PLAIN_DATES: dict = {}
+
+
+def _plain_date(lex: str) -> bool:
+    """Is this an xsd:date lexical form without a time zone (YYYY-MM-DD): remembered per form."""
+    found = _PLAIN_DATES.get(lex)
+    if found is None:
+        if len(_PLAIN_DATES) > 100_000:
+            _PLAIN_DATES.clear()
+        found = _PLAIN_DATES[lex] = _DATE_RE.match(lex) is not None
+    return found
 
 
 class _Err(Exception):
@@ -144,7 +155,7 @@ def _compare(op: str, a, b) -> bool:
     ta, tb = type(a), type(b)
     # fast paths: canonical xsd:date; plain strings (both literals)
     if ta is L and tb is L:
-        if a[1] == XSD_DATE and b[1] == XSD_DATE and _DATE_RE.match(a[0]) and _DATE_RE.match(b[0]):
+        if a[1] == XSD_DATE and b[1] == XSD_DATE and _plain_date(a[0]) and _plain_date(b[0]):
             return _OPERATORS[op](a[0], b[0])
         if a[1] is None and b[1] is None and not a[2] and not b[2]:
             return _OPERATORS[op](a[0], b[0])
@@ -963,7 +974,7 @@ def _generate_run(steps):
     pattern, the step specs decided once instead of on every triple. The common steps (subject and
     predicate known; or predicate and object known) read the index directly; the others call
     ``_triples``. A variable repeated in one pattern must match its first binding."""
-    consts: dict = {"_triples": _triples, "_passes": _passes, "L": L, "E": ()}
+    consts: dict = {"_triples": _triples, "_ebv": _ebv, "_Err": _Err, "L": L, "E": ()}
     lines = ["def run(data, row, out):", "    spo = data.spo", "    pos = data.pos"]
 
     def const(value) -> str:
@@ -1002,7 +1013,10 @@ def _generate_run(steps):
                 if k >= 2:
                     lines.append(f"{body}row[{v!r}] = {t}")
         for fn in step_checks:
-            lines += [f"{body}if not _passes({const(fn)}, row):", f"{body}    continue"]
+            # _passes inline: true without error, or else the row is dropped
+            lines += [f"{body}try:", f"{body}    _v = {const(fn)}(row)",
+                      f"{body}    if _v is not True and (_v is False or not _ebv(_v)):", f"{body}        continue",
+                      f"{body}except _Err:", f"{body}    continue"]
         steps_left = indent
         indent = body
         new_vars = new
@@ -1164,15 +1178,19 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
         found = _QUERY_CACHE[key] = (compiler.pattern(algebra.p), _locality(algebra.p, text, path_iri))
     pattern, locality = found
     cache: dict = {}
+    predicates, uses_this = locality if locality is not None else ((), False)
+    single = predicates[0] if len(predicates) == 1 else None  # one predicate: its values are the key
 
     def evaluate(ctx, focus):
         if locality is None:
             return _evaluate(ctx, focus)
         # A local query reads only values of the focus node: its rows depend on those values alone
         # (and on the focus node itself when an expression uses $this).
-        predicates, uses_this = locality
-        by_p = ctx.data.spo.get(focus) or {}
-        key = tuple(tuple(by_p.get(p, ())) for p in predicates)
+        by_p = ctx.data.spo.get(focus) or _NO_VALUES
+        if single is not None:
+            key = tuple(by_p.get(single, ()))
+        else:
+            key = tuple([tuple(by_p.get(p, ())) for p in predicates])
         if uses_this:
             key = (focus, key)
         rows = cache.get(key)
@@ -1182,6 +1200,8 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
             if len(cache) > 20_000:
                 cache.clear()
             cache[key] = rows
+        if not rows:
+            return rows
         return [(focus if this is _FOCUS else this, path, value, bindings) for this, path, value, bindings in rows]
 
     def _evaluate(ctx, focus):
@@ -1213,6 +1233,7 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
 
 
 _FOCUS = B("samtbu-focus-placeholder")
+_NO_VALUES: dict = {}
 _NONDETERMINISTIC = re.compile(r"\b(NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
 
 
