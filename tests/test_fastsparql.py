@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from types import SimpleNamespace
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, Namespace, URIRef, Variable
@@ -88,24 +90,21 @@ def test_fast_sparql_same_rows_as_rdflib(g: Graph, which: int):
     assert _rows_fast(g, query) == expected
 
 
-def test_the_queries_find_something():
-    """The comparison above is not vacuous: each query yields rows on some graph."""
+_DATE = XSD.date
+FOUND = [
+    # (why, query, triples): each query yields rows on some graph, so the comparison is not vacuous
+    ("a date before the birth date", 0, [(EX.f, EX.a, Literal("2001-01-31", datatype=_DATE)), (EX.n1, EX.of, EX.f),
+                                         (EX.n1, EX.when, Literal("2000-01-01", datatype=_DATE))]),
+    ("equal dates: <= holds", 0, [(EX.f, EX.a, Literal("2001-01-31", datatype=_DATE)), (EX.n1, EX.of, EX.f),
+                                  (EX.n1, EX.when, Literal("2001-01-31", datatype=_DATE))]),
+    ("DATATYPE(?b) != xsd:date on a plain string", 1, [(EX.f, EX.a, Literal("a")), (EX.f, EX.b, Literal("b"))]),
+    ("a wrong check digit", 5, [(EX.f, EX.a, Literal("124"))]),
+]
+
+
+@pytest.mark.parametrize("why,which,triples", FOUND, ids=[f[0] for f in FOUND])
+def test_the_queries_find_something(why: str, which: int, triples: list):
     g = Graph()
-    g.add((EX.f, EX.a, Literal("2001-01-31", datatype=XSD.date)))
-    g.add((EX.n1, EX.of, EX.f))
-    g.add((EX.n1, EX.when, Literal("2000-01-01", datatype=XSD.date)))
-    assert _rows_fast(g, QUERIES[0]) == _rows_rdflib(g, QUERIES[0]) != set()
-    g2 = Graph()
-    g2.add((EX.f, EX.a, Literal("124")))
-    assert _rows_fast(g2, QUERIES[5]) == _rows_rdflib(g2, QUERIES[5]) != set()
-    # equal dates: <= holds (the boundary of the birth-date rule)
-    g3 = Graph()
-    g3.add((EX.f, EX.a, Literal("2001-01-31", datatype=XSD.date)))
-    g3.add((EX.n1, EX.of, EX.f))
-    g3.add((EX.n1, EX.when, Literal("2001-01-31", datatype=XSD.date)))
-    assert _rows_fast(g3, QUERIES[0]) == _rows_rdflib(g3, QUERIES[0]) != set()
-    # DATATYPE(?b) != xsd:date on a plain string
-    g4 = Graph()
-    g4.add((EX.f, EX.a, Literal("a")))
-    g4.add((EX.f, EX.b, Literal("b")))
-    assert _rows_fast(g4, QUERIES[1]) == _rows_rdflib(g4, QUERIES[1]) != set()
+    for t in triples:
+        g.add(t)
+    assert _rows_fast(g, QUERIES[which]) == _rows_rdflib(g, QUERIES[which]) != set()
