@@ -125,6 +125,17 @@ def test_ndjson_chunks_read_by_workers_are_the_same_records(tmp_path: Path):
     assert len(strip) >= len(plain)
 
 
+def test_ndjson_chunk_of_a_vanished_file_is_reported_not_raised(tmp_path: Path):
+    path = tmp_path / "gone.ndjson"
+    path.write_text(json.dumps(_doc("enkeltresultat.json")) + "\n" + "{}\n")
+    chunks = list(iter_records(path, chunks=True))
+    path.unlink()
+    out = io.StringIO()
+    summary = run_batch(iter(chunks), out, jobs=2, progress=False, profile="enkeltresultat")
+    assert summary.records == 2 and summary.unreadable == 2
+    assert all("cannot read the file" in line["error"] for line in _lines(out.getvalue()) if "source" in line)
+
+
 def test_ndjson_from_a_stream():
     text = json.dumps(_doc("enkeltresultat.json")) + "\n"
     out = io.StringIO()

@@ -71,9 +71,14 @@ class RawChunk:
     records: int  # how many records (non-blank lines) the chunk holds
 
     def expand(self) -> list[RawRecord]:
-        with open(self.path, "rb") as stream:
-            stream.seek(self.start)
-            data = stream.read(self.end - self.start)
+        try:
+            with open(self.path, "rb") as stream:
+                stream.seek(self.start)
+                data = stream.read(self.end - self.start)
+        except OSError as exc:  # gone or unreadable since it was scanned: each record says so
+            error = f"cannot read the file: {exc.strerror or exc}"
+            return [RawRecord(self.first_index + k, f"{self.path}:{self.first_line}", None, "json", error)
+                    for k in range(self.records)]
         # split as iterating over the binary file does: at b"\n" only, each line keeping it
         parts = data.split(b"\n")
         lines = [part + b"\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
