@@ -211,6 +211,16 @@ class _Generator:
                     f"            if p in {allowed}:", "                continue",
                     "            if p == RDF_TYPE and all(o == RDFS_RESOURCE for o in objs):", "                continue",
                     "            return False"]
+        if kind == "sparql":
+            by_values = getattr(arg, "cache_by_values", None)
+            evaluator = self.const(arg, "SPARQL")
+            if by_values is None:
+                return [f"if {evaluator}(ctx, f):", "    return False"]
+            # a local query: its rows for these values, remembered across records, else evaluated
+            cache, predicate = by_values
+            rows, p = self.const(cache, "ROWS"), self.const(predicate, "P")
+            return ["_q = spo.get(f)", f"_r = {rows}.get(tuple(_q.get({p}, E)) if _q else E)",
+                    f"if _r is None and {evaluator}(ctx, f) or _r:", "    return False"]
         fn = self.const(check, "CHECK")
         return [f"if not {fn}(ctx, f, vals, None):", "    return False"]
 

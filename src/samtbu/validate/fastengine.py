@@ -906,6 +906,7 @@ class _Compiler:
                     ))
             return False
 
+        check_sparql.spec = ("sparql", evaluator)
         return check_sparql
 
 

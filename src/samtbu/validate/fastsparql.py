@@ -1229,6 +1229,8 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
         return rows
 
     evaluate.locality = locality
+    # for generated code: a local query on one predicate, not using $this, is looked up by the values
+    evaluate.cache_by_values = (cache, single) if single is not None and not uses_this else None
     return evaluate
 
 
