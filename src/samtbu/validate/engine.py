@@ -103,10 +103,7 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
             if triples is None:
                 triples = [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in payload.graph]
             data = Data(triples)
-            try:
-                payload.data = data  # kept for later passes over the same record (batch facts)
-            except AttributeError:
-                pass
+            payload.data = data  # kept for later passes over the same record (batch facts)
             try:
                 results = compiled.validate(data)
             except Unsupported:

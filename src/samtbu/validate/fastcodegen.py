@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from samtbu.validate.fastterms import RDF_TYPE, RDFS, XSD_STRING, B, L
+from samtbu.validate.fastterms import RDF_TYPE, RDFS, XSD_STRING, B, L, lexical_as_rdflib
 
 ConformsFn = Callable[[object, dict, object], bool]
 
@@ -151,8 +151,10 @@ class _Generator:
                 return ["for v in vals:",
                         "    if type(v) is not L or v[2] == '' or (v[1] != XSD_STRING and (v[1] is not None or v[2] is not None)):",
                         "        return False"]
+            from samtbu.validate.fastengine import _matches_datatype  # (fastengine imports this module)
+
             d = self.const(arg, "D")
-            fn = self.const(check.matches, "MATCH")
+            fn = self.const(_matches_datatype, "MATCH")
             return ["for v in vals:", f"    if not {fn}(v, {d}):", "        return False"]
         if kind == "nodeKind":
             iri, blank, literal = arg
@@ -176,7 +178,7 @@ class _Generator:
                     "    else:", "        return False"]
         if kind == "pattern":
             regex = self.const(arg, "RE")
-            lexical = self.const(check.lexical, "LEX")
+            lexical = self.const(lexical_as_rdflib, "LEX")
             return ["for v in vals:", "    t = type(v)",
                     f"    if t is B or {regex}.search({lexical}(v) if t is L else v) is None:",
                     "        return False"]

@@ -282,9 +282,7 @@ class Context:
 
     def superclasses(self, cls) -> set:
         """cls and all its superclasses (rdfs:subClassOf* in the data graph, incl. the hierarchy)."""
-        if self._supers is None:
-            self._supers = self.compiled.hierarchy_closure(self.own_edges)
-        found = self._supers.get(cls)
+        found = self.superclasses_map().get(cls)
         return found if found is not None else {cls}
 
     def is_instance(self, node, cls) -> bool:
@@ -394,6 +392,24 @@ def _as_int(term) -> int:
     return value
 
 
+def _each_value(good: Callable[[Context, object], bool], component: str, result, spec=None) -> Check:
+    """A check of each value node on its own: one result for every value that is not ``good``
+    (with no result list: False at the first)."""
+
+    def check(ctx, f, values, out):
+        ok = True
+        for v in values:
+            if not good(ctx, v):
+                ok = False
+                if out is None:
+                    return False
+                result(out, f, v, component)
+        return ok
+
+    check.spec = spec
+    return check
+
+
 class _Compiler:
     def __init__(self, g: Graph):
         self.g = g
@@ -487,38 +503,14 @@ class _Compiler:
         # sh:class
         for cls in g.objects(node, SH["class"]):
             c = str(cls)
-            comp = _component("Class")
-
-            def check_class(ctx, f, values, out, _c=c, _comp=comp):
-                ok = True
-                for v in values:
-                    if type(v) is L or not ctx.is_instance(v, _c):
-                        ok = False
-                        if out is None:
-                            return False
-                        result(out, f, v, _comp)
-                return ok
-
-            check_class.spec = ("class", c)
-            checks.append(check_class)
+            checks.append(_each_value(lambda ctx, v, _c=c: type(v) is not L and ctx.is_instance(v, _c),
+                                      _component("Class"), result, ("class", c)))
         # sh:datatype
         dt = one(SH.datatype)
         if dt is not None:
             d = str(dt)
-
-            def check_datatype(ctx, f, values, out, _d=d, _comp=_component("Datatype")):
-                ok = True
-                for v in values:
-                    if not _matches_datatype(v, _d):
-                        ok = False
-                        if out is None:
-                            return False
-                        result(out, f, v, _comp)
-                return ok
-
-            check_datatype.spec = ("datatype", d)
-            check_datatype.matches = _matches_datatype
-            checks.append(check_datatype)
+            checks.append(_each_value(lambda ctx, v, _d=d: _matches_datatype(v, _d), _component("Datatype"), result,
+                                      ("datatype", d)))
         # sh:nodeKind
         kind = one(SH.nodeKind)
         if kind is not None:
@@ -530,20 +522,11 @@ class _Compiler:
             if allowed is None:
                 raise Unsupported(f"unknown node kind {kind}")
 
-            def check_kind(ctx, f, values, out, _a=allowed, _comp=_component("NodeKind")):
-                ok = True
-                for v in values:
-                    t = type(v)
-                    k = 2 if t is L else 1 if t is B else 0
-                    if not _a[k]:
-                        ok = False
-                        if out is None:
-                            return False
-                        result(out, f, v, _comp)
-                return ok
+            def kind_ok(ctx, v, _a=allowed):
+                t = type(v)
+                return _a[2 if t is L else 1 if t is B else 0]
 
-            check_kind.spec = ("nodeKind", allowed)
-            checks.append(check_kind)
+            checks.append(_each_value(kind_ok, _component("NodeKind"), result, ("nodeKind", allowed)))
         # cardinality
         for pred, name, cmp in ((SH.minCount, "MinCount", lambda n, m: n >= m), (SH.maxCount, "MaxCount", lambda n, m: n <= m)):
             for limit in g.objects(node, pred):
@@ -570,24 +553,15 @@ class _Compiler:
                 m = _as_int(limit)
                 minimum = pred == SH.minLength
 
-                def check_length(ctx, f, values, out, _m=m, _min=minimum, _comp=_component(name)):
-                    ok = True
-                    for v in values:
-                        if _min and _m == 0:
-                            continue
-                        if type(v) is B:
-                            good = False
-                        else:
-                            n = len(lexical_as_rdflib(v)) if type(v) is L else len(v)
-                            good = n >= _m if _min else n <= _m
-                        if not good:
-                            ok = False
-                            if out is None:
-                                return False
-                            result(out, f, v, _comp)
-                    return ok
+                def length_ok(ctx, v, _m=m, _min=minimum):
+                    if _min and _m == 0:
+                        return True
+                    if type(v) is B:
+                        return False
+                    n = len(lexical_as_rdflib(v)) if type(v) is L else len(v)
+                    return n >= _m if _min else n <= _m
 
-                checks.append(check_length)
+                checks.append(_each_value(length_ok, _component(name), result))
         flags = one(SH.flags)
         re_flags = 0
         if flags is not None:
@@ -596,40 +570,19 @@ class _Compiler:
         for pattern in g.objects(node, SH.pattern):
             compiled = re.compile(str(pattern), re_flags)
 
-            def check_pattern(ctx, f, values, out, _re=compiled, _comp=_component("Pattern")):
-                ok = True
-                for v in values:
-                    t = type(v)
-                    if t is B:
-                        good = False
-                    else:
-                        good = _re.search(lexical_as_rdflib(v) if t is L else v) is not None
-                    if not good:
-                        ok = False
-                        if out is None:
-                            return False
-                        result(out, f, v, _comp)
-                return ok
+            def pattern_ok(ctx, v, _re=compiled):
+                t = type(v)
+                return t is not B and _re.search(lexical_as_rdflib(v) if t is L else v) is not None
 
-            check_pattern.spec = ("pattern", compiled)
-            check_pattern.lexical = lexical_as_rdflib
-            checks.append(check_pattern)
+            checks.append(_each_value(pattern_ok, _component("Pattern"), result, ("pattern", compiled)))
         for langs in g.objects(node, SH.languageIn):
             wanted = {str(x).lower() for x in self._list(langs)}
 
-            def check_language_in(ctx, f, values, out, _w=wanted, _comp=_component("LanguageIn")):
-                ok = True
-                for v in values:
-                    lang = v[2] if type(v) is L else None
-                    good = bool(lang) and ("*" in _w or lang.lower() in _w or lang.split("-")[0].lower() in _w)
-                    if not good:
-                        ok = False
-                        if out is None:
-                            return False
-                        result(out, f, v, _comp)
-                return ok
+            def language_ok(ctx, v, _w=wanted):
+                lang = v[2] if type(v) is L else None
+                return bool(lang) and ("*" in _w or lang.lower() in _w or lang.split("-")[0].lower() in _w)
 
-            checks.append(check_language_in)
+            checks.append(_each_value(language_ok, _component("LanguageIn"), result))
         for unique in g.objects(node, SH.uniqueLang):
             if not (isinstance(unique, Literal) and unique.toPython() is True):
                 continue
@@ -659,41 +612,21 @@ class _Compiler:
         # logical and shape-based
         for inner in g.objects(node, SH["not"]):
             target = self.conformance_shape(inner)
-
-            def check_not(ctx, f, values, out, _s=target, _comp=_component("Not")):
-                ok = True
-                for v in values:
-                    if ctx.conforms(_s, v):
-                        ok = False
-                        if out is None:
-                            return False
-                        result(out, f, v, _comp)
-                return ok
-
-            check_not.spec = ("not", target)
-            checks.append(check_not)
+            checks.append(_each_value(lambda ctx, v, _s=target: not ctx.conforms(_s, v), _component("Not"), result,
+                                      ("not", target)))
         for pred, name in ((SH["and"], "And"), (SH["or"], "Or"), (SH.xone, "Xone")):
             for lst in g.objects(node, pred):
                 members = [self.conformance_shape(m) for m in self._list(lst)]
-
-                def check_logic(ctx, f, values, out, _m=members, _name=name, _comp=_component(name)):
-                    ok = True
-                    for v in values:
-                        if _name == "And":
-                            good = all(ctx.conforms(s, v) for s in _m)
-                        elif _name == "Or":
-                            good = any(ctx.conforms(s, v) for s in _m)
-                        else:
-                            good = sum(1 for s in _m if ctx.conforms(s, v)) == 1
-                        if not good:
-                            ok = False
-                            if out is None:
-                                return False
-                            result(out, f, v, _comp)
-                    return ok
-
-                check_logic.spec = (name.lower(), members)
-                checks.append(check_logic)
+                if name == "And":
+                    def logic_ok(ctx, v, _m=members):
+                        return all(ctx.conforms(s, v) for s in _m)
+                elif name == "Or":
+                    def logic_ok(ctx, v, _m=members):
+                        return any(ctx.conforms(s, v) for s in _m)
+                else:
+                    def logic_ok(ctx, v, _m=members):
+                        return sum(1 for s in _m if ctx.conforms(s, v)) == 1
+                checks.append(_each_value(logic_ok, _component(name), result, (name.lower(), members)))
         for inner in g.objects(node, SH.node):
             target = self.conformance_shape(inner)
 
@@ -753,19 +686,7 @@ class _Compiler:
             checks.append(check_has_value)
         for lst in g.objects(node, SH["in"]):
             members = frozenset(from_rdflib(m) for m in self._list(lst))
-
-            def check_in(ctx, f, values, out, _m=members, _comp=_component("In")):
-                ok = True
-                for v in values:
-                    if v not in _m:
-                        ok = False
-                        if out is None:
-                            return False
-                        result(out, f, v, _comp)
-                return ok
-
-            check_in.spec = ("in", members)
-            checks.append(check_in)
+            checks.append(_each_value(lambda ctx, v, _m=members: v in _m, _component("In"), result, ("in", members)))
         # sh:sparql
         for constraint in g.objects(node, SH.sparql):
             checks.append(self._sparql_check(shape, constraint))
@@ -796,25 +717,18 @@ class _Compiler:
         want = {"MinExclusive": lambda c: c > 0, "MinInclusive": lambda c: c >= 0,
                 "MaxExclusive": lambda c: c < 0, "MaxInclusive": lambda c: c <= 0}[name]
 
-        def check_range(ctx, f, values, out):
-            ok = True
-            for v in values:
-                good = False
-                if type(v) is L:
-                    lit = to_rdflib(v)
-                    if isinstance(lit.value, str) == bound_is_string:
-                        try:
-                            good = want(compare_literal(lit, bound))
-                        except (TypeError, NotImplementedError):
-                            good = False
-                if not good:
-                    ok = False
-                    if out is None:
-                        return False
-                    result(out, f, v, comp)
-            return ok
+        def in_range(ctx, v):
+            if type(v) is not L:
+                return False
+            lit = to_rdflib(v)
+            if isinstance(lit.value, str) != bound_is_string:
+                return False
+            try:
+                return want(compare_literal(lit, bound))
+            except (TypeError, NotImplementedError):
+                return False
 
-        return check_range
+        return _each_value(in_range, comp, result)
 
     def _pair_check(self, shape, other: str, name: str, result):
         comp = _component(name)

@@ -181,7 +181,7 @@ def _compare(op: str, a, b) -> bool:
         if isinstance(x, (int, Decimal, float)) and isinstance(y, (int, Decimal, float)) and not isinstance(x, bool) and not isinstance(y, bool):
             if isinstance(x, float) != isinstance(y, float):
                 x, y = float(x), float(y)
-            return _apply(op, x, y)
+            return _OPERATORS[op](x, y)
     try:
         r = _ops.RelationalExpression(SimpleNamespace(expr=_to_r(a), other=_to_r(b), op=op), None)
     except SPARQLError as exc:
@@ -212,20 +212,6 @@ def _datatype_arg(compiler, e):
     if getattr(e, "name", None) == "Builtin_DATATYPE":
         return compiler.expr(e.arg)
     return None
-
-
-def _apply(op, x, y) -> bool:
-    if op == "=":
-        return x == y
-    if op == "!=":
-        return x != y
-    if op == "<":
-        return x < y
-    if op == ">":
-        return x > y
-    if op == "<=":
-        return x <= y
-    return x >= y
 
 
 def _term_eq(a, b) -> bool:
