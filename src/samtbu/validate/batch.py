@@ -158,6 +158,32 @@ def _ndjson(stream: Iterable[bytes], name: str, counter, *, first_line: int = 1)
         yield RawRecord(next(counter), f"{name}:{lineno}", line, "json")
 
 
+def _member(counter, path: Path, name: str, size: int, ndjson_lines, read) -> Iterator[RawRecord]:
+    """The records of one archive member: an NDJSON file's lines, one payload, or none (not a
+    payload file). ``ndjson_lines()`` gives the member's lines; ``read()`` its bytes, or raises."""
+    suffix = Path(name).suffix.lower()
+    source = f"{path}:{name}"
+    if suffix in NDJSON_SUFFIXES:
+        lines = ndjson_lines()
+        try:
+            yield from _ndjson(lines, source, counter)
+        finally:
+            if hasattr(lines, "close"):
+                lines.close()
+        return
+    if suffix not in SUFFIXES or Path(name).name.startswith("."):
+        return
+    if size > MAX_BYTES:
+        yield RawRecord(next(counter), source, None, SUFFIXES[suffix], f"payload is {size:,} bytes, over the limit of {MAX_BYTES:,}")
+        return
+    try:
+        data = read()
+    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+        yield RawRecord(next(counter), source, None, SUFFIXES[suffix], f"cannot read from the archive: {exc}")
+        return
+    yield RawRecord(next(counter), source, data, SUFFIXES[suffix])
+
+
 def _tar(path: Path, counter) -> Iterator[RawRecord]:
     try:
         archive = tarfile.open(path, mode="r|*")
@@ -166,22 +192,10 @@ def _tar(path: Path, counter) -> Iterator[RawRecord]:
     with archive:
         try:
             for member in archive:
-                if not member.isfile():
-                    continue
-                suffix = Path(member.name).suffix.lower()
-                source = f"{path}:{member.name}"
-                if suffix in NDJSON_SUFFIXES:
+                if member.isfile():
                     stream = archive.extractfile(member)
-                    if stream is not None:
-                        yield from _ndjson(stream, source, counter)
-                    continue
-                if suffix not in SUFFIXES or Path(member.name).name.startswith("."):
-                    continue
-                if member.size > MAX_BYTES:
-                    yield RawRecord(next(counter), source, None, SUFFIXES[suffix], f"payload is {member.size:,} bytes, over the limit of {MAX_BYTES:,}")
-                    continue
-                stream = archive.extractfile(member)
-                yield RawRecord(next(counter), source, stream.read() if stream else b"", SUFFIXES[suffix])
+                    yield from _member(counter, path, member.name, member.size, lambda s=stream: s or (),
+                                       lambda s=stream: s.read() if s else b"")
         except (tarfile.TarError, OSError, EOFError) as exc:
             yield RawRecord(next(counter), str(path), None, None, f"the archive is damaged: {exc}")
 
@@ -193,25 +207,9 @@ def _zip(path: Path, counter) -> Iterator[RawRecord]:
         raise BatchError(f"cannot open the archive: {exc}", where=str(path)) from None
     with archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            if info.is_dir():
-                continue
-            suffix = Path(info.filename).suffix.lower()
-            source = f"{path}:{info.filename}"
-            if suffix in NDJSON_SUFFIXES:
-                with archive.open(info) as stream:
-                    yield from _ndjson(stream, source, counter)
-                continue
-            if suffix not in SUFFIXES or Path(info.filename).name.startswith("."):
-                continue
-            if info.file_size > MAX_BYTES:
-                yield RawRecord(next(counter), source, None, SUFFIXES[suffix], f"payload is {info.file_size:,} bytes, over the limit of {MAX_BYTES:,}")
-                continue
-            try:
-                data = archive.read(info)
-            except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-                yield RawRecord(next(counter), source, None, SUFFIXES[suffix], f"cannot read from the archive: {exc}")
-                continue
-            yield RawRecord(next(counter), source, data, SUFFIXES[suffix])
+            if not info.is_dir():
+                yield from _member(counter, path, info.filename, info.file_size,
+                                   lambda i=info: archive.open(i), lambda i=info: archive.read(i))
 
 
 # -- one record, in a worker ----------------------------------------------------------------------
