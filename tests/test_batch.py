@@ -66,6 +66,9 @@ def test_directory(folder: Path):
 
 def test_tar_and_zip(tmp_path: Path, folder: Path):
     tar_path, zip_path = tmp_path / "records.tar.gz", tmp_path / "records.zip"
+    # an NDJSON member: two records, one per line (the blank line is no record)
+    line = json.dumps(_doc("enkeltresultat.json")) + "\n"
+    (folder / "z-lines.ndjson").write_text(line + "\n" + line)
     with tarfile.open(tar_path, "w:gz") as tar:
         for p in sorted(folder.iterdir()):
             tar.add(p, arcname=f"inn/{p.name}")
@@ -74,8 +77,9 @@ def test_tar_and_zip(tmp_path: Path, folder: Path):
             z.write(p, arcname=f"inn/{p.name}")
     for archive in (tar_path, zip_path):
         summary, lines = _run(archive, profile="enkeltresultat", cross_record=False)
-        assert (summary.records, summary.conforming, summary.unreadable) == (4, 2, 1), archive
+        assert (summary.records, summary.conforming, summary.unreadable) == (6, 4, 1), archive
         assert all(":inn/" in line["source"] for line in lines if "source" in line)
+        assert [line["source"].rsplit(":", 1)[1] for line in lines if "z-lines" in line.get("source", "")] == ["1", "3"]
 
 
 def test_ndjson_with_a_broken_line(tmp_path: Path):
