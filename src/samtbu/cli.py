@@ -15,6 +15,7 @@ import sys
 from samtbu import MODEL_VERSION
 from samtbu.errors import SamtbuError
 from samtbu.model import Model, ModelError
+from samtbu.output import masked_standard_streams
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -73,6 +74,16 @@ def _registrars():
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything the command writes on standard output and standard error, argparse's own messages
+    # included, passes the output boundary, which masks identity numbers.
+    with masked_standard_streams():
+        try:
+            return _run(argv)
+        except SystemExit as exc:  # argparse: usage errors (2), --help and --version (0)
+            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+
+
+def _run(argv: list[str] | None) -> int:
     # rdflib logs ill-typed literals with their values (which could be personal data) and a
     # traceback; the report says what is wrong with a payload, so its log stays quiet.
     logging.getLogger("rdflib").setLevel(logging.ERROR)
@@ -85,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         return getattr(exc, "exit_code", 2)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader of standard output went away (e.g. `| head`)
+        return 0
 
 
 def run() -> None:

@@ -37,13 +37,22 @@ def register(sub) -> None:
         "one report per record as it completes (json: JSON lines), then cross-record rules and a summary"))
     b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes for --batch (default: all cores)")
     b.add_argument("--no-cross-record", action="store_true", help="skip the rules that span records")
-    p.set_defaults(func=cmd_validate)
+    p.set_defaults(func=cmd_validate, usage_of=p)
+
+
+def _refuse_terminal_stdin(args: argparse.Namespace) -> None:
+    """Reading a payload from a terminal would wait silently for typing: print the usage instead."""
+    if sys.stdin is None or sys.stdin.isatty():
+        args.usage_of.error("no payload: give files or directories, or pipe a payload into standard input ('-')")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    reads_stdin = not args.paths or [str(p) for p in args.paths] == ["-"]
+    if reads_stdin and not args.paths:
+        _refuse_terminal_stdin(args)
     if args.batch:
         return cmd_batch(args)
-    stdin = not args.paths or [str(p) for p in args.paths] == ["-"]
+    stdin = reads_stdin
     if stdin:
         report = validate(sys.stdin.buffer.read(), args.profile, format=args.format, lang=args.lang, source="<stdin>", engine=args.engine)
     else:

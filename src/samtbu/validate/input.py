@@ -194,21 +194,43 @@ def _ids_to_pointers(value: Any, pointer: str, out: dict[str, str]) -> None:
 
 
 def _check_contexts(value: Any, source: str) -> None:
-    """Refuse remote contexts early, with the place they were found."""
+    """Refuse remote contexts and ``@import`` early, wherever they are (a list, a term's scoped
+    context, a nested node), naming the payload."""
     if isinstance(value, list):
         for v in value:
             _check_contexts(v, source)
     elif isinstance(value, dict):
         for key, item in value.items():
             if key == "@context":
-                urls = [c for c in (item if isinstance(item, list) else [item]) if isinstance(c, str)]
-                for url in urls:
-                    try:
-                        document_loader()(url)
-                    except SamtbuError as exc:
-                        raise InputError(exc.message, where=source) from None
+                _check_context_value(item, source)
             else:
                 _check_contexts(item, source)
+
+
+def _check_context_value(context: Any, source: str) -> None:
+    """One ``@context`` value: our context IRI, inline objects (whose term definitions may hold
+    scoped contexts), null, or a list of these. Anything else is refused before JSON-LD processing."""
+    from samtbu.jsonld import CONTEXT_IRIS
+
+    stack = [context]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if item not in CONTEXT_IRIS:
+                try:
+                    document_loader()(item)
+                except SamtbuError as exc:
+                    raise InputError(exc.message, where=source) from None
+        elif isinstance(item, dict):
+            if "@import" in item:
+                raise InputError("@import in a JSON-LD context is refused: contexts are not loaded from anywhere", where=source)
+            for key, definition in item.items():
+                if key == "@context":
+                    stack.append(definition)
+                elif isinstance(definition, dict) and "@context" in definition:
+                    stack.append(definition["@context"])
 
 
 def _from_json(document: Any, source: str, format: str, model: Model | None) -> Payload:
@@ -227,8 +249,8 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
             "@graph": document,
         }
     unknown: list[tuple[str, str, str]] = []
-    if format == "json" or _uses_bundled_context(document):
-        _find_unknown_terms(document, "", set(context["@context"]), _language_map_keys(context), unknown)
+    if format == "json" or _context_members(document) is not None:
+        _find_unknown_terms(document, "", _defined_terms(document, set(context["@context"])), _language_map_keys(context), unknown)
     tagged = _tag_nodes(document, "", _language_map_keys(context))
     try:
         nquads = jsonld.to_rdf(
@@ -262,10 +284,25 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
     return Payload(source, format, graph, pointers, unknown)
 
 
-def _uses_bundled_context(document: Any) -> bool:
+def _context_members(document: Any) -> list | None:
+    """The members of the top-level ``@context`` when it is ours, alone or in a list with inline
+    objects (their terms count as defined); None for any other context."""
     from samtbu.jsonld import CONTEXT_IRIS
 
-    return isinstance(document, dict) and document.get("@context") in CONTEXT_IRIS
+    if not isinstance(document, dict):
+        return None
+    context = document.get("@context")
+    members = context if isinstance(context, list) else [context]
+    ours = [m for m in members if isinstance(m, str) and m in CONTEXT_IRIS]
+    if not ours or any(not isinstance(m, (str, dict)) for m in members) or len(ours) + sum(isinstance(m, dict) for m in members) != len(members):
+        return None
+    return [m for m in members if isinstance(m, dict)]
+
+
+def _defined_terms(document: Any, bundled: set[str]) -> set[str]:
+    """The terms of the bundled context, and those inline context objects beside it define."""
+    inline = _context_members(document) or []
+    return bundled | {key for member in inline for key in member if not key.startswith("@")}
 
 
 def _find_unknown_terms(value: Any, pointer: str, terms: set[str], language_maps: set[str], out: list) -> None:
@@ -335,6 +372,7 @@ def _graph_from_nquads(nquads: str, source: str) -> Graph:
 # -- RDF formats --------------------------------------------------------------------------------
 
 _ENTITY = re.compile(r"<!ENTITY", re.IGNORECASE)
+_EXTERNAL_DTD = re.compile(r"<!DOCTYPE[^\[>]*?\b(SYSTEM|PUBLIC)\b", re.IGNORECASE)
 
 
 def _from_rdf(text: str, source: str, format: str) -> Payload:
@@ -361,6 +399,8 @@ def _first_line(exc: Exception) -> str:
 
 def _refuse_unsafe_xml(text: str, source: str) -> None:
     """Entity declarations are refused outright: they carry external-entity and entity-expansion attacks."""
+    if _EXTERNAL_DTD.search(text):
+        raise InputError("an external DTD (<!DOCTYPE ... SYSTEM/PUBLIC ...>) is refused: nothing is loaded from anywhere", where=source)
     if _ENTITY.search(text):
         raise InputError("XML entity declarations (<!ENTITY ...>) are refused: external entities and entity expansion are not allowed", where=source)
     import defusedxml.ElementTree as SafeET

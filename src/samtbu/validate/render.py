@@ -33,7 +33,8 @@ _COLOURS = {"Violation": "\033[31m", "Warning": "\033[33m", "Info": "\033[36m", 
 _RESET = "\033[0m"
 
 
-def use_colour(stream=sys.stdout) -> bool:
+def use_colour(stream=None) -> bool:
+    stream = sys.stdout if stream is None else stream  # the stream of the moment, not of import time
     return hasattr(stream, "isatty") and stream.isatty() and "NO_COLOR" not in os.environ
 
 
