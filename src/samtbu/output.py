@@ -197,6 +197,12 @@ def _make_folder(folder: Path) -> None:
         raise OutputError(f"cannot create the folder: {exc.strerror or exc}", where=str(folder)) from None
 
 
+OUTPUT_HELP = (
+    "write here instead of standard output: a file, or a folder (an existing one, or a path ending "
+    "in /) to write the default file name into; missing folders are created"
+)
+
+
 def output_path_argument(text: str) -> str:
     """argparse ``type`` for ``-o``: keeps the text as given (a ``Path`` would drop a trailing ``/``)."""
     return text
@@ -278,6 +284,6 @@ def write_output(data: str | bytes, given: str | os.PathLike | None, default_nam
 
 __all__ = [
     "mask_identity_numbers", "holds_identity_number", "MaskingStream", "masked_standard_streams",
-    "output_target", "output_folder", "output_path_argument", "open_output", "write_output", "atomic_file",
+    "output_target", "output_folder", "output_path_argument", "OUTPUT_HELP", "open_output", "write_output", "atomic_file",
     "OutputError",
 ]

@@ -6,11 +6,18 @@ import argparse
 import sys
 from pathlib import Path
 
+from samtbu.output import OUTPUT_HELP, open_output, output_path_argument, write_output
 from samtbu.validate import ENGINES, FORMATS, validate, validate_files
 from samtbu.validate.input import InputError
 from samtbu.validate.render import RENDER_FORMATS, use_colour
 
 FAIL_ON = {"violation": "Violation", "warning": "Warning", "info": "Info"}
+REPORT_SUFFIXES = {"text": "txt", "json": "json", "shacl-turtle": "ttl", "shacl-jsonld": "jsonld", "junit": "xml", "sarif": "sarif"}
+
+
+def report_file_name(report_format: str, *, batch: bool = False) -> str:
+    """The file a report is written to when -o names a folder."""
+    return "samtbu-report." + ("jsonl" if batch and report_format == "json" else REPORT_SUFFIXES[report_format])
 
 
 def register(sub) -> None:
@@ -28,7 +35,7 @@ def register(sub) -> None:
     p.add_argument("-r", "--report", choices=RENDER_FORMATS, default="text", help="report format (default: text)")
     p.add_argument("-l", "--lang", choices=("nb", "en"), default="nb", help="language of messages (default: nb)")
     p.add_argument("--fail-on", choices=tuple(FAIL_ON), default="violation", help="lowest severity that fails (exit 1)")
-    p.add_argument("-o", "--output", type=Path, help="write the report to this file instead of standard output")
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " (samtbu-report.txt, .json, ...)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text reports")
     p.add_argument("--engine", choices=ENGINES, default="fast", help="SHACL engine (default: fast; same results as pyshacl)")
     b = p.add_argument_group("bulk validation")
@@ -64,10 +71,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             raise InputError(report.records[0].error, where=report.records[0].source)
     colour = args.color == "always" or (args.color == "auto" and args.output is None and use_colour())
     text = report.render(args.report, colour=colour and args.report == "text")
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    write_output(text, args.output, report_file_name(args.report))
     if report.unreadable:
         return 2
     return 1 if report.fails(FAIL_ON[args.fail_on]) else 0
@@ -78,7 +82,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     from samtbu.validate.batch import BATCH_FORMATS, BatchError, count_records, iter_records, run_batch
 
-    report_format = "json" if args.report == "text" and args.output and args.output.suffix in (".json", ".jsonl", ".ndjson") else args.report
+    report_format = "json" if args.report == "text" and args.output and Path(args.output).suffix in (".json", ".jsonl", ".ndjson") else args.report
     if report_format not in BATCH_FORMATS:
         raise BatchError(f"report format {report_format!r} is not available for --batch (use one of: {', '.join(BATCH_FORMATS)})")
     sources = [str(p) for p in args.paths] or ["-"]
@@ -89,15 +93,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
     total = sum(counts) if all(c is not None for c in counts) else None
     # NDJSON files in chunks that the workers read themselves (the payloads skip the parent process)
     records = chain.from_iterable(iter_records(s, chunks=True) for s in sources)
-    out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
-    try:
+    with open_output(args.output, report_file_name(report_format, batch=True)) as out:
         summary = run_batch(
             records, out, fmt=report_format, profile=args.profile, lang=args.lang, engine=args.engine,
             jobs=args.jobs, total=total, cross_record=not args.no_cross_record,
         )
-    finally:
-        if args.output:
-            out.close()
     if args.output or report_format not in ("text",):
         sys.stderr.write(summary.render(args.lang))
     if summary.unreadable:
