@@ -153,17 +153,11 @@ def register(sub) -> None:
 
 
 def _read_input(path: Path) -> tuple[bytes, str]:
-    from samtbu.validate.input import MAX_BYTES, InputError
+    from samtbu.validate.input import read_file, read_stream
 
     if str(path) == "-":
-        data = sys.stdin.buffer.read(MAX_BYTES + 1)
-        return data, "<stdin>"
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"file is over the limit of {MAX_BYTES:,} bytes", where=str(path))
-        return path.read_bytes(), str(path)
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", where=str(path)) from None
+        return read_stream(sys.stdin.buffer, "<stdin>"), "<stdin>"
+    return read_file(path), str(path)
 
 
 def _stem(path: Path) -> str:

@@ -44,6 +44,8 @@ def register(sub) -> None:
         "one report per record as it completes (json: JSON lines), then cross-record rules and a summary"))
     b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes for --batch (default: all cores)")
     b.add_argument("--no-cross-record", action="store_true", help="skip the rules that span records")
+    p.add_argument("--follow-symlinks", action="store_true", help=(
+        "in a directory, follow symbolic links that stay inside it (default: links are skipped, with a reason)"))
     p.set_defaults(func=cmd_validate, usage_of=p)
 
 
@@ -61,12 +63,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return cmd_batch(args)
     stdin = reads_stdin
     if stdin:
-        report = validate(sys.stdin.buffer.read(), args.profile, format=args.format, lang=args.lang, source="<stdin>", engine=args.engine)
+        from samtbu.validate.input import read_stream
+
+        report = validate(read_stream(sys.stdin.buffer, "<stdin>"), args.profile, format=args.format, lang=args.lang, source="<stdin>", engine=args.engine)
     else:
         missing = [str(p) for p in args.paths if not p.exists()]
         if missing:
             raise InputError("no such file or directory", where=", ".join(missing))
-        report = validate_files(args.paths, args.profile, format=args.format, lang=args.lang, engine=args.engine)
+        report = validate_files(args.paths, args.profile, format=args.format, lang=args.lang, engine=args.engine,
+                                follow_symlinks=args.follow_symlinks)
         if len(report.records) == 1 and report.records[0].error:
             raise InputError(report.records[0].error, where=report.records[0].source)
     colour = args.color == "always" or (args.color == "auto" and args.output is None and use_colour())
@@ -89,10 +94,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     missing = [s for s in sources if s != "-" and not Path(s).exists()]
     if missing:
         raise InputError("no such file or directory", where=", ".join(missing))
-    counts = [count_records(s) for s in sources]
+    counts = [count_records(s, follow_symlinks=args.follow_symlinks) for s in sources]
     total = sum(counts) if all(c is not None for c in counts) else None
     # NDJSON files in chunks that the workers read themselves (the payloads skip the parent process)
-    records = chain.from_iterable(iter_records(s, chunks=True) for s in sources)
+    records = chain.from_iterable(iter_records(s, chunks=True, follow_symlinks=args.follow_symlinks) for s in sources)
     with open_output(args.output, report_file_name(report_format, batch=True)) as out:
         summary = run_batch(
             records, out, fmt=report_format, profile=args.profile, lang=args.lang, engine=args.engine,

@@ -67,6 +67,10 @@ def from_payload(payload: _input.Payload) -> FastPayload:
 def read_fast(data, *, format: str | None = None, source: str | None = None, model: Model | None = None) -> FastPayload:
     """Like ``input.read_payload``, into light triples; falls back to it whenever in doubt."""
     model = model or Model.load()
+    if isinstance(data, Path):  # read once, within the limit, for both readers
+        format = format or _input.SUFFIXES.get(data.suffix.lower())
+        source = source or str(data)
+        data = _input.read_file(data, source)
     original, original_source = data, source
     try:
         fast = _try_fast(data, format, source, model)
@@ -86,17 +90,6 @@ def _try_fast(data, format, source, model) -> FastPayload | None:
         return None
     if isinstance(data, dict):
         return _json_fast(data, source or "<json>", model)
-    if isinstance(data, Path):
-        source = source or str(data)
-        format = format or _input.SUFFIXES.get(data.suffix.lower())
-        if format not in (None, "json", "turtle", "ntriples"):
-            return None
-        try:
-            if data.stat().st_size > _input.MAX_BYTES:
-                return None
-            data = data.read_bytes()
-        except OSError:
-            return None
     if not isinstance(data, (str, bytes)):
         return None
     source = source or "<payload>"

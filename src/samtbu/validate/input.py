@@ -79,17 +79,11 @@ def read_payload(
     if isinstance(data, Path):
         source = source or str(data)
         format = format or SUFFIXES.get(data.suffix.lower())
-        try:
-            size = data.stat().st_size
-            if size > max_bytes:
-                raise InputError(f"payload is {size:,} bytes, over the limit of {max_bytes:,}", where=source)
-            data = data.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read file: {exc.strerror or exc}", where=source) from None
+        data = read_file(data, source, max_bytes)
     source = source or "<payload>"
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > max_bytes:
-        raise InputError(f"payload is {len(raw):,} bytes, over the limit of {max_bytes:,}", where=source)
+        raise InputError(too_large(max_bytes, len(raw)), where=source)
     if not raw.strip():
         raise InputError("payload is empty", where=source)
     try:
@@ -100,6 +94,118 @@ def read_payload(
     if format in ("json", "jsonld"):
         return _from_json(_load_json(text, source), source, format, model)
     return _from_rdf(text, source, format)
+
+
+def too_large(max_bytes: int, size: int | None = None) -> str:
+    """The one wording of the size limit."""
+    return f"payload is {size:,} bytes, over the limit of {max_bytes:,}" if size else f"payload is over the limit of {max_bytes:,} bytes"
+
+
+def read_file(path: Path, source: str | None = None, max_bytes: int = MAX_BYTES) -> bytes:
+    """A file's bytes, read no further than the limit: a regular file, or a FIFO or device given
+    on purpose (``/dev/zero`` ends as too large, never as all of memory)."""
+    source = source or str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(too_large(max_bytes, size), where=source)
+        with path.open("rb") as stream:
+            return read_stream(stream, source, max_bytes)
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", where=source) from None
+
+
+def read_stream(stream, source: str, max_bytes: int = MAX_BYTES) -> bytes:
+    """At most ``max_bytes`` of a binary stream (standard input, a pipe, an archive member); more is
+    refused as too large without being read."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError(too_large(max_bytes), where=source)
+    return data
+
+
+def bounded_lines(stream, max_bytes: int = MAX_BYTES):
+    """The lines of a binary stream (each with its ``b"\\n"``) as ``(line, length)``, never holding
+    more than ``max_bytes`` of one line: a longer line is given as ``(None, length)``, its bytes
+    read and dropped. Works on files, pipes, standard input and archive members alike."""
+    readline = stream.readline
+    while True:
+        line = readline(max_bytes + 1)
+        if not line:
+            return
+        if len(line) <= max_bytes:
+            yield line, len(line)
+            continue
+        length = len(line)
+        while not line.endswith(b"\n"):
+            line = readline(1 << 20)
+            if not line:
+                break
+            length += len(line)
+        yield None, length
+
+
+def payload_files(root: Path, *, follow_symlinks: bool = False, suffixes=None):
+    """The payload files under a folder, sorted, as ``(path, None)``, and the entries that are
+    skipped as ``(path, reason)``: device files, FIFOs and sockets always; symbolic links unless
+    ``follow_symlinks``, and even then a link that leads out of the folder (or back into a folder
+    already walked). Hidden files and files without a payload suffix are not payloads."""
+    import stat as stat_module
+
+    suffixes = SUFFIXES if suffixes is None else suffixes
+    top = root.resolve()
+    seen_folders = {top}
+
+    def walk(folder: Path):
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError as exc:
+            yield folder, f"cannot read the folder: {exc.strerror or exc}"
+            return
+        for entry in entries:
+            try:
+                mode = entry.lstat().st_mode
+            except OSError as exc:
+                yield entry, f"cannot read: {exc.strerror or exc}"
+                continue
+            payload_name = entry.suffix.lower() in suffixes and not entry.name.startswith(".")
+            if stat_module.S_ISLNK(mode):
+                try:
+                    target = entry.resolve(strict=True)
+                    target_mode = target.stat().st_mode
+                except (OSError, RuntimeError):
+                    if payload_name:
+                        yield entry, "a symbolic link that leads nowhere"
+                    continue
+                is_folder = stat_module.S_ISDIR(target_mode)
+                if not (is_folder or payload_name):
+                    continue
+                if not follow_symlinks:
+                    yield entry, "a symbolic link, not followed (--follow-symlinks follows links that stay inside the folder)"
+                    continue
+                if target != top and top not in target.parents:
+                    yield entry, "a symbolic link out of the folder, not followed"
+                    continue
+                if is_folder:
+                    if target in seen_folders:
+                        yield entry, "a symbolic link to a folder already walked, not followed"
+                        continue
+                    seen_folders.add(target)
+                    yield from walk(entry)
+                    continue
+                mode = target_mode
+            if stat_module.S_ISDIR(mode):
+                seen_folders.add(entry.resolve())
+                yield from walk(entry)
+            elif stat_module.S_ISREG(mode):
+                if payload_name:
+                    yield entry, None
+            else:
+                kind = ("a FIFO (named pipe)" if stat_module.S_ISFIFO(mode) else "a socket" if stat_module.S_ISSOCK(mode)
+                        else "a device file")
+                yield entry, f"{kind}, not a regular file: skipped"
+
+    yield from walk(root)
 
 
 def sniff_format(text: str) -> str:
