@@ -149,6 +149,17 @@ def _unmasked(stream):
     return stream.unmasked if isinstance(stream, MaskingStream) else stream
 
 
+class MaskingLogFilter:
+    """A ``logging`` filter for handlers: the formatted message of every record, masked."""
+
+    def filter(self, record) -> bool:
+        message = record.getMessage()
+        masked = mask_identity_numbers(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
 # -- the -o / --output rule --------------------------------------------------------------------------
 
 
@@ -283,7 +294,7 @@ def write_output(data: str | bytes, given: str | os.PathLike | None, default_nam
 
 
 __all__ = [
-    "mask_identity_numbers", "holds_identity_number", "MaskingStream", "masked_standard_streams",
+    "mask_identity_numbers", "holds_identity_number", "MaskingStream", "MaskingLogFilter", "masked_standard_streams",
     "output_target", "output_folder", "output_path_argument", "OUTPUT_HELP", "open_output", "write_output", "atomic_file",
     "OutputError",
 ]
