@@ -575,6 +575,10 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         data: Any = raw
         if source_format in ("json", "jsonld"):
             data = check_json(raw, v.limits)
+            from samtbu.validate.input import duplicate_keys
+
+            if duplicate_keys(raw.decode("utf-8-sig"), data):
+                data = raw  # read again by the pipeline, which reports the keys given twice
         result = await v.validate(data, source_format, profile, lang)
         text = result.render(fmt)
         return Response(

@@ -49,22 +49,30 @@ _UNKNOWN = {
         "Ukjent type «{name}»: det er ingen klasse i modellen med dette navnet.",
         "Unknown type '{name}': the model has no class of that name.",
     ),
+    "duplicate": (
+        "Feltet «{name}» står to ganger i samme objekt: bare den siste verdien blir lest, de andre går tapt.",
+        "The key '{name}' is given twice in one object: only the last value is read, the others are lost.",
+    ),
 }
+_UNKNOWN_CONSTRAINT = {"field": "samtbu:UnknownField", "type": "samtbu:UnknownType", "duplicate": "samtbu:DuplicateKey"}
 
 
 def unknown_term_results(payload: Payload, lang: str) -> list[Result]:
-    """JSON keys and types the context does not define would vanish in JSON-LD; report them."""
+    """JSON keys and types the context does not define would vanish in JSON-LD, and of a key given
+    twice only the last value is read; report them."""
     results = []
     for pointer, name, kind in payload.unknown_terms:
         template = _UNKNOWN[kind][0 if lang in ("nb", "nn") else 1]
         results.append(
             Result(
-                severity="Violation",
+                # A key given twice is a Warning: the JSON is valid, but data would be lost silently.
+                severity="Warning" if kind == "duplicate" else "Violation",
                 message=template.format(name=name),
                 focus_node=payload.source,
                 value=name,
-                expected="et begrep i samtbu-konteksten" if lang in ("nb", "nn") else "a term of the samtbu context",
-                constraint=f"samtbu:Unknown{kind.capitalize()}",
+                expected=(None if kind == "duplicate" else
+                          "et begrep i samtbu-konteksten" if lang in ("nb", "nn") else "a term of the samtbu context"),
+                constraint=_UNKNOWN_CONSTRAINT[kind],
                 pointer=pointer,
             )
         )

@@ -41,6 +41,7 @@ class FastPayload:
     unknown_terms: list = field(default_factory=list)
     _graph: Any = field(default=None, repr=False)
     data: Any = field(default=None, repr=False)  # the engine's index of the triples, once built
+    key_count: int = field(default=0, repr=False)  # JSON keys read (to tell whether one was given twice)
 
     @property
     def graph(self):
@@ -108,7 +109,10 @@ def _try_fast(data, format, source, model) -> FastPayload | None:
             document = json.loads(text, parse_constant=_input._refuse_constant)
         except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             return None
-        return _json_fast(document, source, model)
+        fast = _json_fast(document, source, model)
+        if fast is not None and _input.duplicate_keys(text, document, fast.key_count):
+            return None  # read_payload reports the keys given twice
+        return fast
     if format in ("turtle", "ntriples"):
         return _rdf_fast(text, source, format)
     return None
@@ -244,7 +248,7 @@ def _json_fast(document: Any, source: str, model: Model) -> FastPayload | None:
     pointers = walk.pointers
     for node_id, pointer in walk.ids.items():
         pointers.setdefault(node_id, pointer)
-    return FastPayload(source, "json", list(dict.fromkeys(walk.triples)), pointers, [])
+    return FastPayload(source, "json", list(dict.fromkeys(walk.triples)), pointers, [], key_count=walk.keys)
 
 
 # Terms already worked out for a string value of a field, per field: the regular expressions and
@@ -283,6 +287,7 @@ class _Walk:
         self.triples: list = []
         self.pointers: dict = {}  # blank node -> pointer
         self.ids: dict[str, str] = {}  # id -> pointer of its first occurrence, in document order
+        self.keys = 0  # keys of the objects read
 
     def node(self, obj: dict, pointer: str, depth: int):
         """The subject of a node object; its triples (and those of nested nodes) are appended."""
@@ -308,6 +313,7 @@ class _Walk:
             self.ids.setdefault(node_id, pointer)
         append = self.triples.append
         fields = self.fields
+        self.keys += len(obj)
         for key, value in obj.items():
             field = fields.get(key)
             if field is None:
@@ -384,6 +390,7 @@ class _Walk:
     def _language_map(self, subject, iri: str, value, pointer: str) -> None:
         if not isinstance(value, dict):
             raise _Fallback
+        self.keys += len(value)
         append = self.triples.append
         for lang, text in value.items():
             if not isinstance(lang, str) or not _LANG_TAG.match(lang):

@@ -92,7 +92,10 @@ def read_payload(
         raise InputError(f"payload is not UTF-8 (byte {exc.start})", where=source) from None
     format = format or sniff_format(text)
     if format in ("json", "jsonld"):
-        return _from_json(_load_json(text, source), source, format, model)
+        document = _load_json(text, source)
+        payload = _from_json(document, source, format, model)
+        payload.unknown_terms[:0] = [(pointer, key, "duplicate") for pointer, key in duplicate_keys(text, document)]
+        return payload
     return _from_rdf(text, source, format)
 
 
@@ -235,6 +238,58 @@ def _load_json(text: str, source: str) -> Any:
     return document
 
 
+_KEY_SPACED = re.compile(r'"[ \t\r\n]+:')
+
+
+def count_keys(document: Any) -> int:
+    """How many keys the objects of a parsed JSON document hold."""
+    count, stack = 0, [document]
+    while stack:
+        value = stack.pop()
+        if type(value) is dict:
+            count += len(value)
+            stack.extend(value.values())
+        elif type(value) is list:
+            stack.extend(value)
+    return count
+
+
+def duplicate_keys(text: str, document: Any, key_count: int | None = None) -> list[tuple[str, str]]:
+    """``(JSON Pointer, key)`` of every key that an object of the JSON text gives more than once:
+    JSON parsers keep only the last value, so the others would be lost without a word.
+
+    Cheap for the common case: every key of the text ends in ``":`` (or ``"`` and white space
+    and ``:``), so when the text holds no more of those than the parsed document holds keys, no key
+    was given twice. Only otherwise is the text parsed again, keeping every key."""
+    keys = count_keys(document) if key_count is None else key_count
+    if text.count('":') == keys and not _KEY_SPACED.search(text):
+        return []
+    repeated: dict[int, list[str]] = {}
+
+    def keep_pairs(pairs):
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set = set()
+            repeated[id(obj)] = list(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
+        return obj
+
+    try:
+        parsed = json.loads(text, object_pairs_hook=keep_pairs, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        return []
+    found: list[tuple[str, str]] = []
+    stack = [(parsed, "")]
+    while stack and repeated:
+        value, pointer = stack.pop()
+        if type(value) is dict:
+            for key in repeated.get(id(value), ()):
+                found.append((f"{pointer}/{_escape(key)}", key))
+            stack.extend((v, f"{pointer}/{_escape(k)}") for k, v in reversed(value.items()))
+        elif type(value) is list:
+            stack.extend((v, f"{pointer}/{i}") for i, v in reversed(list(enumerate(value))))
+    return found
+
+
 def _check_depth(document: Any, source: str) -> None:
     if _depth_exceeded(document, 1):
         raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", where=source)
@@ -368,7 +423,8 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
     except jsonld.JsonLdError as exc:
         raise InputError(f"invalid JSON-LD: {_jsonld_reason(exc)}", where=source) from None
     except Exception as exc:  # noqa: BLE001 - the JSON-LD processor fails in many ways on hostile input
-        raise InputError(f"invalid JSON-LD: {type(exc).__name__}: {_first_line(exc)}", where=source) from None
+        # The processor's own text could quote the payload: only the kind of failure is reported.
+        raise InputError(f"invalid JSON-LD: the JSON-LD processor failed ({type(exc).__name__})", where=source) from None
 
     graph = _graph_from_nquads(nquads, source)
 
@@ -469,7 +525,7 @@ def _graph_from_nquads(nquads: str, source: str) -> Graph:
             warnings.simplefilter("ignore", DeprecationWarning)
             dataset.parse(data=nquads, format="nquads")
     except Exception as exc:  # noqa: BLE001 - pyld produced something rdflib cannot read
-        raise InputError(f"JSON-LD produced invalid RDF: {_first_line(exc)}", where=source) from None
+        raise InputError("JSON-LD produced RDF that cannot be read (an IRI or a literal that RDF does not allow)", where=source) from None
     for s, p, o, _g in dataset.quads((None, None, None, None)):
         graph.add((s, p, o))
     return graph
@@ -489,7 +545,7 @@ def _from_rdf(text: str, source: str, format: str) -> Payload:
     try:
         graph.parse(data=text, format=rdflib_format)
     except Exception as exc:  # noqa: BLE001 - every parser error is bad input
-        raise InputError(f"malformed {_FORMAT_NAMES[format]}: {_first_line(exc)}", where=source) from None
+        raise InputError(f"malformed {_FORMAT_NAMES[format]}{_syntax_error_position(text, format, exc)}", where=source) from None
     if len(graph) == 0:
         raise InputError(f"{_FORMAT_NAMES[format]} payload has no triples", where=source)
     return Payload(source, format, graph)
@@ -498,9 +554,29 @@ def _from_rdf(text: str, source: str, format: str) -> Payload:
 _FORMAT_NAMES = {"turtle": "Turtle", "ntriples": "N-Triples", "rdfxml": "RDF/XML"}
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return " ".join(text.split())[:300]
+_RDFLIB_LINE = re.compile(r"\bline (\d+)")
+
+
+def _syntax_error_position(text: str, format: str, exc: Exception) -> str:
+    """Where a syntax error is, and never what is there: a parser's message quotes the payload
+    (a secret, an identity number), and a report names a record by its source and a reason only."""
+    line = column = None
+    if format in ("turtle", "ntriples"):
+        import pyoxigraph as ox
+
+        try:
+            list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE if format == "turtle" else ox.RdfFormat.N_TRIPLES))
+        except SyntaxError as error:
+            line, column = error.lineno, error.offset
+        except (ValueError, OSError):
+            pass
+    if line is None:
+        match = _RDFLIB_LINE.search(str(exc))
+        line = int(match.group(1)) if match else getattr(exc, "lineno", None) or getattr(exc, "_linenumber", None)
+        column = getattr(exc, "offset", None) or getattr(exc, "_colnum", None)
+    if line is None:
+        return ""
+    return f" at line {line}" + (f", column {column}" if column else "")
 
 
 def _refuse_unsafe_xml(text: str, source: str) -> None:
