@@ -486,7 +486,9 @@ def append_log(disclosure: Graph, path: Path | str) -> None:
 
     path = Path(path)
     fmt = "nt" if path.suffix.lower() == ".nt" else "turtle"
-    text = disclosure.serialize(format=fmt)
+    # The log is output like any other: an identifier that holds an identity number is masked, as
+    # it was in the view the recipient got.
+    text = mask_identity_numbers(disclosure.serialize(format=fmt))
     # Identifiers (urn:uuid:...) may hold digit runs by chance; what must never be written is a
     # value that could be an identity number.
     if any(isinstance(o, Literal) and contains_identity_number(str(o)) for o in disclosure.objects()):
