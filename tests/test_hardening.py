@@ -203,3 +203,82 @@ def test_site_serve_on_a_busy_port_is_one_line(tmp_path):
 
 def test_site_serve_no_build_on_a_missing_folder_is_one_line(tmp_path):
     one_line_error(samtbu("site", "serve", "--no-build", "-o", str(tmp_path / "nope"), "--port", "0", timeout=60), "no such folder")
+
+
+# -- files and archives --------------------------------------------------------------------------------
+
+SECRET = "samtbu-secret-3c9e"
+
+
+def _records_folder(tmp_path: Path) -> tuple[Path, Path]:
+    """A batch folder with one good record, and beside it (outside) a secret file and a folder."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "good.json").write_bytes((REPO / "examples" / "enkeltresultat.json").read_bytes())
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.json").write_text('{"x": "' + SECRET + '"', encoding="utf-8")  # malformed, and secret
+    return folder, outside
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_symbolic_links_are_not_followed_by_default_and_never_out_of_the_folder(tmp_path, capsys, batch):
+    folder, outside = _records_folder(tmp_path)
+    (folder / "inside").mkdir()
+    (folder / "inside" / "real.json").write_bytes((REPO / "examples" / "enkeltresultat.json").read_bytes())
+    (folder / "out.json").symlink_to(outside / "secret.json")
+    (folder / "outdir").symlink_to(outside, target_is_directory=True)
+    (folder / "in.json").symlink_to(folder / "inside" / "real.json")
+    (folder / "loop").symlink_to(folder, target_is_directory=True)
+    flags = ["--batch", "-j", "1"] if batch else []
+    for follow in (False, True):
+        rc = main(["validate", *flags, "-r", "json", "--profile", "enkeltresultat", *(["--follow-symlinks"] if follow else []), str(folder)])
+        out, err = capsys.readouterr()
+        assert rc == 2 and SECRET not in out + err, (out, err)
+        lines = [json.loads(line) for line in out.splitlines()] if batch else json.loads(out)["records"]
+        by_name = {Path(r["source"]).name: r for r in lines if "source" in r and not r.get("crossRecord")}
+        assert "error" not in by_name["good.json"] and "error" not in by_name["real.json"]
+        assert "out of the folder" in by_name["out.json"]["error"] or (not follow and "not followed" in by_name["out.json"]["error"])
+        assert "not followed" in by_name["outdir"]["error"] and "not followed" in by_name["loop"]["error"]
+        assert ("error" not in by_name["in.json"]) if follow else ("not followed" in by_name["in.json"]["error"])
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_fifos_sockets_and_devices_in_a_folder_are_skipped_with_a_reason(tmp_path, capsys, batch):
+    folder, _ = _records_folder(tmp_path)
+    os.mkfifo(folder / "pipe.json")  # opening it would wait forever for a writer
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(folder / "sock.json"))
+    flags = ["--batch", "-j", "1"] if batch else []
+    try:
+        rc = main(["validate", *flags, "-r", "json", str(folder)])
+    finally:
+        server.close()
+    out, err = capsys.readouterr()
+    assert rc == 2, err
+    lines = [json.loads(line) for line in out.splitlines()] if batch else json.loads(out)["records"]
+    by_name = {Path(r["source"]).name: r for r in lines if "source" in r}
+    assert "FIFO" in by_name["pipe.json"]["error"] and "socket" in by_name["sock.json"]["error"]
+    assert "error" not in by_name["good.json"]
+
+
+def test_a_device_as_a_batch_source_is_refused():
+    one_line_error(samtbu("validate", "--batch", "/dev/zero"), "device")
+
+
+@pytest.mark.parametrize("name, content", [
+    ("bad.json", '{"navn": "' + SECRET + '" oops}'),
+    ("bad.ttl", f'<urn:x> <urn:p> "{SECRET}" ; {SECRET} .'),
+    ("bad.nt", f'<urn:x> <urn:p> "{SECRET}" {SECRET} .'),
+    ("bad.rdf", f'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><a>{SECRET}</b></rdf:RDF>'),
+    ("bad.jsonld", '{"@context": {"@vocab": "urn:v:"}, "@id": "' + SECRET + ' x", "@type": "_:' + SECRET + '"}'),
+])
+def test_an_unreadable_record_is_named_by_path_and_reason_never_by_its_content(tmp_path, capsys, name, content):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / name).write_text(content, encoding="utf-8")
+    for argv in (["validate", str(folder / name)], ["validate", "--batch", "-j", "1", str(folder)], ["validate", str(folder)]):
+        main(argv)
+        out, err = capsys.readouterr()
+        assert SECRET not in out + err, (argv, out, err)
+        assert name in out + err
