@@ -388,8 +388,14 @@ def rules_page(idx, lang: str):
     from samtbu.generate.site_tables import source_link
     from samtbu.generate.site_text import Page, esc
 
+    class WidePage(Page):
+        """The table needs the width: the page hides the section navigation (mkdocs-material front matter)."""
+
+        def render(self) -> str:
+            return "---\nhide:\n  - navigation\n---\n\n" + super().render()
+
     rules = collect_rules(idx.model)
-    page = Page(lang, PAGE_PATH)
+    page = WidePage(lang, PAGE_PATH)
     page.title = _w("title", lang)
     page.add(_w("intro", lang), "")
     counts = {k: sum(1 for r in rules if r.kind == k) for k in (STRUCTURE, DOMAIN)}
@@ -407,9 +413,8 @@ def rules_page(idx, lang: str):
     for section in sorted(sections, key=lambda s: (s in profile_names, s)):
         heading = _w("profile_shapes", lang) if section in profile_names else _w("module", lang)
         page.add(f"## {heading} `{section}`", "")
-        page.add(f"| {_w('rule', lang)} | {_w('kind', lang)} | {_w('severity', lang)} | {_w('profiles', lang)} | "
-                 f"{_w('checks', lang)} | {_w('messages', lang)} | {_w('source', lang)} |",
-                 "|---|---|---|---|---|---|---|")
+        page.add(f"| {_w('rule', lang)} | {_w('checks', lang)} | {_w('messages', lang)} | {_w('source', lang)} |",
+                 "|---|---|---|---|")
         for rule in sections[section]:
             page.add(_row(page, idx, rule, lang, esc, source_link))
         page.add("")
@@ -421,13 +426,15 @@ def _anchor(rule_id: str) -> str:
 
 
 def _row(page, idx, rule: Rule, lang: str, esc, source_link) -> str:
-    cell_id = f'<a id="{_anchor(rule.id)}"></a>`{rule.id}`'
+    profiles = ", ".join(page.link(f"profiler/{p}.md", p) for p in rule.profiles) or f"*{_w('no_profile', lang)}*"
+    first = (f'<a id="{_anchor(rule.id)}"></a>`{rule.id}`<br>{_w(rule.kind, lang)}, {rule.severity}'
+             f"<br>{_w('profiles', lang)}: {profiles}")
     # One entry in the page's list of missing translations for all rules, not one per rule.
     name = page.choose(rule.name, _w("rule_texts", lang))
     description = page.choose(rule.description, _w("rule_texts", lang))
     on = rule.path or ", ".join(rule.targets)
-    checks = "<br>".join(x for x in (f"**{name}**" if name else None, f"`{esc(on)}`: {esc(rule.check)}" if on else esc(rule.check),
-                                     description) if x)
+    check = f"`{esc(on)}`: {esc(rule.check)}" if on else esc(rule.check)
+    checks = "<br>".join(x for x in (f"**{name}**" if name else None, check, description) if x)
     messages = "<br>".join(
         f"{code}: " + (esc(_one_line(rule.messages[code])) if rule.messages.get(code)
                        else f'<span class="sbu-missing"><em>{_w("missing", lang)}</em></span>')
@@ -437,16 +444,14 @@ def _row(page, idx, rule: Rule, lang: str, esc, source_link) -> str:
     for source in rule.source:
         if source.external:
             sources.append(source_link(idx, source.iri, lang))
-        else:
-            label = _curie(source.iri) if source.iri != BASE_IRI + "modell" else _w("the_model", lang)
-            target = idx.path(URIRef(source.iri))
-            text = f"{_w('the_model', lang)}: {label}" if label != _w("the_model", lang) else label
-            sources.append(page.link(target, text) if target else esc(text))
+            continue
+        model_iri = source.iri == BASE_IRI + "modell"
+        text = _w("the_model", lang) if model_iri else f"{_w('the_model', lang)}: {_curie(source.iri)}"
+        target = idx.path(URIRef(source.iri))
+        sources.append(page.link(target, text) if target else esc(text))
     if rule.kind == DOMAIN and rule.model_only:
         sources.append(f"*({_w('model_only', lang)})*")
-    profiles = ", ".join(page.link(f"profiler/{p}.md", p) for p in rule.profiles) or f"*{_w('no_profile', lang)}*"
-    return (f"| {cell_id} | {_w(rule.kind, lang)} | {rule.severity} | {profiles} | {checks} | {messages} | "
-            f"{'<br>'.join(sources)} |")
+    return f"| {first} | {checks} | {messages} | {'<br>'.join(sources)} |"
 
 
 __all__ = ["Rule", "Source", "collect_rules", "unsourced_violations", "render_json", "render_text", "rules_page",
