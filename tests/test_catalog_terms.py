@@ -208,6 +208,16 @@ def test_nynorsk_in_the_ontology_is_nynorsk(model: Model):
     assert _nynorsk_problems(model.ontology) == []
 
 
+def test_nynorsk_in_the_sharing_policies_is_nynorsk(model: Model):
+    from rdflib import Graph
+
+    policies = Graph()
+    for path in sorted((model.root / "policies").glob("*.ttl")):
+        policies.parse(path, format="turtle")
+    assert len(policies) > 0
+    assert _nynorsk_problems(policies) == []
+
+
 def test_svennebrev_is_discouraged_in_nynorsk_as_svenneprove_is(model: Model):
     sbub = Namespace("https://w3id.org/samt-bu/begrep/")
     assert Literal("svenneprøve", lang="nn") in set(model.vocab.objects(sbub["fag-og-svenneproeve"], SKOS.hiddenLabel))
