@@ -289,3 +289,27 @@ def test_the_publisher_is_marked_as_a_placeholder_and_the_model_is_a_draft(model
     assert all((c, EUVOC.status, draft) in model.vocab for c in model.catalog_concepts())
     under_development = URIRef("http://purl.org/adms/status/UnderDevelopment")
     assert (URIRef("https://w3id.org/samt-bu/modell"), URIRef("http://www.w3.org/ns/adms#status"), under_development) in model.vocab
+
+
+# Code lists whose codes are the catalog's concepts themselves (a document type is the concept of that
+# document, a competence type the concept of that competence): their definitions are the catalog's.
+SAME_CONCEPT_SCHEMES = ("dokumenttype", "kompetansetype")
+
+
+def test_document_and_competence_types_are_defined_as_the_catalog_defines_them(model: Model):
+    problems = []
+    checked = 0
+    for code in model.codes():
+        scheme = str(code).split("/kode/")[1].split("/")[0]
+        concept = model.vocab.value(code, DCTERMS.subject)
+        notation = model.vocab.value(code, SKOS.notation)
+        if scheme not in SAME_CONCEPT_SCHEMES or concept is None or str(concept).rsplit("/", 1)[-1] != str(notation):
+            continue
+        checked += 1
+        for lang in LANGS:
+            catalog = _definition(model, concept, lang)
+            (text,) = _texts(model.vocab, code, SKOS.definition, lang)
+            if not text.startswith(catalog[0].upper() + catalog[1:] + "."):
+                problems.append(f"{code} {lang}: «{text}» does not begin with the catalog definition «{catalog}»")
+    assert checked >= 8
+    assert problems == []
