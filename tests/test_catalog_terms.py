@@ -291,9 +291,18 @@ def test_the_publisher_is_marked_as_a_placeholder_and_the_model_is_a_draft(model
     assert (URIRef("https://w3id.org/samt-bu/modell"), URIRef("http://www.w3.org/ns/adms#status"), under_development) in model.vocab
 
 
-# Code lists whose codes are the catalog's concepts themselves (a document type is the concept of that
-# document, a competence type the concept of that competence): their definitions are the catalog's.
-SAME_CONCEPT_SCHEMES = ("dokumenttype", "kompetansetype")
+# Codes that are the catalog's concepts themselves: a document type is the concept of that document, and
+# a competence type whose concept is a kind of sluttkompetanse is that competence («fagbrev» as a
+# competence type is the competence documented by the fagbrev, not the document). Their definitions
+# are the catalog's.
+XKOS = Namespace("http://rdf-vocabulary.ddialliance.org/xkos#")
+SLUTTKOMPETANSE = URIRef("https://w3id.org/samt-bu/begrep/sluttkompetanse")
+
+
+def _is_the_concept(model: Model, scheme: str, concept) -> bool:
+    return scheme == "dokumenttype" or (
+        scheme == "kompetansetype" and (concept, XKOS.specializes, SLUTTKOMPETANSE) in model.vocab
+    )
 
 
 def test_document_and_competence_types_are_defined_as_the_catalog_defines_them(model: Model):
@@ -303,7 +312,7 @@ def test_document_and_competence_types_are_defined_as_the_catalog_defines_them(m
         scheme = str(code).split("/kode/")[1].split("/")[0]
         concept = model.vocab.value(code, DCTERMS.subject)
         notation = model.vocab.value(code, SKOS.notation)
-        if scheme not in SAME_CONCEPT_SCHEMES or concept is None or str(concept).rsplit("/", 1)[-1] != str(notation):
+        if concept is None or str(concept).rsplit("/", 1)[-1] != str(notation) or not _is_the_concept(model, scheme, concept):
             continue
         checked += 1
         for lang in LANGS:
