@@ -138,6 +138,7 @@ def _list(graph: Graph, node) -> list:
 def _curie(iri) -> str:
     text = str(iri)
     for prefix, ns in (("sbu:", BASE_IRI + "def/"), ("sbuk:", BASE_IRI + "kode/"), ("sbus:", BASE_IRI + "shapes/"),
+                       ("sbup:", BASE_IRI + "profil/"),
                        ("sh:", str(SH)), ("xsd:", "http://www.w3.org/2001/XMLSchema#"),
                        ("rdf:", "http://www.w3.org/1999/02/22-rdf-syntax-ns#")):
         if text.startswith(ns):
@@ -231,6 +232,15 @@ def _sources(model: Model, graph: Graph, shape, parameter: str, node=None) -> li
     return [Source(iri=str(i), label=_label(model, i), external=is_external(str(i))) for i in iris]
 
 
+def _targets(graph: Graph, shape) -> list[str]:
+    """The shape's targets, as a reader of the table needs them when the rule has no path."""
+    out = sorted(_curie(t) for t in graph.objects(shape, SH.targetClass))
+    out += sorted(_curie(t) for t in graph.objects(shape, SH.targetNode))
+    out += sorted("^" + _curie(t) for t in graph.objects(shape, SH.targetObjectsOf))
+    out += sorted(_curie(t) + " (subjects)" for t in graph.objects(shape, SH.targetSubjectsOf))
+    return out
+
+
 def _shape_rules(model: Model, graph: Graph, shape, profiles: list[str]) -> list[Rule]:
     local = str(shape).rsplit("/", 1)[-1]
     severity = str(graph.value(shape, SH.severity) or SH.Violation).rsplit("#", 1)[-1]
@@ -241,7 +251,7 @@ def _shape_rules(model: Model, graph: Graph, shape, profiles: list[str]) -> list
         shape=str(shape),
         name=_texts(graph, shape, SH.name),
         path=_path_text(graph, graph.value(shape, SH.path)),
-        targets=sorted(_curie(t) for t in graph.objects(shape, SH.targetClass)),
+        targets=_targets(graph, shape),
         module=str(graph.value(shape, RDFS.isDefinedBy)) if graph.value(shape, RDFS.isDefinedBy) is not None else None,
     )
     messages = _texts(graph, shape, SH.message)
