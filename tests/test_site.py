@@ -167,7 +167,7 @@ def test_search_covers_concepts_in_all_three_languages(built_site):
     assert "begreper/standpunktkarakter/" in docs
     assert "nn/begreper/standpunktkarakter/" in docs
     assert "en/begreper/standpunktkarakter/" in docs
-    assert "overall achievement mark" in docs["en/begreper/standpunktkarakter/"]["title"]
+    assert "final assessment grade" in docs["en/begreper/standpunktkarakter/"]["title"]  # Udir's English term
     assert any("faglæraren" in d["text"] for loc, d in docs.items() if loc.startswith("nn/begreper/standpunktkarakter/"))
 
 
