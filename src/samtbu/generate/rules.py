@@ -6,7 +6,8 @@ rest on different grounds. Its id is ``{shape}/{parameter}`` (``Vurdering-karakt
 second SPARQL constraint is ``…/sparql-2``.
 
 Kinds (issue 13):
-- ``structure``: datatype, cardinality, class, node kind, closed shapes. The model is their source.
+- ``structure``: datatype, cardinality, class, node kind, closed shapes, and ``sh:minLength 1`` (a value
+  that is not empty). The model is their source.
 - ``domain``: everything else (codes, grades, numbers, dates, patterns, SPARQL rules, what may stand on
   which document). A domain rule at Violation must cite an external source (law or regulation, Udir's
   guidance or handbook, a standard); one whose only source is the model itself is at most a Warning.
@@ -262,6 +263,8 @@ def _shape_rules(model: Model, graph: Graph, shape, profiles: list[str]) -> list
             continue
         if parameter in ("or", "xone", "and") and all(_structural(graph, member) for member in _list(graph, value)):
             kind = STRUCTURE
+        if parameter == "minLength" and value.toPython() == 1:
+            kind = STRUCTURE  # «not empty» says only that the value is there: a cardinality in disguise
         rules.append(Rule(
             id=f"{local}/{parameter}", kind=kind, messages=messages,
             source=_sources(model, graph, shape, parameter), constraint="sh:" + component,
