@@ -9,13 +9,11 @@ import pty
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from samtbu.cli import main
-from samtbu.model import Model
 
 REPO = Path(__file__).resolve().parents[1]
 VITNEMAAL = REPO / "examples" / "vitnemaal-studiespesialisering.json"

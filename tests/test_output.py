@@ -92,6 +92,7 @@ COMMANDS = {
     "context": (lambda t: ["context"], "samtbu-context-0.1.0.jsonld"),
     "catalog": (lambda t: ["catalog"], "samtbu-modell-0.1.0.ttl"),
     "jsonschema": (lambda t: ["jsonschema", "--profile", "vitnemaal"], "vitnemaal.json"),
+    "rules": (lambda t: ["rules", "--profile", "vitnemaal"], "rules.txt"),
     "export": (lambda t: ["export", "--to", "schemaorg", str(_record(t))], "record.schemaorg.jsonld"),
     "import": (lambda t: ["import", "--from", "elmo", str(_elmo(t))], "elmo.json"),
     "validate": (lambda t: ["validate", str(_record(t))], "samtbu-report.txt"),

@@ -96,7 +96,7 @@ def register_rules(sub) -> None:
     p.add_argument("--severity", type=str.capitalize, choices=("Violation", "Warning", "Info"), help="only rules of this severity")
     p.add_argument("-l", "--lang", choices=("nb", "nn", "en"), default="nb",
                    help="language of descriptions and source names in text output (default: nb; messages are shown in all three)")
-    p.add_argument("-o", "--output", type=Path, help="write to this file instead of standard output")
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " (rules.txt or rules.json)")
     p.set_defaults(func=cmd_rules)
 
 
@@ -113,10 +113,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     if args.severity:
         rules = [r for r in rules if r.severity == args.severity]
     text = render_json(rules) if args.format == "json" else render_text(rules, args.lang)
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        write_text(text, args.output, "rules." + args.format)
+    write_output(text, args.output, "rules." + ("txt" if args.format == "text" else "json"))
     return 0
 
 

@@ -524,7 +524,7 @@ def _graph_from_nquads(nquads: str, source: str) -> Graph:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             dataset.parse(data=nquads, format="nquads")
-    except Exception as exc:  # noqa: BLE001 - pyld produced something rdflib cannot read
+    except Exception:  # noqa: BLE001 - pyld produced something rdflib cannot read
         raise InputError("JSON-LD produced RDF that cannot be read (an IRI or a literal that RDF does not allow)", where=source) from None
     for s, p, o, _g in dataset.quads((None, None, None, None)):
         graph.add((s, p, o))
