@@ -85,17 +85,28 @@ def run_limited(case: str, args: list[str], *, stdin: str | None = None, stdin_p
     a file streamed into standard input through a pipe (by `cat`)."""
     command = [sys.executable, "-c", _RUNNER, str(limit), stdin or "-", sys.executable, "-m", "samtbu.cli", *args]
     started = time.perf_counter()
-    if stdin_pipe is not None:
-        cat = subprocess.Popen(["cat", str(stdin_pipe)], stdout=subprocess.PIPE)
-        # the runner hands its own standard input on: "-" would give /dev/null, so read the pipe
-        command[4] = "/dev/stdin"
-        done = subprocess.run(command, stdin=cat.stdout, capture_output=True, timeout=timeout, env=_env())
-        cat.stdout.close()
-        cat.wait(timeout=60)
-    else:
-        done = subprocess.run(command, capture_output=True, timeout=timeout, env=_env())
+    cat = subprocess.Popen(["cat", str(stdin_pipe)], stdout=subprocess.PIPE) if stdin_pipe is not None else None
+    if cat is not None:
+        command[4] = "/dev/stdin"  # the runner hands its standard input (the pipe) on
+    # its own process group, so that a case that hangs is ended whole (the runner and samtbu)
+    process = subprocess.Popen(command, stdin=cat.stdout if cat else subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=_env(), start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        out, err = process.communicate()
+        err += b"\ntimed out after %d s" % timeout
+    finally:
+        if cat is not None:
+            cat.stdout.close()
+            cat.kill()
+            cat.wait()
+    done = subprocess.CompletedProcess(command, process.returncode, out, err)
     seconds = time.perf_counter() - started
-    err, _, peak = done.stderr.rpartition(b"\n@@peak_kb=")
+    err, marker, peak = done.stderr.rpartition(b"\n@@peak_kb=")
+    if not marker:  # the runner was ended: no figure
+        err, peak = done.stderr, b"0"
     return Outcome(case, done.returncode, int(peak.strip() or 0) / 1024, seconds, done.stdout, err)
 
 
