@@ -266,8 +266,15 @@ def open_output(given: str | os.PathLike | None, default_name: str, *, mask: boo
 @contextlib.contextmanager
 def _open_target(target: Path | None, mask: bool) -> Iterator[IO[str]]:
     if target is None:
-        stream = sys.stdout if mask else _unmasked(sys.stdout)
+        if not mask:
+            stream = _unmasked(sys.stdout)
+        elif isinstance(sys.stdout, MaskingStream):
+            stream = sys.stdout
+        else:  # called from Python, outside `samtbu`'s main: mask here
+            stream = MaskingStream(sys.stdout)
         yield stream
+        if isinstance(stream, MaskingStream) and stream is not sys.stdout:
+            stream.drain()
         stream.flush()
         return
     with atomic_file(target) as raw:
