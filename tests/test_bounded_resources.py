@@ -44,7 +44,7 @@ def test_a_one_gib_ndjson_line_is_too_large_and_the_next_record_is_validated(tmp
     assert outcome.returncode == 2, outcome.stderr.decode()[-2000:]
     assert len(records) == 3, records
     first, long, last = records
-    assert "over the limit" in long["error"] and f"{bounded.LONG_LINE:,}" in long["error"]
+    assert "over the limit" in long["error"] and f"{bounded.LONG_LINE + 1:,} bytes" in long["error"]  # with its newline
     assert "error" not in first and "error" not in last and first["profile"] == last["profile"] == "enkeltresultat"
 
 
