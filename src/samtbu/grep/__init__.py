@@ -4,3 +4,61 @@
 (store.py); validation, exports, the learner's overview and the site use that snapshot when one is
 configured (config.py) and behave as without Grep otherwise. Nothing is fetched at run time.
 """
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from samtbu.grep.config import configured_snapshot, open_snapshot
+from samtbu.grep.reader import GREP_IRI, GrepElement
+from samtbu.grep.store import Snapshot, SnapshotError, element_title, element_titles
+
+
+def resolve_snapshot(grep=None) -> Snapshot | None:
+    """A snapshot from what a caller gave: a ``Snapshot``, a path, ``False`` or "none" (no Grep), or
+    None (the configured one: $SAMTBU_GREP, else samtbu.toml / ~/.config/samtbu/config.toml)."""
+    if grep is None:
+        return configured_snapshot()
+    if grep is False:
+        return None
+    if isinstance(grep, Snapshot):
+        return grep
+    if isinstance(grep, (str, os.PathLike)):
+        return configured_snapshot(grep)
+    raise TypeError(f"grep: expected a Snapshot, a path, False or None, not {type(grep).__name__}")
+
+
+def title(code: str, lang: str = "nb", snapshot: Snapshot | None = None, *, fallback: bool = True) -> str | None:
+    """The title of a Grep element in a language (nb, nn, en, se), from the given or the configured
+    snapshot; None without a snapshot or when the code is not in it. ``code`` may be the Grep IRI."""
+    snapshot = snapshot if snapshot is not None else configured_snapshot()
+    if snapshot is None or not code:
+        return None
+    if code.startswith(GREP_IRI):
+        code = code[len(GREP_IRI):]
+    return snapshot.title(code, lang, fallback=fallback)
+
+
+def titles(code: str, snapshot: Snapshot | None = None) -> dict[str, str]:
+    """The titles of a Grep element in every language the snapshot has (BCP 47 tags: nb, nn, en, se …)."""
+    snapshot = snapshot if snapshot is not None else configured_snapshot()
+    if snapshot is None or not code:
+        return {}
+    if code.startswith(GREP_IRI):
+        code = code[len(GREP_IRI):]
+    element = snapshot.get(code)
+    return element_titles(element) if element else {}
+
+
+def subject_label(iri_or_code: str, snapshot: Snapshot | None, lang: str = "nb") -> str | None:
+    """"REA3062 Matematikk S2": code and title, for reports and views; None when unknown."""
+    if snapshot is None or not iri_or_code:
+        return None
+    code = iri_or_code[len(GREP_IRI):] if iri_or_code.startswith(GREP_IRI) else iri_or_code
+    text = snapshot.title(code, lang)
+    return f"{code} {text}" if text else None
+
+
+__all__ = ["Snapshot", "SnapshotError", "GrepElement", "resolve_snapshot", "title", "titles", "subject_label",
+           "configured_snapshot", "open_snapshot", "element_title", "element_titles"]

@@ -109,13 +109,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     short = {lang: element_title(element, lang, fallback=False, short=True) for lang in langs}
     if element.kortform and any(short.values()):
         print("  short form: " + "; ".join(f"{lang} {t}" for lang, t in short.items() if t))
-    print(f"  {"status":<26} {element.status or '–'}")
+    print(f"  {'status':<26} {element.status or '–'}")
     if element.gyldig_fra or element.gyldig_til:
-        print(f"  {"valid":<26} {element.gyldig_fra or '…'} – {element.gyldig_til or '…'}")
+        print(f"  {'valid':<26} {element.gyldig_fra or '…'} – {element.gyldig_til or '…'}")
     for name, codes in element.refs.items():
         print(f"  {name:<26} {', '.join(codes)}")
     if element.url_data:
-        print(f"  {"data":<26} {element.url_data}")
+        print(f"  {'data':<26} {element.url_data}")
     if element.written_by_samtbu:
         print("  written by samtbu for its examples and tests: NOT Udir's data (see grep/README.md)")
     else:
