@@ -345,8 +345,8 @@ class _Builder:
 
 def iter_json_values(stream: IO[bytes], source: str, *, limit: int = MAX_RECORD_BYTES) -> Iterator[dict | Skip]:
     """The elements in one JSON / NDJSON stream (a BOM is allowed), as kept-field dicts or Skips."""
-    counting = _CountingReader(_without_bom(stream))
-    events = iter(ijson.basic_parse(counting, multiple_values=True, use_float=True))
+    counting = _CountingReader(_without_bom(stream), max_token=max(4 * limit, 1 << 20))
+    events = _marked(ijson.basic_parse(counting, multiple_values=True, use_float=True, buf_size=1 << 20), counting)
     builder = _Builder(events, limit)
     try:
         for event, value in events:
@@ -354,6 +354,9 @@ def iter_json_values(stream: IO[bytes], source: str, *, limit: int = MAX_RECORD_
                 yield from _array_members(builder, source)
             else:
                 yield from _member(builder, event, source)
+    except _TokenTooLarge:
+        raise GrepReadError(f"a single JSON value starting near byte {counting.mark:,} is longer than {counting.max_token:,} bytes: "
+                            "not a Grep element (the import stops here)", where=source) from None
     except ijson.common.IncompleteJSONError as exc:
         raise GrepReadError(_json_problem(exc, counting.offset), where=source) from None
     except (UnicodeDecodeError, ValueError) as exc:
@@ -429,15 +432,31 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
+class _TokenTooLarge(Exception):
+    pass
+
+
+def _marked(events, reader: "_CountingReader"):
+    """The parser's events, each noting where the input stood: a single token (a string) that runs
+    on for more than ``max_token`` bytes stops the read instead of filling memory."""
+    for event in events:
+        reader.mark = reader.offset
+        yield event
+
+
 class _CountingReader(io.RawIOBase):
-    def __init__(self, stream: IO[bytes]):
+    def __init__(self, stream: IO[bytes], max_token: int):
         self.stream = stream
         self.offset = 0
+        self.mark = 0
+        self.max_token = max_token
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b) -> int:
+        if self.offset - self.mark > self.max_token:
+            raise _TokenTooLarge()
         data = self.stream.read(len(b))
         b[: len(data)] = data
         self.offset += len(data)
