@@ -182,8 +182,9 @@ def install_sparql_query_cache(maxsize: int = 2048) -> None:
         _sparql_cache_installed = True
 
 
-def warm_up(model: Model) -> None:
-    """Prepare the engine: class hierarchy, JSON-LD context, parsed SPARQL constraints of every profile."""
+def warm_up(model: Model, grep=None) -> None:
+    """Prepare the engine: class hierarchy, JSON-LD context, parsed SPARQL constraints of every profile
+    (with the Grep shapes when a snapshot is in use)."""
     from rdflib import RDF, BNode, Graph
 
     from samtbu.jsonld import bundled_context
@@ -199,13 +200,13 @@ def warm_up(model: Model) -> None:
         for cls in profile.root_classes:
             graph.add((BNode(), RDF.type, cls))
         if len(graph):
-            validate_payload(Payload("<warm-up>", "rdf", graph), profile.name, model=model)
+            validate_payload(Payload("<warm-up>", "rdf", graph), profile.name, model=model, grep=grep)
     # The examples reach the deeper shapes (nested nodes) that a bare root node does not.
     for path in model.example_files(".json"):
         with contextlib.suppress(SamtbuError, ModelError):
             from samtbu.validate import read_payload
 
-            validate_payload(read_payload(path, model=model), None, model=model)
+            validate_payload(read_payload(path, model=model), None, model=model, grep=grep)
 
 
 # -- reading a request ----------------------------------------------------------------------------
@@ -332,6 +333,7 @@ class Validator:
 
     model: Model
     limits: Limits
+    grep: Any = None  # a Grep snapshot (samtbu.grep.Snapshot) or None
     executor: concurrent.futures.ThreadPoolExecutor = field(init=False)
     waiting: int = 0
     ready: bool = False
@@ -351,7 +353,7 @@ class Validator:
         count = payload_records(payload)
         if count > self.limits.max_records:
             raise too_many_records(count, self.limits)
-        return Report([validate_payload(payload, profile, lang=lang, model=self.model)], lang=lang)
+        return Report([validate_payload(payload, profile, lang=lang, model=self.model, grep=self.grep)], lang=lang)
 
     async def validate(self, data: Any, fmt: str, profile: str | None, lang: str):
         from samtbu.validate import InputError, ProfileError
@@ -411,8 +413,9 @@ def _schema_builder():
     return build_schema
 
 
-def create_app(model: Model | None = None, limits: Limits | None = None, *, warm: bool = True):
-    """The FastAPI application. The model is loaded (if not given) and warmed up at start."""
+def create_app(model: Model | None = None, limits: Limits | None = None, *, warm: bool = True, grep=None):
+    """The FastAPI application. The model is loaded (if not given) and warmed up at start. ``grep``:
+    a Grep snapshot or its path to check codes against (None: none)."""
     from fastapi import FastAPI, Query, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, Response
@@ -426,10 +429,12 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
     @contextlib.asynccontextmanager
     async def lifespan(app):
         loaded = model or await asyncio.to_thread(Model.load)
-        validator = Validator(loaded, limits)
+        from samtbu.grep import resolve_snapshot
+
+        validator = Validator(loaded, limits, resolve_snapshot(grep if grep is not None else False))
         state["validator"] = validator
         if warm:
-            await asyncio.to_thread(warm_up, loaded)
+            await asyncio.to_thread(warm_up, loaded, validator.grep)
         else:
             install_sparql_query_cache()
         validator.ready = True
@@ -636,7 +641,10 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         v = state.get("validator")
         if v is None or not v.ready:
             return JSONResponse({"status": "starting"}, status_code=503)
-        return {"status": "ready", "version": v.model.version, "profiles": len(v.model.profiles)}
+        ready = {"status": "ready", "version": v.model.version, "profiles": len(v.model.profiles)}
+        if v.grep is not None:
+            ready["grep"] = {"snapshot_date": v.grep.date, "snapshot_id": v.grep.id}
+        return ready
 
     return app
 
@@ -691,6 +699,9 @@ def register(sub) -> None:
     p.add_argument("--timeout", type=float, help=f"seconds a validation may take (default: {Limits.timeout:g})")
     p.add_argument("--workers", type=int, help=f"validations at the same time (default: {Limits.workers})")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    from samtbu.grep.cli import add_grep_option
+
+    add_grep_option(p)
     p.set_defaults(func=cmd_serve)
 
 
@@ -704,7 +715,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if min(limits.max_bytes, limits.max_depth, limits.max_records, limits.workers) < 1 or limits.timeout <= 0:
         raise SamtbuError("limits must be positive")
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(limits=limits)
+    from samtbu.grep import resolve_snapshot
+
+    app = create_app(limits=limits, grep=resolve_snapshot(args.grep) or False)
     # uvicorn's own access log would print query strings and client addresses: ours replaces it.
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level, server_header=False)
     return 0

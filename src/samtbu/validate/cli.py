@@ -88,7 +88,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     try:
         summary = run_batch(
             records, out, fmt=report_format, profile=args.profile, lang=args.lang, engine=args.engine,
-            jobs=args.jobs, total=total, cross_record=not args.no_cross_record,
+            jobs=args.jobs, total=total, cross_record=not args.no_cross_record, grep=snapshot_for(args.grep),
         )
     finally:
         if args.output:
