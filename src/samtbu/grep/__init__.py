@@ -7,8 +7,9 @@ configured (config.py) and behave as without Grep otherwise. Nothing is fetched 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
-from pathlib import Path
 
 from samtbu.grep.config import configured_snapshot, open_snapshot
 from samtbu.grep.reader import GREP_IRI, GrepElement
@@ -29,10 +30,32 @@ def resolve_snapshot(grep=None) -> Snapshot | None:
     raise TypeError(f"grep: expected a Snapshot, a path, False or None, not {type(grep).__name__}")
 
 
+_ACTIVE: contextvars.ContextVar = contextvars.ContextVar("samtbu_grep_snapshot", default=None)
+
+
+@contextlib.contextmanager
+def using(grep):
+    """Within the block, ``active_snapshot()`` is this one (a ``Snapshot``, a path, or False for none):
+    how a command's ``--grep`` reaches the exports and views without changing their signatures."""
+    token = _ACTIVE.set(resolve_snapshot(grep) or False)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+def active_snapshot() -> Snapshot | None:
+    """The snapshot set by ``using``, else the configured one (None when there is none)."""
+    chosen = _ACTIVE.get()
+    if chosen is None:
+        return configured_snapshot()
+    return chosen or None
+
+
 def title(code: str, lang: str = "nb", snapshot: Snapshot | None = None, *, fallback: bool = True) -> str | None:
-    """The title of a Grep element in a language (nb, nn, en, se), from the given or the configured
+    """The title of a Grep element in a language (nb, nn, en, se), from the given or the active
     snapshot; None without a snapshot or when the code is not in it. ``code`` may be the Grep IRI."""
-    snapshot = snapshot if snapshot is not None else configured_snapshot()
+    snapshot = snapshot if snapshot is not None else active_snapshot()
     if snapshot is None or not code:
         return None
     if code.startswith(GREP_IRI):
@@ -41,8 +64,9 @@ def title(code: str, lang: str = "nb", snapshot: Snapshot | None = None, *, fall
 
 
 def titles(code: str, snapshot: Snapshot | None = None) -> dict[str, str]:
-    """The titles of a Grep element in every language the snapshot has (BCP 47 tags: nb, nn, en, se …)."""
-    snapshot = snapshot if snapshot is not None else configured_snapshot()
+    """The titles of a Grep element in every language the snapshot has (BCP 47 tags: nb, nn, en, se …),
+    from the given or the active snapshot; {} without one."""
+    snapshot = snapshot if snapshot is not None else active_snapshot()
     if snapshot is None or not code:
         return {}
     if code.startswith(GREP_IRI):
@@ -60,5 +84,5 @@ def subject_label(iri_or_code: str, snapshot: Snapshot | None, lang: str = "nb")
     return f"{code} {text}" if text else None
 
 
-__all__ = ["Snapshot", "SnapshotError", "GrepElement", "resolve_snapshot", "title", "titles", "subject_label",
+__all__ = ["Snapshot", "SnapshotError", "GrepElement", "resolve_snapshot", "title", "titles", "subject_label", "using", "active_snapshot",
            "configured_snapshot", "open_snapshot", "element_title", "element_titles"]
