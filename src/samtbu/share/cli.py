@@ -31,9 +31,21 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def cmd_share(args: argparse.Namespace) -> int:
+    from samtbu.grep import using
+
+    with using(args.grep):  # Grep elements with their codes and titles, when a snapshot is in use
+        view = _share(args)
+    _write(view.serialize(args.format), args.output)
+    if view.withheld and not args.quiet:
+        reasons = sorted({reason for _node, reason in view.withheld})
+        print(f"samtbu: {len(view.withheld)} part(s) of the record withheld ({', '.join(reasons)})", file=sys.stderr)
+    return 0
+
+
+def _share(args: argparse.Namespace):
     from samtbu.share.view import share
 
-    view = share(
+    return share(
         args.record,
         args.recipient,
         args.purpose,
@@ -43,17 +55,14 @@ def cmd_share(args: argparse.Namespace) -> int:
         recipient_id=args.recipient_id,
         log=args.log,
     )
-    _write(view.serialize(args.format), args.output)
-    if view.withheld and not args.quiet:
-        reasons = sorted({reason for _node, reason in view.withheld})
-        print(f"samtbu: {len(view.withheld)} part(s) of the record withheld ({', '.join(reasons)})", file=sys.stderr)
-    return 0
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from samtbu.grep import using
     from samtbu.share.overview import render_overview
 
-    html = render_overview(args.record, args.lang, disclosures=args.disclosures, now=_now(args.now))
+    with using(args.grep):  # subject and programme titles from Grep, when a snapshot is in use
+        html = render_overview(args.record, args.lang, disclosures=args.disclosures, now=_now(args.now))
     _write(html, args.output)
     return 0
 
@@ -79,6 +88,9 @@ def register(subparsers) -> None:
     p.add_argument("--now", metavar="DATETIME", help="time of disclosure (ISO 8601; default: now)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the view here instead of stdout")
     p.add_argument("-q", "--quiet", action="store_true", help="do not report withheld parts on stderr")
+    from samtbu.grep.cli import add_grep_option
+
+    add_grep_option(p)
     p.set_defaults(func=cmd_share)
 
     r = subparsers.add_parser(
@@ -91,6 +103,7 @@ def register(subparsers) -> None:
     r.add_argument("--disclosures", type=Path, metavar="FILE", help="disclosure log written by `samtbu share --log`")
     r.add_argument("--now", metavar="DATETIME", help="the date the page is made (ISO 8601; default: now)")
     r.add_argument("-o", "--output", type=Path, metavar="FILE.html", help="write the page here instead of stdout")
+    add_grep_option(r)
     r.set_defaults(func=cmd_render)
 
 

@@ -170,10 +170,27 @@ def _code(model: Model, value, lang: str) -> str:
         return ""
     text = str(value)
     if text.startswith(str(GREP)):
-        return escape(text[len(str(GREP)):])
+        return _grep_code(text[len(str(GREP)):], lang)
     if text.startswith(str(SBUK)):
         return escape(label(model, value, lang))
     return escape(text)
+
+
+def _grep_code(code: str, lang: str) -> str:
+    """A Grep code, followed by its title when a Grep snapshot is in use: "ENG1007 Engelsk, vg1 …".
+    A title only in another language (Grep's main text) is marked as Norwegian for screen readers."""
+    from samtbu.grep import active_snapshot
+
+    snapshot = active_snapshot()
+    if snapshot is None or (element := snapshot.get(code)) is None:
+        return escape(code)
+    from samtbu.grep.store import element_title
+
+    own = element_title(element, lang, fallback=False)
+    if own:
+        return f'{escape(code)} <span class="grep-tittel">{escape(own)}</span>'
+    other = element_title(element, lang)
+    return f'{escape(code)} <span class="grep-tittel" lang="no">{escape(other)}</span>' if other else escape(code)
 
 
 def _grade(model: Model, value, lang: str) -> str:
