@@ -103,6 +103,7 @@ def _nav(idx) -> list:
         {"Deling": "deling/index.md"},
         {"Koblinger": "koblinger/index.md"},
         {"Kom i gang": "kom-i-gang.md"},
+        {"Grep": "grep.md"},
         {"Nedlastinger": "nedlasting.md"},
         {"Endringslogg": "endringslogg.md"},
     ]
@@ -124,7 +125,7 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
     """Write the Markdown sources, the theme overrides and the build's mkdocs.yml; returns that file."""
     import yaml
 
-    from samtbu.generate import site_misc, site_pages, site_profiles, site_tables
+    from samtbu.generate import site_grep, site_misc, site_pages, site_profiles, site_tables
     from samtbu.generate.site_downloads import FOLDER, write_downloads
     from samtbu.generate.site_index import SiteIndex
 
@@ -154,7 +155,7 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
         pages += [site_profiles.profile_page(idx, name, lang) for name in idx.profiles]
         pages += site_tables.sharing_pages(idx, lang) + site_tables.crosswalk_pages(idx, lang)
         pages += [site_misc.getting_started_page(idx, lang, help_texts), site_misc.downloads_page(idx, lang, artifacts),
-                  site_misc.changelog_page(idx, lang, log)]
+                  site_misc.changelog_page(idx, lang, log), site_grep.grep_page(idx, lang)]
         for page in pages:
             page.write(str(docs))
 
