@@ -502,3 +502,133 @@ def test_a_skip_is_not_an_element():
     with pytest.raises(GrepReadError):
         list(iter_json_values(io.BytesIO(b"{"), "x"))
     assert list(iter_json_values(io.BytesIO(gzip.decompress(gzip.compress(b'{"kode": "A"}'))), "x")) == [{"kode": "A"}]
+
+
+# -- batch, HTTP service, exports, views, site --------------------------------------------------------
+
+
+def test_batch_checks_against_the_snapshot_on_every_worker(tmp_path: Path):
+    lines = [json.dumps(json.loads(p.read_text(encoding="utf-8"))) for p in FIXTURES]
+    (tmp_path / "cohort.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for jobs in ("1", "2"):
+        done = samtbu("validate", "--batch", str(tmp_path / "cohort.ndjson"), "-j", jobs, "-r", "json", "--no-cross-record",
+                      "-o", str(tmp_path / f"r{jobs}.jsonl"), "--grep", str(SHIPPED))
+        assert done.returncode == 1, done.stderr
+        records = [json.loads(line) for line in (tmp_path / f"r{jobs}.jsonl").read_text(encoding="utf-8").splitlines()]
+        shapes = sorted((r.get("source_shape") or "").rsplit("/", 1)[-1] for rec in records for r in rec.get("results", []))
+        assert shapes == ["GrepSluttkompetanse-programomraade-utdanningsprogram", "GrepVurdering-gjelderFag", "GrepVurdering-gjelderFag"]
+
+
+def test_the_http_service_checks_against_its_snapshot(model: Model):
+    from fastapi.testclient import TestClient
+
+    from samtbu.service import Limits, create_app
+
+    limits = Limits(max_bytes=64 * 1024, max_depth=16, max_records=5, timeout=120, workers=1, queue=8)
+    body = (REPO / "tests" / "fixtures" / "grep" / "fagkode-ukjent.json").read_bytes()
+    with TestClient(create_app(model, limits, warm=False, grep=SHIPPED)) as client:
+        assert client.get("/readyz").json()["grep"]["snapshot_date"] == "2026-12-03"
+        report = client.post("/v1/validate?profile=enkeltresultat", content=body, headers={"Content-Type": "application/json"}).json()
+        assert [r["source_shape"].rsplit("/", 1)[1] for rec in report["records"] for r in rec["results"]] == ["GrepVurdering-gjelderFag"]
+    with TestClient(create_app(model, limits, warm=False)) as client:
+        report = client.post("/v1/validate?profile=enkeltresultat", content=body, headers={"Content-Type": "application/json"}).json()
+        assert "grep" not in client.get("/readyz").json() and report["conforms"] and not report["records"][0]["results"]
+
+
+def _subject_titles_everywhere(text: str) -> bool:
+    return "Samfunnskunnskap" in text
+
+
+@pytest.mark.parametrize("target", ["elm", "ob3", "schemaorg", "elmo"])
+def test_exports_carry_the_titles_with_a_snapshot_and_not_without(target: str, tmp_path: Path, anchors: Path):
+    example = REPO / "examples" / "vitnemaal-studiespesialisering.json"
+    with_grep = samtbu("export", str(example), "--to", target, "-q", "-o", str(tmp_path / "a"), "--grep", str(SHIPPED),
+                       env={"SAMTBU_ANCHORS": str(anchors)})
+    assert with_grep.returncode == 0, with_grep.stderr
+    text = (tmp_path / "a").read_text(encoding="utf-8")
+    assert "Matematikk R2" in text and "Samfunnskunnskap" in text, target
+    if target in ("elm", "schemaorg", "elmo"):  # languages the snapshot has: nb, nn and en
+        assert "Mathematics R2" in text and "Engelsk, vg1 studieførebuande utdanningsprogram" in text
+    without = samtbu("export", str(example), "--to", target, "-q", "-o", str(tmp_path / "b"), "--grep", "none",
+                     env={"SAMTBU_ANCHORS": str(anchors)})
+    assert without.returncode == 0 and "Matematikk R2" not in (tmp_path / "b").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "examples").glob("*.json")), ids=lambda p: p.name)
+def test_the_overview_of_every_example_shows_subject_titles(path: Path, tmp_path: Path, shipped: Snapshot):
+    from samtbu.grep import using
+    from samtbu.share.overview import render_overview
+    from samtbu.share.view import ShareRefused
+
+    try:
+        with using(False):
+            plain = render_overview(path, "nb")
+    except ShareRefused:
+        pytest.skip(f"{path.name} is not a learner's own record")
+    with using(shipped):
+        html = render_overview(path, "nb")
+        english = render_overview(path, "en")
+    codes = [iri.rsplit("/", 1)[1] for iri in __import__("samtbu.grep.facts", fromlist=["x"]).grep_iris(
+        __import__("samtbu.validate.fastinput", fromlist=["x"]).read_fast(path).triples)]
+    assert codes
+    for code in codes:
+        element = shipped.get(code)
+        from samtbu.grep.store import element_title
+
+        assert f'{code} <span class="grep-tittel">{element_title(element, "nb")}' in html.replace("&#x27;", "'"), code
+        assert element_title(element, "en", fallback=False) is None or element_title(element, "en") in english
+    assert 'class="grep-tittel"' not in plain
+
+
+def test_a_shared_view_names_grep_elements_and_still_meets_its_policy(shipped: Snapshot):
+    from datetime import datetime, timezone
+
+    from samtbu.grep import using
+    from samtbu.share.view import share
+
+    example = REPO / "examples" / "vitnemaal-studiespesialisering.json"
+    now = datetime(2026, 8, 1, tzinfo=timezone.utc)
+    with using(shipped):
+        view = share(example, "opptak-hoeyere-utdanning", "opptak-hoeyere-utdanning", now=now).json()
+    sluttkompetanse = next(d for d in view["dokumenterer"] if d["type"] == "Sluttkompetanse")
+    assert sluttkompetanse["programomraade"] == {"id": "http://psi.udir.no/kl06/STREA3----", "kode": "STREA3----",
+                                                 "tittel": {"nb": "Vg3 realfag", "nn": "Vg3 realfag", "en": "Vg3 natural sciences and mathematics"}}
+    with using(False):
+        plain = share(example, "opptak-hoeyere-utdanning", "opptak-hoeyere-utdanning", now=now).json()
+    assert next(d for d in plain["dokumenterer"] if d["type"] == "Sluttkompetanse")["programomraade"] == "STREA3----"
+
+
+def test_the_policy_profile_refuses_anything_else_about_a_grep_element(model: Model):
+    from rdflib import Graph, Literal, URIRef
+
+    from samtbu.share.policies import PolicySet
+    from samtbu.share.profiles import check_view
+    from samtbu.share.view import share
+    from datetime import datetime, timezone
+
+    example = REPO / "examples" / "vitnemaal-studiespesialisering.json"
+    view = share(example, "opptak-hoeyere-utdanning", "opptak-hoeyere-utdanning", now=datetime(2026, 8, 1, tzinfo=timezone.utc))
+    graph = Graph()
+    graph += view.graph
+    graph.add((URIRef("http://psi.udir.no/kl06/ENG1007"), URIRef("https://w3id.org/samt-bu/def/fornavn"), Literal("x")))
+    conforms, messages = check_view(graph, view.policy, model)
+    assert not conforms and any("Grep element" in m for m in messages)
+
+
+def test_the_site_explains_grep_and_links_each_grep_valued_property(model: Model):
+    from samtbu.generate.site_grep import grep_page
+    from samtbu.generate.site_index import SiteIndex
+    from samtbu.generate.site_pages import property_page
+    from samtbu.namespaces import SBU
+
+    idx = SiteIndex(model)
+    for lang in ("nb", "nn", "en"):
+        page = "\n".join(grep_page(idx, lang).lines)
+        assert "samtbu grep import" in page and "SAMTBU_GREP" in page and "NLOD" in page
+        for shape in ("GrepVurdering-gjelderFag", "GrepSluttkompetanse-programomraade-utdanningsprogram"):
+            assert f"`{shape}`" in page
+        assert "udir-1-2023" in page  # the Violation's source
+        for prop, kind in ((SBU.gjelderFag, "fagkode"), (SBU.programomraade, "programomraade"), (SBU.utdanningsprogram, "utdanningsprogram")):
+            text = "\n".join(property_page(idx, prop, lang).lines)
+            assert f"(http://psi.udir.no/ontologi/kl06/{kind})" in text and "grep.md)" in text, (prop, lang)
+    assert "grep.md)" not in "\n".join(property_page(idx, SBU.karakter, "nb").lines)
