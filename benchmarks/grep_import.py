@@ -76,14 +76,15 @@ def run_import(dump: Path, snapshot: Path) -> dict:
     script = ("import resource, sys\n"
               "from samtbu.cli import main\n"
               f"rc = main(['grep', 'import', {str(dump)!r}, '-o', {str(snapshot)!r}, '--date', '2026-12-03'])\n"
-              "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, rc)\n")
+              "u = resource.getrusage(resource.RUSAGE_SELF)\n"
+              "print('PEAK', u.ru_maxrss, rc, u.ru_utime + u.ru_stime)\n")
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     wall = time.perf_counter() - started
     last = done.stdout.strip().splitlines()[-1].split() if done.stdout.strip() else []
     if done.returncode != 0 or not last or last[0] != "PEAK" or last[2] != "0":
         raise SystemExit(done.stderr or done.stdout)
-    return {"wall": wall, "peak_kib": int(last[1]), "stdout": done.stdout}
+    return {"wall": wall, "peak_kib": int(last[1]), "cpu": float(last[3]), "stdout": done.stdout}
 
 
 def lookups(snapshot: Path, n: int) -> dict:
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run_import(dump, snapshot)
     size = dump.stat().st_size
     print(f"samtbu grep import: {args.elements:,} elements ({size / 2**20:,.0f} MiB) in {result['wall']:.1f} s wall "
-          f"({args.elements / result['wall']:,.0f} elements/s, {size / 2**20 / result['wall']:.1f} MiB/s), "
+          f"({args.elements / result['wall']:,.0f} elements/s, {size / 2**20 / result['wall']:.1f} MiB/s; CPU time {result['cpu']:.1f} s), "
           f"peak memory {result['peak_kib'] / 1024:,.0f} MiB; snapshot {snapshot.stat().st_size / 2**20:,.1f} MiB")
     found = lookups(snapshot, args.elements)
     print(f"lookups in the snapshot: open {found['open_ms']:.2f} ms; one code {found['cold_us']:.0f} µs first time, "
@@ -165,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         if not big.exists():
             write_dump(big, n, seed=7)
         result = run_import(big, args.workdir / "grep-1g.sqlite")
-        print(f"1 GB dump: {n:,} elements ({big.stat().st_size / 2**30:.2f} GiB) in {result['wall']:.1f} s, "
-              f"peak memory {result['peak_kib'] / 1024:,.0f} MiB")
+        print(f"1 GB dump: {n:,} elements ({big.stat().st_size / 2**30:.2f} GiB) in {result['wall']:.1f} s wall "
+              f"(CPU time {result['cpu']:.1f} s), peak memory {result['peak_kib'] / 1024:,.0f} MiB")
     return 0
 
 

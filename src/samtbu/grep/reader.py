@@ -266,11 +266,12 @@ class _Builder:
     most ``limit`` characters of keys and text in them. Past the limit the rest of the element is
     read (so that the stream stays in step) but not kept."""
 
-    def __init__(self, events, limit: int):
+    def __init__(self, events, limit: int, reader: "_CountingReader | None" = None):
         self.events = events
         self.limit = limit
         self.size = 0
         self.over = False
+        self.reader = reader
 
     def skip(self, event) -> None:
         """Consume the rest of a value that started with ``event``."""
@@ -321,6 +322,8 @@ class _Builder:
         """The element whose start_map was just read: (kept fields, None), or (kept fields so far,
         the event that starts the value of ``@graph``) for a JSON-LD document with a graph."""
         self.size, self.over = 0, False
+        if self.reader is not None:
+            self.reader.mark = self.reader.offset  # the element's raw bytes are counted from here
         out: dict = {}
         for ev, key in self.events:
             if ev == "end_map":
@@ -346,8 +349,8 @@ class _Builder:
 def iter_json_values(stream: IO[bytes], source: str, *, limit: int = MAX_RECORD_BYTES) -> Iterator[dict | Skip]:
     """The elements in one JSON / NDJSON stream (a BOM is allowed), as kept-field dicts or Skips."""
     counting = _CountingReader(_without_bom(stream), max_token=max(4 * limit, 1 << 20))
-    events = _marked(ijson.basic_parse(counting, multiple_values=True, use_float=True, buf_size=1 << 20), counting)
-    builder = _Builder(events, limit)
+    events = iter(ijson.basic_parse(counting, multiple_values=True, use_float=True, buf_size=1 << 20))
+    builder = _Builder(events, limit, counting)
     try:
         for event, value in events:
             if event == "start_array":
@@ -355,7 +358,7 @@ def iter_json_values(stream: IO[bytes], source: str, *, limit: int = MAX_RECORD_
             else:
                 yield from _member(builder, event, source)
     except _TokenTooLarge:
-        raise GrepReadError(f"a single JSON value starting near byte {counting.mark:,} is longer than {counting.max_token:,} bytes: "
+        raise GrepReadError(f"the value starting near byte {counting.mark:,} is longer than {counting.max_token:,} bytes: "
                             "not a Grep element (the import stops here)", where=source) from None
     except ijson.common.IncompleteJSONError as exc:
         raise GrepReadError(_json_problem(exc, counting.offset), where=source) from None
@@ -436,15 +439,10 @@ class _TokenTooLarge(Exception):
     pass
 
 
-def _marked(events, reader: "_CountingReader"):
-    """The parser's events, each noting where the input stood: a single token (a string) that runs
-    on for more than ``max_token`` bytes stops the read instead of filling memory."""
-    for event in events:
-        reader.mark = reader.offset
-        yield event
-
-
 class _CountingReader(io.RawIOBase):
+    """Counts the bytes read. An element (from its start, ``mark``) that runs on for more than
+    ``max_token`` bytes stops the read: the parser would otherwise hold one huge string whole."""
+
     def __init__(self, stream: IO[bytes], max_token: int):
         self.stream = stream
         self.offset = 0
