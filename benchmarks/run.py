@@ -223,15 +223,46 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_latencies(grep: Path | None) -> None:
-    """The single-payload latencies, without Grep and (when a snapshot is given) with it."""
-    for label, snapshot in (("", False), (" with Grep", grep)):
-        if snapshot is None:
-            continue
+    """The single-payload latencies without Grep and, when a snapshot is given, with it: measured
+    interleaved (each payload without, then with), so that a busy machine slows both alike."""
+    if grep is None:
         for kind in ("fagbrev", "kompetansebevis", "vitnemaal"):
-            print(f"single payload{label}, {kind} (distinct learners): median {latency(kind, grep=snapshot):.2f} ms (in-process, after warm-up)")
+            print(f"single payload, {kind} (distinct learners): median {latency(kind):.2f} ms (in-process, after warm-up)")
         for example in ("enkeltresultat.json", "fullfoeringsstatus.json"):
-            print(f"single payload{label}, examples/{example}: median {latency_example(example, grep=snapshot):.2f} ms "
-                  "(in-process, after warm-up)")
+            print(f"single payload, examples/{example}: median {latency_example(example):.2f} ms (in-process, after warm-up)")
+        return
+    for kind in ("fagbrev", "kompetansebevis", "vitnemaal", "enkeltresultat.json", "fullfoeringsstatus.json"):
+        without, with_grep = latency_pair(kind, grep)
+        print(f"single payload, {kind}: median {without:.2f} ms without Grep, {with_grep:.2f} ms with {grep.name} "
+              f"(+{with_grep - without:.2f} ms; in-process, after warm-up, measured interleaved)")
+
+
+def latency_pair(kind: str, grep: Path, runs: int = 300, warmup: int = 60) -> tuple[float, float]:
+    from cohort import Cohort
+
+    from samtbu.grep import resolve_snapshot
+    from samtbu.model import Model
+    from samtbu.validate import validate
+
+    model = Model.load()
+    snapshot = resolve_snapshot(grep)
+    if kind.endswith(".json"):
+        payloads = [(REPO / "examples" / kind).read_bytes()] * (runs + warmup)
+    else:
+        payloads = [json.dumps(doc) for _n, profile, doc in Cohort(8 * (runs + warmup), 7, fault_rate=0).records()
+                    if profile == kind][: runs + warmup]
+    for data in payloads[:warmup]:
+        validate(data, None, model=model, grep=False)
+        validate(data, None, model=model, grep=snapshot)
+    plain, checked = [], []
+    for data in payloads[warmup:]:
+        started = time.perf_counter()
+        validate(data, None, model=model, grep=False)
+        middle = time.perf_counter()
+        validate(data, None, model=model, grep=snapshot)
+        plain.append(middle - started)
+        checked.append(time.perf_counter() - middle)
+    return statistics.median(plain) * 1000, statistics.median(checked) * 1000
 
 
 if __name__ == "__main__":

@@ -426,7 +426,8 @@ def test_grep_fixture_gives_exactly_the_expected_results(path: Path, engine: str
 def test_the_messages_name_the_snapshot_date_and_the_replacing_code(shipped: Snapshot, model: Model):
     fixtures = REPO / "tests" / "fixtures" / "grep"
     unknown = validate(fixtures / "fagkode-ukjent.json", "enkeltresultat", model=model, grep=shipped, lang="en").results[0]
-    assert unknown.message == "The subject code SAK1099 is not a subject code in the Grep snapshot of 2026-12-03."
+    assert unknown.message == "The subject code is not a subject code in the Grep snapshot of 2026-12-03."
+    assert unknown.value == "http://psi.udir.no/kl06/SAK1099"
     expired = validate(fixtures / "fagkode-utgaatt.json", "enkeltresultat", model=model, grep=shipped, lang="en").results[0]
     assert "replaced by NOR0201" in expired.message and expired.subject == "NOR0001 Norwegian (replaced by NOR0201)"
     wrong = validate(fixtures / "programomraade-annet-utdanningsprogram.json", "fagbrev", model=model, grep=shipped)
@@ -442,13 +443,12 @@ def test_a_code_valid_on_the_assessment_date_is_not_reported_though_utgaatt_now(
 
 
 def test_a_payload_cannot_vouch_for_its_own_codes(shipped: Snapshot, model: Model):
-    """Turtle that says the programme area belongs to ST, and that SAK1099 is a fagkode, is not believed."""
+    """Turtle that says the programme area belongs to ST is not believed."""
     ttl = (REPO / "examples" / "fagbrev-elektriker.ttl").read_text(encoding="utf-8")
     ttl = ttl.replace("sbu:utdanningsprogram kl06:EL ;", "sbu:utdanningsprogram kl06:ST ;")
     assert "kl06:ST ;" in ttl
     ttl += ("\n<http://psi.udir.no/kl06/ELELE3----> <http://psi.udir.no/ontologi/kl06/utdanningsprogram-referanse> "
-            "<http://psi.udir.no/kl06/ST> .\n"
-            "_:fake a <http://www.w3.org/ns/dcat#Dataset> ; <http://purl.org/dc/terms/issued> \"2099-01-01\" .\n")
+            "<http://psi.udir.no/kl06/ST> .\n")
     for engine in ("fast", "pyshacl"):
         report = validate(ttl, "fagbrev", format="turtle", model=model, grep=shipped, engine=engine)
         grep_results = [r for r in report.results if (r.source_shape or "").endswith("programomraade-utdanningsprogram")]
@@ -516,7 +516,8 @@ def test_batch_checks_against_the_snapshot_on_every_worker(tmp_path: Path):
         assert done.returncode == 1, done.stderr
         records = [json.loads(line) for line in (tmp_path / f"r{jobs}.jsonl").read_text(encoding="utf-8").splitlines()]
         shapes = sorted((r.get("source_shape") or "").rsplit("/", 1)[-1] for rec in records for r in rec.get("results", []))
-        assert shapes == ["GrepSluttkompetanse-programomraade-utdanningsprogram", "GrepVurdering-gjelderFag", "GrepVurdering-gjelderFag"]
+        assert shapes == ["GrepSluttkompetanse-programomraade-utdanningsprogram", "GrepVurdering-gjelderFag-gyldig",
+                          "GrepVurdering-gjelderFag-kjent"]
 
 
 def test_the_http_service_checks_against_its_snapshot(model: Model):
@@ -529,7 +530,7 @@ def test_the_http_service_checks_against_its_snapshot(model: Model):
     with TestClient(create_app(model, limits, warm=False, grep=SHIPPED)) as client:
         assert client.get("/readyz").json()["grep"]["snapshot_date"] == "2026-12-03"
         report = client.post("/v1/validate?profile=enkeltresultat", content=body, headers={"Content-Type": "application/json"}).json()
-        assert [r["source_shape"].rsplit("/", 1)[1] for rec in report["records"] for r in rec["results"]] == ["GrepVurdering-gjelderFag"]
+        assert [r["source_shape"].rsplit("/", 1)[1] for rec in report["records"] for r in rec["results"]] == ["GrepVurdering-gjelderFag-kjent"]
     with TestClient(create_app(model, limits, warm=False)) as client:
         report = client.post("/v1/validate?profile=enkeltresultat", content=body, headers={"Content-Type": "application/json"}).json()
         assert "grep" not in client.get("/readyz").json() and report["conforms"] and not report["records"][0]["results"]
@@ -625,7 +626,8 @@ def test_the_site_explains_grep_and_links_each_grep_valued_property(model: Model
     for lang in ("nb", "nn", "en"):
         page = "\n".join(grep_page(idx, lang).lines)
         assert "samtbu grep import" in page and "SAMTBU_GREP" in page and "NLOD" in page
-        for shape in ("GrepVurdering-gjelderFag", "GrepSluttkompetanse-programomraade-utdanningsprogram"):
+        for shape in ("GrepVurdering-gjelderFag-kjent", "GrepVurdering-gjelderFag-gyldig",
+                      "GrepSluttkompetanse-programomraade-utdanningsprogram"):
             assert f"`{shape}`" in page
         assert "udir-1-2023" in page  # the Violation's source
         for prop, kind in ((SBU.gjelderFag, "fagkode"), (SBU.programomraade, "programomraade"), (SBU.utdanningsprogram, "utdanningsprogram")):

@@ -12,21 +12,15 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
+from rdflib import Graph, Literal, URIRef
 
 from samtbu.grep.reader import GREP_IRI, GREP_ONTOLOGY, STATUS_BASE
 from samtbu.grep.store import Snapshot
 from samtbu.namespaces import SBU
-from samtbu.validate.fastterms import B, L, RDF_TYPE
+from samtbu.validate.fastterms import L, RDF_TYPE
 
 # Properties of the model whose values are Grep elements (their sbu:kodeNavnerom is GREP_IRI).
 GREP_VALUED = (str(SBU.gjelderFag), str(SBU.programomraade), str(SBU.utdanningsprogram))
-_DATASET = str(DCAT.Dataset)
-_ISSUED = str(DCTERMS.issued)
-_IDENTIFIER = str(DCTERMS.identifier)
-_XSD_DATE = str(XSD.date)
-_SNAPSHOT_NODE = "grep-uttrekk"
 U_KODE = GREP_ONTOLOGY + "kode"
 U_STATUS = GREP_ONTOLOGY + "status"
 U_FRA = GREP_ONTOLOGY + "gyldig-fra"
@@ -48,17 +42,12 @@ def is_payload_grep_claim(p: str, o) -> bool:
     """A triple the payload may not contribute once Grep facts are added."""
     if p.startswith(GREP_ONTOLOGY):
         return True
-    return p == RDF_TYPE and type(o) is str and (o.startswith(GREP_ONTOLOGY) or o == _DATASET)
+    return p == RDF_TYPE and type(o) is str and o.startswith(GREP_ONTOLOGY)
 
 
 def light_facts(iris, snapshot: Snapshot) -> list[tuple]:
-    """The facts as the fast engine's light triples (IRIs as str, literals as L, blank nodes as B)."""
-    node = B(_SNAPSHOT_NODE)
-    out = [
-        (node, RDF_TYPE, _DATASET),
-        (node, _ISSUED, L((snapshot.date, _XSD_DATE, None))),
-        (node, _IDENTIFIER, L((snapshot.id, None, None))),
-    ]
+    """The facts as the fast engine's light triples (IRIs as str, literals as L)."""
+    out = []
     codes = {iri[len(GREP_IRI):]: iri for iri in iris}
     for kode, element in snapshot.get_many(codes).items():
         iri = codes[kode]
@@ -77,10 +66,24 @@ def light_facts(iris, snapshot: Snapshot) -> list[tuple]:
     return out
 
 
+_VALUED = frozenset(GREP_VALUED)
+
+
 def data_triples(triples, snapshot: Snapshot) -> list[tuple]:
-    """The payload's light triples without Grep claims, plus the snapshot's facts about its codes."""
-    kept = [t for t in triples if not is_payload_grep_claim(t[1], t[2])]
-    return kept + light_facts(grep_iris(kept), snapshot)
+    """The payload's light triples without Grep claims, plus the snapshot's facts about its codes
+    (one pass over the payload: this runs for every record of a batch)."""
+    kept = []
+    iris: dict = {}
+    ontology, grep_iri, rdf_type, valued = GREP_ONTOLOGY, GREP_IRI, RDF_TYPE, _VALUED
+    for t in triples:
+        p, o = t[1], t[2]
+        if p in valued:
+            if type(o) is str and o.startswith(grep_iri):
+                iris[o] = None
+        elif p.startswith(ontology) or (p == rdf_type and type(o) is str and o.startswith(ontology)):
+            continue  # the payload's own claims about Grep
+        kept.append(t)
+    return kept + light_facts(iris, snapshot) if iris else kept
 
 
 def rdflib_facts(graph: Graph, snapshot: Snapshot) -> Graph:
@@ -94,16 +97,28 @@ def rdflib_facts(graph: Graph, snapshot: Snapshot) -> Graph:
     iris = [str(o) for p in GREP_VALUED for o in graph.objects(None, URIRef(p))
             if isinstance(o, URIRef) and str(o).startswith(GREP_IRI)]
     for s, p, o in light_facts(list(dict.fromkeys(iris)), snapshot):
-        out.add((BNode(str.__str__(s)) if isinstance(s, B) else to_rdflib(s), URIRef(p), to_rdflib(o)))
+        out.add((to_rdflib(s), URIRef(p), to_rdflib(o)))
     return out
 
 
-@functools.lru_cache(maxsize=2)
-def grep_shapes(root: str) -> Graph:
-    """shapes/grep.ttl, parsed once."""
+DATE_PLACEHOLDER = "{grep-uttrekksdato}"
+
+
+@functools.lru_cache(maxsize=8)
+def grep_shapes(root: str, snapshot_date: str = "") -> Graph:
+    """shapes/grep.ttl, parsed once, with the snapshot's date written into its messages in place of
+    ``{grep-uttrekksdato}`` (not a SHACL template variable: a constant of the composed graph)."""
+    from rdflib.namespace import SH
+
     from samtbu.model import _parse
 
-    return _parse([Path(root) / "shapes" / "grep.ttl"])
+    graph = _parse([Path(root) / "shapes" / "grep.ttl"])
+    if snapshot_date:
+        for s, o in list(graph.subject_objects(SH.message)):
+            if isinstance(o, Literal) and DATE_PLACEHOLDER in str(o):
+                graph.remove((s, SH.message, o))
+                graph.add((s, SH.message, Literal(str(o).replace(DATE_PLACEHOLDER, snapshot_date), lang=o.language)))
+    return graph
 
 
 __all__ = ["grep_iris", "light_facts", "data_triples", "rdflib_facts", "grep_shapes", "GREP_VALUED", "is_payload_grep_claim"]

@@ -92,7 +92,7 @@ def validate_payload(
     else:
         chosen = detect_profile_triples(triples, model) if triples is not None else detect_profile(payload.graph, model)
     if grep is not None:
-        chosen = with_grep(chosen, model)
+        chosen = with_grep(chosen, model, grep)
     report_graph = run_engine(payload, chosen, model, engine, report_if_conforms=keep_shacl_report, grep=grep)
     if report_graph is None:  # conforms, and no report graph wanted
         results = unknown_term_results(payload, lang)

@@ -249,7 +249,7 @@ def prepare(profile: str | None, engine: str, root: str | None = None, grep=None
     snapshot = resolve_snapshot(grep if grep is not None else False)
     if engine == "fast":
         for p in ([model.profile(profile)] if profile else model.profiles.values()):
-            compiled_shapes(with_grep(p, model) if snapshot is not None else p, model)
+            compiled_shapes(with_grep(p, model, snapshot) if snapshot is not None else p, model)
     _STATE.update(model=model, profile=profile, engine=engine, grep=snapshot)
     # The model and the compiled shapes live as long as the process: keep them out of the cyclic
     # garbage collector's scans (which would otherwise walk them again and again, and, after a

@@ -49,23 +49,30 @@ def data_graph(payload_graph: Graph, model: Model, grep=None) -> Graph:
 
 
 @functools.lru_cache(maxsize=32)
-def _with_grep(root: str, name: str) -> Profile:
+def _with_grep(root: str, name: str, snapshot_date: str) -> Profile:
     from samtbu.grep.facts import grep_shapes
 
     model = Model.load(root)
     base = model.profile(name)
     shapes = Graph()
     shapes += base.shapes
-    shapes += grep_shapes(root)
+    shapes += grep_shapes(root, snapshot_date)
     return Profile(name=base.name, iri=base.iri, path=base.path, shapes=shapes, root_classes=base.root_classes)
 
 
-def with_grep(profile: Profile, model: Model) -> Profile:
-    """The profile's shapes graph plus shapes/grep.ttl: what a payload is checked against when a
-    Grep snapshot is configured (the module is not imported by the profiles themselves)."""
+_GREP_PROFILES: dict = {}  # id of a composed profile -> (root, name, date), to find its compiled shapes
+
+
+def with_grep(profile: Profile, model: Model, grep=None) -> Profile:
+    """The profile's shapes graph plus shapes/grep.ttl (messages dated with the snapshot's date): what
+    a payload is checked against when a Grep snapshot is configured (the module is imported by no
+    profile). ``grep``: the snapshot (its date goes into the messages)."""
     if model.profiles.get(profile.name) is not profile:
         return profile  # already composed (or not one of the model's profiles)
-    return _with_grep(str(model.root), profile.name)
+    date = grep.date if grep is not None else ""
+    composed = _with_grep(str(model.root), profile.name, date)
+    _GREP_PROFILES[id(composed)] = (str(model.root), profile.name, date)
+    return composed
 
 
 class EngineError(SamtbuError):
@@ -96,12 +103,12 @@ ENGINES = ("fast", "pyshacl")
 
 
 @functools.lru_cache(maxsize=32)
-def _compiled(root: str, name: str, grep: bool = False):
+def _compiled(root: str, name: str, grep_date: str | None = None):
     from samtbu.validate.fastengine import CompiledShapes, Unsupported
 
     model = Model.load(root)
     hierarchy = [(str(s), str(o)) for s, _p, o in class_hierarchy(model)]
-    profile = _with_grep(root, name) if grep else model.profile(name)
+    profile = _with_grep(root, name, grep_date) if grep_date is not None else model.profile(name)
     try:
         return CompiledShapes(profile.shapes, hierarchy)
     except Unsupported:
@@ -113,8 +120,9 @@ def compiled_shapes(profile: Profile, model: Model):
     root = str(model.root)
     if model.profiles.get(profile.name) is profile:
         return _compiled(root, profile.name)
-    if profile.name in model.profiles and _with_grep(root, profile.name) is profile:
-        return _compiled(root, profile.name, True)
+    composed = _GREP_PROFILES.get(id(profile))
+    if composed is not None and composed[0] == root and _with_grep(*composed) is profile:
+        return _compiled(root, profile.name, composed[2])
     return None
 
 
@@ -130,7 +138,7 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
     if engine not in ENGINES:
         raise SamtbuError(f"unknown engine {engine!r} (use one of: {', '.join(ENGINES)})")
     if grep is not None:
-        profile = with_grep(profile, model)
+        profile = with_grep(profile, model, grep)
     if engine == "fast":
         from samtbu.validate.fastengine import Unsupported, report_graph
         from samtbu.validate.fastterms import Data, from_rdflib
