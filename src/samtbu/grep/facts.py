@@ -46,24 +46,40 @@ def is_payload_grep_claim(p: str, o) -> bool:
 
 
 def light_facts(iris, snapshot: Snapshot) -> list[tuple]:
-    """The facts as the fast engine's light triples (IRIs as str, literals as L)."""
-    out = []
-    codes = {iri[len(GREP_IRI):]: iri for iri in iris}
-    for kode, element in snapshot.get_many(codes).items():
-        iri = codes[kode]
-        out.append((iri, RDF_TYPE, GREP_ONTOLOGY + element.type))
-        out.append((iri, U_KODE, L((element.kode, None, None))))
-        if element.status:
-            out.append((iri, U_STATUS, f"{STATUS_BASE}status_{element.status}"))
-        if element.gyldig_fra:
-            out.append((iri, U_FRA, L((element.gyldig_fra + "T00:00:00", None, None))))
-        if element.gyldig_til:
-            out.append((iri, U_TIL, L((element.gyldig_til + "T00:00:00", None, None))))
-        for code in element.refs.get("erstattes-av", ()):
-            out.append((iri, U_ERSTATTES_AV, GREP_IRI + code))
-        for code in element.refs.get("utdanningsprogram-referanse", ()):
-            out.append((iri, U_UTDANNINGSPROGRAM, GREP_IRI + code))
+    """The facts as the fast engine's light triples (IRIs as str, literals as L); each code's facts
+    are made once per snapshot and reused (a batch meets the same codes again and again)."""
+    cache = _FACTS.setdefault(snapshot.id, {})
+    if len(cache) > 50_000:
+        cache.clear()
+    out: list = []
+    missing = [iri for iri in iris if iri not in cache]
+    if missing:
+        codes = {iri[len(GREP_IRI):]: iri for iri in missing}
+        found = snapshot.get_many(codes)
+        for kode, iri in codes.items():
+            element = found.get(kode)
+            cache[iri] = _element_facts(iri, element) if element is not None else ()
+    for iri in iris:
+        out.extend(cache[iri])
     return out
+
+
+_FACTS: dict = {}
+
+
+def _element_facts(iri: str, element) -> tuple:
+    out = [(iri, RDF_TYPE, GREP_ONTOLOGY + element.type), (iri, U_KODE, L((element.kode, None, None)))]
+    if element.status:
+        out.append((iri, U_STATUS, f"{STATUS_BASE}status_{element.status}"))
+    if element.gyldig_fra:
+        out.append((iri, U_FRA, L((element.gyldig_fra + "T00:00:00", None, None))))
+    if element.gyldig_til:
+        out.append((iri, U_TIL, L((element.gyldig_til + "T00:00:00", None, None))))
+    for code in element.refs.get("erstattes-av", ()):
+        out.append((iri, U_ERSTATTES_AV, GREP_IRI + code))
+    for code in element.refs.get("utdanningsprogram-referanse", ()):
+        out.append((iri, U_UTDANNINGSPROGRAM, GREP_IRI + code))
+    return tuple(out)
 
 
 _VALUED = frozenset(GREP_VALUED)
@@ -71,19 +87,29 @@ _VALUED = frozenset(GREP_VALUED)
 
 def data_triples(triples, snapshot: Snapshot) -> list[tuple]:
     """The payload's light triples without Grep claims, plus the snapshot's facts about its codes
-    (one pass over the payload: this runs for every record of a batch)."""
+    (one pass over the payload, each predicate judged once: this runs for every record of a batch)."""
     kept = []
     iris: dict = {}
-    ontology, grep_iri, rdf_type, valued = GREP_ONTOLOGY, GREP_IRI, RDF_TYPE, _VALUED
+    kinds = _PREDICATE_KIND
     for t in triples:
-        p, o = t[1], t[2]
-        if p in valued:
-            if type(o) is str and o.startswith(grep_iri):
-                iris[o] = None
-        elif p.startswith(ontology) or (p == rdf_type and type(o) is str and o.startswith(ontology)):
-            continue  # the payload's own claims about Grep
+        p = t[1]
+        kind = kinds.get(p)
+        if kind is None:
+            kind = kinds[p] = 1 if p in _VALUED else 2 if p.startswith(GREP_ONTOLOGY) else 3 if p == RDF_TYPE else 0
+            if len(kinds) > 10_000:
+                kinds.clear()
+        if kind:
+            o = t[2]
+            if kind == 1:
+                if type(o) is str and o.startswith(GREP_IRI):
+                    iris[o] = None
+            elif kind == 2 or (type(o) is str and o.startswith(GREP_ONTOLOGY)):
+                continue  # the payload's own claims about Grep
         kept.append(t)
-    return kept + light_facts(iris, snapshot) if iris else kept
+    return kept + light_facts(list(iris), snapshot) if iris else kept
+
+
+_PREDICATE_KIND: dict = {}  # predicate -> 0 keep, 1 Grep-valued, 2 Udir's vocabulary (left out), 3 rdf:type
 
 
 def rdflib_facts(graph: Graph, snapshot: Snapshot) -> Graph:
