@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator
 
-import ijson
-
 from samtbu.errors import SamtbuError
 
 GREP_ONTOLOGY = "http://psi.udir.no/ontologi/kl06/"
@@ -348,6 +346,8 @@ class _Builder:
 
 def iter_json_values(stream: IO[bytes], source: str, *, limit: int = MAX_RECORD_BYTES) -> Iterator[dict | Skip]:
     """The elements in one JSON / NDJSON stream (a BOM is allowed), as kept-field dicts or Skips."""
+    import ijson  # only an import needs the streaming parser (not validation, nor a lookup)
+
     counting = _CountingReader(_without_bom(stream), max_token=max(4 * limit, 1 << 20))
     events = iter(ijson.basic_parse(counting, multiple_values=True, use_float=True, buf_size=1 << 20))
     builder = _Builder(events, limit, counting)
