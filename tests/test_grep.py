@@ -320,8 +320,10 @@ def test_an_element_over_the_limit_is_skipped_in_bounded_memory(tmp_path: Path):
     assert "1 element over the size limit" in done.stderr
     info = Snapshot(tmp_path / "s.sqlite").info()
     assert info["elements"] == 2000 and info["skipped"] == {"too-large": 1}
-    # the parser holds one string token (the 30 MB title) at a time; nothing holds the file
-    assert int(peak_kib) * 1024 < 200_000_000, f"peak {int(peak_kib) // 1024} MiB"
+    # the parser holds one string token (the 30 MB title, in its buffer and as a str) at a time and
+    # nothing holds the file: a loose ceiling here, with the toolkit's own imports (about 100 MiB);
+    # benchmarks/grep_import.py measures a 1 GB dump at 132 MiB
+    assert int(peak_kib) * 1024 < 350_000_000, f"peak {int(peak_kib) // 1024} MiB"
     _assert_one_line_error(samtbu("grep", "import", str(big), "-o", str(tmp_path / "t.sqlite"), "--max-element-bytes", "5000000"),
                            "big.json", "longer than 20,000,000 bytes")
 
