@@ -55,7 +55,8 @@ def _sign_one(raw, status_index: int | None) -> Signed:
             if used is None:
                 raise NotSignableError("no status index left for this record")
             document = {**document, "credentialStatus": status_entry(state["status_list"], used)}
-        signed, _ = add_proof(document, state["key"], state["contexts"], engine=state["engine"])
+        signed, _ = add_proof(document, state["key"], state["contexts"], engine=state["engine"],
+                              proof_set=state["form"] == "ob3")
     except NotSignableError as exc:
         return Signed(raw.index, raw.source, refused=mask_identity_numbers(str(exc)))
     except SamtbuError as exc:

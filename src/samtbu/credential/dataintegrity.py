@@ -96,8 +96,10 @@ def proof_configuration(document: dict, *, verification_method: str, created: st
 
 def add_proof(document: dict, key: SigningKey, contexts: ContextSet, *, created: str | None = None,
               verification_method: str | None = None, proof_purpose: str = "assertionMethod",
-              engine: str = "oxigraph", extra: dict | None = None) -> tuple[dict, Intermediates]:
-    """The document with an ``eddsa-rdfc-2022`` proof added, and the values computed on the way."""
+              engine: str = "oxigraph", extra: dict | None = None, proof_set: bool = False) -> tuple[dict, Intermediates]:
+    """The document with an ``eddsa-rdfc-2022`` proof added, and the values computed on the way.
+    ``proof_set``: write ``proof`` as a list of one proof (the same RDF; the Open Badges 3.0 JSON
+    Schema wants the list)."""
     if "proof" in document:
         raise ProofError("the document has a proof already; sign the unsecured document")
     config = proof_configuration(document, verification_method=verification_method or key.verification_method,
@@ -106,7 +108,7 @@ def add_proof(document: dict, key: SigningKey, contexts: ContextSet, *, created:
     values.signature = key.sign(values.hash_data)
     proof = {k: v for k, v in config.items() if k != "@context"}
     proof["proofValue"] = multibase_encode(values.signature)
-    return {**document, "proof": proof}, values
+    return {**document, "proof": [proof] if proof_set else proof}, values
 
 
 @dataclass

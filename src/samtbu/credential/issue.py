@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from rdflib import URIRef
 
-from samtbu.credential.contexts import ContextSet
+from samtbu.credential.contexts import OB3_CONTEXT, ContextSet
 from samtbu.credential.dataintegrity import Intermediates, add_proof, with_data_integrity_context
 from samtbu.credential.keys import SigningKey
 from samtbu.credential.status import Register, status_entry
@@ -103,7 +103,8 @@ def sign_credential(document: dict, key: SigningKey, contexts: ContextSet, *, st
         if not isinstance(credential_id, str):
             raise NotSignableError("the credential has no id, so it cannot be given a status list entry")
         document = {**document, "credentialStatus": status_entry(status_list, register.index_for(credential_id))}
-    return add_proof(document, key, contexts, created=created, verification_method=verification_method, engine=engine)
+    return add_proof(document, key, contexts, created=created, verification_method=verification_method, engine=engine,
+                     proof_set=OB3_CONTEXT in document.get("@context", []))
 
 
 __all__ = ["unsigned_credential", "sign_credential", "export_credential", "NotSignableError", "Unsigned", "FORMS"]

@@ -162,10 +162,11 @@ def _resolve_key(verification_method: str, trust: TrustList | None):
     return None, None
 
 
-def _issuer_bound(credential: dict, verification_method: str, public_key, trust: TrustList | None) -> tuple[bool, str]:
+def _issuer_bound(credential: dict, verification_method: str, public_key, trust: TrustList | None,
+                  numbers: list[str]) -> tuple[bool, str]:
     issuer = issuer_id(credential)
     if trust is not None:
-        entries = trust.issuers_for(issuer, organisation_numbers(credential))
+        entries = trust.issuers_for(issuer, organisation_numbers(credential) + numbers)
         if not entries:
             return False, f"the issuer {issuer} is not in the trust list {trust.source}"
         wanted = public_key_multibase(public_key)
@@ -184,8 +185,10 @@ def _issuer_bound(credential: dict, verification_method: str, public_key, trust:
 
 def verify_credential(credential: dict, contexts: ContextSet, *, trust: TrustList | None = None,
                       status_lists: list[dict] | None = None, at: datetime | None = None, engine: str = "oxigraph",
-                      check_status: bool = True) -> Verification:
-    """All checks on one credential; ``Verification.reason`` is None when it is valid."""
+                      check_status: bool = True, same_issuer_as: dict | None = None) -> Verification:
+    """All checks on one credential; ``Verification.reason`` is None when it is valid. A status list
+    is checked with ``same_issuer_as`` the credential it serves: its issuer has the same id, so the
+    organisation numbers that credential states identify it in the trust list too."""
     at = at or datetime.now(timezone.utc)
     types = credential.get("type", [])
     result = Verification(credential_id=credential.get("id") if isinstance(credential.get("id"), str) else None,
@@ -195,15 +198,16 @@ def verify_credential(credential: dict, contexts: ContextSet, *, trust: TrustLis
     except ProofError as exc:
         result.fail("not-signed", "proof", exc.message)
         return result
+    numbers = organisation_numbers(same_issuer_as) if same_issuer_as and issuer_id(same_issuer_as) == result.issuer else []
     for proof in proofs:
-        _verify_one(credential, proof, contexts, trust, result, engine)
+        _verify_one(credential, proof, contexts, trust, result, engine, numbers)
     _check_dates(credential, proofs[0], at, result)
     if check_status:
         _check_status(credential, contexts, trust, status_lists or [], at, engine, result)
     return result
 
 
-def _verify_one(credential, proof, contexts, trust, result: Verification, engine: str) -> None:
+def _verify_one(credential, proof, contexts, trust, result: Verification, engine: str, numbers: list[str]) -> None:
     if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
         result.fail("unsupported-proof", "proof", f"type {proof.get('type')!r}, cryptosuite {proof.get('cryptosuite')!r}")
         return
@@ -237,7 +241,7 @@ def _verify_one(credential, proof, contexts, trust, result: Verification, engine
         result.fail("tampered", "signature", check.reason or "")
         return
     result.checks.append(Check("signature", True, "the canonical form and hashes match the signature"))
-    bound, detail = _issuer_bound(credential, method, public_key, trust)
+    bound, detail = _issuer_bound(credential, method, public_key, trust, numbers)
     if bound:
         result.checks.append(Check("issuer", True, detail))
     else:
@@ -263,12 +267,14 @@ def _check_status(credential, contexts, trust, status_lists, at, engine, result:
         if list_credential is None:
             result.fail("status-unknown", "status", f"no local copy of the status list {url} (give it with --status-list)")
             continue
-        list_check = verify_credential(list_credential, contexts, trust=trust, at=at, engine=engine, check_status=False)
-        if not list_check.valid:
-            result.fail("status-unknown", "status", f"the status list {url} does not verify: {list_check.message}")
-            continue
         if issuer_id(list_credential) != issuer_id(credential):
             result.fail("status-unknown", "status", f"the status list {url} has another issuer ({issuer_id(list_credential)})")
+            continue
+        # the list tells the status now, whatever time the credential's dates are checked at
+        list_check = verify_credential(list_credential, contexts, trust=trust, engine=engine, check_status=False,
+                                       same_issuer_as=credential)
+        if not list_check.valid:
+            result.fail("status-unknown", "status", f"the status list {url} does not verify: {list_check.message}")
             continue
         try:
             outcome = read_entry(entry, list_credential)
