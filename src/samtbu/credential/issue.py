@@ -70,13 +70,13 @@ def _document_status(graph) -> str | None:
 
 
 def unsigned_credential(data, *, form: str = "ob3", source: str | None = None, model: Model | None = None,
-                        profile: str | None = None, lang: str = "en") -> Unsigned:
+                        profile: str | None = None, lang: str = "en", format: str | None = None) -> Unsigned:
     """Validate a payload and export it; ``NotSignableError`` when it must not be signed."""
     from samtbu.validate import read_any, validate_payload
     from samtbu.validate.report import Report
 
     model = model or Model.load()
-    payload = read_any(data, source=source, model=model)
+    payload = read_any(data, format=format, source=source, model=model)
     record = validate_payload(payload, profile, lang=lang, model=model, keep_shacl_report=False)
     if not record.conforms:
         violations = record.count("Violation")
