@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "samtbu-bench")
     args = parser.parse_args(argv)
-    figures = {"latency": latency(args.runs, args.warmup)}
+    figures = {"load_average_before": os.getloadavg(), "latency": latency(args.runs, args.warmup)}
     print(json.dumps(figures, indent=2), flush=True)
     if args.learners:
         figures["batch"] = batch(args.learners, args.jobs, args.workdir, args.seed)
