@@ -17,6 +17,7 @@ from samtbu.credential.http import CredentialConfig  # noqa: E402
 from samtbu.credential.keys import SigningKey, multibase_encode  # noqa: E402
 from samtbu.credential.trust import TrustList, add_to_trust_list  # noqa: E402
 from samtbu.service import Limits, create_app  # noqa: E402
+from tests.test_service import problem  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 VITNEMAAL = REPO / "examples" / "vitnemaal-studiespesialisering.json"
@@ -50,14 +51,6 @@ def signing(model, key, contexts):
 def verifying(model, contexts):
     with TestClient(create_app(model, LIMITS)) as c:
         yield c
-
-
-def problem(response, status: int, slug: str) -> dict:
-    assert response.status_code == status, (response.status_code, response.text[:500])
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["type"].endswith("/" + slug) and body["detail"], body
-    return body
 
 
 def test_sign_then_verify_over_http(signing):

@@ -77,6 +77,12 @@ def add_credential_routes(app, validator, problem_doc, config: CredentialConfig 
 
     config = config or CredentialConfig()
 
+    def refusals(unreadable: str, media: str, unprocessable: str) -> dict:
+        """The problem documents both endpoints answer with, as /v1/validate does."""
+        return {"400": problem_doc(unreadable), "413": problem_doc("The body is larger than the limit."),
+                "415": problem_doc(media), "422": problem_doc(unprocessable),
+                "503": problem_doc("Too busy; retry after the Retry-After seconds.")}
+
     def refused(exc: Exception) -> Problem:
         if isinstance(exc, ContextError):
             return Problem(422, "context-unavailable", "JSON-LD context not available", exc.message)
@@ -104,12 +110,9 @@ def add_credential_routes(app, validator, problem_doc, config: CredentialConfig 
                                                                                "reason": {"type": ["string", "null"]},
                                                                                "message": {"type": "string"},
                                                                                "checks": {"type": "array"}}}}}},
-            "400": problem_doc("The body is not a JSON object, or not a credential."),
-            "413": problem_doc("The body is larger than the limit."),
-            "415": problem_doc("The Content-Type is not JSON."),
-            "422": problem_doc("Nested too deeply, a context that is not available locally, a document that cannot be "
-                               "canonicalized safely, or verification took too long."),
-            "503": problem_doc("Too busy; retry after the Retry-After seconds."),
+            **refusals("The body is not a JSON object, or not a credential.", "The Content-Type is not JSON.",
+                       "Nested too deeply, a context that is not available locally, a document that cannot be "
+                       "canonicalized safely, or verification took too long."),
         },
     }
 
@@ -165,12 +168,9 @@ def add_credential_routes(app, validator, problem_doc, config: CredentialConfig 
         "responses": {
             "200": {"description": "The signed credential (W3C VC 2.0 with a DataIntegrityProof, eddsa-rdfc-2022).",
                     "content": {CREDENTIAL_MEDIA_TYPE: {"schema": {"type": "object"}}}},
-            "400": problem_doc("The payload cannot be read."),
-            "413": problem_doc("The body is larger than the limit."),
-            "415": problem_doc("Unsupported Content-Type."),
-            "422": problem_doc("The payload does not validate (the report is in the problem document's `report`), is no "
-                               "document that can be issued, or signing took too long."),
-            "503": problem_doc("Too busy; retry after the Retry-After seconds."),
+            **refusals("The payload cannot be read.", "Unsupported Content-Type.",
+                       "The payload does not validate (the report is in the problem document's `report`), is no "
+                       "document that can be issued, or signing took too long."),
         },
     }
 
