@@ -637,10 +637,12 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
 
     try:
         from samtbu.credential.http import add_credential_routes
-    except ModuleNotFoundError:  # the sign extra is not installed: no credential endpoints
-        add_credential_routes = None
-    if add_credential_routes is not None:
+
         add_credential_routes(app, validator, problem_doc, credentials)
+    except ModuleNotFoundError as exc:  # the sign extra is not installed: no credential endpoints
+        if exc.name not in ("cryptography", "base58"):
+            raise
+        log.info("no /v1/verify: %s is not installed (pip install 'samtbu[sign]')", exc.name)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
     async def healthz() -> dict:

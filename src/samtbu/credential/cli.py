@@ -17,6 +17,21 @@ from pathlib import Path
 from samtbu.errors import SamtbuError
 
 
+def _with_extra(func):
+    """A command of this module, with a clear error when the ``sign`` extra is not installed."""
+
+    def run(args) -> int:
+        try:
+            return func(args)
+        except ModuleNotFoundError as exc:
+            if exc.name in ("cryptography", "base58"):
+                raise SamtbuError(f"this command needs {exc.name}: pip install 'samtbu[sign]'") from None
+            raise
+
+    run.__name__ = func.__name__
+    return run
+
+
 def _contexts(args):
     from samtbu.credential.contexts import load_contexts
 
@@ -320,16 +335,16 @@ def register(sub) -> None:
     p.add_argument("--force", action="store_true", help="overwrite an existing key file")
     p.add_argument("--trust-list", type=Path, help="also add the public key to this trust list, for --issuer / --orgnr")
     _issuer_args(p)
-    p.set_defaults(func=cmd_keys_new)
+    p.set_defaults(func=_with_extra(cmd_keys_new))
     p = ksub.add_parser("show", help="print the public key of a key file (did:key, multibase, JWK)")
     p.add_argument("key", type=Path)
-    p.set_defaults(func=cmd_keys_show)
+    p.set_defaults(func=_with_extra(cmd_keys_show))
     p = ksub.add_parser("trust", help="add an issuer's public key to a trust list (made if missing)")
     p.add_argument("trust_list", type=Path)
     p.add_argument("--key", type=Path, help="a private key file (only its public half is written)")
     p.add_argument("--public-key", help="a public key: multibase, did:key, JWK or PEM")
     _issuer_args(p)
-    p.set_defaults(func=cmd_keys_trust)
+    p.set_defaults(func=_with_extra(cmd_keys_trust))
 
     p = sub.add_parser("sign", help="validate a payload and issue it as a signed W3C Verifiable Credential (eddsa-rdfc-2022)",
                        description=("Validate the payload against its profile, export it (Open Badges 3.0, or the European "
@@ -347,7 +362,7 @@ def register(sub) -> None:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes for --batch (default: every core)")
     p.add_argument("-q", "--quiet", action="store_true")
     _common(p)
-    p.set_defaults(func=cmd_sign)
+    p.set_defaults(func=_with_extra(cmd_sign))
 
     p = sub.add_parser("verify", help="verify signed credentials offline: proof, key, issuer, dates, status",
                        description=("Verify W3C Verifiable Credentials with an eddsa-rdfc-2022 proof, offline. "
@@ -361,7 +376,7 @@ def register(sub) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("-v", "--verbose", action="store_true", help="list every check, also for a valid credential")
     _common(p)
-    p.set_defaults(func=cmd_verify)
+    p.set_defaults(func=_with_extra(cmd_verify))
 
     status = sub.add_parser("status", help="Bitstring Status List: publish withdrawn and replaced documents",
                             description="A signed W3C Bitstring Status List credential and the issuer's register of indexes beside it.")
@@ -375,7 +390,7 @@ def register(sub) -> None:
     p.add_argument("--entries", type=int, default=131_072, help="size of the list (default and minimum 131072)")
     p.add_argument("--force", action="store_true")
     _common(p, engine=False)
-    p.set_defaults(func=cmd_status_new)
+    p.set_defaults(func=_with_extra(cmd_status_new))
     for action, text in (("revoke", "set the status bit of credentials (withdrawn)"), ("reinstate", "clear the status bit of credentials")):
         p = ssub.add_parser(action, help=text)
         p.add_argument("list", type=Path)
@@ -383,14 +398,14 @@ def register(sub) -> None:
         p.add_argument("--id", dest="credential_id", action="append", help="a credential id (repeatable)")
         p.add_argument("--key", type=Path, required=True)
         _common(p, engine=False)
-        p.set_defaults(func=cmd_status_set, action=action)
+        p.set_defaults(func=_with_extra(cmd_status_set), action=action)
     p = ssub.add_parser("update", help="set each record's bit from its dokumentstatus (annullert, erstattet: set; gyldig: clear)")
     p.add_argument("list", type=Path)
     p.add_argument("--records", type=Path, nargs="+", required=True, help="record files or folders")
     p.add_argument("--key", type=Path, required=True)
     _common(p, engine=False)
-    p.set_defaults(func=cmd_status_update)
+    p.set_defaults(func=_with_extra(cmd_status_update))
     p = ssub.add_parser("show", help="summary of a status list (size, bits set), or one index")
     p.add_argument("list", type=Path)
     p.add_argument("--index", type=int)
-    p.set_defaults(func=cmd_status_show)
+    p.set_defaults(func=_with_extra(cmd_status_show))

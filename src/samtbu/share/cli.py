@@ -54,7 +54,12 @@ def cmd_render(args: argparse.Namespace) -> int:
     from samtbu.share.overview import render_overview
 
     now = _now(args.now)
-    originals = _originals(args, now) if args.credential else None
+    try:
+        originals = _originals(args, now) if args.credential else None
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("cryptography", "base58"):
+            raise
+        raise SamtbuError(f"--credential needs {exc.name}: pip install 'samtbu[sign]'") from None
     html = render_overview(args.record, args.lang, disclosures=args.disclosures, now=now, originals=originals)
     _write(html, args.output)
     return 0
