@@ -568,3 +568,16 @@ def test_no_key_material_in_files_others_can_read(tmp_path):
         if path != key_file:
             assert secret not in path.read_text()
     assert os.stat(key_file).st_mode & 0o077 == 0
+
+
+def test_a_verification_method_that_only_the_trust_list_knows(contexts, key):
+    """A key published under the issuer's own id (not a did:key) resolves from the trust list only."""
+    method = "https://skole.example/issuer#key-2026"
+    unsigned = unsigned_credential(EXAMPLES / "fagbrev-elektriker.json")
+    document, _ = sign_credential(unsigned.document, key, contexts, verification_method=method)
+    assert document["proof"][0]["verificationMethod"] == method
+    trust = parse_trust_list({"type": "SamtbuTrustList", "version": 1, "issuers": [
+        {"id": document["issuer"]["id"], "keys": [{"id": method, "publicKeyJwk": key.public_info()["publicKeyJwk"]}]}]})
+    assert verify_credential(document, contexts, trust=trust, at=SOON).valid
+    result = verify_credential(document, contexts, at=SOON)
+    assert result.reason == "unknown-issuer" and "nothing is fetched" in result.message

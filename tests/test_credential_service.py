@@ -107,3 +107,45 @@ def test_verify_refusals_are_problem_documents(verifying):
     problem(verifying.post("/v1/verify", json=remote), 422, "context-unavailable")
     unsigned = verifying.post("/v1/verify", json={"@context": [CREDENTIALS_V2], "type": "VerifiableCredential"})
     assert unsigned.status_code == 200 and unsigned.json()["reason"] == "not-signed"
+
+
+def test_a_real_server_started_with_a_key_signs_and_verifies(tmp_path, contexts):
+    """`samtbu serve --key --trust-list --status-list` as an operator starts it, on loopback; the key
+    is in no answer and in no log line."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    from samtbu.cli import main
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import service_load
+
+    key_file, trust, status = tmp_path / "key.json", tmp_path / "trust.json", tmp_path / "status.json"
+    assert main(["keys", "new", "-o", str(key_file), "--trust-list", str(trust), "--orgnr", "994123750"]) == 0
+    issuer = json.loads(VITNEMAAL.read_text())["utsteder"]["id"]
+    assert main(["status", "new", str(status), "--url", "https://skole.example/status/1", "--issuer", issuer,
+                 "--key", str(key_file)]) == 0
+    secret = json.loads(key_file.read_text())["privateKeyMultibase"]
+    port = service_load.free_port()
+    process = service_load.start_service(port, extra=["--key", str(key_file), "--trust-list", str(trust),
+                                                      "--status-list", str(status), "--log-level", "info"])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        service_load.wait_ready(url, process)
+        with httpx.Client(base_url=url, trust_env=False, timeout=120) as http:
+            signed = http.post("/v1/sign", content=VITNEMAAL.read_bytes(), headers=JSON)
+            assert signed.status_code == 200, signed.text[:300]
+            answer = http.post("/v1/verify", json={"verifiableCredential": signed.json(), "options": {"skipStatus": True}})
+            assert answer.json()["valid"] is True, answer.text
+            assert secret not in signed.text + answer.text
+    finally:
+        process.terminate()
+        try:
+            _, err = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, err = process.communicate()
+    assert secret not in err.decode("utf-8", "replace")
+    assert "POST /v1/sign 200" in err.decode("utf-8", "replace")
