@@ -27,7 +27,7 @@ import hashlib
 import importlib.util
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from samtbu.errors import SamtbuError
@@ -147,6 +147,7 @@ class ContextSet:
     documents: dict[str, dict]
     sources: dict[str, Path]
     folders: list[Path]
+    config_cache: dict = field(default_factory=dict, repr=False)  # canonical proof configurations (dataintegrity)
 
     def document(self, url: str) -> dict:
         if url in self.documents:

@@ -19,6 +19,7 @@ vectors byte for byte.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -74,11 +75,28 @@ def with_data_integrity_context(document: dict) -> dict:
     return {**document, "@context": [*entries, DATA_INTEGRITY_V2]}
 
 
+_CONFIG_CACHE_SIZE = 256
+
+
+def _canonical_config(proof_config: dict, contexts: ContextSet, engine: str):
+    """The canonical proof configuration, remembered: a batch signs many documents in the same second
+    with the same key, so their configurations are equal (the document's canonical form never is)."""
+    cache = contexts.config_cache  # kept with the contexts it was computed from
+    key = (json.dumps(proof_config, sort_keys=True, ensure_ascii=False), engine)
+    found = cache.get(key)
+    if found is None:
+        found = canonicalize(proof_config, contexts, engine=engine)
+        if len(cache) >= _CONFIG_CACHE_SIZE:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
 def _transform(document: dict, proof_config: dict, contexts: ContextSet, engine: str) -> Intermediates:
     doc = canonicalize(document, contexts, engine=engine)
     if doc.undefined:
         raise UndefinedTermsError(doc.undefined)
-    config = canonicalize(proof_config, contexts, engine=engine)
+    config = _canonical_config(proof_config, contexts, engine)
     if config.undefined:
         raise UndefinedTermsError(config.undefined, "proof")
     return Intermediates(doc.nquads, config.nquads, hashlib.sha256(doc.nquads.encode("utf-8")).digest(),
