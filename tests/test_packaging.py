@@ -3,7 +3,6 @@ outside the repository."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -59,8 +58,9 @@ def test_wheel_works_outside_the_repository(tmp_path: Path):
 
     # Signing from the installed package, offline: the W3C and Open Badges contexts come from the
     # openbadgeslib wheel (the sign extra), not from the repository or the reference folder.
-    if importlib.util.find_spec("openbadgeslib") is None or importlib.util.find_spec("base58") is None:
-        return
+    has_extra = subprocess.run([python, "-c", "import base58, cryptography, openbadgeslib"], capture_output=True)
+    if has_extra.returncode != 0:
+        return  # the sign extra is not installed where this venv looks (.ci/run installs it)
     vitnemaal = outside / "vitnemaal.json"
     vitnemaal.write_bytes((REPO / "examples" / "vitnemaal-studiespesialisering.json").read_bytes())
     assert samtbu("keys", "new", "-o", "k.json", "--trust-list", "t.json", "--orgnr", "994123750").returncode == 0
