@@ -64,6 +64,11 @@ def latency(runs: int, warmup: int) -> dict:
     document = unsigned_credential(data, model=model).document
     trust = add_to_trust_list(TrustList(), key.public, issuer_id=document["issuer"]["id"], name=None, organisation_numbers=[])
     out = {"credential_bytes": len(json.dumps(document, ensure_ascii=False).encode())}
+    # for scale on a busy machine: validating the same payload (benchmarks/run.py's figure, 1.4 ms quiet)
+    from samtbu.validate import read_any, validate_payload
+
+    out["validate (for scale)"] = _times(lambda i: validate_payload(read_any(data, model=model), model=model,
+                                                                    keep_shacl_report=False), runs, warmup)
     for engine in ("oxigraph", "pyld"):
         n = runs if engine == "oxigraph" else max(runs // 4, 5)
         # one signed copy per timed verification, each with its own proof time (no cache helps)
