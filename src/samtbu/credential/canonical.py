@@ -96,6 +96,20 @@ def _check_blank_nodes(quads: list) -> None:
     lists, nested objects) have no such neighbours and pass; a credential has none."""
     if len(quads) > MAX_QUADS:
         raise CanonicalizationError(f"the document expands to {len(quads):,} statements, over the limit of {MAX_QUADS:,}")
+    # Fast path: no blank node reaches two blank nodes through one predicate in one direction (and
+    # no blank graph names): no node has look-alike blank neighbours to order, whatever they hold.
+    fan: dict[tuple, int] = defaultdict(int)
+    crowded_possible = False
+    for q in quads:
+        if isinstance(q.graph_name, ox.BlankNode):
+            crowded_possible = True
+            break
+        if isinstance(q.subject, ox.BlankNode) and isinstance(q.object, ox.BlankNode):
+            for key in ((q.subject.value, q.predicate.value, 0), (q.object.value, q.predicate.value, 1)):
+                fan[key] += 1
+                crowded_possible = crowded_possible or fan[key] > 1
+    if not crowded_possible:
+        return
     mentions: dict[str, list] = defaultdict(list)
     for q in quads:
         for term in (q.subject, q.object, q.graph_name):
