@@ -7,11 +7,10 @@ Exit codes: ``sign`` 0 signed, 1 refused (the payload does not validate, or is n
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from samtbu.errors import SamtbuError

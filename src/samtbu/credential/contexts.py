@@ -21,7 +21,6 @@ means. The samtbu context itself is generated from the bundled model (``samtbu.j
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import importlib.util
@@ -223,12 +222,8 @@ def _cached(folders: tuple[Path, ...]) -> ContextSet:
 
 def load_contexts(extra: list[Path] | None = None) -> ContextSet:
     """The contexts available from the default folders (and ``extra`` first); cached per folder list.
-    A caller must not change the documents (use ``copy.deepcopy``)."""
+    The documents are shared: a caller must not change them."""
     return _cached(tuple(p.resolve() if p.exists() else p for p in default_folders(extra)))
-
-
-def fresh_copy(document: dict) -> dict:
-    return copy.deepcopy(document)
 
 
 __all__ = ["ContextSet", "ContextError", "load_contexts", "KNOWN", "canonical_digest", "CREDENTIALS_V2", "OB3_CONTEXT",

@@ -203,7 +203,7 @@ def verify_credential(credential: dict, contexts: ContextSet, *, trust: TrustLis
         _verify_one(credential, proof, contexts, trust, result, engine, numbers)
     _check_dates(credential, proofs[0], at, result)
     if check_status:
-        _check_status(credential, contexts, trust, status_lists or [], at, engine, result)
+        _check_status(credential, contexts, trust, status_lists or [], engine, result)
     return result
 
 
@@ -248,7 +248,7 @@ def _verify_one(credential, proof, contexts, trust, result: Verification, engine
         result.fail("unknown-issuer", "issuer", detail)
 
 
-def _check_status(credential, contexts, trust, status_lists, at, engine, result: Verification) -> None:
+def _check_status(credential, contexts, trust, status_lists, engine, result: Verification) -> None:
     try:
         entries = entries_of(credential)
     except StatusListError as exc:
