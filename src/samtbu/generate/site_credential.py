@@ -27,7 +27,7 @@ T = {
                "kontakte skolen. Denne siden beskriver hva som signeres og hvordan signaturen kontrolleres."),
         "nn": ("Eit vitnemål, kompetansebevis eller fagbrev kan utferdast som ein digital original: dokumentet signert av "
                "utferdaren som eit W3C Verifiable Credential. Mottakaren kan kontrollere det sjølv, utan nett og utan å "
-               "kontakte skulen. Denne sida skildrar kva som blir signert og korleis signaturen blir kontrollert."),
+               "kontakte skolen. Denne sida skildrar kva som blir signert og korleis signaturen blir kontrollert."),
         "en": ("A vitnemål, kompetansebevis or fagbrev can be issued as a digital original: the document signed by its "
                "issuer as a W3C Verifiable Credential. The recipient can check it themselves, offline and without "
                "contacting the school. This page describes what is signed and how the signature is checked."),

@@ -75,7 +75,7 @@ T = {
     "original_download": {"nb": "Last ned signert fil", "nn": "Last ned signert fil", "en": "Download the signed file"},
     "original_note": {
         "nb": "En verifisert digital original er dokumentet signert av utstederen (W3C Verifiable Credential). Du kan gi filen til en arbeidsgiver, et lærested eller en tjeneste, som kan kontrollere den selv uten å kontakte skolen.",
-        "nn": "Ein verifisert digital original er dokumentet signert av utferdaren (W3C Verifiable Credential). Du kan gi fila til ein arbeidsgivar, ein lærestad eller ei teneste, som kan kontrollere ho sjølv utan å kontakte skulen.",
+        "nn": "Ein verifisert digital original er dokumentet signert av utferdaren (W3C Verifiable Credential). Du kan gi fila til ein arbeidsgivar, ein lærestad eller ei teneste, som kan kontrollere ho sjølv utan å kontakte skolen.",
         "en": "A verified digital original is the document signed by its issuer (a W3C Verifiable Credential). You can give the file to an employer, a place of study or a service, who can check it themselves without contacting the school.",
     },
     "competence_type": {"nb": "Kompetanse", "nn": "Kompetanse", "en": "Competence"},
