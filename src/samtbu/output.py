@@ -89,6 +89,11 @@ class MaskingStream(io.TextIOBase):
     def isatty(self) -> bool:
         return self.unmasked.isatty()
 
+    @property
+    def buffer(self):
+        """For code that writes bytes to ``sys.stdout.buffer``: they are masked as text too."""
+        return _MaskingBytes(self)
+
     def fileno(self) -> int:
         return self.unmasked.fileno()
 
@@ -118,6 +123,18 @@ class MaskingStream(io.TextIOBase):
             self.unmasked.write(mask_identity_numbers(self._pending))
             self._pending = ""
         self.unmasked.flush()
+
+
+class _MaskingBytes:
+    def __init__(self, text_stream: MaskingStream):
+        self.text_stream = text_stream
+
+    def write(self, data: bytes) -> int:
+        self.text_stream.write(bytes(data).decode("utf-8", "surrogateescape"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text_stream.flush()
 
 
 def _partial_tail(text: str) -> int:

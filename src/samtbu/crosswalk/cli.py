@@ -149,6 +149,9 @@ def register(sub) -> None:
         "put the learner's fødselsnummer in the export (ELM nationalID, ELMO nationalIdentifier), for a receiver "
         "with a legal basis to need it; without it, the number is left out and listed as not carried"))
     p.add_argument("-q", "--quiet", action="store_true", help="do not list the facts the target does not carry")
+    from samtbu.grep.cli import add_grep_option
+
+    add_grep_option(p)  # subject and programme titles from Grep
     p.set_defaults(func=cmd_export)
 
 
@@ -201,7 +204,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         payload = read_payload(data, source=source)
     else:
         payload = read_payload(args.record)
-    result = EXPORTERS[args.target](payload.graph, args.national_id)
+    from samtbu.grep import using
+
+    with using(args.grep):  # None: the configured snapshot, if any
+        result = EXPORTERS[args.target](payload.graph, args.national_id)
     write_output(result.data, args.output, f"{_stem(args.record)}.{args.target}.{EXPORT_SUFFIXES[args.target]}",
                  carries_identity_numbers=args.national_id)
     for warning in result.warnings:

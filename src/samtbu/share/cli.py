@@ -29,18 +29,10 @@ _VIEW_SUFFIXES = {"json": "json", "jsonld": "jsonld", "turtle": "ttl", "ntriples
 
 
 def cmd_share(args: argparse.Namespace) -> int:
-    from samtbu.share.view import share
+    from samtbu.grep import using
 
-    view = share(
-        args.record,
-        args.recipient,
-        args.purpose,
-        consent=args.consent,
-        now=_now(args.now),
-        recipient_name=args.recipient_name,
-        recipient_id=args.recipient_id,
-        log=args.log,
-    )
+    with using(args.grep):  # Grep elements with their codes and titles, when a snapshot is in use
+        view = _share(args)
     # The view may carry the identity number only as sbu:foedselsnummer, and only where the policy
     # allows it (share() checks both); anywhere else it is masked like every other output.
     write_output(view.serialize(args.format), args.output,
@@ -52,12 +44,68 @@ def cmd_share(args: argparse.Namespace) -> int:
     return 0
 
 
+def _share(args: argparse.Namespace):
+    from samtbu.share.view import share
+
+    return share(
+        args.record,
+        args.recipient,
+        args.purpose,
+        consent=args.consent,
+        now=_now(args.now),
+        recipient_name=args.recipient_name,
+        recipient_id=args.recipient_id,
+        log=args.log,
+    )
+
+
 def cmd_render(args: argparse.Namespace) -> int:
+    from samtbu.grep import using
     from samtbu.share.overview import render_overview
 
-    html = render_overview(args.record, args.lang, disclosures=args.disclosures, now=_now(args.now))
+    now = _now(args.now)
+    try:
+        originals = _originals(args, now) if args.credential else None
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("cryptography", "base58"):
+            raise
+        raise SamtbuError(f"--credential needs {exc.name}: pip install 'samtbu[sign]'") from None
+    with using(args.grep):  # subject and programme titles from Grep, when a snapshot is in use
+        html = render_overview(args.record, args.lang, disclosures=args.disclosures, now=now, originals=originals)
     write_output(html, args.output, f"{_stem(args.record)}.html")
     return 0
+
+
+def _originals(args: argparse.Namespace, now: datetime | None) -> dict:
+    """Each signed credential checked (as `samtbu verify` does), by the id of the document it is."""
+    import json
+
+    from samtbu.credential.contexts import load_contexts
+    from samtbu.credential.trust import read_trust_list
+    from samtbu.credential.verify import verify_credential
+    from samtbu.share.overview import DigitalOriginal
+    from samtbu.validate.input import read_file
+
+    contexts = load_contexts(list(args.contexts or []))
+    trust = read_trust_list(args.trust_list) if args.trust_list else None
+    lists = []
+    for path in args.status_list or []:
+        try:
+            lists.append(json.loads(read_file(path)))
+        except (OSError, ValueError) as exc:
+            raise SamtbuError(f"cannot read the status list: {exc}", where=str(path)) from None
+    originals = {}
+    for path in args.credential:
+        try:
+            data = read_file(path)
+            credential = json.loads(data)
+        except (OSError, ValueError) as exc:
+            raise SamtbuError(f"cannot read the signed credential: {exc}", where=str(path)) from None
+        if not isinstance(credential, dict) or not isinstance(credential.get("id"), str):
+            raise SamtbuError("not a credential with an id", where=str(path))
+        result = verify_credential(credential, contexts, trust=trust, status_lists=lists, at=now)
+        originals[credential["id"]] = DigitalOriginal(result.valid, result.reason, data, path.name)
+    return originals
 
 
 def register(subparsers) -> None:
@@ -81,6 +129,9 @@ def register(subparsers) -> None:
     p.add_argument("--now", metavar="DATETIME", help="time of disclosure (ISO 8601; default: now)")
     p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({record}.{role}-{purpose}.json, ...)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not report withheld parts on stderr")
+    from samtbu.grep.cli import add_grep_option
+
+    add_grep_option(p)
     p.set_defaults(func=cmd_share)
 
     r = subparsers.add_parser(
@@ -93,6 +144,13 @@ def register(subparsers) -> None:
     r.add_argument("--disclosures", type=Path, metavar="FILE", help="disclosure log written by `samtbu share --log`")
     r.add_argument("--now", metavar="DATETIME", help="the date the page is made (ISO 8601; default: now)")
     r.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({record}.html)")
+    r.add_argument("--credential", type=Path, action="append", metavar="FILE",
+                   help="a signed credential of one of the documents (samtbu sign): the page says whether it is a "
+                        "verified digital original and offers it for download (repeatable)")
+    r.add_argument("--trust-list", type=Path, help="the issuers and keys to trust when checking --credential")
+    r.add_argument("--status-list", type=Path, action="append", help="a local copy of a status list (repeatable)")
+    r.add_argument("--contexts", type=Path, action="append", metavar="DIR", help="a folder with the JSON-LD context files")
+    add_grep_option(r)
     r.set_defaults(func=cmd_render)
 
 

@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from samtbu.grep.cli import add_grep_option
 from samtbu.output import OUTPUT_HELP, open_output, output_path_argument, write_output
-from samtbu.validate import ENGINES, FORMATS, validate, validate_files
+from samtbu.validate import ENGINES, FORMATS, snapshot_for, validate, validate_files
 from samtbu.validate.input import InputError
 from samtbu.validate.render import RENDER_FORMATS, use_colour
 
@@ -38,6 +39,7 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " (samtbu-report.txt, .json, ...)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text reports")
     p.add_argument("--engine", choices=ENGINES, default="fast", help="SHACL engine (default: fast; same results as pyshacl)")
+    add_grep_option(p)
     b = p.add_argument_group("bulk validation")
     b.add_argument("--batch", action="store_true", help=(
         "validate many payloads: a directory, a tar/zip archive or an NDJSON stream ('-' = standard input); "
@@ -62,15 +64,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.batch:
         return cmd_batch(args)
     stdin = reads_stdin
+    grep = snapshot_for(args.grep) or False
     if stdin:
         from samtbu.validate.input import read_stream
 
-        report = validate(read_stream(sys.stdin.buffer, "<stdin>"), args.profile, format=args.format, lang=args.lang, source="<stdin>", engine=args.engine)
+        report = validate(read_stream(sys.stdin.buffer, "<stdin>"), args.profile, format=args.format, lang=args.lang, source="<stdin>",
+                          engine=args.engine, grep=grep)
     else:
         missing = [str(p) for p in args.paths if not p.exists()]
         if missing:
             raise InputError("no such file or directory", where=", ".join(missing))
-        report = validate_files(args.paths, args.profile, format=args.format, lang=args.lang, engine=args.engine,
+        report = validate_files(args.paths, args.profile, format=args.format, lang=args.lang, engine=args.engine, grep=grep,
                                 follow_symlinks=args.follow_symlinks)
         if len(report.records) == 1 and report.records[0].error:
             raise InputError(report.records[0].error, where=report.records[0].source)
@@ -101,7 +105,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     with open_output(args.output, report_file_name(report_format, batch=True)) as out:
         summary = run_batch(
             records, out, fmt=report_format, profile=args.profile, lang=args.lang, engine=args.engine,
-            jobs=args.jobs, total=total, cross_record=not args.no_cross_record,
+            jobs=args.jobs, total=total, cross_record=not args.no_cross_record, grep=snapshot_for(args.grep),
         )
     if args.output or report_format not in ("text",):
         sys.stderr.write(summary.render(args.lang))
