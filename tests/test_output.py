@@ -45,7 +45,8 @@ def test_identity_numbers_are_masked_however_written(text, masked):
 
 @pytest.mark.parametrize("text", [
     "VM-2026-46-004211", "2024-2025", "urn:uuid:07b28aa9-8723-57c7-8032-060e1a78b54e",
-    "urn:uuid:00000000-0000-5000-8000-000000000001", "974760673", "238106404081", "2026-06-20T10:00:00Z",
+    "urn:uuid:00000000-0000-5000-8000-000000000001", "urn:uuid:34d4dc65-f616-4f87-946d-c91566053398",
+    "urn:uuid:34d4dc65-f616-4f87-946d-91566053398c", "974760673", "238106404081", "2026-06-20T10:00:00Z",
 ])
 def test_other_numbers_are_left_alone(text):
     assert mask_identity_numbers(text) == text

@@ -32,6 +32,7 @@ _IDENTITY_NUMBER = re.compile(
     rf"(?<![0-9])[0-9]{{2}}{_SEP}[0-9]{{2}}{_SEP}[0-9]{{2}}{_SEP}[0-9]{{3}}{_SEP}[0-9]{{2}}(?![0-9])"
 )
 _DIGIT = re.compile("[0-9]")
+_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 # How much of a text's end may be the start of an identity number that the next write completes.
 _HOLD_BACK = 24
 
@@ -53,7 +54,15 @@ def mask_identity_numbers(text: str) -> str:
     without separators, whatever the checksum: a number that merely looks like one is masked too."""
     if not text or not isinstance(text, str):
         return text
-    return _IDENTITY_NUMBER.sub(_mask_match, text)
+    if not _IDENTITY_NUMBER.search(text):
+        return text
+    # A UUID's last group may hold 11 decimal digits by chance (c91566053398): an identifier, never
+    # an identity number, and masking it would break the identifier. Its digits are left alone.
+    uuids = [m.span() for m in _UUID.finditer(text)]
+    if not uuids:
+        return _IDENTITY_NUMBER.sub(_mask_match, text)
+    return _IDENTITY_NUMBER.sub(
+        lambda m: m.group(0) if any(a <= m.start() and m.end() <= b for a, b in uuids) else _mask_match(m), text)
 
 
 def holds_identity_number(text: str) -> bool:

@@ -294,7 +294,9 @@ def cmd_status_update(args) -> int:
     from samtbu.validate import expand_paths, read_any
 
     changes = {}
-    for path in expand_paths(args.records):
+    for path, skipped in expand_paths(args.records):
+        if skipped is not None:  # a symbolic link, a FIFO, a device (samtbu.validate.input.payload_files)
+            raise SamtbuError(skipped, where=str(path))
         graph = read_any(path).graph
         for document, status in graph.subject_objects(SBU.dokumentstatus):
             changes[str(document)] = str(status).rsplit("/", 1)[-1] in REVOKING_DOCUMENT_STATUS
