@@ -153,7 +153,7 @@ def test_missing_translation_is_marked_on_the_page():
     page.add(shown)
     rendered = page.render()
     assert "berre på bokmål" in rendered and 'class="sbu-fallback"' in rendered and ">nb</span>" in rendered
-    assert '!!! warning "Manglar omsetjing"' in rendered and "Definisjon (bokmål)" in rendered
+    assert "!!! warning \"Manglar omsetjing (1)\"" in rendered and "Definisjon (bokmål)" in rendered
     complete = Page("nn", "begreper/y.md", title="y")
     complete.add(complete.choose({"nn": "på nynorsk", "nb": "på bokmål"}, "Definisjon"))
     assert "sbu-fallback" not in complete.render() and "!!!" not in complete.render()

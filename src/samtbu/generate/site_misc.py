@@ -13,7 +13,7 @@ from samtbu.generate.changelog import KINDS, Changelog
 from samtbu.generate.site_downloads import FORMATS, Artifact
 from samtbu.generate.site_index import SiteIndex, curie
 from samtbu.generate.site_pages import mermaid_id, term_link
-from samtbu.generate.site_text import Page, esc, fence, lang_texts, local, pick
+from samtbu.generate.site_text import LANG_NAMES, Page, esc, fence, lang_texts, local, pick
 from samtbu.namespaces import CONTEXT_IRI, SBU
 
 X = {
@@ -27,10 +27,18 @@ X = {
     ),
     "model_diagram": ("Hele modellen", "Heile modellen", "The whole model"),
     "model_diagram_note": (
-        "Klassene og underklassene, og objektegenskapene mellom dem. Hver klasse har sin egen side med egenskaper og et detaljert diagram.",
-        "Klassane og underklassane, og objekteigenskapane mellom dei. Kvar klasse har si eiga side med eigenskapar og eit detaljert diagram.",
-        "The classes and subclasses, and the object properties between them. Each class has its own page with its properties and a detailed diagram.",
+        "Hver modul har sin egen side med et klassediagram over klassene i modulen; hver klasse har sin egen side med egenskaper og et detaljert diagram.",
+        "Kvar modul har si eiga side med eit klassediagram over klassane i modulen; kvar klasse har si eiga side med eigenskapar og eit detaljert diagram.",
+        "Each module has its own page with a class diagram of its classes; each class has its own page with its properties and a detailed diagram.",
     ),
+    "coverage_note": (
+        "Tallene er telt på sidene slik de er bygget: tekster fra modellen som vises på sidens eget språk, og tekster som vises på et annet språk fordi oversettelsen mangler.",
+        "Tala er talde på sidene slik dei er bygde: tekstar frå modellen som blir viste på språket til sida, og tekstar som blir viste på eit anna språk fordi omsetjinga manglar.",
+        "Counted on the pages as built: texts from the model shown in the page's own language, and texts shown in another language because the translation is missing.",
+    ),
+    "texts_own": ("På eget språk", "På eige språk", "In its own language"),
+    "texts_other": ("På et annet språk", "På eit anna språk", "In another language"),
+    "share": ("Dekning", "Dekning", "Coverage"),
     "in_numbers": ("Modellen i tall", "Modellen i tal", "The model in numbers"),
     "modules": ("Moduler", "Modular", "Modules"),
     "languages": ("Språkdekning", "Språkdekning", "Language coverage"),
@@ -114,32 +122,13 @@ def x(key: str, lang: str, **kw) -> str:
     return pick(X[key], lang).format(**kw)
 
 
-def whole_model_diagram(idx: SiteIndex) -> str:
-    lines = ["classDiagram", "  direction LR"]
-    for cls in idx.classes:
-        lines.append(f"  class {mermaid_id(cls)}")
-    for cls in idx.classes:
-        for sup in idx.superclasses(cls):
-            lines.append(f"  {mermaid_id(sup)} <|-- {mermaid_id(cls)}")
-    seen = set()
-    for prop in idx.properties:
-        if idx.property_kind(prop) != "ObjectProperty":
-            continue
-        for dom in idx.domains(prop):
-            for rng in idx.ranges(prop):
-                if dom in idx.classes and rng in idx.classes and (dom, rng, prop) not in seen:
-                    seen.add((dom, rng, prop))
-                    lines.append(f"  {mermaid_id(dom)} --> {mermaid_id(rng)} : {local(prop)}")
-    return "\n".join(lines)
-
-
-def overview_page(idx: SiteIndex, lang: str) -> Page:
+def overview_page(idx: SiteIndex, lang: str, ctx=None) -> Page:
     page = Page(lang, "index.md")
     page.title = {"nb": "samtbu: begrepskatalog og informasjonsmodell", "nn": "samtbu: omgrepskatalog og informasjonsmodell",
                   "en": "samtbu: concept catalog and information model"}[lang]
     page.add(x("intro", lang, v=idx.model.version), "")
     summary = idx.model.summary()
-    page.add(f"## {x('in_numbers', lang)}", "", f"| | {page.t('count')} |", "|---|---|")
+    page.add(f"## {x('in_numbers', lang)}", "", f"| {page.t('what')} | {page.t('count')} |", "|---|---|")
     for key, label_key, target in (
         ("concepts", "concepts", "begreper/index.md"), ("classes", "classes", "klasser/index.md"),
         ("properties", "properties", "egenskaper/index.md"), ("code_lists", "code_lists", "kodelister/index.md"),
@@ -148,19 +137,25 @@ def overview_page(idx: SiteIndex, lang: str) -> Page:
         label = page.link(target, page.t(label_key)) if target else esc(page.t(label_key))
         page.add(f"| {label} | {summary[key]} |")
     page.add(f"| {page.link('profiler/index.md', page.t('profiles'))} | {len(summary['profiles'])} |", "")
-    page.add(f"## {x('languages', lang)}", "", f"| {page.t('language')} | {x('label_def', lang)} |", "|---|---|")
-    for code, cov in summary["languages"].items():
-        page.add(f"| {code} | {cov['label']:.0%} / {cov['definition']:.0%} |")
-    page.add("")
+    if ctx is not None and ctx.stats:
+        # Counted from the pages as built: every text from the model that a page shows, and how many
+        # of them are shown in another language because the translation is missing.
+        page.add(f"## {x('languages', lang)}", "", x("coverage_note", lang), "",
+                 f"| {page.t('language')} | {x('texts_own', lang)} | {x('texts_other', lang)} | {x('share', lang)} |", "|---|---|---|---|")
+        for code, (shown, fallback) in ctx.stats.items():
+            share = shown / (shown + fallback) if shown + fallback else 1.0
+            page.add(f"| {LANG_NAMES[code][lang]} | {shown} | {fallback} | {share:.1%} |")
+        page.add("")
     modules = sorted(s for s in idx.onto.subjects(RDF.type, OWL.Ontology) if isinstance(s, URIRef))
     if modules:
-        page.add(f"## {x('modules', lang)}", "", f"| {page.t('module')} | {page.t('description')} | {page.t('classes')} |", "|---|---|---|")
+        page.add(f"## {x('modules', lang)}", "", x("model_diagram_note", lang), "",
+                 f"| {page.t('module')} | {page.t('description')} | {page.t('classes')} |", "|---|---|---|")
         for module in modules:
             title = page.choose(lang_texts(idx.onto, module, DCTERMS.title), f"{page.t('module')} {local(module)}") or local(module)
             classes = [c for c in idx.classes if idx.onto.value(c, RDFS.isDefinedBy) == module]
-            page.add(f"| `{local(module)}` | {title} | " + (", ".join(term_link(page, idx, c, local(c)) for c in classes) or "–") + " |")
+            name = page.link(idx.path(module), local(module)) if idx.path(module) else f"`{local(module)}`"
+            page.add(f"| {name} | {title} | " + (", ".join(term_link(page, idx, c, local(c)) for c in classes) or "–") + " |")
         page.add("")
-    page.add(f"## {x('model_diagram', lang)}", "", x("model_diagram_note", lang), "", "```mermaid", whole_model_diagram(idx), "```", "")
     return page
 
 
@@ -293,4 +288,4 @@ def changelog_page(idx: SiteIndex, lang: str, log: Changelog | None) -> Page:
     return page
 
 
-__all__ = ["overview_page", "index_page", "getting_started_page", "downloads_page", "changelog_page", "whole_model_diagram", "_help"]
+__all__ = ["overview_page", "index_page", "getting_started_page", "downloads_page", "changelog_page", "_help"]

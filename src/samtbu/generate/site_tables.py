@@ -227,7 +227,7 @@ def policy_page(idx: SiteIndex, policy, row: dict, lang: str) -> Page:
     note = page.choose(lang_texts(policy.graph, policy.iri, SKOS.editorialNote), what)
     if note:
         page.add(f'!!! warning "{x("unclear", lang)}"', "", f"    {note}", "")
-    page.add(f"| | |", "|---|---|",
+    page.add(f"| {page.t('what')} | {page.t('value')} |", "|---|---|",
              f"| {x('role', lang)} | {_code_cell(page, idx, 'mottakerrolle', policy.role)} |",
              f"| {x('purpose', lang)} | {_code_cell(page, idx, 'formaal', policy.purpose)} |",
              f"| {x('legal_basis', lang)} | {_code_cell(page, idx, 'behandlingsgrunnlag', policy.basis)} |",
