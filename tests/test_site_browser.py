@@ -7,6 +7,7 @@ README's screenshots (docs/screenshots/) are refreshed by running with SAMTBU_UP
 from __future__ import annotations
 
 import functools
+import re
 import http.server
 import os
 import shutil
@@ -146,3 +147,164 @@ def test_class_page_renders_its_mermaid_diagram_offline(server, browser_page):
     page.evaluate("document.querySelector('div.mermaid').previousElementSibling.scrollIntoView(); window.scrollBy(0, -70)")
     _shot(page, "class-page", readme=True)
     assert not outside, f"the site fetched from outside: {outside[:5]}"
+
+
+# -- issue 18: seven kinds of page, three languages, two widths ------------------------------------
+PAGES = {
+    "concept": "begreper/fagbrev/",
+    "class": "klasser/Vurdering/",
+    "property": "egenskaper/dokumenterer/",
+    "code-list": "kodelister/karakter/",
+    "profile": "profiler/vitnemaal/",
+    "sharing": "deling/",
+    "crosswalk": "koblinger/elm/",
+}
+WIDTHS = {"desktop": (1366, 768), "phone": (390, 844)}
+PREFIX = {"nb": "", "nn": "nn/", "en": "en/"}
+
+
+def _fixed_texts() -> dict[str, set[str]]:
+    """Every fixed text the site generator writes, per language."""
+    from samtbu.generate import site_misc, site_ontology, site_tables, site_text
+
+    tables = [site_text.T, site_misc.X, site_tables.X, site_ontology.X, site_text.STATUS_LABELS]
+    out: dict[str, set[str]] = {"nb": set(), "nn": set(), "en": set()}
+    for table in tables:
+        for values in table.values():
+            for lang, value in zip(("nb", "nn", "en"), values):
+                out[lang].add(value.split("{")[0].strip())
+    return out
+
+
+def _foreign_fixed_texts(lang: str) -> list[str]:
+    """Fixed texts of the other languages that cannot occur in this language's texts (long enough to
+    be unambiguous)."""
+    texts = _fixed_texts()
+    own = " | ".join(texts[lang])
+    return sorted({t for other in texts if other != lang for t in texts[other]
+                   if len(t) >= 12 and t not in own and "`" not in t and "(" not in t})
+
+
+VISIBLE_OWN_TEXT = """() => {
+  const clone = document.querySelector('article.md-content__inner').cloneNode(true);
+  const lang = document.documentElement.lang;
+  clone.querySelectorAll('[lang], pre, code, .sbu-fallback, .headerlink').forEach(e => {
+    if (!e.hasAttribute('lang') || e.getAttribute('lang') !== lang) e.remove();
+  });
+  return clone.textContent;
+}"""
+
+# Nothing wider than the window; every table, code block and admonition inside the content column
+# (the theme's table wrapper reaches into the column's padding by design); a table wider than its
+# wrapper must scroll inside it, not be cut off.
+OVERFLOW = """() => {
+  const doc = document.documentElement;
+  const out = [];
+  if (doc.scrollWidth > window.innerWidth + 1) out.push(`page ${doc.scrollWidth} > ${window.innerWidth}`);
+  const box = document.querySelector('.md-content').getBoundingClientRect();
+  document.querySelectorAll('article .md-typeset__scrollwrap, article pre, article .admonition, article details, article img').forEach(e => {
+    const r = e.getBoundingClientRect();
+    if (r.width && (r.right > box.right + 1 || r.left < box.left - 1)) out.push(`${e.tagName}.${e.className} ${Math.round(r.left)}..${Math.round(r.right)} outside ${Math.round(box.left)}..${Math.round(box.right)}`);
+  });
+  document.querySelectorAll('article table').forEach(t => {
+    const wrap = t.closest('.md-typeset__table') || t.parentElement;
+    const scroller = t.closest('.md-typeset__scrollwrap');
+    if (t.scrollWidth > wrap.clientWidth + 1 && !(scroller && ['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)))
+      out.push(`a table ${t.scrollWidth} px wide in ${wrap.clientWidth} px, not scrollable`);
+  });
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_seven_kinds_of_page_in_three_languages(server, browser_page, width, model):
+    from samtbu.generate.site_index import SiteIndex
+    from samtbu.generate.site_profiles import invalid_examples
+
+    page, outside = browser_page
+    page.set_viewport_size({"width": WIDTHS[width][0], "height": WIDTHS[width][1]})
+    invalid = invalid_examples(SiteIndex(model), "vitnemaal")[0]
+    problems = []
+    for lang in ("nb", "nn", "en"):
+        foreign = _foreign_fixed_texts(lang)
+        for kind, path in PAGES.items():
+            page.goto(f"{server}/{PREFIX[lang]}{path}")
+            page.wait_for_load_state("load")
+            assert page.locator("html").get_attribute("lang") == lang
+            name = f"i18-{kind}-{lang}-{width}"
+            _shot(page, name)
+            where = f"{kind}/{lang}/{width}"
+            body = page.locator("article.md-content__inner").inner_text()
+            if re.search(r"\{[?$][A-Za-z_]+\}", body):
+                problems.append(f"{where}: a raw SHACL placeholder")
+            for overflow in page.evaluate(OVERFLOW):
+                problems.append(f"{where}: overflow {overflow}")
+            own = page.evaluate(VISIBLE_OWN_TEXT)
+            for text in foreign:
+                if text in own:
+                    problems.append(f"{where}: text of another language: {text!r}")
+            # The page is inside the navigation: its tab is active and the breadcrumb leads to it.
+            if width == "desktop" and kind != "sharing":
+                if not page.locator(".md-tabs__item--active").count():
+                    problems.append(f"{where}: no active tab")
+                if not page.locator("nav.md-path").count():
+                    problems.append(f"{where}: no breadcrumb")
+            if kind == "profile":
+                report = page.locator("pre").filter(has_text=invalid.name)
+                assert report.count() >= 1, f"{where}: the invalid example {invalid.name} is not shown"
+                text = page.content()
+                assert f"tests/fixtures/invalid/vitnemaal/{invalid.name}" in text, where
+                headings = page.locator("article h3").all_inner_texts()
+                assert not any(".expected.json" in h for h in headings), f"{where}: an expected-results file shown as a payload"
+                assert ("does NOT conform" if lang == "en" else "IKKE i samsvar") in text, where
+                page.locator("h3", has_text=invalid.name).first.scroll_into_view_if_needed()
+                _shot(page, name + "-invalid")
+    assert not problems, f"{len(problems)} problems: {problems[:20]}"
+    assert not outside, f"the site fetched from outside: {outside[:5]}"
+
+
+SEARCH = """async ([indexUrl, workerUrl, queries]) => {
+  const index = await (await fetch(indexUrl)).json();
+  const worker = new Worker(workerUrl);
+  const ask = (message) => new Promise(resolve => { worker.onmessage = e => resolve(e.data); worker.postMessage(message); });
+  await ask({type: 0, data: Object.assign(index, {options: {suggest: true}})});
+  const out = {};
+  for (const q of queries) {
+    const result = await ask({type: 2, data: q});
+    const items = result.data.items;
+    const first = items.length ? (Array.isArray(items[0]) ? items[0][0] : items[0]) : null;
+    out[q] = first ? first.location : null;
+  }
+  worker.terminate();
+  return out;
+}"""
+
+
+@pytest.mark.xfail(strict=False, reason="issue 18, open: measured 178 of 198 pref labels find their concept first; "
+                   "the theme's lunr ranking lets a longer term that shares the stem (deling -> delingspolicy) or a "
+                   "term ending in a hyphen (fag- og svenneprøve) outrank the exact term")
+def test_every_concept_is_the_first_hit_for_its_own_label(server, browser_page, model):
+    """The theme's own search worker over each language's index: the concept's pref label (and alt
+    labels) in nb, nn and en find the concept first."""
+    from rdflib import SKOS
+    from samtbu.generate.site_index import SiteIndex
+    from samtbu.generate.site_text import local
+
+    page, _outside = browser_page
+    page.goto(server + "/")
+    worker = page.evaluate("() => [...document.scripts].map(s => s.src)")  # noqa: F841 - page loaded
+    worker_url = server + "/" + next(p.relative_to(build_once()).as_posix()
+                                     for p in (build_once() / "assets" / "javascripts" / "workers").glob("search.*.min.js"))
+    idx = SiteIndex(model)
+    misses = []
+    for lang in ("nb", "nn", "en"):
+        queries = {}
+        for concept in idx.concepts:
+            for label in idx.vocab.objects(concept, SKOS.prefLabel):
+                if label.language == lang:
+                    queries.setdefault(str(label), set()).add(f"{PREFIX[lang]}begreper/{local(concept)}/")
+        found = page.evaluate(SEARCH, [f"{server}/search/search_index.{lang}.json", worker_url, sorted(queries)])
+        for label, wanted in queries.items():
+            if found[label] not in wanted:
+                misses.append(f"{lang}: {label!r} -> {found[label]} (wanted {sorted(wanted)})")
+    assert not misses, f"{len(misses)} labels: {misses[:15]}"

@@ -171,7 +171,8 @@ HEADER = """\
 """
 EXTRA_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "rdf": "application/rdf+xml",
                "nt": "application/n-triples", "tsv": "text/tab-separated-values", "conf": "text/plain",
-               "json": "application/json", "md": "text/markdown"}
+               "json": "application/json", "md": "text/markdown", "html": "text/html", "css": "text/css",
+               "js": "application/javascript", "png": "image/png", "svg": "image/svg+xml"}
 
 
 def nginx_config(idx: SiteIndex, resources=None) -> str:

@@ -168,13 +168,23 @@ class ResourceIndex:
             scheme = idx.code_scheme(code)
             if scheme is not None:
                 self.add(code, idx.path(scheme), code_anchor(code), functools.partial(cbd, vocab, code), kind="code")
-        for prop in idx.properties:  # the namespace of a code list's codes in JSON: kode/{list}/
+        # The namespace of a code list's codes in JSON (kode/{list}/): its list, and the properties
+        # whose codes are written in it.
+        def namespace_graph(namespace: str, scheme) -> Graph:
+            graph = cbd(vocab, scheme)
+            graph.add((URIRef(namespace), RDFS.isDefinedBy, scheme))
+            for prop in onto.subjects(SBU.kodeNavnerom, None):
+                if str(onto.value(prop, SBU.kodeNavnerom)) == namespace:
+                    graph.add((prop, SBU.kodeNavnerom, onto.value(prop, SBU.kodeNavnerom)))
+            return graph
+
+        for prop in idx.properties:
             namespace = onto.value(prop, SBU.kodeNavnerom)
             scheme = onto.value(prop, SBU.kodeliste)
             if namespace is not None and scheme is not None and idx.path(scheme):
-                self.add(str(namespace), idx.path(scheme), graph=functools.partial(cbd, vocab, scheme), kind="namespace")
+                self.add(str(namespace), idx.path(scheme), graph=functools.partial(namespace_graph, str(namespace), scheme), kind="namespace")
         for scheme in idx.schemes:
-            self.add(str(scheme) + "/", idx.path(scheme), graph=functools.partial(cbd, vocab, scheme), kind="namespace")
+            self.add(str(scheme) + "/", idx.path(scheme), graph=functools.partial(namespace_graph, str(scheme) + "/", scheme), kind="namespace")
 
         # Ontology modules and shape modules, unversioned and versioned.
         for module_iri, (path, page) in idx.ontology_modules.items():

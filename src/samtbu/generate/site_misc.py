@@ -14,7 +14,7 @@ from samtbu.generate.site_downloads import FORMATS, Artifact
 from samtbu.generate.site_index import SiteIndex, curie
 from samtbu.generate.site_pages import mermaid_id, term_link
 from samtbu.generate.site_text import LANG_NAMES, Page, esc, fence, lang_texts, local, pick
-from samtbu.namespaces import CONTEXT_IRI, SBU
+from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU
 
 X = {
     "intro": (
@@ -93,6 +93,15 @@ X = {
     "dl_code_lists": ("Kodelistene", "Kodelistene", "The code lists"),
     "dl_concepts": ("Begrepskatalogen (SKOS-AP-NO-Begrep)", "Omgrepskatalogen (SKOS-AP-NO-Begrep)", "The concept catalog (SKOS-AP-NO-Begrep)"),
     "dl_catalog": ("Katalog og modellbeskrivelse (DCAT-AP-NO, ModellDCAT-AP-NO)", "Katalog og modellskildring (DCAT-AP-NO, ModellDCAT-AP-NO)", "Catalog and model description (DCAT-AP-NO, ModellDCAT-AP-NO)"),
+    "catalog": ("Katalog (DCAT-AP-NO)", "Katalog (DCAT-AP-NO)", "Catalog (DCAT-AP-NO)"),
+    "catalog_text": (
+        "Datasettene og distribusjonene i katalogen som beskriver modellens artefakter.",
+        "Datasetta og distribusjonane i katalogen som skildrar artefaktane i modellen.",
+        "The datasets and distributions of the catalog that describes the model's artifacts.",
+    ),
+    "dataset": ("Datasett", "Datasett", "Dataset"),
+    "record": ("Katalogpost", "Katalogpost", "Catalog record"),
+    "distributions": ("Distribusjoner", "Distribusjonar", "Distributions"),
     "dl_context": ("JSON-LD-kontekst", "JSON-LD-kontekst", "JSON-LD context"),
     "dl_shapes": ("SHACL-former (samlet og per modul)", "SHACL-formar (samla og per modul)", "SHACL shapes (merged and per module)"),
     "dl_profiles": ("Valideringsprofiler (med importerte former)", "Valideringsprofilar (med importerte formar)", "Validation profiles (with imported shapes)"),
@@ -213,7 +222,7 @@ def getting_started_page(idx: SiteIndex, lang: str, help_texts: dict[str, str | 
         page.add(page.link("profiler/index.md", page.t("profiles")) + ": " + ", ".join(
             page.link(idx.path(p.iri), n) for n, p in idx.profiles.items()), "")
 
-    page.add(f"## {x('developers', lang)}", "", x("developers_text", lang), "")
+    page.add(f"## {x('developers', lang)} {{#kontekst}}", "", x("developers_text", lang), "")
     page.add(fence("samtbu context -o contexts/", "console"), "")
     page.add(page.link(f"nedlasting/samtbu-context-{idx.model.version}.jsonld", f"samtbu-context-{idx.model.version}.jsonld") + f" (`{CONTEXT_IRI}`)", "")
     if (idx.model.root / "examples" / "enkeltresultat.json").is_file():
@@ -248,7 +257,38 @@ def downloads_page(idx: SiteIndex, lang: str, artifacts: list[Artifact]) -> Page
             links.append(page.link(path, label))
         page.add(f"| {esc(x(artifact.key, lang))} | " + " · ".join(links) + " |")
     page.add("", x("conneg_text", lang), "")
+    catalog_section(page, idx)
     return page
+
+
+def catalog_section(page: Page, idx: SiteIndex) -> None:
+    """The DCAT-AP-NO catalog (vocab/katalog.ttl): its datasets and distributions, each with the anchor
+    its IRI resolves to."""
+    from rdflib.namespace import DCAT, FOAF
+
+    graph = idx.vocab
+    catalog = URIRef(BASE_IRI + "katalog")
+    datasets = sorted(graph.objects(catalog, DCAT.dataset), key=str)
+    if not datasets:
+        return
+    page.add(f"## {x('catalog', page.lang)} {{#katalog}}", "", x("catalog_text", page.lang), "",
+             f"| {x('dataset', page.lang)} | {x('distributions', page.lang)} | {x('record', page.lang)} |", "|---|---|---|")
+    for dataset in datasets:
+        anchor = str(dataset)[len(BASE_IRI):].replace("/", "-")
+        title = page.choose(lang_texts(graph, dataset, DCTERMS.title), x("dataset", page.lang)) or local(dataset)
+        cells = []
+        for dist in sorted(graph.objects(dataset, DCAT.distribution), key=str):
+            dist_anchor = str(dist)[len(BASE_IRI):].replace("/", "-")
+            dist_title = page.choose(lang_texts(graph, dist, DCTERMS.title), x("distributions", page.lang)) or local(dist)
+            cells.append(f'<span id="{dist_anchor}"></span>{dist_title} (`{dist}`)')
+        records = []
+        for record in sorted(graph.subjects(FOAF.primaryTopic, dataset), key=str):
+            modified = graph.value(record, DCTERMS.modified)
+            records.append(f'<span id="{str(record)[len(BASE_IRI):].replace("/", "-")}"></span>`{record}`'
+                           + (f" ({page.t('modified').lower()} {modified})" if modified is not None else ""))
+        page.add(f'| <span id="{anchor}"></span>{title} (`{dataset}`) | ' + "<br>".join(cells or ["–"]) + " | "
+                 + ("<br>".join(records) or "–") + " |")
+    page.add("")
 
 
 def changelog_page(idx: SiteIndex, lang: str, log: Changelog | None) -> Page:

@@ -54,6 +54,19 @@ def split_search_index(site: Path) -> dict[str, int]:
                 continue
             doc = dict(doc)
             doc["text"] = _drop_identifiers(doc.get("text", ""))
+            if doc.get("tags"):
+                if "#" in doc["location"]:
+                    # A concept's terms belong to its page, not to each of its sections.
+                    del doc["tags"]
+                    doc.pop("boost", None)
+                else:
+                    # The theme completes the last word of a query (karakter -> karakterutskrift): of the
+                    # concepts whose terms match, the one with the shortest term is the closest match.
+                    # lunr takes each tag as one token: a term of several words is given word by word.
+                    words = [w for tag in doc["tags"] for w in re.split(r"[\s\-]+", tag.lower()) if w]
+                    shortest = min(len(t) for t in doc["tags"])
+                    doc["tags"] = sorted(set(words))
+                    doc["boost"] = round(float(doc.get("boost", 1)) * (1 + 10 / shortest), 3)
             docs.append(doc)
         config = dict(index["config"], lang=SEARCH_LANG[lang])
         (folder / f"search_index.{lang}.json").write_text(

@@ -234,7 +234,7 @@ def policy_page(idx: SiteIndex, policy, row: dict, lang: str) -> Page:
              f"| {x('conditions', lang)} | " + "<br>".join(esc(c) for c in row["conditions"]) + " |",
              f"| {x('identity_number', lang)} | {page.t('yes') if row['identity_number'] else page.t('no')} |",
              f"| {x('legal_sources', lang)} | " + ("<br>".join(source_link(idx, s, lang) for s in row["legal_sources"]) or "–") + " |",
-             f"| {x('profile', lang)} | `{row['profile']}` |",
+             f"| {x('profile', lang)} | <span id=\"lukket-profil\"></span>`{row['profile']}` (`{_profile_iri(policy)}`) |",
              f"| {x('policy_file', lang)} | `policies/{policy.name}.ttl` |", "")
     comment = page.choose(lang_texts(policy.graph, policy.iri, RDFS.comment), what)
     if comment:
@@ -245,6 +245,12 @@ def policy_page(idx: SiteIndex, policy, row: dict, lang: str) -> Page:
              + (", ".join(term_link(page, idx, URIRef(iri), label) for label, iri in row["properties"]) or "–"), "")
     page.add(page.link(f"{SHARING}/index.md", x("sharing", lang)), "")
     return page
+
+
+def _profile_iri(policy) -> str:
+    from samtbu.share.profiles import profile_iri
+
+    return str(profile_iri(policy))
 
 
 def sharing_pages(idx: SiteIndex, lang: str) -> list[Page]:

@@ -262,7 +262,7 @@ class Page:
         for other in FALLBACK_ORDER[self.lang]:
             if texts.get(other):
                 self.missing.append((what, other))
-                return esc(texts[other]) + self.fallback_badge(other)
+                return self.foreign(esc(texts[other]), other) + self.fallback_badge(other)
         if texts.get(""):
             return esc(texts[""])
         return None
@@ -296,16 +296,6 @@ class Page:
             f' <span class="sbu-fallback" title="{t("missing_inline", self.lang)} '
             f'{LANG_NAMES[shown][self.lang]}">{shown}</span>'
         )
-
-    def choose_foreign(self, texts: dict[str, str], what: str) -> str | None:
-        """Like choose, with a fallback text also marked with its language."""
-        if texts.get(self.lang):
-            return self.choose(texts, what)
-        for other in FALLBACK_ORDER[self.lang]:
-            if texts.get(other):
-                self.missing.append((what, other))
-                return self.foreign(esc(texts[other]), other) + self.fallback_badge(other)
-        return esc(texts[""]) if texts.get("") else None
 
     def render(self) -> str:
         out = []
