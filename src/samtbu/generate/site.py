@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -212,7 +213,6 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
     """Write the Markdown sources, the theme overrides and the build's mkdocs.yml; returns that file."""
     import yaml
 
-    from samtbu.generate import site_misc
     from samtbu.generate.site_downloads import FOLDER, write_downloads
     from samtbu.generate.site_index import SiteIndex
     from samtbu.generate.site_iris import ResourceIndex, write_rdf
@@ -236,8 +236,7 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
     write_rdf(resources, docs / DEFAULT_LANG)
 
     _register_builtin_sections()
-    ctx = BuildContext(idx, resources, artifacts, {name: site_misc._help(name) for name in ("validate", "export")},
-                       _changelog(model))
+    ctx = BuildContext(idx, resources, artifacts, {}, _changelog(model))
     # The overview reports what the other pages show (in every language), so it is built last.
     ordered = sorted(SECTIONS, key=lambda s: s.index == "index.md")
     built: dict[str, dict[str, list]] = {lang: {} for lang in LANGS}
@@ -282,7 +281,7 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
         "INHERIT": os.path.relpath(committed / "mkdocs.yml", src),
         "docs_dir": "docs",
         "site_dir": str(site_dir),
-        "site_url": os.environ.get("SAMTBU_SITE_URL", BASE_IRI),
+        "site_url": site_url(model),
         "theme": {"name": "material", "custom_dir": "overrides"},
         "nav": navs[DEFAULT_LANG],
         "plugins": plugins,
@@ -309,7 +308,27 @@ def build_site(model, output: Path | None = None, *, src: Path | None = None, st
     from samtbu.generate.site_search import split_search_index
 
     split_search_index(output)
+    _root_relative_404(output, site_url(model))
     return output
+
+
+def site_url(model) -> str:
+    """Where the site is published: the model's base IRI (w3id.org redirects its paths to the host's
+    root), or SAMTBU_SITE_URL."""
+    return os.environ.get("SAMTBU_SITE_URL", BASE_IRI)
+
+
+def _root_relative_404(output: Path, url: str) -> None:
+    """mkdocs writes the 404 page's links from site_url's path (/samt-bu/...); the host serves the site
+    from its root (the redirect keeps the rest of the path), so they must start at /."""
+    from urllib.parse import urlsplit
+
+    prefix = urlsplit(url).path.rstrip("/")
+    page = output / "404.html"
+    if prefix and page.is_file():
+        text = page.read_text(encoding="utf-8")
+        text = re.sub(r'((?:href|src)=")' + re.escape(prefix) + "/", r"\1/", text)
+        page.write_text(text, encoding="utf-8")
 
 
 def serve_site(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> None:

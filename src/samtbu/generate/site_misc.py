@@ -3,8 +3,6 @@ indexes, getting started (vendors and developers), downloads and the changelog."
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 from rdflib import OWL, RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS
@@ -48,6 +46,7 @@ X = {
     "properties_intro": ("Alle egenskapene i ontologien. JSON-nøkkelen er egenskapens lokale navn.", "Alle eigenskapane i ontologien. JSON-nøkkelen er det lokale namnet til eigenskapen.", "All properties of the ontology. The JSON key is the property's local name."),
     "code_lists_intro": ("Alle kodelistene. En kode skrives i JSON som sin notasjon.", "Alle kodelistene. Ein kode blir skriven i JSON som notasjonen sin.", "All code lists. In JSON a code is written as its notation."),
     "profiles_intro": ("En valideringsprofil er én samling SHACL-former for én dataflyt.", "Ein valideringsprofil er éi samling SHACL-formar for éin dataflyt.", "A validation profile is one set of SHACL shapes for one data flow."),
+    "see": ("se", "sjå", "see"),
     "no_profiles": ("Modellen har ingen valideringsprofiler ennå.", "Modellen har ingen valideringsprofilar enno.", "The model has no validation profiles yet."),
     "vendors": ("For leverandører: valider en nyttelast", "For leverandørar: valider ei nyttelast", "For vendors: validate a payload"),
     "vendors_text": (
@@ -168,17 +167,59 @@ def overview_page(idx: SiteIndex, lang: str, ctx=None) -> Page:
     return page
 
 
+def sort_key(text: str, lang: str) -> str:
+    """Alphabetical order of the language: in Norwegian æ, ø, å come after z."""
+    text = text.casefold()
+    if lang in ("nb", "nn"):
+        text = text.translate({ord("æ"): "z\u0001", ord("ø"): "z\u0002", ord("å"): "z\u0003"})
+    return text
+
+
+def concept_index(page: Page, idx: SiteIndex) -> None:
+    """Skosmos' alphabetical index in the page's language: every preferred and admitted term, grouped
+    by letter (a letter bar on top), an admitted term pointing to its concept; then the collections."""
+    from rdflib import SKOS
+
+    lang = page.lang
+    entries = []  # (sort key, term, concept, preferred)
+    for concept in idx.concepts:
+        for predicate, preferred in ((SKOS.prefLabel, True), (SKOS.altLabel, False)):
+            for label in idx.vocab.objects(concept, predicate):
+                if getattr(label, "language", None) == lang:
+                    entries.append((sort_key(str(label), lang), str(label), concept, preferred))
+        if not any(e[2] == concept and e[3] for e in entries):  # no term in this language: the fallback label
+            label = idx.label(concept, lang)
+            entries.append((sort_key(label, lang), label, concept, True))
+    entries.sort()
+    letters: dict[str, list] = {}
+    for entry in entries:
+        first = entry[1][:1].upper()
+        letters.setdefault(first if first.isalpha() else "#", []).append(entry)
+    anchors = {letter: f"bokstav-{i}" for i, letter in enumerate(letters)}
+    page.add(f"## {page.t('alphabetical')}", "", " · ".join(f"[{esc(l)}](#{anchors[l]})" for l in letters), "")
+    for letter, items in letters.items():
+        page.add(f"### {esc(letter)} {{#{anchors[letter]}}}", "", f"| {page.t('term')} | {page.t('definition')} |", "|---|---|")
+        for _key, term, concept, preferred in items:
+            if preferred:
+                definition = page.choose(idx.definition(idx.vocab, concept), f"{page.t('definition')} ({local(concept)})") or "–"
+                page.add(f"| {term_link(page, idx, concept, term)} | {definition} |")
+            else:
+                page.add(f"| *{esc(term)}* | {x('see', lang)} {term_link(page, idx, concept)} |")
+        page.add("")
+    if idx.collections:
+        page.add(f"## {page.t('collections')}", "")
+        for collection in idx.collections:
+            page.add(f"- {term_link(page, idx, collection)}")
+        page.add("")
+
+
 def index_page(idx: SiteIndex, lang: str, section: str) -> Page:
     folder = {"concepts": "begreper", "classes": "klasser", "properties": "egenskaper", "code_lists": "kodelister", "profiles": "profiler"}[section]
     page = Page(lang, f"{folder}/index.md")
     page.title = page.t(section)
     page.add(x(f"{section}_intro", lang), "")
     if section == "concepts":
-        items = sorted(idx.concepts, key=lambda c: idx.label(c, lang).casefold())
-        page.add(f"| {page.t('term')} | {page.t('definition')} |", "|---|---|")
-        for c in items:
-            definition = page.choose(idx.definition(idx.vocab, c), f"{page.t('definition')} ({local(c)})") or "–"
-            page.add(f"| {term_link(page, idx, c)} | {definition} |")
+        concept_index(page, idx)
     elif section in ("classes", "properties"):
         items = idx.classes if section == "classes" else idx.properties
         page.add(f"| {page.t('json_key')} | {page.t('term')} | {page.t('module')} |", "|---|---|---|")
@@ -199,15 +240,9 @@ def index_page(idx: SiteIndex, lang: str, section: str) -> Page:
     return page
 
 
-def _help(*args: str) -> str | None:
-    try:
-        result = subprocess.run([sys.executable, "-m", "samtbu.cli", *args, "--help"], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout if result.returncode == 0 else None
+def getting_started_page(idx: SiteIndex, lang: str, help_texts=None) -> Page:
+    from samtbu.generate.site_cli import command_parser, options_section
 
-
-def getting_started_page(idx: SiteIndex, lang: str, help_texts: dict[str, str | None]) -> Page:
     page = Page(lang, "kom-i-gang.md")
     page.title = page.t("getting_started")
     example = "examples/enkeltresultat.json" if (idx.model.root / "examples" / "enkeltresultat.json").is_file() else "payload.json"
@@ -216,8 +251,7 @@ def getting_started_page(idx: SiteIndex, lang: str, help_texts: dict[str, str | 
     page.add(fence("pip install samtbu\n" + f"samtbu validate {example}\n"
                    + (f"samtbu validate --profile {profile} {example}\n" if profile else "")
                    + f"samtbu validate --report sarif -o report.sarif {example}", "console"), "")
-    if help_texts.get("validate"):
-        page.add(f'??? info "samtbu validate --help"', "", *["    " + l if l else "" for l in fence(help_texts["validate"], "text").splitlines()], "")
+    options_section(page, "validate")
     if profile:
         page.add(page.link("profiler/index.md", page.t("profiles")) + ": " + ", ".join(
             page.link(idx.path(p.iri), n) for n, p in idx.profiles.items()), "")
@@ -235,8 +269,9 @@ def getting_started_page(idx: SiteIndex, lang: str, help_texts: dict[str, str | 
         "print(report.conforms)\n"
         "print(report.render(\"text\"))", "python"), "")
     page.add(f"### {x('export', lang)}", "")
-    if help_texts.get("export"):
-        page.add(x("export_text", lang), "", fence(help_texts["export"], "text"), "")
+    if command_parser("export") is not None:
+        page.add(x("export_text", lang), "")
+        options_section(page, "export")
     else:
         page.add(x("no_export", lang), "")
     return page
@@ -328,4 +363,4 @@ def changelog_page(idx: SiteIndex, lang: str, log: Changelog | None) -> Page:
     return page
 
 
-__all__ = ["overview_page", "index_page", "getting_started_page", "downloads_page", "changelog_page", "_help"]
+__all__ = ["overview_page", "index_page", "getting_started_page", "downloads_page", "changelog_page"]

@@ -8,7 +8,7 @@ from rdflib import OWL, RDF, RDFS, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, SH
 
 from samtbu.generate.site_index import PREFIXES, SiteIndex, curie
-from samtbu.generate.site_pages import iri_line, mermaid_id, term_link
+from samtbu.generate.site_pages import iri_line, mermaid_id, shape_link, term_link
 from samtbu.generate.site_text import Page, esc, lang_texts, local, pick
 from samtbu.namespaces import BASE_IRI, SBU
 
@@ -259,7 +259,7 @@ def module_page(ctx, lang: str, name: str) -> Page:
         own = by_page.pop(page.path, [])
         for where in sorted(by_page, key=str.casefold):
             page.add(f"- {page.link(where, where.rsplit('/', 1)[-1][:-3])}: " + ", ".join(
-                page.link(where, local(s), local(s)) for s in by_page[where]))
+                shape_link(page, idx, s) for s in by_page[where]))
         page.add("")
         if own:
             page.add(f"### {x('other_shapes', lang)}", "")

@@ -39,6 +39,13 @@ def term_link(page: Page, idx: SiteIndex, iri, text: str | None = None) -> str:
     return esc(str(iri))
 
 
+def shape_link(page: Page, idx: SiteIndex, shape) -> str:
+    """A shape's name as code, linked to where it is shown (an identifier, not a word)."""
+    where, anchor = idx.locate(shape)
+    target = f"#{anchor}" if where == page.path else f"{page.rel(where)}#{anchor}"
+    return f"[`{local(shape)}`]({target})"
+
+
 def iri_line(page: Page, iri, resources=None) -> None:
     """The IRI, and the links to its RDF (Skosmos: per-concept downloads)."""
     resource = resources.get(iri) if resources is not None else None
@@ -447,7 +454,7 @@ def property_page(idx: SiteIndex, prop, lang: str, resources=None) -> Page:
                 here = idx.shape_locations.get(shape, ("",))[0] == page.path
                 name = (f'<span id="{local(shape)}"></span>' if here else "") + f"`{local(shape)}`"
                 if not here and idx.locate(shape):
-                    name = term_link(page, idx, shape, local(shape))
+                    name = shape_link(page, idx, shape)
             message = page.choose_message(lang_texts(idx.shapes, shape, SH.message), page.t("message")) or "–"
             page.add(f"| {name} | {esc(constraint_summary(idx, shape, lang)) or '–'} | {message} |")
         page.add("")
@@ -565,4 +572,4 @@ def collection_page(idx: SiteIndex, collection, lang: str) -> Page:
     return page
 
 
-__all__ = ["collection_page", "hierarchy", "publication_facts", "iri_line", "concept_page", "class_page", "property_page", "code_list_page", "class_diagram", "term_link", "constraint_summary", "mermaid_id"]
+__all__ = ["shape_link", "collection_page", "hierarchy", "publication_facts", "iri_line", "concept_page", "class_page", "property_page", "code_list_page", "class_diagram", "term_link", "constraint_summary", "mermaid_id"]

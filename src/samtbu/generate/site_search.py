@@ -7,8 +7,10 @@ with the pages of one language each (and that language's stemmer: "no" for bokm√
 
 The text of a section loses identifiers written as code (shape names such as
 ``FagbrevProfil-Sluttkompetanse-shape``): they are not words anyone searches for, and the theme would
-offer them as completions. Concepts carry their own terms (pref and alt labels of the page's
-language) as tags, the field the theme weighs most, so a concept is the first hit for its terms.
+offer them as completions. A concept's page carries its own terms (pref and alt labels of the page's
+language) in a field of its own that weighs most; and overrides/main.html puts the pages whose term
+is exactly the query before the others (lunr ranks a longer term that starts like the query, or
+shares its words, as high as the term itself).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from pathlib import Path
 from samtbu.generate.site_text import LANGS
 
 SEARCH_LANG = {"nb": ["no"], "nn": ["no"], "en": ["en"]}
+TERMS_FIELD = "terms"
+LABELS = "labels"
+TERM_MARK = "qq"  # letters, so the trimmer keeps them; no nb, nn or en stemmer removes them
 PREFIX = {"nb": "", "nn": "nn/", "en": "en/"}
 CODE = re.compile(r"<code>(.*?)</code>", re.S)
 # An identifier: CamelCase, or words joined by hyphens or underscores with a capital or a digit in it.
@@ -41,6 +46,22 @@ def _drop_identifiers(text: str) -> str:
     return CODE.sub(keep, text)
 
 
+def _words(term: str) -> list[str]:
+    return [w for w in re.split(r"[\s\-]+", term.lower()) if w]
+
+
+def term_tokens(terms: list[str]) -> list[str]:
+    """A concept's own terms as tokens of the terms field: every word once, and every term once as a
+    whole (its words joined), so that a query with the term's words in its order matches it once
+    more than a term that merely contains some of them. Each token gets a suffix of letters that no
+    nb, nn or en stemmer removes: the theme completes every query word (vurdering -> vurdering*)
+    without stemming it, while the index is stemmed (vurdering -> vurder); marked, the term keeps
+    its full form and is found by it."""
+    words = sorted({w for term in terms for w in _words(term)})
+    whole = ["_".join(_words(term)) for term in terms]
+    return [token + TERM_MARK for token in [*words, *whole]]
+
+
 def split_search_index(site: Path) -> dict[str, int]:
     """Write one index per language beside the theme's; returns the number of entries of each."""
     folder = Path(site) / "search"
@@ -54,21 +75,15 @@ def split_search_index(site: Path) -> dict[str, int]:
                 continue
             doc = dict(doc)
             doc["text"] = _drop_identifiers(doc.get("text", ""))
-            if doc.get("tags"):
-                if "#" in doc["location"]:
-                    # A concept's terms belong to its page, not to each of its sections.
-                    del doc["tags"]
-                    doc.pop("boost", None)
-                else:
-                    # The theme completes the last word of a query (karakter -> karakterutskrift): of the
-                    # concepts whose terms match, the one with the shortest term is the closest match.
-                    # lunr takes each tag as one token: a term of several words is given word by word.
-                    words = [w for tag in doc["tags"] for w in re.split(r"[\s\-]+", tag.lower()) if w]
-                    shortest = min(len(t) for t in doc["tags"])
-                    doc["tags"] = sorted(set(words))
-                    doc["boost"] = round(float(doc.get("boost", 1)) * (1 + 10 / shortest), 3)
+            tags = doc.pop("tags", None)
+            if tags and "#" not in doc["location"]:
+                doc[TERMS_FIELD] = term_tokens(tags)
+                doc[LABELS] = tags  # not indexed: overrides/main.html puts a page whose term is the query first
+            elif tags:
+                doc.pop("boost", None)  # a concept's terms belong to its page, not to each section
             docs.append(doc)
         config = dict(index["config"], lang=SEARCH_LANG[lang])
+        config["fields"] = dict(config.get("fields", {}), **{TERMS_FIELD: {"boost": 1e6}})
         (folder / f"search_index.{lang}.json").write_text(
             json.dumps({"config": config, "docs": docs}, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         counts[lang] = len(docs)
