@@ -44,7 +44,7 @@ OPTION_TEXTS: dict[tuple[str, str], tuple[str, str]] = {
         "resultat som ikkje validerer.",
     ),
     ("export", "record"): ("posten (JSON eller Turtle; «-» leser standard inn)", "posten (JSON eller Turtle; «-» les standard inn)"),
-    ("export", "to"): ("målformatet", "målformatet"),
+    ("export", "target"): ("målformatet", "målformatet"),
     ("export", "output"): ("skriv til denne filen (standard: standard ut)", "skriv til denne fila (standard: standard ut)"),
     ("export", "quiet"): ("ikke list opp opplysningene målformatet ikke kan bære", "ikkje list opp opplysningane målformatet ikkje kan bere"),
 }

@@ -47,9 +47,9 @@ X = {
                     "The shapes are shown on the pages of the classes and properties they apply to:"),
     "diagram": ("Klassediagram for modulen", "Klassediagram for modulen", "Class diagram of the module"),
     "diagram_note": (
-        "Klassene i modulen med underklasser og objektegenskaper. Klassene fra andre moduler er tegnet med stiplet kant. Klikk på en klasse for å åpne siden dens.",
-        "Klassane i modulen med underklassar og objekteigenskapar. Klassane frå andre modular er teikna med stipla kant. Klikk på ein klasse for å opne sida hans.",
-        "The module's classes with their subclasses and object properties. Classes from other modules have a dashed border. Click a class to open its page.",
+        "Klassene i modulen med underklasser og objektegenskaper. Klassene fra andre moduler er grå. Klikk på en klasse for å åpne siden dens.",
+        "Klassane i modulen med underklassar og objekteigenskapar. Klassane frå andre modular er grå. Klikk på ein klasse for å opne sida hans.",
+        "The module's classes with their subclasses and object properties. Classes from other modules are grey. Click a class to open its page.",
     ),
     "alignment_rows": ("Koblinger i modulen", "Koplingar i modulen", "Alignments in the module"),
     "n_shapes": ("{n} former", "{n} formar", "{n} shapes"),
@@ -208,7 +208,7 @@ def module_diagram(page: Page, idx: SiteIndex, module) -> str:
         if target:
             lines.append(f'  click {mermaid_id(node)} href "{page.rel(target)[: -len(".md")]}/" "{local(node)}"')
     for node in sorted(nodes - set(classes), key=local):
-        lines.append(f"  style {mermaid_id(node)} stroke-dasharray: 5 5")
+        lines.append(f"  style {mermaid_id(node)} fill:#eceff1,stroke:#90a4ae")
     return "\n".join(lines)
 
 

@@ -365,11 +365,10 @@ def class_page(idx: SiteIndex, cls, lang: str, resources=None) -> Page:
     def prop_list(props) -> str:
         return ", ".join(term_link(page, idx, p) + f" (`{local(p)}`)" for p in sorted(set(props), key=lambda p: local(p).casefold())) or "–"
 
-    family = {cls, *idx.ancestors(cls)}
     page.add(f"## {page.t('domain_of')}", "", prop_list(p for p in idx.properties if cls in idx.domains(p)), "")
+    # rdfs:range in the ontology, and sh:class in the shapes of other classes
     pointing = [p for p in idx.properties if cls in idx.ranges(p)]
-    pointing += [r.path for other in idx.classes for r in idx.class_rows(other)
-                 if r.declared_on == other and r.cls is not None and r.cls in family and r.cls == cls]
+    pointing += [r.path for other in idx.classes for r in idx.class_rows(other) if r.declared_on == other and r.cls == cls]
     page.add(f"## {page.t('range_of')}", "", prop_list(pointing), "")
 
     node_shapes = [s for s in idx.node_shapes_for(cls) if isinstance(s, URIRef) and idx.shape_locations.get(s, ("",))[0] == page.path]
@@ -497,21 +496,26 @@ def code_list_page(idx: SiteIndex, scheme, lang: str, resources=None) -> Page:
     order = idx.scheme_order(scheme)
     has_pass = any(vocab.value(c, SBU.erBestaatt) is not None for c in codes)
     page.add(f"## {page.t('codes')}", "")
-    head = [page.t("notation"), "nb", "nn", "en", page.t("order")] + ([page.t("passes")] if has_pass else []) + [page.t("definition"), page.t("match")]
+    # Five columns, so that a definition keeps a readable width on a phone: the term in the page's
+    # language with the other two under it (marked with their language), the matches under the definition.
+    head = [page.t("notation"), page.t("term"), page.t("order")] + ([page.t("passes")] if has_pass else []) + [page.t("definition")]
     page.add("| " + " | ".join(head) + " |", "|" + "---|" * len(head))
     for pos, code in enumerate(codes, 1):
         labels = lang_texts(vocab, code, SKOS.prefLabel)
         notation = vocab.value(code, SKOS.notation) or local(code)
         rank = vocab.value(code, SBU.rang)
         order_text = str(order.index(code) + 1) if code in order else (str(rank) if rank is not None else str(pos))
-        cells = [f'<span id="kode-{local(code)}"></span>`{esc(str(notation))}`'] \
-            + [page.foreign(esc(labels[c]), c) if labels.get(c) else "–" for c in LANGS] + [order_text]
+        own = page.choose(labels, f"{page.t('term')} ({notation})") or "–"
+        others = [f'<small>{c}: {page.foreign(esc(labels[c]), c)}</small>' for c in LANGS if c != lang and labels.get(c)]
+        cells = [f'<span id="kode-{local(code)}"></span>`{esc(str(notation))}`', "<br>".join([own, *others]), order_text]
         if has_pass:
             passed = vocab.value(code, SBU.erBestaatt)
             cells.append("–" if passed is None else (page.t("yes") if passed.toPython() else page.t("no")))
-        cells.append(page.choose(idx.definition(vocab, code), f"{page.t('definition')} ({notation})") or "–")
+        definition = page.choose(idx.definition(vocab, code), f"{page.t('definition')} ({notation})") or "–"
         matches = sorted(set(vocab.objects(code, SKOS.exactMatch)) | set(vocab.objects(code, SKOS.closeMatch)), key=str)
-        cells.append(", ".join(f"[{esc(curie(m))}]({m})" for m in matches) or "–")
+        if matches:
+            definition += f"<br><small>{page.t('match')}: " + ", ".join(f"[{esc(curie(m))}]({m})" for m in matches) + "</small>"
+        cells.append(definition)
         page.add("| " + " | ".join(cells) + " |")
     page.add("")
     tree = hierarchy(page, idx, codes, lambda c: [b for b in vocab.objects(c, SKOS.broader) if b in codes])
