@@ -161,7 +161,7 @@ def test_missing_translation_is_marked_on_the_page():
 
 def test_search_has_one_index_per_language(built_site):
     """One index per language (the theme's merged one is split after the build), with that language's
-    stemmer; a concept page carries its own terms as tags; no identifiers offered as words."""
+    stemmer; a concept page carries its own terms; no identifiers offered as words."""
     docs = {}
     for lang, stemmer in (("nb", "no"), ("nn", "no"), ("en", "en")):
         index = json.loads((built_site / "search" / f"search_index.{lang}.json").read_text(encoding="utf-8"))
@@ -170,7 +170,8 @@ def test_search_has_one_index_per_language(built_site):
     assert "begreper/standpunktkarakter/" in docs["nb"] and not any(loc.startswith(("nn/", "en/")) for loc in docs["nb"])
     assert all(loc.startswith("nn/") for loc in docs["nn"]) and all(loc.startswith("en/") for loc in docs["en"])
     assert "overall achievement mark" in docs["en"]["en/begreper/standpunktkarakter/"]["title"]
-    assert "standpunktkarakter" in docs["nb"]["begreper/standpunktkarakter/"]["tags"]
+    assert "standpunktkarakter" in docs["nb"]["begreper/standpunktkarakter/"]["labels"]
+    assert "overall achievement mark" in docs["en"]["en/begreper/standpunktkarakter/"]["labels"]
     assert any("faglæraren" in d["text"] for loc, d in docs["nn"].items() if loc.startswith("nn/begreper/standpunktkarakter/"))
     for lang in docs:
         text = " ".join(d["text"] for d in docs[lang].values()).lower()
@@ -402,3 +403,82 @@ def test_previous_release_is_found_from_a_git_tag(tmp_path):
     assert previous_release(tmp_path, "0.0.9") is None
     version, folder = previous_release(tmp_path, "0.1.0")
     assert version == "0.0.9" and (folder / "ontology" / "core.ttl").is_file()
+
+
+def _articles(site: Path, lang: str):
+    from lxml import html as lxml_html
+
+    for path in site.rglob("*.html"):
+        rel = path.relative_to(site).as_posix()
+        in_lang = rel.startswith(f"{lang}/") if lang != "nb" else not rel.startswith(("nn/", "en/"))
+        if not in_lang or rel.startswith(("nedlasting/", "assets/", "search/")) or rel == "404.html":
+            continue
+        tree = lxml_html.fromstring(path.read_bytes())
+        for article in tree.xpath("//article"):
+            yield rel, article
+
+
+def test_no_placeholders_doubled_brackets_or_empty_headers(built_site):
+    """Issue 18: SHACL message variables shown as words, no "((" made by the generator, every table
+    column named, no sssom:NoTermFound shown as a link."""
+    problems = []
+    for lang in ("nb", "nn", "en"):
+        for rel, article in _articles(built_site, lang):
+            for code in article.xpath(".//pre|.//code"):
+                code.drop_tree()
+            text = article.text_content()
+            if re.search(r"\{[?$][A-Za-z_]+\}", text):
+                problems.append(f"{rel}: a raw SHACL placeholder")
+            if re.search(r"\(\s*\(|\[\s*\[", text):
+                problems.append(f"{rel}: doubled brackets")
+            if any(not th.text_content().strip() for th in article.xpath(".//th")):
+                problems.append(f"{rel}: an empty table header")
+            if article.xpath(".//a[contains(@href, 'NoTermFound')]"):
+                problems.append(f"{rel}: sssom:NoTermFound as a link")
+    assert not problems, f"{len(problems)} problems: {problems[:10]}"
+
+
+def test_sitemap_uses_the_site_url(built_site):
+    from samtbu.namespaces import BASE_IRI
+
+    text = (built_site / "sitemap.xml").read_text(encoding="utf-8")
+    locations = re.findall(r"<loc>([^<]+)</loc>", text)
+    assert locations and all(loc.startswith(BASE_IRI) for loc in locations), locations[:3]
+    assert "None" not in text
+    # The 404 page's links start at the host's root, where the site is served.
+    page = (built_site / "404.html").read_text(encoding="utf-8")
+    assert 'href="/samt-bu/' not in page and 'href="/assets/' in page
+
+
+def test_language_coverage_is_what_the_pages_show(built_site):
+    """The overview's figures per language equal the texts the pages mark as shown in another language."""
+    from lxml import html as lxml_html
+
+    overview = lxml_html.fromstring((built_site / "en" / "index.html").read_bytes())
+    table = next(t for t in overview.xpath("//article//table") if "Coverage" in t.text_content())
+    figures = {}
+    for row in table.xpath(".//tbody/tr"):
+        cells = [c.text_content().strip() for c in row.xpath("./td")]
+        figures[cells[0]] = int(cells[2])
+    names = {"nb": "Norwegian Bokmål", "nn": "Norwegian Nynorsk", "en": "English"}
+    from samtbu.generate.site_text import t
+
+    for lang in ("nb", "nn", "en"):
+        # each page's box names how many of its texts are shown in another language
+        title = re.compile(re.escape(t("missing_title", lang)) + r" \((\d+)\)")
+        boxes = sum(int(m.group(1)) for _rel, article in _articles(built_site, lang)
+                    for m in title.finditer(" ".join(article.xpath(".//*[contains(@class, 'admonition-title')]//text()")
+                                                     + article.xpath(".//summary//text()"))))
+        badges = sum(len(article.xpath(".//*[@class='sbu-fallback']")) for _rel, article in _articles(built_site, lang))
+        assert figures[names[lang]] == boxes, (lang, figures[names[lang]], boxes)
+        assert badges <= boxes, (lang, badges, boxes)  # titles and link texts are counted without a badge
+
+
+def test_term_pages_are_in_the_navigation(built_site):
+    """Issue 18: a term page has its breadcrumb, its tab active and its section's pages in the sidebar."""
+    for lang in ("nb", "nn", "en"):
+        text = _page_html(built_site, lang, "begreper/fagbrev.md")
+        assert 'class="md-path"' in text, lang
+        assert "md-tabs__item--active" in text, lang
+        sidebar = text[text.index('class="md-nav md-nav--primary'):]
+        assert sidebar.count("md-nav__link") > 50, lang  # every concept of the section

@@ -308,7 +308,7 @@ def build_site(model, output: Path | None = None, *, src: Path | None = None, st
     from samtbu.generate.site_search import split_search_index
 
     split_search_index(output)
-    _root_relative_404(output, site_url(model))
+    _root_relative_links(output, site_url(model))
     return output
 
 
@@ -318,17 +318,22 @@ def site_url(model) -> str:
     return os.environ.get("SAMTBU_SITE_URL", BASE_IRI)
 
 
-def _root_relative_404(output: Path, url: str) -> None:
-    """mkdocs writes the 404 page's links from site_url's path (/samt-bu/...); the host serves the site
-    from its root (the redirect keeps the rest of the path), so they must start at /."""
+def _root_relative_links(output: Path, url: str) -> None:
+    """The site's public address is site_url (the model's base IRI, for the sitemap and canonical
+    links), but the host serves it from its root (w3id.org keeps the rest of the path): the few links
+    mkdocs and the i18n plugin write from site_url's path (/samt-bu/…: the 404 page, the home pages'
+    language links) must start at /."""
     from urllib.parse import urlsplit
 
     prefix = urlsplit(url).path.rstrip("/")
-    page = output / "404.html"
-    if prefix and page.is_file():
+    if not prefix:
+        return
+    pattern = re.compile(r'((?:href|src)=")' + re.escape(prefix) + "/")
+    for page in output.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        text = re.sub(r'((?:href|src)=")' + re.escape(prefix) + "/", r"\1/", text)
-        page.write_text(text, encoding="utf-8")
+        fixed = pattern.sub(r"\1/", text)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
 
 
 def serve_site(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> None:

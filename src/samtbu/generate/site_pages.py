@@ -15,6 +15,11 @@ from samtbu.generate.site_text import (
 )
 from samtbu.namespaces import SBU
 
+
+def parenthesized(text: str) -> str:
+    """``(text)``, or ``– text`` when the text has brackets of its own (no doubled brackets)."""
+    return f"– {text}" if "(" in text or ")" in text else f"({text})"
+
 MATCH_LABELS = {
     str(OWL.equivalentClass): ("ekvivalent klasse", "ekvivalent klasse", "equivalent class"),
     str(OWL.equivalentProperty): ("ekvivalent egenskap", "ekvivalent eigenskap", "equivalent property"),
@@ -120,7 +125,7 @@ def examples_list(page: Page, idx: SiteIndex, term) -> None:
 def concept_page(idx: SiteIndex, concept, lang: str, resources=None) -> Page:
     vocab = idx.vocab
     page = Page(lang, idx.path(concept))
-    page.title = page.choose_plain(lang_texts(vocab, concept, SKOS.prefLabel), local(concept))
+    page.title = page.choose_plain(lang_texts(vocab, concept, SKOS.prefLabel), local(concept), page.t('title'))
     # Search: a concept is the first hit for its own terms (the tags field weighs most).
     own_terms = [*lang_lists(vocab, concept, SKOS.prefLabel).get(lang, []), *lang_lists(vocab, concept, SKOS.altLabel).get(lang, [])]
     page.meta = {"search": {"boost": 10}, "tags": own_terms or [page.title]}
@@ -327,7 +332,7 @@ def class_diagram(idx: SiteIndex, cls) -> str:
 def class_page(idx: SiteIndex, cls, lang: str, resources=None) -> Page:
     onto = idx.onto
     page = Page(lang, idx.path(cls))
-    page.title = page.choose_plain(lang_texts(onto, cls, RDFS.label), local(cls))
+    page.title = page.choose_plain(lang_texts(onto, cls, RDFS.label), local(cls), page.t('title'))
     iri_line(page, cls, resources)
     facts = [f"**{page.t('json_key')}:** `{local(cls)}`"]
     module = onto.value(cls, RDFS.isDefinedBy)
@@ -418,7 +423,7 @@ def constraint_summary(idx: SiteIndex, shape, lang: str) -> str:
 def property_page(idx: SiteIndex, prop, lang: str, resources=None) -> Page:
     onto = idx.onto
     page = Page(lang, idx.path(prop))
-    page.title = page.choose_plain(lang_texts(onto, prop, RDFS.label), local(prop))
+    page.title = page.choose_plain(lang_texts(onto, prop, RDFS.label), local(prop), page.t('title'))
     iri_line(page, prop, resources)
     kind = idx.property_kind(prop)
     facts = [f"**{page.t('json_key')}:** `{local(prop)}`", f"**{page.t('kind')}:** {page.t(kind)}"]
@@ -470,7 +475,7 @@ def property_page(idx: SiteIndex, prop, lang: str, resources=None) -> Page:
 def code_list_page(idx: SiteIndex, scheme, lang: str, resources=None) -> Page:
     vocab = idx.vocab
     page = Page(lang, idx.path(scheme))
-    page.title = page.choose_plain(lang_texts(vocab, scheme, DCTERMS.title) or lang_texts(vocab, scheme, SKOS.prefLabel), local(scheme))
+    page.title = page.choose_plain(lang_texts(vocab, scheme, DCTERMS.title) or lang_texts(vocab, scheme, SKOS.prefLabel), local(scheme), page.t('title'))
     iri_line(page, scheme, resources)
     desc = page.choose(lang_texts(vocab, scheme, DCTERMS.description) or idx.definition(vocab, scheme), page.t("description"))
     if desc:
@@ -481,7 +486,7 @@ def code_list_page(idx: SiteIndex, scheme, lang: str, resources=None) -> Page:
     threshold = vocab.value(scheme, SBU.laavesteBestaatteKarakter)
     if threshold is not None:
         page.add(f"**{page.t('threshold')}:** `{vocab.value(threshold, SKOS.notation) or local(threshold)}` "
-                 f"({esc(idx.label(threshold, lang))})", "")
+                 f"{esc(parenthesized(idx.label(threshold, lang)))}", "")
     users = sorted(set(idx.onto.subjects(SBU.kodeliste, scheme)), key=str)
     if users:
         page.add(f"**{page.t('used_by_props')}:** " + ", ".join(term_link(page, idx, u) + f" (`{local(u)}`)" for u in users), "")

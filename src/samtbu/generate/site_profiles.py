@@ -127,7 +127,7 @@ def rule_rows(page: Page, idx: SiteIndex, shapes_graph, node_shape) -> list[str]
         for constraint in shapes_graph.objects(pshape, SH.sparql):
             for code, text in lang_texts(shapes_graph, constraint, SH.message).items():
                 messages.setdefault(code, text)
-        message = page.choose_message(messages, f"{page.t('message')} ({local(pshape) if isinstance(pshape, URIRef) else '…'})") or "–"
+        message = page.choose_message(messages, page.t("message")) or "–"
         sources = sorted(shapes_graph.objects(pshape, DCTERMS.source), key=str)
         source = ", ".join(f"[{esc(idx.source_label(s, page.lang))}]({s})" for s in sources) or "–"
         severity = shapes_graph.value(pshape, SH.severity)
@@ -161,7 +161,8 @@ def profile_page(idx: SiteIndex, name: str, lang: str) -> Page:
     node_shapes = sorted(set(graph.subjects(RDF.type, SH.NodeShape)), key=lambda s: local(s).casefold())
     for node_shape in node_shapes:
         targets = sorted(graph.objects(node_shape, SH.targetClass), key=str)
-        title = page.choose_plain(lang_texts(graph, node_shape, SH.name), local(node_shape))
+        names = lang_texts(graph, node_shape, SH.name)
+        title = page.choose_plain(names, page.t("shape")) if names else local(node_shape)
         anchor = f" {{#{local(node_shape)}}}" if isinstance(node_shape, URIRef) and idx.shape_locations.get(node_shape, ("",))[0] == page.path else ""
         page.add(f"### {esc(title)} (`{local(node_shape)}`){anchor}", "")
         if targets:

@@ -20,7 +20,7 @@ from rdflib.namespace import DCTERMS, SKOS
 from samtbu.crosswalk.record import NO_TERM, CrosswalkError, MappingSet, _parse_header
 from samtbu.generate.site_downloads import FOLDER
 from samtbu.generate.site_index import SiteIndex
-from samtbu.generate.site_pages import MATCH_LABELS, term_link
+from samtbu.generate.site_pages import MATCH_LABELS, parenthesized, term_link
 from samtbu.generate.site_text import Page, esc, lang_texts, pick
 from samtbu.namespaces import SBUK
 
@@ -138,7 +138,7 @@ def source_link(idx: SiteIndex, iri: str, lang: str) -> str:
     name = pick(LAW_NAMES[base], lang) if base in LAW_NAMES else None
     if name is None and idx.source_label(URIRef(iri), lang) != iri:
         name = idx.source_label(URIRef(iri), lang)
-    text = f"{name} ({ident})" if name and ident != iri else (name or ident)
+    text = f"{name} {parenthesized(ident)}" if name and ident != iri else (name or ident)
     if base != iri and name:  # a section: the law's name and the section
         text = f"{name} {ident.split(' ', 1)[1]} ({ident.split(' ', 1)[0]})"
     return f"[{esc(text)}]({iri})" if _linkable(iri) else esc(text)

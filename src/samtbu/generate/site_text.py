@@ -144,6 +144,7 @@ T: dict[str, tuple[str, str, str]] = {
     "changed": ("Endret", "Endra", "Changed"),
     "codes_kind": ("Koder", "Kodar", "Codes"),
     "what": ("Opplysning", "Opplysning", "Item"),
+    "title": ("Tittel", "Tittel", "Title"),
     "value": ("Verdi", "Verdi", "Value"),
     "rdf": ("RDF", "RDF", "RDF"),
     "publisher": ("Utgiver", "Utgjevar", "Publisher"),
@@ -267,12 +268,13 @@ class Page:
             return esc(texts[""])
         return None
 
-    def choose_plain(self, texts: dict[str, str], default: str) -> str:
-        """For titles and link texts, where no markup may go: the page's language or another one."""
+    def choose_plain(self, texts: dict[str, str], default: str, what: str | None = None) -> str:
+        """For titles and link texts, where no markup may go: the page's language or another one.
+        ``what`` names the text in the page's list of missing translations (default: ``default``)."""
         for lang in (self.lang, *FALLBACK_ORDER[self.lang], ""):
             if texts.get(lang):
                 if lang not in (self.lang, ""):
-                    self.missing.append((default, lang))
+                    self.missing.append((what or default, lang))
                 else:
                     self.shown += 1
                 return texts[lang]
