@@ -233,6 +233,12 @@ def test_seven_kinds_of_page_in_three_languages(server, browser_page, width, mod
             assert page.locator("html").get_attribute("lang") == lang
             name = f"i18-{kind}-{lang}-{width}"
             _shot(page, name)
+            # and the page's widest table, where layout problems show
+            widest = page.evaluate("""() => { const ts = [...document.querySelectorAll('article table')];
+              if (!ts.length) return false; ts.sort((a, b) => b.scrollWidth - a.scrollWidth);
+              ts[0].scrollIntoView(); window.scrollBy(0, -80); return true; }""")
+            if widest:
+                _shot(page, name + "-table")
             where = f"{kind}/{lang}/{width}"
             body = page.locator("article.md-content__inner").inner_text()
             if re.search(r"\{[?$][A-Za-z_]+\}", body):

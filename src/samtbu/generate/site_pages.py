@@ -504,6 +504,7 @@ def code_list_page(idx: SiteIndex, scheme, lang: str, resources=None) -> Page:
     # Five columns, so that a definition keeps a readable width on a phone: the term in the page's
     # language with the other two under it (marked with their language), the matches under the definition.
     head = [page.t("notation"), page.t("term"), page.t("order")] + ([page.t("passes")] if has_pass else []) + [page.t("definition")]
+    page.add('<div class="sbu-table-codes" markdown>', "")
     page.add("| " + " | ".join(head) + " |", "|" + "---|" * len(head))
     for pos, code in enumerate(codes, 1):
         labels = lang_texts(vocab, code, SKOS.prefLabel)
@@ -522,6 +523,7 @@ def code_list_page(idx: SiteIndex, scheme, lang: str, resources=None) -> Page:
             definition += f"<br><small>{page.t('match')}: " + ", ".join(f"[{esc(curie(m))}]({m})" for m in matches) + "</small>"
         cells.append(definition)
         page.add("| " + " | ".join(cells) + " |")
+    page.add("", "</div>")
     page.add("")
     tree = hierarchy(page, idx, codes, lambda c: [b for b in vocab.objects(c, SKOS.broader) if b in codes])
     if tree:

@@ -172,8 +172,9 @@ def profile_page(idx: SiteIndex, name: str, lang: str) -> Page:
             page.add(desc, "")
         rows = rule_rows(page, idx, graph, node_shape)
         if rows:
-            page.add(f"| {page.t('shape')} | {page.t('property')} | {page.t('rule')} | {page.t('message')} | {page.t('source')} | {page.t('severity')} |",
-                     "|---|---|---|---|---|---|", *rows, "")
+            page.add('<div class="sbu-table-rules" markdown>', "",
+                     f"| {page.t('shape')} | {page.t('property')} | {page.t('rule')} | {page.t('message')} | {page.t('source')} | {page.t('severity')} |",
+                     "|---|---|---|---|---|---|", *rows, "", "</div>", "")
 
     page.add(f"## {page.t('examples')}", "")
     valid = valid_examples(idx, name)

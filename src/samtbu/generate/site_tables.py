@@ -342,7 +342,8 @@ def crosswalk_page(idx: SiteIndex, lang: str, path: Path, name: str, mset: Mappi
     if not rows:
         page.add(page.t("no_mappings"), "")
         return page
-    page.add(f"| {x('subject', lang)} | {x('predicate', lang)} | {x('object', lang)} | {x('comment', lang)} |", "|---|---|---|---|")
+    page.add('<div class="sbu-table-mappings" markdown>', "",
+             f"| {x('subject', lang)} | {x('predicate', lang)} | {x('object', lang)} | {x('comment', lang)} |", "|---|---|---|---|")
     comments_what = x("row_comments", lang)
     for row in rows:
         predicate = row.get("predicate_id", "")
@@ -361,7 +362,7 @@ def crosswalk_page(idx: SiteIndex, lang: str, path: Path, name: str, mset: Mappi
         comment = (row.get("comment") or "").strip()
         comment_text = (page.choose({"en": comment}, comments_what) if lang != "en" else esc(comment)) if comment else "–"
         page.add(f"| {cells[0]} | {relation} | {cells[1]} | {comment_text} |")
-    page.add("")
+    page.add("", "</div>", "")
     return page
 
 
