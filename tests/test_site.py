@@ -169,9 +169,9 @@ def test_search_has_one_index_per_language(built_site):
         docs[lang] = {d["location"]: d for d in index["docs"]}
     assert "begreper/standpunktkarakter/" in docs["nb"] and not any(loc.startswith(("nn/", "en/")) for loc in docs["nb"])
     assert all(loc.startswith("nn/") for loc in docs["nn"]) and all(loc.startswith("en/") for loc in docs["en"])
-    assert "overall achievement mark" in docs["en"]["en/begreper/standpunktkarakter/"]["title"]
+    assert "final assessment grade" in docs["en"]["en/begreper/standpunktkarakter/"]["title"]  # Udir's English term
     assert "standpunktkarakter" in docs["nb"]["begreper/standpunktkarakter/"]["labels"]
-    assert "overall achievement mark" in docs["en"]["en/begreper/standpunktkarakter/"]["labels"]
+    assert "final assessment grade" in docs["en"]["en/begreper/standpunktkarakter/"]["labels"]
     assert any("faglæraren" in d["text"] for loc, d in docs["nn"].items() if loc.startswith("nn/begreper/standpunktkarakter/"))
     for lang in docs:
         text = " ".join(d["text"] for d in docs[lang].values()).lower()
@@ -482,3 +482,16 @@ def test_term_pages_are_in_the_navigation(built_site):
         assert "md-tabs__item--active" in text, lang
         sidebar = text[text.index('class="md-nav md-nav--primary'):]
         assert sidebar.count("md-nav__link") > 50, lang  # every concept of the section
+
+def test_rules_page_lists_every_rule_in_each_language(built_site, model):
+    """The generated table of every validation rule is on the site in nb, nn and en, every rule with its
+    anchor, and a message the model lacks in nynorsk is shown as missing there."""
+    from samtbu.generate.rules import PAGE_PATH, _anchor, collect_rules
+
+    rules = collect_rules(model)
+    for lang in ("nb", "nn", "en"):
+        html = _page_html(built_site, lang, PAGE_PATH)
+        missing = [r.id for r in rules if f'id="{_anchor(r.id)}"' not in html]
+        assert missing == [], f"{lang}: rules not on the page: {missing[:5]}"
+        if lang == "nn" and any(r.messages["nn"] is None for r in rules):
+            assert 'class="sbu-missing"' in html and "manglar" in html

@@ -132,10 +132,7 @@ def register_section(section: Section, *, before: str | None = None) -> None:
 
 
 def _register_builtin_sections() -> None:
-    from samtbu.generate import site_misc, site_ontology, site_pages, site_profiles, site_tables
-
-    def one(builder):
-        return lambda ctx, lang: [builder(ctx, lang)]
+    from samtbu.generate import rules, site_misc, site_ontology, site_pages, site_profiles, site_tables
 
     builtin = [
         Section("overview", "index.md", lambda ctx, lang: [site_misc.overview_page(ctx.idx, lang, ctx)], sort_pages=False),
@@ -151,6 +148,7 @@ def _register_builtin_sections() -> None:
                 + [site_pages.code_list_page(ctx.idx, s, lang, ctx.resources) for s in ctx.idx.schemes]),
         Section("profiles", "profiler/index.md", lambda ctx, lang: [site_misc.index_page(ctx.idx, lang, "profiles")]
                 + [site_profiles.profile_page(ctx.idx, name, lang) for name in ctx.idx.profiles]),
+        Section(rules.WORDS["title"], rules.PAGE_PATH, lambda ctx, lang: [rules.rules_page(ctx.idx, lang)], sort_pages=False),
         Section("sharing", "deling/index.md", lambda ctx, lang: site_tables.sharing_pages(ctx.idx, lang)),
         Section("crosswalks", "koblinger/index.md", lambda ctx, lang: site_tables.crosswalk_pages(ctx.idx, lang)),
         Section("getting_started", "kom-i-gang.md",
