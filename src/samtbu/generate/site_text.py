@@ -230,6 +230,13 @@ def fence(text: str, lang: str = "") -> str:
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
 
 
+def message_words(text: str, lang: str) -> str:
+    """A SHACL message template (Markdown) with its variables ({?value}, {$this}, …) shown as what they
+    stand for, in the page's language, on a page that shows the template rather than a result."""
+    return PLACEHOLDER.sub(lambda m: f'<var class="sbu-var">{pick(PLACEHOLDER_WORDS[m.group(1)], lang)}</var>'
+                           if m.group(1) in PLACEHOLDER_WORDS else f'<var class="sbu-var">{m.group(1)}</var>', text)
+
+
 @dataclass
 class Page:
     """One Markdown page in one language, with relative links and visible translation fallbacks."""
@@ -283,10 +290,7 @@ class Page:
     def choose_message(self, texts: dict[str, str], what: str) -> str | None:
         """A SHACL message template, its variables shown as words in the page's language."""
         text = self.choose(texts, what)
-        if text is None:
-            return None
-        return PLACEHOLDER.sub(lambda m: f'<var class="sbu-var">{pick(PLACEHOLDER_WORDS[m.group(1)], self.lang)}</var>'
-                               if m.group(1) in PLACEHOLDER_WORDS else f'<var class="sbu-var">{m.group(1)}</var>', text)
+        return None if text is None else message_words(text, self.lang)
 
     def foreign(self, text: str, code: str) -> str:
         """Text that is meant to be in another language (a term's translations, a quoted source),
@@ -333,6 +337,6 @@ def local(iri: URIRef | str) -> str:
 
 
 __all__ = [
-    "LANGS", "DEFAULT_LANG", "T", "t", "pick", "Page", "lang_texts", "lang_lists", "esc", "fence", "local",
+    "message_words", "LANGS", "DEFAULT_LANG", "T", "t", "pick", "Page", "lang_texts", "lang_lists", "esc", "fence", "local",
     "STATUS_LABELS", "RELATIONSHIP_WITH_SOURCE", "LANG_NAMES",
 ]
