@@ -27,6 +27,9 @@ from rdflib import Graph, URIRef
 
 from test_site import build_once
 
+# rdflib's JSON-LD parser says ConjunctiveGraph is deprecated on every document it reads.
+pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
 APACHE = shutil.which("apache2") or ("/usr/sbin/apache2" if Path("/usr/sbin/apache2").is_file() else None)
 APACHE_MODULES = Path("/usr/lib/apache2/modules")
