@@ -183,7 +183,7 @@ def module_diagram(page: Page, idx: SiteIndex, module) -> str:
     classes = _module_classes(idx, module)
     if not classes:
         return ""
-    lines = ["classDiagram", "  direction TB"]
+    lines = ["classDiagram", "  direction LR"]  # subclasses one under another: a tall, legible diagram
     nodes = set(classes)
     edges = []
     for cls in classes:
