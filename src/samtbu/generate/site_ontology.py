@@ -183,7 +183,8 @@ def module_diagram(page: Page, idx: SiteIndex, module) -> str:
     classes = _module_classes(idx, module)
     if not classes:
         return ""
-    lines = ["classDiagram", "  direction LR"]  # subclasses one under another: a tall, legible diagram
+    # Left to right, so that subclasses stand one under another and the diagram stays narrow.
+    lines = ["classDiagram", "  direction LR"]
     nodes = set(classes)
     edges = []
     for cls in classes:
