@@ -118,6 +118,7 @@ class BuildContext:
     help_texts: dict
     changelog: object
     stats: dict = field(default_factory=dict)  # language -> [texts shown in it, texts shown in another]
+    extra: dict = field(default_factory=dict)  # what a registered section's builder made beforehand
 
 
 SECTIONS: list[Section] = []
@@ -132,7 +133,8 @@ def register_section(section: Section, *, before: str | None = None) -> None:
 
 
 def _register_builtin_sections() -> None:
-    from samtbu.generate import rules, site_misc, site_ontology, site_pages, site_profiles, site_tables
+    from samtbu.generate import rules, site_credential, site_grep, site_misc, site_ontology, site_pages, site_profiles, site_tables
+    from samtbu.generate.site_downloads import FOLDER
 
     builtin = [
         Section("overview", "index.md", lambda ctx, lang: [site_misc.overview_page(ctx.idx, lang, ctx)], sort_pages=False),
@@ -153,6 +155,11 @@ def _register_builtin_sections() -> None:
         Section("crosswalks", "koblinger/index.md", lambda ctx, lang: site_tables.crosswalk_pages(ctx.idx, lang)),
         Section("getting_started", "kom-i-gang.md",
                 lambda ctx, lang: [site_misc.getting_started_page(ctx.idx, lang, ctx.help_texts)], sort_pages=False),
+        Section(tuple(site_grep.x("title", lang) for lang in LANGS), site_grep.PAGE,
+                lambda ctx, lang: [site_grep.grep_page(ctx.idx, lang)], sort_pages=False),
+        Section(tuple(site_credential._t("title", lang) for lang in LANGS), site_credential.PATH,
+                lambda ctx, lang: [site_credential.credential_page(ctx.idx, lang, ctx.extra["signed_examples"], FOLDER)],
+                sort_pages=False),
         Section("downloads", "nedlasting.md",
                 lambda ctx, lang: [site_misc.downloads_page(ctx.idx, lang, ctx.artifacts)], sort_pages=False),
         Section("changelog", "endringslogg.md",
@@ -211,6 +218,7 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
     """Write the Markdown sources, the theme overrides and the build's mkdocs.yml; returns that file."""
     import yaml
 
+    from samtbu.generate import site_credential
     from samtbu.generate.site_downloads import FOLDER, write_downloads
     from samtbu.generate.site_index import SiteIndex
     from samtbu.generate.site_iris import ResourceIndex, write_rdf
@@ -228,13 +236,14 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
     # Downloads: written once, copied into each language tree so that every link resolves in mkdocs.
     with tempfile.TemporaryDirectory() as tmp:
         artifacts = write_downloads(idx, Path(tmp) / FOLDER, resources)
+        signed_examples = site_credential.write_example_files(model, Path(tmp) / FOLDER)
         for lang in LANGS:
             shutil.copytree(Path(tmp) / FOLDER, docs / lang / FOLDER)
     # The RDF of each IRI, once, under the site root (content negotiation redirects there).
     write_rdf(resources, docs / DEFAULT_LANG)
 
     _register_builtin_sections()
-    ctx = BuildContext(idx, resources, artifacts, {}, _changelog(model))
+    ctx = BuildContext(idx, resources, artifacts, {}, _changelog(model), extra={"signed_examples": signed_examples})
     # The overview reports what the other pages show (in every language), so it is built last.
     ordered = sorted(SECTIONS, key=lambda s: s.index == "index.md")
     built: dict[str, dict[str, list]] = {lang: {} for lang in LANGS}
