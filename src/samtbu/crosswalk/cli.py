@@ -3,8 +3,9 @@
 Sources and targets are tables of name -> function, so that a new format is one entry:
 
 - ``IMPORTERS[name](data: bytes, source: str) -> ImportResult`` (graph and the unmapped elements);
-- ``EXPORTERS[name](graph) -> ExportResult`` (bytes, the facts the target does not carry, and the
-  problems found when the output was checked against the target's schema).
+- ``EXPORTERS[name](graph, **options) -> ExportResult`` (bytes, the facts the target does not carry,
+  and the problems found when the output was checked against the target's schema); the options a
+  target takes are the keyword parameters of its function (``EXPORT_OPTIONS`` names their flags).
 
 The record for ``export`` is read with ``samtbu.validate.read_payload`` (JSON or Turtle).
 """
@@ -67,24 +68,25 @@ def _export_elmo(graph: Graph) -> ExportResult:
 # -- ELM (European Digital Credential), Open Badges 3.0, schema.org -----------------------------------
 
 
-def _export_elm(graph: Graph) -> ExportResult:
+def _export_elm(graph: Graph, *, national_id: bool = False) -> ExportResult:
     from samtbu.crosswalk.elm import EDC_SHAPES, anchors_available, anchors_dir, export_elm, validate_edc
 
-    result = export_elm(graph)
+    result = export_elm(graph, national_id=national_id)
     warnings = list(result.warnings)
-    if anchors_available() and all((anchors_dir() / name).is_file() for name in EDC_SHAPES):
+    if anchors_available():
         for name, (conforms, text) in validate_edc(result.document).items():
             if not conforms:
                 raise ExportInvalidError(f"the EDC output does not conform to {name}: {text.splitlines()[2:4]}")
     else:
-        warnings.append(f"not validated: the EDC context and shapes are not in {anchors_dir()} (set SAMTBU_ANCHORS)")
+        warnings.append(f"not validated: the EDC context and the shapes {', '.join(EDC_SHAPES)} are not all in "
+                        f"{anchors_dir()} (set SAMTBU_ANCHORS)")
     return ExportResult(result.to_bytes(), result.not_carried, warnings)
 
 
-def _export_ob3(graph: Graph) -> ExportResult:
+def _export_ob3(graph: Graph, *, national_id: bool = False, issuer_profiles=None) -> ExportResult:
     from samtbu.crosswalk.ob3 import export_ob3, schema_path, validate_ob3
 
-    result = export_ob3(graph)
+    result = export_ob3(graph, issuer_profiles=issuer_profiles, national_id=national_id)
     warnings = list(result.warnings)
     if schema_path().is_file():
         errors = validate_ob3(result.document)
@@ -103,13 +105,15 @@ def _export_schemaorg(graph: Graph) -> ExportResult:
 
 
 IMPORTERS: dict[str, Callable[[bytes, str], ImportResult]] = {"elmo": _import_elmo}
-EXPORTERS: dict[str, Callable[[Graph], ExportResult]] = {
+EXPORTERS: dict[str, Callable[..., ExportResult]] = {
     "elmo": _export_elmo,
     "elm": _export_elm,
     "ob3": _export_ob3,
     "schemaorg": _export_schemaorg,
 }
 IMPORT_FORMATS = ("json", "turtle")
+# Command-line flag -> keyword parameter of the exporters that take it.
+EXPORT_OPTIONS = {"--national-id": "national_id", "--issuer-profile": "issuer_profiles"}
 
 
 def register(sub) -> None:
@@ -142,6 +146,12 @@ def register(sub) -> None:
     p.add_argument("record", type=Path, help="the record (JSON or Turtle; '-' reads standard input)")
     p.add_argument("--to", dest="target", choices=sorted(EXPORTERS), required=True, help="the target format")
     p.add_argument("-o", "--output", type=Path, help="write to this file (default: standard output)")
+    p.add_argument("--national-id", action="store_true",
+                   help="include the fødselsnummer (elm: as nationalID; ob3: as a salted hash), for a receiver with a legal "
+                        "basis to need it")
+    p.add_argument("--issuer-profile", dest="issuer_profiles", type=Path, metavar="FILE",
+                   help="ob3: JSON file of issuer profiles by organisasjonsnummer, each with the id (HTTP(S) URL or DID) that "
+                        "resolves to the issuer's Profile (default: $SAMTBU_OB3_ISSUER_PROFILES)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not list the facts the target does not carry")
     p.set_defaults(func=cmd_export)
 
@@ -198,6 +208,22 @@ def _masked(item) -> str:
     return mask_identity_numbers(str(item))
 
 
+def _export_options(args: argparse.Namespace) -> dict:
+    """The options given on the command line, each checked to be one the target takes."""
+    import inspect
+
+    accepted = inspect.signature(EXPORTERS[args.target]).parameters
+    options = {}
+    for flag, name in EXPORT_OPTIONS.items():
+        value = getattr(args, name, None)
+        if value in (None, False):
+            continue
+        if name not in accepted:
+            raise SamtbuError(f"{flag} does not apply to --to {args.target}")
+        options[name] = value
+    return options
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from samtbu.validate.input import read_payload
 
@@ -206,7 +232,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         payload = read_payload(data, source=source)
     else:
         payload = read_payload(args.record)
-    result = EXPORTERS[args.target](payload.graph)
+    result = EXPORTERS[args.target](payload.graph, **_export_options(args))
     _write(result.data, args.output)
     for warning in result.warnings:
         print(f"samtbu: warning: {warning}", file=sys.stderr)
