@@ -28,6 +28,7 @@ from samtbu.errors import SamtbuError
 class ImportResult:
     graph: Graph
     unmapped: list = field(default_factory=list)  # items with __str__ and as_dict()
+    side_record: dict | None = None  # what the model does not hold, verbatim (ELMO)
 
 
 @dataclass
@@ -45,16 +46,16 @@ class ExportInvalidError(SamtbuError):
 
 
 def _import_elmo(data: bytes, source: str) -> ImportResult:
-    from samtbu.crosswalk.elmo import import_elmo
+    from samtbu.crosswalk.elmo import import_elmo_document
 
-    graph, unmapped = import_elmo(data, source=source)
-    return ImportResult(graph, unmapped)
+    result = import_elmo_document(data, source=source)
+    return ImportResult(result.graph, result.unmapped, result.side_record)
 
 
-def _export_elmo(graph: Graph) -> ExportResult:
+def _export_elmo(graph: Graph, *, side_record=None) -> ExportResult:
     from samtbu.crosswalk.elmo import export_elmo_report, schema_path, validate_elmo
 
-    result = export_elmo_report(graph)
+    result = export_elmo_report(graph, side_record=side_record)
     warnings = []
     if schema_path().is_file():
         errors = validate_elmo(result.xml)
@@ -113,7 +114,7 @@ EXPORTERS: dict[str, Callable[..., ExportResult]] = {
 }
 IMPORT_FORMATS = ("json", "turtle")
 # Command-line flag -> keyword parameter of the exporters that take it.
-EXPORT_OPTIONS = {"--national-id": "national_id", "--issuer-profile": "issuer_profiles"}
+EXPORT_OPTIONS = {"--national-id": "national_id", "--issuer-profile": "issuer_profiles", "--side-record": "side_record"}
 
 
 def register(sub) -> None:
@@ -122,15 +123,20 @@ def register(sub) -> None:
         help="turn a document in another format (EMREX ELMO) into a record of the model",
         description=(
             "Read a document in another format and write it as a record of the model (plain JSON or Turtle). "
-            "Every element with no counterpart in the model is listed on standard error. "
-            "Exit code 0: imported; 2: unreadable or unsafe input."
+            "What the model does not hold is kept verbatim in a side record (JSON, beside the record, or --side-record) "
+            "and listed on standard error, as is what is not kept at all. A document that is not Norwegian upper "
+            "secondary documentation is imported as what it is: only what the model can state truthfully goes into "
+            "the record. Exit code 0: imported; 2: unreadable or unsafe input."
         ),
     )
     p.add_argument("file", type=Path, help="the document to import ('-' reads standard input)")
     p.add_argument("--from", dest="source_format", choices=sorted(IMPORTERS), required=True, help="the format of the document")
     p.add_argument("-o", "--output", type=Path, help="write the record to this file (default: standard output)")
     p.add_argument("--format", choices=IMPORT_FORMATS, help="record format (default: from the output file name, else json)")
-    p.add_argument("--unmapped", type=Path, help="also write the unmapped elements as JSON to this file")
+    p.add_argument("--side-record", dest="side_record", type=Path, metavar="FILE",
+                   help="write the side record here (default: beside the output, NAME.elmo-side.json; with the record on "
+                        "standard output, none is written unless this is given)")
+    p.add_argument("--unmapped", type=Path, help="also write the listing of what the model does not hold as JSON to this file")
     p.add_argument("-q", "--quiet", action="store_true", help="do not list the unmapped elements on standard error")
     p.set_defaults(func=cmd_import)
 
@@ -149,6 +155,9 @@ def register(sub) -> None:
     p.add_argument("--national-id", action="store_true",
                    help="include the fødselsnummer (elm: as nationalID; ob3: as a salted hash), for a receiver with a legal "
                         "basis to need it")
+    p.add_argument("--side-record", dest="side_record", type=Path, metavar="FILE",
+                   help="elmo: the side record of an import; the document is then the imported one with the record's facts "
+                        "written into it")
     p.add_argument("--issuer-profile", dest="issuer_profiles", type=Path, metavar="FILE",
                    help="ob3: JSON file of issuer profiles by organisasjonsnummer, each with the id (HTTP(S) URL or DID) that "
                         "resolves to the issuer's Profile (default: $SAMTBU_OB3_ISSUER_PROFILES)")
@@ -191,14 +200,27 @@ def cmd_import(args: argparse.Namespace) -> int:
 
         text = json.dumps(frame_plain(result.graph), indent=2, ensure_ascii=False) + "\n"
     _write(text.encode("utf-8"), args.output)
+    side_path = args.side_record or (args.output.with_name(f"{args.output.stem}.elmo-side.json") if args.output else None)
+    if result.side_record is not None and side_path is not None:
+        side_path.parent.mkdir(parents=True, exist_ok=True)
+        side_path.write_text(json.dumps(result.side_record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {side_path} (side record)", file=sys.stderr)
     if args.unmapped:
         args.unmapped.write_text(
             json.dumps([u.as_dict() for u in result.unmapped], indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
     if result.unmapped and not args.quiet:
-        print(f"samtbu: {len(result.unmapped)} element(s) of {source} have no counterpart in the model:", file=sys.stderr)
-        for item in result.unmapped:
-            print(f"  {_masked(item)}", file=sys.stderr)
+        kept = [u for u in result.unmapped if getattr(u, "kept", False)]
+        dropped = [u for u in result.unmapped if not getattr(u, "kept", False)]
+        if kept:
+            where = "kept verbatim in the side record" if side_path is not None else "NOT kept (no side record written)"
+            print(f"samtbu: {len(kept)} element(s) of {source} are not held by the model, {where}:", file=sys.stderr)
+            for item in kept:
+                print(f"  {_masked(item)}", file=sys.stderr)
+        if dropped:
+            print(f"samtbu: {len(dropped)} element(s) of {source} are not carried:", file=sys.stderr)
+            for item in dropped:
+                print(f"  {_masked(item)}", file=sys.stderr)
     return 0
 
 

@@ -52,7 +52,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import OWL, RDF, SKOS, Graph, Literal, URIRef
+from rdflib import OWL, SKOS, Graph, Literal, URIRef
 
 from samtbu.crosswalk.display import Line, font_warning, render_pages
 from samtbu.crosswalk.record import CrosswalkError, NotCarried, Record, as_graph, load_mapping_set

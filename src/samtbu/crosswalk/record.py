@@ -205,17 +205,11 @@ class Record:
                 return cls(graph, model, nodes[0], name)
         raise NotExportable(not_a_document_reason(graph, target))
 
-    # Grep titles: the one place an export asks for the title of a subject, programme or programme area.
     def title(self, code) -> dict[str, str]:
-        """The titles of a Grep element by language (``{"nb": ..., "nn": ..., "en": ...}``), as far as
-        they are known: from ``sbu:tittel`` in the record. Empty when none is known; the caller then
-        shows the code."""
-        found: dict[str, str] = {}
-        for literal in sorted(self.graph.objects(code, SBU.tittel), key=str):
-            if isinstance(literal, Literal):
-                found.setdefault(literal.language or "nb", str(literal))
-                self.used.add((code, SBU.tittel, literal))
-        return found
+        """The titles of a Grep element by language (:func:`grep_titles`), remembering the record's
+        own ``sbu:tittel`` facts as carried."""
+        self.used.update((code, SBU.tittel, t) for t in self.graph.objects(code, SBU.tittel))
+        return grep_titles(self.graph, code)
 
     # reading, while remembering what was read
     def value(self, node, prop: str):
@@ -301,6 +295,18 @@ class Record:
         return items
 
 
+def grep_titles(graph: Graph, code) -> dict[str, str]:
+    """The titles of a Grep element (subject, programme, programme area) by language, ``{"nb": ...,
+    "nn": ..., "en": ...}``, as far as they are known: from ``sbu:tittel`` in the record. Empty when
+    none is known; the caller then shows the code. Every export asks for a title through this one
+    function."""
+    found: dict[str, str] = {}
+    for literal in sorted(graph.objects(code, SBU.tittel), key=str):
+        if isinstance(literal, Literal):
+            found.setdefault(literal.language or "nb", str(literal))
+    return found
+
+
 def as_graph(payload, model: Model | None = None) -> Graph:
     """A record given as an RDF graph, parsed JSON, bytes, text or a path, as its graph (read through
     the one input stage of the validator)."""
@@ -323,4 +329,4 @@ def not_a_document_reason(graph: Graph, target: str | None) -> str:
     return f"not exported: {need}; {kind}" if need else f"not exported: {kind}"
 
 
-__all__ = ["CrosswalkError", "NotExportable", "as_graph", "TARGET_NEEDS", "not_a_document_reason", "Mapping", "MappingSet", "NotCarried", "Record", "load_mapping_set", "mapping_path"]
+__all__ = ["CrosswalkError", "NotExportable", "as_graph", "grep_titles", "TARGET_NEEDS", "not_a_document_reason", "Mapping", "MappingSet", "NotCarried", "Record", "load_mapping_set", "mapping_path"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from rdflib import Graph, Literal
+from rdflib import Literal
 
 from samtbu.crosswalk.elm import DOCUMENT_TITLES
 from samtbu.crosswalk.record import CrosswalkError, NotCarried, NotExportable, Record, as_graph, load_mapping_set
