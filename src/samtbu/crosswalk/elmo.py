@@ -1,14 +1,26 @@
-"""EMREX ELMO XML (v1) to and from the samtbu model.
+"""EMREX ELMO XML (v1) to and from the samtbu model, faithfully: no import or export states
+something the source did not say.
 
 ELMO is what Vitnemålsportalen hands to EMREX clients today (schema.xsd of emrex-eu/elmo-schemas,
 based on EN 15981 EuroLMAI). The mapping itself is data: ``crosswalks/elmo.sssom.tsv``, an SSSOM set.
 This module reads it; the code here only knows the shape of an ELMO document (which element sits
 where, in which order) and how a value is written (a date, a code, a Grep code).
 
-- :func:`import_elmo` turns an ELMO document into an RDF graph of the model and lists every element
-  that has no counterpart (an XPath-like location and a reason); nothing is dropped silently.
-- :func:`export_elmo` turns a record (a document: Vitnemaal, Kompetansebevis, Fagbrev, ...) into ELMO
-  XML; :func:`export_elmo_report` also lists the facts ELMO does not carry.
+- :func:`import_elmo_document` reads an ELMO document into a record of the model, and keeps
+  everything the model cannot hold verbatim in a **side record**: the document itself, annotated
+  with where each fact of the record sits (binding attributes in their own namespace). A report is
+  read into the model only when it is Norwegian upper secondary documentation (its issuer in Norway,
+  a result identified by a Grep code or a code list of the model); any other report (a foreign or
+  higher-education transcript) is imported as what it is: the learner as a person, the report kept
+  whole in the side record, never relabelled as a karakterutskrift or its courses as Vurderinger.
+  Every element the model does not hold is listed, kept (in the side record) or not carried (the
+  XML signature, which would not hold for another document, and the source's generatedDate).
+- :func:`export_elmo_report` writes a record as ELMO, one learning opportunity specification per
+  result (the model has no part-of relation, so no hierarchy is invented), and lists the facts ELMO
+  does not carry. Given the side record of an import, it writes the record's facts into the
+  imported document: what the record still states stays as the source wrote it, a changed or new
+  fact is written where ELMO's sequence puts it, and what the model does not hold comes back
+  verbatim, hierarchy included.
 - :func:`validate_elmo` checks a document against the official schema, whose imports resolve from
   local copies (``$SAMTBU_ANCHORS/elmo/``); nothing is fetched.
 
