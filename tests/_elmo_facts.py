@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from samtbu.crosswalk.elmo import _location as _xpath  # the positional location the import's listing uses
+
 ELMO_NS = "https://github.com/emrex-eu/elmo-schemas/tree/v1"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 KEY_ATTRIBUTES = ("type", XML_LANG, "localId", "id", "number", "label", "typeref")
@@ -61,21 +63,6 @@ def _segment(element) -> str:
         same = [c for c in parent if isinstance(c.tag, str) and (_name(c), _key(c)) == own]
         index = same.index(element) + 1
     return f"{own[0]}[{own[1]}]#{index}" if own[1] else f"{own[0]}#{index}"
-
-
-def _xpath(element) -> str:
-    """The positional location, as the import's listing writes it (/elmo/report/.../title[2])."""
-    parts = []
-    while element is not None:
-        parent = element.getparent()
-        name = etree.QName(element).localname
-        if parent is not None:
-            same = [c for c in parent if c.tag == element.tag]
-            if len(same) > 1:
-                name += f"[{same.index(element) + 1}]"
-        parts.append(name)
-        element = parent
-    return "/" + "/".join(reversed(parts))
 
 
 @dataclass(frozen=True)

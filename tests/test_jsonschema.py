@@ -153,7 +153,7 @@ from rdflib import OWL, RDF, RDFS, Literal, URIRef  # noqa: E402
 from rdflib.collection import Collection  # noqa: E402
 from rdflib.namespace import SH  # noqa: E402
 
-from samtbu.generate.jsonschema import shape_ref  # noqa: E402
+from samtbu.generate.jsonschema import _subclasses, shape_ref  # noqa: E402
 from samtbu.namespaces import SBU  # noqa: E402
 
 # Kinds of constraint JSON Schema expresses: listing one in x-shacl-only is allowed only where the
@@ -203,13 +203,7 @@ def _constraints(g) -> list[tuple[str, str, object]]:
 
 
 def _subclass_names(cls) -> set[str]:
-    found, todo = {cls}, [cls]
-    while todo:
-        for sub in MODEL.ontology.subjects(RDFS.subClassOf, todo.pop()):
-            if isinstance(sub, URIRef) and sub not in found:
-                found.add(sub)
-                todo.append(sub)
-    return {str(c)[len(str(SBU)):] for c in found}
+    return {str(c)[len(str(SBU)):] for c in _subclasses(MODEL, cls)}
 
 
 def _local(iri) -> str:
