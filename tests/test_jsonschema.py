@@ -149,7 +149,7 @@ def test_cli_writes_every_profile(tmp_path):
 
 # -- completeness: every SHACL constraint has its JSON Schema counterpart, or is listed -------------
 
-from rdflib import OWL, RDF, RDFS, Literal, URIRef  # noqa: E402
+from rdflib import Literal, URIRef  # noqa: E402
 from rdflib.collection import Collection  # noqa: E402
 from rdflib.namespace import SH  # noqa: E402
 
