@@ -438,3 +438,37 @@ def test_cli_export_other_targets(target, capsys):
     captured = capsys.readouterr()
     json.loads(captured.out)
     assert not FNR.search(captured.err)
+
+
+# -- every example to every target it can carry ----------------------------------------------------
+
+# What each example gives in each target: exported, or refused (and why, in the refusal's words).
+EXPECTED_EXPORTS = {
+    "vitnemaal-studiespesialisering": {"elm": True, "ob3": True, "schemaorg": True, "elmo": True},
+    "vitnemaal-yrkeskompetanse": {"elm": True, "ob3": True, "schemaorg": True, "elmo": True},
+    "kompetansebevis-delvis": {"elm": True, "ob3": True, "schemaorg": True, "elmo": True},
+    "fagbrev-elektriker": {"elm": True, "ob3": True, "schemaorg": True, "elmo": True},
+    "karakterutskrift-vg2": {"elm": True, "ob3": "a karakterutskrift documents grades",
+                             "schemaorg": "a karakterutskrift documents grades", "elmo": True},
+    "enkeltresultat": {t: "the record is an enkeltresultat" for t in ("elm", "ob3", "schemaorg", "elmo")},
+    "fullfoeringsstatus": {t: "the record is a fullføringsstatus" for t in ("elm", "ob3", "schemaorg", "elmo")},
+}
+
+
+def test_every_example_exports_to_every_target_it_can_carry():
+    from samtbu.crosswalk import elm, elmo, ob3, schemaorg
+    from samtbu.errors import SamtbuError
+
+    exporters = {"elm": elm.export, "ob3": lambda g: ob3.export(g, issuer_profiles=ISSUER_PROFILES),
+                 "schemaorg": schemaorg.export, "elmo": elmo.export}
+    examples = sorted(p.stem for p in (MODEL.root / "examples").glob("*.json"))
+    assert examples == sorted(EXPECTED_EXPORTS)
+    for name in examples:
+        for target, expected in EXPECTED_EXPORTS[name].items():
+            graph = _graph(_example(name))
+            if expected is True:
+                assert exporters[target](graph), (name, target)
+            else:
+                with pytest.raises(SamtbuError) as refused:
+                    exporters[target](graph)
+                assert expected in str(refused.value), (name, target, str(refused.value))
