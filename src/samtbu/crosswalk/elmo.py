@@ -1473,7 +1473,7 @@ class _Generator:
         if year is not None and (match := SKOLEAAR.match(str(year))):
             first, second = match.groups()
             term = E.academicTerm()
-            for lang, text in (("nb", "Skoleåret"), ("nn", "Skuleåret"), ("en", "School year")):
+            for lang, text in (("nb", "Skoleåret"), ("nn", "Skoleåret"), ("en", "School year")):
                 title = E.title(f"{text} {first}–{second}")
                 title.set(XML_LANG, lang)
                 term.append(title)
