@@ -1639,9 +1639,7 @@ def _merge(template, fresh) -> None:
         parent_anchor = element.getparent()
         while parent_anchor is not None and parent_anchor.get(SB_ROLE) is None:
             parent_anchor = parent_anchor.getparent()
-        if parent_anchor is None or _anchor_key(parent_anchor) not in t_anchors:
-            continue
-        if any(a == key for a in anchors(template)):
+        if parent_anchor is None or _anchor_key(parent_anchor) not in t_anchors or key in t_anchors:
             continue
         template_nodes = {node for _, node in t_anchors}
         new_facts = [f for f in element.iter() if isinstance(f.tag, str) and f.get(SB_P) and not f.get(SB_P).startswith("~")
@@ -1724,8 +1722,7 @@ def export_elmo_report(
         root = generator.run()
     else:
         side = load_side_record(side_record)
-        template = etree.fromstring(side["template"].encode("utf-8"), etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False))
+        template = parse_elmo_xml(side["template"], source="the side record's template")
         fresh = generator.run(require_document=False)
         if side.get("learner") and not any(e.get(SB_NODE) == side["learner"] for e in fresh.iter() if isinstance(e.tag, str)):
             raise ElmoError("the side record belongs to another record (its learner is not in this record)")
