@@ -162,6 +162,9 @@ def register(sub) -> None:
                    help="ob3: JSON file of issuer profiles by organisasjonsnummer, each with the id (HTTP(S) URL or DID) that "
                         "resolves to the issuer's Profile (default: $SAMTBU_OB3_ISSUER_PROFILES)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not list the facts the target does not carry")
+    from samtbu.grep.cli import add_grep_option
+
+    add_grep_option(p)  # subject and programme titles from Grep
     p.set_defaults(func=cmd_export)
 
 
@@ -254,7 +257,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         payload = read_payload(data, source=source)
     else:
         payload = read_payload(args.record)
-    result = EXPORTERS[args.target](payload.graph, **_export_options(args))
+    from samtbu.grep import using
+
+    options = _export_options(args)
+    with using(args.grep):  # None: the configured snapshot, if any
+        result = EXPORTERS[args.target](payload.graph, **options)
     _write(result.data, args.output)
     for warning in result.warnings:
         print(f"samtbu: warning: {warning}", file=sys.stderr)

@@ -324,11 +324,12 @@ class _Builder:
         return org
 
     def subject_title(self, fag) -> dict[str, str]:
-        """The subject's Grep title per language, else its code."""
+        """The subject per language: its code and Grep title ("ENG1007 Engelsk ..."), else its code."""
         if fag is None:
             return {}
-        titles = self.r.title(fag)
-        return titles or {"nb": self.r.notation(fag)}
+        code = self.r.notation(fag)
+        titles = self.r.grep_titles(fag)
+        return {lang: f"{code} {text}" for lang, text in titles.items()} or {"nb": code}
 
     def assessment(self, vurdering, issuer_iri: str) -> dict:
         r = self.r
@@ -418,9 +419,13 @@ class _Builder:
             for code in r.values(kompetanse, prop):
                 identifiers.append({"id": r.uuid_for(prop, r.notation(code)), "type": "Identifier",
                                     "notation": r.notation(code), "schemeName": scheme, "schemeId": str(GREP)})
-                r.title(code)  # a programme's title is shown in the qualification's title below, when known
         if identifiers:
             qualification["identifier"] = identifiers if len(identifiers) > 1 else identifiers[0]
+        # The programme the competence is in, by name (the most specific one Grep names)
+        programme = next((t for prop in ("programomraade", "utdanningsprogram")
+                          for code in r.values(kompetanse, prop) if (t := r.grep_titles(code))), None)
+        if programme:
+            qualification["altLabel"] = self.lang_map(programme)
         node["awardedBy"] = {"id": r.uuid_for("awardingProcess", str(kompetanse)), "type": "AwardingProcess",
                              "awardingBody": {"id": issuer_iri}}
         if date is not None:

@@ -639,10 +639,11 @@ def _insert_in_order(parent, child) -> None:
 
 
 class _Titles:
-    """The titles an export writes for a result's learning opportunity specification: the Grep titles
-    of its most specific Grep element where known (one call, :func:`grep_titles`), otherwise titles
-    derived from the record's codes (``NOR1267 – Standpunktvurdering``, the competence type, or the
-    class). The import reads a title that equals a derived one as no fact of its own."""
+    """The titles an export writes for a result's learning opportunity specification: the record's
+    own titles of its most specific Grep element (``sbu:tittel``, facts), else Grep's titles of it
+    (the active snapshot, one call: :func:`_grep_titles`), else titles derived from the record's codes
+    (``NOR1267 – Standpunktvurdering``, the competence type, or the class). The import reads a title
+    that Grep or the codes give as no fact of its own."""
 
     def __init__(self, terms: "_Terms", graph: Graph):
         self.t = terms
@@ -658,6 +659,9 @@ class _Titles:
 
     def derived(self, node, cls: URIRef) -> list[Literal]:
         g, t = self.g, self.t
+        grep = self.grep_node(node, cls)
+        if grep is not None and (known := _grep_titles(grep)):
+            return [Literal(text, lang=lang) for lang, text in known.items()]
         if cls == SBU.Sluttkompetanse:
             kind = g.value(node, SBU.kompetansetype)
             if kind is not None and t.labels(kind):
@@ -665,7 +669,7 @@ class _Titles:
             codes = [t.notation(c) for p in (SBU.programomraade, SBU.utdanningsprogram) for c in g.objects(node, p)]
             if codes:
                 return [Literal(codes[0])]
-            return [lab for lab in (t.class_labels(SBU.Sluttkompetanse))]
+            return t.class_labels(SBU.Sluttkompetanse)
         fag = g.value(node, SBU.gjelderFag)
         kind = g.value(node, SBU.vurderingstype)
         code = str(fag)[len(str(GREP)):] if fag is not None else None
@@ -677,14 +681,13 @@ class _Titles:
         return labels or t.class_labels(SBU.Vurdering)
 
     def titles(self, node, cls: URIRef) -> tuple[list[Literal], URIRef | None]:
-        """The titles to write, and the Grep element they are the titles of (None: derived)."""
-        from samtbu.crosswalk.record import grep_titles
-
+        """The titles to write, and the Grep element whose ``sbu:tittel`` facts they are (None:
+        derived from Grep or the codes)."""
         grep = self.grep_node(node, cls)
         if grep is not None:
-            known = grep_titles(self.g, grep)
-            if known:
-                return [Literal(text, lang=lang) for lang, text in known.items()], grep
+            own = sorted((t for t in self.g.objects(grep, SBU.tittel) if isinstance(t, Literal)), key=str)
+            if own:
+                return own, grep
         return self.derived(node, cls), None
 
 
@@ -1248,6 +1251,13 @@ def _bind_prefixes(graph: Graph) -> None:
 # -- export -------------------------------------------------------------------------------------
 
 E = ElementMaker(namespace=ELMO_NS, nsmap={None: ELMO_NS, "sb": SB_NS})
+
+
+def _grep_titles(code) -> dict[str, str]:
+    """The titles of a Grep element in the languages the active Grep snapshot has ({} without one)."""
+    from samtbu.grep import titles
+
+    return titles(str(code)) if str(code).startswith(str(GREP)) else {}
 
 
 class _Generator:

@@ -225,11 +225,10 @@ def export_ob3(payload, *, issuer_profiles=None, salt: str | None = None, nation
     programomraade = r.value(kompetanse, "programomraade")
     if programomraade is not None:
         achievement["humanCode"] = r.notation(programomraade)
-        r.title(programomraade)
     programme = r.value(kompetanse, "utdanningsprogram")
     if programme is not None:
-        titles = r.title(programme)
-        achievement["fieldOfStudy"] = titles.get("nb") or r.notation(programme)
+        # the programme by name when Grep has it, else its code
+        achievement["fieldOfStudy"] = _nb(r.grep_titles(programme), r.notation(programme))
     r.used.add((kompetanse, SBU.gjelderLaerende, r.graph.value(kompetanse, SBU.gjelderLaerende)))
     achievement["name"] = achievement_name
     achievement["description"] = f"{_nb(title, r.document_class)}: {achievement_name}"
@@ -247,7 +246,7 @@ def export_ob3(payload, *, issuer_profiles=None, salt: str | None = None, nation
         grade = r.value(vurdering, "karakter")
         r.used.add((vurdering, SBU.gjelderLaerende, r.graph.value(vurdering, SBU.gjelderLaerende)))
         fag_code = r.notation(fag) if fag is not None else ""
-        fag_name = (r.title(fag).get("nb") if fag is not None else None) or fag_code
+        fag_name = " ".join(x for x in (fag_code, _nb(r.grep_titles(fag), "") if fag is not None else "") if x)
         kind_name = _nb(r.labels(kind), r.notation(kind)) if kind is not None else "vurdering"
         key = f"{fag_code}|{kind}"
         if key not in descriptions:

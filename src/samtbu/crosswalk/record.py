@@ -205,12 +205,6 @@ class Record:
                 return cls(graph, model, nodes[0], name)
         raise NotExportable(not_a_document_reason(graph, target))
 
-    def title(self, code) -> dict[str, str]:
-        """The titles of a Grep element by language (:func:`grep_titles`), remembering the record's
-        own ``sbu:tittel`` facts as carried."""
-        self.used.update((code, SBU.tittel, t) for t in self.graph.objects(code, SBU.tittel))
-        return grep_titles(self.graph, code)
-
     # reading, while remembering what was read
     def value(self, node, prop: str):
         value = self.graph.value(node, SBU[prop])
@@ -239,6 +233,14 @@ class Record:
             return text[len(str(GREP)):]
         notation = self.model.vocab.value(code, SKOS.notation)
         return str(notation) if notation is not None else text.rsplit("/", 1)[-1]
+
+    def grep_titles(self, code) -> dict[str, str]:
+        """The titles of a Grep element (subject, programme) by language (:func:`grep_titles`),
+        remembering the record's own ``sbu:tittel`` facts as carried."""
+        if code is None:
+            return {}
+        self.used.update((code, SBU.tittel, t) for t in self.graph.objects(code, SBU.tittel))
+        return grep_titles(self.graph, code)
 
     def labels(self, code, languages=("nb", "nn", "en")) -> dict[str, str]:
         found = {}
@@ -297,14 +299,18 @@ class Record:
 
 def grep_titles(graph: Graph, code) -> dict[str, str]:
     """The titles of a Grep element (subject, programme, programme area) by language, ``{"nb": ...,
-    "nn": ..., "en": ...}``, as far as they are known: from ``sbu:tittel`` in the record. Empty when
-    none is known; the caller then shows the code. Every export asks for a title through this one
-    function."""
+    "nn": ..., "en": ...}``: the record's own (``sbu:tittel``, as an ELMO import reads them), else
+    those of the active Grep snapshot (:func:`samtbu.grep.titles`). Empty when neither names it; the
+    caller then shows the code. Every export asks for a title through this one function."""
     found: dict[str, str] = {}
     for literal in sorted(graph.objects(code, SBU.tittel), key=str):
         if isinstance(literal, Literal):
             found.setdefault(literal.language or "nb", str(literal))
-    return found
+    if found or not str(code).startswith(str(GREP)):
+        return found
+    from samtbu.grep import titles
+
+    return titles(str(code))
 
 
 def as_graph(payload, model: Model | None = None) -> Graph:

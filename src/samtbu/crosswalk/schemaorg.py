@@ -82,6 +82,12 @@ def _term(code: str, name: str, term_set: str, url: str | None = None) -> dict:
     return term
 
 
+def _grep_name(r: Record, code) -> dict:
+    """{"name": [language-tagged titles]} from the active Grep snapshot; {} without one."""
+    titles = r.grep_titles(code)
+    return {"name": [{"@value": text, "@language": lang} for lang, text in titles.items()]} if titles else {}
+
+
 def export_schemaorg(payload, *, model: Model | None = None) -> SchemaOrgExport:
     """The record (a graph, or anything ``read_payload`` reads) as schema.org JSON-LD, the facts it
     does not carry and warnings."""
@@ -130,21 +136,15 @@ def export_schemaorg(payload, *, model: Model | None = None) -> SchemaOrgExport:
                                     str(r.exact_match(level, prefix) or level)))
         for prop in ("programomraade", "utdanningsprogram"):
             for code in r.values(kompetanse, prop):
-                program = {"@type": "EducationalOccupationalProgram", "identifier": r.notation(code), "url": str(code)}
-                titles = r.title(code)
-                if titles:
-                    program["name"] = titles.get("nb") or next(iter(titles.values()))
-                about.append(program)
+                about.append({"@type": "EducationalOccupationalProgram", "identifier": r.notation(code), "url": str(code),
+                              **_grep_name(r, code)})
     if levels:
         credential["educationalLevel"] = levels if len(levels) > 1 else levels[0]
     courses = {}
     for vurdering in r.results("Vurdering"):
         fag = r.value(vurdering, "gjelderFag")
         if fag is not None and str(fag) not in courses:
-            courses[str(fag)] = {"@type": "Course", "courseCode": r.notation(fag), "url": str(fag)}
-            titles = r.title(fag)
-            if titles:
-                courses[str(fag)]["name"] = titles.get("nb") or next(iter(titles.values()))
+            courses[str(fag)] = {"@type": "Course", "courseCode": r.notation(fag), "url": str(fag), **_grep_name(r, fag)}
     about += [courses[k] for k in sorted(courses)]
     if about:
         credential["about"] = about
