@@ -558,3 +558,32 @@ def test_schema_validation_reports_errors(elmo_dir):
     broken = xml.replace(b"<resultLabel>BMG</resultLabel>", b"").replace(b"<status>passed</status>", b"<status>bestaatt</status>")
     errors = validate_elmo(broken, elmo_dir / "schema.xsd")
     assert errors and "status" in errors[0]
+
+
+@pytest.mark.parametrize("import_with_grep", [True, False], ids=["grep-at-import", "no-grep-at-import"])
+def test_round_trip_with_grep_titles(import_with_grep, elmo_dir):
+    """With a Grep snapshot, the export titles each result by Grep's names; the round trip keeps them,
+    whether the import has the snapshot (the titles are Grep's, no fact of the record) or not (the
+    titles become the record's own sbu:tittel of the Grep element)."""
+    from samtbu.grep import using
+
+    snapshot = REPO / "grep" / "grep-eksempler.sqlite"
+    if not snapshot.is_file():
+        pytest.skip(f"the example Grep snapshot is not at {snapshot}")
+    with using(snapshot):
+        first = export_elmo_report(_record("vitnemaal-studiespesialisering"), generated=GENERATED).xml
+    root = parse_elmo_xml(first)
+    ns = {"e": ELMO_NS}
+    spec = next(s for s in root.findall("e:report/e:learningOpportunitySpecification", ns)
+                if s.findtext("e:identifier[@type='grep-fag']", namespaces=ns) == "REA3056")
+    assert not any(t.text.startswith("REA3056 –") for t in spec.findall("e:title", ns))  # Grep's title, not the code
+    with using(snapshot if import_with_grep else False):
+        imported = import_elmo_document(first)
+    tittel = list(imported.graph.objects(None, SBU.tittel))
+    assert bool(tittel) is not import_with_grep
+    with using(snapshot if import_with_grep else False):
+        again = export_elmo_report(imported.graph, side_record=imported.side_record, generated=GENERATED.replace(day=2))
+        plain = export_elmo_report(imported.graph, generated=GENERATED)
+    result = compare(first, again.xml, ["/elmo/generatedDate"])
+    assert result.changed == [] and result.lost == [] and result.added == [], result.summary()
+    assert compare(first, plain.xml).summary() == compare(first, first).summary()
