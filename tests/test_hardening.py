@@ -199,6 +199,36 @@ def test_site_serve_on_a_busy_port_is_one_line(tmp_path):
     one_line_error(done, "port")
 
 
+def test_site_serve_says_a_busy_port_before_it_builds(tmp_path):
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    try:  # without --no-build: the port is taken before the minutes of a build, not after them
+        done = samtbu("site", "serve", "-o", str(tmp_path / "site"), "--port", str(busy.getsockname()[1]), timeout=60)
+    finally:
+        busy.close()
+    one_line_error(done, "port")
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("command", [["serve"], ["site", "serve", "--no-build"]])
+def test_a_busy_or_impossible_port_is_one_line(tmp_path, command):
+    """`samtbu serve` once started, loaded the model, then let uvicorn log the busy port over several
+    lines and exit 3; a port over 65535 was taken modulo 65536."""
+    (tmp_path / "index.html").write_text("<p>x</p>", encoding="utf-8")
+    folder = ["-o", str(tmp_path)] if "site" in command else []
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    try:
+        done = samtbu(*command, *folder, "--port", str(port), timeout=60)
+    finally:
+        busy.close()
+    assert "in use" in one_line_error(done, f"port {port}")
+    one_line_error(samtbu(*command, *folder, "--port", "99999", timeout=60), "0 to 65535")
+
+
 def test_site_serve_no_build_on_a_missing_folder_is_one_line(tmp_path):
     one_line_error(samtbu("site", "serve", "--no-build", "-o", str(tmp_path / "nope"), "--port", "0", timeout=60), "no such folder")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from samtbu.cli import main
-from samtbu.output import MaskingStream, mask_identity_numbers, output_target
+from samtbu.output import MaskingStream, holds_identity_number, mask_identity_numbers, output_target
 
 REPO = Path(__file__).resolve().parents[1]
 VITNEMAAL = REPO / "examples" / "vitnemaal-studiespesialisering.json"
@@ -47,9 +47,22 @@ def test_identity_numbers_are_masked_however_written(text, masked):
     "VM-2026-46-004211", "2024-2025", "urn:uuid:07b28aa9-8723-57c7-8032-060e1a78b54e",
     "urn:uuid:00000000-0000-5000-8000-000000000001", "urn:uuid:34d4dc65-f616-4f87-946d-c91566053398",
     "urn:uuid:34d4dc65-f616-4f87-946d-91566053398c", "974760673", "238106404081", "2026-06-20T10:00:00Z",
+    # a salted SHA-256 (an OB 3.0 identityHash) with 11 decimal digits in a row by chance: signing once
+    # refused such a credential at random (about one in 30) as if it held an identity number
+    "sha256$16ca027a04275247003d143591c8b727fa65a0e4c1d2e3f4a5b6c7d8e9f0a1b2",
+    "\"identityHash\": \"sha256$16CA027A04275247003D143591C8B727FA65A0E4C1D2E3F4A5B6C7D8E9F0A1B2\"",
 ])
 def test_other_numbers_are_left_alone(text):
     assert mask_identity_numbers(text) == text
+    assert not holds_identity_number(text)
+
+
+@pytest.mark.parametrize("text", [
+    "hash 23810640081", "0123456789abcdef 23810640081 0123456789abcdef0123456789abcdef",
+    "x23810640081y", "0123456789abcdef0123456789abcdef-23810640081",
+])
+def test_an_identity_number_beside_a_digest_is_still_masked(text):
+    assert "23810640081" not in mask_identity_numbers(text) and holds_identity_number(text)
 
 
 def test_a_masking_stream_masks_numbers_split_over_writes():
@@ -88,7 +101,34 @@ def _elmo(tmp_path: Path) -> Path:
     return path
 
 
-# command -> (arguments before -o, the file name written inside a folder)
+def _key(tmp_path: Path) -> Path:
+    pytest.importorskip("cryptography")
+    pytest.importorskip("base58")
+    from samtbu.credential.keys import SigningKey, write_private_key
+
+    path = tmp_path / "keys" / "school.key"
+    write_private_key(SigningKey.generate(), path)
+    return path
+
+
+def _sign(tmp_path: Path, *more: str) -> list[str]:
+    return ["sign", "--key", str(_key(tmp_path)), "--issuer-profile", str(REPO / "examples" / "issuer-profiles" / "ob3.json"),
+            *more]
+
+
+def _ndjson(tmp_path: Path) -> Path:
+    path = tmp_path / "records.ndjson"
+    path.write_text(json.dumps(json.loads(VITNEMAAL.read_text(encoding="utf-8"))) + "\n", encoding="utf-8")
+    return path
+
+
+def _grep_files(tmp_path: Path) -> Path:
+    path = tmp_path / "fagkode.ENG1007.jsonld"
+    path.write_bytes((REPO / "grep" / "samtbu" / "fagkode.ENG1007.jsonld").read_bytes())
+    return path
+
+
+# subcommand (and the variant) -> (arguments before -o, the file name written inside a folder)
 COMMANDS = {
     "context": (lambda t: ["context"], "samtbu-context-0.1.0.jsonld"),
     "catalog": (lambda t: ["catalog"], "samtbu-modell-0.1.0.ttl"),
@@ -97,11 +137,49 @@ COMMANDS = {
     "export": (lambda t: ["export", "--to", "schemaorg", str(_record(t))], "record.schemaorg.jsonld"),
     "import": (lambda t: ["import", "--from", "elmo", str(_elmo(t))], "elmo.json"),
     "validate": (lambda t: ["validate", str(_record(t))], "samtbu-report.txt"),
-    "validate-batch": (lambda t: ["validate", "--batch", "-j", "1", str(_record(t).parent)], "samtbu-report.txt"),
+    "validate --batch": (lambda t: ["validate", "--batch", "-j", "1", str(_record(t).parent)], "samtbu-report.txt"),
     "share": (lambda t: ["share", "--recipient", "ssb", "--purpose", "statistikk", "--now", "2026-11-01T12:00:00Z", str(_record(t))],
               "record.ssb-statistikk.json"),
     "render": (lambda t: ["render", "--now", "2026-11-01T12:00:00Z", str(_record(t))], "record.html"),
+    "grep import": (lambda t: ["grep", "import", str(_grep_files(t))], "grep.sqlite"),
+    "keys new": (lambda t: (pytest.importorskip("cryptography"), ["keys", "new"])[1], "signing-key.json"),
+    "sign": (lambda t: _sign(t, str(_record(t))), "record.signed.json"),
+    "sign --batch": (lambda t: _sign(t, "--batch", "--jobs", "1", str(_ndjson(t))), "records.signed.ndjson"),
 }
+# Commands whose -o is always a folder (they write many files): output_folder, tested below.
+FOLDER_OUTPUTS = {"site build", "site serve"}
+
+
+def _writing_options() -> list[tuple[str, object]]:
+    """(subcommand, option) for every -o/--output, and every other option that names a file to write."""
+    import argparse
+
+    from samtbu.cli import build_parser
+    from samtbu.output import output_path_argument
+
+    def walk(parser, names):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    yield from walk(child, [*names, name])
+            elif "--output" in action.option_strings or action.type is output_path_argument:
+                yield " ".join(names), action
+
+    return list(walk(build_parser(), []))
+
+
+def test_every_output_option_is_in_the_test_of_the_rule():
+    """Every command with -o is in COMMANDS (or FOLDER_OUTPUTS), and keeps the trailing / of its
+    -o: a ``Path`` type drops it, and `-o out/` then wrote a file named out."""
+    from samtbu.output import output_path_argument
+
+    options = _writing_options()
+    assert {"keys new", "grep import", "sign", "validate", "export", "site build"} <= {name for name, _ in options}
+    tested = {key.split(" --")[0] for key in COMMANDS} | FOLDER_OUTPUTS
+    for name, action in options:
+        assert action.type is output_path_argument, f"samtbu {name} {action.option_strings[-1]}: type {action.type}"
+        if "--output" in action.option_strings:
+            assert name in tested, f"`samtbu {name} -o` is not in COMMANDS: add it to the test of the -o rule"
 
 
 def _run(argv: list[str]) -> int:

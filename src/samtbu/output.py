@@ -32,7 +32,12 @@ _IDENTITY_NUMBER = re.compile(
     rf"(?<![0-9])[0-9]{{2}}{_SEP}[0-9]{{2}}{_SEP}[0-9]{{2}}{_SEP}[0-9]{{3}}{_SEP}[0-9]{{2}}(?![0-9])"
 )
 _DIGIT = re.compile("[0-9]")
-_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+# Identifiers whose digits are left alone: a UUID, and a hexadecimal digest (a SHA-256 of 64 digits,
+# as in an Open Badges identityHash) standing as a word of its own.
+_IDENTIFIER = re.compile(
+    r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+    r"|(?<![0-9A-Za-z])(?:[0-9a-f]{32,}|[0-9A-F]{32,})(?![0-9A-Za-z])"
+)
 # How much of a text's end may be the start of an identity number that the next write completes.
 _HOLD_BACK = 24
 
@@ -56,18 +61,19 @@ def mask_identity_numbers(text: str) -> str:
         return text
     if not _IDENTITY_NUMBER.search(text):
         return text
-    # A UUID's last group may hold 11 decimal digits by chance (c91566053398): an identifier, never
-    # an identity number, and masking it would break the identifier. Its digits are left alone.
-    uuids = [m.span() for m in _UUID.finditer(text)]
-    if not uuids:
+    # A UUID's last group, or a salted digest, may hold 11 decimal digits by chance (c91566053398):
+    # an identifier, never an identity number, and masking it would break the identifier (or make a
+    # signed document that holds one unwritable). Its digits are left alone.
+    identifiers = [m.span() for m in _IDENTIFIER.finditer(text)]
+    if not identifiers:
         return _IDENTITY_NUMBER.sub(_mask_match, text)
     return _IDENTITY_NUMBER.sub(
-        lambda m: m.group(0) if any(a <= m.start() and m.end() <= b for a, b in uuids) else _mask_match(m), text)
+        lambda m: m.group(0) if any(a <= m.start() and m.end() <= b for a, b in identifiers) else _mask_match(m), text)
 
 
 def holds_identity_number(text: str) -> bool:
     """Whether ``text`` holds anything ``mask_identity_numbers`` would mask."""
-    return bool(_IDENTITY_NUMBER.search(text))
+    return bool(_IDENTITY_NUMBER.search(text)) and mask_identity_numbers(text) != text
 
 
 # -- standard output and standard error --------------------------------------------------------------

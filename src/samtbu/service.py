@@ -794,12 +794,17 @@ def register(sub) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from samtbu.errors import listening_socket
+
     limits = Limits.from_env(
         max_bytes=args.max_bytes, max_depth=args.max_depth, max_records=args.max_records,
         timeout=args.timeout, workers=args.workers, read_timeout=args.read_timeout,
     )
     if min(limits.max_bytes, limits.max_depth, limits.max_records, limits.workers) < 1 or limits.timeout <= 0 or limits.read_timeout <= 0:
         raise SamtbuError("limits must be positive")
+    # Bound before the model is loaded: a busy port is one line and exit code 2 at once (uvicorn
+    # would log it over several lines after the start, and exit 1).
+    sock = listening_socket(args.host, args.port)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from samtbu.output import MaskingLogFilter
 
@@ -815,7 +820,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     app = create_app(limits=limits, credentials=credentials, grep=resolve_snapshot(args.grep) or False)
     # uvicorn's own access log would print query strings and client addresses: ours replaces it.
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level, server_header=False)
+    config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level, server_header=False)
+    host, port = sock.getsockname()[:2]
+    logging.getLogger("samtbu.service").info("listening on http://%s:%d/ (Ctrl-C stops)", f"[{host}]" if ":" in host else host, port)
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 

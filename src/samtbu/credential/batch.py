@@ -21,6 +21,7 @@ from samtbu.credential.contexts import ContextSet
 from samtbu.credential.keys import SigningKey
 from samtbu.credential.status import Register, status_entry
 from samtbu.errors import SamtbuError
+from samtbu.output import atomic_file
 
 _STATE: dict = {}
 
@@ -134,10 +135,9 @@ def sign_batch(source: Path, output: Path | None, key: SigningKey, contexts: Con
             cursor += len(share)
             yield task, share
 
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp")
     records = iter_records(source, chunks=True)
-    with tmp.open("wb") as out:
+    # written beside the output and renamed into place (samtbu.output): the last of several writers wins
+    with atomic_file(output, binary=True) as out:
         def consume(item: Signed) -> None:
             counts["records"] += 1
             if item.line is not None:
@@ -163,7 +163,6 @@ def sign_batch(source: Path, output: Path | None, key: SigningKey, contexts: Con
                 for items in pool.imap(_task, tasks):
                     for item in items:
                         consume(item)
-    tmp.replace(output)
     seconds = time.perf_counter() - started
     counts.update(seconds=round(seconds, 2), per_second=round(counts["signed"] / seconds, 1) if seconds else None,
                   jobs=jobs, output=str(output))

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from samtbu.errors import SamtbuError
+from samtbu.output import OUTPUT_HELP, output_path_argument
 
 
 def _with_extra(func):
@@ -58,7 +59,7 @@ def _dump(document) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _write(data: bytes, output: Path | None, *, quiet: bool = False, default_name: str = "credential.json") -> None:
+def _write(data: bytes, output: str | Path | None, *, quiet: bool = False, default_name: str = "credential.json") -> None:
     """Signed output through the output boundary (samtbu.output): the -o rule, an atomic write.
     A signature covers every byte, so nothing can be masked in it: a document that would hold an
     identity number is refused instead of written."""
@@ -82,10 +83,14 @@ def _common(p, *, engine: bool = True) -> None:
 
 def cmd_keys_new(args) -> int:
     from samtbu.credential.keys import SigningKey, write_private_key
+    from samtbu.output import output_target
 
     key = SigningKey.generate()
-    write_private_key(key, args.output, args.format, overwrite=args.force)
-    info = {"file": str(args.output), **key.public_info()}
+    # The -o rule of every command; the key file itself is written by keys.py (mode 0600 from the
+    # start, never replaced without --force), not through write_output.
+    target = output_target(args.output, KEY_FILE_NAMES[args.format])
+    write_private_key(key, target, args.format, overwrite=args.force)
+    info = {"file": str(target), **key.public_info()}
     if args.trust_list:
         _add_trust(args.trust_list, key.public, args)
         info["trustList"] = str(args.trust_list)
@@ -142,9 +147,16 @@ def _status(args):
     return status_list, Register.for_list(args.status_list, status_list)
 
 
+def _signed_name(payload: Path, batch: bool) -> str:
+    """The file a signed credential (or a batch's NDJSON) is written to when -o names a folder."""
+    stem = "credential" if str(payload) == "-" else payload.name.split(".")[0] or "credential"
+    return f"{stem}.signed.{'ndjson' if batch else 'json'}"
+
+
 def cmd_sign(args) -> int:
     from samtbu.credential.issue import NotSignableError, sign_credential, unsigned_credential
     from samtbu.credential.keys import read_private_key
+    from samtbu.output import output_target
 
     key = read_private_key(args.key)
     contexts = _contexts(args)
@@ -152,7 +164,8 @@ def cmd_sign(args) -> int:
         from samtbu.credential.batch import sign_batch
 
         status_list, register = _status(args)
-        summary = sign_batch(args.payload, args.output, key, contexts, form=args.form, jobs=args.jobs, engine=args.engine,
+        output = output_target(args.output, _signed_name(args.payload, True))
+        summary = sign_batch(args.payload, output, key, contexts, form=args.form, jobs=args.jobs, engine=args.engine,
                              status_list=status_list, register=register, issuer_profiles=args.issuer_profiles)
         if register is not None:
             register.save()
@@ -169,7 +182,7 @@ def cmd_sign(args) -> int:
     status_list, register = _status(args)
     signed, _ = sign_credential(unsigned.document, key, contexts, status_list=status_list, register=register,
                                 created=args.created, verification_method=args.verification_method, engine=args.engine)
-    _write(_dump(signed), args.output)
+    _write(_dump(signed), args.output, default_name=_signed_name(args.payload, False))
     if register is not None:
         register.save()
     if not args.quiet:
@@ -324,6 +337,7 @@ def cmd_status_show(args) -> int:
 
 
 KEY_FORMATS = ("multibase", "jwk", "pem")  # as samtbu.credential.keys (not imported here: it needs samtbu[sign])
+KEY_FILE_NAMES = {"multibase": "signing-key.json", "jwk": "signing-key.jwk", "pem": "signing-key.pem"}
 
 
 def register(sub) -> None:
@@ -331,7 +345,9 @@ def register(sub) -> None:
                           description="Signing keys for `samtbu sign`. A private key is written with mode 0600 and never printed.")
     ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     p = ksub.add_parser("new", help="make a new Ed25519 key file (mode 0600) and print its public key and did:key")
-    p.add_argument("-o", "--output", type=Path, required=True, help="the private key file to write")
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", required=True,
+                   help="the private key file to write, or a folder (an existing one, or a path ending in /) for "
+                        "signing-key.json (.jwk, .pem); missing folders are created")
     p.add_argument("--format", choices=KEY_FORMATS, default="multibase", help="key file format (default: multibase Multikey JSON)")
     p.add_argument("--force", action="store_true", help="overwrite an existing key file")
     p.add_argument("--trust-list", type=Path, help="also add the public key to this trust list, for --issuer / --orgnr")
@@ -353,7 +369,8 @@ def register(sub) -> None:
                                     "that does not validate is refused. Exit 0 signed, 1 refused, 2 unreadable."))
     p.add_argument("payload", type=Path, help="the record (JSON or Turtle; '-' reads standard input); with --batch, an NDJSON file")
     p.add_argument("--key", type=Path, required=True, help="the private key file (multibase, JWK or PEM; mode 0600)")
-    p.add_argument("-o", "--output", type=Path, help="write the credential here (default: standard output)")
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH",
+                   help=OUTPUT_HELP + " ({payload}.signed.json; with --batch {payload}.signed.ndjson)")
     p.add_argument("--form", choices=("ob3", "elm"), default="ob3", help="Open Badges 3.0 (default) or European Digital Credential")
     p.add_argument("--profile", help="validate against this profile (default: detected)")
     p.add_argument("--issuer-profile", dest="issuer_profiles", type=Path, metavar="FILE",

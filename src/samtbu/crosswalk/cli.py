@@ -135,9 +135,9 @@ def register(sub) -> None:
     p.add_argument("--from", dest="source_format", choices=sorted(IMPORTERS), required=True, help="the format of the document")
     p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({name}.json or .ttl)")
     p.add_argument("--format", choices=IMPORT_FORMATS, help="record format (default: from the output file name, else json)")
-    p.add_argument("--side-record", dest="side_record", type=Path, metavar="FILE",
-                   help="write the side record here (default: beside the output, NAME.elmo-side.json; with the record on "
-                        "standard output, none is written unless this is given)")
+    p.add_argument("--side-record", dest="side_record", type=output_path_argument, metavar="PATH",
+                   help="write the side record here, a file or a folder for {name}.elmo-side.json (default: beside the "
+                        "output, NAME.elmo-side.json; with the record on standard output, none is written unless this is given)")
     p.add_argument("--unmapped", type=output_path_argument, metavar="PATH",
                    help="also write the unmapped elements as JSON: a file, or a folder for {name}.unmapped.json")
     p.add_argument("-q", "--quiet", action="store_true", help="do not list the unmapped elements on standard error")
@@ -201,7 +201,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if result.side_record is not None and side_path is not None:
         # The side record is the source document itself (the learner's own data, like the record).
         write_output(json.dumps(result.side_record, indent=2, ensure_ascii=False) + "\n", side_path,
-                     side_path.name, carries_identity_numbers=True)
+                     f"{_stem(args.file)}.elmo-side.json", carries_identity_numbers=True)
     if args.unmapped:
         write_output(json.dumps([u.as_dict() for u in result.unmapped], indent=2, ensure_ascii=False) + "\n",
                      args.unmapped, f"{_stem(args.file)}.unmapped.json")

@@ -127,7 +127,7 @@ def register_site(sub) -> None:
     b.add_argument("--src", type=Path, help="folder for the generated Markdown sources (default: build/site-src)")
     b.set_defaults(func=cmd_site_build)
     s = site_sub.add_parser("serve", help="build the site (unless --no-build) and serve it on 127.0.0.1")
-    s.add_argument("-o", "--output", type=Path, metavar="DIR", help="site folder (default: build/site)")
+    s.add_argument("-o", "--output", type=output_path_argument, metavar="DIR", help="site folder, created if missing (default: build/site)")
     s.add_argument("-p", "--port", type=int, default=8000, help="port (default: 8000)")
     s.add_argument("--no-build", action="store_true", help="serve the folder as it is")
     s.set_defaults(func=cmd_site_serve)
@@ -142,11 +142,13 @@ def cmd_site_build(args: argparse.Namespace) -> int:
 
 
 def cmd_site_serve(args: argparse.Namespace) -> int:
+    from samtbu.errors import listening_socket
     from samtbu.generate.site import build_site, default_output_dir, serve_site
 
     model = Model.load()
-    out = args.output or default_output_dir(model)
-    if not args.no_build:
-        out = build_site(model, out)
-    serve_site(Path(out), port=args.port)
+    if args.no_build:  # serve what is there; a missing folder is named by serve_site
+        serve_site(Path(args.output) if args.output else default_output_dir(model), port=args.port)
+        return 0
+    sock = listening_socket("127.0.0.1", args.port)  # a busy port is said before the build, not after it
+    serve_site(build_site(model, output_folder(args.output) if args.output else None), sock=sock)
     return 0

@@ -343,14 +343,22 @@ def _root_relative_links(output: Path, url: str) -> None:
             page.write_text(fixed, encoding="utf-8")
 
 
-def serve_site(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve_site(directory: Path, host: str = "127.0.0.1", port: int = 8000, *, sock=None) -> None:
+    """Serve the built site; ``sock``: a socket already listening (``errors.listening_socket``), so
+    that a busy port is known before a build, not after it."""
+    from samtbu.errors import listening_socket
+
     if not Path(directory).is_dir():
+        if sock is not None:
+            sock.close()
         raise SiteError(f"no such folder to serve: {directory} (build it with `samtbu site build`, or leave out --no-build)")
+    sock = sock or listening_socket(host, port)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    try:
-        server = http.server.ThreadingHTTPServer((host, port), handler)
-    except OSError as exc:
-        raise SiteError(f"cannot listen on {host} port {port}: {exc.strerror or exc} (choose another with --port)") from None
+    server = http.server.ThreadingHTTPServer(sock.getsockname()[:2], handler, bind_and_activate=False)
+    server.socket.close()
+    server.socket = sock
+    server.server_address = sock.getsockname()
+    server.server_name, server.server_port = host, server.server_address[1]
     with server:
         print(f"serving {directory} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)", flush=True)
         server.serve_forever()

@@ -12,6 +12,7 @@ from samtbu.errors import SamtbuError
 from samtbu.grep.config import configured_snapshot, resolve
 from samtbu.grep.reader import MAX_RECORD_BYTES, SKIP_REASONS, read_elements
 from samtbu.grep.store import ATTRIBUTION, ATTRIBUTION_LINKS, GREP_LANGUAGES, build_snapshot, element_title
+from samtbu.output import output_path_argument, output_target
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LANG_NAMES = {"nb": "bokmål", "nn": "nynorsk", "en": "English", "se": "davvisámegiella", "sma": "åarjelsaemien", "smj": "julevsámegiella"}
@@ -24,18 +25,23 @@ def add_grep_option(parser: argparse.ArgumentParser) -> None:
         "else [grep] snapshot in samtbu.toml or ~/.config/samtbu/config.toml, else no Grep data"))
 
 
+SNAPSHOT_FILE_NAME = "grep.sqlite"  # what -o FOLDER/ holds
+
+
 def cmd_import(args: argparse.Namespace) -> int:
-    target = args.output
+    target = output_target(args.output, SNAPSHOT_FILE_NAME)
     if target is None:
         path, how = resolve(args.grep)
         if path is None:
             raise SamtbuError("where should the snapshot go? Give -o FILE, or configure one (SAMTBU_GREP, "
                               "or [grep] snapshot in samtbu.toml)")
+        if path.is_dir():  # the configured snapshot is a file that readers open: no name is made up here
+            raise SamtbuError(f"the configured snapshot ({how}) is a folder; configure the file, or give -o", where=str(path))
         target = path
     if args.date and not _DATE.match(args.date):
         raise SamtbuError(f"--date: not a date (YYYY-MM-DD): {args.date!r}")
     sources = [str(p) for p in args.paths]
-    result = build_snapshot(read_elements(args.paths, limit=args.max_element_bytes), Path(target),
+    result = build_snapshot(read_elements(args.paths, limit=args.max_element_bytes), target,
                             snapshot_date=args.date, sources=sources)
     out = sys.stdout
     out.write(f"wrote {result.path}: {result.elements:,} Grep element(s), snapshot date {result.snapshot_date}, id {result.snapshot_id}\n")
@@ -135,7 +141,9 @@ def register(subparsers) -> None:
                                       "Values that are not usable elements are skipped and counted; a file that is not JSON "
                                       "or is truncated stops the import (exit 2) and leaves an existing snapshot as it was."))
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, folders, .tar(.gz) or .zip archives")
-    imp.add_argument("-o", "--output", type=Path, metavar="SNAPSHOT", help="snapshot file to write (default: the configured one)")
+    imp.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=(
+        f"snapshot file to write, or a folder (an existing one, or a path ending in /) for {SNAPSHOT_FILE_NAME}; "
+        "missing folders are created (default: the configured snapshot)"))
     imp.add_argument("--date", metavar="YYYY-MM-DD", help="the date the data was taken from Grep (default: the latest sist-endret in it)")
     imp.add_argument("--max-element-bytes", type=int, default=MAX_RECORD_BYTES, metavar="N",
                      help=f"skip an element with more than N characters of kept text (default {MAX_RECORD_BYTES:,})")
