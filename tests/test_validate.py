@@ -129,6 +129,103 @@ def test_json_and_sarif_and_junit_and_shacl_reports_are_well_formed(failing_repo
     Graph().parse(data=failing_report.render("shacl-jsonld"), format="json-ld")
 
 
+# -- every format carries the same results -----------------------------------------------------------
+
+_LEVEL = {"error": "Violation", "warning": "Warning", "note": "Info"}
+
+
+def _short_iri(term) -> str:
+    from samtbu.namespaces import SAMTBU
+
+    return str(term).replace(str(SH), "sh:").replace(str(SAMTBU), "samtbu:")
+
+
+def _shacl_results(graph: Graph) -> list[dict]:
+    """Every top-level sh:ValidationResult (a sh:detail is part of its parent's result)."""
+    return [{
+        "severity": str(graph.value(node, SH.resultSeverity)).rsplit("#", 1)[-1],
+        "constraint": _short_iri(graph.value(node, SH.sourceConstraintComponent)),
+        "value": graph.value(node, SH.value),
+        "messages": {m.language: str(m) for m in graph.objects(node, SH.resultMessage)},
+    } for node in graph.objects(None, SH.result)]
+
+
+def _severity_and_constraint(report, fmt: str) -> list[tuple[str, str]]:
+    text = report.render(fmt)
+    if fmt == "json":
+        pairs = [(r["severity"], r["constraint"]) for rec in json.loads(text)["records"] for r in rec["results"]]
+    elif fmt == "sarif":
+        pairs = [(_LEVEL[r["level"]], r["properties"]["constraint"]) for r in json.loads(text)["runs"][0]["results"]]
+    else:
+        graph = Graph().parse(data=text, format={"shacl-turtle": "turtle", "shacl-jsonld": "json-ld"}[fmt])
+        pairs = [(r["severity"], r["constraint"]) for r in _shacl_results(graph)]
+    return sorted(pairs)
+
+
+def _severity_and_message(report, fmt: str) -> list[tuple[str, str]]:
+    text = report.render(fmt)
+    if fmt == "junit":
+        root = ET.fromstring(text.encode())
+        lines = [line for case in root.iter("testcase") for part in case if part.text for line in part.text.splitlines()]
+        return sorted((line.split(" ", 1)[0], line.split(": ", 1)[1]) for line in lines)
+    words = {"VIOLATION": "Violation", "WARNING": "Warning", "INFO": "Info"}
+    lines = text.splitlines()
+    return sorted((words[line.split()[0]], lines[i + 1].strip()) for i, line in enumerate(lines)
+                  if line.startswith("  ") and not line.startswith("   ") and line.split()[0] in words)
+
+
+@pytest.mark.parametrize("engine", ["fast", "pyshacl"])
+def test_every_report_format_carries_the_same_results(model: Model, engine: str):
+    """An unknown field, a key given twice and a shape's violation: the same results in text, json,
+    junit, sarif, shacl-turtle and shacl-jsonld (the SHACL reports once left the toolkit's own checks
+    out and said sh:conforms true)."""
+    text = (REPO / "examples" / "enkeltresultat.json").read_text(encoding="utf-8")
+    text = text.replace('"karakter": "5",', '"karakter": "4",\n  "karakter": "5",\n  "hemmeligFelt": "x",', 1)
+    text = text.replace('"organisasjonsnummer": "994123750"', '"organisasjonsnummer": "12", "typo": 1', 1)
+    report = validate(text, profile="enkeltresultat", model=model, source="payload.json", lang="en", engine=engine)
+    expected = _severity_and_constraint(report, "json")
+    assert ("Warning", "samtbu:DuplicateKey") in expected and expected.count(("Violation", "samtbu:UnknownField")) == 2
+    assert ("Violation", "sh:PatternConstraintComponent") in expected
+    for fmt in ("sarif", "shacl-turtle", "shacl-jsonld"):
+        assert _severity_and_constraint(report, fmt) == expected, fmt
+    messages = sorted((r.severity, r.message) for r in report.results)
+    for fmt in ("text", "junit"):
+        assert _severity_and_message(report, fmt) == messages, fmt
+
+    shacl = Graph().parse(data=report.render("shacl-turtle"), format="turtle")
+    assert [o.toPython() for o in shacl.objects(None, SH.conforms)] == [False]
+    own = {(r["constraint"], str(r["value"])): r for r in _shacl_results(shacl) if r["constraint"].startswith("samtbu:")}
+    for result in report.results:
+        if result.constraint.startswith("samtbu:"):
+            found = own[(result.constraint, result.value)]
+            assert found["messages"]["en"] == result.message and {"nb", "en"} <= set(found["messages"])
+    typo = next(node for node in shacl.subjects(SH.value, None) if str(shacl.value(node, SH.value)) == "typo")
+    assert str(shacl.value(typo, SH.focusNode)) == "urn:uuid:5b7ecac4-b0e1-56c2-927d-4b37bb2e6354"  # the school that holds it
+
+
+def test_a_warning_alone_makes_the_shacl_report_not_conform(model: Model):
+    """SHACL 1.0, 3.6.1: sh:conforms is true only when there is no result at all."""
+    text = (REPO / "examples" / "enkeltresultat.json").read_text(encoding="utf-8")
+    report = validate(text.replace('"karakter": "5",', '"karakter": "5",\n  "karakter": "5",', 1), profile="enkeltresultat",
+                      model=model, source="payload.json")
+    assert report.conforms and [r.constraint for r in report.results] == ["samtbu:DuplicateKey"]
+    shacl = Graph().parse(data=report.render("shacl-jsonld"), format="json-ld")
+    assert [o.toPython() for o in shacl.objects(None, SH.conforms)] == [False]
+
+
+def test_an_unreadable_record_is_in_the_shacl_report_too(model: Model, tmp_path: Path):
+    from samtbu.validate import validate_files
+
+    (tmp_path / "a.json").write_text((REPO / "examples" / "enkeltresultat.json").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "broken.json").write_text("{", encoding="utf-8")
+    report = validate_files([tmp_path], "enkeltresultat", model=model)
+    shacl = Graph().parse(data=report.render("shacl-turtle"), format="turtle")
+    assert sorted(o.toPython() for o in shacl.objects(None, SH.conforms)) == [False, True]
+    [unreadable] = _shacl_results(shacl)
+    assert unreadable["constraint"] == "samtbu:Unreadable" and unreadable["severity"] == "Violation"
+    assert [r["ruleId"] for r in json.loads(report.render("sarif"))["runs"][0]["results"]] == ["samtbu/unreadable"]
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "samtbu.cli", *args], capture_output=True, text=True, timeout=600)
 

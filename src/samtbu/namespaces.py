@@ -20,6 +20,10 @@ GREP = Namespace("http://psi.udir.no/kl06/")
 # The context's @vocab: a JSON key the context does not define expands to an IRI here instead of
 # being dropped. Never a term of the model, so every profile rejects it (CONVENTIONS.md, "JSON payloads").
 UKJENT = Namespace(BASE_IRI + "ukjent#")
+# The toolkit's own checks, beside the shapes' (a JSON key the context does not define, a key given
+# twice, an unreadable record, the cross-record rules of a batch): their constraint components in
+# every report format, "samtbu:UnknownField" in JSON, SARIF and JUnit, this IRI in the SHACL reports.
+SAMTBU = Namespace(BASE_IRI + "validering#")
 
 ELM = Namespace("http://data.europa.eu/snb/model/elm/")
 DPV = Namespace("https://w3id.org/dpv#")

@@ -14,11 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
-from rdflib import Graph, URIRef
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib.namespace import SH
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
-from samtbu.namespaces import SBU
+from samtbu.namespaces import SAMTBU, SBU, UKJENT
 from samtbu.validate.engine import (
     ENGINES, EngineError, ProfileError, detect_profile, detect_profile_triples, run_engine, with_grep,
 )
@@ -58,6 +59,11 @@ _UNKNOWN = {
     ),
 }
 _UNKNOWN_CONSTRAINT = {"field": "samtbu:UnknownField", "type": "samtbu:UnknownType", "duplicate": "samtbu:DuplicateKey"}
+
+
+def _unknown_messages(kind: str) -> dict[str, str]:
+    """The message templates of an unknown field, unknown type or duplicated key, by language."""
+    return {"nb": _UNKNOWN[kind][0], "en": _UNKNOWN[kind][1]}
 
 
 def unknown_term_results(payload: Payload, lang: str) -> list[Result]:
@@ -117,8 +123,63 @@ def validate_payload(
     results = unknown_term_results(payload, lang) + results
     if grep is not None and results:
         results = name_subjects(results, payload, grep, lang)
+    if keep_shacl_report:
+        add_unknown_terms_to_shacl(report_graph, payload)
     return RecordReport(payload.source, payload.format, chosen.name, results,
                         shacl_report=report_graph if keep_shacl_report else None)
+
+
+def add_unknown_terms_to_shacl(report_graph: Graph, payload: Payload) -> None:
+    """The results of ``unknown_term_results`` in the record's SHACL report as well, so that the
+    shacl-turtle and shacl-jsonld reports carry what the other formats do: each a sh:ValidationResult
+    on the node that holds the key, with the toolkit's constraint component (samtbu:UnknownField,
+    samtbu:UnknownType, samtbu:DuplicateKey), its severity, value and messages; sh:conforms is
+    false when there is any result (SHACL 1.0, 3.6.1)."""
+    if not payload.unknown_terms:
+        return
+    report = report_graph.value(predicate=RDF.type, object=SH.ValidationReport, any=False)
+    if report is None:
+        report = BNode()
+        report_graph.add((report, RDF.type, SH.ValidationReport))
+    holders = _holders(payload)
+    for pointer, name, kind in payload.unknown_terms:
+        node = BNode()
+        report_graph.add((report, SH.result, node))
+        report_graph.add((node, RDF.type, SH.ValidationResult))
+        report_graph.add((node, SH.focusNode, holders(pointer)))
+        report_graph.add((node, SH.resultSeverity, SH.Warning if kind == "duplicate" else SH.Violation))
+        report_graph.add((node, SH.sourceConstraintComponent, SAMTBU[_UNKNOWN_CONSTRAINT[kind].split(":", 1)[1]]))
+        if kind == "field":  # what a JSON-LD processor makes of the key with the context's @vocab
+            report_graph.add((node, SH.resultPath, UKJENT[name]))
+        elif kind == "type":
+            report_graph.add((node, SH.resultPath, RDF.type))
+        report_graph.add((node, SH.value, Literal(name)))
+        for language, template in _unknown_messages(kind).items():
+            report_graph.add((node, SH.resultMessage, Literal(template.format(name=name), lang=language)))
+    report_graph.set((report, SH.conforms, Literal(False)))
+    report_graph.bind("samtbu", SAMTBU)
+
+
+def _holders(payload: Payload):
+    """pointer of a JSON key -> the RDF node of the object that holds it (the nearest enclosing
+    object that is a node); the payload's source as a literal when no node holds it."""
+    from samtbu.validate.fastterms import to_rdflib
+
+    by_pointer: dict[str, object] = {}
+    for node, pointer in payload.pointers.items():
+        by_pointer.setdefault(pointer, node)
+
+    def holder(pointer: str):
+        parts = pointer.split("/")[:-1]
+        while True:
+            node = by_pointer.get("/".join(parts))
+            if node is not None:
+                return node if isinstance(node, (URIRef, BNode)) else to_rdflib(node)
+            if not parts:
+                return Literal(payload.source)
+            parts.pop()
+
+    return holder
 
 
 def name_subjects(results: list[Result], payload, grep, lang: str) -> list[Result]:

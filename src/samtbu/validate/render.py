@@ -8,10 +8,11 @@ import os
 import sys
 from xml.etree import ElementTree as ET
 
-from rdflib import Graph
+from rdflib import RDF, BNode, Graph, Literal
 from rdflib.namespace import SH
 
 from samtbu import MODEL_VERSION
+from samtbu.namespaces import SAMTBU
 from samtbu.validate.report import Report
 
 RENDER_FORMATS = ("text", "json", "shacl-turtle", "shacl-jsonld", "junit", "sarif")
@@ -85,15 +86,33 @@ def render_text(report: Report, *, colour: bool = False) -> str:
 
 
 def shacl_graph(report: Report) -> Graph:
-    """The standard SHACL validation report(s); ``Report.render`` masks the serialisation."""
+    """The standard SHACL validation report(s), one sh:ValidationReport per record, with the same
+    results as every other format (the toolkit's own checks are in each record's SHACL report, see
+    ``validate.add_unknown_terms_to_shacl``); an unreadable record is a report whose one result has
+    the constraint component samtbu:Unreadable and the reason. ``Report.render`` masks the
+    serialisation."""
     graph = Graph()
     graph.bind("sh", SH)
+    graph.bind("samtbu", SAMTBU)
     for record in report.records:
-        if record.shacl_report is None:
-            continue
-        for s, p, o in record.shacl_report:
-            graph.add((s, p, o))
+        if record.error is not None:
+            _unreadable_report(graph, record.source, record.error)
+        elif record.shacl_report is not None:
+            for s, p, o in record.shacl_report:
+                graph.add((s, p, o))
     return graph
+
+
+def _unreadable_report(graph: Graph, source: str, reason: str) -> None:
+    report, result = BNode(), BNode()
+    graph.add((report, RDF.type, SH.ValidationReport))
+    graph.add((report, SH.conforms, Literal(False)))
+    graph.add((report, SH.result, result))
+    graph.add((result, RDF.type, SH.ValidationResult))
+    graph.add((result, SH.focusNode, Literal(source)))  # no node was read: the record is named by its source
+    graph.add((result, SH.resultSeverity, SH.Violation))
+    graph.add((result, SH.sourceConstraintComponent, SAMTBU.Unreadable))
+    graph.add((result, SH.resultMessage, Literal(reason)))
 
 
 def render_junit(report: Report) -> str:
