@@ -12,7 +12,9 @@ or one of its workers; ``ru_maxrss`` of the children). The inputs are made on th
   gzipped tar archive (the line is never held in memory; the records around it are validated);
 - ``zip-bomb``: 300 members of 10 MB each (3 GB unpacked, a few MB packed), every 50th member over
   the size limit;
-- ``cross-record``: 4,000 records sharing one document number (the report must stay linear).
+- ``cross-record``: 4,000 records sharing one document number (the report must stay linear);
+- ``zero-*``: ``/dev/zero`` as an input beside the payload (a signed credential, a status list, a
+  trust list, the OB 3.0 issuer profiles, an ELMO side record, a payload to sign on standard input).
 
     python benchmarks/bounded_resources.py            # every case, a table of figures
     python benchmarks/bounded_resources.py zip-bomb   # one case
@@ -54,7 +56,7 @@ class Outcome:
     stderr: bytes
 
     def row(self) -> str:
-        return f"{self.case:<14} exit {self.returncode}  peak {self.peak_mb:7.1f} MB  {self.seconds:6.1f} s"
+        return f"{self.case:<17} exit {self.returncode}  peak {self.peak_mb:7.1f} MB  {self.seconds:6.1f} s"
 
 
 _RUNNER = """
@@ -259,6 +261,35 @@ def case_cross_record(folder: Path) -> Outcome:
     return run_limited("cross-record", ["validate", "--batch", "-j", "2", "-r", "json", str(cross_record_file(folder))])
 
 
+def _signing_key(folder: Path) -> Path:
+    from samtbu.credential.keys import SigningKey, write_private_key
+
+    path = folder / "school.key"
+    write_private_key(SigningKey.generate(), path)
+    return path
+
+
+RECORD = str(EXAMPLES / "vitnemaal-studiespesialisering.json")
+# The inputs beside a payload, each /dev/zero: a signed credential, a status list, a trust list, the
+# OB 3.0 issuer profiles, an ELMO side record, and a payload to sign on standard input.
+SIDE_INPUTS = {
+    "zero-credential": lambda folder: (["verify", "/dev/zero"], None),
+    "zero-status-list": lambda folder: (["status", "show", "/dev/zero"], None),
+    "zero-trust-list": lambda folder: (["verify", "--trust-list", "/dev/zero", RECORD], None),
+    "zero-issuers": lambda folder: (["export", "--to", "ob3", "--issuer-profile", "/dev/zero", RECORD], None),
+    "zero-side-record": lambda folder: (["export", "--to", "elmo", "--side-record", "/dev/zero", RECORD], None),
+    "zero-sign-stdin": lambda folder: (["sign", "--key", str(_signing_key(folder)), "-"], "/dev/zero"),
+}
+
+
+def _side_input_case(name: str):
+    def case(folder: Path) -> Outcome:
+        args, stdin = SIDE_INPUTS[name](folder)
+        return run_limited(name, args, stdin=stdin, timeout=300)
+
+    return case
+
+
 CASES = {
     "dev-zero": case_dev_zero,
     "fifo": case_fifo,
@@ -268,6 +299,7 @@ CASES = {
     "ndjson-tar": case_ndjson_tar,
     "zip-bomb": case_zip_bomb,
     "cross-record": case_cross_record,
+    **{name: _side_input_case(name) for name in SIDE_INPUTS},
 }
 
 

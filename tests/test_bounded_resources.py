@@ -67,3 +67,14 @@ def test_cross_record_results_grow_linearly(tmp_path):
     message = cross[0]["results"][0]["message"]
     assert "4000" in message and "3996" in message, message  # three named, the rest counted
     assert len(outcome.stdout) < 50 * 1000 * 1000
+
+
+@pytest.mark.parametrize("name", sorted(bounded.SIDE_INPUTS))
+def test_an_endless_input_beside_the_payload_is_too_large(tmp_path, name):
+    """A credential, status list, trust list, issuer profiles or side record from /dev/zero was read
+    until memory ran out (MemoryError, exit 70); each is read as a payload is: to the limit."""
+    if name == "zero-sign-stdin":
+        pytest.importorskip("cryptography")
+    outcome = _run(name, tmp_path)
+    err = outcome.stderr.decode()
+    assert outcome.returncode == 2 and "over the limit" in err and err.count("\n") == 1, err

@@ -718,10 +718,12 @@ def cmd_query(args: argparse.Namespace) -> int:
             if params:
                 raise PublishError("--param applies to shipped queries (--name) only")
             if args.file:
-                try:
-                    text = args.file.read_text(encoding="utf-8")
-                except OSError as exc:
-                    raise PublishError(f"cannot read: {exc.strerror or exc}", where=str(args.file)) from None
+                from samtbu.validate.input import read_file
+
+                try:  # bounded: a FIFO or /dev/zero is too large, never all of memory
+                    text = read_file(args.file, what="query").decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise PublishError(f"the query is not UTF-8 (byte {exc.start})", where=str(args.file)) from None
             else:
                 text = args.sparql
             result = store.query(text)

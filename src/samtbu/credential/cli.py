@@ -39,20 +39,11 @@ def _contexts(args):
 
 
 def _read_json(path: Path, what: str):
-    from samtbu.validate.input import MAX_BYTES
+    """Bounded like a payload: /dev/zero or a FIFO as a credential or status list once read until
+    memory ran out."""
+    from samtbu.validate.input import read_json_file
 
-    try:
-        if str(path) == "-":
-            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
-        else:
-            if path.stat().st_size > MAX_BYTES:
-                raise SamtbuError(f"the {what} is over the limit of {MAX_BYTES:,} bytes", where=str(path))
-            raw = path.read_bytes()
-        return json.loads(raw)
-    except OSError as exc:
-        raise SamtbuError(f"cannot read the {what}: {exc.strerror or exc}", where=str(path)) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SamtbuError(f"the {what} is not valid JSON: {exc}", where=str(path)) from None
+    return read_json_file(path, what)
 
 
 def _dump(document) -> bytes:
@@ -172,7 +163,9 @@ def cmd_sign(args) -> int:
         print(json.dumps(summary, indent=2), file=sys.stderr)
         return 0 if summary["refused"] == 0 and summary["unreadable"] == 0 else 1
     try:
-        unsigned = unsigned_credential(args.payload if str(args.payload) != "-" else sys.stdin.buffer.read(),
+        from samtbu.validate.input import read_stream
+
+        unsigned = unsigned_credential(args.payload if str(args.payload) != "-" else read_stream(sys.stdin.buffer, "<stdin>"),
                                        form=args.form, source=str(args.payload), profile=args.profile,
                                        issuer_profiles=args.issuer_profiles)
     except NotSignableError as exc:

@@ -52,13 +52,15 @@ class CredentialConfig:
         return self.contexts
 
     def status_lists(self) -> list[dict]:
+        from samtbu.validate.input import read_json_file
+
         lists = []
         for path in self.status_list_files:
             try:
                 mtime = path.stat().st_mtime_ns
                 cached = self._lists.get(path)
                 if cached is None or cached[0] != mtime:
-                    cached = (mtime, json.loads(path.read_text(encoding="utf-8")))
+                    cached = (mtime, read_json_file(path, "status list"))
                     self._lists[path] = cached
             except (OSError, ValueError) as exc:
                 raise SamtbuError(f"cannot read the status list: {exc}", where=str(path)) from None

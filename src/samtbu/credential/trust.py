@@ -17,7 +17,6 @@ its ``id`` is the verification method it is published as (a did:key needs none: 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,13 +119,9 @@ def parse_trust_list(data: dict, source: str = "<trust list>") -> TrustList:
 
 
 def read_trust_list(path: Path) -> TrustList:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TrustListError(f"cannot read the trust list: {exc.strerror or exc}", where=str(path)) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise TrustListError(f"the trust list is not valid JSON: {exc}", where=str(path)) from None
-    return parse_trust_list(data, str(path))
+    from samtbu.validate.input import read_json_file
+
+    return parse_trust_list(read_json_file(path, "trust list"), str(path))
 
 
 def add_to_trust_list(trust: TrustList, public: Ed25519PublicKey, *, issuer_id: str | None, name: str | None,

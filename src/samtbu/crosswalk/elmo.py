@@ -1703,12 +1703,9 @@ def load_side_record(source) -> dict:
     else:
         path = Path(source)
         where = str(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ElmoError(f"the side record cannot be read: {exc.strerror or exc}", where=where) from None
-        except json.JSONDecodeError as exc:
-            raise ElmoError(f"the side record is not JSON: {exc.msg} (line {exc.lineno})", where=where) from None
+        from samtbu.validate.input import read_json_file
+
+        data = read_json_file(path, "side record")
     if not isinstance(data, dict) or data.get("format") != SIDE_RECORD_FORMAT or not isinstance(data.get("template"), str):
         raise ElmoError(f"not an ELMO side record of this version (format {SIDE_RECORD_FORMAT})", where=where)
     return data

@@ -91,13 +91,10 @@ def load_issuer_profiles(source=None) -> dict[str, dict]:
             return {}
         source = Path(env)
     if isinstance(source, (str, Path)):
+        from samtbu.validate.input import read_json_file
+
         path = Path(source)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise CrosswalkError(f"the issuer profiles cannot be read: {exc.strerror or exc}", where=str(path)) from None
-        except json.JSONDecodeError as exc:
-            raise CrosswalkError(f"the issuer profiles are not JSON: {exc.msg} (line {exc.lineno})", where=str(path)) from None
+        data = read_json_file(path, "issuer profiles file")  # bounded: /dev/zero is too large, not all of memory
         where = str(path)
     else:
         data, where = source, "<issuer profiles>"

@@ -100,32 +100,51 @@ def read_payload(
     return _from_rdf(text, source, format)
 
 
-def too_large(max_bytes: int, size: int | None = None) -> str:
+def too_large(max_bytes: int, size: int | None = None, what: str = "payload") -> str:
     """The one wording of the size limit."""
-    return f"payload is {size:,} bytes, over the limit of {max_bytes:,}" if size else f"payload is over the limit of {max_bytes:,} bytes"
+    return f"{what} is {size:,} bytes, over the limit of {max_bytes:,}" if size else f"{what} is over the limit of {max_bytes:,} bytes"
 
 
-def read_file(path: Path, source: str | None = None, max_bytes: int = MAX_BYTES) -> bytes:
+def read_file(path: Path, source: str | None = None, max_bytes: int = MAX_BYTES, *, what: str = "payload") -> bytes:
     """A file's bytes, read no further than the limit: a regular file, or a FIFO or device given
     on purpose (``/dev/zero`` ends as too large, never as all of memory)."""
     source = source or str(path)
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise InputError(too_large(max_bytes, size), where=source)
+            raise InputError(too_large(max_bytes, size, what), where=source)
         with path.open("rb") as stream:
-            return read_stream(stream, source, max_bytes)
+            return read_stream(stream, source, max_bytes, what=what)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", where=source) from None
 
 
-def read_stream(stream, source: str, max_bytes: int = MAX_BYTES) -> bytes:
+def read_stream(stream, source: str, max_bytes: int = MAX_BYTES, *, what: str = "payload") -> bytes:
     """At most ``max_bytes`` of a binary stream (standard input, a pipe, an archive member); more is
     refused as too large without being read."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise InputError(too_large(max_bytes), where=source)
+        raise InputError(too_large(max_bytes, None, what), where=source)
     return data
+
+
+def read_json_file(path: Path | str, what: str, max_bytes: int = MAX_BYTES) -> Any:
+    """A JSON file that is not a payload (a signed credential, a status list, a trust list, issuer
+    profiles, a side record; ``-`` for standard input), read as a payload is: no further than the
+    limit, ``NaN`` and deep nesting refused, every failure one line that names the file and not
+    its content."""
+    import sys
+
+    source = str(path)
+    if source == "-":
+        data = read_stream(sys.stdin.buffer, "<stdin>", max_bytes, what=what)
+    else:
+        data = read_file(Path(path), max_bytes=max_bytes, what=what)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the {what} is not UTF-8 (byte {exc.start})", where=source) from None
+    return _load_json(text, source)
 
 
 def bounded_lines(stream, max_bytes: int = MAX_BYTES):
