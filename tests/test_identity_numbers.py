@@ -76,6 +76,8 @@ POSITIONS = {
     "with-space": lambda f: _json({**_doc(), "utstedtTil": {**_learner(_doc()), "foedselsnummer": f"{f[:6]} {f[6:]}"}}),
     "with-dash": lambda f: _json({**_doc(), "utstedtTil": {**_learner(_doc()), "foedselsnummer": f"{f[:6]}-{f[6:]}"}}),
     "json-key": lambda f: _json({**_doc(), f: "x"}),
+    "json-key-with-space": lambda f: _json({**_doc(), f"{f[:6]} {f[6:]}": "x"}),  # no IRI: the SHACL report once crashed
+    "duplicate-key": lambda f: (f'{{"{f}": 1, "{f}": 2, '.encode() + _json(_doc())[0][1:], "record.json"),
     "urn-iri": lambda f: _json(_set_learner_id(_doc(), f"urn:no:fnr:{f}")),
     "http-iri": lambda f: _json({**_doc(), "id": f"https://x.example/{f}"}),
     "name": lambda f: _json({**_doc(), "utstedtTil": {**_learner(_doc()), "fornavn": f"Maren {f}"}}),
@@ -182,6 +184,8 @@ def test_no_output_channel_lets_an_identity_number_out(position, tmp_path_factor
         outputs = _channels(tmp_path_factory.mktemp("fnr"), data, name, capsys, client, caplog)
         leaks = {channel: _leaks(fnr, text) for channel, text in outputs.texts if _leaks(fnr, text)}
         assert not leaks, (position, fnr, leaks)
+        crashed = [channel for channel, text in outputs.texts if "internal error" in text or "Traceback" in text]
+        assert not crashed, (position, fnr, crashed)  # a crash leaks nothing, and answers nothing either
         assert len(outputs.texts) >= 20
 
     check()

@@ -10,6 +10,7 @@ input (detect, parse safely) -> engine (SHACL) -> report (plain values, masked) 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
@@ -149,8 +150,8 @@ def add_unknown_terms_to_shacl(report_graph: Graph, payload: Payload) -> None:
         report_graph.add((node, SH.focusNode, holders(pointer)))
         report_graph.add((node, SH.resultSeverity, SH.Warning if kind == "duplicate" else SH.Violation))
         report_graph.add((node, SH.sourceConstraintComponent, SAMTBU[_UNKNOWN_CONSTRAINT[kind].split(":", 1)[1]]))
-        if kind == "field":  # what a JSON-LD processor makes of the key with the context's @vocab
-            report_graph.add((node, SH.resultPath, UKJENT[name]))
+        if kind == "field" and _PLAIN_KEY.fullmatch(name):  # what a JSON-LD processor makes of it with the
+            report_graph.add((node, SH.resultPath, UKJENT[name]))  # context's @vocab (when that is an IRI)
         elif kind == "type":
             report_graph.add((node, SH.resultPath, RDF.type))
         report_graph.add((node, SH.value, Literal(name)))
@@ -158,6 +159,11 @@ def add_unknown_terms_to_shacl(report_graph: Graph, payload: Payload) -> None:
             report_graph.add((node, SH.resultMessage, Literal(template.format(name=name), lang=language)))
     report_graph.set((report, SH.conforms, Literal(False)))
     report_graph.bind("samtbu", SAMTBU)
+
+
+# A key that is an IRI's local part as it stands (a space or a quote would make no IRI, and
+# percent-encoding would split an identity number past the mask).
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.\-]+")
 
 
 def _holders(payload: Payload):
