@@ -13,57 +13,46 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
-from samtbu.namespaces import SBU
 from samtbu.validate.engine import ENGINES, EngineError, ProfileError, detect_profile, detect_profile_triples, run_engine
 from samtbu.validate.expected import describe_expected
+from samtbu.validate.present import Presenter
 from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, read_payload
 from samtbu.validate.report import RecordReport, Report, Result, mask_identity_numbers, results_from_shacl
 
 PayloadLike = str | bytes | dict | list | Path | Graph
 
 
-def _pointer_function(payload: Payload):
-    def pointer_of(focus, path: URIRef | None) -> str | None:
-        base = payload.pointer(focus)
-        if base is None:
-            # A JSON payload's results about the payload as a whole (e.g. a profile's "exactly one
-            # vitnemål" rule, whose focus is the profile) point at the document root.
-            return "" if payload.pointers and (focus, None, None) not in payload.graph else None
-        if path is not None and str(path).startswith(str(SBU)):
-            return f"{base}/{str(path)[len(str(SBU)):]}"
-        return base
-
-    return pointer_of
-
-
 _UNKNOWN = {
-    "field": (
-        "Ukjent felt «{name}»: det er ikke et begrep i modellen, og innholdet ville gått tapt.",
-        "Unknown field '{name}': it is not a term of the model, and its content would be lost.",
-    ),
-    "type": (
-        "Ukjent type «{name}»: det er ingen klasse i modellen med dette navnet.",
-        "Unknown type '{name}': the model has no class of that name.",
-    ),
+    "field": {
+        "nb": "Ukjent felt «{name}»: det er ikke et begrep i modellen, og innholdet ville gått tapt.",
+        "nn": "Ukjend felt «{name}»: det er ikkje eit omgrep i modellen, og innhaldet ville gått tapt.",
+        "en": "Unknown field '{name}': it is not a term of the model, and its content would be lost.",
+    },
+    "type": {
+        "nb": "Ukjent type «{name}»: det er ingen klasse i modellen med dette navnet.",
+        "nn": "Ukjend type «{name}»: det finst ingen klasse i modellen med dette namnet.",
+        "en": "Unknown type '{name}': the model has no class of that name.",
+    },
 }
+_A_TERM = {"nb": "et begrep i samtbu-konteksten", "nn": "eit omgrep i samtbu-konteksten", "en": "a term of the samtbu context"}
 
 
 def unknown_term_results(payload: Payload, lang: str) -> list[Result]:
     """JSON keys and types the context does not define would vanish in JSON-LD; report them."""
+    lang = lang if lang in _A_TERM else "en"
     results = []
     for pointer, name, kind in payload.unknown_terms:
-        template = _UNKNOWN[kind][0 if lang in ("nb", "nn") else 1]
         results.append(
             Result(
                 severity="Violation",
-                message=mask_identity_numbers(template.format(name=name)),
+                message=mask_identity_numbers(_UNKNOWN[kind][lang].format(name=name)),
                 focus_node=payload.source,
                 value=mask_identity_numbers(name),
-                expected="et begrep i samtbu-konteksten" if lang in ("nb", "nn") else "a term of the samtbu context",
+                expected=_A_TERM[lang],
                 constraint=f"samtbu:Unknown{kind.capitalize()}",
                 pointer=pointer,
             )
@@ -91,11 +80,11 @@ def validate_payload(
         return RecordReport(payload.source, payload.format, chosen.name, unknown_term_results(payload, lang))
     vocab = model.vocab
 
-    def expected_of(shape, constraint, language):
-        return describe_expected(chosen.shapes, shape, constraint, language, vocab)
+    def expected_of(shape, constraint, language, sent):
+        return describe_expected(chosen.shapes, shape, constraint, language, vocab, sent=sent)
 
     results = results_from_shacl(
-        report_graph, chosen.shapes, lang=lang, pointer_of=_pointer_function(payload), expected_of=expected_of
+        report_graph, chosen.shapes, lang=lang, presenter=Presenter(payload, lang), expected_of=expected_of
     )
     results = unknown_term_results(payload, lang) + results
     return RecordReport(payload.source, payload.format, chosen.name, results,

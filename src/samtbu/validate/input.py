@@ -56,6 +56,8 @@ class Payload:
     # JSON keys and type names the context does not define: JSON-LD would drop them silently, so
     # they are reported instead (pointer, the key or type name, "field" or "type").
     unknown_terms: list[tuple[str, str, str]] = field(default_factory=list)
+    # The parsed JSON as sent (None for RDF formats): a report shows a value as it was written.
+    document: Any = field(default=None, repr=False)
 
     def pointer(self, node: Node) -> str | None:
         return self.pointers.get(node)
@@ -221,6 +223,7 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
     _check_contexts(document, source)
     context = bundled_context(model)
     has_context = isinstance(document, dict) and "@context" in document
+    original = document
     if format == "json" and not has_context:
         document = {"@context": context["@context"], **document} if isinstance(document, dict) else {
             "@context": context["@context"],
@@ -259,7 +262,7 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
     _ids_to_pointers(document, "", ids)
     for node_id, pointer in ids.items():
         pointers.setdefault(URIRef(node_id), pointer)
-    return Payload(source, format, graph, pointers, unknown)
+    return Payload(source, format, graph, pointers, unknown, original)
 
 
 def _uses_bundled_context(document: Any) -> bool:

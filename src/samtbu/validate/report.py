@@ -12,7 +12,6 @@ from typing import Iterable
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SH
-from rdflib.term import Node
 
 SEVERITIES = ("Violation", "Warning", "Info")
 SEVERITY_RANK = {"Violation": 3, "Warning": 2, "Info": 1}
@@ -132,21 +131,16 @@ class Report:
 
 
 def _pick_message(messages: Iterable[Literal], lang: str) -> str | None:
+    """The message in the chosen language; nynorsk falls back to bokmål before English."""
+    from samtbu.validate.present import language_order
+
     by_lang: dict[str | None, str] = {}
     for message in messages:
         by_lang.setdefault(message.language, str(message))
-    for choice in (lang, "en", None, "nb"):
+    for choice in (*language_order(lang), None):
         if choice in by_lang:
             return by_lang[choice]
     return next(iter(by_lang.values()), None)
-
-
-def _term_text(node: Node | None) -> str | None:
-    if node is None:
-        return None
-    if isinstance(node, Literal):
-        return str(node)
-    return str(node)
 
 
 def _short(iri: str | None) -> str | None:
@@ -158,16 +152,19 @@ def _short(iri: str | None) -> str | None:
 _TEMPLATE_VARIABLE = re.compile(r"\{[?$](this|value|path)\}")
 
 
-def _fill_template(message: str, *, focus, path, value) -> str:
-    """Fill the SHACL message template variables an engine left (SHACL 1.0, 4.2: {$this}, {?value},
-    {?path}) from the result itself; masking comes after."""
-    values = {"this": focus, "value": value, "path": path}
+def _fill_template(message: str, values: dict[str, str | None]) -> str:
+    """Fill the SHACL message template variables (SHACL 1.0, 4.2: {$this}, {?value}, {?path}) with
+    the texts a person reads (codes as notations, entries by their subject); masking comes after."""
 
     def fill(match: re.Match) -> str:
-        node = values[match.group(1)]
-        return match.group(0) if node is None else str(node)
+        text = values.get(match.group(1))
+        return match.group(0) if text is None else text
 
     return _TEMPLATE_VARIABLE.sub(fill, message)
+
+
+def _local_name(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 def results_from_shacl(
@@ -175,10 +172,18 @@ def results_from_shacl(
     shapes: Graph,
     *,
     lang: str,
-    pointer_of,
+    presenter,
     expected_of,
 ) -> list[Result]:
-    """Turn each sh:ValidationResult into a masked ``Result``, sorted by place and severity."""
+    """Turn each sh:ValidationResult into a masked ``Result``, sorted by place and severity.
+
+    - The message is the shape's own (in the chosen language, the engine's filled-in text only
+      when the shape has none), its variables filled with what a person recognises.
+    - A rule about one entry of a document (the shape names the entry's field with sbu:rapportFelt)
+      points at that field of the entry and shows the field's value, not the document and an IRI.
+    - The value is shown as it was sent: the JSON scalar, a code's notation."""
+    from samtbu.validate.present import REPORT_FIELD
+
     results = []
     for node in report_graph.subjects(RDF.type, SH.ValidationResult):
         focus = report_graph.value(node, SH.focusNode)
@@ -187,26 +192,56 @@ def results_from_shacl(
         source_shape = report_graph.value(node, SH.sourceShape)
         constraint = report_graph.value(node, SH.sourceConstraintComponent)
         severity = str(report_graph.value(node, SH.resultSeverity) or SH.Violation).rsplit("#", 1)[-1]
-        # The engine's messages have {?value}/{$this} filled in; the shape's own are the fallback
-        # when the engine gave none in the wanted language.
-        messages = list(report_graph.objects(node, SH.resultMessage))
-        if source_shape is not None and not any(m.language == lang for m in messages):
-            messages = list(shapes.objects(source_shape, SH.message)) or messages
+        simple_path = path if isinstance(path, URIRef) else None
+
+        field = shapes.value(source_shape, REPORT_FIELD) if source_shape is not None else None
+        entry = value if presenter.is_entry(value) else (focus if field is not None else None)
+        if field is not None and presenter.is_entry(entry):
+            pointer = f"{presenter.pointer(entry)}/{_local_name(str(field))}"
+            shown = presenter.field_values(entry, field)
+            value_text = ", ".join(presenter.value_text(v, pointer) or "" for v in shown) or None
+            subject_text = presenter.entry_text(entry)
+        else:
+            pointer = _pointer_of(presenter, focus, simple_path)
+            value_text = presenter.value_text(value, pointer)
+            subject_text = value_text
+
+        messages = list(shapes.objects(source_shape, SH.message)) if source_shape is not None else []
+        if not any(m.language in (lang, "nb") for m in messages):
+            messages = list(report_graph.objects(node, SH.resultMessage)) + messages
         message = _pick_message(messages, lang) or f"{_short(str(constraint))} on {path}"
-        message = _fill_template(message, focus=focus, path=path, value=value)
-        pointer = pointer_of(focus, path if isinstance(path, URIRef) else None)
+        message = _fill_template(message, {
+            "value": subject_text,
+            "this": presenter.value_text(focus) if focus is not None else None,
+            "path": _local_name(str(path)) if simple_path is not None else None,
+        })
         results.append(
             Result(
                 severity=severity,
                 message=mask_identity_numbers(message),
                 focus_node=mask_identity_numbers(str(focus)),
-                path=str(path) if isinstance(path, URIRef) else (None if path is None else "(complex path)"),
-                value=mask_identity_numbers(_term_text(value)) if value is not None else None,
-                expected=expected_of(source_shape, constraint, lang),
+                path=str(path) if simple_path is not None else (None if path is None else "(complex path)"),
+                value=mask_identity_numbers(value_text) if value_text is not None else None,
+                expected=expected_of(source_shape, constraint, lang, value_text),
                 source_shape=str(source_shape) if isinstance(source_shape, URIRef) else None,
                 constraint=_short(str(constraint)) if constraint is not None else None,
                 pointer=pointer,
             )
         )
-    results.sort(key=lambda r: (r.pointer or r.focus_node, -SEVERITY_RANK[r.severity], r.path or "", r.constraint or ""))
+    results.sort(key=lambda r: (r.pointer or r.focus_node, -SEVERITY_RANK[r.severity], r.path or "", r.constraint or "", r.message))
     return results
+
+
+def _pointer_of(presenter, focus, path: URIRef | None) -> str | None:
+    """The JSON Pointer of a result: the focus node's place, and the field when the path is one of
+    the model's properties; results about the payload as a whole (a profile's "exactly one
+    vitnemål" rule, whose focus is the profile) point at the document root."""
+    from samtbu.namespaces import SBU
+
+    base = presenter.pointer(focus)
+    payload = presenter.payload
+    if base is None:
+        return "" if payload.pointers and (focus, None, None) not in payload.graph else None
+    if path is not None and str(path).startswith(str(SBU)):
+        return f"{base}/{str(path)[len(str(SBU)):]}"
+    return base
