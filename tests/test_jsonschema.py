@@ -109,7 +109,7 @@ DELETE = object()
 STRUCTURAL = [
     ("vitnemaal", "vitnemaal-studiespesialisering", "/dokumentnummer", DELETE, "/dokumentnummer"),
     ("vitnemaal", "vitnemaal-studiespesialisering", "/dokumenterer/1/karakter", "7", "/dokumenterer/1/karakter"),
-    ("vitnemaal", "vitnemaal-studiespesialisering", "/dokumentnummer", "VM-26-1", "/dokumentnummer"),
+    ("vitnemaal", "vitnemaal-studiespesialisering", "/dokumentnummer", "V26-1", "/dokumentnummer"),
     ("vitnemaal", "vitnemaal-studiespesialisering", "/utstedelsesdato", 20260619, "/utstedelsesdato"),
     ("vitnemaal", "vitnemaal-studiespesialisering", "/utstedtTil/navn", "Maren", "/utstedtTil/navn"),
     ("vitnemaal", "vitnemaal-studiespesialisering", "/utstedtTil/telefon", "12345678", "/utstedtTil/telefon"),

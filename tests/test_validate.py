@@ -86,7 +86,7 @@ def test_invalid_fixture_gives_exactly_the_expected_results(path: Path, model: M
 @pytest.fixture(scope="module")
 def failing_report(model: Model):
     doc = json.loads((REPO / "examples" / "vitnemaal-studiespesialisering.json").read_text(encoding="utf-8"))
-    doc["dokumentnummer"] = "VM-26-000123"
+    doc["dokumentnummer"] = "V99412375026000123"
     doc["utstedtTil"]["foedselsnummer"] = "27810970231"  # wrong check digit
     return validate(doc, profile="vitnemaal", model=model, source="feil.json")
 

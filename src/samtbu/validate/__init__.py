@@ -10,6 +10,7 @@ input (detect, parse safely) -> engine (SHACL) -> report (plain values, masked) 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Iterable
 
@@ -24,6 +25,10 @@ from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, read_p
 from samtbu.validate.report import RecordReport, Report, Result, mask_identity_numbers, results_from_shacl
 
 PayloadLike = str | bytes | dict | list | Path | Graph
+
+# rdflib warns on stderr when it reads an ill-typed boolean ("nei"); the report says what is wrong
+# with the value, and stderr is kept for the one-line error of exit code 2.
+warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
 
 
 _UNKNOWN = {

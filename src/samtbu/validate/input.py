@@ -178,6 +178,43 @@ def _tag_nodes(value: Any, pointer: str, language_maps: set[str]) -> Any:
     return tagged
 
 
+def _code_keys(context: dict) -> set[str]:
+    """The terms whose values are codes (``@type: @vocab``): a plain value is expanded into a
+    code-list or Grep namespace."""
+    return {
+        term
+        for term, definition in context.get("@context", {}).items()
+        if isinstance(definition, dict) and definition.get("@type") == "@vocab"
+    }
+
+
+_CODE_CHARS = re.compile(r"^[A-Za-z0-9._~-]*$")
+
+
+def _encode_codes(value: Any, code_keys: set[str]) -> Any:
+    """Percent-encode a code that cannot stand in an IRI as it is ("ENG 1007"), so that it is kept
+    (and reported as a malformed code) instead of being dropped by JSON-LD and reported as missing.
+    A value with ":" is left alone: JSON-LD reads it as an IRI or compact IRI."""
+    if isinstance(value, list):
+        return [_encode_codes(v, code_keys) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if key in code_keys:
+            items = item if isinstance(item, list) else [item]
+            encoded = [
+                quote(i, safe="") if isinstance(i, str) and i and ":" not in i and not _CODE_CHARS.match(i) else i
+                for i in items
+            ]
+            out[key] = encoded if isinstance(item, list) else encoded[0]
+        elif key == "@context":
+            out[key] = item
+        else:
+            out[key] = _encode_codes(item, code_keys)
+    return out
+
+
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
@@ -233,6 +270,8 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
     if format == "json" or _uses_bundled_context(document):
         _find_unknown_terms(document, "", set(context["@context"]), _language_map_keys(context), unknown)
     tagged = _tag_nodes(document, "", _language_map_keys(context))
+    if format == "json" or _uses_bundled_context(document):
+        tagged = _encode_codes(tagged, _code_keys(context))
     try:
         nquads = jsonld.to_rdf(
             tagged,
