@@ -89,7 +89,7 @@ def validate_payload(
         return describe_expected(chosen.shapes, shape, constraint, language, vocab, sent=sent)
 
     results = results_from_shacl(
-        report_graph, chosen.shapes, lang=lang, presenter=Presenter(payload, lang), expected_of=expected_of
+        report_graph, chosen.shapes, lang=lang, presenter=Presenter(payload, lang, vocab), expected_of=expected_of
     )
     results = unknown_term_results(payload, lang) + results
     return RecordReport(payload.source, payload.format, chosen.name, results,

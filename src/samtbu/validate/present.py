@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from samtbu.namespaces import GREP, SBU, SBUK
@@ -68,9 +68,10 @@ def json_scalar_text(value: Any) -> str | None:
 class Presenter:
     """Shows the nodes and values of one payload's results."""
 
-    def __init__(self, payload, lang: str):
+    def __init__(self, payload, lang: str, vocab: Graph | None = None):
         self.payload = payload
         self.lang = lang
+        self.vocab = vocab  # the code lists: a type code is named by its label
         self._graph: Graph | None = None
 
     @property
@@ -123,20 +124,32 @@ class Presenter:
     # -- entries -----------------------------------------------------------------------------
 
     def entry_text(self, node: Node) -> str:
-        """An entry as a person knows it: an assessment by its subject code and title, a competence
-        by its type, a Grep element by its code, otherwise its place in the payload."""
+        """An entry as a person knows it: an assessment by its subject code (and title) and the
+        kind of assessment, a competence by its type, a Grep element by its code, otherwise its
+        place in the payload."""
         graph = self.graph
         fag = graph.value(node, SBU.gjelderFag)
+        kind = graph.value(node, SBU.vurderingstype)
         if fag is not None:
-            return self.grep_text(fag)
-        for prop in (SBU.kompetansetype, SBU.fullfoeringskategori, SBU.vurderingstype):
+            return self.grep_text(fag) + (f", {self.code_label(kind)}" if kind is not None else "")
+        for prop in (SBU.vurderingstype, SBU.kompetansetype, SBU.fullfoeringskategori):
             code = graph.value(node, prop)
             if code is not None:
-                return code_text(str(code)) or str(code)
+                return self.code_label(code)
         if isinstance(node, URIRef) and str(node).startswith(str(GREP)):
             return self.grep_text(node)
         pointer = self.pointer(node)
         return pointer if pointer else "/"
+
+    def code_label(self, code: Node) -> str:
+        """A code by its label in the chosen language (lower-cased as in running text), else its notation."""
+        if self.vocab is not None:
+            labels = {l.language: str(l) for l in self.vocab.objects(code, SKOS.prefLabel) if isinstance(l, Literal)}
+            for lang in language_order(self.lang):
+                label = labels.get(lang)
+                if label:
+                    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+        return code_text(str(code)) or str(code)
 
     def grep_text(self, node: Node) -> str:
         """A Grep element as its code, with its title in the chosen language where the payload gives one."""
