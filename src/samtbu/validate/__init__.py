@@ -85,8 +85,8 @@ def validate_payload(
         return RecordReport(payload.source, payload.format, chosen.name, unknown_term_results(payload, lang))
     vocab = model.vocab
 
-    def expected_of(shape, constraint, language, sent):
-        return describe_expected(chosen.shapes, shape, constraint, language, vocab, sent=sent)
+    def expected_of(shape, constraint, language, sent, sent_literal=False):
+        return describe_expected(chosen.shapes, shape, constraint, language, vocab, sent=sent, sent_literal=sent_literal)
 
     results = results_from_shacl(
         report_graph, chosen.shapes, lang=lang, presenter=Presenter(payload, lang, vocab), expected_of=expected_of

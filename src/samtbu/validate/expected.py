@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import OWL, RDF, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH, SKOS
 
@@ -34,6 +34,11 @@ _TEXT = {
     "Disjoint": ("ingen verdi felles med {v}", "ingen verdi felles med {v}", "no value in common with {v}"),
 }
 _IN_ALL = ("{n} i alt", "{n} i alt", "{n} in all")
+_AS_STRING = (
+    'koden "{v}" som tekst (med anførselstegn i JSON)',
+    'koden "{v}" som tekst (med hermeteikn i JSON)',
+    'the code "{v}" as a string (in quotes in JSON)',
+)
 _PARAMETER = {
     "MinCount": SH.minCount, "MaxCount": SH.maxCount, "Datatype": SH.datatype, "Class": SH["class"],
     "NodeKind": SH.nodeKind, "Pattern": SH.pattern, "MinLength": SH.minLength, "MaxLength": SH.maxLength,
@@ -63,12 +68,19 @@ def _name(node, shapes: Graph, vocab: Graph | None) -> str:
     return iri
 
 
+def _retired_or_alias(node, vocab: Graph | None) -> bool:
+    if vocab is None or not isinstance(node, URIRef) or not str(node).startswith(str(SBUK)):
+        return False
+    return (node, OWL.deprecated, Literal(True)) in vocab or (node, RDF.type, None) not in vocab
+
+
 def _language_index(lang: str) -> int:
     return {"nb": 0, "nn": 1}.get(lang, 2)
 
 
 def describe_expected(
-    shapes: Graph, shape, constraint, lang: str, vocab: Graph | None = None, *, sent: str | None = None
+    shapes: Graph, shape, constraint, lang: str, vocab: Graph | None = None, *, sent: str | None = None,
+    sent_literal: bool = False,
 ) -> str | None:
     """E.g. ``one of: 1, 2, 3`` for an sh:in constraint; None for SPARQL and other rules whose message
     says it. ``sent``: the value as sent, never listed among the values expected instead of it."""
@@ -87,8 +99,14 @@ def describe_expected(
     if component == "Pattern" and str(value).startswith("^http"):
         return None  # a pattern on an IRI is not what the sender wrote; the message says the form
     if component in ("In", "LanguageIn"):
-        names = [_name(i, shapes, vocab) for i in Collection(shapes, value)]
-        names = [n for n in dict.fromkeys(names) if n != sent]
+        items = list(Collection(shapes, value))
+        names = [_name(i, shapes, vocab) for i in items]
+        if sent_literal and sent in names and not any(isinstance(i, Literal) for i in items):
+            # a code sent as a JSON number or boolean: right code, wrong type
+            return _AS_STRING[_language_index(lang)].format(v=sent)
+        # what a sender should write: the current codes, not a retired code or an accepted alias
+        current = [n for i, n in zip(items, names) if not _retired_or_alias(i, vocab)]
+        names = [n for n in dict.fromkeys(current) if n != sent]
         text = ", ".join(names[:_MAX_LISTED])
         if len(names) > _MAX_LISTED:
             text += ", … (" + _IN_ALL[_language_index(lang)].format(n=len(names)) + ")"

@@ -222,7 +222,7 @@ def results_from_shacl(
                 focus_node=mask_identity_numbers(str(focus)),
                 path=str(path) if simple_path is not None else (None if path is None else "(complex path)"),
                 value=mask_identity_numbers(value_text) if value_text is not None else None,
-                expected=expected_of(source_shape, constraint, lang, value_text),
+                expected=expected_of(source_shape, constraint, lang, value_text, isinstance(value, Literal)),
                 source_shape=str(source_shape) if isinstance(source_shape, URIRef) else None,
                 constraint=_short(str(constraint)) if constraint is not None else None,
                 pointer=pointer,
