@@ -35,6 +35,7 @@ class Result:
     source_shape: str | None = None
     constraint: str | None = None
     pointer: str | None = None
+    subject: str | None = None  # the subject or programme the result is about: "REA3062 Matematikk S2" (with Grep)
 
     @property
     def location(self) -> str:
@@ -149,22 +150,44 @@ def _short(iri: str | None) -> str | None:
     return iri.replace(str(SH), "sh:")
 
 
-_TEMPLATE_VARIABLE = re.compile(r"\{[?$](this|value|path)\}")
-
-
 def _fill_template(message: str, values: dict[str, str | None]) -> str:
-    """Fill the SHACL message template variables (SHACL 1.0, 4.2: {$this}, {?value}, {?path}) with
-    the texts a person reads (codes as notations, entries by their subject); masking comes after."""
+    """Fill the SHACL message template variables (SHACL 1.0, 4.2: {$this}, {?value}, {?path}, and a
+    SPARQL constraint's own) with the texts a person reads (codes as notations, entries by their
+    subject); masking comes after."""
 
     def fill(match: re.Match) -> str:
         text = values.get(match.group(1))
         return match.group(0) if text is None else text
 
-    return _TEMPLATE_VARIABLE.sub(fill, message)
+    return _ANY_VARIABLE.sub(fill, message)
 
 
 def _local_name(iri: str) -> str:
     return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+_ANY_VARIABLE = re.compile(r"\{[?$](\w+)\}")
+
+
+def _engine_values(template: str, filled: list) -> dict[str, str]:
+    """The values an engine put into a template's other variables (a SPARQL constraint's {?kode}),
+    read back from the engine's filled-in message that the template produced."""
+    names = [m.group(1) for m in _ANY_VARIABLE.finditer(template)]
+    if not set(names) - {"this", "value", "path"}:
+        return {}
+    pattern, seen, position = "^", set(), 0
+    for m in _ANY_VARIABLE.finditer(template):
+        pattern += re.escape(template[position:m.start()])
+        name = m.group(1)
+        pattern += f"(?P=v_{name})" if name in seen else f"(?P<v_{name}>.*?)"
+        seen.add(name)
+        position = m.end()
+    pattern = re.compile(pattern + re.escape(template[position:]) + "$", re.S)
+    for message in filled:
+        match = pattern.match(str(message))
+        if match:
+            return {k[2:]: v for k, v in match.groupdict().items()}
+    return {}
 
 
 def results_from_shacl(
@@ -206,11 +229,18 @@ def results_from_shacl(
             value_text = presenter.value_text(value, pointer)
             subject_text = value_text
 
+        filled = list(report_graph.objects(node, SH.resultMessage))
         messages = list(shapes.objects(source_shape, SH.message)) if source_shape is not None else []
+        if not messages:  # a SPARQL constraint's own templates (the shape has none)
+            constraint_node = report_graph.value(node, SH.sourceConstraint)
+            messages = list(shapes.objects(constraint_node, SH.message)) if constraint_node is not None else []
         if not any(m.language in (lang, "nb") for m in messages):
-            messages = list(report_graph.objects(node, SH.resultMessage)) + messages
+            messages = filled + messages
         message = _pick_message(messages, lang) or f"{_short(str(constraint))} on {path}"
+        extra = {k: presenter.value_text(URIRef(v)) if v.startswith(("http://", "https://")) else v
+                 for k, v in _engine_values(message, filled).items()}
         message = _fill_template(message, {
+            **extra,
             "value": subject_text,
             "this": presenter.value_text(focus) if focus is not None else None,
             "path": _local_name(str(path)) if simple_path is not None else None,
