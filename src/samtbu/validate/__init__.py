@@ -25,9 +25,9 @@ from samtbu.validate.engine import (
     ENGINES, EngineError, ProfileError, detect_profile, detect_profile_triples, run_engine, with_grep,
 )
 from samtbu.validate.expected import describe_expected
+from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, payload_files, read_payload
 from samtbu.validate.present import Presenter
-from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, read_payload
-from samtbu.validate.report import RecordReport, Report, Result, mask_identity_numbers, results_from_shacl
+from samtbu.validate.report import RecordReport, Report, Result, results_from_shacl
 
 PayloadLike = str | bytes | dict | list | Path | Graph
 
@@ -47,23 +47,31 @@ _UNKNOWN = {
         "nn": "Ukjend type «{name}»: det finst ingen klasse i modellen med dette namnet.",
         "en": "Unknown type '{name}': the model has no class of that name.",
     },
+    "duplicate": {
+        "nb": "Feltet «{name}» står to ganger i samme objekt: bare den siste verdien blir lest, de andre går tapt.",
+        "nn": "Feltet «{name}» står to gonger i same objekt: berre den siste verdien blir lesen, dei andre går tapt.",
+        "en": "The key '{name}' is given twice in one object: only the last value is read, the others are lost.",
+    },
 }
 _A_TERM = {"nb": "et begrep i samtbu-konteksten", "nn": "eit omgrep i samtbu-konteksten", "en": "a term of the samtbu context"}
+_UNKNOWN_CONSTRAINT = {"field": "samtbu:UnknownField", "type": "samtbu:UnknownType", "duplicate": "samtbu:DuplicateKey"}
 
 
 def unknown_term_results(payload: Payload, lang: str) -> list[Result]:
-    """JSON keys and types the context does not define would vanish in JSON-LD; report them."""
+    """JSON keys and types the context does not define would vanish in JSON-LD, and of a key given
+    twice only the last value is read; report them."""
     lang = lang if lang in _A_TERM else "en"
     results = []
     for pointer, name, kind in payload.unknown_terms:
         results.append(
             Result(
-                severity="Violation",
-                message=mask_identity_numbers(_UNKNOWN[kind][lang].format(name=name)),
+                # A key given twice is a Warning: the JSON is valid, but data would be lost silently.
+                severity="Warning" if kind == "duplicate" else "Violation",
+                message=_UNKNOWN[kind][lang].format(name=name),
                 focus_node=payload.source,
-                value=mask_identity_numbers(name),
-                expected=_A_TERM[lang],
-                constraint=f"samtbu:Unknown{kind.capitalize()}",
+                value=name,
+                expected=None if kind == "duplicate" else _A_TERM[lang],
+                constraint=_UNKNOWN_CONSTRAINT[kind],
                 pointer=pointer,
             )
         )
@@ -176,16 +184,15 @@ def read_any(data: PayloadLike, *, format: str | None = None, source: str | None
     return read_payload(data, format=format, source=source, model=model)
 
 
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and for a directory every payload file in it (recursively, sorted)."""
-    files: list[Path] = []
+def expand_paths(paths: Iterable[Path], *, follow_symlinks: bool = False) -> list[tuple[Path, str | None]]:
+    """Files as given, and for a directory every payload file in it (recursively, sorted), each with
+    the reason it is skipped, or None (see ``input.payload_files``)."""
+    files: list[tuple[Path, str | None]] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
-            )
+            files.extend(payload_files(path, follow_symlinks=follow_symlinks))
         else:
-            files.append(path)
+            files.append((path, None))
     return files
 
 
@@ -198,17 +205,23 @@ def validate_files(
     model: Model | None = None,
     engine: str = "fast",
     grep=None,
+    follow_symlinks: bool = False,
 ) -> Report:
     """Validate many files; an unreadable one is reported as such and the others go on."""
     model = model or Model.load()
     snapshot = snapshot_for(grep)
+    paths = list(paths)
     records = []
-    for path in expand_paths(paths):
+    for path, skipped in expand_paths(paths, follow_symlinks=follow_symlinks):
+        fmt = format or SUFFIXES.get(path.suffix.lower(), "?")
+        if skipped is not None:
+            records.append(RecordReport(str(path), fmt, profile or "?", error=skipped))
+            continue
         try:
             payload = read_any(path, format=format, model=model, engine=engine)
             records.append(validate_payload(payload, profile, lang=lang, model=model, engine=engine, grep=snapshot))
         except (InputError, ProfileError, EngineError) as exc:
-            records.append(RecordReport(str(path), format or SUFFIXES.get(path.suffix.lower(), "?"), profile or "?", error=mask_identity_numbers(exc.message)))
+            records.append(RecordReport(str(path), fmt, profile or "?", error=exc.message))
     if not records:
         raise InputError("no payload files found", where=", ".join(str(p) for p in paths))
     return Report(records, lang=lang)
