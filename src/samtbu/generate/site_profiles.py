@@ -75,9 +75,11 @@ def invalid_examples(idx: SiteIndex, name: str) -> list[Path]:
 
     def expected(path: Path) -> list:
         try:
-            return json.loads(path.with_name(path.name[: -len(path.suffix)] + ".expected.json").read_text(encoding="utf-8"))
+            data = json.loads(path.with_name(path.name[: -len(path.suffix)] + ".expected.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return []
+        # a bare list of results, or an object with its results under "results" (and a description)
+        return data.get("results", []) if isinstance(data, dict) else data
 
     def key(path: Path):
         results = expected(path)

@@ -454,7 +454,7 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
     if format == "json" or _context_members(document) is not None:
         _find_unknown_terms(document, "", _defined_terms(document, set(context["@context"])), _language_map_keys(context), unknown)
     tagged = _tag_nodes(document, "", _language_map_keys(context))
-    if format == "json" or _uses_bundled_context(document):
+    if format == "json" or _context_members(document) is not None:
         tagged = _encode_codes(tagged, _code_keys(context))
     try:
         nquads = jsonld.to_rdf(
