@@ -47,14 +47,23 @@ def test_identity_numbers_are_masked_however_written(text, masked):
     "VM-2026-46-004211", "2024-2025", "urn:uuid:07b28aa9-8723-57c7-8032-060e1a78b54e",
     "urn:uuid:00000000-0000-5000-8000-000000000001", "urn:uuid:34d4dc65-f616-4f87-946d-c91566053398",
     "urn:uuid:34d4dc65-f616-4f87-946d-91566053398c", "974760673", "238106404081", "2026-06-20T10:00:00Z",
-    # a salted SHA-256 (an OB 3.0 identityHash) with 11 decimal digits in a row by chance: signing once
-    # refused such a credential at random (about one in 30) as if it held an identity number
-    "sha256$16ca027a04275247003d143591c8b727fa65a0e4c1d2e3f4a5b6c7d8e9f0a1b2",
+    # a salted OB 3.0 identityHash and its salt: hex digests hold 11-digit runs by chance (about one
+    # signed credential in twenty), and a signed document would otherwise be refused
+    "sha256$bf30f91723320730ada5d8faf66378aa575f0c1d681e8fd37a2f1e8fd37a2f1e",
+    "da0cac06690409228f5c1d681e8fd37a",
     "\"identityHash\": \"sha256$16CA027A04275247003D143591C8B727FA65A0E4C1D2E3F4A5B6C7D8E9F0A1B2\"",
 ])
 def test_other_numbers_are_left_alone(text):
     assert mask_identity_numbers(text) == text
     assert not holds_identity_number(text)
+
+
+def test_an_identity_number_beside_a_digest_is_still_found():
+    text = "sha256$bf30f91723320730ada5d8faf66378aa575f0c1d681e8fd37a2f1e8fd37a2f1e 23810640081"
+    assert holds_identity_number(text)
+    assert mask_identity_numbers(text).endswith(" 238106*****")
+    # a short hex-like run is not a digest: the number in it is masked
+    assert mask_identity_numbers("ab23810640081") == "ab238106*****"
 
 
 @pytest.mark.parametrize("text", [
