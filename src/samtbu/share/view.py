@@ -21,7 +21,7 @@ from rdflib.namespace import DCTERMS, XSD
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
-from samtbu.namespaces import CONTEXT_IRI, SBU, SBUK
+from samtbu.namespaces import SBU, SBUK
 from samtbu.share.policies import Policy, PolicySet, Scope, load_policies
 from samtbu.share.profiles import check_view
 from samtbu.validate.report import mask_identity_numbers
@@ -75,10 +75,13 @@ class View:
 
     def jsonld(self) -> dict:
         """JSON-LD with the project's context (the same document as :meth:`json`, with ``@context``)."""
+        from samtbu.generate.context import context_reference
+
         plain = self.json()
+        context = context_reference(self.model, self.graph)
         if isinstance(plain, list):
-            return {"@context": CONTEXT_IRI, "@graph": plain}
-        return {"@context": CONTEXT_IRI, **plain}
+            return {"@context": context, "@graph": plain}
+        return {"@context": context, **plain}
 
     def serialize(self, format: str = "json") -> str:
         import json
