@@ -28,6 +28,10 @@ PROFILE_OF_EXAMPLE = {
     "enkeltresultat": "enkeltresultat",
     "fullfoeringsstatus": "fullfoeringsstatus",
     "karakterutskrift": "karakterutskrift",
+    "fagskolevitnemaal": "fagskolevitnemaal",
+    "fagskolekarakterutskrift": "fagskolekarakterutskrift",
+    "emnevurdering": "emnevurdering",
+    "resultatendring": "resultatendring",
 }
 # An identity number stands alone; blank-node labels may contain 11-digit runs between letters.
 ELEVEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{11}(?![0-9A-Za-z])")
