@@ -53,7 +53,9 @@ def cmd_share(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from samtbu.share.overview import render_overview
 
-    html = render_overview(args.record, args.lang, disclosures=args.disclosures, now=_now(args.now))
+    if args.history is not None and not args.history.is_file():
+        raise SamtbuError("no such file", where=str(args.history))
+    html = render_overview(args.record, args.lang, disclosures=args.disclosures, now=_now(args.now), history=args.history)
     _write(html, args.output)
     return 0
 
@@ -89,6 +91,8 @@ def register(subparsers) -> None:
     r.add_argument("record", type=Path, metavar="RECORD", help="the learner's record")
     r.add_argument("--lang", choices=("nb", "nn", "en"), default="nb", help="language of the page (default: nb)")
     r.add_argument("--disclosures", type=Path, metavar="FILE", help="disclosure log written by `samtbu share --log`")
+    r.add_argument("--history", type=Path, metavar="STATE.ndjson",
+                   help="the state file of `samtbu events replay`: show the history of corrected results")
     r.add_argument("--now", metavar="DATETIME", help="the date the page is made (ISO 8601; default: now)")
     r.add_argument("-o", "--output", type=Path, metavar="FILE.html", help="write the page here instead of stdout")
     r.set_defaults(func=cmd_render)
