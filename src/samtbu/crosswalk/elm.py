@@ -341,6 +341,17 @@ class _Builder:
             node["provenBy"] = assessments
         return node
 
+    def claims(self, issuer_iri: str) -> list[dict]:
+        """The credential subject's claims: one achievement per Sluttkompetanse (or one for the
+        document), the assessments proving the first. (``elm_fagskole`` has its own.)"""
+        r = self.r
+        assessments = [self.assessment(v, issuer_iri) for v in r.results("Vurdering")]
+        for result in r.results("Vurdering") + r.results("Sluttkompetanse"):
+            r.used.add((result, SBU.gjelderLaerende, r.graph.value(result, SBU.gjelderLaerende)))
+        kompetanser = r.results("Sluttkompetanse")
+        claims = [self.achievement(k, issuer_iri, assessments if i == 0 else []) for i, k in enumerate(kompetanser)]
+        return claims or [self.achievement(None, issuer_iri, assessments)]
+
     def person(self, learner) -> dict:
         r = self.r
         given = r.value(learner, "fornavn")
@@ -376,13 +387,7 @@ class _Builder:
             raise CrosswalkError("the document has no utstedelsesdato; an EDC needs the date of issue")
         issuer = self.organisation(issuer_node, issuer=True)
         issuer_iri = str(issuer_node)
-        assessments = [self.assessment(v, issuer_iri) for v in r.results("Vurdering")]
-        for result in r.results("Vurdering") + r.results("Sluttkompetanse"):
-            r.used.add((result, SBU.gjelderLaerende, r.graph.value(result, SBU.gjelderLaerende)))
-        kompetanser = r.results("Sluttkompetanse")
-        claims = [self.achievement(k, issuer_iri, assessments if i == 0 else []) for i, k in enumerate(kompetanser)]
-        if not claims:
-            claims = [self.achievement(None, issuer_iri, assessments)]
+        claims = self.claims(issuer_iri)
         person = self.person(learner)
         person["hasClaim"] = claims if len(claims) > 1 else claims[0]
         title = DOCUMENT_TITLES.get(r.document_class, {"nb": r.document_class})
@@ -434,7 +439,9 @@ def export_elm(graph: Graph, *, national_id: bool = False, model: Model | None =
     model = model or Model.load()
     record = Record.from_graph(graph, model)
     mapping = load_mapping_set("elm", model)
-    builder = _Builder(record, national_id)
+    from samtbu.crosswalk.elm_fagskole import FAGSKOLE_DOCUMENTS, FagskoleBuilder
+
+    builder = (FagskoleBuilder if record.document_class in FAGSKOLE_DOCUMENTS else _Builder)(record, national_id)
     document = builder.build()
     not_carried = record.not_carried(mapping)
     return ElmExport(document, not_carried, builder.warnings)

@@ -24,7 +24,8 @@ from samtbu.namespaces import GREP, SBU, SBUK
 from samtbu.validate.report import mask_identity_numbers
 
 NO_TERM = "sssom:NoTermFound"
-DOCUMENT_CLASSES = ("Vitnemaal", "Kompetansebevis", "Fagbrev", "Svennebrev", "Praksisbrev", "Karakterutskrift", "Dokumentasjon")
+DOCUMENT_CLASSES = ("Vitnemaal", "Kompetansebevis", "Fagbrev", "Svennebrev", "Praksisbrev", "Karakterutskrift",
+                    "Fagskolevitnemaal", "Fagskolekarakterutskrift", "Dokumentasjon")
 
 
 class CrosswalkError(SamtbuError):
