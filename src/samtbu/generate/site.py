@@ -102,10 +102,17 @@ def _nav(idx) -> list:
         {"Valideringsprofiler": "profiler/index.md"},
         {"Deling": "deling/index.md"},
         {"Koblinger": "koblinger/index.md"},
+        *site_fagskole_nav(),
         {"Kom i gang": "kom-i-gang.md"},
         {"Nedlastinger": "nedlasting.md"},
         {"Endringslogg": "endringslogg.md"},
     ]
+
+
+def site_fagskole_nav() -> list:
+    from samtbu.generate.site_fagskole import NAV
+
+    return NAV
 
 
 def _changelog(model):
@@ -124,7 +131,7 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
     """Write the Markdown sources, the theme overrides and the build's mkdocs.yml; returns that file."""
     import yaml
 
-    from samtbu.generate import site_misc, site_pages, site_profiles, site_tables
+    from samtbu.generate import site_fagskole, site_misc, site_pages, site_profiles, site_tables
     from samtbu.generate.site_downloads import FOLDER, write_downloads
     from samtbu.generate.site_index import SiteIndex
 
@@ -153,6 +160,7 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
         pages += [site_pages.code_list_page(idx, s, lang) for s in idx.schemes]
         pages += [site_profiles.profile_page(idx, name, lang) for name in idx.profiles]
         pages += site_tables.sharing_pages(idx, lang) + site_tables.crosswalk_pages(idx, lang)
+        pages += site_fagskole.pages(idx, lang)
         pages += [site_misc.getting_started_page(idx, lang, help_texts), site_misc.downloads_page(idx, lang, artifacts),
                   site_misc.changelog_page(idx, lang, log)]
         for page in pages:
