@@ -332,14 +332,19 @@ class _Builder:
                                         "notation": r.notation(code), "schemeName": scheme, "schemeId": str(GREP)})
             if identifiers:
                 qualification["identifier"] = identifiers if len(identifiers) > 1 else identifiers[0]
-        node["awardedBy"] = {"id": r.uuid_for("awardingProcess"), "type": "AwardingProcess",
-                             "awardingBody": {"id": issuer_iri}}
-        if date is not None:
-            node["awardedBy"]["awardingDate"] = _datetime(date)
+        node["awardedBy"] = self.awarding(r.uuid_for("awardingProcess"), {"id": issuer_iri}, date)
         node["specifiedBy"] = qualification
         if assessments:
             node["provenBy"] = assessments
         return node
+
+    @staticmethod
+    def awarding(iri: str, body: dict, date) -> dict:
+        """An AwardingProcess by ``body``, dated when the date is known."""
+        process = {"id": iri, "type": "AwardingProcess", "awardingBody": body}
+        if date is not None:
+            process["awardingDate"] = _datetime(date)
+        return process
 
     def claims(self, issuer_iri: str) -> list[dict]:
         """The credential subject's claims: one achievement per Sluttkompetanse (or one for the

@@ -90,17 +90,13 @@ class FagskoleBuilder(_Builder):
             if scales:
                 aspec["gradingScheme"] = {"id": str(scales[0]), "type": "GradingScheme", "title": r.labels(scales[0]) or {"nb": str(scales[0])}}
             assessment["specifiedBy"] = aspec
-        body = assessor if assessor is not None else None
-        assessment["awardedBy"] = {"id": r.uuid_for("awardingProcess", iri), "type": "AwardingProcess",
-                                   "awardingBody": self.organisation(body) if body is not None else {"id": issuer_iri}}
+        body = self.organisation(assessor) if assessor is not None else {"id": issuer_iri}
+        assessment["awardedBy"] = self.awarding(r.uuid_for("awardingProcess", iri), body, date)
         if date is not None:
-            assessment["awardedBy"]["awardingDate"] = _datetime(date)
             assessment["dateIssued"] = _datetime(date)
         node: dict = {"id": r.uuid_for("emne-achievement", iri), "type": "LearningAchievement", "title": title,
-                      "awardedBy": {"id": r.uuid_for("awardingProcess-part", iri), "type": "AwardingProcess", "awardingBody": {"id": issuer_iri}},
+                      "awardedBy": self.awarding(r.uuid_for("awardingProcess-part", iri), {"id": issuer_iri}, date),
                       "specifiedBy": spec, "provenBy": assessment}
-        if date is not None:
-            node["awardedBy"]["awardingDate"] = _datetime(date)
         passed = grade is not None and r.model.vocab.value(grade, SBU.erBestaatt) == Literal(True)
         if passed and points is not None:
             node["creditReceived"] = self._credits(f"received|{iri}", points)
@@ -140,9 +136,7 @@ class FagskoleBuilder(_Builder):
                 node["creditReceived"] = self._credits(f"received-programme|{qualification}", points)
             date = r.value(qualification, "oppnaaddDato") or r.value(r.document, "utstedelsesdato")
             r.used.add((qualification, SBU.gjelderLaerende, r.graph.value(qualification, SBU.gjelderLaerende)))
-        node["awardedBy"] = {"id": r.uuid_for("awardingProcess"), "type": "AwardingProcess", "awardingBody": {"id": issuer_iri}}
-        if date is not None:
-            node["awardedBy"]["awardingDate"] = _datetime(date)
+        node["awardedBy"] = self.awarding(r.uuid_for("awardingProcess"), {"id": issuer_iri}, date)
         node["specifiedBy"] = spec
         if parts:
             node["hasPart"] = parts
