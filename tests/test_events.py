@@ -258,3 +258,18 @@ def test_a_state_file_carries_the_register_from_one_stream_to_the_next(tmp_path:
     assert validate_stream(first, None, jobs=1, state=state).applied == 1
     assert validate_stream(second, None, jobs=1, state=state).applied == 1
     assert validate_stream(second, None, jobs=1, state=tmp_path / "empty.sqlite").rejected == 1
+
+
+def test_the_event_schema_accepts_the_fixture_events_and_refuses_a_bad_envelope():
+    import jsonschema
+
+    from samtbu.events.schema import event_schema
+
+    schema = event_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    for case in ("registrering", "korrigering", "tilbaketrekking", "erstatning", "fagskole-korrigering"):
+        for line in (FIXTURES / f"{case}.ndjson").read_text(encoding="utf-8").splitlines():
+            assert not list(validator.iter_errors(json.loads(line))), case
+    bad = json.loads((FIXTURES / "konvolutt.ndjson").read_text(encoding="utf-8"))
+    assert list(validator.iter_errors(bad))

@@ -86,6 +86,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from samtbu.events.schema import render_event_schema
+
+    out = _open_out(args.output)
+    try:
+        out.write(render_event_schema())
+    finally:
+        if args.output:
+            out.close()
+    return 0
+
+
 def register(sub) -> None:
     p = sub.add_parser(
         "events",
@@ -131,6 +143,13 @@ def register(sub) -> None:
     r.add_argument("--report-file", type=Path, metavar="FILE", help="write the report of the events here (default: standard error)")
     r.add_argument("-r", "--report", choices=("json", "text"), help="report format (default: text, or json for a --report-file ending in .json/.jsonl/.ndjson)")
     r.set_defaults(func=cmd_replay, command_name="replay")
+
+    s = sp.add_parser("schema", help="the JSON Schema (2020-12) of one event, with the profile «resultatendring» for its data",
+                      description="Write the JSON Schema of one event: the CloudEvents 1.0 envelope as the samtbu flow uses it, "
+                      "and the schema generated from the profile «resultatendring» for its data. The rules that need the history "
+                      "of a result are checked by `samtbu events validate` only.")
+    s.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: standard output)")
+    s.set_defaults(func=cmd_schema)
 
     g = sp.add_parser("generate", help="write a synthetic stream (for trying a receiver; all data made up)",
                       description="Write a synthetic, valid stream: registrations from schools and tertiary vocational colleges, "
