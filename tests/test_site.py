@@ -167,7 +167,7 @@ def test_search_covers_concepts_in_all_three_languages(built_site):
     assert "begreper/standpunktkarakter/" in docs
     assert "nn/begreper/standpunktkarakter/" in docs
     assert "en/begreper/standpunktkarakter/" in docs
-    assert "overall achievement mark" in docs["en/begreper/standpunktkarakter/"]["title"]
+    assert "final assessment grade" in docs["en/begreper/standpunktkarakter/"]["title"]  # Udir's English term
     assert any("faglæraren" in d["text"] for loc, d in docs.items() if loc.startswith("nn/begreper/standpunktkarakter/"))
 
 
@@ -454,3 +454,17 @@ def test_nginx_configuration_negotiates_html_and_rdf(built_site, tmp_path):
         process.terminate()
         process.wait(timeout=10)
 
+
+
+def test_rules_page_lists_every_rule_in_each_language(built_site, model):
+    """The generated table of every validation rule is on the site in nb, nn and en, every rule with its
+    anchor, and a message the model lacks in nynorsk is shown as missing there."""
+    from samtbu.generate.rules import PAGE_PATH, _anchor, collect_rules
+
+    rules = collect_rules(model)
+    for lang in ("nb", "nn", "en"):
+        html = _page_html(built_site, lang, PAGE_PATH)
+        missing = [r.id for r in rules if f'id="{_anchor(r.id)}"' not in html]
+        assert missing == [], f"{lang}: rules not on the page: {missing[:5]}"
+        if lang == "nn" and any(r.messages["nn"] is None for r in rules):
+            assert 'class="sbu-missing"' in html and "manglar" in html

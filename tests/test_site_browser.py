@@ -124,7 +124,7 @@ def test_language_switch_leads_to_the_same_concept_in_english(server, browser_pa
     link.wait_for(state="visible", timeout=10_000)
     link.click()
     page.wait_for_url("**/en/begreper/standpunktkarakter/**", timeout=20_000)
-    assert page.locator("h1").first.inner_text().replace("¶", "").strip() == "overall achievement mark"
+    assert page.locator("h1").first.inner_text().replace("¶", "").strip() == "final assessment grade"
     assert page.locator("html").get_attribute("lang") == "en"
     _shot(page, "concept-page-en")
     # and on to nynorsk

@@ -1118,7 +1118,7 @@ class _Exporter:
             self.carried.add((node, year_prop, year))
             first, second = match.groups()
             term = E.academicTerm()
-            for lang, text in (("nb", "Skoleåret"), ("nn", "Skuleåret"), ("en", "School year")):
+            for lang, text in (("nb", "Skoleåret"), ("nn", "Skoleåret"), ("en", "School year")):
                 title = E.title(f"{text} {first}–{second}")
                 title.set(XML_LANG, lang)
                 term.append(title)

@@ -27,6 +27,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_context)
 
     register_site(sub)
+    register_rules(sub)
 
     p = sub.add_parser(
         "catalog",
@@ -110,6 +111,46 @@ def cmd_jsonschema(args: argparse.Namespace) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     for name in names:
         write_text(render_schema(model, name), args.output, schema_file_name(name))
+    return 0
+
+
+def register_rules(sub) -> None:
+    """`samtbu rules`: the table of every validation rule (samtbu.generate.rules)."""
+    p = sub.add_parser(
+        "rules",
+        help="list every validation rule: what it checks, its messages, its source and its kind",
+        description="List every rule of every validation profile (and of the shape modules no profile uses yet): "
+        "the constraint it checks, its severity, its messages in nb, nn and en, its source (law, regulation, "
+        "Udir's guidance, a standard, or the model itself) and its kind: structure (datatype, cardinality, "
+        "class, node kind, closed shape) or domain (codes, grades, numbers, dates, patterns, SPARQL rules).",
+    )
+    p.add_argument("-f", "--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("-p", "--profile", help="only the rules of this profile")
+    p.add_argument("--kind", choices=("structure", "domain"), help="only rules of this kind")
+    p.add_argument("--severity", type=str.capitalize, choices=("Violation", "Warning", "Info"), help="only rules of this severity")
+    p.add_argument("-l", "--lang", choices=("nb", "nn", "en"), default="nb",
+                   help="language of descriptions and source names in text output (default: nb; messages are shown in all three)")
+    p.add_argument("-o", "--output", type=Path, help="write to this file instead of standard output")
+    p.set_defaults(func=cmd_rules)
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from samtbu.generate.rules import collect_rules, render_json, render_text
+
+    model = Model.load()
+    rules = collect_rules(model)
+    if args.profile:
+        name = model.profile(args.profile).name
+        rules = [r for r in rules if name in r.profiles]
+    if args.kind:
+        rules = [r for r in rules if r.kind == args.kind]
+    if args.severity:
+        rules = [r for r in rules if r.severity == args.severity]
+    text = render_json(rules) if args.format == "json" else render_text(rules, args.lang)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_text(text, args.output, "rules." + args.format)
     return 0
 
 

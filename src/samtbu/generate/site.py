@@ -91,6 +91,8 @@ def find_mermaid(cache: Path) -> Path:
 
 # -- generation ------------------------------------------------------------------------------------
 def _nav(idx) -> list:
+    from samtbu.generate import rules
+
     """Sections only: the term pages are reached from each section's index table (listing hundreds of
     pages in every page's sidebar would make each page large without helping anyone find a term)."""
     return [
@@ -100,6 +102,7 @@ def _nav(idx) -> list:
         {"Egenskaper": "egenskaper/index.md"},
         {"Kodelister": "kodelister/index.md"},
         {"Valideringsprofiler": "profiler/index.md"},
+        {"Valideringsregler": rules.PAGE_PATH},
         {"Deling": "deling/index.md"},
         {"Koblinger": "koblinger/index.md"},
         *site_fagskole_nav(),
@@ -131,7 +134,7 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
     """Write the Markdown sources, the theme overrides and the build's mkdocs.yml; returns that file."""
     import yaml
 
-    from samtbu.generate import site_fagskole, site_misc, site_pages, site_profiles, site_tables
+    from samtbu.generate import rules, site_fagskole, site_misc, site_pages, site_profiles, site_tables
     from samtbu.generate.site_downloads import FOLDER, write_downloads
     from samtbu.generate.site_index import SiteIndex
 
@@ -159,6 +162,7 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
         pages += [site_pages.property_page(idx, p, lang) for p in idx.properties]
         pages += [site_pages.code_list_page(idx, s, lang) for s in idx.schemes]
         pages += [site_profiles.profile_page(idx, name, lang) for name in idx.profiles]
+        pages.append(rules.rules_page(idx, lang))
         pages += site_tables.sharing_pages(idx, lang) + site_tables.crosswalk_pages(idx, lang)
         pages += site_fagskole.pages(idx, lang)
         pages += [site_misc.getting_started_page(idx, lang, help_texts), site_misc.downloads_page(idx, lang, artifacts),

@@ -101,11 +101,11 @@ X = {
 LAW_NAMES = {
     "http://data.europa.eu/eli/reg/2016/679/oj": ("personvernforordningen", "personvernforordninga", "GDPR"),
     "https://lovdata.no/dokument/NL/lov/2006-06-16-20": ("NAV-loven", "NAV-lova", "Norwegian Labour and Welfare Administration Act"),
-    "https://lovdata.no/dokument/NL/lov/2018-06-08-28": ("fagskoleloven", "fagskulelova", "Tertiary Vocational Education Act"),
+    "https://lovdata.no/dokument/NL/lov/2018-06-08-28": ("fagskoleloven", "fagskolelova", "Tertiary Vocational Education Act"),
     "https://lovdata.no/dokument/NL/lov/2018-06-15-38": ("personopplysningsloven", "personopplysningslova", "Personal Data Act"),
     "https://lovdata.no/dokument/NL/lov/2019-06-21-32": ("statistikkloven", "statistikklova", "Statistics Act"),
     "https://lovdata.no/dokument/NL/lov/2023-06-09-30": ("opplæringslova", "opplæringslova", "Education Act"),
-    "https://lovdata.no/dokument/NL/lov/2024-03-08-9": ("universitets- og høyskoleloven", "universitets- og høgskulelova", "Universities and University Colleges Act"),
+    "https://lovdata.no/dokument/NL/lov/2024-03-08-9": ("universitets- og høyskoleloven", "universitets- og høgskolelova", "Universities and University Colleges Act"),
     "https://lovdata.no/dokument/SF/forskrift/2017-01-06-13": ("forskrift om opptak til høyere utdanning", "forskrift om opptak til høgare utdanning", "Regulations on admission to higher education"),
     "https://lovdata.no/dokument/SF/forskrift/2024-06-03-900": ("opplæringsforskrifta", "opplæringsforskrifta", "Education Regulations"),
 }

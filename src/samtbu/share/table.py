@@ -34,7 +34,7 @@ _CONDITIONS = {
     "issued": {
         "nb": "Bare utstedt og gyldig dokumentasjon: et vitnemål når det er utstedt.",
         "nn": "Berre utferda og gyldig dokumentasjon: eit vitnemål når det er utferda.",
-        "en": "Issued and valid documentation only: a diploma once it is issued.",
+        "en": "Issued and valid documentation only: a certificate once it is issued.",
     },
     "age": {
         "nb": "Bare når den lærende er under {n} år.",
