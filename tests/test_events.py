@@ -248,6 +248,32 @@ def test_cli_exit_codes_languages_and_masking(tmp_path: Path):
     assert replay.returncode == 0 and out.read_text(encoding="utf-8") == (FIXTURES / "korrigering.state.expected.ndjson").read_text(encoding="utf-8")
 
 
+def test_the_event_commands_follow_the_one_output_rule(tmp_path: Path):
+    """-o a folder: the default file name inside it; the report is masked, the register's own data
+    (state, PROV-O, records, a synthetic stream) keeps its identity numbers; no temporary file is left."""
+    stream = FIXTURES / "korrigering.ndjson"
+    folder = str(tmp_path / "out") + "/"
+    runs = [
+        _cli("events", "validate", str(stream), "-j", "1", "-o", folder),
+        _cli("events", "replay", str(stream), "-j", "1", "-o", folder, "--prov", folder, "--report-file", folder,
+             "--records", str(tmp_path / "records")),
+        _cli("events", "generate", "--count", "20", "-o", folder),
+        _cli("events", "schema", "-o", folder),
+    ]
+    assert [r.returncode for r in runs] == [0, 0, 0, 0], [r.stderr[-800:] for r in runs]
+    out = tmp_path / "out"
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["events-20-seed1.ndjson", "korrigering.prov.nt", "korrigering.report.txt", "korrigering.state.ndjson",
+                     "samtbu-event-schema.json"], names
+    assert (out / "korrigering.state.ndjson").read_text(encoding="utf-8") == (FIXTURES / "korrigering.state.expected.ndjson").read_text(encoding="utf-8")
+    assert ELEVEN_DIGITS.search((out / "events-20-seed1.ndjson").read_text(encoding="utf-8"))
+    assert list((tmp_path / "records").glob("*.json"))
+    assert not list(tmp_path.rglob("*.part"))
+    file_in_missing_folder = tmp_path / "a" / "b" / "report.ndjson"
+    assert _cli("events", "validate", str(stream), "-j", "1", "-o", str(file_in_missing_folder)).returncode == 0
+    assert json.loads(file_in_missing_folder.read_text(encoding="utf-8").splitlines()[-1])["summary"]["events"] == 2
+
+
 def test_a_state_file_carries_the_register_from_one_stream_to_the_next(tmp_path: Path):
     """Validate the correction alone against the state the registration left."""
     lines = (FIXTURES / "korrigering.ndjson").read_text(encoding="utf-8").splitlines()

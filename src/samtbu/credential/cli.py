@@ -58,17 +58,16 @@ def _dump(document) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _write(data: bytes, output: Path | None, *, quiet: bool = False) -> None:
-    if output is None or str(output) == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, output)
-    if not quiet:
-        print(f"wrote {output}", file=sys.stderr)
+def _write(data: bytes, output: Path | None, *, quiet: bool = False, default_name: str = "credential.json") -> None:
+    """Signed output through the output boundary (samtbu.output): the -o rule, an atomic write.
+    A signature covers every byte, so nothing can be masked in it: a document that would hold an
+    identity number is refused instead of written."""
+    from samtbu.output import holds_identity_number, write_output
+
+    if holds_identity_number(data.decode("utf-8", "replace")):
+        raise SamtbuError("the signed document would hold an identity number (11 digits), which cannot be masked "
+                          "without breaking its signature; nothing was written")
+    write_output(data, None if output is None or str(output) == "-" else output, default_name, carries_identity_numbers=True)
 
 
 def _common(p, *, engine: bool = True) -> None:
@@ -295,7 +294,9 @@ def cmd_status_update(args) -> int:
     from samtbu.validate import expand_paths, read_any
 
     changes = {}
-    for path in expand_paths(args.records):
+    for path, skipped in expand_paths(args.records):
+        if skipped is not None:  # a symbolic link, a FIFO, a device (samtbu.validate.input.payload_files)
+            raise SamtbuError(skipped, where=str(path))
         graph = read_any(path).graph
         for document, status in graph.subject_objects(SBU.dokumentstatus):
             changes[str(document)] = str(status).rsplit("/", 1)[-1] in REVOKING_DOCUMENT_STATUS

@@ -3,7 +3,7 @@
 Sources and targets are tables of name -> function, so that a new format is one entry:
 
 - ``IMPORTERS[name](data: bytes, source: str) -> ImportResult`` (graph and the unmapped elements);
-- ``EXPORTERS[name](graph) -> ExportResult`` (bytes, the facts the target does not carry, and the
+- ``EXPORTERS[name](graph, national_id) -> ExportResult`` (bytes, the facts the target does not carry, and the
   problems found when the output was checked against the target's schema).
 
 The record for ``export`` is read with ``samtbu.validate.read_payload`` (JSON or Turtle).
@@ -21,6 +21,7 @@ from typing import Callable
 from rdflib import Graph
 
 from samtbu.errors import SamtbuError
+from samtbu.output import OUTPUT_HELP, output_path_argument, write_output
 
 
 @dataclass
@@ -50,10 +51,10 @@ def _import_elmo(data: bytes, source: str) -> ImportResult:
     return ImportResult(graph, unmapped)
 
 
-def _export_elmo(graph: Graph) -> ExportResult:
+def _export_elmo(graph: Graph, national_id: bool = False) -> ExportResult:
     from samtbu.crosswalk.elmo import export_elmo_report, schema_path, validate_elmo
 
-    result = export_elmo_report(graph)
+    result = export_elmo_report(graph, national_id=national_id)
     warnings = []
     if schema_path().is_file():
         errors = validate_elmo(result.xml)
@@ -67,10 +68,10 @@ def _export_elmo(graph: Graph) -> ExportResult:
 # -- ELM (European Digital Credential), Open Badges 3.0, schema.org -----------------------------------
 
 
-def _export_elm(graph: Graph) -> ExportResult:
+def _export_elm(graph: Graph, national_id: bool = False) -> ExportResult:
     from samtbu.crosswalk.elm import EDC_SHAPES, anchors_available, anchors_dir, export_elm, validate_edc
 
-    result = export_elm(graph)
+    result = export_elm(graph, national_id=national_id)
     warnings = list(result.warnings)
     if anchors_available() and all((anchors_dir() / name).is_file() for name in EDC_SHAPES):
         for name, (conforms, text) in validate_edc(result.document).items():
@@ -81,7 +82,7 @@ def _export_elm(graph: Graph) -> ExportResult:
     return ExportResult(result.to_bytes(), result.not_carried, warnings)
 
 
-def _export_ob3(graph: Graph) -> ExportResult:
+def _export_ob3(graph: Graph, national_id: bool = False) -> ExportResult:  # OB 3.0 names the learner, never by number
     from samtbu.crosswalk.ob3 import export_ob3, schema_path, validate_ob3
 
     result = export_ob3(graph)
@@ -95,7 +96,7 @@ def _export_ob3(graph: Graph) -> ExportResult:
     return ExportResult(result.to_bytes(), result.not_carried, warnings)
 
 
-def _export_schemaorg(graph: Graph) -> ExportResult:
+def _export_schemaorg(graph: Graph, national_id: bool = False) -> ExportResult:  # for publishing: never a number
     from samtbu.crosswalk.schemaorg import export_schemaorg
 
     result = export_schemaorg(graph)
@@ -103,13 +104,14 @@ def _export_schemaorg(graph: Graph) -> ExportResult:
 
 
 IMPORTERS: dict[str, Callable[[bytes, str], ImportResult]] = {"elmo": _import_elmo}
-EXPORTERS: dict[str, Callable[[Graph], ExportResult]] = {
+EXPORTERS: dict[str, Callable[[Graph, bool], ExportResult]] = {
     "elmo": _export_elmo,
     "elm": _export_elm,
     "ob3": _export_ob3,
     "schemaorg": _export_schemaorg,
 }
 IMPORT_FORMATS = ("json", "turtle")
+EXPORT_SUFFIXES = {"elmo": "xml", "elm": "jsonld", "ob3": "json", "schemaorg": "jsonld"}
 
 
 def register(sub) -> None:
@@ -124,9 +126,10 @@ def register(sub) -> None:
     )
     p.add_argument("file", type=Path, help="the document to import ('-' reads standard input)")
     p.add_argument("--from", dest="source_format", choices=sorted(IMPORTERS), required=True, help="the format of the document")
-    p.add_argument("-o", "--output", type=Path, help="write the record to this file (default: standard output)")
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({name}.json or .ttl)")
     p.add_argument("--format", choices=IMPORT_FORMATS, help="record format (default: from the output file name, else json)")
-    p.add_argument("--unmapped", type=Path, help="also write the unmapped elements as JSON to this file")
+    p.add_argument("--unmapped", type=output_path_argument, metavar="PATH",
+                   help="also write the unmapped elements as JSON: a file, or a folder for {name}.unmapped.json")
     p.add_argument("-q", "--quiet", action="store_true", help="do not list the unmapped elements on standard error")
     p.set_defaults(func=cmd_import)
 
@@ -141,7 +144,10 @@ def register(sub) -> None:
     )
     p.add_argument("record", type=Path, help="the record (JSON or Turtle; '-' reads standard input)")
     p.add_argument("--to", dest="target", choices=sorted(EXPORTERS), required=True, help="the target format")
-    p.add_argument("-o", "--output", type=Path, help="write to this file (default: standard output)")
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({name}.{target}.jsonld, ...)")
+    p.add_argument("--national-id", action="store_true", help=(
+        "put the learner's fødselsnummer in the export (ELM nationalID, ELMO nationalIdentifier), for a receiver "
+        "with a legal basis to need it; without it, the number is left out and listed as not carried"))
     p.add_argument("-q", "--quiet", action="store_true", help="do not list the facts the target does not carry")
     from samtbu.grep.cli import add_grep_option
 
@@ -150,44 +156,33 @@ def register(sub) -> None:
 
 
 def _read_input(path: Path) -> tuple[bytes, str]:
-    from samtbu.validate.input import MAX_BYTES, InputError
+    from samtbu.validate.input import read_file, read_stream
 
     if str(path) == "-":
-        data = sys.stdin.buffer.read(MAX_BYTES + 1)
-        return data, "<stdin>"
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"file is over the limit of {MAX_BYTES:,} bytes", where=str(path))
-        return path.read_bytes(), str(path)
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", where=str(path)) from None
+        return read_stream(sys.stdin.buffer, "<stdin>"), "<stdin>"
+    return read_file(path), str(path)
 
 
-def _write(data: bytes, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_bytes(data)
-        print(f"wrote {output}", file=sys.stderr)
+def _stem(path: Path) -> str:
+    """The name outputs are named after when -o names a folder."""
+    return "record" if str(path) == "-" else path.name.split(".")[0] or "record"
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     data, source = _read_input(args.file)
     result = IMPORTERS[args.source_format](data, source)
-    fmt = args.format or ("turtle" if args.output and args.output.suffix.lower() in (".ttl", ".turtle") else "json")
+    fmt = args.format or ("turtle" if args.output and Path(args.output).suffix.lower() in (".ttl", ".turtle") else "json")
     if fmt == "turtle":
         text = result.graph.serialize(format="turtle")
     else:
         from samtbu.generate.plainjson import frame_plain
 
         text = json.dumps(frame_plain(result.graph), indent=2, ensure_ascii=False) + "\n"
-    _write(text.encode("utf-8"), args.output)
+    # The imported record is the learner's record: its identity number is data, not a leak.
+    write_output(text, args.output, f"{_stem(args.file)}.{'ttl' if fmt == 'turtle' else 'json'}", carries_identity_numbers=True)
     if args.unmapped:
-        args.unmapped.write_text(
-            json.dumps([u.as_dict() for u in result.unmapped], indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        write_output(json.dumps([u.as_dict() for u in result.unmapped], indent=2, ensure_ascii=False) + "\n",
+                     args.unmapped, f"{_stem(args.file)}.unmapped.json")
     if result.unmapped and not args.quiet:
         print(f"samtbu: {len(result.unmapped)} element(s) of {source} have no counterpart in the model:", file=sys.stderr)
         for item in result.unmapped:
@@ -212,8 +207,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from samtbu.grep import using
 
     with using(args.grep):  # None: the configured snapshot, if any
-        result = EXPORTERS[args.target](payload.graph)
-    _write(result.data, args.output)
+        result = EXPORTERS[args.target](payload.graph, args.national_id)
+    write_output(result.data, args.output, f"{_stem(args.record)}.{args.target}.{EXPORT_SUFFIXES[args.target]}",
+                 carries_identity_numbers=args.national_id)
     for warning in result.warnings:
         print(f"samtbu: warning: {warning}", file=sys.stderr)
     if result.not_carried and not args.quiet:

@@ -924,7 +924,8 @@ def _grep_titles(code) -> dict[str, str]:
 
 
 class _Exporter:
-    def __init__(self, graph: Graph, model: Model, mapping: ElmoMapping, generated: datetime | None):
+    def __init__(self, graph: Graph, model: Model, mapping: ElmoMapping, generated: datetime | None, *, national_id: bool = True):
+        self.national_id = national_id
         self.g = graph
         self.model = model
         self.t = _terms(str(model.root))
@@ -1028,7 +1029,10 @@ class _Exporter:
         element = E.learner()
         element.append(self.identifier("uri", str(node)))
         prop = self.prop_for("elmo:elmo/learner/identifier/@type=nationalIdentifier", cls)
-        if prop is not None and (number := self.value(node, prop)) is not None:
+        if prop is not None and not self.national_id:
+            for number in self.g.objects(node, prop):
+                self.reasons[(node, prop, number)] = "withheld: the identity number goes into an export only when asked for (--national-id)"
+        elif prop is not None and (number := self.value(node, prop)) is not None:
             element.append(self.identifier("nationalIdentifier", str(number)))
         for name in ("givenNames", "familyName", "bday"):
             prop = self.prop_for(f"elmo:elmo/learner/{name}", cls)
@@ -1247,12 +1251,14 @@ def export_elmo_report(
     model: Model | None = None,
     mapping: ElmoMapping | None = None,
     generated: datetime | None = None,
+    national_id: bool = True,
 ) -> ElmoExport:
-    """A record (graph, parsed JSON, bytes or a path) as ELMO XML, with the facts ELMO does not carry."""
+    """A record (graph, parsed JSON, bytes or a path) as ELMO XML, with the facts ELMO does not carry.
+    ``national_id=False`` leaves the learner's fødselsnummer out (listed as not carried)."""
     model = model or Model.load()
     mapping = mapping or ElmoMapping.load(model=model)
     graph = _as_graph(data, model)
-    exporter = _Exporter(graph, model, mapping, generated)
+    exporter = _Exporter(graph, model, mapping, generated, national_id=national_id)
     root = exporter.run()
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return ElmoExport(xml, exporter.not_carried(), exporter.carried)

@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
 from samtbu.errors import SamtbuError
+from samtbu.output import OUTPUT_HELP, open_output, output_path_argument, write_output
 
 
-def _open_out(path: Path | None):
-    if path is None:
-        return sys.stdout
-    try:
-        return path.open("w", encoding="utf-8")
-    except OSError as exc:
-        raise SamtbuError(f"cannot write: {exc.strerror or exc}", where=str(path)) from None
+def _suffix(given) -> str:
+    return "" if given is None or str(given).endswith(("/", os.sep)) or Path(given).is_dir() else Path(given).suffix
 
 
-def _fmt(args) -> str:
+def _fmt(args, given) -> str:
     if args.report:
         return args.report
-    target = getattr(args, "output", None) if args.command_name == "validate" else getattr(args, "report_file", None)
-    return "json" if target is not None and target.suffix in (".json", ".jsonl", ".ndjson") else "text"
+    return "json" if _suffix(given) in (".json", ".jsonl", ".ndjson") else "text"
+
+
+def _report_name(stream: str, fmt: str) -> str:
+    stem = "events" if stream == "-" else Path(stream).stem
+    return f"{stem}.report." + ("ndjson" if fmt == "json" else "txt")
 
 
 def _exit(summary) -> int:
@@ -31,16 +33,18 @@ def _exit(summary) -> int:
     return 1 if summary.with_violations else 0
 
 
+# Through the output boundary (samtbu.output): one rule for -o, atomic files, identity numbers masked
+# in reports; the register's own data (the state, the PROV-O history, the learners' records, and a
+# synthetic stream, whose made-up numbers must stay valid) carries them unmasked.
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from samtbu.events import validate_stream
 
-    out = _open_out(args.output)
-    try:
-        summary = validate_stream(args.stream, out, fmt=_fmt(args), lang=args.lang, jobs=args.jobs,
+    fmt = _fmt(args, args.output)
+    with open_output(args.output, _report_name(args.stream, fmt)) as out:
+        summary = validate_stream(args.stream, out, fmt=fmt, lang=args.lang, jobs=args.jobs,
                                   shacl=not args.no_shacl, state=args.state)
-    finally:
-        if args.output:
-            out.close()
     if args.output:
         sys.stderr.write(summary.render(args.lang))
     return _exit(summary)
@@ -49,17 +53,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from samtbu.events import replay_stream
 
-    state_out = _open_out(args.output)
-    prov = _open_out(args.prov) if args.prov else None
-    report = _open_out(args.report_file) if args.report_file else sys.stderr
-    try:
-        summary, written = replay_stream(args.stream, report=report, fmt=_fmt(args), lang=args.lang, jobs=args.jobs,
+    stem = "events" if args.stream == "-" else Path(args.stream).stem
+    fmt = _fmt(args, args.report_file)
+    with contextlib.ExitStack() as stack:
+        state_out = stack.enter_context(open_output(args.output, f"{stem}.state.ndjson", mask=False))
+        prov = stack.enter_context(open_output(args.prov, f"{stem}.prov.nt", mask=False)) if args.prov else None
+        report = (stack.enter_context(open_output(args.report_file, _report_name(args.stream, fmt)))
+                  if args.report_file else sys.stderr)  # the command line's standard error is masked
+        summary, written = replay_stream(args.stream, report=report, fmt=fmt, lang=args.lang, jobs=args.jobs,
                                          shacl=not args.no_shacl, state_out=state_out, prov=prov, records=args.records,
                                          state=args.state)
-    finally:
-        for stream, given in ((state_out, args.output), (prov, args.prov), (report, args.report_file)):
-            if given and stream is not None:
-                stream.close()
     if args.report_file:
         sys.stderr.write(summary.render(args.lang))
     parts = [f"{written.get('learners', 0)} learner(s)"]
@@ -76,12 +79,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     if args.count < 1:
         raise SamtbuError("--count must be at least 1")
-    out = _open_out(args.output)
-    try:
+    with open_output(args.output, f"events-{args.count}-seed{args.seed}.ndjson", mask=False) as out:
         counts = generate(out, args.count, seed=args.seed)
-    finally:
-        if args.output:
-            out.close()
     print("samtbu: generated " + ", ".join(f"{n} {kind}" for kind, n in counts.items()), file=sys.stderr)
     return 0
 
@@ -89,12 +88,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     from samtbu.events.schema import render_event_schema
 
-    out = _open_out(args.output)
-    try:
-        out.write(render_event_schema())
-    finally:
-        if args.output:
-            out.close()
+    write_output(render_event_schema(), args.output, "samtbu-event-schema.json")
     return 0
 
 
@@ -109,7 +103,7 @@ def register(sub) -> None:
 
     def common(q, output_help: str) -> None:
         q.add_argument("stream", metavar="STREAM", help="NDJSON file of events ('-' reads standard input)")
-        q.add_argument("-o", "--output", type=Path, metavar="FILE", help=output_help)
+        q.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=output_help)
         q.add_argument("-l", "--lang", choices=("nb", "nn", "en"), default="nb", help="language of messages (default: nb)")
         q.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
         q.add_argument("--no-shacl", action="store_true",
@@ -126,7 +120,7 @@ def register(sub) -> None:
         "line per event and a summary line; text lists the events with results. Exit code 0: no violations; 1: violations; "
         "2: unreadable lines or stream.",
     )
-    common(v, "write the report here (default: standard output)")
+    common(v, OUTPUT_HELP + " ({stream}.report.ndjson or .txt)")
     v.add_argument("-r", "--report", choices=("json", "text"), help="report format (default: text, or json for an -o ending in .json/.jsonl/.ndjson)")
     v.set_defaults(func=cmd_validate, command_name="validate")
 
@@ -137,10 +131,11 @@ def register(sub) -> None:
         "with its status (gyldig, annullert, erstattet), version, content and history. Optionally the history in PROV-O "
         "(N-Triples) and one record per learner for `samtbu share` and `samtbu render --history`.",
     )
-    common(r, "write the learners' state here (NDJSON; default: standard output)")
-    r.add_argument("--prov", type=Path, metavar="FILE.nt", help="write the history in W3C PROV-O (N-Triples)")
+    common(r, "the learners' state (NDJSON): " + OUTPUT_HELP + " ({stream}.state.ndjson)")
+    r.add_argument("--prov", type=output_path_argument, metavar="PATH", help="write the history in W3C PROV-O (N-Triples; a folder: {stream}.prov.nt)")
     r.add_argument("--records", type=Path, metavar="DIR", help="write one record per learner (the results in force, JSON-LD)")
-    r.add_argument("--report-file", type=Path, metavar="FILE", help="write the report of the events here (default: standard error)")
+    r.add_argument("--report-file", type=output_path_argument, metavar="PATH",
+                   help="write the report of the events here (default: standard error; a folder: {stream}.report.ndjson or .txt)")
     r.add_argument("-r", "--report", choices=("json", "text"), help="report format (default: text, or json for a --report-file ending in .json/.jsonl/.ndjson)")
     r.set_defaults(func=cmd_replay, command_name="replay")
 
@@ -148,7 +143,7 @@ def register(sub) -> None:
                       description="Write the JSON Schema of one event: the CloudEvents 1.0 envelope as the samtbu flow uses it, "
                       "and the schema generated from the profile «resultatendring» for its data. The rules that need the history "
                       "of a result are checked by `samtbu events validate` only.")
-    s.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: standard output)")
+    s.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " (samtbu-event-schema.json)")
     s.set_defaults(func=cmd_schema)
 
     g = sp.add_parser("generate", help="write a synthetic stream (for trying a receiver; all data made up)",
@@ -156,7 +151,8 @@ def register(sub) -> None:
                       "corrections after appeal, withdrawals and replacements, in time order. Deterministic for a seed.")
     g.add_argument("--count", type=int, default=1000, help="number of events (default: 1000)")
     g.add_argument("--seed", type=int, default=1, help="seed (default: 1)")
-    g.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: standard output)")
+    g.add_argument("-o", "--output", type=output_path_argument, metavar="PATH",
+                   help=OUTPUT_HELP + " (events-{count}-seed{seed}.ndjson); the synthetic numbers are written as they are")
     g.set_defaults(func=cmd_generate)
 
 

@@ -187,7 +187,9 @@ def write_records(store: Store, folder: Path, model=None) -> int:
     from samtbu.model import Model
 
     model = model or Model.load()
-    folder.mkdir(parents=True, exist_ok=True)
+    from samtbu.output import atomic_file, output_folder
+
+    folder = output_folder(folder)
     context = [context_iri(p) for p in context_parts(model)]
     n = 0
     for learner, state in learner_states(store):
@@ -202,7 +204,9 @@ def write_records(store: Store, folder: Path, model=None) -> int:
             continue
         name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"samtbu-laerende|{learner}"))
         document = {"@context": context if len(context) > 1 else context[0], "@graph": graph}
-        (folder / f"{name}.json").write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        # The learner's own record: it carries the identity number (a sharing view decides what leaves).
+        with atomic_file(folder / f"{name}.json") as out:
+            out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         n += 1
     return n
 

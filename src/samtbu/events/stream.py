@@ -23,6 +23,7 @@ from samtbu.errors import SamtbuError
 from samtbu.events.check import CHANGE_PROFILE, Outcome, check_event
 from samtbu.events.history import Store, apply
 from samtbu.validate.batch import Summary, _rule_name, render_record
+from samtbu.validate.input import bounded_lines
 from samtbu.validate.report import RecordReport
 
 CHUNK_LINES = 128
@@ -59,8 +60,9 @@ def read_lines(source: str | Path | IO[bytes]) -> tuple[Iterator[Line], str]:
 
     def lines() -> Iterator[Line]:
         try:
-            for number, raw in enumerate(stream, start=1):
-                if len(raw) > MAX_LINE:
+            # Never more than MAX_LINE bytes of one line in memory (a longer line is read and dropped).
+            for number, (raw, _length) in enumerate(bounded_lines(stream, MAX_LINE), start=1):
+                if raw is None:
                     yield Line(number, b"\x00too long")
                     continue
                 if raw.strip():

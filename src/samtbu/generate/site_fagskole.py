@@ -214,6 +214,12 @@ def pages(idx: SiteIndex, lang: str) -> list[Page]:
     return [fagskole_page(idx, lang), events_page(idx, lang)]
 
 
-NAV = [{"Fagskoleutdanning": FAGSKOLE_PAGE}, {"Hendelser og endringer": EVENTS_PAGE}]
+def sections() -> list:
+    """The site's sections (tabs) for these pages, registered by site.py beside the built-in ones."""
+    from samtbu.generate.site import Section
 
-__all__ = ["pages", "NAV", "fagskole_page", "events_page"]
+    return [Section(W["fagskole_title"], FAGSKOLE_PAGE, lambda ctx, lang: [fagskole_page(ctx.idx, lang)], sort_pages=False),
+            Section(W["events_title"], EVENTS_PAGE, lambda ctx, lang: [events_page(ctx.idx, lang)], sort_pages=False)]
+
+
+__all__ = ["pages", "sections", "fagskole_page", "events_page"]

@@ -23,8 +23,8 @@ from samtbu.validate.engine import (
     ENGINES, EngineError, ProfileError, detect_profile, detect_profile_triples, run_engine, with_grep,
 )
 from samtbu.validate.expected import describe_expected
-from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, read_payload
-from samtbu.validate.report import RecordReport, Report, Result, mask_identity_numbers, results_from_shacl
+from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, payload_files, read_payload
+from samtbu.validate.report import RecordReport, Report, Result, results_from_shacl
 
 PayloadLike = str | bytes | dict | list | Path | Graph
 
@@ -52,22 +52,30 @@ _UNKNOWN = {
         "Ukjent type «{name}»: det er ingen klasse i modellen med dette navnet.",
         "Unknown type '{name}': the model has no class of that name.",
     ),
+    "duplicate": (
+        "Feltet «{name}» står to ganger i samme objekt: bare den siste verdien blir lest, de andre går tapt.",
+        "The key '{name}' is given twice in one object: only the last value is read, the others are lost.",
+    ),
 }
+_UNKNOWN_CONSTRAINT = {"field": "samtbu:UnknownField", "type": "samtbu:UnknownType", "duplicate": "samtbu:DuplicateKey"}
 
 
 def unknown_term_results(payload: Payload, lang: str) -> list[Result]:
-    """JSON keys and types the context does not define would vanish in JSON-LD; report them."""
+    """JSON keys and types the context does not define would vanish in JSON-LD, and of a key given
+    twice only the last value is read; report them."""
     results = []
     for pointer, name, kind in payload.unknown_terms:
         template = _UNKNOWN[kind][0 if lang in ("nb", "nn") else 1]
         results.append(
             Result(
-                severity="Violation",
-                message=mask_identity_numbers(template.format(name=name)),
+                # A key given twice is a Warning: the JSON is valid, but data would be lost silently.
+                severity="Warning" if kind == "duplicate" else "Violation",
+                message=template.format(name=name),
                 focus_node=payload.source,
-                value=mask_identity_numbers(name),
-                expected="et begrep i samtbu-konteksten" if lang in ("nb", "nn") else "a term of the samtbu context",
-                constraint=f"samtbu:Unknown{kind.capitalize()}",
+                value=name,
+                expected=(None if kind == "duplicate" else
+                          "et begrep i samtbu-konteksten" if lang in ("nb", "nn") else "a term of the samtbu context"),
+                constraint=_UNKNOWN_CONSTRAINT[kind],
                 pointer=pointer,
             )
         )
@@ -175,16 +183,15 @@ def read_any(data: PayloadLike, *, format: str | None = None, source: str | None
     return read_payload(data, format=format, source=source, model=model)
 
 
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and for a directory every payload file in it (recursively, sorted)."""
-    files: list[Path] = []
+def expand_paths(paths: Iterable[Path], *, follow_symlinks: bool = False) -> list[tuple[Path, str | None]]:
+    """Files as given, and for a directory every payload file in it (recursively, sorted), each with
+    the reason it is skipped, or None (see ``input.payload_files``)."""
+    files: list[tuple[Path, str | None]] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
-            )
+            files.extend(payload_files(path, follow_symlinks=follow_symlinks))
         else:
-            files.append(path)
+            files.append((path, None))
     return files
 
 
@@ -197,17 +204,23 @@ def validate_files(
     model: Model | None = None,
     engine: str = "fast",
     grep=None,
+    follow_symlinks: bool = False,
 ) -> Report:
     """Validate many files; an unreadable one is reported as such and the others go on."""
     model = model or Model.load()
     snapshot = snapshot_for(grep)
+    paths = list(paths)
     records = []
-    for path in expand_paths(paths):
+    for path, skipped in expand_paths(paths, follow_symlinks=follow_symlinks):
+        fmt = format or SUFFIXES.get(path.suffix.lower(), "?")
+        if skipped is not None:
+            records.append(RecordReport(str(path), fmt, profile or "?", error=skipped))
+            continue
         try:
             payload = read_any(path, format=format, model=model, engine=engine)
             records.append(validate_payload(payload, profile, lang=lang, model=model, engine=engine, grep=snapshot))
         except (InputError, ProfileError, EngineError) as exc:
-            records.append(RecordReport(str(path), format or SUFFIXES.get(path.suffix.lower(), "?"), profile or "?", error=mask_identity_numbers(exc.message)))
+            records.append(RecordReport(str(path), fmt, profile or "?", error=exc.message))
     if not records:
         raise InputError("no payload files found", where=", ".join(str(p) for p in paths))
     return Report(records, lang=lang)

@@ -1,4 +1,5 @@
-"""Renderers: a Report in, text out. Nothing here validates; every value is already masked."""
+"""Renderers: a Report in, text out. Nothing here validates; every value is already masked, and
+``Report.render`` masks the whole text once more (the SHACL graph's IRIs are not values)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import os
 import sys
 from xml.etree import ElementTree as ET
 
-from rdflib import Graph, Literal
+from rdflib import Graph
 from rdflib.namespace import SH
 
 from samtbu import MODEL_VERSION
-from samtbu.validate.report import Report, mask_identity_numbers
+from samtbu.validate.report import Report
 
 RENDER_FORMATS = ("text", "json", "shacl-turtle", "shacl-jsonld", "junit", "sarif")
 
@@ -33,7 +34,8 @@ _COLOURS = {"Violation": "\033[31m", "Warning": "\033[33m", "Info": "\033[36m", 
 _RESET = "\033[0m"
 
 
-def use_colour(stream=sys.stdout) -> bool:
+def use_colour(stream=None) -> bool:
+    stream = sys.stdout if stream is None else stream  # the stream of the moment, not of import time
     return hasattr(stream, "isatty") and stream.isatty() and "NO_COLOR" not in os.environ
 
 
@@ -83,15 +85,13 @@ def render_text(report: Report, *, colour: bool = False) -> str:
 
 
 def shacl_graph(report: Report) -> Graph:
-    """The standard SHACL validation report(s), with identity numbers masked in every literal."""
+    """The standard SHACL validation report(s); ``Report.render`` masks the serialisation."""
     graph = Graph()
     graph.bind("sh", SH)
     for record in report.records:
         if record.shacl_report is None:
             continue
         for s, p, o in record.shacl_report:
-            if isinstance(o, Literal):
-                o = Literal(mask_identity_numbers(str(o)), lang=o.language, datatype=o.datatype)
             graph.add((s, p, o))
     return graph
 

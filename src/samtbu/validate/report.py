@@ -1,7 +1,9 @@
 """The report: plain values, independent of any output format.
 
 Built from the SHACL validation report graph and the payload (to name the field of the original
-payload). Identity numbers are masked here, once, so that no renderer can print one.
+payload). Every text a ``Result`` or ``RecordReport`` holds is masked when it is made (with the one
+function of the output boundary, ``samtbu.output.mask_identity_numbers``), and so is every rendering:
+no renderer and no caller of the Python API can get a full identity number out of a report.
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from samtbu.output import mask_identity_numbers
+
 SEVERITIES = ("Violation", "Warning", "Info")
 SEVERITY_RANK = {"Violation": 3, "Warning": 2, "Info": 1}
-_IDENTITY_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{5}(?!\d)")
 
 
-def mask_identity_numbers(text: str) -> str:
-    """Replace every 11-digit run (a possible fødselsnummer or D-number) by its first six digits and
-    five asterisks."""
-    return _IDENTITY_NUMBER.sub(lambda m: m.group(1) + "*****", text)
+def _mask_fields(obj) -> None:
+    for name, value in obj.__dict__.items():
+        if isinstance(value, str):
+            object.__setattr__(obj, name, mask_identity_numbers(value))
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class Result:
     constraint: str | None = None
     pointer: str | None = None
     subject: str | None = None  # the subject or programme the result is about: "REA3062 Matematikk S2" (with Grep)
+
+    def __post_init__(self) -> None:
+        _mask_fields(self)
 
     @property
     def location(self) -> str:
@@ -59,6 +65,9 @@ class RecordReport:
     results: list[Result] = field(default_factory=list)
     error: str | None = None  # the payload could not be read at all
     shacl_report: Graph | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _mask_fields(self)
 
     @property
     def conforms(self) -> bool:
@@ -109,7 +118,7 @@ class Report:
         """The report as text, json, shacl-turtle, shacl-jsonld, junit or sarif."""
         from samtbu.validate.render import render
 
-        return render(self, fmt, colour=colour)
+        return mask_identity_numbers(render(self, fmt, colour=colour))
 
     def to_dict(self) -> dict:
         return {
@@ -219,10 +228,10 @@ def results_from_shacl(
         results.append(
             Result(
                 severity=severity,
-                message=mask_identity_numbers(message),
-                focus_node=mask_identity_numbers(str(focus)),
+                message=message,
+                focus_node=str(focus),
                 path=str(path) if isinstance(path, URIRef) else (None if path is None else "(complex path)"),
-                value=mask_identity_numbers(_term_text(value)) if value is not None else None,
+                value=_term_text(value) if value is not None else None,
                 expected=expected_of(source_shape, constraint, lang),
                 source_shape=str(source_shape) if isinstance(source_shape, URIRef) else None,
                 constraint=_short(str(constraint)) if constraint is not None else None,
