@@ -11,6 +11,9 @@ import pytest
 from samtbu.model import Model
 
 REPO = Path(__file__).resolve().parents[1]
+# The OB 3.0 export names each issuer by its configured profile; the examples' issuers have synthetic
+# ones (a .example domain). Tests of the refusal without a profile pass their own (empty) profiles.
+os.environ.setdefault("SAMTBU_OB3_ISSUER_PROFILES", str(REPO / "examples" / "issuer-profiles" / "ob3.json"))
 
 
 def anchors_dir() -> Path:

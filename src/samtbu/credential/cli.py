@@ -153,14 +153,15 @@ def cmd_sign(args) -> int:
 
         status_list, register = _status(args)
         summary = sign_batch(args.payload, args.output, key, contexts, form=args.form, jobs=args.jobs, engine=args.engine,
-                             status_list=status_list, register=register)
+                             status_list=status_list, register=register, issuer_profiles=args.issuer_profiles)
         if register is not None:
             register.save()
         print(json.dumps(summary, indent=2), file=sys.stderr)
         return 0 if summary["refused"] == 0 and summary["unreadable"] == 0 else 1
     try:
         unsigned = unsigned_credential(args.payload if str(args.payload) != "-" else sys.stdin.buffer.read(),
-                                       form=args.form, source=str(args.payload), profile=args.profile)
+                                       form=args.form, source=str(args.payload), profile=args.profile,
+                                       issuer_profiles=args.issuer_profiles)
     except NotSignableError as exc:
         if exc.report is not None and not args.quiet:
             print(exc.report.render("text"), file=sys.stderr)
@@ -355,6 +356,9 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", type=Path, help="write the credential here (default: standard output)")
     p.add_argument("--form", choices=("ob3", "elm"), default="ob3", help="Open Badges 3.0 (default) or European Digital Credential")
     p.add_argument("--profile", help="validate against this profile (default: detected)")
+    p.add_argument("--issuer-profile", dest="issuer_profiles", type=Path, metavar="FILE",
+                   help="ob3: the issuer profiles by organisasjonsnummer, each with the id (HTTP(S) URL or DID) that "
+                        "resolves to the issuer's Profile (default: $SAMTBU_OB3_ISSUER_PROFILES)")
     p.add_argument("--status-list", type=Path, help="add a credentialStatus entry in this status list (its register is updated)")
     p.add_argument("--verification-method", help="the verificationMethod to name (default: the key's did:key)")
     p.add_argument("--created", help="the proof's created time (default: now)")

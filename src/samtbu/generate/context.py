@@ -4,7 +4,10 @@ Rules (see CONVENTIONS.md): the JSON key of a term is its local name; object pro
 ``@type: @id``; code-valued properties (those with ``sbu:kodeNavnerom``) are ``@type: @vocab`` with a
 property-scoped ``@vocab``, so that a plain code such as "4" or "IV" expands to the code's IRI in the
 right scheme; datatype properties carry their XSD datatype; ``rdf:langString`` ranges become language
-maps; a property that may have more than one value is a ``@set``.
+maps; a property that may have more than one value is a ``@set``. ``@vocab`` is
+``https://w3id.org/samt-bu/ukjent#``: a key the context does not define expands into that namespace
+(no term of the model) instead of being dropped, so a consumer that uses only the published context
+still sees it, and the profiles' closed shapes reject it.
 
 A released context never changes (``contexts/samtbu-context-{version}.jsonld``). Terms added to the
 model after the release of its version are published as extension contexts, one per ontology
@@ -25,7 +28,7 @@ from rdflib import OWL, RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import SH
 
 from samtbu.model import Model, ModelError
-from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU
+from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU, UKJENT
 
 
 def local_name(iri: URIRef) -> str:
@@ -92,6 +95,10 @@ def build_context(model: Model, part: str | None = None) -> dict:
     context["@version"] = 1.1
     context["@protected"] = True
     if part is None or part == "":
+        # A key this context does not define is not dropped silently by a JSON-LD processor: it expands to
+        # an IRI in a namespace that is no part of the model, which every profile's closed shapes reject.
+        # (An extension context comes after the base, whose @vocab stays in force.)
+        context["@vocab"] = str(UKJENT)
         context["id"] = "@id"
         context["type"] = "@type"
         context["sbu"] = str(SBU)

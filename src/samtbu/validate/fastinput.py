@@ -164,7 +164,7 @@ class _Terms:
 
     def __init__(self, context: dict):
         ctx = context.get("@context", {})
-        self.ok = all(k in ("@version", "@protected") for k in ctx if k.startswith("@"))
+        self.ok = all(k in ("@version", "@protected", "@vocab") for k in ctx if k.startswith("@"))
         self.props: dict[str, tuple[str, str, str | None]] = {}
         self.classes: dict[str, str] = {}
         self.all_terms = set(ctx)

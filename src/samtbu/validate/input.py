@@ -24,6 +24,7 @@ from rdflib.term import Node
 from samtbu.errors import SamtbuError
 from samtbu.jsonld import bundled_context, document_loader
 from samtbu.model import Model
+from samtbu.namespaces import UKJENT
 
 FORMATS = ("json", "jsonld", "turtle", "ntriples", "rdfxml")
 SUFFIXES = {
@@ -427,6 +428,11 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
         raise InputError(f"invalid JSON-LD: the JSON-LD processor failed ({type(exc).__name__})", where=source) from None
 
     graph = _graph_from_nquads(nquads, source)
+    if unknown:
+        # The context's @vocab kept each undefined key as a fact in the "ukjent" namespace; it is
+        # reported once, as an unknown field, not again as a closed-shape violation.
+        for triple in [t for t in graph if str(t[1]).startswith(str(UKJENT))]:
+            graph.remove(triple)
 
     # Nodes without an id become blank nodes again; their pointer is remembered.
     pointers: dict[Node, str] = {}
