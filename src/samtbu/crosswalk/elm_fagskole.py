@@ -22,9 +22,9 @@ from __future__ import annotations
 from rdflib import SKOS, Literal, URIRef
 
 from samtbu.crosswalk.elm import EQF_SCHEME, DOCUMENT_TITLES, _Builder, _concept, _datetime
+from samtbu.crosswalk.record import FAGSKOLE_DOCUMENTS
 from samtbu.namespaces import SBU, SBUK
 
-FAGSKOLE_DOCUMENTS = ("Fagskolevitnemaal", "Fagskolekarakterutskrift")
 CREDIT_FRAMEWORK = f"{SBUK}studiepoengsystem/fagskole"
 EQF = "http://data.europa.eu/snb/eqf/"
 TITLES = {
