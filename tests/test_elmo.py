@@ -396,10 +396,20 @@ def test_cli_import_writes_record_and_side_record_and_export_restores_the_docume
     data = json.loads(record.read_text(encoding="utf-8"))
     assert data["type"] == "Person" and data["fornavn"] == "Wojciech Łukasz"
     out = tmp_path / "again.xml"
-    done = _samtbu("export", "--to", "elmo", str(record), "--side-record", str(side), "-o", str(out), anchors_path=elmo_dir.parent)
+    done = _samtbu("export", "--to", "elmo", str(record), "--side-record", str(side), "--national-id", "-o", str(out),
+                   anchors_path=elmo_dir.parent)
     assert done.returncode == 0, done.stderr.decode()
     result = compare((elmo_dir / "example.xml").read_bytes(), out.read_bytes(), ["/elmo/generatedDate", "/elmo/Signature"])
     assert result.changed == [] and result.lost == [] and result.added == [], result.summary()
+    # Not asked to carry the identity number: it is left out and listed, never written masked.
+    withheld = tmp_path / "withheld.xml"
+    done = _samtbu("export", "--to", "elmo", str(record), "--side-record", str(side), "-o", str(withheld),
+                   anchors_path=elmo_dir.parent)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "nationalIdentifier" in done.stderr.decode() and "withheld" in done.stderr.decode()
+    result = compare((elmo_dir / "example.xml").read_bytes(), withheld.read_bytes(), ["/elmo/generatedDate", "/elmo/Signature"])
+    assert result.changed == [] and result.added == [], result.summary()
+    assert {fact.path for fact in result.lost} == {"elmo#1/learner#1/identifier[type=nationalIdentifier]#1"}, result.summary()
     # The record alone is no document: refused, with the reason.
     done = _samtbu("export", "--to", "elmo", str(record), anchors_path=elmo_dir.parent)
     assert done.returncode == 2 and "an ELMO report is issued by an institution" in done.stderr.decode()

@@ -1748,12 +1748,27 @@ def export_elmo_report(
             raise ElmoError("the side record belongs to another record (its learner is not in this record)")
         _merge(template, fresh)
         root = template
+    withheld = [] if national_id or side_record is None else _withhold_national_identifiers(root)
     _strip_bindings(root)
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=side_record is None)
     carried = Graph()
     for triple in generator.carried:
         carried.add(triple)
-    return ElmoExport(xml, generator.not_carried(), carried)
+    return ElmoExport(xml, generator.not_carried() + withheld, carried)
+
+
+def _withhold_national_identifiers(root) -> list[NotCarried]:
+    """The learner's national identifiers that the imported document states verbatim (the side
+    record keeps them whole), taken out of an export not asked to carry them: left out and listed,
+    never written masked, which would change the fact."""
+    withheld = []
+    for element in list(root.iter(_elmo("identifier"))):
+        parent = element.getparent()
+        if element.get("type") == "nationalIdentifier" and parent is not None and _local_tag(parent) == "learner":
+            parent.remove(element)
+            withheld.append(NotCarried("learner", "nationalIdentifier", "(withheld)",
+                                       "withheld: the identity number goes into an export only when asked for (--national-id)"))
+    return withheld
 
 
 def export_elmo(graph_or_payload, *, side_record=None, model: Model | None = None, generated: datetime | None = None) -> bytes:
