@@ -84,6 +84,20 @@ def _result_profiles(root: str) -> dict[str, str | None]:
     return out
 
 
+def carried_result_profile(graph, model: Model) -> str | None:
+    """The profile of the result a change (the data of an event) carries, as ``samtbu events validate``
+    applies it to the same data: the one profile for the class of the change's ``gjelderResultat``."""
+    from rdflib import RDF
+
+    from samtbu.namespaces import SBU
+
+    for change in graph.subjects(SBU.gjelderResultat, None):
+        target = graph.value(change, SBU.gjelderResultat)
+        names = {_result_profiles(str(model.root)).get(str(c)) for c in graph.objects(target, RDF.type) if str(c).startswith(_SBU)}
+        return next(iter(names)) if len(names) == 1 else None
+    return None
+
+
 _MODEL: list = []
 
 
