@@ -55,6 +55,13 @@ def test_there_are_fixtures_for_each_kind_of_change_valid_and_invalid():
         assert path.with_name(path.stem + ".expected.json").is_file(), path.name
 
 
+def _worded(results: list[dict], lang: str) -> list[str]:
+    """Each result with its value and its message in one language (the expected files give all three)."""
+    return sorted(json.dumps({"key": _normal([r])[0], "value": r.get("value"),
+                              "message": r["messages"][lang] if "messages" in r else r["message"]}, sort_keys=True)
+                  for r in results)
+
+
 @pytest.mark.parametrize("path", STREAMS, ids=lambda p: p.stem)
 def test_stream_gives_exactly_the_expected_results(path: Path):
     expected = json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
@@ -62,10 +69,48 @@ def test_stream_gives_exactly_the_expected_results(path: Path):
     assert [(r["line"], r["outcome"]) for r in rows] == [(e["line"], e["outcome"]) for e in expected]
     for row, want in zip(rows, expected):
         assert _normal(row["results"]) == _normal(want["results"]), (path.stem, row["line"])
+    for lang in ("nb", "nn", "en"):
+        worded, _ = _rows(path, lang=lang)
+        for row, want in zip(worded, expected):
+            assert all(set(r["messages"]) == {"nb", "nn", "en"} for r in want["results"]), path.stem
+            assert _worded(row["results"], lang) == _worded(want["results"], lang), (path.stem, row["line"], lang)
     failing = any(r["severity"] == "Violation" for e in expected for r in e["results"])
     assert bool(summary.with_violations or summary.unreadable) == failing
     state = path.with_name(path.stem + ".state.expected.ndjson")
     assert state.is_file() == (not failing), "streams without violations carry their expected replay state"
+
+
+def test_every_event_rule_has_its_messages_in_three_languages_and_a_violation_an_external_source():
+    """As for the shapes (tests/test_rules.py): a rule at Violation cites the standard it rests on."""
+    from string import Formatter
+
+    from samtbu.events.rules import RULES
+    from samtbu.generate.rules import is_external
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in Formatter().parse(text) if name}
+
+    for rule in RULES.values():
+        assert rule.nb and rule.nn and rule.en and len({rule.nb, rule.nn, rule.en}) == 3, rule.name
+        assert fields(rule.nb) == fields(rule.nn) == fields(rule.en), rule.name
+        assert rule.severity in ("Violation", "Warning"), rule.name
+        if rule.severity == "Violation":
+            assert is_external(rule.source), f"{rule.name}: a Violation cites only the model"
+
+
+def test_the_words_put_into_a_message_are_in_its_language():
+    """An attribute that is not what CloudEvents asks for is described in the message's own language."""
+    from samtbu.events.check import check_event
+
+    line = json.dumps({"specversion": "1.0", "id": "x", "source": "urn:x", "type": "org.w3id.samt-bu.resultat.registrert",
+                       "subject": "urn:uuid:1", "time": "i går", "data": []})
+    words = {lang: " ".join(r.message for r in check_event(line, 1, 0, "s", lang=lang, shacl=False).results)
+             for lang in ("nb", "nn", "en")}
+    assert "et tidspunkt etter RFC 3339 med tidssone" in words["nb"] and "en JSON-liste" in words["nb"]
+    assert "eit tidspunkt etter RFC 3339 med tidssone" in words["nn"] and "ei JSON-liste" in words["nn"]
+    assert "an RFC 3339 date-time with time zone" in words["en"] and "a JSON array" in words["en"]
+    broken = check_event("{", 1, 0, "s", lang="nn").results[0].message
+    assert broken.startswith("Linja er ikkje eit JSON-objekt: ugyldig JSON (kolonne")
 
 
 @pytest.mark.parametrize("path", [p for p in STREAMS if p.with_name(p.stem + ".state.expected.ndjson").is_file()], ids=lambda p: p.stem)

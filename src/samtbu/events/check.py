@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from samtbu.errors import SamtbuError
 from samtbu.events.cloudevents import TYPES, envelope_problems, parse_time, utc_key
-from samtbu.events.rules import RULES, result
+from samtbu.events.rules import RULES, json_kind, result
 from samtbu.model import Model
 from samtbu.namespaces import SBU
 from samtbu.validate.report import Result, mask_identity_numbers
@@ -126,11 +126,15 @@ def check_event(raw: bytes | str, line: int, index: int, stream: str, *, lang: s
         event = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         out.unreadable = True
-        out.results.append(result("EventNotJson", lang, focus=source, pointer="", problem=type(exc).__name__ if isinstance(exc, UnicodeDecodeError) else f"{exc.msg} (column {exc.colno})"))
+        if isinstance(exc, UnicodeDecodeError):
+            problem = ("ikke gyldig UTF-8", "ikkje gyldig UTF-8", "not valid UTF-8")
+        else:
+            problem = (f"ugyldig JSON (kolonne {exc.colno})", f"ugyldig JSON (kolonne {exc.colno})", f"{exc.msg} (column {exc.colno})")
+        out.results.append(result("EventNotJson", lang, focus=source, pointer="", problem=problem))
         return out
     if not isinstance(event, dict):
         out.unreadable = True
-        out.results.append(result("EventNotJson", lang, focus=source, pointer="", problem=f"a JSON {type(event).__name__}"))
+        out.results.append(result("EventNotJson", lang, focus=source, pointer="", problem=json_kind(event)))
         return out
     try:
         _check(event, out, lang, shacl, keep_content, model or _model())
@@ -154,7 +158,7 @@ def _check(event: dict, out: Outcome, lang: str, shacl: bool, keep_content: bool
         out.results.append(result("EventType", lang, focus=focus, pointer="/type", value=etype, type=etype, types=", ".join(TYPES)))
     data = event.get("data")
     if not isinstance(data, dict):
-        found = "nothing" if data is None else f"a JSON {type(data).__name__}"
+        found = ("ingenting", "ingenting", "nothing") if data is None else json_kind(data)
         if "data_base64" in event:
             found = "data_base64"
         out.results.append(result("EventData", lang, focus=focus, pointer="/data" if "data" in event else "", found=found))
@@ -184,7 +188,9 @@ def _check(event: dict, out: Outcome, lang: str, shacl: bool, keep_content: bool
     if len(changes) != 1:
         if not shacl:  # the profile's root rule says this when SHACL runs
             out.results.append(result("EventTypeMismatch", lang, focus=focus, pointer="/data", type=str(etype),
-                                      expected=expected_class or "?", found="payload without one change"))
+                                      expected=expected_class or "?",
+                                      found=("nyttelast uten nøyaktig én endring", "nyttelast utan nøyaktig éi endring",
+                                             "payload without exactly one change")))
         return
     change = changes[0]
     change_class = next(_local(t) for t in by_subject[change][_RDF_TYPE] if str(t) in _CHANGES)

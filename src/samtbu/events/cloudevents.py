@@ -45,6 +45,16 @@ _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-
 _URI_REF = re.compile(r"^[^\s<>\"{}|\\^`]+$")
 
 
+# What an attribute must be, in bokmål, nynorsk and English (the messages' words).
+_A_STRING = ("en tekst", "ein tekst", "a string")
+_A_NON_EMPTY_STRING = ("en tekst som ikke er tom", "ein tekst som ikkje er tom", "a non-empty string")
+_A_URI_REFERENCE = ("en URI-referanse", "ein URI-referanse", "a URI reference")
+_A_TIME = ("et tidspunkt etter RFC 3339 med tidssone", "eit tidspunkt etter RFC 3339 med tidssone",
+           "an RFC 3339 date-time with time zone")
+_JSON_TYPE = ("application/json eller application/ld+json", "application/json eller application/ld+json",
+              "application/json or application/ld+json")
+
+
 def parse_time(text: str) -> datetime | None:
     """An RFC 3339 date-time as an aware datetime, or None when it is not one."""
     if not isinstance(text, str) or not _RFC3339.match(text):
@@ -59,6 +69,11 @@ def parse_time(text: str) -> datetime | None:
 def utc_key(value: datetime) -> str:
     """A sortable text for an instant: UTC with microseconds."""
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def shown_time(key: str) -> str:
+    """An instant kept by :func:`utc_key` as a reader writes it: no fraction of a second when it has none."""
+    return key.replace(".000000Z", "Z")
 
 
 def envelope_problems(event: dict) -> list[tuple[str, str, dict]]:
@@ -77,23 +92,23 @@ def envelope_problems(event: dict) -> list[tuple[str, str, dict]]:
         if name == "data_base64":
             continue
         if value is not None and not isinstance(value, (str, int, bool)):
-            problems.append(("EventAttributeValue", f"/{name}", {"attribute": name, "expected": "a string"}))
+            problems.append(("EventAttributeValue", f"/{name}", {"attribute": name, "expected": _A_STRING}))
     if "specversion" in event and event["specversion"] not in (None, "") and event["specversion"] != SPEC_VERSION:
         problems.append(("EventAttributeValue", "/specversion", {"attribute": "specversion", "expected": '"1.0"'}))
     for name in ("id", "type", "subject"):
         value = event.get(name)
         if value not in (None, "") and not isinstance(value, str):
-            problems.append(("EventAttributeValue", f"/{name}", {"attribute": name, "expected": "a non-empty string"}))
+            problems.append(("EventAttributeValue", f"/{name}", {"attribute": name, "expected": _A_NON_EMPTY_STRING}))
     source = event.get("source")
     if source not in (None, "") and (not isinstance(source, str) or not _URI_REF.match(source)):
-        problems.append(("EventAttributeValue", "/source", {"attribute": "source", "expected": "a URI reference"}))
+        problems.append(("EventAttributeValue", "/source", {"attribute": "source", "expected": _A_URI_REFERENCE}))
     time = event.get("time")
     if time not in (None, "") and parse_time(time) is None:
-        problems.append(("EventAttributeValue", "/time", {"attribute": "time", "expected": "an RFC 3339 date-time with time zone"}))
+        problems.append(("EventAttributeValue", "/time", {"attribute": "time", "expected": _A_TIME}))
     content_type = event.get("datacontenttype")
     if content_type is not None and (not isinstance(content_type, str)
                                      or content_type.split(";")[0].strip().lower() not in JSON_CONTENT_TYPES):
-        problems.append(("EventAttributeValue", "/datacontenttype", {"attribute": "datacontenttype", "expected": "application/json or application/ld+json"}))
+        problems.append(("EventAttributeValue", "/datacontenttype", {"attribute": "datacontenttype", "expected": _JSON_TYPE}))
     schema = event.get("dataschema")
     if schema is not None and schema != DATA_SCHEMA:
         problems.append(("EventAttributeValue", "/dataschema", {"attribute": "dataschema", "expected": DATA_SCHEMA}))
@@ -104,4 +119,4 @@ def _escape(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
 
 
-__all__ = ["TYPES", "TYPE_OF_CLASS", "TYPE_PREFIX", "SPEC_VERSION", "DATA_SCHEMA", "envelope_problems", "parse_time", "utc_key"]
+__all__ = ["TYPES", "TYPE_OF_CLASS", "TYPE_PREFIX", "SPEC_VERSION", "DATA_SCHEMA", "envelope_problems", "parse_time", "shown_time", "utc_key"]

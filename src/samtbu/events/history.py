@@ -17,6 +17,7 @@ from pathlib import Path
 
 from samtbu.errors import SamtbuError
 from samtbu.events.check import Facts
+from samtbu.events.cloudevents import shown_time
 from samtbu.events.rules import STATUS, change_word, result
 from samtbu.validate.report import Result
 
@@ -160,7 +161,7 @@ def apply(f: Facts | None, results: list[Result], store: Store, lang: str, *, ke
     def in_order(target: str, known: Known) -> None:
         if f.time is not None and known.last_time is not None and f.time < known.last_time:
             results.append(result("ResultOutOfOrder", lang, focus=focus, pointer="/time", value=f.time_text,
-                                  result=target, time=f.time_text, previous=known.last_time, line=known.last_line))
+                                  result=target, time=f.time_text, previous=shown_time(known.last_time), line=known.last_line))
 
     def same_learner(target: str, known: Known) -> None:
         if f.learner is not None and known.learner is not None and f.learner != known.learner:

@@ -33,7 +33,29 @@ class Rule:
 
     def message(self, lang: str, **words) -> str:
         template = {"nb": self.nb, "nn": self.nn}.get(lang, self.en)
-        return mask_identity_numbers(template.format(**words))
+        return mask_identity_numbers(template.format(**{k: in_language(v, lang) for k, v in words.items()}))
+
+
+def in_language(words, lang: str):
+    """A word given as (bokmål, nynorsk, English) in the message's language; anything else as it is."""
+    if isinstance(words, tuple) and len(words) == 3:
+        return words[0] if lang == "nb" else words[1] if lang == "nn" else words[2]
+    return words
+
+
+def json_kind(value) -> tuple[str, str, str]:
+    """What a JSON value is, in words (nb, nn, en): for a message that says what was found instead."""
+    if value is None:
+        return ("null", "null", "null")
+    if isinstance(value, bool):
+        return ("en sannhetsverdi", "ein sanningsverdi", "a boolean")
+    if isinstance(value, (int, float)):
+        return ("et tall", "eit tal", "a number")
+    if isinstance(value, str):
+        return ("en tekst", "ein tekst", "a string")
+    if isinstance(value, list):
+        return ("en JSON-liste", "ei JSON-liste", "a JSON array")
+    return ("et JSON-objekt", "eit JSON-objekt", "a JSON object")
 
 
 RULES: dict[str, Rule] = {r.name: r for r in (
@@ -54,7 +76,9 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          "«{attribute}» er ikke et gyldig navn på et CloudEvents-attributt (bare små bokstaver a–z og sifre).",
          "«{attribute}» er ikkje eit gyldig namn på eit CloudEvents-attributt (berre små bokstavar a–z og siffer).",
          "'{attribute}' is not a valid CloudEvents attribute name (lower-case letters a–z and digits only)."),
-    Rule("EventType", "Violation", MODEL,
+    # The type says what occurred (CloudEvents § type: its values are the producer's); this flow has the
+    # four in cloudevents.TYPES, and an event of a type the register does not know cannot be applied.
+    Rule("EventType", "Violation", CLOUDEVENTS + "#type",
          "Hendelsestypen «{type}» er ikke en av samtbu-typene ({types}).",
          "Hendingstypen «{type}» er ikkje ein av samtbu-typane ({types}).",
          "The event type '{type}' is not one of the samtbu types ({types})."),
@@ -62,7 +86,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          "Hendelsen må ha data som et JSON-objekt (en samtbu-nyttelast), ikke {found}.",
          "Hendinga må ha data som eit JSON-objekt (ei samtbu-nyttelast), ikkje {found}.",
          "The event must carry data as a JSON object (a samtbu payload), not {found}."),
-    Rule("EventTypeMismatch", "Violation", MODEL,
+    Rule("EventTypeMismatch", "Violation", CLOUDEVENTS + "#type",
          "Hendelsestypen «{type}» svarer til en {expected}, men data er en {found}.",
          "Hendingstypen «{type}» svarar til ei {expected}, men data er ei {found}.",
          "The event type '{type}' means a {expected}, but the data is a {found}."),
@@ -120,8 +144,7 @@ STATUS = {0: "gyldig", 1: "annullert", 2: "erstattet"}
 
 
 def change_word(cls: str, lang: str) -> str:
-    words = CHANGE_WORDS.get(cls, (cls, cls, cls))
-    return words[0] if lang == "nb" else words[1] if lang == "nn" else words[2]
+    return in_language(CHANGE_WORDS.get(cls, (cls, cls, cls)), lang)
 
 
 def result(rule: str, lang: str, *, focus: str, pointer: str | None = None, value: str | None = None, **words) -> Result:
@@ -137,4 +160,4 @@ def result(rule: str, lang: str, *, focus: str, pointer: str | None = None, valu
     )
 
 
-__all__ = ["RULES", "Rule", "result", "change_word", "STATUS", "CLOUDEVENTS", "PROV_CONSTRAINTS"]
+__all__ = ["RULES", "Rule", "result", "change_word", "in_language", "json_kind", "STATUS", "CLOUDEVENTS", "PROV_CONSTRAINTS"]

@@ -98,7 +98,9 @@ def _check_chunk(args) -> list[Outcome]:
             from samtbu.events.rules import result
 
             o = Outcome(first_index + k, line.number, f"{stream}:{line.number}", unreadable=True)
-            o.results.append(result("EventNotJson", lang, focus=o.source, pointer="", problem=f"the line is longer than {MAX_LINE:,} bytes"))
+            too_long = (f"linjen er lengre enn {MAX_LINE} byte", f"linja er lengre enn {MAX_LINE} byte",
+                        f"the line is longer than {MAX_LINE:,} bytes")
+            o.results.append(result("EventNotJson", lang, focus=o.source, pointer="", problem=too_long))
             out.append(o)
             continue
         out.append(check_event(line.data, line.number, first_index + k, stream, lang=lang, shacl=shacl, keep_content=keep_content))

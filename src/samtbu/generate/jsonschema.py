@@ -10,7 +10,8 @@ to SHACL):
   JSON array exactly when the JSON-LD context makes it a ``@set``;
 - ``sh:datatype`` (else the ontology's ``rdfs:range``) -> JSON type, with a ``pattern`` for dates;
   ``rdf:langString`` -> a language map;
-- ``sh:pattern``, ``sh:minLength``, ``sh:minInclusive``/``sh:maxInclusive``;
+- ``sh:pattern``, ``sh:minLength``, ``sh:minInclusive``/``sh:maxInclusive``,
+  ``sh:minExclusive``/``sh:maxExclusive`` (``exclusiveMinimum``/``exclusiveMaximum``);
 - ``sh:in`` / ``sh:hasValue`` on code properties -> ``enum`` of the notations (as they appear in
   JSON), with their labels in ``x-labels``; a pattern on a Grep IRI becomes a pattern on the code;
 - ``sh:class`` / ``sh:or`` of ``sh:class`` -> a nested object whose ``type`` is the class or one of
@@ -194,12 +195,13 @@ class _Builder:
             if (ps, SH.sparql, None) in g:
                 c["only_shacl"].append(ps)
             for key, pred in (("minCount", SH.minCount), ("minLength", SH.minLength),
-                              ("minInclusive", SH.minInclusive)):
+                              ("minInclusive", SH.minInclusive), ("minExclusive", SH.minExclusive)):
                 value = g.value(ps, pred)
                 if value is not None:
                     c[key] = max(c.get(key, value.toPython()), value.toPython())
                     done.add(_param(pred))
-            for key, pred in (("maxCount", SH.maxCount), ("maxInclusive", SH.maxInclusive)):
+            for key, pred in (("maxCount", SH.maxCount), ("maxInclusive", SH.maxInclusive),
+                              ("maxExclusive", SH.maxExclusive)):
                 value = g.value(ps, pred)
                 if value is not None:
                     c[key] = min(c.get(key, value.toPython()), value.toPython())
@@ -261,19 +263,34 @@ class _Builder:
         return not (c and c.get("maxCount") is not None and c["maxCount"] <= 1)
 
     def codes_schema(self, prop: URIRef, iris: set, namespace: str) -> dict:
-        notations, labels = [], {}
+        """The codes as an enum with their labels; a retired code (owl:deprecated) is listed in
+        x-deprecated, an accepted alias (no concept of its own; the skos:hiddenLabel of one) in
+        x-aliases with the code it stands for. SHACL accepts both with a warning."""
+        vocab = self.model.vocab
+        notations, labels, deprecated, aliases = [], {}, [], {}
         for iri in iris:
             text = str(iri)
             notation = text[len(namespace):] if text.startswith(namespace) else text
             notations.append(notation)
-            names = {lang: _label(self.model.vocab, iri, lang) for lang in LANGUAGES}
+            names = {lang: _label(vocab, iri, lang) for lang in LANGUAGES}
             names = {k: v for k, v in names.items() if v}
             if names:
                 labels[notation] = names
+            if (iri, OWL.deprecated, Literal(True)) in vocab:
+                deprecated.append(notation)
+            elif (iri, RDF.type, SKOS.Concept) not in vocab:
+                for concept in vocab.subjects(SKOS.hiddenLabel, Literal(notation)):
+                    target = vocab.value(concept, SKOS.notation)
+                    if target is not None:
+                        aliases[notation] = str(target)
         notations.sort(key=_natural)
         schema: dict = {"type": "string", "enum": notations}
         if labels:
             schema["x-labels"] = {n: labels[n] for n in notations if n in labels}
+        if deprecated:
+            schema["x-deprecated"] = sorted(deprecated, key=_natural)
+        if aliases:
+            schema["x-aliases"] = dict(sorted(aliases.items()))
         return schema
 
     def value_schema(self, prop: URIRef, c: dict) -> dict:
@@ -304,7 +321,16 @@ class _Builder:
         elif (prop, RDF.type, OWL.ObjectProperty) in onto:
             classes = c.get("classes") or ([{rng}] if isinstance(rng, URIRef) and str(rng).startswith(str(SBU)) else [])
             if not classes:
-                return {"type": "string", "format": "iri"} if (c.get("in") is None) else {"enum": sorted(str(x) for x in c["in"])}
+                if c.get("in") is not None:
+                    return {"enum": sorted(str(x) for x in c["in"])}
+                iri = {"type": "string", "format": "iri"}
+                union = [m for m in _list(onto, onto.value(rng, OWL.unionOf)) if str(m).startswith(str(SBU))] if isinstance(rng, BNode) else []
+                if not union:
+                    return iri
+                # A range that is a union of classes (a result or a document): the IRI as a string,
+                # or a node of one of the classes, or {"id": ...} for a node described elsewhere.
+                allowed = set().union(*(_subclasses(self.model, m) for m in union))
+                return {"anyOf": [iri, self.node_reference(sorted(allowed, key=str))]}
             allowed = None
             for alternative in classes:
                 expanded = set().union(*(_subclasses(self.model, a) for a in alternative))
@@ -324,6 +350,10 @@ class _Builder:
             schema["minimum"] = c["minInclusive"]
         if "maxInclusive" in c:
             schema["maximum"] = c["maxInclusive"]
+        if "minExclusive" in c:
+            schema["exclusiveMinimum"] = c["minExclusive"]
+        if "maxExclusive" in c:
+            schema["exclusiveMaximum"] = c["maxExclusive"]
         if "in" in c:
             schema["enum"] = sorted((x.toPython() if isinstance(x, Literal) else str(x)) for x in c["in"])
         return schema
