@@ -86,3 +86,16 @@ def test_every_property_in_the_fagskole_examples_has_an_elm_row():
         for _, p, _ in read_payload(_example(name)).graph:
             if str(p).startswith(sbu):
                 assert mapping.for_subject(p), f"no row for {p} (used in {name})"
+
+
+@needs_anchors
+def test_the_colleges_own_document_number_is_carried_as_it_is():
+    """No national format exists for it: the number is an opaque identifier, written verbatim."""
+    from samtbu.crosswalk.elm import export_elm, validate_edc
+
+    path = MODEL.root / "tests" / "fixtures" / "valid" / "fagskolevitnemaal" / "dokumentnummer-uten-nasjonalt-format.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    result = export_elm(read_payload(data).graph)
+    assert result.document["identifier"]["notation"] == data["dokumentnummer"] == "NFS-2026-0417"
+    for shapes, (conforms, text) in validate_edc(result.document).items():
+        assert conforms, f"{shapes}:\n{text}"
