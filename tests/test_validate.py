@@ -255,3 +255,18 @@ def test_message_templates_are_filled_and_masked(failing_report):
     messages = [r.message for r in failing_report.results]
     assert not [m for m in messages if "{?" in m or "{$" in m], messages
     assert any("278109*****" in m for m in messages), messages
+
+
+def test_a_sparql_message_is_filled_when_the_model_is_loaded_again(model: Model):
+    """The fast engine keeps a profile compiled from one load of the model; a report for another load
+    names the SPARQL constraint by a blank node of the first. The message is still the constraint's,
+    with its own variables and the value filled (a code by its notation, not its IRI)."""
+    import samtbu.model as model_module
+
+    path = REPO / "tests" / "fixtures" / "invalid" / "fagskolevitnemaal" / "grad-passer-ikke.json"
+    want = _expected(path)["results"][0]["messages"]["nb"]
+    assert validate(path, profile="fagskolevitnemaal", model=model).results[0].message == want
+    again = model_module._load_cached.__wrapped__(str(model.root))  # another load, outside the cache
+    assert again is not model
+    (result,) = validate(path, profile="fagskolevitnemaal", model=again).results
+    assert result.message == want and "https://" not in result.message
