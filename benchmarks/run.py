@@ -49,9 +49,8 @@ def _rss_tree(pid: int) -> int:
     return total
 
 
-def run_batch(cohort: Path, out: Path, jobs: int, grep: Path | None = None) -> dict:
-    cmd = [sys.executable, "-m", "samtbu.cli", "validate", "--batch", str(cohort), "-r", "json", "-o", str(out),
-           "-j", str(jobs), "--color", "never", "--grep", str(grep) if grep else "none"]
+def measure(cmd: list[str]) -> tuple[float, int, subprocess.Popen, str]:
+    """Run a command; (wall seconds, peak RSS of its process tree, the process, its stderr)."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -68,7 +67,13 @@ def run_batch(cohort: Path, out: Path, jobs: int, grep: Path | None = None) -> d
     stdout, stderr = proc.communicate()
     done.set()
     sampler.join()
-    wall = time.perf_counter() - started
+    return time.perf_counter() - started, peak, proc, stderr
+
+
+def run_batch(cohort: Path, out: Path, jobs: int, grep: Path | None = None) -> dict:
+    cmd = [sys.executable, "-m", "samtbu.cli", "validate", "--batch", str(cohort), "-r", "json", "-o", str(out),
+           "-j", str(jobs), "--color", "never", "--grep", str(grep) if grep else "none"]
+    wall, peak, proc, stderr = measure(cmd)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"batch failed ({proc.returncode}):\n{stderr}")
     summary = None

@@ -152,7 +152,14 @@ def test_an_undefined_key_is_kept_by_pyld_and_rejected_by_the_shapes(path: Path,
         data_graph.add(triple)
     for triple in model.ontology.triples((None, RDFS.subClassOf, None)):
         data_graph.add(triple)
-    conforms, report, _ = pyshacl.validate(data_graph, shacl_graph=profile.shapes, inference="none")
+    shapes = profile.shapes
+    if profile.name == "resultatendring":
+        # The data of an event: the change's profile leaves the result it carries to that result's own
+        # profile, which `samtbu events validate` applies to the same data; a consumer does both.
+        from samtbu.events.check import carried_result_profile
+
+        shapes = shapes + model.profiles[carried_result_profile(data_graph, model)].shapes
+    conforms, report, _ = pyshacl.validate(data_graph, shacl_graph=shapes, inference="none")
     assert not conforms
     SH = "http://www.w3.org/ns/shacl#"
     rejected = {str(report.value(r, URIRef(SH + "focusNode"))) for r in report.subjects(URIRef(SH + "resultPath"), UKJENT.telefon)}

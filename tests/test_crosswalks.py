@@ -453,6 +453,11 @@ EXPECTED_EXPORTS = {
                              "schemaorg": "a karakterutskrift documents grades", "elmo": True},
     "enkeltresultat": {t: "the record is an enkeltresultat" for t in ("elm", "ob3", "schemaorg", "elmo")},
     "fullfoeringsstatus": {t: "the record is a fullføringsstatus" for t in ("elm", "ob3", "schemaorg", "elmo")},
+    # Fagskole (issue 20): the documents to ELM only (tests/test_crosswalk_fagskole.py checks the EDC)
+    **{name: {"elm": True, **{t: "a fagskole document is mapped to ELM only" for t in ("ob3", "schemaorg", "elmo")}}
+       for name in ("fagskolevitnemaal-elkraft", "fagskolekarakterutskrift-helse")},
+    "emnevurdering": {t: "the record is an emnevurdering" for t in ("elm", "ob3", "schemaorg", "elmo")},
+    "resultatendring-korrigering": {t: "the record is a change of a result" for t in ("elm", "ob3", "schemaorg", "elmo")},
 }
 
 

@@ -30,7 +30,9 @@ SHIPPED = REPO / "grep" / "grep-eksempler.sqlite"
 FIXTURES = sorted(p for p in (REPO / "tests" / "fixtures" / "grep").glob("*.json") if not p.name.endswith(".expected.json"))
 EXAMPLES = sorted((REPO / "examples").glob("*.json")) + sorted((REPO / "examples").glob("*.ttl"))
 PROFILE = {"vitnemaal": "vitnemaal", "kompetansebevis": "kompetansebevis", "fagbrev": "fagbrev",
-           "enkeltresultat": "enkeltresultat", "fullfoeringsstatus": "fullfoeringsstatus", "karakterutskrift": "karakterutskrift"}
+           "enkeltresultat": "enkeltresultat", "fullfoeringsstatus": "fullfoeringsstatus", "karakterutskrift": "karakterutskrift",
+           "fagskolevitnemaal": "fagskolevitnemaal", "fagskolekarakterutskrift": "fagskolekarakterutskrift",
+           "emnevurdering": "emnevurdering", "resultatendring": "resultatendring"}
 ONT = "http://psi.udir.no/ontologi/kl06/"
 
 
@@ -583,7 +585,10 @@ def test_the_overview_of_every_example_shows_subject_titles(path: Path, tmp_path
         english = render_overview(path, "en")
     codes = [iri.rsplit("/", 1)[1] for iri in __import__("samtbu.grep.facts", fromlist=["x"]).grep_iris(
         __import__("samtbu.validate.fastinput", fromlist=["x"]).read_fast(path).triples)]
-    assert codes
+    if not codes:
+        # a fagskole record: its course unit codes are the college's own, not Grep's
+        assert "Fagskole" in path.read_text(encoding="utf-8"), path.name
+        pytest.skip(f"{path.name} holds no Grep code (a fagskole record)")
     for code in codes:
         element = shipped.get(code)
         from samtbu.grep.store import element_title

@@ -342,7 +342,9 @@ def _counterpart(schema: dict, g, shape, param: str) -> str | None:
                 if param == "node" and not any("properties" in a for a in b.get("then", {}).get("allOf", [])):
                     return f"{name} has no nested constraints"
         elif param == "nodeKind":
-            if not all(b.get("type") in ("string", "object") for b in branches):
+            # a value of one of several forms (an IRI string or a node) is anyOf them
+            forms = [f for b in branches for f in b.get("anyOf", [b])]
+            if not all(f.get("type") in ("string", "object") for f in forms):
                 return f"{name} is neither a code nor a node"
         elif param == "uniqueLang":
             if not all("propertyNames" in b for b in branches):

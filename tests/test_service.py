@@ -287,11 +287,21 @@ def test_profiles(client, model):
 def test_context(client, model):
     from samtbu.jsonld import bundled_context
 
-    for path in ("/context", f"/context/{model.version}"):
+    from samtbu.generate.context import context_file_name, context_parts
+
+    response = client.get("/context")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/ld+json")
+    assert response.json() == bundled_context(model)
+    # A version's context is its released file, byte for byte the same content; the terms added
+    # after the release come from the extension contexts.
+    for part in context_parts(model):
+        path = f"/context/{model.version}" + (f"/{part}" if part else "")
         response = client.get(path)
         assert response.status_code == 200 and response.headers["content-type"].startswith("application/ld+json")
-        assert response.json() == bundled_context(model)
+        released = model.root / "contexts" / context_file_name(model.version, part)
+        assert response.json() == json.loads(released.read_text(encoding="utf-8")), path
     problem(client.get("/context/0.0.9"), 404, "unknown-version")
+    problem(client.get(f"/context/{model.version}/no-such-module"), 404, "unknown-context")
 
 
 def test_schema_route_follows_the_generator(client, model):

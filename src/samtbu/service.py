@@ -4,7 +4,9 @@
   N-Triples, by ``Content-Type``), the report back in the format asked for by ``?report=`` or
   ``Accept`` (JSON, SHACL report as JSON-LD or Turtle, SARIF, JUnit, text).
 - ``GET /v1/profiles``: the validation profiles of the bundled model, with IRI, version and title.
-- ``GET /context`` and ``GET /context/{version}``: the bundled JSON-LD context.
+- ``GET /context``: the whole JSON-LD context of the model (what plain JSON is read with);
+  ``GET /context/{version}``: the released context of a version; ``GET /context/{version}/{module}``:
+  an extension context with the terms a module added after the release.
 - ``GET /schema/{version}/{profile}.json``: a profile's JSON Schema, when the toolkit has the
   JSON Schema generator (``samtbu.generate.jsonschema``).
 - ``GET /healthz`` (the process answers), ``GET /readyz`` (the model is loaded and warmed up).
@@ -613,25 +615,40 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
             ],
         }
 
-    def context_response(version: str) -> Response:
+    def context_response(version: str | None, part: str | None = None) -> Response:
+        """``version`` None: the whole context of the current model (what plain JSON is read with);
+        a version: its released base context; with ``part``: one of its extension contexts."""
+        from samtbu.generate.context import build_context, context_parts
         from samtbu.jsonld import bundled_context
 
         m = validator().model
-        if version not in (m.version, m.version + ".jsonld"):
+        if version is not None and version not in (m.version, m.version + ".jsonld"):
             raise Problem(404, "unknown-version", "Unknown model version", f"no JSON-LD context for version {version!r} (served: {m.version})")
-        body = json.dumps(bundled_context(m), ensure_ascii=False, indent=2)
+        if part is not None:
+            part = part.removesuffix(".jsonld")
+            if not part or part not in context_parts(m):
+                raise Problem(404, "unknown-context", "Unknown extension context",
+                              f"no extension context {part!r} for version {m.version} (extensions: {', '.join(p for p in context_parts(m) if p) or 'none'})")
+        document = bundled_context(m) if version is None else build_context(m, part or "")
+        body = json.dumps(document, ensure_ascii=False, indent=2)
         return Response(body, media_type="application/ld+json", headers={"Cache-Control": "public, max-age=86400"})
 
     context_doc = {"responses": {"200": {"description": "The JSON-LD context", "content": {"application/ld+json": {"schema": {"type": "object"}}}}}}
 
     @app.get("/context", tags=["model"], summary="The JSON-LD context of the current model version", response_class=Response, openapi_extra=context_doc)
     async def context_current():
-        return context_response(validator().model.version)
+        return context_response(None)
 
     @app.get("/context/{version}", tags=["model"], summary="The JSON-LD context of a model version", response_class=Response,
              openapi_extra={**context_doc, "responses": {**context_doc["responses"], "404": problem_doc("Unknown version.")}})
     async def context_versioned(version: str):
         return context_response(version)
+
+    @app.get("/context/{version}/{part}", tags=["model"], summary="An extension context of a model version (terms added after its release)",
+             response_class=Response,
+             openapi_extra={**context_doc, "responses": {**context_doc["responses"], "404": problem_doc("Unknown version or extension.")}})
+    async def context_extension(version: str, part: str):
+        return context_response(version, part)
 
     builder = _schema_builder()
     if builder is not None:

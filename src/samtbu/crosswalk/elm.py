@@ -436,6 +436,41 @@ class _Builder:
         self.display_rows.insert(0, Line(title.get("nb") or next(iter(title.values())), "heading"))
         return node
 
+    @staticmethod
+    def awarding(iri: str, body: dict, date) -> dict:
+        """An AwardingProcess by ``body``, dated when the date is known."""
+        process = {"id": iri, "type": "AwardingProcess", "awardingBody": body}
+        if date is not None:
+            process["awardingDate"] = _datetime(date)
+        return process
+
+    def claims(self, issuer_iri: str) -> list[dict]:
+        """The credential subject's claims: one achievement per Sluttkompetanse, the assessments
+        proving the first; for a document of grades only, the assessments. (``elm_fagskole`` has
+        its own.)"""
+        r = self.r
+        vurderinger = r.results("Vurdering")
+        assessments = [self.assessment(v, issuer_iri) for v in vurderinger]
+        kompetanser = r.results("Sluttkompetanse")
+        for result in vurderinger + kompetanser:
+            r.used.add((result, SBU.gjelderLaerende, r.graph.value(result, SBU.gjelderLaerende)))
+        if r.document_class in GRADES_ONLY:
+            # Grades, not a competence: each assessment is a claim of its own; a Sluttkompetanse the
+            # record lists anyway is not claimed (listed as not carried).
+            for kompetanse in kompetanser:
+                r.used.discard((r.document, SBU.dokumenterer, kompetanse))
+                r.used.discard((kompetanse, SBU.gjelderLaerende, r.graph.value(kompetanse, SBU.gjelderLaerende)))
+            claims = assessments
+            if not claims:
+                raise CrosswalkError("the karakterutskrift documents no Vurdering: an EDC needs at least one claim")
+        else:
+            claims = [self.achievement(k, issuer_iri, assessments if i == 0 else []) for i, k in enumerate(kompetanser)]
+            if not claims:
+                raise CrosswalkError(
+                    f"the {r.document_class} documents no Sluttkompetanse: the EDC would have to claim a competence "
+                    "the record does not state")
+        return claims
+
     def person(self, learner) -> dict:
         r = self.r
         given = r.value(learner, "fornavn")
@@ -521,26 +556,7 @@ class _Builder:
             raise CrosswalkError("the document has no utstedelsesdato; an EDC needs the date of issue")
         issuer = self.organisation(issuer_node, issuer=True)
         issuer_iri = str(issuer_node)
-        vurderinger = r.results("Vurdering")
-        assessments = [self.assessment(v, issuer_iri) for v in vurderinger]
-        kompetanser = r.results("Sluttkompetanse")
-        for result in vurderinger + kompetanser:
-            r.used.add((result, SBU.gjelderLaerende, r.graph.value(result, SBU.gjelderLaerende)))
-        if r.document_class in GRADES_ONLY:
-            # Grades, not a competence: each assessment is a claim of its own; a Sluttkompetanse the
-            # record lists anyway is not claimed (listed as not carried).
-            for kompetanse in kompetanser:
-                r.used.discard((r.document, SBU.dokumenterer, kompetanse))
-                r.used.discard((kompetanse, SBU.gjelderLaerende, r.graph.value(kompetanse, SBU.gjelderLaerende)))
-            claims = assessments
-            if not claims:
-                raise CrosswalkError("the karakterutskrift documents no Vurdering: an EDC needs at least one claim")
-        else:
-            claims = [self.achievement(k, issuer_iri, assessments if i == 0 else []) for i, k in enumerate(kompetanser)]
-            if not claims:
-                raise CrosswalkError(
-                    f"the {r.document_class} documents no Sluttkompetanse: the EDC would have to claim a competence "
-                    "the record does not state")
+        claims = self.claims(issuer_iri)
         person = self.person(learner)
         person["hasClaim"] = claims if len(claims) > 1 else claims[0]
         title = DOCUMENT_TITLES.get(r.document_class, {"nb": r.document_class})
@@ -570,7 +586,9 @@ def export_elm(payload, *, national_id: bool = False, model: Model | None = None
     model = model or Model.load()
     record = Record.from_graph(as_graph(payload, model), model, target="elm")
     mapping = load_mapping_set("elm", model)
-    builder = _Builder(record, national_id)
+    from samtbu.crosswalk.elm_fagskole import FAGSKOLE_DOCUMENTS, FagskoleBuilder
+
+    builder = (FagskoleBuilder if record.document_class in FAGSKOLE_DOCUMENTS else _Builder)(record, national_id)
     document = builder.build()
     not_carried = record.not_carried(mapping, reason_for=_reason_for(record))
     return ElmExport(document, not_carried, builder.warnings)

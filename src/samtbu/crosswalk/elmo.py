@@ -1344,6 +1344,10 @@ class _Generator:
             root.append(self.learner(learners[0]))
             return root
         doc = docs[0]
+        from samtbu.crosswalk.record import FAGSKOLE_DOCUMENTS, fagskole_refusal
+
+        if any((doc, RDF.type, SBU[name]) in self.g for name in FAGSKOLE_DOCUMENTS):
+            raise ElmoError(fagskole_refusal("ELMO"))
         doc_cls = self.carry_type(doc, "ELMO carries the document class only as {cls}")
         learner = self.value(doc, self.prop_for("elmo:elmo/learner", doc_cls))
         issuer = self.value(doc, self.prop_for("elmo:elmo/report/issuer", doc_cls))

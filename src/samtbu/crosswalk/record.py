@@ -24,7 +24,8 @@ from samtbu.namespaces import GREP, SBU, SBUK
 from samtbu.validate.report import mask_identity_numbers
 
 NO_TERM = "sssom:NoTermFound"
-DOCUMENT_CLASSES = ("Vitnemaal", "Kompetansebevis", "Fagbrev", "Svennebrev", "Praksisbrev", "Karakterutskrift", "Dokumentasjon")
+DOCUMENT_CLASSES = ("Vitnemaal", "Kompetansebevis", "Fagbrev", "Svennebrev", "Praksisbrev", "Karakterutskrift",
+                    "Fagskolevitnemaal", "Fagskolekarakterutskrift", "Dokumentasjon")
 
 
 class CrosswalkError(SamtbuError):
@@ -58,7 +59,24 @@ RECORD_KINDS = {
         "the record is a fullføringsstatus: Statistics Norway's completion status of a learner on a date, a statistical "
         "fact that nobody issues to the learner and that claims no result the learner can present"
     ),
+    # Fagskole and the continuous flow (issue 20)
+    "Emnevurdering": (
+        "the record is an emnevurdering: one course unit's assessment as a fagskole reports it; it has no issuer and no "
+        "date of issue and is not a document given to the student (the fagskole's vitnemål or karakterutskrift is)"
+    ),
+    **{change: (
+        "the record is a change of a result in the register (the data of an event: registration, correction, "
+        "withdrawal or replacement), not a document; export the document that states the result"
+    ) for change in ("Registrering", "Korrigering", "Tilbaketrekking", "Erstatning")},
 }
+# Fagskole documents are mapped to ELM only (crosswalk/elm_fagskole.py); the other targets' crosswalks
+# have no terms for the fagskole qualification, its course units and credits, so they refuse them.
+FAGSKOLE_DOCUMENTS = ("Fagskolevitnemaal", "Fagskolekarakterutskrift")
+
+
+def fagskole_refusal(target: str) -> str:
+    return (f"not exported: a fagskole document is mapped to ELM only; the {target} crosswalk has no terms for the "
+            "fagskole qualification, its course units (emner) and credits (studiepoeng); export it with --to elm")
 
 
 # -- SSSOM ----------------------------------------------------------------------------------------
@@ -201,6 +219,8 @@ class Record:
             nodes = sorted(graph.subjects(RDF.type, SBU[name]), key=str)
             if len(nodes) > 1:
                 raise CrosswalkError(f"the record holds {len(nodes)} documents of class {name}; export one at a time")
+            if nodes and name in FAGSKOLE_DOCUMENTS and target not in (None, "elm"):
+                raise NotExportable(fagskole_refusal(target))
             if nodes:
                 return cls(graph, model, nodes[0], name)
         raise NotExportable(not_a_document_reason(graph, target))
@@ -330,9 +350,9 @@ def not_a_document_reason(graph: Graph, target: str | None) -> str:
     kind = next((RECORD_KINDS[r] for r in roots if r in RECORD_KINDS), None)
     if kind is None:
         kind = ("the record holds no issued document (Vitnemaal, Kompetansebevis, Karakterutskrift, Fagbrev, Svennebrev, "
-                "Praksisbrev)" + (f"; its root is {', '.join(roots)}" if roots else ""))
+                "Praksisbrev, Fagskolevitnemaal, Fagskolekarakterutskrift)" + (f"; its root is {', '.join(roots)}" if roots else ""))
     need = TARGET_NEEDS.get(target or "")
     return f"not exported: {need}; {kind}" if need else f"not exported: {kind}"
 
 
-__all__ = ["CrosswalkError", "NotExportable", "as_graph", "grep_titles", "TARGET_NEEDS", "not_a_document_reason", "Mapping", "MappingSet", "NotCarried", "Record", "load_mapping_set", "mapping_path"]
+__all__ = ["CrosswalkError", "NotExportable", "FAGSKOLE_DOCUMENTS", "fagskole_refusal", "as_graph", "grep_titles", "TARGET_NEEDS", "not_a_document_reason", "Mapping", "MappingSet", "NotCarried", "Record", "load_mapping_set", "mapping_path"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -14,9 +15,15 @@ def register(sub) -> None:
     p = sub.add_parser(
         "context",
         help="generate the JSON-LD context",
-        description="Generate the JSON-LD 1.1 context from the ontology and shapes (deterministic output).",
+        description="Generate the JSON-LD 1.1 context from the ontology and shapes (deterministic output). "
+        "The released context of a version never changes; terms added after it are written as extension "
+        "contexts, one per ontology module (samtbu-context-{version}-{module}.jsonld). With a directory as "
+        "output, the base and every extension are written; otherwise one part (--part).",
     )
-    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP)
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH",
+                   help=OUTPUT_HELP + "; a folder without --part gets the base context and every extension")
+    p.add_argument("--part", default=None, metavar="MODULE",
+                   help="write only this extension context (a module name); default: the base context")
     p.set_defaults(func=cmd_context)
 
     register_site(sub)
@@ -44,10 +51,26 @@ def register(sub) -> None:
 
 
 def cmd_context(args: argparse.Namespace) -> int:
-    from samtbu.generate.context import context_file_name, render_context
+    from samtbu.generate.context import context_file_name, context_parts, render_context
+
+    from samtbu.errors import SamtbuError
+    from samtbu.model import ModelError
 
     model = Model.load()
-    write_output(render_context(model), args.output, context_file_name(model.version))
+    parts = context_parts(model)
+    if args.part is not None and args.part not in parts:
+        raise SamtbuError(f"--part: no extension context {args.part!r} (extensions: {', '.join(p for p in parts if p) or 'none'})")
+    given = args.output
+    if given is not None and args.part is None and (str(given).endswith(("/", os.sep)) or Path(given).is_dir()):
+        # The base context of the version, then one extension per module that added terms after it.
+        for part in parts:
+            write_output(render_context(model, part), given, context_file_name(model.version, part))
+        return 0
+    part = args.part or ""
+    try:
+        write_output(render_context(model, part), given, context_file_name(model.version, part))
+    except ModelError as exc:
+        raise SamtbuError(str(exc)) from None
     return 0
 
 

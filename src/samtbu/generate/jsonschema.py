@@ -10,7 +10,8 @@ to SHACL):
   JSON array exactly when the JSON-LD context makes it a ``@set``;
 - ``sh:datatype`` (else the ontology's ``rdfs:range``) -> JSON type, with a ``pattern`` for dates;
   ``rdf:langString`` -> a language map;
-- ``sh:pattern``, ``sh:minLength``, ``sh:minInclusive``/``sh:maxInclusive``;
+- ``sh:pattern``, ``sh:minLength``, ``sh:minInclusive``/``sh:maxInclusive``,
+  ``sh:minExclusive``/``sh:maxExclusive`` (``exclusiveMinimum``/``exclusiveMaximum``);
 - ``sh:in`` / ``sh:hasValue`` on code properties -> ``enum`` of the notations (as they appear in
   JSON), with their labels in ``x-labels``; a pattern on a Grep IRI becomes a pattern on the code;
 - ``sh:class`` / ``sh:or`` of ``sh:class`` -> a nested object whose ``type`` is the class or one of
@@ -194,12 +195,13 @@ class _Builder:
             if (ps, SH.sparql, None) in g:
                 c["only_shacl"].append(ps)
             for key, pred in (("minCount", SH.minCount), ("minLength", SH.minLength),
-                              ("minInclusive", SH.minInclusive)):
+                              ("minInclusive", SH.minInclusive), ("minExclusive", SH.minExclusive)):
                 value = g.value(ps, pred)
                 if value is not None:
                     c[key] = max(c.get(key, value.toPython()), value.toPython())
                     done.add(_param(pred))
-            for key, pred in (("maxCount", SH.maxCount), ("maxInclusive", SH.maxInclusive)):
+            for key, pred in (("maxCount", SH.maxCount), ("maxInclusive", SH.maxInclusive),
+                              ("maxExclusive", SH.maxExclusive)):
                 value = g.value(ps, pred)
                 if value is not None:
                     c[key] = min(c.get(key, value.toPython()), value.toPython())
@@ -319,7 +321,16 @@ class _Builder:
         elif (prop, RDF.type, OWL.ObjectProperty) in onto:
             classes = c.get("classes") or ([{rng}] if isinstance(rng, URIRef) and str(rng).startswith(str(SBU)) else [])
             if not classes:
-                return {"type": "string", "format": "iri"} if (c.get("in") is None) else {"enum": sorted(str(x) for x in c["in"])}
+                if c.get("in") is not None:
+                    return {"enum": sorted(str(x) for x in c["in"])}
+                iri = {"type": "string", "format": "iri"}
+                union = [m for m in _list(onto, onto.value(rng, OWL.unionOf)) if str(m).startswith(str(SBU))] if isinstance(rng, BNode) else []
+                if not union:
+                    return iri
+                # A range that is a union of classes (a result or a document): the IRI as a string,
+                # or a node of one of the classes, or {"id": ...} for a node described elsewhere.
+                allowed = set().union(*(_subclasses(self.model, m) for m in union))
+                return {"anyOf": [iri, self.node_reference(sorted(allowed, key=str))]}
             allowed = None
             for alternative in classes:
                 expanded = set().union(*(_subclasses(self.model, a) for a in alternative))
@@ -339,6 +350,10 @@ class _Builder:
             schema["minimum"] = c["minInclusive"]
         if "maxInclusive" in c:
             schema["maximum"] = c["maxInclusive"]
+        if "minExclusive" in c:
+            schema["exclusiveMinimum"] = c["minExclusive"]
+        if "maxExclusive" in c:
+            schema["exclusiveMaximum"] = c["maxExclusive"]
         if "in" in c:
             schema["enum"] = sorted((x.toPython() if isinstance(x, Literal) else str(x)) for x in c["in"])
         return schema

@@ -57,6 +57,8 @@ _DATATYPE_SIMPLE_TYPES = {
     XSD.dateTime: ("Tidspunkt", "Tidspunkt", "Tidspunkt", "Date and time"),
     XSD.gYear: ("Aar", "År", "År", "Year"),
     XSD.integer: ("Heltall", "Heltall", "Heiltal", "Integer"),
+    XSD.positiveInteger: ("PositivtHeltall", "Positivt heltall", "Positivt heiltal", "Positive integer"),
+    XSD.decimal: ("Desimaltall", "Desimaltall", "Desimaltal", "Decimal number"),
     XSD.boolean: ("Sannhetsverdi", "Sannhetsverdi", "Sanningsverdi", "Boolean"),
     XSD.anyURI: ("IRI", "IRI", "IRI", "IRI"),
 }

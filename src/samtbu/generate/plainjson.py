@@ -10,6 +10,7 @@ bundled context (``samtbu.validate.read_payload``) gives the same graph.
 from __future__ import annotations
 
 from collections import deque
+from decimal import Decimal
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 
@@ -74,6 +75,9 @@ def frame_plain(graph: Graph, model: Model | None = None, roots: list | None = N
     def render(p, o, definition, path):
         if isinstance(o, Literal):
             value = o.toPython()
+            if isinstance(value, Decimal) and value.is_finite():
+                # a JSON number, as the examples write credits (7.5, 120); read back as xsd:decimal
+                return int(value) if value == value.to_integral_value() else float(value)
             return value if isinstance(value, (bool, int)) else str(o)
         if isinstance(definition, dict) and definition.get("@type") == "@vocab":
             namespace = definition.get("@context", {}).get("@vocab", "")

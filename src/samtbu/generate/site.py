@@ -133,7 +133,7 @@ def register_section(section: Section, *, before: str | None = None) -> None:
 
 
 def _register_builtin_sections() -> None:
-    from samtbu.generate import rules, site_credential, site_grep, site_misc, site_ontology, site_pages, site_profiles, site_tables
+    from samtbu.generate import rules, site_credential, site_fagskole, site_grep, site_misc, site_ontology, site_pages, site_profiles, site_tables
     from samtbu.generate.site_downloads import FOLDER
 
     builtin = [
@@ -153,6 +153,7 @@ def _register_builtin_sections() -> None:
         Section(rules.WORDS["title"], rules.PAGE_PATH, lambda ctx, lang: [rules.rules_page(ctx.idx, lang)], sort_pages=False),
         Section("sharing", "deling/index.md", lambda ctx, lang: site_tables.sharing_pages(ctx.idx, lang)),
         Section("crosswalks", "koblinger/index.md", lambda ctx, lang: site_tables.crosswalk_pages(ctx.idx, lang)),
+        *site_fagskole.sections(),
         Section("getting_started", "kom-i-gang.md",
                 lambda ctx, lang: [site_misc.getting_started_page(ctx.idx, lang, ctx.help_texts)], sort_pages=False),
         Section(tuple(site_grep.x("title", lang) for lang in LANGS), site_grep.PAGE,

@@ -82,10 +82,11 @@ def write_downloads(idx: SiteIndex, out: Path, resources=None) -> list[Artifact]
     if dcat_files:
         artifacts.append(Artifact("dl_catalog", _serialize(_parse(dcat_files), out, bases["katalog"])))
 
-    from samtbu.generate.context import context_file_name, render_context
+    from samtbu.generate.context import context_file_name, context_parts, render_context
 
-    (out / context_file_name(model.version)).write_text(render_context(model), encoding="utf-8")
-    artifacts.append(Artifact("dl_context", [f"{FOLDER}/{context_file_name(model.version)}"]))
+    for part in context_parts(model):
+        (out / context_file_name(model.version, part)).write_text(render_context(model, part), encoding="utf-8")
+    artifacts.append(Artifact("dl_context", [f"{FOLDER}/{context_file_name(model.version, part)}" for part in context_parts(model)]))
 
     shapes_files = _serialize(model.shapes, out, bases["former"], ("ttl",))
     for path in model.shape_module_files(root):

@@ -100,6 +100,7 @@ X = {
 # Link texts for the legal sources the policies cite; any other source is shown by its identifier.
 LAW_NAMES = {
     "http://data.europa.eu/eli/reg/2016/679/oj": ("personvernforordningen", "personvernforordninga", "GDPR"),
+    "https://lovdata.no/dokument/NL/lov/1967-02-10": ("forvaltningsloven", "forvaltningslova", "Public Administration Act"),
     "https://lovdata.no/dokument/NL/lov/2006-06-16-20": ("NAV-loven", "NAV-lova", "Norwegian Labour and Welfare Administration Act"),
     "https://lovdata.no/dokument/NL/lov/2018-06-08-28": ("fagskoleloven", "fagskolelova", "Tertiary Vocational Education Act"),
     "https://lovdata.no/dokument/NL/lov/2018-06-15-38": ("personopplysningsloven", "personopplysningslova", "Personal Data Act"),
@@ -107,6 +108,7 @@ LAW_NAMES = {
     "https://lovdata.no/dokument/NL/lov/2023-06-09-30": ("opplæringslova", "opplæringslova", "Education Act"),
     "https://lovdata.no/dokument/NL/lov/2024-03-08-9": ("universitets- og høyskoleloven", "universitets- og høgskolelova", "Universities and University Colleges Act"),
     "https://lovdata.no/dokument/SF/forskrift/2017-01-06-13": ("forskrift om opptak til høyere utdanning", "forskrift om opptak til høgare utdanning", "Regulations on admission to higher education"),
+    "https://lovdata.no/dokument/SF/forskrift/2019-07-11-1005": ("fagskoleforskriften", "fagskoleforskrifta", "Regulations on tertiary vocational education"),
     "https://lovdata.no/dokument/SF/forskrift/2024-06-03-900": ("opplæringsforskrifta", "opplæringsforskrifta", "Education Regulations"),
 }
 TARGET_NAMES = {"elmo": "EMREX ELMO", "elm": "European Learning Model (ELM)", "ob3": "Open Badges 3.0", "schemaorg": "schema.org"}
@@ -122,7 +124,7 @@ def _linkable(iri: str) -> bool:
 
 def source_id(iri: str) -> str:
     """The identifier of a legal source from its IRI: LOV-…/FOR-… for Lovdata, (EU) n/n for ELI."""
-    m = re.search(r"lovdata\.no/(?:dokument/(?:NL|SF)/)?(lov|forskrift)/(\d{4}-\d{2}-\d{2}-\d+)(?:/(.+))?$", iri)
+    m = re.search(r"lovdata\.no/(?:dokument/(?:NL|SF)/)?(lov|forskrift)/(\d{4}-\d{2}-\d{2}(?:-\d+)?)(?:/(.+))?$", iri)
     if m:
         text = ("LOV-" if m.group(1) == "lov" else "FOR-") + m.group(2)
         return text + (f" {m.group(3).replace('§', '§ ')}".replace("§  ", "§ ") if m.group(3) else "")
@@ -139,7 +141,7 @@ def source_link(idx: SiteIndex, iri: str, lang: str) -> str:
     if name is None and idx.source_label(URIRef(iri), lang) != iri:
         name = idx.source_label(URIRef(iri), lang)
     text = f"{name} {parenthesized(ident)}" if name and ident != iri else (name or ident)
-    if base != iri and name:  # a section: the law's name and the section
+    if base != iri and name and " " in ident:  # a section: the law's name and the section
         text = f"{name} {ident.split(' ', 1)[1]} ({ident.split(' ', 1)[0]})"
     return f"[{esc(text)}]({iri})" if _linkable(iri) else esc(text)
 

@@ -63,6 +63,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     from samtbu.grep import using
     from samtbu.share.overview import render_overview
 
+    if args.history is not None and not args.history.is_file():
+        raise SamtbuError("no such file", where=str(args.history))
     now = _now(args.now)
     try:
         originals = _originals(args, now) if args.credential else None
@@ -71,7 +73,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             raise
         raise SamtbuError(f"--credential needs {exc.name}: pip install 'samtbu[sign]'") from None
     with using(args.grep):  # subject and programme titles from Grep, when a snapshot is in use
-        html = render_overview(args.record, args.lang, disclosures=args.disclosures, now=now, originals=originals)
+        html = render_overview(args.record, args.lang, disclosures=args.disclosures, now=now, originals=originals, history=args.history)
     write_output(html, args.output, f"{_stem(args.record)}.html")
     return 0
 
@@ -142,6 +144,8 @@ def register(subparsers) -> None:
     r.add_argument("record", type=Path, metavar="RECORD", help="the learner's record")
     r.add_argument("--lang", choices=("nb", "nn", "en"), default="nb", help="language of the page (default: nb)")
     r.add_argument("--disclosures", type=Path, metavar="FILE", help="disclosure log written by `samtbu share --log`")
+    r.add_argument("--history", type=Path, metavar="STATE.ndjson",
+                   help="the state file of `samtbu events replay`: show the history of corrected results")
     r.add_argument("--now", metavar="DATETIME", help="the date the page is made (ISO 8601; default: now)")
     r.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({record}.html)")
     r.add_argument("--credential", type=Path, action="append", metavar="FILE",

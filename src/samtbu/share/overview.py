@@ -160,6 +160,9 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; ma
 dt { font-weight: 600; }
 dd { margin: 0; }
 .card { border: 1px solid #c9d3de; border-radius: 6px; padding: .75rem 1rem; margin: .75rem 0; }
+tr.history td { border-bottom: 1px solid #d0d7de; padding-top: 0; }
+tr.history summary { cursor: pointer; color: #0b5394; }
+tr.history ol { margin: .25rem 0 .5rem 1.25rem; padding: 0; }
 .verified { color: #1b5e20; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: 4px; border: 1px solid #8a5a00; color: #5c3d00; background: #fff4e0; font-size: .85rem; }
 footer { margin-top: 2.5rem; border-top: 1px solid #c9d3de; padding-top: .75rem; font-size: .9rem; color: #4a4a4a; }
@@ -261,10 +264,13 @@ def render_overview(
     policies: PolicySet | None = None,
     now: datetime | None = None,
     originals: dict[str, DigitalOriginal] | None = None,
+    history=None,
 ) -> str:
     """The learner's overview page as an HTML string. ``originals``: the signed credential of each
     document (by the document's id), checked; the page says per document whether it is a verified
-    digital original and offers the signed file for download (inline, so the page stays one file)."""
+    digital original and offers the signed file for download (inline, so the page stays one file).
+    ``history``: a replay's state file (or a dict result IRI -> item) from which the history of
+    corrected results is shown."""
     if lang not in LANGS:
         raise SamtbuError(f"unknown language {lang!r} (use nb, nn or en)")
     model = model or Model.load()
@@ -277,6 +283,9 @@ def render_overview(
     comps = [n for n in nodes if _is(g, n, SBU.Sluttkompetanse, model)]
     statuses = [n for n in nodes if _is(g, n, SBU.Fullfoeringsstatus, model)]
     results = [n for n in nodes if _is(g, n, SBU.Vurdering, model)]
+    from samtbu.share.overview_history import fagskole_section, history_details, load_history
+
+    history = load_history(history, {str(n) for n in nodes})
 
     out: list[str] = []
     w = out.append
@@ -412,12 +421,18 @@ def render_overview(
                   f"<td>{_date(g.value(r, SBU.vurderingsdato), lang) if g.value(r, SBU.vurderingsdato) is not None else ''}</td>"
                   f"<td>{status_html}</td>"
                   "</tr>")
+                w(history_details(history.get(str(r)), model, lang, lambda v: _date(v, lang), 5))
             w("</tbody></table>")
         if provisional:
             w(f"<p>{escape(_t('provisional_note', lang))}</p>")
     else:
         w(f"<p>{escape(_t('none_results', lang))}</p>")
     w("</section>")
+
+    # Tertiary vocational education (only when the learner has such results).
+    for line in fagskole_section(g, nodes, lambda n, c: _is(g, n, c, model), lambda v: _code(model, v, lang),
+                                 lambda v: _date(v, lang), model, lang, history):
+        w(line)
 
     # Disclosures.
     w('<section aria-labelledby="utleveringer">')

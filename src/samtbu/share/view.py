@@ -20,7 +20,7 @@ from rdflib.namespace import DCTERMS, XSD
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
-from samtbu.namespaces import CONTEXT_IRI, SBU, SBUK
+from samtbu.namespaces import SBU, SBUK
 from samtbu.share.policies import Policy, PolicySet, Scope, load_policies
 from samtbu.share.profiles import check_view
 from samtbu.output import holds_identity_number, mask_identity_numbers
@@ -47,6 +47,7 @@ CONSENT_INVALID = "consent-invalid"
 NOT_FINAL = "not-final"
 NOT_ISSUED = "not-issued"
 NOT_VALID = "document-not-valid"
+NOT_IN_FORCE = "result-not-in-force"
 AGE = "age-limit"
 AGE_UNKNOWN = "age-unknown"
 NOTHING_IN_SCOPE = "nothing-in-scope"
@@ -74,10 +75,13 @@ class View:
 
     def jsonld(self) -> dict:
         """JSON-LD with the project's context (the same document as :meth:`json`, with ``@context``)."""
+        from samtbu.generate.context import context_reference
+
         plain = self.json()
+        context = context_reference(self.model, self.graph)
         if isinstance(plain, list):
-            return {"@context": CONTEXT_IRI, "@graph": plain}
-        return {"@context": CONTEXT_IRI, **plain}
+            return {"@context": context, "@graph": plain}
+        return {"@context": context, **plain}
 
     def serialize(self, format: str = "json") -> str:
         import json
@@ -298,7 +302,11 @@ def share(
             elif in_scope:
                 kept_docs.add(node)
         elif scope.is_a(types, SBU.Resultat):
-            if policy.requires_final and scope.is_a(types, SBU.Vurdering) and not _is_final(graph, node, on_doc):
+            status = graph.value(node, SBU.dokumentstatus)
+            if status is not None and status != VALID:
+                # A result that is withdrawn or replaced in the register is not its current state.
+                withheld.append((str(node), NOT_IN_FORCE))
+            elif policy.requires_final and scope.is_a(types, SBU.Vurdering) and not _is_final(graph, node, on_doc):
                 withheld.append((str(node), NOT_FINAL))
             elif in_scope:
                 kept_results.add(node)
@@ -365,6 +373,7 @@ _REASON_TEXT = {
     NOT_FINAL: "the result {node} is not final yet (resultatstatus is not «endelig»); the policy allows only final results",
     NOT_ISSUED: "the document {node} has not been issued yet (its date of issue is in the future or missing); the policy allows only issued documents",
     NOT_VALID: "the document {node} is not valid (dokumentstatus is not «gyldig»); the policy allows only valid documents",
+    NOT_IN_FORCE: "the result {node} is no longer in force in the register (dokumentstatus «annullert» or «erstattet»); only the current state is shared",
 }
 
 
@@ -474,11 +483,18 @@ def disclosure_record(
                 g.add((recipient, SBU.organisasjonsnummer, Literal(recipient_id)))
     g.add((iri, SBU.mottaker, recipient))
 
-    # What: each result and document, its class and the learner it concerns.
+    # What: each result and document, its class and the learner it concerns, and, for a result
+    # from the register, the version that was shared (sbu:Resultatversjon in the record).
     for node in disclosed:
         g.add((iri, SBU.utlevertRessurs, node))
         for t in _types(view, node):
             g.add((node, RDF.type, t))
+        for version in sorted(record.subjects(SBU.versjonAv, node), key=str):
+            g.add((iri, SBU.utlevertVersjon, version))
+            g.add((version, RDF.type, SBU.Resultatversjon))
+            g.add((version, SBU.versjonAv, node))
+            for number in record.objects(version, SBU.versjonsnummer):
+                g.add((version, SBU.versjonsnummer, number))
         for p in (SBU.gjelderLaerende, SBU.utstedtTil):
             for learner in record.objects(node, p):
                 if isinstance(learner, URIRef):

@@ -125,13 +125,16 @@ class Presenter:
 
     def entry_text(self, node: Node) -> str:
         """An entry as a person knows it: an assessment by its subject code (and title) and the
-        kind of assessment, a competence by its type, a Grep element by its code, otherwise its
-        place in the payload."""
+        kind of assessment, a course unit assessment by its course unit, a competence by its type,
+        a Grep element by its code, otherwise its place in the payload."""
         graph = self.graph
         fag = graph.value(node, SBU.gjelderFag)
         kind = graph.value(node, SBU.vurderingstype)
         if fag is not None:
             return self.grep_text(fag) + (f", {self.code_label(kind)}" if kind is not None else "")
+        emne = graph.value(node, SBU.gjelderEmne)  # a course unit assessment from a fagskole
+        if emne is not None and graph.value(emne, SBU.emnekode) is not None:
+            return self.course_unit_text(emne)
         for prop in (SBU.vurderingstype, SBU.kompetansetype, SBU.fullfoeringskategori):
             code = graph.value(node, prop)
             if code is not None:
@@ -158,6 +161,15 @@ class Presenter:
         for lang in language_order(self.lang):
             if lang in titles:
                 return f"{code} ({titles[lang]})"
+        return code
+
+    def course_unit_text(self, node: Node) -> str:
+        """A course unit as its code (the college's own), with its name in the chosen language."""
+        code = str(self.graph.value(node, SBU.emnekode))
+        names = {t.language: str(t) for t in self.graph.objects(node, SBU.emnenavn) if isinstance(t, Literal)}
+        for lang in language_order(self.lang):
+            if lang in names:
+                return f"{code} ({names[lang]})"
         return code
 
     def field_values(self, node: Node, prop: URIRef) -> list[Node]:

@@ -241,8 +241,7 @@ def results_from_shacl(
         filled = list(report_graph.objects(node, SH.resultMessage))
         messages = list(shapes.objects(source_shape, SH.message)) if source_shape is not None else []
         if not messages:  # a SPARQL constraint's own templates (the shape has none)
-            constraint_node = report_graph.value(node, SH.sourceConstraint)
-            messages = list(shapes.objects(constraint_node, SH.message)) if constraint_node is not None else []
+            messages = _constraint_messages(shapes, source_shape, report_graph.value(node, SH.sourceConstraint))
         if not any(m.language in (lang, "nb") for m in messages):
             messages = filled + messages
         message = _pick_message(messages, lang) or f"{_short(str(constraint))} on {path}"
@@ -269,6 +268,17 @@ def results_from_shacl(
         )
     results.sort(key=lambda r: (r.pointer or r.focus_node, -SEVERITY_RANK[r.severity], r.path or "", r.constraint or "", r.message))
     return results
+
+
+def _constraint_messages(shapes: Graph, source_shape, constraint_node) -> list:
+    """The message templates of the SPARQL constraint that gave a result. The report names the
+    constraint by a blank node, which is the shapes graph's own only when the engine compiled this
+    very graph (a compiled profile may come from another load of the model): otherwise the shape's
+    single SPARQL constraint is the one."""
+    if constraint_node is not None and (constraint_node, SH.message, None) in shapes:
+        return list(shapes.objects(constraint_node, SH.message))
+    constraints = list(shapes.objects(source_shape, SH.sparql)) if source_shape is not None else []
+    return list(shapes.objects(constraints[0], SH.message)) if len(constraints) == 1 else []
 
 
 def _pointer_of(presenter, focus, path: URIRef | None) -> str | None:
