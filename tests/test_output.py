@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -154,7 +155,19 @@ COMMANDS = {
     "keys new": (lambda t: (pytest.importorskip("cryptography"), ["keys", "new"])[1], "signing-key.json"),
     "sign": (lambda t: _sign(t, str(_record(t))), "record.signed.json"),
     "sign --batch": (lambda t: _sign(t, "--batch", "--jobs", "1", str(_ndjson(t))), "records.signed.ndjson"),
+    "events validate": (lambda t: ["events", "validate", "-j", "1", str(_events(t))], "korrigering.report.txt"),
+    "events replay": (lambda t: ["events", "replay", "-j", "1", str(_events(t))], "korrigering.state.ndjson"),
+    "events schema": (lambda t: ["events", "schema"], "samtbu-event-schema.json"),
+    "events generate": (lambda t: ["events", "generate", "--count", "5"], "events-5-seed1.ndjson"),
 }
+
+
+def _events(tmp: Path) -> Path:
+    """A stream of events (a registration and its correction) copied from the fixtures."""
+    path = tmp / "korrigering.ndjson"
+    if not path.exists():
+        shutil.copyfile(REPO / "tests" / "fixtures" / "events" / "korrigering.ndjson", path)
+    return path
 # Commands whose -o is always a folder (they write many files): output_folder, tested below.
 FOLDER_OUTPUTS = {"site build", "site serve"}
 
