@@ -14,6 +14,7 @@ import sys
 
 from samtbu import MODEL_VERSION
 from samtbu.errors import SamtbuError
+from samtbu.extras import extra_for
 from samtbu.model import Model, ModelError
 
 
@@ -83,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     except (SamtbuError, ModelError) as exc:
         print(f"samtbu: error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)
+    except ModuleNotFoundError as exc:  # an optional dependency: name the extra that installs it
+        needed = extra_for(exc)
+        if needed is None:
+            raise
+        print(f"samtbu: error: {needed}", file=sys.stderr)
+        return needed.exit_code
     except KeyboardInterrupt:
         return 130
 

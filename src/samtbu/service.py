@@ -30,11 +30,9 @@ import argparse
 import asyncio
 import concurrent.futures
 import contextlib
-import functools
 import json
 import logging
 import os
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -141,49 +139,9 @@ class Problem(Exception):
 
 # -- engine warm-up -------------------------------------------------------------------------------
 
-_sparql_cache_lock = threading.Lock()
-_sparql_cache_installed = False
-
-
-def install_sparql_query_cache(maxsize: int = 2048) -> None:
-    """Parse each SPARQL query text once per process.
-
-    pyshacl hands rdflib the text of every SPARQL-based constraint for each focus node, and rdflib
-    parses it again each time; parsing is most of the cost of validating a document. This keeps the
-    parsed and translated query (what ``rdflib.plugins.sparql.prepareQuery`` gives) keyed by its
-    text, base and prefixes. The result of a query is unchanged: the prepared query is evaluated
-    with the same bindings against the same graph.
-    """
-    global _sparql_cache_installed
-    with _sparql_cache_lock:
-        if _sparql_cache_installed:
-            return
-        from rdflib.plugins.sparql import processor
-        from rdflib.plugins.sparql.algebra import translateQuery
-        from rdflib.plugins.sparql.parser import parseQuery
-
-        original = processor.SPARQLProcessor.query
-
-        @functools.lru_cache(maxsize=maxsize)
-        def prepared(text: str, base: str | None, namespaces: tuple | None):
-            return translateQuery(parseQuery(text), base, dict(namespaces) if namespaces else None)
-
-        def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
-            if isinstance(strOrQuery, str):
-                try:
-                    key = tuple(sorted((str(k), str(v)) for k, v in initNs.items())) if initNs else None
-                    strOrQuery = prepared(strOrQuery, base, key)
-                except TypeError:  # an unhashable argument: leave the query as it was
-                    pass
-            return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
-
-        query.__wrapped__ = original  # type: ignore[attr-defined]
-        processor.SPARQLProcessor.query = query
-        _sparql_cache_installed = True
-
 
 def warm_up(model: Model) -> None:
-    """Prepare the engine: class hierarchy, JSON-LD context, parsed SPARQL constraints of every profile."""
+    """Prepare the engine: class hierarchy, JSON-LD context, each profile compiled with its SPARQL constraints."""
     from rdflib import RDF, BNode, Graph
 
     from samtbu.jsonld import bundled_context
@@ -191,7 +149,6 @@ def warm_up(model: Model) -> None:
     from samtbu.validate.engine import class_hierarchy
     from samtbu.validate.input import Payload
 
-    install_sparql_query_cache()
     class_hierarchy(model)
     bundled_context(model)
     for profile in model.profiles.values():
@@ -413,9 +370,10 @@ def _schema_builder():
 
 def create_app(model: Model | None = None, limits: Limits | None = None, *, warm: bool = True):
     """The FastAPI application. The model is loaded (if not given) and warmed up at start."""
-    from fastapi import FastAPI, Query, Request
+    from fastapi import Query, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, Response
+    from fastapi_offline import FastAPIOffline
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from samtbu.validate.report import mask_identity_numbers
@@ -430,8 +388,6 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         state["validator"] = validator
         if warm:
             await asyncio.to_thread(warm_up, loaded)
-        else:
-            install_sparql_query_cache()
         validator.ready = True
         log.info("ready: model %s, %d profiles, limits %s", loaded.version, len(loaded.profiles), limits)
         try:
@@ -440,7 +396,9 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
             validator.ready = False
             validator.close()
 
-    app = FastAPI(
+    # /docs (Swagger UI) and /redoc load their scripts and styles from the installed fastapi-offline
+    # package (served under /static-offline-docs), not from a CDN: the service fetches nothing.
+    app = FastAPIOffline(
         title="samtbu validation service",
         version=MODEL_VERSION,
         description=(
@@ -695,6 +653,9 @@ def register(sub) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from samtbu.extras import require
+
+    require("service", "serve")
     import uvicorn
 
     limits = Limits.from_env(
@@ -710,4 +671,4 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["create_app", "Limits", "Problem", "install_sparql_query_cache", "warm_up", "register"]
+__all__ = ["create_app", "Limits", "Problem", "warm_up", "register"]

@@ -21,6 +21,7 @@ from typing import Callable
 from rdflib import Graph
 
 from samtbu.errors import SamtbuError
+from samtbu.extras import require
 
 
 @dataclass
@@ -44,6 +45,7 @@ class ExportInvalidError(SamtbuError):
 
 
 def _import_elmo(data: bytes, source: str) -> ImportResult:
+    require("elmo", "import --from elmo")
     from samtbu.crosswalk.elmo import import_elmo
 
     graph, unmapped = import_elmo(data, source=source)
@@ -51,6 +53,7 @@ def _import_elmo(data: bytes, source: str) -> ImportResult:
 
 
 def _export_elmo(graph: Graph) -> ExportResult:
+    require("elmo", "export --to elmo")
     from samtbu.crosswalk.elmo import export_elmo_report, schema_path, validate_elmo
 
     result = export_elmo_report(graph)
@@ -87,6 +90,7 @@ def _export_ob3(graph: Graph) -> ExportResult:
     result = export_ob3(graph)
     warnings = list(result.warnings)
     if schema_path().is_file():
+        require("ob3", "export --to ob3")
         errors = validate_ob3(result.document)
         if errors:
             raise ExportInvalidError(f"the OB 3.0 output does not validate against {schema_path()}: {errors[0]}")

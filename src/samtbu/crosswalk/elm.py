@@ -135,7 +135,7 @@ def to_rdf(document: dict) -> Graph:
 
 def validate_edc(document: dict) -> dict[str, tuple[bool, str]]:
     """Validate the credential with the official EDC shapes (pyshacl); name -> (conforms, text)."""
-    import pyshacl
+    from samtbu.validate.engine import shacl_validate
 
     data = to_rdf(document)
     results = {}
@@ -144,7 +144,7 @@ def validate_edc(document: dict) -> dict[str, tuple[bool, str]]:
         if not path.is_file():
             raise CrosswalkError(f"the EDC shapes {path} are missing (set SAMTBU_ANCHORS)")
         shapes = _shapes(str(path))
-        conforms, _, text = pyshacl.validate(data, shacl_graph=shapes, advanced=True)
+        conforms, _, text = shacl_validate(data, shapes, advanced=True)
         results[name] = (bool(conforms), text)
     return results
 

@@ -151,8 +151,10 @@ def register_site(sub) -> None:
 
 
 def cmd_site_build(args: argparse.Namespace) -> int:
+    from samtbu.extras import require
     from samtbu.generate.site import build_site
 
+    require("site", "site build")
     out = build_site(Model.load(), args.output, src=args.src)
     print(f"built {out} (open {out / 'index.html'})", file=sys.stderr)
     return 0
@@ -164,6 +166,9 @@ def cmd_site_serve(args: argparse.Namespace) -> int:
     model = Model.load()
     out = args.output or default_output_dir(model)
     if not args.no_build:
+        from samtbu.extras import require
+
+        require("site", "site serve")
         out = build_site(model, out)
     serve_site(Path(out), port=args.port)
     return 0
