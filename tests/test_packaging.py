@@ -88,6 +88,15 @@ def test_wheel_without_extras_validates_the_examples_outside_the_repository(inst
     engine = _samtbu(installed, "validate", "--engine", "pyshacl", "examples/enkeltresultat.json")
     assert engine.returncode == 0, engine.stdout + engine.stderr
 
+    # What README's table says the core install does besides validating.
+    vitnemaal = "examples/vitnemaal-studiespesialisering.json"
+    for args in (("rules", "--format", "json"), ("catalog",), ("export", vitnemaal, "--to", "schemaorg"),
+                 ("export", vitnemaal, "--to", "elm"), ("render", vitnemaal, "-o", "oversikt.html"),
+                 ("share", "--recipient", "oppfoelgingstjenesten", "--purpose", "oppfoelging", vitnemaal),
+                 ("publish", "--store", "store")):
+        done = _samtbu(installed, *args)
+        assert done.returncode == 0, (args, done.stdout[-1000:], done.stderr[-2000:])
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("command,extra", [
