@@ -49,9 +49,9 @@ def _rss_tree(pid: int) -> int:
     return total
 
 
-def run_batch(cohort: Path, out: Path, jobs: int) -> dict:
+def run_batch(cohort: Path, out: Path, jobs: int, grep: Path | None = None) -> dict:
     cmd = [sys.executable, "-m", "samtbu.cli", "validate", "--batch", str(cohort), "-r", "json", "-o", str(out),
-           "-j", str(jobs), "--color", "never"]
+           "-j", str(jobs), "--color", "never", "--grep", str(grep) if grep else "none"]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -126,9 +126,10 @@ def run_pyshacl_sample(cohort: Path, ours: Path, sample: int, learners: int) -> 
     return {"records": len(payloads), "seconds": seconds, "identical": same, "differing": differing}
 
 
-def latency(kind: str, runs: int = 300, warmup: int = 100, seed: int = 7) -> float:
+def latency(kind: str, runs: int = 300, warmup: int = 100, seed: int = 7, grep=False) -> float:
     """Median in-process time of ``validate()`` on one payload (bytes in, report out), over distinct
-    learners of one kind (a different seed from the cohort's), after warm-up."""
+    learners of one kind (a different seed from the cohort's), after warm-up. ``grep``: a snapshot
+    path to check the Grep codes against too (the lookups and the Grep shapes are then included)."""
     from cohort import Cohort
 
     from samtbu.model import Model
@@ -137,28 +138,34 @@ def latency(kind: str, runs: int = 300, warmup: int = 100, seed: int = 7) -> flo
     model = Model.load()
     payloads = [json.dumps(doc) for _n, profile, doc in Cohort(8 * (runs + warmup), seed, fault_rate=0).records()
                 if profile == kind][: runs + warmup]
+    from samtbu.grep import resolve_snapshot
+
+    snapshot = resolve_snapshot(grep) or False
     for data in payloads[:warmup]:
-        validate(data, None, model=model)
+        validate(data, None, model=model, grep=snapshot)
     times = []
     for data in payloads[warmup:]:
         started = time.perf_counter()
-        validate(data, None, model=model)
+        validate(data, None, model=model, grep=snapshot)
         times.append(time.perf_counter() - started)
     return statistics.median(times) * 1000
 
 
-def latency_example(example: str, runs: int = 300, warmup: int = 30) -> float:
+def latency_example(example: str, runs: int = 300, warmup: int = 30, grep=False) -> float:
     from samtbu.model import Model
     from samtbu.validate import validate
 
+    from samtbu.grep import resolve_snapshot
+
     model = Model.load()
+    snapshot = resolve_snapshot(grep) or False
     data = (REPO / "examples" / example).read_bytes()
     for _ in range(warmup):
-        validate(data, None, model=model)
+        validate(data, None, model=model, grep=snapshot)
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        validate(data, None, model=model)
+        validate(data, None, model=model, grep=snapshot)
         times.append(time.perf_counter() - started)
     return statistics.median(times) * 1000
 
@@ -170,7 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--pyshacl-sample", type=int, default=40, help="records pyshacl validates (spread evenly)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/samtbu-bench"))
+    parser.add_argument("--grep", type=Path, default=REPO / "grep" / "grep-eksempler.sqlite",
+                        help="Grep snapshot for the runs with Grep (default: the one shipped for the examples)")
+    parser.add_argument("--latency-only", action="store_true", help="only the single-payload latencies, without and with Grep")
     args = parser.parse_args(argv)
+    if args.latency_only:
+        print_latencies(args.grep)
+        return 0
 
     from cohort import Cohort, write_ndjson
 
@@ -199,11 +212,59 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio (extrapolated pyshacl / samtbu): {extrapolated / ours['wall']:,.0f}x")
     print(f"identical results on the sample: {ref['identical']}/{ref['records']}"
           + (f" (differing records: {ref['differing'][:10]})" if ref["differing"] else ""))
-    for kind in ("fagbrev", "kompetansebevis", "vitnemaal"):
-        print(f"single payload, {kind} (distinct learners): median {latency(kind):.2f} ms (in-process, after warm-up)")
-    for example in ("enkeltresultat.json", "fullfoeringsstatus.json"):
-        print(f"single payload, examples/{example}: median {latency_example(example):.2f} ms (in-process, after warm-up)")
+    print_latencies(args.grep)
+    if args.grep:
+        with_grep = run_batch(cohort, args.workdir / f"report-{args.learners}-grep.jsonl", args.jobs, args.grep)
+        s = with_grep["summary"]
+        print(f"samtbu --batch --grep {args.grep.name}: {args.learners:,} records in {with_grep['wall']:.1f} s wall "
+              f"({args.learners / with_grep['wall']:,.0f} records/s), peak memory {with_grep['peak_rss'] / 2**20:,.0f} MiB; "
+              f"{s['conforming']:,} conforming, {s['with_violations']:,} with violations, {s['with_warnings']:,} with warnings")
     return 0 if not ref["differing"] else 1
+
+
+def print_latencies(grep: Path | None) -> None:
+    """The single-payload latencies without Grep and, when a snapshot is given, the CPU time per payload
+    without and with it, measured alternately so that a busy machine slows both alike."""
+    if grep is None:
+        for kind in ("fagbrev", "kompetansebevis", "vitnemaal"):
+            print(f"single payload, {kind} (distinct learners): median {latency(kind):.2f} ms (in-process, after warm-up)")
+        for example in ("enkeltresultat.json", "fullfoeringsstatus.json"):
+            print(f"single payload, examples/{example}: median {latency_example(example):.2f} ms (in-process, after warm-up)")
+        return
+    for kind in ("fagbrev", "kompetansebevis", "vitnemaal", "enkeltresultat.json", "fullfoeringsstatus.json"):
+        without, with_grep = latency_pair(kind, grep)
+        print(f"single payload, {kind}: {without:.2f} ms CPU without Grep, {with_grep:.2f} ms with {grep.name} "
+              f"(+{with_grep - without:.2f} ms, {with_grep / without - 1:+.0%}; in-process, after warm-up, best of 5 alternating blocks)")
+
+
+def latency_pair(kind: str, grep: Path, runs: int = 80, warmup: int = 40, repeats: int = 5) -> tuple[float, float]:
+    """CPU time per payload of ``validate()`` without and with the snapshot: the same distinct payloads,
+    the two alternating block by block, the best of ``repeats`` blocks each (CPU time, so that other
+    processes on a busy machine count less)."""
+    from cohort import Cohort
+
+    from samtbu.grep import resolve_snapshot
+    from samtbu.model import Model
+    from samtbu.validate import validate
+
+    model = Model.load()
+    snapshot = resolve_snapshot(grep)
+    if kind.endswith(".json"):
+        payloads = [(REPO / "examples" / kind).read_bytes()] * (runs + warmup)
+    else:
+        payloads = [json.dumps(doc) for _n, profile, doc in Cohort(8 * (runs + warmup), 7, fault_rate=0).records()
+                    if profile == kind][: runs + warmup]
+    for data in payloads[:warmup]:
+        validate(data, None, model=model, grep=False)
+        validate(data, None, model=model, grep=snapshot)
+    best = {False: float("inf"), True: float("inf")}
+    for _ in range(repeats):
+        for with_grep in (False, True):
+            started = time.process_time()
+            for data in payloads[warmup:]:
+                validate(data, None, model=model, grep=snapshot if with_grep else False)
+            best[with_grep] = min(best[with_grep], (time.process_time() - started) / len(payloads[warmup:]))
+    return best[False] * 1000, best[True] * 1000
 
 
 if __name__ == "__main__":

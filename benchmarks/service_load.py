@@ -35,10 +35,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_service(port: int, workers: int | None = None) -> subprocess.Popen:
+def start_service(port: int, workers: int | None = None, extra: list[str] | None = None) -> subprocess.Popen:
     command = [sys.executable, "-m", "samtbu.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     if workers:
         command += ["--workers", str(workers)]
+    command += extra or []
     env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

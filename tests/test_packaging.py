@@ -5,6 +5,7 @@ needs an extra names it in one line. The extras in pyproject.toml and in samtbu.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -18,7 +19,7 @@ from samtbu.extras import EXTRAS
 REPO = Path(__file__).resolve().parents[1]
 # What `pip install samtbu` must not bring: the extras' own packages (lxml is not listed: pyld needs it).
 NOT_IN_THE_CORE = ("fastapi", "uvicorn", "fastapi_offline", "httpx", "mkdocs", "material", "jsonschema", "owlready2",
-                   "rich", "cryptography")
+                   "rich", "cryptography", "base58", "openbadgeslib", "ijson")
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +44,15 @@ def installed(tmp_path_factory):
     return python, outside
 
 
+# No reference folder out here: what the installed package does must not depend on the anchors
+# (the credential contexts, for one, come from an installed package).
+ENV = {k: v for k, v in os.environ.items() if k not in ("SAMTBU_ANCHORS", "SAMTBU_CONTEXTS")}
+
+
 def _samtbu(installed, *args: str) -> subprocess.CompletedProcess:
     python, outside = installed
-    return subprocess.run([python, "-m", "samtbu.cli", *args], cwd=outside, capture_output=True, text=True, timeout=600)
+    return subprocess.run([python, "-m", "samtbu.cli", *args], cwd=outside, capture_output=True, text=True, timeout=600,
+                          env=ENV)
 
 
 @pytest.mark.slow
@@ -102,9 +109,12 @@ def test_wheel_without_extras_validates_the_examples_outside_the_repository(inst
 @pytest.mark.parametrize("command,extra", [
     (("serve", "--port", "0"), "service"),
     (("site", "build"), "site"),
+    (("keys", "new", "-o", "k.json"), "sign"),
+    (("grep", "import", "grep.json", "-o", "grep.sqlite"), "grep"),
 ])
 def test_a_command_that_needs_a_missing_extra_names_it_in_one_line(installed, command, extra):
     python, outside = installed
+    (outside / "grep.json").write_text("[]")
     before = sorted(p.name for p in outside.iterdir())
     result = _samtbu(installed, *command)
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
@@ -112,6 +122,24 @@ def test_a_command_that_needs_a_missing_extra_names_it_in_one_line(installed, co
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert f"pip install 'samtbu[{extra}]'" in lines[0] and lines[0].startswith("samtbu: error: samtbu "), lines[0]
     assert sorted(p.name for p in outside.iterdir()) == before  # nothing written on the way
+
+
+@pytest.mark.slow
+def test_with_the_sign_extra_the_wheel_signs_and_verifies_offline(installed):
+    """Signing from the installed package, offline: the W3C and Open Badges contexts come from the
+    openbadgeslib wheel (the sign extra), not from the repository or the reference folder. (Runs after
+    the tests without extras: it installs the extra into the same environment.)"""
+    python, outside = installed
+    wheel = next((python.parents[2] / "wheels").glob("samtbu-*.whl"))
+    extra = subprocess.run([python, "-m", "pip", "install", "-q", f"{wheel}[sign]"], capture_output=True, text=True, timeout=1200)
+    assert extra.returncode == 0, extra.stderr[-3000:]
+    vitnemaal = outside / "vitnemaal.json"
+    vitnemaal.write_bytes((REPO / "examples" / "vitnemaal-studiespesialisering.json").read_bytes())
+    assert _samtbu(installed, "keys", "new", "-o", "k.json", "--trust-list", "t.json", "--orgnr", "994123750").returncode == 0
+    signed = _samtbu(installed, "sign", str(vitnemaal), "--key", "k.json", "-o", "vm.signed.json")
+    assert signed.returncode == 0, signed.stderr
+    checked = _samtbu(installed, "verify", "vm.signed.json", "--trust-list", "t.json")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 # -- without building a wheel ------------------------------------------------------------------------

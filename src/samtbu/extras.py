@@ -21,6 +21,7 @@ EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "publish": ("publishing to a SPARQL endpoint over HTTP", ("httpx",)),
     "reasoner": ("the OWL reasoner (HermiT)", ("owlready2",)),
     "sign": ("signing and verifying credentials", ("cryptography", "base58")),
+    "grep": ("importing Grep dumps", ("ijson",)),
 }
 
 # Modules that come with an extra but are imported under another name (or pulled in by one).

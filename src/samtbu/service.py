@@ -35,6 +35,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from samtbu import MODEL_VERSION
@@ -140,8 +141,9 @@ class Problem(Exception):
 # -- engine warm-up -------------------------------------------------------------------------------
 
 
-def warm_up(model: Model) -> None:
-    """Prepare the engine: class hierarchy, JSON-LD context, each profile compiled with its SPARQL constraints."""
+def warm_up(model: Model, grep=None) -> None:
+    """Prepare the engine: class hierarchy, JSON-LD context, each profile compiled with its SPARQL
+    constraints (with the Grep shapes when a snapshot is in use)."""
     from rdflib import RDF, BNode, Graph
 
     from samtbu.jsonld import bundled_context
@@ -156,13 +158,13 @@ def warm_up(model: Model) -> None:
         for cls in profile.root_classes:
             graph.add((BNode(), RDF.type, cls))
         if len(graph):
-            validate_payload(Payload("<warm-up>", "rdf", graph), profile.name, model=model)
+            validate_payload(Payload("<warm-up>", "rdf", graph), profile.name, model=model, grep=grep)
     # The examples reach the deeper shapes (nested nodes) that a bare root node does not.
     for path in model.example_files(".json"):
         with contextlib.suppress(SamtbuError, ModelError):
             from samtbu.validate import read_payload
 
-            validate_payload(read_payload(path, model=model), None, model=model)
+            validate_payload(read_payload(path, model=model), None, model=model, grep=grep)
 
 
 # -- reading a request ----------------------------------------------------------------------------
@@ -289,6 +291,7 @@ class Validator:
 
     model: Model
     limits: Limits
+    grep: Any = None  # a Grep snapshot (samtbu.grep.Snapshot) or None
     executor: concurrent.futures.ThreadPoolExecutor = field(init=False)
     waiting: int = 0
     ready: bool = False
@@ -308,32 +311,38 @@ class Validator:
         count = payload_records(payload)
         if count > self.limits.max_records:
             raise too_many_records(count, self.limits)
-        return Report([validate_payload(payload, profile, lang=lang, model=self.model)], lang=lang)
+        return Report([validate_payload(payload, profile, lang=lang, model=self.model, grep=self.grep)], lang=lang)
 
     async def validate(self, data: Any, fmt: str, profile: str | None, lang: str):
         from samtbu.validate import InputError, ProfileError
 
+        try:
+            return await self.call(self._run, data, fmt, profile, lang, what="validation")
+        except InputError as exc:
+            raise Problem(400, "unreadable-payload", "Unreadable payload", exc.message) from None
+        except ProfileError as exc:
+            raise Problem(422, "profile-not-detected", "Profile not detected", exc.message.replace("--profile", "?profile=")) from None
+
+    async def call(self, fn, *args, what: str = "validation"):
+        """Run ``fn(*args, started)`` in the worker threads, within the limits: 503 when too many wait
+        or it cannot start in time, 422 when it takes longer than the time limit once started."""
         limits = self.limits
         if self.waiting >= limits.workers + limits.queue:
-            raise Problem(503, "busy", "Service busy", "too many validations are waiting; try again shortly", headers={"Retry-After": "5"})
+            raise Problem(503, "busy", "Service busy", f"too many requests are waiting for a {what}; try again shortly", headers={"Retry-After": "5"})
         self.waiting += 1
         started: list[float] = []
-        future = self.executor.submit(self._run, data, fmt, profile, lang, started)
+        future = self.executor.submit(fn, *args, started)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout=limits.timeout)
         except (asyncio.TimeoutError, TimeoutError):
             future.cancel()
             if not started:
-                raise Problem(503, "busy", "Service busy", f"the validation could not start within {limits.timeout:g} s; try again shortly", headers={"Retry-After": "5"}) from None
+                raise Problem(503, "busy", "Service busy", f"the {what} could not start within {limits.timeout:g} s; try again shortly", headers={"Retry-After": "5"}) from None
             raise Problem(
-                422, "validation-timeout", "Validation took too long",
-                f"validating this payload took longer than the limit of {limits.timeout:g} s; send fewer or smaller records",
+                422, f"{what}-timeout", f"{what.capitalize()} took too long",
+                f"the {what} of this payload took longer than the limit of {limits.timeout:g} s; send fewer or smaller records",
                 limit=limits.timeout,
             ) from None
-        except InputError as exc:
-            raise Problem(400, "unreadable-payload", "Unreadable payload", exc.message) from None
-        except ProfileError as exc:
-            raise Problem(422, "profile-not-detected", "Profile not detected", exc.message.replace("--profile", "?profile=")) from None
         except RecursionError:
             raise Problem(422, "nesting-too-deep", "Payload nested too deeply", "the payload is nested too deeply to be read") from None
         finally:
@@ -368,8 +377,11 @@ def _schema_builder():
     return build_schema
 
 
-def create_app(model: Model | None = None, limits: Limits | None = None, *, warm: bool = True):
-    """The FastAPI application. The model is loaded (if not given) and warmed up at start."""
+def create_app(model: Model | None = None, limits: Limits | None = None, *, warm: bool = True, credentials=None, grep=None):
+    """The FastAPI application. The model is loaded (if not given) and warmed up at start.
+    ``credentials``: a ``samtbu.credential.http.CredentialConfig`` for ``/v1/verify`` (and ``/v1/sign``
+    when it holds a key); by default the verifier with no trust list and no status lists. ``grep``: a
+    Grep snapshot or its path to check codes against (None: none)."""
     from fastapi import Query, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, Response
@@ -384,10 +396,12 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
     @contextlib.asynccontextmanager
     async def lifespan(app):
         loaded = model or await asyncio.to_thread(Model.load)
-        validator = Validator(loaded, limits)
+        from samtbu.grep import resolve_snapshot
+
+        validator = Validator(loaded, limits, resolve_snapshot(grep if grep is not None else False))
         state["validator"] = validator
         if warm:
-            await asyncio.to_thread(warm_up, loaded)
+            await asyncio.to_thread(warm_up, loaded, validator.grep)
         validator.ready = True
         log.info("ready: model %s, %d profiles, limits %s", loaded.version, len(loaded.profiles), limits)
         try:
@@ -584,6 +598,15 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
             document = await asyncio.to_thread(_cached_schema, builder, m, profile)
             return Response(document, media_type="application/schema+json")
 
+    try:
+        from samtbu.credential.http import add_credential_routes
+
+        add_credential_routes(app, validator, problem_doc, credentials)
+    except ModuleNotFoundError as exc:  # the sign extra is not installed: no credential endpoints
+        if exc.name not in ("cryptography", "base58"):
+            raise
+        log.info("no /v1/verify: %s is not installed (pip install 'samtbu[sign]')", exc.name)
+
     @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
     async def healthz() -> dict:
         return {"status": "ok"}
@@ -594,7 +617,10 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         v = state.get("validator")
         if v is None or not v.ready:
             return JSONResponse({"status": "starting"}, status_code=503)
-        return {"status": "ready", "version": v.model.version, "profiles": len(v.model.profiles)}
+        ready = {"status": "ready", "version": v.model.version, "profiles": len(v.model.profiles)}
+        if v.grep is not None:
+            ready["grep"] = {"snapshot_date": v.grep.date, "snapshot_id": v.grep.id}
+        return ready
 
     return app
 
@@ -649,6 +675,14 @@ def register(sub) -> None:
     p.add_argument("--timeout", type=float, help=f"seconds a validation may take (default: {Limits.timeout:g})")
     p.add_argument("--workers", type=int, help=f"validations at the same time (default: {Limits.workers})")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    p.add_argument("--key", type=Path, help="a signing key file: enables POST /v1/sign (without it, the service only verifies)")
+    p.add_argument("--form", choices=("ob3", "elm"), default="ob3", help="the credential form /v1/sign issues (default: ob3)")
+    p.add_argument("--trust-list", type=Path, help="the issuers and keys /v1/verify trusts")
+    p.add_argument("--status-list", type=Path, action="append", help="a local copy of a status list for /v1/verify (repeatable; re-read when it changes)")
+    p.add_argument("--contexts", type=Path, action="append", metavar="DIR", help="a folder with the JSON-LD context files (repeatable)")
+    from samtbu.grep.cli import add_grep_option
+
+    add_grep_option(p)
     p.set_defaults(func=cmd_serve)
 
 
@@ -665,7 +699,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if min(limits.max_bytes, limits.max_depth, limits.max_records, limits.workers) < 1 or limits.timeout <= 0:
         raise SamtbuError("limits must be positive")
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(limits=limits)
+    credentials = None
+    if args.key or args.trust_list or args.status_list or args.contexts:
+        from samtbu.credential.http import CredentialConfig
+
+        credentials = CredentialConfig.from_files(key=args.key, trust_list=args.trust_list, status_lists=args.status_list,
+                                                  contexts=args.contexts, form=args.form)
+    from samtbu.grep import resolve_snapshot
+
+    app = create_app(limits=limits, credentials=credentials, grep=resolve_snapshot(args.grep) or False)
     # uvicorn's own access log would print query strings and client addresses: ours replaces it.
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level, server_header=False)
     return 0

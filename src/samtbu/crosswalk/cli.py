@@ -147,6 +147,9 @@ def register(sub) -> None:
     p.add_argument("--to", dest="target", choices=sorted(EXPORTERS), required=True, help="the target format")
     p.add_argument("-o", "--output", type=Path, help="write to this file (default: standard output)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not list the facts the target does not carry")
+    from samtbu.grep.cli import add_grep_option
+
+    add_grep_option(p)  # subject and programme titles from Grep
     p.set_defaults(func=cmd_export)
 
 
@@ -210,7 +213,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         payload = read_payload(data, source=source)
     else:
         payload = read_payload(args.record)
-    result = EXPORTERS[args.target](payload.graph)
+    from samtbu.grep import using
+
+    with using(args.grep):  # None: the configured snapshot, if any
+        result = EXPORTERS[args.target](payload.graph)
     _write(result.data, args.output)
     for warning in result.warnings:
         print(f"samtbu: warning: {warning}", file=sys.stderr)

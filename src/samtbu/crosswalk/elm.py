@@ -254,7 +254,9 @@ class _Builder:
         assessor = r.value(vurdering, "vurdertAv")
         fag_code = r.notation(fag) if fag is not None else None
         kind_labels = r.labels(kind) if kind is not None else {}
-        title = {lang: (f"{fag_code}, {label}" if fag_code else label) for lang, label in kind_labels.items()}
+        fag_titles = r.grep_titles(fag)  # with a Grep snapshot: "ENG1007 Engelsk …, Standpunktvurdering"
+        subject = {lang: f"{fag_code} {fag_titles[lang]}" if lang in fag_titles else fag_code for lang in kind_labels}
+        title = {lang: (f"{subject[lang]}, {label}" if fag_code else label) for lang, label in kind_labels.items()}
         if not title:
             title = {"nb": fag_code or "vurdering"}
         grade_code = r.notation(grade) if grade is not None else ""
@@ -332,6 +334,11 @@ class _Builder:
                                         "notation": r.notation(code), "schemeName": scheme, "schemeId": str(GREP)})
             if identifiers:
                 qualification["identifier"] = identifiers if len(identifiers) > 1 else identifiers[0]
+            # The programme the competence is in, by name (the most specific one the Grep snapshot names)
+            programme = next((t for prop in ("programomraade", "utdanningsprogram")
+                              for code in r.values(kompetanse, prop) if (t := r.grep_titles(code))), None)
+            if programme:
+                qualification["altLabel"] = self.lang_map(programme)
         node["awardedBy"] = {"id": r.uuid_for("awardingProcess"), "type": "AwardingProcess",
                              "awardingBody": {"id": issuer_iri}}
         if date is not None:

@@ -916,6 +916,13 @@ def _bind(graph: Graph) -> None:
 E = ElementMaker(namespace=ELMO_NS, nsmap={None: ELMO_NS})
 
 
+def _grep_titles(code) -> dict[str, str]:
+    """The titles of a Grep element in the languages the active Grep snapshot has ({} without one)."""
+    from samtbu.grep import titles
+
+    return titles(str(code)) if str(code).startswith(str(GREP)) else {}
+
+
 class _Exporter:
     def __init__(self, graph: Graph, model: Model, mapping: ElmoMapping, generated: datetime | None):
         self.g = graph
@@ -1085,6 +1092,8 @@ class _Exporter:
                     titles = list(self.g.objects(value, SBU.tittel))
                     for title in titles:
                         self.carried.add((value, SBU.tittel, title))
+                    if not titles:  # the payload names none: the active Grep snapshot's titles, if any
+                        titles = [Literal(text, lang=lang) for lang, text in _grep_titles(value).items()]
                     if titles and (not grep_titles or len(str(value)) > len(str(grep_titles[0][0]))):
                         grep_titles = [(value, titles)]
         grouping_prop = next((p for p in self.m.objects("elmo:learningOpportunityInstance/grouping") if self.t.domain_ok(p, cls)), None)

@@ -126,7 +126,8 @@ def export_ob3(graph: Graph, *, model: Model | None = None) -> Ob3Export:
             achievement["humanCode"] = r.notation(programomraade)
         programme = r.value(kompetanse, "utdanningsprogram")
         if programme is not None:
-            achievement["fieldOfStudy"] = r.notation(programme)
+            # the programme by name when a Grep snapshot has it, else its code
+            achievement["fieldOfStudy"] = _nb(r.grep_titles(programme), r.notation(programme))
         r.used.add((kompetanse, SBU.gjelderLaerende, r.graph.value(kompetanse, SBU.gjelderLaerende)))
     achievement["name"] = achievement_name
     achievement["description"] = f"{_nb(title, r.document_class)}: {achievement_name}"
@@ -144,18 +145,20 @@ def export_ob3(graph: Graph, *, model: Model | None = None) -> Ob3Export:
         grade = r.value(vurdering, "karakter")
         r.used.add((vurdering, SBU.gjelderLaerende, r.graph.value(vurdering, SBU.gjelderLaerende)))
         fag_code = r.notation(fag) if fag is not None else ""
+        fag_name = _nb(r.grep_titles(fag), "") if fag is not None else ""  # with a Grep snapshot
         kind_name = _nb(r.labels(kind), r.notation(kind)) if kind is not None else "vurdering"
         key = f"{fag_code}|{kind}"
         if key not in descriptions:
             description: dict = {"id": r.uuid_for("resultDescription", key), "type": ["ResultDescription"],
-                                 "name": f"{fag_code}, {kind_name}" if fag_code else kind_name, "resultType": "LetterGrade"}
+                                 "name": f"{' '.join(x for x in (fag_code, fag_name) if x)}, {kind_name}" if fag_code else kind_name,
+                                 "resultType": "LetterGrade"}
             scale = r.grade_scale(vurdering)
             if scale is not None:
                 codes = sorted({r.notation(c) for c in model.vocab.subjects(SKOS.inScheme, scale)})
                 if codes:
                     description["allowedValue"] = codes
             if fag is not None:
-                description["alignment"] = [{"type": ["Alignment"], "targetName": fag_code, "targetUrl": str(fag),
+                description["alignment"] = [{"type": ["Alignment"], "targetName": fag_name or fag_code, "targetUrl": str(fag),
                                              "targetCode": fag_code, "targetFramework": "Grep", "targetType": "ext:Fagkode"}]
             descriptions[key] = description
         result: dict = {"type": ["Result"], "resultDescription": descriptions[key]["id"]}

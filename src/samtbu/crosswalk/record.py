@@ -206,6 +206,15 @@ class Record:
         notation = self.model.vocab.value(code, SKOS.notation)
         return str(notation) if notation is not None else text.rsplit("/", 1)[-1]
 
+    def grep_titles(self, code) -> dict[str, str]:
+        """The titles of a Grep element (subject, programme) in each language the active Grep snapshot
+        has (samtbu.grep.titles); {} without a snapshot, so that an export is as without Grep."""
+        if code is None or not str(code).startswith(str(GREP)):
+            return {}
+        from samtbu.grep import titles
+
+        return titles(str(code))
+
     def labels(self, code, languages=("nb", "nn", "en")) -> dict[str, str]:
         found = {}
         for label in self.model.vocab.objects(code, SKOS.prefLabel):

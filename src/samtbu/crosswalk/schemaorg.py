@@ -72,6 +72,12 @@ def _term(code: str, name: str, term_set: str, url: str | None = None) -> dict:
     return term
 
 
+def _grep_name(r: Record, code) -> dict:
+    """{"name": [language-tagged titles]} from the active Grep snapshot; {} without one."""
+    titles = r.grep_titles(code)
+    return {"name": [{"@value": text, "@language": lang} for lang, text in titles.items()]} if titles else {}
+
+
 def export_schemaorg(graph: Graph, *, model: Model | None = None) -> SchemaOrgExport:
     model = model or Model.load()
     r = Record.from_graph(graph, model)
@@ -116,14 +122,15 @@ def export_schemaorg(graph: Graph, *, model: Model | None = None) -> SchemaOrgEx
                                     str(r.exact_match(level, prefix) or level)))
         for prop in ("programomraade", "utdanningsprogram"):
             for code in r.values(kompetanse, prop):
-                about.append({"@type": "EducationalOccupationalProgram", "identifier": r.notation(code), "url": str(code)})
+                about.append({"@type": "EducationalOccupationalProgram", "identifier": r.notation(code), "url": str(code),
+                              **_grep_name(r, code)})
     if levels:
         credential["educationalLevel"] = levels if len(levels) > 1 else levels[0]
     courses = {}
     for vurdering in r.results("Vurdering"):
         fag = r.value(vurdering, "gjelderFag")
         if fag is not None and str(fag) not in courses:
-            courses[str(fag)] = {"@type": "Course", "courseCode": r.notation(fag), "url": str(fag)}
+            courses[str(fag)] = {"@type": "Course", "courseCode": r.notation(fag), "url": str(fag), **_grep_name(r, fag)}
     about += [courses[k] for k in sorted(courses)]
     if about:
         credential["about"] = about

@@ -113,6 +113,8 @@ def _nav(idx) -> list:
         {"Deling": "deling/index.md"},
         {"Koblinger": "koblinger/index.md"},
         {"Kom i gang": "kom-i-gang.md"},
+        {"Grep": "grep.md"},
+        {"Signerte dokumenter": "signering.md"},
         {"Nedlastinger": "nedlasting.md"},
         {"Endringslogg": "endringslogg.md"},
     ]
@@ -134,7 +136,7 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
     """Write the Markdown sources, the theme overrides and the build's mkdocs.yml; returns that file."""
     import yaml
 
-    from samtbu.generate import rules, site_misc, site_pages, site_profiles, site_tables
+    from samtbu.generate import rules, site_credential, site_grep, site_misc, site_pages, site_profiles, site_tables
     from samtbu.generate.site_downloads import FOLDER, write_downloads
     from samtbu.generate.site_index import SiteIndex
 
@@ -149,6 +151,7 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
     # Downloads: written once, copied into each language tree so that every link resolves in mkdocs.
     with tempfile.TemporaryDirectory() as tmp:
         artifacts = write_downloads(idx, Path(tmp) / FOLDER)
+        signed_examples = site_credential.write_example_files(model, Path(tmp) / FOLDER)
         for lang in LANGS:
             shutil.copytree(Path(tmp) / FOLDER, docs / lang / FOLDER)
 
@@ -165,7 +168,8 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
         pages.append(rules.rules_page(idx, lang))
         pages += site_tables.sharing_pages(idx, lang) + site_tables.crosswalk_pages(idx, lang)
         pages += [site_misc.getting_started_page(idx, lang, help_texts), site_misc.downloads_page(idx, lang, artifacts),
-                  site_misc.changelog_page(idx, lang, log)]
+                  site_misc.changelog_page(idx, lang, log), site_credential.credential_page(idx, lang, signed_examples, FOLDER),
+                  site_grep.grep_page(idx, lang)]
         for page in pages:
             page.write(str(docs))
 

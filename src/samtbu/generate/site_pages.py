@@ -366,6 +366,9 @@ def property_page(idx: SiteIndex, prop, lang: str) -> Page:
     if namespace is not None:
         page.add(f"| {page.t('code_namespace')} | `{namespace}` |")
     page.add(f"| {page.t('functional')} | {page.t('yes') if (prop, RDF.type, OWL.FunctionalProperty) in onto else page.t('no')} |", "")
+    from samtbu.generate.site_grep import grep_section
+
+    grep_section(page, idx, prop)  # what a Grep-valued property's values are in Grep
 
     shapes = idx.shapes_on_path(prop)
     page.add(f"## {page.t('constraints')}", "")

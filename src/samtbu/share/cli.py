@@ -31,9 +31,21 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def cmd_share(args: argparse.Namespace) -> int:
+    from samtbu.grep import using
+
+    with using(args.grep):  # Grep elements with their codes and titles, when a snapshot is in use
+        view = _share(args)
+    _write(view.serialize(args.format), args.output)
+    if view.withheld and not args.quiet:
+        reasons = sorted({reason for _node, reason in view.withheld})
+        print(f"samtbu: {len(view.withheld)} part(s) of the record withheld ({', '.join(reasons)})", file=sys.stderr)
+    return 0
+
+
+def _share(args: argparse.Namespace):
     from samtbu.share.view import share
 
-    view = share(
+    return share(
         args.record,
         args.recipient,
         args.purpose,
@@ -43,19 +55,54 @@ def cmd_share(args: argparse.Namespace) -> int:
         recipient_id=args.recipient_id,
         log=args.log,
     )
-    _write(view.serialize(args.format), args.output)
-    if view.withheld and not args.quiet:
-        reasons = sorted({reason for _node, reason in view.withheld})
-        print(f"samtbu: {len(view.withheld)} part(s) of the record withheld ({', '.join(reasons)})", file=sys.stderr)
-    return 0
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from samtbu.grep import using
     from samtbu.share.overview import render_overview
 
-    html = render_overview(args.record, args.lang, disclosures=args.disclosures, now=_now(args.now))
+    now = _now(args.now)
+    try:
+        originals = _originals(args, now) if args.credential else None
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("cryptography", "base58"):
+            raise
+        raise SamtbuError(f"--credential needs {exc.name}: pip install 'samtbu[sign]'") from None
+    with using(args.grep):  # subject and programme titles from Grep, when a snapshot is in use
+        html = render_overview(args.record, args.lang, disclosures=args.disclosures, now=now, originals=originals)
     _write(html, args.output)
     return 0
+
+
+def _originals(args: argparse.Namespace, now: datetime | None) -> dict:
+    """Each signed credential checked (as `samtbu verify` does), by the id of the document it is."""
+    import json
+
+    from samtbu.credential.contexts import load_contexts
+    from samtbu.credential.trust import read_trust_list
+    from samtbu.credential.verify import verify_credential
+    from samtbu.share.overview import DigitalOriginal
+
+    contexts = load_contexts(list(args.contexts or []))
+    trust = read_trust_list(args.trust_list) if args.trust_list else None
+    lists = []
+    for path in args.status_list or []:
+        try:
+            lists.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise SamtbuError(f"cannot read the status list: {exc}", where=str(path)) from None
+    originals = {}
+    for path in args.credential:
+        try:
+            data = path.read_bytes()
+            credential = json.loads(data)
+        except (OSError, ValueError) as exc:
+            raise SamtbuError(f"cannot read the signed credential: {exc}", where=str(path)) from None
+        if not isinstance(credential, dict) or not isinstance(credential.get("id"), str):
+            raise SamtbuError("not a credential with an id", where=str(path))
+        result = verify_credential(credential, contexts, trust=trust, status_lists=lists, at=now)
+        originals[credential["id"]] = DigitalOriginal(result.valid, result.reason, data, path.name)
+    return originals
 
 
 def register(subparsers) -> None:
@@ -79,6 +126,9 @@ def register(subparsers) -> None:
     p.add_argument("--now", metavar="DATETIME", help="time of disclosure (ISO 8601; default: now)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the view here instead of stdout")
     p.add_argument("-q", "--quiet", action="store_true", help="do not report withheld parts on stderr")
+    from samtbu.grep.cli import add_grep_option
+
+    add_grep_option(p)
     p.set_defaults(func=cmd_share)
 
     r = subparsers.add_parser(
@@ -91,6 +141,13 @@ def register(subparsers) -> None:
     r.add_argument("--disclosures", type=Path, metavar="FILE", help="disclosure log written by `samtbu share --log`")
     r.add_argument("--now", metavar="DATETIME", help="the date the page is made (ISO 8601; default: now)")
     r.add_argument("-o", "--output", type=Path, metavar="FILE.html", help="write the page here instead of stdout")
+    r.add_argument("--credential", type=Path, action="append", metavar="FILE",
+                   help="a signed credential of one of the documents (samtbu sign): the page says whether it is a "
+                        "verified digital original and offers it for download (repeatable)")
+    r.add_argument("--trust-list", type=Path, help="the issuers and keys to trust when checking --credential")
+    r.add_argument("--status-list", type=Path, action="append", help="a local copy of a status list (repeatable)")
+    r.add_argument("--contexts", type=Path, action="append", metavar="DIR", help="a folder with the JSON-LD context files")
+    add_grep_option(r)
     r.set_defaults(func=cmd_render)
 
 

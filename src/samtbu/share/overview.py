@@ -9,7 +9,9 @@ not printed.
 
 from __future__ import annotations
 
+import base64
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from html import escape
 from pathlib import Path
@@ -24,6 +26,27 @@ from samtbu.share.policies import PolicySet, label
 from samtbu.share.view import _as_date, _as_datetime, _types, read_log, share
 
 LANGS = ("nb", "nn", "en")
+
+# Why a signed document is not valid (the reason codes of samtbu.credential.verify), as the page says it.
+REASONS = {
+    "tampered": {"nb": "endret etter signering", "nn": "endra etter signering", "en": "changed after signing"},
+    "unknown-issuer": {"nb": "ukjent utsteder", "nn": "ukjend utferdar", "en": "unknown issuer"},
+    "revoked": {"nb": "trukket tilbake", "nn": "trekt tilbake", "en": "withdrawn"},
+    "suspended": {"nb": "midlertidig ugyldig", "nn": "mellombels ugyldig", "en": "suspended"},
+    "expired": {"nb": "utløpt", "nn": "utløpt", "en": "expired"},
+    "not-yet-valid": {"nb": "ikke gyldig ennå", "nn": "ikkje gyldig enno", "en": "not yet valid"},
+    "status-unknown": {"nb": "status ukjent", "nn": "status ukjend", "en": "status unknown"},
+}
+
+
+@dataclass
+class DigitalOriginal:
+    """A signed credential of one document, as checked (``samtbu.credential.verify``) for the page."""
+
+    valid: bool
+    reason: str | None
+    data: bytes  # the signed file, offered for download
+    filename: str
 
 T = {
     "title": {"nb": "Mine resultater", "nn": "Resultata mine", "en": "My results"},
@@ -45,6 +68,16 @@ T = {
     "issuer": {"nb": "Utstedt av", "nn": "Utferda av", "en": "Issued by"},
     "issued": {"nb": "Utstedt", "nn": "Utferda", "en": "Issued"},
     "status": {"nb": "Status", "nn": "Status", "en": "Status"},
+    "original": {"nb": "Digital original", "nn": "Digital original", "en": "Digital original"},
+    "original_valid": {"nb": "Verifisert", "nn": "Verifisert", "en": "Verified"},
+    "original_invalid": {"nb": "Ikke gyldig", "nn": "Ikkje gyldig", "en": "Not valid"},
+    "original_none": {"nb": "Ingen", "nn": "Ingen", "en": "None"},
+    "original_download": {"nb": "Last ned signert fil", "nn": "Last ned signert fil", "en": "Download the signed file"},
+    "original_note": {
+        "nb": "En verifisert digital original er dokumentet signert av utstederen (W3C Verifiable Credential). Du kan gi filen til en arbeidsgiver, et lærested eller en tjeneste, som kan kontrollere den selv uten å kontakte skolen.",
+        "nn": "Ein verifisert digital original er dokumentet signert av utferdaren (W3C Verifiable Credential). Du kan gi fila til ein arbeidsgivar, ein lærestad eller ei teneste, som kan kontrollere ho sjølv utan å kontakte skolen.",
+        "en": "A verified digital original is the document signed by its issuer (a W3C Verifiable Credential). You can give the file to an employer, a place of study or a service, who can check it themselves without contacting the school.",
+    },
     "competence_type": {"nb": "Kompetanse", "nn": "Kompetanse", "en": "Competence"},
     "programme": {"nb": "Utdanningsprogram", "nn": "Utdanningsprogram", "en": "Education programme"},
     "programme_area": {"nb": "Programområde", "nn": "Programområde", "en": "Programme area"},
@@ -127,6 +160,7 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; ma
 dt { font-weight: 600; }
 dd { margin: 0; }
 .card { border: 1px solid #c9d3de; border-radius: 6px; padding: .75rem 1rem; margin: .75rem 0; }
+.verified { color: #1b5e20; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: 4px; border: 1px solid #8a5a00; color: #5c3d00; background: #fff4e0; font-size: .85rem; }
 footer { margin-top: 2.5rem; border-top: 1px solid #c9d3de; padding-top: .75rem; font-size: .9rem; color: #4a4a4a; }
 @media print {
@@ -170,10 +204,27 @@ def _code(model: Model, value, lang: str) -> str:
         return ""
     text = str(value)
     if text.startswith(str(GREP)):
-        return escape(text[len(str(GREP)):])
+        return _grep_code(text[len(str(GREP)):], lang)
     if text.startswith(str(SBUK)):
         return escape(label(model, value, lang))
     return escape(text)
+
+
+def _grep_code(code: str, lang: str) -> str:
+    """A Grep code, followed by its title when a Grep snapshot is in use: "ENG1007 Engelsk, vg1 …".
+    A title only in another language (Grep's main text) is marked as Norwegian for screen readers."""
+    from samtbu.grep import active_snapshot
+
+    snapshot = active_snapshot()
+    if snapshot is None or (element := snapshot.get(code)) is None:
+        return escape(code)
+    from samtbu.grep.store import element_title
+
+    own = element_title(element, lang, fallback=False)
+    if own:
+        return f'{escape(code)} <span class="grep-tittel">{escape(own)}</span>'
+    other = element_title(element, lang)
+    return f'{escape(code)} <span class="grep-tittel" lang="no">{escape(other)}</span>' if other else escape(code)
 
 
 def _grade(model: Model, value, lang: str) -> str:
@@ -209,8 +260,11 @@ def render_overview(
     model: Model | None = None,
     policies: PolicySet | None = None,
     now: datetime | None = None,
+    originals: dict[str, DigitalOriginal] | None = None,
 ) -> str:
-    """The learner's overview page as an HTML string."""
+    """The learner's overview page as an HTML string. ``originals``: the signed credential of each
+    document (by the document's id), checked; the page says per document whether it is a verified
+    digital original and offers the signed file for download (inline, so the page stays one file)."""
     if lang not in LANGS:
         raise SamtbuError(f"unknown language {lang!r} (use nb, nn or en)")
     model = model or Model.load()
@@ -265,7 +319,8 @@ def render_overview(
     if docs:
         w("<table>")
         w(f'<caption class="muted">{escape(_t("documents", lang))}</caption>')
-        w("<thead><tr>" + "".join(f'<th scope="col">{escape(_t(k, lang))}</th>' for k in ("doc_type", "doc_number", "issuer", "issued", "status")) + "</tr></thead><tbody>")
+        columns = ("doc_type", "doc_number", "issuer", "issued", "status") + (("original",) if originals is not None else ())
+        w("<thead><tr>" + "".join(f'<th scope="col">{escape(_t(k, lang))}</th>' for k in columns) + "</tr></thead><tbody>")
         for d in docs:
             dtype = next((label(model, t, lang) for t in sorted(_types(g, d), key=str)), "")
             issuer = g.value(d, SBU.utsteder)
@@ -276,8 +331,11 @@ def render_overview(
               f"<td>{escape(str(issuer_name or ''))}</td>"
               f"<td>{_date(g.value(d, SBU.utstedelsesdato), lang)}</td>"
               f"<td>{_code(model, g.value(d, SBU.dokumentstatus), lang)}</td>"
-              "</tr>")
+              + (f"<td>{_original(originals.get(str(d)), lang)}</td>" if originals is not None else "")
+              + "</tr>")
         w("</tbody></table>")
+        if originals:
+            w(f'<p class="muted">{escape(_t("original_note", lang))}</p>')
     else:
         w(f"<p>{escape(_t('none_docs', lang))}</p>")
     w("</section>")
@@ -403,6 +461,17 @@ def render_overview(
     w("</body>")
     w("</html>")
     return "\n".join(out) + "\n"
+
+
+def _original(original: DigitalOriginal | None, lang: str) -> str:
+    if original is None:
+        return escape(_t("original_none", lang))
+    href = "data:application/ld+json;base64," + base64.b64encode(original.data).decode("ascii")
+    link = f'<a href="{href}" download="{escape(original.filename)}">{escape(_t("original_download", lang))}</a>'
+    if original.valid:
+        return f'<strong class="verified">✓ {escape(_t("original_valid", lang))}</strong><br>{link}'
+    reason = REASONS.get(original.reason or "", {}).get(lang, original.reason or "")
+    return f'<span class="badge">{escape(_t("original_invalid", lang))}: {escape(reason)}</span>'
 
 
 def _footer(lang: str, now: datetime) -> str:

@@ -9,6 +9,8 @@ property domains. A view conforms to its policy's profile when
 - no node is untyped or of a class outside the scope, and no property outside the scope is used;
 - every link points at a node described in the view, a code or a Grep element (nothing outside the
   scope leaks as a bare identifier);
+- a Grep element (public reference data, not the learner's) may be described by its code and title
+  only (``sbu:kode``, ``sbu:tittel``), as a view made with a Grep snapshot is;
 - with ``krevEndeligResultat`` no result is provisional, with ``krevUtstedtDokument`` no document
   has a status other than ``gyldig``.
 
@@ -101,6 +103,7 @@ def build_profile(policy: Policy, model: Model) -> Graph:
             "untyped-or-foreign-node",
             f"""SELECT $this ?value WHERE {{
                 {{ SELECT DISTINCT ?value WHERE {{ ?value ?p ?o . }} }}
+                FILTER (!STRSTARTS(STR(?value), "{GREP_NS}"))
                 FILTER NOT EXISTS {{ ?value a ?t . FILTER (?t IN ({types_list})) }}
             }}""",
             "Utsnittet har en node {?value} som ikke er av en klasse policyen omfatter.",
@@ -118,11 +121,20 @@ def build_profile(policy: Policy, model: Model) -> Graph:
         (
             "foreign-property",
             f"""SELECT $this ?value WHERE {{
-                {{ SELECT DISTINCT ?value WHERE {{ ?s ?value ?o . }} }}
+                {{ SELECT DISTINCT ?value WHERE {{ ?s ?value ?o . FILTER (!STRSTARTS(STR(?s), "{GREP_NS}")) }} }}
                 FILTER (?value NOT IN ({props}))
             }}""",
             "Utsnittet bruker egenskapen {?value}, som policyen ikke omfatter.",
             "The view uses the property {?value}, which the policy does not cover.",
+        ),
+        (
+            "grep-element",
+            f"""SELECT $this ?value WHERE {{
+                {{ SELECT DISTINCT ?value WHERE {{ ?s ?value ?o . FILTER (STRSTARTS(STR(?s), "{GREP_NS}")) }} }}
+                FILTER (?value NOT IN (<{SBU.kode}>, <{SBU.tittel}>))
+            }}""",
+            "Utsnittet sier {?value} om et Grep-element; bare kode og tittel er tillatt.",
+            "The view states {?value} about a Grep element; only its code and title are allowed.",
         ),
         (
             "dangling-reference",

@@ -306,6 +306,7 @@ def share(
         )
 
     view = _extract(graph, scope, resources, withheld)
+    _describe_grep_elements(view)
     conforms, messages = check_view(view, policy, model)
     if not conforms:
         raise ShareRefused(PROFILE_FAILED, "the view does not satisfy the policy's closed profile, so it is not handed out: " + "; ".join(messages[:3]))
@@ -320,6 +321,30 @@ def share(
     if log is not None:
         append_log(disclosure, log)
     return result
+
+
+def _describe_grep_elements(view: Graph) -> None:
+    """With a Grep snapshot in use, each Grep element the view refers to gets its code and its titles
+    (public reference data from Grep, not the learner's), so that a recipient reads "ENG1007 Engelsk,
+    vg1 …" rather than a bare code. Without one the view is as before."""
+    from samtbu.grep import active_snapshot
+
+    snapshot = active_snapshot()
+    if snapshot is None:
+        return
+    from samtbu.grep.store import element_titles
+    from samtbu.namespaces import GREP
+
+    iris = {o for p in (SBU.gjelderFag, SBU.programomraade, SBU.utdanningsprogram) for o in view.objects(None, p)
+            if isinstance(o, URIRef) and str(o).startswith(str(GREP))}
+    found = snapshot.get_many(str(o)[len(str(GREP)):] for o in iris)
+    for iri in sorted(iris, key=str):
+        element = found.get(str(iri)[len(str(GREP)):])
+        if element is None:
+            continue
+        view.add((iri, SBU.kode, Literal(element.kode)))
+        for lang, text in element_titles(element).items():
+            view.add((iri, SBU.tittel, Literal(text, lang=lang)))
 
 
 _REASON_TEXT = {

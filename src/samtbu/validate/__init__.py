@@ -10,6 +10,7 @@ input (detect, parse safely) -> engine (SHACL) -> report (plain values, masked) 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
@@ -18,7 +19,9 @@ from rdflib import Graph, URIRef
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
 from samtbu.namespaces import SBU
-from samtbu.validate.engine import ENGINES, EngineError, ProfileError, detect_profile, detect_profile_triples, run_engine
+from samtbu.validate.engine import (
+    ENGINES, EngineError, ProfileError, detect_profile, detect_profile_triples, run_engine, with_grep,
+)
 from samtbu.validate.expected import describe_expected
 from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, read_payload
 from samtbu.validate.report import RecordReport, Report, Result, mask_identity_numbers, results_from_shacl
@@ -73,22 +76,28 @@ def unknown_term_results(payload: Payload, lang: str) -> list[Result]:
 
 def validate_payload(
     payload: Payload, profile: str | None = None, *, lang: str = "nb", model: Model | None = None, engine: str = "fast",
-    keep_shacl_report: bool = True,
+    keep_shacl_report: bool = True, grep=None,
 ) -> RecordReport:
     """Validate one parsed payload; the profile is detected from its root node when not given.
 
     ``engine``: "fast" (default; compiled shapes, falls back to pyshacl for what it does not
     implement) or "pyshacl". Both give the same report. ``keep_shacl_report=False``: the record
-    need not carry the SHACL report graph (``shacl_report`` is then None), as in a batch."""
+    need not carry the SHACL report graph (``shacl_report`` is then None), as in a batch.
+    ``grep``: a Grep snapshot (``samtbu.grep.Snapshot``) or None: with one, the payload's Grep codes
+    are checked against it (shapes/grep.ttl) and results name their subject by code and title."""
     model = model or Model.load()
     triples = getattr(payload, "triples", None)
     if profile:
         chosen = model.profile(profile)
     else:
         chosen = detect_profile_triples(triples, model) if triples is not None else detect_profile(payload.graph, model)
-    report_graph = run_engine(payload, chosen, model, engine, report_if_conforms=keep_shacl_report)
+    if grep is not None:
+        chosen = with_grep(chosen, model, grep)
+    report_graph = run_engine(payload, chosen, model, engine, report_if_conforms=keep_shacl_report, grep=grep)
     if report_graph is None:  # conforms, and no report graph wanted
-        return RecordReport(payload.source, payload.format, chosen.name, unknown_term_results(payload, lang))
+        results = unknown_term_results(payload, lang)
+        return RecordReport(payload.source, payload.format, chosen.name,
+                            name_subjects(results, payload, grep, lang) if grep is not None and results else results)
     vocab = model.vocab
 
     def expected_of(shape, constraint, language):
@@ -98,8 +107,30 @@ def validate_payload(
         report_graph, chosen.shapes, lang=lang, pointer_of=_pointer_function(payload), expected_of=expected_of
     )
     results = unknown_term_results(payload, lang) + results
+    if grep is not None and results:
+        results = name_subjects(results, payload, grep, lang)
     return RecordReport(payload.source, payload.format, chosen.name, results,
                         shacl_report=report_graph if keep_shacl_report else None)
+
+
+def name_subjects(results: list[Result], payload, grep, lang: str) -> list[Result]:
+    """Each result about an assessment, or about a Grep code, names the subject (or programme) by
+    its code and its title in the snapshot: "REA3062 Matematikk S2"."""
+    from samtbu.grep import subject_label
+
+    gjelder = str(SBU.gjelderFag)
+    triples = getattr(payload, "triples", None)
+    if triples is None:
+        triples = [(str(s), str(p), o) for s, p, o in payload.graph.triples((None, SBU.gjelderFag, None))]
+    fag_of = {str(s): str(o) for s, p, o in triples if p == gjelder and isinstance(o, str)}
+    out = []
+    for r in results:
+        iri = fag_of.get(r.focus_node)
+        if iri is None and r.value and r.value.startswith("http://psi.udir.no/kl06/"):
+            iri = r.value
+        label = subject_label(iri, grep, lang) if iri else None
+        out.append(replace(r, subject=label) if label else r)
+    return out
 
 
 def validate(
@@ -111,15 +142,26 @@ def validate(
     source: str | None = None,
     model: Model | None = None,
     engine: str = "fast",
+    grep=None,
 ) -> Report:
     """Validate one payload (text, bytes, parsed JSON, a path or an rdflib Graph) against a profile.
 
+    ``grep``: the Grep snapshot to check codes against: a ``Snapshot``, a path, ``False`` (none), or
+    None for the configured one ($SAMTBU_GREP or samtbu.toml; none when nothing is configured).
     Raises ``InputError`` (exit code 2 in the CLI) when the payload cannot be read, and
     ``ProfileError`` when the profile is unknown or cannot be detected.
     """
     model = model or Model.load()
+    snapshot = snapshot_for(grep)
     payload = read_any(data, format=format, source=source, model=model, engine=engine)
-    return Report([validate_payload(payload, profile, lang=lang, model=model, engine=engine)], lang=lang)
+    return Report([validate_payload(payload, profile, lang=lang, model=model, engine=engine, grep=snapshot)], lang=lang)
+
+
+def snapshot_for(grep):
+    """A ``Snapshot`` or None from what a caller gave (see ``validate``)."""
+    from samtbu.grep import resolve_snapshot
+
+    return resolve_snapshot(grep)
 
 
 def read_any(data: PayloadLike, *, format: str | None = None, source: str | None = None, model: Model | None = None, engine: str = "fast"):
@@ -154,14 +196,16 @@ def validate_files(
     lang: str = "nb",
     model: Model | None = None,
     engine: str = "fast",
+    grep=None,
 ) -> Report:
     """Validate many files; an unreadable one is reported as such and the others go on."""
     model = model or Model.load()
+    snapshot = snapshot_for(grep)
     records = []
     for path in expand_paths(paths):
         try:
             payload = read_any(path, format=format, model=model, engine=engine)
-            records.append(validate_payload(payload, profile, lang=lang, model=model, engine=engine))
+            records.append(validate_payload(payload, profile, lang=lang, model=model, engine=engine, grep=snapshot))
         except (InputError, ProfileError, EngineError) as exc:
             records.append(RecordReport(str(path), format or SUFFIXES.get(path.suffix.lower(), "?"), profile or "?", error=mask_identity_numbers(exc.message)))
     if not records:

@@ -237,26 +237,29 @@ class Outcome:
 _STATE: dict = {}
 
 
-def prepare(profile: str | None, engine: str, root: str | None = None) -> None:
-    """Load the model and compile the profiles once (in the parent before forking, or per worker)."""
+def prepare(profile: str | None, engine: str, root: str | None = None, grep=None) -> None:
+    """Load the model and compile the profiles once (in the parent before forking, or per worker).
+    ``grep``: a Grep snapshot (or its path): the records are checked against it too."""
+    from samtbu.grep import resolve_snapshot
     from samtbu.jsonld import bundled_context
-    from samtbu.validate.engine import compiled_shapes
+    from samtbu.validate.engine import compiled_shapes, with_grep
 
     model = Model.load(root)
     bundled_context(model)
+    snapshot = resolve_snapshot(grep if grep is not None else False)
     if engine == "fast":
         for p in ([model.profile(profile)] if profile else model.profiles.values()):
-            compiled_shapes(p, model)
-    _STATE.update(model=model, profile=profile, engine=engine)
+            compiled_shapes(with_grep(p, model, snapshot) if snapshot is not None else p, model)
+    _STATE.update(model=model, profile=profile, engine=engine, grep=snapshot)
     # The model and the compiled shapes live as long as the process: keep them out of the cyclic
     # garbage collector's scans (which would otherwise walk them again and again, and, after a
     # fork, copy their pages into every worker).
     gc.freeze()
 
 
-def _init_worker(profile, engine, root):
+def _init_worker(profile, engine, root, grep_path=None):
     if not _STATE:
-        prepare(profile, engine, root)
+        prepare(profile, engine, root, grep_path)
 
 
 def validate_record(raw: RawRecord, fmt: str, lang: str) -> Outcome:
@@ -273,7 +276,8 @@ def validate_record(raw: RawRecord, fmt: str, lang: str) -> Outcome:
     else:
         try:
             payload = read_any(raw.data, format=raw.format, source=raw.source, model=model, engine=engine)
-            record = validate_payload(payload, profile, lang=lang, model=model, engine=engine, keep_shacl_report=False)
+            record = validate_payload(payload, profile, lang=lang, model=model, engine=engine, keep_shacl_report=False,
+                                      grep=_STATE.get("grep"))
             facts = extract_facts(payload, raw.source)
         except (InputError, ProfileError, SamtbuError) as exc:
             record = RecordReport(raw.source, raw.format or "?", profile or "?", error=mask_identity_numbers(exc.message))
@@ -502,13 +506,15 @@ def run_batch(
     progress: bool | None = None,
     total: int | None = None,
     cross_record: bool = True,
+    grep=None,
 ) -> Summary:
-    """Validate every record, writing each report to ``out`` as it completes; return the summary."""
+    """Validate every record, writing each report to ``out`` as it completes; return the summary.
+    ``grep``: a Grep snapshot or its path (None: no Grep checks), opened once, read by every worker."""
     if fmt not in BATCH_FORMATS:
         raise BatchError(f"report format {fmt!r} is not available for --batch (use one of: {', '.join(BATCH_FORMATS)})")
     started = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
-    prepare(profile, engine)
+    prepare(profile, engine, grep=grep)
     # A record allocates thousands of short-lived containers and frees them itself; collecting the
     # young generation every 700 allocations cost about 5 % of a batch (measured). Collect less
     # often while the batch runs (the workers, forked now, inherit it).
@@ -598,7 +604,9 @@ def _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize) -> 
     method = "fork" if "fork" in mp.get_all_start_methods() else None
     ctx = mp.get_context(method)
     root = str(_STATE["model"].root)
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(profile, engine, root)) as pool:
+    snapshot = _STATE.get("grep")
+    initargs = (profile, engine, root, str(snapshot.path) if snapshot is not None else None)
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
         for outcomes in pool.imap(_pool_task, ((task, fmt, lang) for task in feed())):
             in_flight.release()
             for outcome in outcomes:

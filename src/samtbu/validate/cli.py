@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from samtbu.validate import ENGINES, FORMATS, validate, validate_files
+from samtbu.grep.cli import add_grep_option
+from samtbu.validate import ENGINES, FORMATS, snapshot_for, validate, validate_files
 from samtbu.validate.input import InputError
 from samtbu.validate.render import RENDER_FORMATS, use_colour
 
@@ -31,6 +32,7 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", type=Path, help="write the report to this file instead of standard output")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text reports")
     p.add_argument("--engine", choices=ENGINES, default="fast", help="SHACL engine (default: fast; same results as pyshacl)")
+    add_grep_option(p)
     b = p.add_argument_group("bulk validation")
     b.add_argument("--batch", action="store_true", help=(
         "validate many payloads: a directory, a tar/zip archive or an NDJSON stream ('-' = standard input); "
@@ -44,13 +46,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.batch:
         return cmd_batch(args)
     stdin = not args.paths or [str(p) for p in args.paths] == ["-"]
+    grep = snapshot_for(args.grep) or False
     if stdin:
-        report = validate(sys.stdin.buffer.read(), args.profile, format=args.format, lang=args.lang, source="<stdin>", engine=args.engine)
+        report = validate(sys.stdin.buffer.read(), args.profile, format=args.format, lang=args.lang, source="<stdin>", engine=args.engine,
+                          grep=grep)
     else:
         missing = [str(p) for p in args.paths if not p.exists()]
         if missing:
             raise InputError("no such file or directory", where=", ".join(missing))
-        report = validate_files(args.paths, args.profile, format=args.format, lang=args.lang, engine=args.engine)
+        report = validate_files(args.paths, args.profile, format=args.format, lang=args.lang, engine=args.engine, grep=grep)
         if len(report.records) == 1 and report.records[0].error:
             raise InputError(report.records[0].error, where=report.records[0].source)
     colour = args.color == "always" or (args.color == "auto" and args.output is None and use_colour())
@@ -84,7 +88,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     try:
         summary = run_batch(
             records, out, fmt=report_format, profile=args.profile, lang=args.lang, engine=args.engine,
-            jobs=args.jobs, total=total, cross_record=not args.no_cross_record,
+            jobs=args.jobs, total=total, cross_record=not args.no_cross_record, grep=snapshot_for(args.grep),
         )
     finally:
         if args.output:

@@ -36,9 +36,16 @@ def class_hierarchy(model: Model) -> Graph:
     return _class_hierarchy(str(model.root))
 
 
-def data_graph(payload_graph: Graph, model: Model) -> Graph:
+def data_graph(payload_graph: Graph, model: Model, grep=None) -> Graph:
+    """The payload plus the class hierarchy; with a Grep snapshot, plus what it says about the
+    payload's Grep codes (and without the payload's own claims about them: samtbu.grep.facts)."""
     data = PreparedQueryGraph()
-    data += payload_graph
+    if grep is not None:
+        from samtbu.grep.facts import rdflib_facts
+
+        data += rdflib_facts(payload_graph, grep)
+    else:
+        data += payload_graph
     data += class_hierarchy(model)
     return data
 
@@ -77,16 +84,43 @@ def shacl_validate(data: Graph, shapes: Graph, **options):
     return pyshacl.validate(working, shacl_graph=shapes, inplace=True, **options)
 
 
+@functools.lru_cache(maxsize=32)
+def _with_grep(root: str, name: str, snapshot_date: str) -> Profile:
+    from samtbu.grep.facts import grep_shapes
+
+    model = Model.load(root)
+    base = model.profile(name)
+    shapes = Graph()
+    shapes += base.shapes
+    shapes += grep_shapes(root, snapshot_date)
+    return Profile(name=base.name, iri=base.iri, path=base.path, shapes=shapes, root_classes=base.root_classes)
+
+
+_GREP_PROFILES: dict = {}  # id of a composed profile -> (root, name, date), to find its compiled shapes
+
+
+def with_grep(profile: Profile, model: Model, grep=None) -> Profile:
+    """The profile's shapes graph plus shapes/grep.ttl (messages dated with the snapshot's date): what
+    a payload is checked against when a Grep snapshot is configured (the module is imported by no
+    profile). ``grep``: the snapshot (its date goes into the messages)."""
+    if model.profiles.get(profile.name) is not profile:
+        return profile  # already composed (or not one of the model's profiles)
+    date = grep.date if grep is not None else ""
+    composed = _with_grep(str(model.root), profile.name, date)
+    _GREP_PROFILES[id(composed)] = (str(model.root), profile.name, date)
+    return composed
+
+
 class EngineError(SamtbuError):
     """The reference engine could not validate this payload (a defect of pyshacl/rdflib, not of the
     payload alone): reported as one line, exit code 2, never a traceback."""
 
 
-def run_shacl(payload_graph: Graph, profile: Profile, model: Model) -> Graph:
+def run_shacl(payload_graph: Graph, profile: Profile, model: Model, grep=None) -> Graph:
     """Validate with pyshacl; return the validation report graph."""
     try:
         _conforms, report_graph, _text = pyshacl.validate(
-            data_graph(payload_graph, model),
+            data_graph(payload_graph, model, grep),
             shacl_graph=profile.shapes,
             inference="none",
             advanced=True,
@@ -106,30 +140,42 @@ ENGINES = ("fast", "pyshacl")
 
 
 @functools.lru_cache(maxsize=32)
-def _compiled(root: str, name: str):
+def _compiled(root: str, name: str, grep_date: str | None = None):
     from samtbu.validate.fastengine import CompiledShapes, Unsupported
 
     model = Model.load(root)
     hierarchy = [(str(s), str(o)) for s, _p, o in class_hierarchy(model)]
+    profile = _with_grep(root, name, grep_date) if grep_date is not None else model.profile(name)
     try:
-        return CompiledShapes(model.profile(name).shapes, hierarchy)
+        return CompiledShapes(profile.shapes, hierarchy)
     except Unsupported:
         return None
 
 
 def compiled_shapes(profile: Profile, model: Model):
     """The profile compiled for the fast engine, or None when it needs pyshacl."""
-    return _compiled(str(model.root), profile.name) if model.profiles.get(profile.name) is profile else None
+    root = str(model.root)
+    if model.profiles.get(profile.name) is profile:
+        return _compiled(root, profile.name)
+    composed = _GREP_PROFILES.get(id(profile))
+    if composed is not None and composed[0] == root and _with_grep(*composed) is profile:
+        return _compiled(root, profile.name, composed[2])
+    return None
 
 
-def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *, report_if_conforms: bool = True) -> Graph | None:
+def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *, report_if_conforms: bool = True,
+               grep=None) -> Graph | None:
     """Validate a payload (``Payload`` or ``FastPayload``) with the chosen engine; the report graph.
 
     The fast engine falls back to pyshacl for a profile (or a record) it cannot handle. With
     ``report_if_conforms=False`` a conforming payload gives None instead of a report graph that
-    only says so (a batch keeps no report graphs: building one costs more than some records' checks)."""
+    only says so (a batch keeps no report graphs: building one costs more than some records' checks).
+    ``grep``: a Grep snapshot (``samtbu.grep.store.Snapshot``); the profile is then checked with
+    shapes/grep.ttl and the data graph carries the snapshot's facts about the payload's codes."""
     if engine not in ENGINES:
         raise SamtbuError(f"unknown engine {engine!r} (use one of: {', '.join(ENGINES)})")
+    if grep is not None:
+        profile = with_grep(profile, model, grep)
     if engine == "fast":
         from samtbu.validate.fastengine import Unsupported, report_graph
         from samtbu.validate.fastterms import Data, from_rdflib
@@ -139,6 +185,10 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
             triples = getattr(payload, "triples", None)
             if triples is None:
                 triples = [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in payload.graph]
+            if grep is not None:
+                from samtbu.grep.facts import data_triples
+
+                triples = data_triples(triples, grep)
             data = Data(triples)
             payload.data = data  # kept for later passes over the same record (batch facts)
             try:
@@ -149,7 +199,7 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
                 if not results and not report_if_conforms:
                     return None
                 return report_graph(results, profile.shapes)
-    return run_shacl(payload.graph, profile, model)
+    return run_shacl(payload.graph, profile, model, grep)
 
 
 def detect_profile(payload_graph: Graph, model: Model) -> Profile:
@@ -192,5 +242,5 @@ def choose_profile(root_types: set, model: Model) -> Profile:
 
 __all__ = [
     "run_shacl", "run_engine", "detect_profile", "detect_profile_triples", "data_graph", "class_hierarchy",
-    "compiled_shapes", "shacl_validate", "PreparedQueryGraph", "ENGINES", "ProfileError", "OWL",
+    "compiled_shapes", "with_grep", "shacl_validate", "PreparedQueryGraph", "ENGINES", "ProfileError", "OWL",
 ]

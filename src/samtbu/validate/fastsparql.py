@@ -1166,8 +1166,13 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
     cache: dict = {}
     predicates, uses_this = locality if locality is not None else ((), False)
     single = predicates[0] if len(predicates) == 1 else None  # one predicate: its values are the key
+    needs = _PARSED_NEEDS.get(key)
+    if needs is None:
+        needs = _PARSED_NEEDS[key] = _needs(_PARSED[text].p, path_iri)
 
     def evaluate(ctx, focus):
+        if needs and not _has_any(ctx.data.pos, needs):
+            return []  # a triple every solution needs is not in the data graph at all
         if locality is None:
             return _evaluate(ctx, focus)
         # A local query reads only values of the focus node: its rows depend on those values alone
@@ -1218,6 +1223,56 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
     # for generated code: a local query on one predicate, not using $this, is looked up by the values
     evaluate.cache_by_values = (cache, single) if single is not None and not uses_this else None
     return evaluate
+
+
+_PARSED_NEEDS: dict = {}
+
+
+def _needs(p, path_iri: str | None):
+    """What the data graph must contain for the query to have any solution, as alternatives: a tuple of
+    requirement sets, one of which must hold, each a tuple of (predicate, object or None) that must all
+    be present. From the triple patterns with a constant predicate that every solution matches: a
+    join needs both sides, an OPTIONAL its left side, a UNION one of its branches. () when unknown."""
+
+    def of(x):
+        name = getattr(x, "name", None)
+        if name == "BGP":
+            atoms = []
+            for _s, p_, o_ in x.triples:
+                if isinstance(p_, Variable) and str(p_) == "PATH":
+                    p_ = URIRef(path_iri) if path_iri else None
+                if isinstance(p_, URIRef):
+                    atoms.append((str(p_), str(o_) if isinstance(o_, URIRef) else None))
+            return (tuple(atoms),)
+        if name == "Join":
+            joined = tuple(a + b for a in of(x.p1) for b in of(x.p2))
+            return joined if 0 < len(joined) <= 16 else ((),)  # too many alternatives: no requirement
+        if name == "LeftJoin":
+            return of(x.p1)
+        if name == "Union":
+            left, right = of(x.p1), of(x.p2)
+            if () in left or () in right or len(left) + len(right) > 16:
+                return ((),)
+            return left + right
+        if name in ("Filter", "Extend", "Project", "Distinct", "Reduced", "Slice", "OrderBy", "ToMultiSet", "SelectQuery"):
+            return of(x.p)
+        return ((),)
+
+    alternatives = of(p)
+    if any(not alt for alt in alternatives):
+        return ()
+    return alternatives
+
+
+def _has_any(pos: dict, alternatives) -> bool:
+    for alt in alternatives:
+        for p, o in alt:
+            by_o = pos.get(p)
+            if not by_o or (o is not None and o not in by_o):
+                break
+        else:
+            return True
+    return False
 
 
 _FOCUS = B("samtbu-focus-placeholder")

@@ -64,7 +64,7 @@ def render_text(report: Report, *, colour: bool = False) -> str:
         status = paint(words["conforms"], "ok") if record.conforms else paint(words["not"], "Violation")
         lines.append(f"{record.source} ({words['profile']} {record.profile}): {status}")
         for r in record.results:
-            lines.append(f"  {paint(words[r.severity], r.severity)} {r.location}")
+            lines.append(f"  {paint(words[r.severity], r.severity)} {r.location}" + (f"  ({r.subject})" if r.subject else ""))
             lines.append(f"    {r.message}")
             details = []
             if r.value is not None:
@@ -154,7 +154,8 @@ def render_sarif(report: Report) -> dict:
                     "physicalLocation": {"artifactLocation": {"uri": record.source}},
                     "logicalLocations": [{"fullyQualifiedName": r.location, "kind": "member"}],
                 }],
-                "properties": {k: v for k, v in {"value": r.value, "constraint": r.constraint, "focusNode": r.focus_node, "path": r.path}.items() if v is not None},
+                "properties": {k: v for k, v in {"value": r.value, "constraint": r.constraint, "focusNode": r.focus_node, "path": r.path,
+                                                  "subject": r.subject}.items() if v is not None},
             })
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

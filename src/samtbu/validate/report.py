@@ -36,6 +36,7 @@ class Result:
     source_shape: str | None = None
     constraint: str | None = None
     pointer: str | None = None
+    subject: str | None = None  # the subject or programme the result is about: "REA3062 Matematikk S2" (with Grep)
 
     @property
     def location(self) -> str:
@@ -170,6 +171,20 @@ def _fill_template(message: str, *, focus, path, value) -> str:
     return _TEMPLATE_VARIABLE.sub(fill, message)
 
 
+def _tag_filled_messages(messages: list[Literal], templates: list[Literal]) -> list[Literal]:
+    """Give each untagged filled-in message the language of the template it was made from."""
+    patterns = []
+    for template in templates:
+        if template.language:
+            parts = re.split(r"\{[?$]\w+\}", str(template))
+            patterns.append((re.compile("^" + "(.*?)".join(re.escape(p) for p in parts) + "$", re.S), template.language))
+    tagged = []
+    for message in messages:
+        lang = next((language for pattern, language in patterns if pattern.match(str(message))), None)
+        tagged.append(Literal(str(message), lang=lang) if lang else message)
+    return tagged
+
+
 def results_from_shacl(
     report_graph: Graph,
     shapes: Graph,
@@ -190,6 +205,12 @@ def results_from_shacl(
         # The engine's messages have {?value}/{$this} filled in; the shape's own are the fallback
         # when the engine gave none in the wanted language.
         messages = list(report_graph.objects(node, SH.resultMessage))
+        if messages and not any(m.language for m in messages):
+            # pyshacl drops the language of a SPARQL constraint's message once it has filled it in;
+            # the constraint's templates tell which filled message is in which language.
+            constraint_node = report_graph.value(node, SH.sourceConstraint)
+            templates = list(shapes.objects(constraint_node, SH.message)) if constraint_node is not None else []
+            messages = _tag_filled_messages(messages, templates)
         if source_shape is not None and not any(m.language == lang for m in messages):
             messages = list(shapes.objects(source_shape, SH.message)) or messages
         message = _pick_message(messages, lang) or f"{_short(str(constraint))} on {path}"

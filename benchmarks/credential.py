@@ -1,0 +1,126 @@
+"""Signing and verifying: time per operation for one vitnemål, and a cohort signed on every core.
+
+    python benchmarks/credential.py                      # latency only (a few seconds)
+    python benchmarks/credential.py --learners 60000     # and the batch (cohort from cohort.py)
+
+Per operation, in-process after warm-up (median and fastest of ``--runs``), for each RDFC-1.0
+implementation (pyoxigraph, pyld):
+
+- ``secure``: the Data Integrity proof on an exported OB 3.0 credential (canonicalize the document and
+  the proof configuration, hash, sign): what the issue's "sign" target is about;
+- ``verify``: every check of ``samtbu verify`` (proof, key, issuer by trust list, dates);
+- ``sign end to end``: validate the payload, export it and secure it (``samtbu sign`` without I/O).
+
+The batch generates the synthetic cohort (``cohort.py``, seeded), then signs it with
+``samtbu.credential.batch.sign_batch`` on ``--jobs`` processes, and prints the wall time, the rate and
+how many were refused (the cohort's faulty records do not validate, so they are not signed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+VITNEMAAL = REPO / "examples" / "vitnemaal-studiespesialisering.json"
+
+
+def _times(fn, runs: int, warmup: int) -> dict:
+    """``fn(i)`` timed; each call gets its own i (a distinct proof time, so no cache helps)."""
+    for i in range(warmup):
+        fn(10_000 + i)
+    samples = []
+    for i in range(runs):
+        start = time.perf_counter()
+        fn(i)
+        samples.append((time.perf_counter() - start) * 1000)
+    return {"median_ms": round(statistics.median(samples), 2), "min_ms": round(min(samples), 2)}
+
+
+def _created(i: int) -> str:
+    return f"2026-06-19T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z"
+
+
+def latency(runs: int, warmup: int) -> dict:
+    from samtbu.credential.contexts import load_contexts
+    from samtbu.credential.dataintegrity import add_proof
+    from samtbu.credential.issue import sign_credential, unsigned_credential
+    from samtbu.credential.keys import SigningKey
+    from samtbu.credential.trust import TrustList, add_to_trust_list
+    from samtbu.credential.verify import verify_credential
+    from samtbu.model import Model
+
+    model = Model.load()
+    contexts = load_contexts()
+    key = SigningKey.generate()
+    data = VITNEMAAL.read_bytes()
+    document = unsigned_credential(data, model=model).document
+    trust = add_to_trust_list(TrustList(), key.public, issuer_id=document["issuer"]["id"], name=None, organisation_numbers=[])
+    out = {"credential_bytes": len(json.dumps(document, ensure_ascii=False).encode())}
+    # for scale on a busy machine: validating the same payload (benchmarks/run.py's figure, 1.4 ms quiet)
+    from samtbu.validate import read_any, validate_payload
+
+    out["validate (for scale)"] = _times(lambda i: validate_payload(read_any(data, model=model), model=model,
+                                                                    keep_shacl_report=False), runs, warmup)
+    for engine in ("oxigraph", "pyld"):
+        n = runs if engine == "oxigraph" else max(runs // 4, 5)
+        # one signed copy per timed verification, each with its own proof time (no cache helps)
+        copies = {i: sign_credential(document, key, contexts, engine=engine, created=_created(i))[0]
+                  for i in list(range(n)) + list(range(10_000, 10_000 + warmup))}
+        assert verify_credential(copies[0], contexts, trust=trust, engine=engine).valid
+        operations = {
+            "secure": lambda i: add_proof(document, key, contexts, engine=engine, proof_set=True, created=_created(i)),
+            "verify": lambda i: verify_credential(copies[i], contexts, trust=trust, engine=engine),
+            "sign end to end": lambda i: sign_credential(unsigned_credential(data, model=model).document, key, contexts,
+                                                         engine=engine, created=_created(i)),
+        }
+        out[engine] = {}
+        for name, operation in operations.items():
+            contexts.config_cache.clear()  # each figure starts with nothing remembered
+            out[engine][name] = _times(operation, n, warmup)
+    return out
+
+
+def batch(learners: int, jobs: int, workdir: Path, seed: int) -> dict:
+    from samtbu.credential.batch import sign_batch
+    from samtbu.credential.contexts import load_contexts
+    from samtbu.credential.keys import SigningKey
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    cohort = workdir / f"cohort-{learners}-{seed}.ndjson"
+    if not cohort.is_file():
+        subprocess.run([sys.executable, str(REPO / "benchmarks" / "cohort.py"), "--learners", str(learners), "--seed", str(seed),
+                        "--out", str(cohort)], check=True)
+    out = workdir / f"signed-{learners}.ndjson"
+    with open(os.devnull, "w") as quiet:
+        summary = sign_batch(cohort, out, SigningKey.generate(), load_contexts(), jobs=jobs, errors=quiet)
+    summary["output_bytes"] = out.stat().st_size
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=100, help="timed operations per figure (pyld: a quarter)")
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--learners", type=int, default=0, help="also sign a cohort of this many learners")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "samtbu-bench")
+    args = parser.parse_args(argv)
+    figures = {"load_average_before": os.getloadavg(), "latency": latency(args.runs, args.warmup)}
+    print(json.dumps(figures, indent=2), flush=True)
+    if args.learners:
+        figures["batch"] = batch(args.learners, args.jobs, args.workdir, args.seed)
+        print(json.dumps({"batch": figures["batch"]}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
