@@ -184,8 +184,7 @@ def test_an_optional_import_deep_in_a_command_is_named_too(monkeypatch, capsys):
     monkeypatch.setattr(cli, "cmd_info", needs_jsonschema)
     assert cli.main(["info"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["samtbu: error: The Open Badges 3.0 export (its JSON Schema check) needs jsonschema, which is not "
-                   "installed: pip install 'samtbu[ob3]'"], err
+    assert err == ["samtbu: error: samtbu info needs jsonschema, which is not installed: pip install 'samtbu[ob3]'"], err
 
 
 def test_site_build_writes_under_the_folder_it_is_run_in(monkeypatch, tmp_path, model):

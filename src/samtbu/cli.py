@@ -85,13 +85,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"samtbu: error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)
     except ModuleNotFoundError as exc:  # an optional dependency: name the extra that installs it
-        needed = extra_for(exc)
+        needed = extra_for(exc, _command_name(args))
         if needed is None:
             raise
         print(f"samtbu: error: {needed}", file=sys.stderr)
         return needed.exit_code
     except KeyboardInterrupt:
         return 130
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    """The command as typed, e.g. ``grep import`` (the subcommand and its action, if any)."""
+    action = next((value for key, value in vars(args).items() if key.endswith("_command") and isinstance(value, str)), None)
+    return " ".join(part for part in (args.command, action) if part)
 
 
 def run() -> None:

@@ -54,14 +54,14 @@ def require(extra: str, command: str | None = None) -> None:
         raise MissingExtra(extra, module, command)
 
 
-def extra_for(exc: ModuleNotFoundError) -> MissingExtra | None:
+def extra_for(exc: ModuleNotFoundError, command: str | None = None) -> MissingExtra | None:
     """The ``MissingExtra`` for an import that failed inside a command, if the module is an optional one."""
     top = (exc.name or "").split(".")[0]
     for extra, (_what, modules) in EXTRAS.items():
         if top in modules:
-            return MissingExtra(extra, top)
+            return MissingExtra(extra, top, command)
     if top in _ALSO:
-        return MissingExtra(_ALSO[top], top)
+        return MissingExtra(_ALSO[top], top, command)
     return None
 
 
