@@ -153,22 +153,29 @@ def test_missing_translation_is_marked_on_the_page():
     page.add(shown)
     rendered = page.render()
     assert "berre på bokmål" in rendered and 'class="sbu-fallback"' in rendered and ">nb</span>" in rendered
-    assert '!!! warning "Manglar omsetjing"' in rendered and "Definisjon (bokmål)" in rendered
+    assert "!!! warning \"Manglar omsetjing (1)\"" in rendered and "Definisjon (bokmål)" in rendered
     complete = Page("nn", "begreper/y.md", title="y")
     complete.add(complete.choose({"nn": "på nynorsk", "nb": "på bokmål"}, "Definisjon"))
     assert "sbu-fallback" not in complete.render() and "!!!" not in complete.render()
 
 
-def test_search_covers_concepts_in_all_three_languages(built_site):
-    # One index for the whole site (the i18n plugin merges the languages), with Norwegian stemming.
-    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert "no" in index["config"]["lang"] and "en" in index["config"]["lang"]
-    docs = {d["location"]: d for d in index["docs"]}
-    assert "begreper/standpunktkarakter/" in docs
-    assert "nn/begreper/standpunktkarakter/" in docs
-    assert "en/begreper/standpunktkarakter/" in docs
-    assert "final assessment grade" in docs["en/begreper/standpunktkarakter/"]["title"]  # Udir's English term
-    assert any("faglæraren" in d["text"] for loc, d in docs.items() if loc.startswith("nn/begreper/standpunktkarakter/"))
+def test_search_has_one_index_per_language(built_site):
+    """One index per language (the theme's merged one is split after the build), with that language's
+    stemmer; a concept page carries its own terms; no identifiers offered as words."""
+    docs = {}
+    for lang, stemmer in (("nb", "no"), ("nn", "no"), ("en", "en")):
+        index = json.loads((built_site / "search" / f"search_index.{lang}.json").read_text(encoding="utf-8"))
+        assert index["config"]["lang"] == [stemmer]
+        docs[lang] = {d["location"]: d for d in index["docs"]}
+    assert "begreper/standpunktkarakter/" in docs["nb"] and not any(loc.startswith(("nn/", "en/")) for loc in docs["nb"])
+    assert all(loc.startswith("nn/") for loc in docs["nn"]) and all(loc.startswith("en/") for loc in docs["en"])
+    assert "final assessment grade" in docs["en"]["en/begreper/standpunktkarakter/"]["title"]  # Udir's English term
+    assert "standpunktkarakter" in docs["nb"]["begreper/standpunktkarakter/"]["labels"]
+    assert "final assessment grade" in docs["en"]["en/begreper/standpunktkarakter/"]["labels"]
+    assert any("faglæraren" in d["text"] for loc, d in docs["nn"].items() if loc.startswith("nn/begreper/standpunktkarakter/"))
+    for lang in docs:
+        text = " ".join(d["text"] for d in docs[lang].values()).lower()
+        assert "fagbrevprofil" not in text and "shape</code>" not in text, lang
 
 
 def test_site_needs_nothing_from_a_cdn(built_site):
@@ -176,9 +183,11 @@ def test_site_needs_nothing_from_a_cdn(built_site):
     for path in [built_site / "index.html", built_site / "klasser" / "Vurdering" / "index.html"]:
         text = path.read_text(encoding="utf-8")
         assert "fonts.googleapis" not in text and "unpkg.com" not in text and "cdn.jsdelivr" not in text
-        assert "assets/javascripts/mermaid.min.js" in text
-    # The class page carries its diagram.
-    assert 'class="mermaid"' in (built_site / "klasser" / "Vurdering" / "index.html").read_text(encoding="utf-8")
+    # mermaid.min.js (3.5 MB) only where there is a diagram: the class page, not the overview.
+    klass = (built_site / "klasser" / "Vurdering" / "index.html").read_text(encoding="utf-8")
+    assert 'class="mermaid"' in klass and "assets/javascripts/mermaid.min.js" in klass
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    assert 'class="mermaid"' not in home and "mermaid.min.js" not in home
 
 
 def test_downloads_parse_in_every_format(built_site, model):
@@ -214,7 +223,7 @@ def test_content_negotiation_covers_every_iri(built_site, site_index):
     for iri in [*site_index.classes, *site_index.properties, *site_index.concepts, *site_index.schemes]:
         path = "/" + str(iri)[len(BASE_IRI):]
         assert f'"~^{re.escape(path)}$" ' in nginx, path
-        assert "^" + path[1:].replace(".", r"\.") + "$" in apache, path
+        assert f"RewriteRule ^{re.escape(path)}$ " in apache, path
         page = targets[path]
         assert (built_site / page.lstrip("/") / "index.html").is_file(), page
     assert "text/turtle" in nginx and "application/ld\\+json" in apache
@@ -396,65 +405,83 @@ def test_previous_release_is_found_from_a_git_tag(tmp_path):
     assert version == "0.0.9" and (folder / "ontology" / "core.ttl").is_file()
 
 
-def test_nginx_configuration_negotiates_html_and_rdf(built_site, tmp_path):
-    """Runs the generated nginx configuration when nginx is installed (skipped otherwise)."""
-    import socket
-    import time
-    import urllib.error
-    import urllib.request
+def _articles(site: Path, lang: str):
+    from lxml import html as lxml_html
 
-    from samtbu import MODEL_VERSION
-
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
-    if nginx is None:
-        pytest.skip("nginx is not installed; the configuration is checked by text only")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    conf = (built_site / "nedlasting" / "conneg" / "nginx.conf").read_text(encoding="utf-8").replace(
-        "    # listen, server_name and root (the built site) as on your host", f"    listen 127.0.0.1:{port}; root {built_site};")
-    (tmp_path / "samtbu.conf").write_text(conf, encoding="utf-8")
-    (tmp_path / "nginx.conf").write_text(
-        f"daemon off; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\nevents {{}}\n"
-        f"http {{ access_log off; client_body_temp_path {tmp_path}; proxy_temp_path {tmp_path}; fastcgi_temp_path {tmp_path}; "
-        f"uwsgi_temp_path {tmp_path}; scgi_temp_path {tmp_path}; include {tmp_path}/samtbu.conf; }}\n", encoding="utf-8")
-    process = subprocess.Popen([nginx, "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)], stderr=subprocess.PIPE)
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect)
-
-    def location(path: str, accept: str, language: str = "nb") -> str:
-        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Accept": accept, "Accept-Language": language})
-        try:
-            opener.open(request, timeout=5)
-        except urllib.error.HTTPError as exc:
-            assert exc.code == 303, (path, accept, exc.code)
-            return exc.headers["Location"].split(str(port), 1)[-1]
-        raise AssertionError(f"{path}: no redirect")
-
-    try:
-        for _ in range(50):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        assert location("/def/Vurdering", "text/html,application/xhtml+xml,*/*;q=0.8") == "/klasser/Vurdering/"
-        assert location("/def/Behandlingsgrunnlag", "text/html") == "/klasser/Behandlingsgrunnlag/"
-        assert location("/def/behandlingsgrunnlag", "text/html") == "/egenskaper/behandlingsgrunnlag/"
-        assert location("/def/Vurdering", "text/html", "nn-NO,nn;q=0.9") == "/nn/klasser/Vurdering/"
-        assert location("/def/Vurdering", "text/turtle") == f"/nedlasting/samtbu-ontologi-{MODEL_VERSION}.ttl"
-        assert location("/begrep/standpunktkarakter", "application/ld+json").endswith(".jsonld")
-        assert location("/kode/karakter/4", "text/html") == "/kodelister/karakter/"
-        assert location("/kode/karakter/4", "application/n-triples") == f"/nedlasting/samtbu-kodelister-{MODEL_VERSION}.nt"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    for path in site.rglob("*.html"):
+        rel = path.relative_to(site).as_posix()
+        in_lang = rel.startswith(f"{lang}/") if lang != "nb" else not rel.startswith(("nn/", "en/"))
+        if not in_lang or rel.startswith(("nedlasting/", "assets/", "search/")) or rel == "404.html":
+            continue
+        tree = lxml_html.fromstring(path.read_bytes())
+        for article in tree.xpath("//article"):
+            yield rel, article
 
 
+def test_no_placeholders_doubled_brackets_or_empty_headers(built_site):
+    """Issue 18: SHACL message variables shown as words, no "((" made by the generator, every table
+    column named, no sssom:NoTermFound shown as a link."""
+    problems = []
+    for lang in ("nb", "nn", "en"):
+        for rel, article in _articles(built_site, lang):
+            for code in article.xpath(".//pre|.//code"):
+                code.drop_tree()
+            text = article.text_content()
+            if re.search(r"\{[?$][A-Za-z_]+\}", text):
+                problems.append(f"{rel}: a raw SHACL placeholder")
+            if re.search(r"\(\s*\(|\[\s*\[", text):
+                problems.append(f"{rel}: doubled brackets")
+            if any(not th.text_content().strip() for th in article.xpath(".//th")):
+                problems.append(f"{rel}: an empty table header")
+            if article.xpath(".//a[contains(@href, 'NoTermFound')]"):
+                problems.append(f"{rel}: sssom:NoTermFound as a link")
+    assert not problems, f"{len(problems)} problems: {problems[:10]}"
+
+
+def test_sitemap_uses_the_site_url(built_site):
+    from samtbu.namespaces import BASE_IRI
+
+    text = (built_site / "sitemap.xml").read_text(encoding="utf-8")
+    locations = re.findall(r"<loc>([^<]+)</loc>", text)
+    assert locations and all(loc.startswith(BASE_IRI) for loc in locations), locations[:3]
+    assert "None" not in text
+    # The 404 page's links start at the host's root, where the site is served.
+    page = (built_site / "404.html").read_text(encoding="utf-8")
+    assert 'href="/samt-bu/' not in page and 'href="/assets/' in page
+
+
+def test_language_coverage_is_what_the_pages_show(built_site):
+    """The overview's figures per language equal the texts the pages mark as shown in another language."""
+    from lxml import html as lxml_html
+
+    overview = lxml_html.fromstring((built_site / "en" / "index.html").read_bytes())
+    table = next(t for t in overview.xpath("//article//table") if "Coverage" in t.text_content())
+    figures = {}
+    for row in table.xpath(".//tbody/tr"):
+        cells = [c.text_content().strip() for c in row.xpath("./td")]
+        figures[cells[0]] = int(cells[2])
+    names = {"nb": "Norwegian Bokmål", "nn": "Norwegian Nynorsk", "en": "English"}
+    from samtbu.generate.site_text import t
+
+    for lang in ("nb", "nn", "en"):
+        # each page's box names how many of its texts are shown in another language
+        title = re.compile(re.escape(t("missing_title", lang)) + r" \((\d+)\)")
+        boxes = sum(int(m.group(1)) for _rel, article in _articles(built_site, lang)
+                    for m in title.finditer(" ".join(article.xpath(".//*[contains(@class, 'admonition-title')]//text()")
+                                                     + article.xpath(".//summary//text()"))))
+        badges = sum(len(article.xpath(".//*[@class='sbu-fallback']")) for _rel, article in _articles(built_site, lang))
+        assert figures[names[lang]] == boxes, (lang, figures[names[lang]], boxes)
+        assert badges <= boxes, (lang, badges, boxes)  # titles and link texts are counted without a badge
+
+
+def test_term_pages_are_in_the_navigation(built_site):
+    """Issue 18: a term page has its breadcrumb, its tab active and its section's pages in the sidebar."""
+    for lang in ("nb", "nn", "en"):
+        text = _page_html(built_site, lang, "begreper/fagbrev.md")
+        assert 'class="md-path"' in text, lang
+        assert "md-tabs__item--active" in text, lang
+        sidebar = text[text.index('class="md-nav md-nav--primary'):]
+        assert sidebar.count("md-nav__link") > 50, lang  # every concept of the section
 
 def test_rules_page_lists_every_rule_in_each_language(built_site, model):
     """The generated table of every validation rule is on the site in nb, nn and en, every rule with its

@@ -400,7 +400,7 @@ def _section(rule: Rule) -> str:
 def rules_page(idx, lang: str):
     """The site page (nb, nn or en) with every rule, grouped by the shape module or profile that defines it."""
     from samtbu.generate.site_tables import source_link
-    from samtbu.generate.site_text import Page, esc
+    from samtbu.generate.site_text import Page, esc, message_words
 
     class WidePage(Page):
         """The table needs the width: the page hides the section navigation (mkdocs-material front matter)."""
@@ -440,8 +440,11 @@ def _anchor(rule_id: str) -> str:
 
 
 def _row(page, idx, rule: Rule, lang: str, esc, source_link) -> str:
+    from samtbu.generate.site_text import T, message_words, t
+
     profiles = ", ".join(page.link(f"profiler/{p}.md", p) for p in rule.profiles) or f"*{_w('no_profile', lang)}*"
-    first = (f'<a id="{_anchor(rule.id)}"></a>`{rule.id}`<br>{_w(rule.kind, lang)}, {rule.severity}'
+    severity = t(rule.severity, lang) if rule.severity in T else rule.severity
+    first = (f'<a id="{_anchor(rule.id)}"></a>`{rule.id}`<br>{_w(rule.kind, lang)}, {severity}'
              f"<br>{_w('profiles', lang)}: {profiles}")
     # One entry in the page's list of missing translations for all rules, not one per rule.
     name = page.choose(rule.name, _w("rule_texts", lang))
@@ -450,7 +453,7 @@ def _row(page, idx, rule: Rule, lang: str, esc, source_link) -> str:
     check = f"`{esc(on)}`: {esc(rule.check)}" if on else esc(rule.check)
     checks = "<br>".join(x for x in (f"**{name}**" if name else None, check, description) if x)
     messages = "<br>".join(
-        f"{code}: " + (esc(_one_line(rule.messages[code])) if rule.messages.get(code)
+        f"{code}: " + (message_words(esc(_one_line(rule.messages[code])), lang) if rule.messages.get(code)
                        else f'<span class="sbu-missing"><em>{_w("missing", lang)}</em></span>')
         for code in LANGUAGES
     )

@@ -15,14 +15,18 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from samtbu.errors import SamtbuError
+from samtbu.namespaces import BASE_IRI
 from samtbu.generate.site_text import LANGS, local
 
 MERMAID_VERSION = "11.17.2"  # the major version mkdocs-material 9.x expects (it loads mermaid@11)
@@ -97,27 +101,105 @@ def find_mermaid(cache: Path) -> Path:
 
 
 # -- generation ------------------------------------------------------------------------------------
-def _nav(idx) -> list:
-    from samtbu.generate import rules
+@dataclass
+class Section:
+    """One tab of the site: its index page and the pages below it, built per language.
 
-    """Sections only: the term pages are reached from each section's index table (listing hundreds of
-    pages in every page's sidebar would make each page large without helping anyone find a term)."""
-    return [
-        {"Oversikt": "index.md"},
-        {"Begreper": "begreper/index.md"},
-        {"Klasser": "klasser/index.md"},
-        {"Egenskaper": "egenskaper/index.md"},
-        {"Kodelister": "kodelister/index.md"},
-        {"Valideringsprofiler": "profiler/index.md"},
-        {"Valideringsregler": rules.PAGE_PATH},
-        {"Deling": "deling/index.md"},
-        {"Koblinger": "koblinger/index.md"},
-        {"Kom i gang": "kom-i-gang.md"},
-        {"Grep": "grep.md"},
-        {"Signerte dokumenter": "signering.md"},
-        {"Nedlastinger": "nedlasting.md"},
-        {"Endringslogg": "endringslogg.md"},
+    ``build(ctx, lang)`` returns the section's pages (its index first). Every page of a section is in
+    the navigation (so a term page has its breadcrumb, active tab and sidebar); the sidebar lists the
+    pages sorted by their title in the page's language."""
+
+    key: str  # text key of its title (site_text.T) or a (nb, nn, en) tuple
+    index: str  # Markdown path of its index page
+    build: Callable[["BuildContext", str], list]
+    sort_pages: bool = True
+
+
+@dataclass
+class BuildContext:
+    """What every page builder may need, made once per build."""
+
+    idx: object
+    resources: object
+    artifacts: list
+    help_texts: dict
+    changelog: object
+    stats: dict = field(default_factory=dict)  # language -> [texts shown in it, texts shown in another]
+    extra: dict = field(default_factory=dict)  # what a registered section's builder made beforehand
+
+
+SECTIONS: list[Section] = []
+
+
+def register_section(section: Section, *, before: str | None = None) -> None:
+    """Add a section (a tab) to the site; ``before``: the index path of the section it comes before."""
+    if any(s.index == section.index for s in SECTIONS):
+        raise ValueError(f"a section with index {section.index} is registered already")
+    position = next((i for i, s in enumerate(SECTIONS) if s.index == before), len(SECTIONS))
+    SECTIONS.insert(position, section)
+
+
+def _register_builtin_sections() -> None:
+    from samtbu.generate import rules, site_credential, site_grep, site_misc, site_ontology, site_pages, site_profiles, site_tables
+    from samtbu.generate.site_downloads import FOLDER
+
+    builtin = [
+        Section("overview", "index.md", lambda ctx, lang: [site_misc.overview_page(ctx.idx, lang, ctx)], sort_pages=False),
+        Section("concepts", "begreper/index.md", lambda ctx, lang: [site_misc.index_page(ctx.idx, lang, "concepts")]
+                + [site_pages.collection_page(ctx.idx, c, lang) for c in ctx.idx.collections]
+                + [site_pages.concept_page(ctx.idx, c, lang, ctx.resources) for c in ctx.idx.concepts]),
+        Section("ontology", "ontologi/index.md", lambda ctx, lang: site_ontology.ontology_pages(ctx, lang)),
+        Section("classes", "klasser/index.md", lambda ctx, lang: [site_misc.index_page(ctx.idx, lang, "classes")]
+                + [site_pages.class_page(ctx.idx, c, lang, ctx.resources) for c in ctx.idx.classes]),
+        Section("properties", "egenskaper/index.md", lambda ctx, lang: [site_misc.index_page(ctx.idx, lang, "properties")]
+                + [site_pages.property_page(ctx.idx, p, lang, ctx.resources) for p in ctx.idx.properties]),
+        Section("code_lists", "kodelister/index.md", lambda ctx, lang: [site_misc.index_page(ctx.idx, lang, "code_lists")]
+                + [site_pages.code_list_page(ctx.idx, s, lang, ctx.resources) for s in ctx.idx.schemes]),
+        Section("profiles", "profiler/index.md", lambda ctx, lang: [site_misc.index_page(ctx.idx, lang, "profiles")]
+                + [site_profiles.profile_page(ctx.idx, name, lang) for name in ctx.idx.profiles]),
+        Section(rules.WORDS["title"], rules.PAGE_PATH, lambda ctx, lang: [rules.rules_page(ctx.idx, lang)], sort_pages=False),
+        Section("sharing", "deling/index.md", lambda ctx, lang: site_tables.sharing_pages(ctx.idx, lang)),
+        Section("crosswalks", "koblinger/index.md", lambda ctx, lang: site_tables.crosswalk_pages(ctx.idx, lang)),
+        Section("getting_started", "kom-i-gang.md",
+                lambda ctx, lang: [site_misc.getting_started_page(ctx.idx, lang, ctx.help_texts)], sort_pages=False),
+        Section(tuple(site_grep.x("title", lang) for lang in LANGS), site_grep.PAGE,
+                lambda ctx, lang: [site_grep.grep_page(ctx.idx, lang)], sort_pages=False),
+        Section(tuple(site_credential._t("title", lang) for lang in LANGS), site_credential.PATH,
+                lambda ctx, lang: [site_credential.credential_page(ctx.idx, lang, ctx.extra["signed_examples"], FOLDER)],
+                sort_pages=False),
+        Section("downloads", "nedlasting.md",
+                lambda ctx, lang: [site_misc.downloads_page(ctx.idx, lang, ctx.artifacts)], sort_pages=False),
+        Section("changelog", "endringslogg.md",
+                lambda ctx, lang: [site_misc.changelog_page(ctx.idx, lang, ctx.changelog)], sort_pages=False),
     ]
+    for section in builtin:
+        if not any(s.index == section.index for s in SECTIONS):
+            register_section(section)
+
+
+def _title(key, lang: str) -> str:
+    from samtbu.generate.site_text import T, pick
+
+    return pick(key if isinstance(key, tuple) else T[key], lang)
+
+
+def _nav(sections: list[Section], pages_by_section: dict[str, list], lang: str) -> list:
+    """The navigation of one language: one entry per section, with every page below it (the
+    section's index first, the others by their title in this language)."""
+    import locale as _locale  # noqa: F401 - sorting below is by casefolded title, locale-independent
+
+    nav = []
+    for section in sections:
+        pages = pages_by_section[section.index]
+        others = [p for p in pages if p.path != section.index]
+        if section.sort_pages:
+            others.sort(key=lambda p: (p.path.count("/"), p.title.casefold()))
+        title = _title(section.key, lang)
+        if not others:
+            nav.append({title: section.index})
+        else:
+            nav.append({title: [section.index, *[{p.title: p.path} for p in others]]})
+    return nav
 
 
 def _changelog(model):
@@ -132,13 +214,22 @@ def _changelog(model):
     return diff(old, model, old_version=version, new_version=model.version)
 
 
+class _Loader(__import__("yaml").SafeLoader):
+    """Reads the committed mkdocs.yml (its !!python/name tags are mkdocs's business, not ours)."""
+
+
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+
+
 def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
     """Write the Markdown sources, the theme overrides and the build's mkdocs.yml; returns that file."""
     import yaml
 
-    from samtbu.generate import rules, site_credential, site_grep, site_misc, site_pages, site_profiles, site_tables
+    from samtbu.generate import site_credential
     from samtbu.generate.site_downloads import FOLDER, write_downloads
     from samtbu.generate.site_index import SiteIndex
+    from samtbu.generate.site_iris import ResourceIndex, write_rdf
+    from samtbu.generate.site_text import DEFAULT_LANG
 
     src = Path(src).resolve()
     site_dir = Path(site_dir or default_output_dir(model)).resolve()
@@ -147,31 +238,39 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
         shutil.rmtree(docs)
     docs.mkdir(parents=True)
     idx = SiteIndex(model)
+    resources = ResourceIndex(idx)
 
     # Downloads: written once, copied into each language tree so that every link resolves in mkdocs.
     with tempfile.TemporaryDirectory() as tmp:
-        artifacts = write_downloads(idx, Path(tmp) / FOLDER)
+        artifacts = write_downloads(idx, Path(tmp) / FOLDER, resources)
         signed_examples = site_credential.write_example_files(model, Path(tmp) / FOLDER)
         for lang in LANGS:
             shutil.copytree(Path(tmp) / FOLDER, docs / lang / FOLDER)
+    # The RDF of each IRI, once, under the site root (content negotiation redirects there).
+    write_rdf(resources, docs / DEFAULT_LANG)
 
-    help_texts = {name: site_misc._help(name) for name in ("validate", "export")}
-    log = _changelog(model)
+    _register_builtin_sections()
+    ctx = BuildContext(idx, resources, artifacts, {}, _changelog(model), extra={"signed_examples": signed_examples})
+    # The overview reports what the other pages show (in every language), so it is built last.
+    ordered = sorted(SECTIONS, key=lambda s: s.index == "index.md")
+    built: dict[str, dict[str, list]] = {lang: {} for lang in LANGS}
+    for section in ordered:
+        for lang in LANGS:
+            if section.index == "index.md":
+                continue
+            built[lang][section.index] = pages = section.build(ctx, lang)
+            for page in pages:
+                shown, fallback = ctx.stats.setdefault(lang, [0, 0])
+                ctx.stats[lang] = [shown + page.shown, fallback + len(page.missing)]
+    navs = {}
     for lang in LANGS:
-        pages = [site_misc.overview_page(idx, lang)]
-        pages += [site_misc.index_page(idx, lang, s) for s in ("concepts", "classes", "properties", "code_lists", "profiles")]
-        pages += [site_pages.concept_page(idx, c, lang) for c in idx.concepts]
-        pages += [site_pages.class_page(idx, c, lang) for c in idx.classes]
-        pages += [site_pages.property_page(idx, p, lang) for p in idx.properties]
-        pages += [site_pages.code_list_page(idx, s, lang) for s in idx.schemes]
-        pages += [site_profiles.profile_page(idx, name, lang) for name in idx.profiles]
-        pages.append(rules.rules_page(idx, lang))
-        pages += site_tables.sharing_pages(idx, lang) + site_tables.crosswalk_pages(idx, lang)
-        pages += [site_misc.getting_started_page(idx, lang, help_texts), site_misc.downloads_page(idx, lang, artifacts),
-                  site_misc.changelog_page(idx, lang, log), site_credential.credential_page(idx, lang, signed_examples, FOLDER),
-                  site_grep.grep_page(idx, lang)]
-        for page in pages:
-            page.write(str(docs))
+        for section in ordered:
+            if section.index == "index.md":
+                built[lang][section.index] = section.build(ctx, lang)
+        for pages in built[lang].values():
+            for page in pages:
+                page.write(str(docs))
+        navs[lang] = _nav(SECTIONS, built[lang], lang)
 
     overrides = src / "overrides"
     if overrides.exists():
@@ -183,12 +282,23 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
     (overrides / "assets" / "javascripts").mkdir(parents=True, exist_ok=True)
     shutil.copy2(mermaid, overrides / "assets" / "javascripts" / "mermaid.min.js")
 
+    # The i18n plugin's languages get their navigation here (the committed file has the rest); a
+    # list in an INHERITed file is replaced, not merged, so the plugins are written out whole.
+    base = yaml.load((committed / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_Loader)
+    plugins = base.get("plugins", [])
+    for plugin in plugins:
+        if isinstance(plugin, dict) and "i18n" in plugin:
+            for language in plugin["i18n"]["languages"]:
+                language["nav"] = navs[language["locale"]]
+                language.pop("nav_translations", None)
     config = {
         "INHERIT": os.path.relpath(committed / "mkdocs.yml", src),
         "docs_dir": "docs",
         "site_dir": str(site_dir),
+        "site_url": site_url(model),
         "theme": {"name": "material", "custom_dir": "overrides"},
-        "nav": _nav(idx),
+        "nav": navs[DEFAULT_LANG],
+        "plugins": plugins,
     }
     target = src / "mkdocs.yml"
     target.write_text("# Generated by `samtbu site build`; the configuration is site/mkdocs.yml.\n"
@@ -209,7 +319,35 @@ def build_site(model, output: Path | None = None, *, src: Path | None = None, st
         log = (result.stderr or "") + (result.stdout or "")
         problems = [line for line in log.splitlines() if line.startswith(("WARNING", "ERROR")) or "Error" in line]
         raise SiteError("mkdocs build failed:\n" + "\n".join(problems[:40] or log.splitlines()[-40:]))
+    from samtbu.generate.site_search import split_search_index
+
+    split_search_index(output)
+    _root_relative_links(output, site_url(model))
     return output
+
+
+def site_url(model) -> str:
+    """Where the site is published: the model's base IRI (w3id.org redirects its paths to the host's
+    root), or SAMTBU_SITE_URL."""
+    return os.environ.get("SAMTBU_SITE_URL", BASE_IRI)
+
+
+def _root_relative_links(output: Path, url: str) -> None:
+    """The site's public address is site_url (the model's base IRI, for the sitemap and canonical
+    links), but the host serves it from its root (w3id.org keeps the rest of the path): the few links
+    mkdocs and the i18n plugin write from site_url's path (/samt-bu/…: the 404 page, the home pages'
+    language links) must start at /."""
+    from urllib.parse import urlsplit
+
+    prefix = urlsplit(url).path.rstrip("/")
+    if not prefix:
+        return
+    pattern = re.compile(r'((?:href|src)=")' + re.escape(prefix) + "/")
+    for page in output.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = pattern.sub(r"\1/", text)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
 
 
 def serve_site(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -219,4 +357,4 @@ def serve_site(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> No
         server.serve_forever()
 
 
-__all__ = ["build_site", "generate_sources", "serve_site", "find_mermaid", "SiteError", "MERMAID_VERSION"]
+__all__ = ["build_site", "generate_sources", "register_section", "Section", "BuildContext", "SECTIONS", "serve_site", "find_mermaid", "SiteError", "MERMAID_VERSION"]

@@ -15,7 +15,9 @@ from rdflib.namespace import DCTERMS, SH, XSD
 
 from samtbu.generate.site_text import lang_texts, local
 from samtbu.model import Model
-from samtbu.namespaces import SBU, SBUB, SBUK
+from samtbu.namespaces import BASE_IRI, SBU, SBUB, SBUK
+
+SBUC = BASE_IRI + "begrepssamling/"
 
 ALIGN_PREDICATES = (
     OWL.equivalentClass, OWL.equivalentProperty, RDFS.subClassOf, RDFS.subPropertyOf,
@@ -42,6 +44,8 @@ PREFIXES = {
     "http://data.europa.eu/snb/": "snb:",
     str(SBU): "sbu:",
 }
+NO_TERM_CURIE = "sssom:NoTermFound"
+NO_COUNTERPART = URIRef("https://w3id.org/sssom/NoTermFound")
 XKOS = "http://rdf-vocabulary.ddialliance.org/xkos#"
 SKOSNO = "https://data.norge.no/vocabulary/skosno#"
 EUVOC = "http://publications.europa.eu/ontology/euvoc#"
@@ -106,12 +110,103 @@ class SiteIndex:
             self._paths[s] = f"kodelister/{local(s)}.md"
         for name, profile in self.profiles.items():
             self._paths[profile.iri] = f"profiler/{name}.md"
+        self.collections = sorted(s for s in self.vocab.subjects(RDF.type, SKOS.Collection)
+                                  if isinstance(s, URIRef) and str(s).startswith(str(SBUC)))
+        for c in self.collections:
+            self._paths[c] = f"begrepssamlinger/{local(c)}.md"
+        self.ontology_modules = {}  # module IRI -> (file, page)
+        for path in self.model.ontology_files(self.model.root):
+            for module in self.onto_files_graph(path).subjects(RDF.type, OWL.Ontology):
+                self.ontology_modules[str(module)] = (path, f"ontologi/{path.stem}.md")
+                self._paths[module] = f"ontologi/{path.stem}.md"
+        self.shape_modules = {}  # shapes module IRI -> (file, page)
+        for path in self.model.shape_module_files(self.model.root):
+            for module in self.onto_files_graph(path).subjects(RDF.type, OWL.Ontology):
+                self.shape_modules[str(module)] = (path, f"ontologi/{path.stem}.md")
+        self.module_names = sorted({Path(p).stem for p, _ in [*self.ontology_modules.values(), *self.shape_modules.values()]})
         self.examples = self._load_examples()
         self.mappings = self._load_mappings()
 
     # -- pages and labels --------------------------------------------------------------------
     def path(self, iri) -> str | None:
         return self._paths.get(iri)
+
+    def locate(self, iri) -> tuple[str, str] | None:
+        """(page, anchor) of anything the site describes: a term's own page, or a code on its list's
+        page, or a shape in the table that lists it."""
+        if iri in self._paths:
+            return self._paths[iri], ""
+        if iri in self.codes_set:
+            scheme = self.code_scheme(iri)
+            if scheme is not None and scheme in self._paths:
+                return self._paths[scheme], "kode-" + local(iri)
+        if iri in self.shape_locations:
+            return self.shape_locations[iri]
+        text = str(iri)
+        if text.startswith(BASE_IRI + "organisasjon/"):
+            return "ontologi/index.md", ("kontaktpunkt" if text.endswith("/kontaktpunkt") else "utgiver")
+        return None
+
+    @functools.lru_cache(maxsize=None)
+    def onto_files_graph(self, path: Path) -> Graph:
+        """One model file parsed on its own (to know which module defines what)."""
+        graph = Graph()
+        graph.parse(path, format="turtle")
+        return graph
+
+    def code_scheme(self, code) -> URIRef | None:
+        scheme = self.vocab.value(code, SKOS.inScheme) or self.vocab.value(code, SKOS.topConceptOf)
+        if scheme in self.schemes:
+            return scheme
+        return next((s for s in self.schemes if str(code).startswith(str(s) + "/")), None)
+
+    def module_of_file(self, iri, files) -> Path | None:
+        for path in files:
+            if (URIRef(iri), None, None) in self.onto_files_graph(path):
+                return path
+        return None
+
+    @functools.cached_property
+    def shape_locations(self) -> dict[URIRef, tuple[str, str]]:
+        """Where each named shape is shown: a profile's own shapes on the profile page; a module's
+        property shapes on their property's page, its node shapes on their target class's page, any
+        other on the module's page."""
+        out: dict[URIRef, tuple[str, str]] = {}
+        for name, profile in self.profiles.items():
+            for shape in self.shapes_in(self.onto_files_graph(profile.path)):
+                out.setdefault(shape, (self._paths[profile.iri], local(shape)))
+        for path in self.model.shape_module_files(self.model.root):
+            graph = self.onto_files_graph(path)
+            for shape in self.shapes_in(graph):
+                if shape in out:
+                    continue
+                target_path = graph.value(shape, SH.path)
+                target_class = graph.value(shape, SH.targetClass)
+                if isinstance(target_path, URIRef) and target_path in self._paths:
+                    out[shape] = (self._paths[target_path], local(shape))
+                elif isinstance(target_class, URIRef) and target_class in self._paths:
+                    out[shape] = (self._paths[target_class], local(shape))
+                else:
+                    out[shape] = (f"ontologi/{path.stem}.md", local(shape))
+        return out
+
+    @staticmethod
+    def shapes_in(graph: Graph) -> list[URIRef]:
+        """The named shapes a shapes file defines."""
+        shapes = set(graph.subjects(RDF.type, SH.NodeShape)) | set(graph.subjects(RDF.type, SH.PropertyShape)) \
+            | set(graph.subjects(SH.path, None)) | set(graph.objects(None, SH.property))
+        return sorted((s for s in shapes if isinstance(s, URIRef)), key=str)
+
+    def policy_pages(self) -> list:
+        from samtbu.generate.site_tables import _policies, policy_path
+
+        policies = _policies(self)
+        return [(p, policy_path(p)) for p in policies] if policies is not None else []
+
+    def mapping_set_pages(self) -> list:
+        from samtbu.generate.site_tables import set_path
+
+        return [(path, set_path(path.name[: -len(".sssom.tsv")])) for path in self.sssom_files()]
 
     def labels(self, iri) -> dict[str, str]:
         for graph, predicate in (
@@ -334,6 +429,13 @@ class SiteIndex:
 
             for row in reader:
                 try:
+                    if NO_TERM_CURIE in (row["subject_id"], row["object_id"]):
+                        # "no counterpart": not a link to anything (the mapping set's page lists these)
+                        side = row["subject_id"] if row["object_id"] == NO_TERM_CURIE else row["object_id"]
+                        term = expand(side)
+                        if term in self._paths or term in self.codes_set:
+                            out.append(Mapping(term, NO_COUNTERPART, NO_COUNTERPART, path.relative_to(self.model.root).as_posix()))
+                        continue
                     s, p, o = expand(row["subject_id"]), expand(row["predicate_id"]), expand(row["object_id"])
                 except (KeyError, AttributeError):
                     continue
@@ -382,4 +484,4 @@ class SiteIndex:
         return value.toPython() if isinstance(value, Literal) else value
 
 
-__all__ = ["SiteIndex", "PropRow", "Mapping", "curie", "XKOS", "SKOSNO", "EUVOC"]
+__all__ = ["SiteIndex", "PropRow", "Mapping", "curie", "NO_COUNTERPART", "XKOS", "SKOSNO", "EUVOC"]

@@ -3,8 +3,6 @@ indexes, getting started (vendors and developers), downloads and the changelog."
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 from rdflib import OWL, RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS
@@ -13,8 +11,8 @@ from samtbu.generate.changelog import KINDS, Changelog
 from samtbu.generate.site_downloads import FORMATS, Artifact
 from samtbu.generate.site_index import SiteIndex, curie
 from samtbu.generate.site_pages import mermaid_id, term_link
-from samtbu.generate.site_text import Page, esc, fence, lang_texts, local, pick
-from samtbu.namespaces import CONTEXT_IRI, SBU
+from samtbu.generate.site_text import LANG_NAMES, Page, esc, fence, lang_texts, local, pick
+from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU
 
 X = {
     "intro": (
@@ -27,10 +25,18 @@ X = {
     ),
     "model_diagram": ("Hele modellen", "Heile modellen", "The whole model"),
     "model_diagram_note": (
-        "Klassene og underklassene, og objektegenskapene mellom dem. Hver klasse har sin egen side med egenskaper og et detaljert diagram.",
-        "Klassane og underklassane, og objekteigenskapane mellom dei. Kvar klasse har si eiga side med eigenskapar og eit detaljert diagram.",
-        "The classes and subclasses, and the object properties between them. Each class has its own page with its properties and a detailed diagram.",
+        "Hver modul har sin egen side med et klassediagram over klassene i modulen; hver klasse har sin egen side med egenskaper og et detaljert diagram.",
+        "Kvar modul har si eiga side med eit klassediagram over klassane i modulen; kvar klasse har si eiga side med eigenskapar og eit detaljert diagram.",
+        "Each module has its own page with a class diagram of its classes; each class has its own page with its properties and a detailed diagram.",
     ),
+    "coverage_note": (
+        "Tallene er telt på sidene slik de er bygget: tekster fra modellen som vises på sidens eget språk, og tekster som vises på et annet språk fordi oversettelsen mangler.",
+        "Tala er talde på sidene slik dei er bygde: tekstar frå modellen som blir viste på språket til sida, og tekstar som blir viste på eit anna språk fordi omsetjinga manglar.",
+        "Counted on the pages as built: texts from the model shown in the page's own language, and texts shown in another language because the translation is missing.",
+    ),
+    "texts_own": ("På eget språk", "På eige språk", "In its own language"),
+    "texts_other": ("På et annet språk", "På eit anna språk", "In another language"),
+    "share": ("Dekning", "Dekning", "Coverage"),
     "in_numbers": ("Modellen i tall", "Modellen i tal", "The model in numbers"),
     "modules": ("Moduler", "Modular", "Modules"),
     "languages": ("Språkdekning", "Språkdekning", "Language coverage"),
@@ -40,6 +46,7 @@ X = {
     "properties_intro": ("Alle egenskapene i ontologien. JSON-nøkkelen er egenskapens lokale navn.", "Alle eigenskapane i ontologien. JSON-nøkkelen er det lokale namnet til eigenskapen.", "All properties of the ontology. The JSON key is the property's local name."),
     "code_lists_intro": ("Alle kodelistene. En kode skrives i JSON som sin notasjon.", "Alle kodelistene. Ein kode blir skriven i JSON som notasjonen sin.", "All code lists. In JSON a code is written as its notation."),
     "profiles_intro": ("En valideringsprofil er én samling SHACL-former for én dataflyt.", "Ein valideringsprofil er éi samling SHACL-formar for éin dataflyt.", "A validation profile is one set of SHACL shapes for one data flow."),
+    "see": ("se", "sjå", "see"),
     "no_profiles": ("Modellen har ingen valideringsprofiler ennå.", "Modellen har ingen valideringsprofilar enno.", "The model has no validation profiles yet."),
     "vendors": ("For leverandører: valider en nyttelast", "For leverandørar: valider ei nyttelast", "For vendors: validate a payload"),
     "vendors_text": (
@@ -85,6 +92,15 @@ X = {
     "dl_code_lists": ("Kodelistene", "Kodelistene", "The code lists"),
     "dl_concepts": ("Begrepskatalogen (SKOS-AP-NO-Begrep)", "Omgrepskatalogen (SKOS-AP-NO-Begrep)", "The concept catalog (SKOS-AP-NO-Begrep)"),
     "dl_catalog": ("Katalog og modellbeskrivelse (DCAT-AP-NO, ModellDCAT-AP-NO)", "Katalog og modellskildring (DCAT-AP-NO, ModellDCAT-AP-NO)", "Catalog and model description (DCAT-AP-NO, ModellDCAT-AP-NO)"),
+    "catalog": ("Katalog (DCAT-AP-NO)", "Katalog (DCAT-AP-NO)", "Catalog (DCAT-AP-NO)"),
+    "catalog_text": (
+        "Datasettene og distribusjonene i katalogen som beskriver modellens artefakter.",
+        "Datasetta og distribusjonane i katalogen som skildrar artefaktane i modellen.",
+        "The datasets and distributions of the catalog that describes the model's artifacts.",
+    ),
+    "dataset": ("Datasett", "Datasett", "Dataset"),
+    "record": ("Katalogpost", "Katalogpost", "Catalog record"),
+    "distributions": ("Distribusjoner", "Distribusjonar", "Distributions"),
     "dl_context": ("JSON-LD-kontekst", "JSON-LD-kontekst", "JSON-LD context"),
     "dl_shapes": ("SHACL-former (samlet og per modul)", "SHACL-formar (samla og per modul)", "SHACL shapes (merged and per module)"),
     "dl_profiles": ("Valideringsprofiler (med importerte former)", "Valideringsprofilar (med importerte formar)", "Validation profiles (with imported shapes)"),
@@ -114,32 +130,13 @@ def x(key: str, lang: str, **kw) -> str:
     return pick(X[key], lang).format(**kw)
 
 
-def whole_model_diagram(idx: SiteIndex) -> str:
-    lines = ["classDiagram", "  direction LR"]
-    for cls in idx.classes:
-        lines.append(f"  class {mermaid_id(cls)}")
-    for cls in idx.classes:
-        for sup in idx.superclasses(cls):
-            lines.append(f"  {mermaid_id(sup)} <|-- {mermaid_id(cls)}")
-    seen = set()
-    for prop in idx.properties:
-        if idx.property_kind(prop) != "ObjectProperty":
-            continue
-        for dom in idx.domains(prop):
-            for rng in idx.ranges(prop):
-                if dom in idx.classes and rng in idx.classes and (dom, rng, prop) not in seen:
-                    seen.add((dom, rng, prop))
-                    lines.append(f"  {mermaid_id(dom)} --> {mermaid_id(rng)} : {local(prop)}")
-    return "\n".join(lines)
-
-
-def overview_page(idx: SiteIndex, lang: str) -> Page:
+def overview_page(idx: SiteIndex, lang: str, ctx=None) -> Page:
     page = Page(lang, "index.md")
     page.title = {"nb": "samtbu: begrepskatalog og informasjonsmodell", "nn": "samtbu: omgrepskatalog og informasjonsmodell",
                   "en": "samtbu: concept catalog and information model"}[lang]
     page.add(x("intro", lang, v=idx.model.version), "")
     summary = idx.model.summary()
-    page.add(f"## {x('in_numbers', lang)}", "", f"| | {page.t('count')} |", "|---|---|")
+    page.add(f"## {x('in_numbers', lang)}", "", f"| {page.t('what')} | {page.t('count')} |", "|---|---|")
     for key, label_key, target in (
         ("concepts", "concepts", "begreper/index.md"), ("classes", "classes", "klasser/index.md"),
         ("properties", "properties", "egenskaper/index.md"), ("code_lists", "code_lists", "kodelister/index.md"),
@@ -148,20 +145,72 @@ def overview_page(idx: SiteIndex, lang: str) -> Page:
         label = page.link(target, page.t(label_key)) if target else esc(page.t(label_key))
         page.add(f"| {label} | {summary[key]} |")
     page.add(f"| {page.link('profiler/index.md', page.t('profiles'))} | {len(summary['profiles'])} |", "")
-    page.add(f"## {x('languages', lang)}", "", f"| {page.t('language')} | {x('label_def', lang)} |", "|---|---|")
-    for code, cov in summary["languages"].items():
-        page.add(f"| {code} | {cov['label']:.0%} / {cov['definition']:.0%} |")
-    page.add("")
+    if ctx is not None and ctx.stats:
+        # Counted from the pages as built: every text from the model that a page shows, and how many
+        # of them are shown in another language because the translation is missing.
+        page.add(f"## {x('languages', lang)}", "", x("coverage_note", lang), "",
+                 f"| {page.t('language')} | {x('texts_own', lang)} | {x('texts_other', lang)} | {x('share', lang)} |", "|---|---|---|---|")
+        for code, (shown, fallback) in ctx.stats.items():
+            share = shown / (shown + fallback) if shown + fallback else 1.0
+            page.add(f"| {LANG_NAMES[code][lang]} | {shown} | {fallback} | {share:.1%} |")
+        page.add("")
     modules = sorted(s for s in idx.onto.subjects(RDF.type, OWL.Ontology) if isinstance(s, URIRef))
     if modules:
-        page.add(f"## {x('modules', lang)}", "", f"| {page.t('module')} | {page.t('description')} | {page.t('classes')} |", "|---|---|---|")
+        page.add(f"## {x('modules', lang)}", "", x("model_diagram_note", lang), "",
+                 f"| {page.t('module')} | {page.t('description')} | {page.t('classes')} |", "|---|---|---|")
         for module in modules:
             title = page.choose(lang_texts(idx.onto, module, DCTERMS.title), f"{page.t('module')} {local(module)}") or local(module)
             classes = [c for c in idx.classes if idx.onto.value(c, RDFS.isDefinedBy) == module]
-            page.add(f"| `{local(module)}` | {title} | " + (", ".join(term_link(page, idx, c, local(c)) for c in classes) or "–") + " |")
+            name = page.link(idx.path(module), local(module)) if idx.path(module) else f"`{local(module)}`"
+            page.add(f"| {name} | {title} | " + (", ".join(term_link(page, idx, c, local(c)) for c in classes) or "–") + " |")
         page.add("")
-    page.add(f"## {x('model_diagram', lang)}", "", x("model_diagram_note", lang), "", "```mermaid", whole_model_diagram(idx), "```", "")
     return page
+
+
+def sort_key(text: str, lang: str) -> str:
+    """Alphabetical order of the language: in Norwegian æ, ø, å come after z."""
+    text = text.casefold()
+    if lang in ("nb", "nn"):
+        text = text.translate({ord("æ"): "z\u0001", ord("ø"): "z\u0002", ord("å"): "z\u0003"})
+    return text
+
+
+def concept_index(page: Page, idx: SiteIndex) -> None:
+    """Skosmos' alphabetical index in the page's language: every preferred and admitted term, grouped
+    by letter (a letter bar on top), an admitted term pointing to its concept; then the collections."""
+    from rdflib import SKOS
+
+    lang = page.lang
+    entries = []  # (sort key, term, concept, preferred)
+    for concept in idx.concepts:
+        for predicate, preferred in ((SKOS.prefLabel, True), (SKOS.altLabel, False)):
+            for label in idx.vocab.objects(concept, predicate):
+                if getattr(label, "language", None) == lang:
+                    entries.append((sort_key(str(label), lang), str(label), concept, preferred))
+        if not any(e[2] == concept and e[3] for e in entries):  # no term in this language: the fallback label
+            label = idx.label(concept, lang)
+            entries.append((sort_key(label, lang), label, concept, True))
+    entries.sort()
+    letters: dict[str, list] = {}
+    for entry in entries:
+        first = entry[1][:1].upper()
+        letters.setdefault(first if first.isalpha() else "#", []).append(entry)
+    anchors = {letter: f"bokstav-{i}" for i, letter in enumerate(letters)}
+    page.add(f"## {page.t('alphabetical')}", "", " · ".join(f"[{esc(l)}](#{anchors[l]})" for l in letters), "")
+    for letter, items in letters.items():
+        page.add(f"### {esc(letter)} {{#{anchors[letter]}}}", "", f"| {page.t('term')} | {page.t('definition')} |", "|---|---|")
+        for _key, term, concept, preferred in items:
+            if preferred:
+                definition = page.choose(idx.definition(idx.vocab, concept), f"{page.t('definition')} ({local(concept)})") or "–"
+                page.add(f"| {term_link(page, idx, concept, term)} | {definition} |")
+            else:
+                page.add(f"| *{esc(term)}* | {x('see', lang)} {term_link(page, idx, concept)} |")
+        page.add("")
+    if idx.collections:
+        page.add(f"## {page.t('collections')}", "")
+        for collection in idx.collections:
+            page.add(f"- {term_link(page, idx, collection)}")
+        page.add("")
 
 
 def index_page(idx: SiteIndex, lang: str, section: str) -> Page:
@@ -170,11 +219,7 @@ def index_page(idx: SiteIndex, lang: str, section: str) -> Page:
     page.title = page.t(section)
     page.add(x(f"{section}_intro", lang), "")
     if section == "concepts":
-        items = sorted(idx.concepts, key=lambda c: idx.label(c, lang).casefold())
-        page.add(f"| {page.t('term')} | {page.t('definition')} |", "|---|---|")
-        for c in items:
-            definition = page.choose(idx.definition(idx.vocab, c), f"{page.t('definition')} ({local(c)})") or "–"
-            page.add(f"| {term_link(page, idx, c)} | {definition} |")
+        concept_index(page, idx)
     elif section in ("classes", "properties"):
         items = idx.classes if section == "classes" else idx.properties
         page.add(f"| {page.t('json_key')} | {page.t('term')} | {page.t('module')} |", "|---|---|---|")
@@ -195,15 +240,9 @@ def index_page(idx: SiteIndex, lang: str, section: str) -> Page:
     return page
 
 
-def _help(*args: str) -> str | None:
-    try:
-        result = subprocess.run([sys.executable, "-m", "samtbu.cli", *args, "--help"], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout if result.returncode == 0 else None
+def getting_started_page(idx: SiteIndex, lang: str, help_texts=None) -> Page:
+    from samtbu.generate.site_cli import command_parser, options_section
 
-
-def getting_started_page(idx: SiteIndex, lang: str, help_texts: dict[str, str | None]) -> Page:
     page = Page(lang, "kom-i-gang.md")
     page.title = page.t("getting_started")
     example = "examples/enkeltresultat.json" if (idx.model.root / "examples" / "enkeltresultat.json").is_file() else "payload.json"
@@ -212,13 +251,12 @@ def getting_started_page(idx: SiteIndex, lang: str, help_texts: dict[str, str | 
     page.add(fence("pip install samtbu\n" + f"samtbu validate {example}\n"
                    + (f"samtbu validate --profile {profile} {example}\n" if profile else "")
                    + f"samtbu validate --report sarif -o report.sarif {example}", "console"), "")
-    if help_texts.get("validate"):
-        page.add(f'??? info "samtbu validate --help"', "", *["    " + l if l else "" for l in fence(help_texts["validate"], "text").splitlines()], "")
+    options_section(page, "validate")
     if profile:
         page.add(page.link("profiler/index.md", page.t("profiles")) + ": " + ", ".join(
             page.link(idx.path(p.iri), n) for n, p in idx.profiles.items()), "")
 
-    page.add(f"## {x('developers', lang)}", "", x("developers_text", lang), "")
+    page.add(f"## {x('developers', lang)} {{#kontekst}}", "", x("developers_text", lang), "")
     page.add(fence("samtbu context -o contexts/", "console"), "")
     page.add(page.link(f"nedlasting/samtbu-context-{idx.model.version}.jsonld", f"samtbu-context-{idx.model.version}.jsonld") + f" (`{CONTEXT_IRI}`)", "")
     if (idx.model.root / "examples" / "enkeltresultat.json").is_file():
@@ -231,8 +269,9 @@ def getting_started_page(idx: SiteIndex, lang: str, help_texts: dict[str, str | 
         "print(report.conforms)\n"
         "print(report.render(\"text\"))", "python"), "")
     page.add(f"### {x('export', lang)}", "")
-    if help_texts.get("export"):
-        page.add(x("export_text", lang), "", fence(help_texts["export"], "text"), "")
+    if command_parser("export") is not None:
+        page.add(x("export_text", lang), "")
+        options_section(page, "export")
     else:
         page.add(x("no_export", lang), "")
     return page
@@ -253,7 +292,38 @@ def downloads_page(idx: SiteIndex, lang: str, artifacts: list[Artifact]) -> Page
             links.append(page.link(path, label))
         page.add(f"| {esc(x(artifact.key, lang))} | " + " · ".join(links) + " |")
     page.add("", x("conneg_text", lang), "")
+    catalog_section(page, idx)
     return page
+
+
+def catalog_section(page: Page, idx: SiteIndex) -> None:
+    """The DCAT-AP-NO catalog (vocab/katalog.ttl): its datasets and distributions, each with the anchor
+    its IRI resolves to."""
+    from rdflib.namespace import DCAT, FOAF
+
+    graph = idx.vocab
+    catalog = URIRef(BASE_IRI + "katalog")
+    datasets = sorted(graph.objects(catalog, DCAT.dataset), key=str)
+    if not datasets:
+        return
+    page.add(f"## {x('catalog', page.lang)} {{#katalog}}", "", x("catalog_text", page.lang), "",
+             f"| {x('dataset', page.lang)} | {x('distributions', page.lang)} | {x('record', page.lang)} |", "|---|---|---|")
+    for dataset in datasets:
+        anchor = str(dataset)[len(BASE_IRI):].replace("/", "-")
+        title = page.choose(lang_texts(graph, dataset, DCTERMS.title), x("dataset", page.lang)) or local(dataset)
+        cells = []
+        for dist in sorted(graph.objects(dataset, DCAT.distribution), key=str):
+            dist_anchor = str(dist)[len(BASE_IRI):].replace("/", "-")
+            dist_title = page.choose(lang_texts(graph, dist, DCTERMS.title), x("distributions", page.lang)) or local(dist)
+            cells.append(f'<span id="{dist_anchor}"></span>{dist_title} (`{dist}`)')
+        records = []
+        for record in sorted(graph.subjects(FOAF.primaryTopic, dataset), key=str):
+            modified = graph.value(record, DCTERMS.modified)
+            records.append(f'<span id="{str(record)[len(BASE_IRI):].replace("/", "-")}"></span>`{record}`'
+                           + (f" ({page.t('modified').lower()} {modified})" if modified is not None else ""))
+        page.add(f'| <span id="{anchor}"></span>{title} (`{dataset}`) | ' + "<br>".join(cells or ["–"]) + " | "
+                 + ("<br>".join(records) or "–") + " |")
+    page.add("")
 
 
 def changelog_page(idx: SiteIndex, lang: str, log: Changelog | None) -> Page:
@@ -293,4 +363,4 @@ def changelog_page(idx: SiteIndex, lang: str, log: Changelog | None) -> Page:
     return page
 
 
-__all__ = ["overview_page", "index_page", "getting_started_page", "downloads_page", "changelog_page", "whole_model_diagram", "_help"]
+__all__ = ["overview_page", "index_page", "getting_started_page", "downloads_page", "changelog_page"]

@@ -7,13 +7,18 @@ comes from the model; only headings and column names come from site_text.
 from __future__ import annotations
 
 from rdflib import OWL, RDF, RDFS, SKOS, URIRef
-from rdflib.namespace import DCTERMS, SH, XSD
+from rdflib.namespace import DCAT, DCTERMS, SH, XSD
 
-from samtbu.generate.site_index import EUVOC, SKOSNO, XKOS, SiteIndex, curie
+from samtbu.generate.site_index import EUVOC, NO_COUNTERPART, SKOSNO, XKOS, SiteIndex, curie
 from samtbu.generate.site_text import (
     LANGS, RELATIONSHIP_WITH_SOURCE, STATUS_LABELS, Page, esc, lang_lists, lang_texts, local, pick,
 )
 from samtbu.namespaces import SBU
+
+
+def parenthesized(text: str) -> str:
+    """``(text)``, or ``– text`` when the text has brackets of its own (no doubled brackets)."""
+    return f"– {text}" if "(" in text or ")" in text else f"({text})"
 
 MATCH_LABELS = {
     str(OWL.equivalentClass): ("ekvivalent klasse", "ekvivalent klasse", "equivalent class"),
@@ -31,16 +36,59 @@ MATCH_LABELS = {
 def term_link(page: Page, idx: SiteIndex, iri, text: str | None = None) -> str:
     """A link to the term's page if it has one, otherwise its IRI (marked when it is a catalog slug)."""
     label = text or idx.label(iri, page.lang)
-    target = idx.path(iri)
-    if target:
-        return page.link(target, label)
+    located = idx.locate(iri)
+    if located:
+        return page.link(located[0], label, located[1]) if located[0] != page.path else f"[{esc(label)}](#{located[1]})"
     if isinstance(iri, URIRef) and str(iri).startswith("http"):
         return f"[{esc(curie(iri))}]({iri})"
     return esc(str(iri))
 
 
-def iri_line(page: Page, iri) -> None:
-    page.add(f"**{page.t('iri')}:** `{iri}`", "")
+def shape_link(page: Page, idx: SiteIndex, shape) -> str:
+    """A shape's name as code, linked to where it is shown (an identifier, not a word)."""
+    where, anchor = idx.locate(shape)
+    target = f"#{anchor}" if where == page.path else f"{page.rel(where)}#{anchor}"
+    return f"[`{local(shape)}`]({target})"
+
+
+def iri_line(page: Page, iri, resources=None) -> None:
+    """The IRI, and the links to its RDF (Skosmos: per-concept downloads)."""
+    resource = resources.get(iri) if resources is not None else None
+    if resource is not None and resource.graph is not None:
+        from samtbu.generate.site_iris import rdf_links
+
+        page.add(f"**{page.t('iri')}:** `{iri}` · **{page.t('rdf')}:** {rdf_links(page.lang, page.path, resource)}", "")
+    else:
+        page.add(f"**{page.t('iri')}:** `{iri}`", "")
+
+
+def publication_facts(page: Page, idx: SiteIndex, graph, term) -> None:
+    """data.norge.no's facts of a concept: publisher, contact point, validity period, dates."""
+    facts = []
+    publisher = graph.value(term, DCTERMS.publisher)
+    if publisher is not None:
+        name = page.choose_plain(lang_texts(idx.vocab, publisher, URIRef("http://xmlns.com/foaf/0.1/name")), local(publisher))
+        facts.append(f"**{page.t('publisher')}:** {term_link(page, idx, publisher, name)}")
+    contact = graph.value(term, DCAT.contactPoint)
+    if contact is not None:
+        VCARD = "http://www.w3.org/2006/vcard/ns#"
+        name = page.choose_plain(lang_texts(idx.vocab, contact, URIRef(VCARD + "fn")), local(contact))
+        email = idx.vocab.value(contact, URIRef(VCARD + "hasEmail"))
+        text = term_link(page, idx, contact, name)
+        if email is not None:
+            text += f" ([{esc(str(email).removeprefix('mailto:'))}]({email}))"
+        facts.append(f"**{page.t('contact_point')}:** {text}")
+    start, end = graph.value(term, URIRef(EUVOC + "startDate")), graph.value(term, URIRef(EUVOC + "endDate"))
+    if start is None and end is None:
+        validity = page.t("validity_open")
+    else:
+        validity = f"{start or '…'} – {end or ''}".strip()
+    facts.append(f"**{page.t('validity')}:** {esc(validity)}")
+    for key, predicate in (("created", DCTERMS.created), ("modified", DCTERMS.modified)):
+        value = graph.value(term, predicate)
+        if value is not None:
+            facts.append(f"**{page.t(key)}:** {esc(str(value))}")
+    page.add(" · ".join(facts), "")
 
 
 def mapping_table(page: Page, idx: SiteIndex, mappings, with_subject: bool = False) -> None:
@@ -50,9 +98,12 @@ def mapping_table(page: Page, idx: SiteIndex, mappings, with_subject: bool = Fal
     head = ([page.t("mapping_from")] if with_subject else []) + [page.t("mapping_relation"), page.t("mapping_target"), page.t("mapping_set")]
     page.add("| " + " | ".join(head) + " |", "|" + "---|" * len(head))
     for m in mappings:
-        relation = pick(MATCH_LABELS[str(m.predicate)], page.lang) if str(m.predicate) in MATCH_LABELS else curie(m.predicate)
-        cells = ([term_link(page, idx, m.subject, local(m.subject))] if with_subject else []) + [
-            esc(relation), f"[{esc(curie(m.target))}]({m.target})", esc(m.source)]
+        if m.target == NO_COUNTERPART:
+            relation, target = "–", f'<em class="sbu-nomatch">{page.t("no_counterpart")}</em>'
+        else:
+            relation = esc(pick(MATCH_LABELS[str(m.predicate)], page.lang) if str(m.predicate) in MATCH_LABELS else curie(m.predicate))
+            target = f"[{esc(curie(m.target))}]({m.target})"
+        cells = ([term_link(page, idx, m.subject, local(m.subject))] if with_subject else []) + [relation, target, esc(m.source)]
         page.add("| " + " | ".join(cells) + " |")
     page.add("")
 
@@ -71,11 +122,14 @@ def examples_list(page: Page, idx: SiteIndex, term) -> None:
 
 
 # -- concepts --------------------------------------------------------------------------------------
-def concept_page(idx: SiteIndex, concept, lang: str) -> Page:
+def concept_page(idx: SiteIndex, concept, lang: str, resources=None) -> Page:
     vocab = idx.vocab
     page = Page(lang, idx.path(concept))
-    page.title = page.choose_plain(lang_texts(vocab, concept, SKOS.prefLabel), local(concept))
-    iri_line(page, concept)
+    page.title = page.choose_plain(lang_texts(vocab, concept, SKOS.prefLabel), local(concept), page.t('title'))
+    # Search: a concept is the first hit for its own terms (the tags field weighs most).
+    own_terms = [*lang_lists(vocab, concept, SKOS.prefLabel).get(lang, []), *lang_lists(vocab, concept, SKOS.altLabel).get(lang, [])]
+    page.meta = {"search": {"boost": 10}, "tags": own_terms or [page.title]}
+    iri_line(page, concept, resources)
 
     status = vocab.value(concept, URIRef(EUVOC + "status"))
     version = vocab.value(concept, OWL.versionInfo)
@@ -90,13 +144,18 @@ def concept_page(idx: SiteIndex, concept, lang: str) -> Page:
         facts.append(f"**{page.t('subject_area')}:** {subject}")
     if facts:
         page.add(" · ".join(facts), "")
+    publication_facts(page, idx, vocab, concept)
+    collections = sorted(vocab.objects(concept, URIRef("http://purl.org/umu/uneskos#memberOf")), key=str)
+    collections = [c for c in collections if idx.path(c)]
+    if collections:
+        page.add(f"**{page.t('collections')}:** " + ", ".join(term_link(page, idx, c) for c in collections), "")
 
     # Terms in all three languages: an architect compares them side by side.
     page.add(f"## {page.t('terms')}", "")
-    page.add(f"| | {page.t('pref_label')} | {page.t('alt_label')} | {page.t('hidden_label')} |", "|---|---|---|---|")
+    page.add(f"| {page.t('language')} | {page.t('pref_label')} | {page.t('alt_label')} | {page.t('hidden_label')} |", "|---|---|---|---|")
     pref, alt, hidden = (lang_lists(vocab, concept, p) for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel))
     for code in LANGS:
-        cells = [", ".join(esc(v) for v in d.get(code, [])) or "–" for d in (pref, alt, hidden)]
+        cells = [page.foreign(", ".join(esc(v) for v in d.get(code, [])), code) if d.get(code) else "–" for d in (pref, alt, hidden)]
         page.add(f"| {code} | " + " | ".join(cells) + " |")
     page.add("")
 
@@ -147,7 +206,7 @@ def concept_page(idx: SiteIndex, concept, lang: str) -> Page:
             continue
         rendered = []
         for target in targets:
-            if idx.path(target):
+            if idx.locate(target):
                 rendered.append(term_link(page, idx, target))
             else:
                 rendered.append(f"`{local(target)}` ({page.t('not_in_catalog')})")
@@ -270,11 +329,11 @@ def class_diagram(idx: SiteIndex, cls) -> str:
     return "\n".join(lines)
 
 
-def class_page(idx: SiteIndex, cls, lang: str) -> Page:
+def class_page(idx: SiteIndex, cls, lang: str, resources=None) -> Page:
     onto = idx.onto
     page = Page(lang, idx.path(cls))
-    page.title = page.choose_plain(lang_texts(onto, cls, RDFS.label), local(cls))
-    iri_line(page, cls)
+    page.title = page.choose_plain(lang_texts(onto, cls, RDFS.label), local(cls), page.t('title'))
+    iri_line(page, cls, resources)
     facts = [f"**{page.t('json_key')}:** `{local(cls)}`"]
     module = onto.value(cls, RDFS.isDefinedBy)
     if module is not None:
@@ -306,6 +365,28 @@ def class_page(idx: SiteIndex, cls, lang: str) -> Page:
         page.add("")
     else:
         page.add("–", "")
+
+    # pyLODE/Widoco: the properties that have the class as domain, and those that point to it.
+    def prop_list(props) -> str:
+        return ", ".join(term_link(page, idx, p) + f" (`{local(p)}`)" for p in sorted(set(props), key=lambda p: local(p).casefold())) or "–"
+
+    page.add(f"## {page.t('domain_of')}", "", prop_list(p for p in idx.properties if cls in idx.domains(p)), "")
+    # rdfs:range in the ontology, and sh:class in the shapes of other classes
+    pointing = [p for p in idx.properties if cls in idx.ranges(p)]
+    pointing += [r.path for other in idx.classes for r in idx.class_rows(other) if r.declared_on == other and r.cls == cls]
+    page.add(f"## {page.t('range_of')}", "", prop_list(pointing), "")
+
+    node_shapes = [s for s in idx.node_shapes_for(cls) if isinstance(s, URIRef) and idx.shape_locations.get(s, ("",))[0] == page.path]
+    if node_shapes:
+        page.add(f"## {page.t('node_shapes')}", "", f"| {page.t('shape')} | {page.t('rule')} | {page.t('message')} |", "|---|---|---|")
+        for shape in node_shapes:
+            messages = lang_texts(idx.shapes, shape, SH.message)
+            for constraint in idx.shapes.objects(shape, SH.sparql):
+                for code, text in lang_texts(idx.shapes, constraint, SH.message).items():
+                    messages.setdefault(code, text)
+            message = page.choose_message(messages, page.t("message")) or "–"
+            page.add(f'| <span id="{local(shape)}"></span>`{local(shape)}` | {esc(constraint_summary(idx, shape, lang)) or "–"} | {message} |')
+        page.add("")
 
     page.add(f"## {page.t('diagram')}", "", "```mermaid", class_diagram(idx, cls), "```", "")
     page.add(f"## {page.t('alignments')}", "")
@@ -339,11 +420,11 @@ def constraint_summary(idx: SiteIndex, shape, lang: str) -> str:
     return "; ".join(parts)
 
 
-def property_page(idx: SiteIndex, prop, lang: str) -> Page:
+def property_page(idx: SiteIndex, prop, lang: str, resources=None) -> Page:
     onto = idx.onto
     page = Page(lang, idx.path(prop))
-    page.title = page.choose_plain(lang_texts(onto, prop, RDFS.label), local(prop))
-    iri_line(page, prop)
+    page.title = page.choose_plain(lang_texts(onto, prop, RDFS.label), local(prop), page.t('title'))
+    iri_line(page, prop, resources)
     kind = idx.property_kind(prop)
     facts = [f"**{page.t('json_key')}:** `{local(prop)}`", f"**{page.t('kind')}:** {page.t(kind)}"]
     module = onto.value(prop, RDFS.isDefinedBy)
@@ -356,7 +437,7 @@ def property_page(idx: SiteIndex, prop, lang: str) -> Page:
     definition = page.choose(idx.definition(onto, prop), page.t("definition"))
     page.add(f"## {page.t('definition')}", "", f"> {definition}" if definition else "–", "")
     domains, ranges = idx.domains(prop), idx.ranges(prop)
-    page.add(f"| | |", "|---|---|")
+    page.add(f"| {page.t('what')} | {page.t('value')} |", "|---|---|")
     page.add(f"| {page.t('domain')} | " + (", ".join(term_link(page, idx, d, local(d)) if idx.path(d) else f"`{curie(d)}`" for d in domains) or "–") + " |")
     page.add(f"| {page.t('range')} | " + (", ".join(term_link(page, idx, r, local(r)) if idx.path(r) else f"`{curie(r)}`" for r in ranges) or "–") + " |")
     scheme = onto.value(prop, SBU.kodeliste)
@@ -375,8 +456,13 @@ def property_page(idx: SiteIndex, prop, lang: str) -> Page:
     if shapes:
         page.add(f"| {page.t('shape')} | {page.t('rule')} | {page.t('message')} |", "|---|---|---|")
         for shape in shapes:
-            name = f"`{local(shape)}`" if isinstance(shape, URIRef) else "–"
-            message = page.choose(lang_texts(idx.shapes, shape, SH.message), page.t("message")) or "–"
+            name = "–"
+            if isinstance(shape, URIRef):
+                here = idx.shape_locations.get(shape, ("",))[0] == page.path
+                name = (f'<span id="{local(shape)}"></span>' if here else "") + f"`{local(shape)}`"
+                if not here and idx.locate(shape):
+                    name = shape_link(page, idx, shape)
+            message = page.choose_message(lang_texts(idx.shapes, shape, SH.message), page.t("message")) or "–"
             page.add(f"| {name} | {esc(constraint_summary(idx, shape, lang)) or '–'} | {message} |")
         page.add("")
     else:
@@ -389,11 +475,11 @@ def property_page(idx: SiteIndex, prop, lang: str) -> Page:
 
 
 # -- code lists ------------------------------------------------------------------------------------
-def code_list_page(idx: SiteIndex, scheme, lang: str) -> Page:
+def code_list_page(idx: SiteIndex, scheme, lang: str, resources=None) -> Page:
     vocab = idx.vocab
     page = Page(lang, idx.path(scheme))
-    page.title = page.choose_plain(lang_texts(vocab, scheme, DCTERMS.title) or lang_texts(vocab, scheme, SKOS.prefLabel), local(scheme))
-    iri_line(page, scheme)
+    page.title = page.choose_plain(lang_texts(vocab, scheme, DCTERMS.title) or lang_texts(vocab, scheme, SKOS.prefLabel), local(scheme), page.t('title'))
+    iri_line(page, scheme, resources)
     desc = page.choose(lang_texts(vocab, scheme, DCTERMS.description) or idx.definition(vocab, scheme), page.t("description"))
     if desc:
         page.add(desc, "")
@@ -403,7 +489,7 @@ def code_list_page(idx: SiteIndex, scheme, lang: str) -> Page:
     threshold = vocab.value(scheme, SBU.laavesteBestaatteKarakter)
     if threshold is not None:
         page.add(f"**{page.t('threshold')}:** `{vocab.value(threshold, SKOS.notation) or local(threshold)}` "
-                 f"({esc(idx.label(threshold, lang))})", "")
+                 f"{esc(parenthesized(idx.label(threshold, lang)))}", "")
     users = sorted(set(idx.onto.subjects(SBU.kodeliste, scheme)), key=str)
     if users:
         page.add(f"**{page.t('used_by_props')}:** " + ", ".join(term_link(page, idx, u) + f" (`{local(u)}`)" for u in users), "")
@@ -418,23 +504,86 @@ def code_list_page(idx: SiteIndex, scheme, lang: str) -> Page:
     order = idx.scheme_order(scheme)
     has_pass = any(vocab.value(c, SBU.erBestaatt) is not None for c in codes)
     page.add(f"## {page.t('codes')}", "")
-    head = [page.t("notation"), "nb", "nn", "en", page.t("order")] + ([page.t("passes")] if has_pass else []) + [page.t("definition"), page.t("match")]
+    # Five columns, so that a definition keeps a readable width on a phone: the term in the page's
+    # language with the other two under it (marked with their language), the matches under the definition.
+    head = [page.t("notation"), page.t("term"), page.t("order")] + ([page.t("passes")] if has_pass else []) + [page.t("definition")]
+    page.add('<div class="sbu-table-codes" markdown>', "")
     page.add("| " + " | ".join(head) + " |", "|" + "---|" * len(head))
     for pos, code in enumerate(codes, 1):
         labels = lang_texts(vocab, code, SKOS.prefLabel)
         notation = vocab.value(code, SKOS.notation) or local(code)
         rank = vocab.value(code, SBU.rang)
         order_text = str(order.index(code) + 1) if code in order else (str(rank) if rank is not None else str(pos))
-        cells = [f"`{esc(str(notation))}`"] + [esc(labels[c]) if labels.get(c) else "–" for c in LANGS] + [order_text]
+        own = page.choose(labels, f"{page.t('term')} ({notation})") or "–"
+        others = [f'<small>{c}: {page.foreign(esc(labels[c]), c)}</small>' for c in LANGS if c != lang and labels.get(c)]
+        cells = [f'<span id="kode-{local(code)}"></span>`{esc(str(notation))}`', "<br>".join([own, *others]), order_text]
         if has_pass:
             passed = vocab.value(code, SBU.erBestaatt)
             cells.append("–" if passed is None else (page.t("yes") if passed.toPython() else page.t("no")))
-        cells.append(page.choose(idx.definition(vocab, code), f"{page.t('definition')} ({notation})") or "–")
+        definition = page.choose(idx.definition(vocab, code), f"{page.t('definition')} ({notation})") or "–"
         matches = sorted(set(vocab.objects(code, SKOS.exactMatch)) | set(vocab.objects(code, SKOS.closeMatch)), key=str)
-        cells.append(", ".join(f"[{esc(curie(m))}]({m})" for m in matches) or "–")
+        if matches:
+            definition += f"<br><small>{page.t('match')}: " + ", ".join(f"[{esc(curie(m))}]({m})" for m in matches) + "</small>"
+        cells.append(definition)
         page.add("| " + " | ".join(cells) + " |")
+    page.add("", "</div>")
     page.add("")
+    tree = hierarchy(page, idx, codes, lambda c: [b for b in vocab.objects(c, SKOS.broader) if b in codes])
+    if tree:
+        page.add(f"## {page.t('hierarchy')}", "", *tree, "")
     return page
 
 
-__all__ = ["concept_page", "class_page", "property_page", "code_list_page", "class_diagram", "term_link", "constraint_summary", "mermaid_id"]
+def hierarchy(page: Page, idx: SiteIndex, members, parents_of) -> list[str]:
+    """A nested list of members under their broader members (Skosmos' hierarchy view); empty when
+    the members have no hierarchy."""
+    members = list(members)
+    parents = {m: [p for p in parents_of(m) if p in members] for m in members}
+    if not any(parents.values()):
+        return []
+    children: dict = {}
+    for member, ups in parents.items():
+        for up in ups:
+            children.setdefault(up, []).append(member)
+    label = lambda m: idx.label(m, page.lang).casefold()  # noqa: E731
+    lines: list[str] = []
+
+    def walk(node, depth, seen):
+        lines.append("    " * depth + "- " + term_link(page, idx, node))
+        for child in sorted(children.get(node, []), key=label):
+            if child not in seen:
+                walk(child, depth + 1, seen | {child})
+
+    for top in sorted((m for m in members if not parents[m]), key=label):
+        walk(top, 0, {top})
+    return lines
+
+
+# -- collections -----------------------------------------------------------------------------------
+def collection_page(idx: SiteIndex, collection, lang: str) -> Page:
+    """A collection of the concept catalog: its description, and its concepts as a tree (generic and
+    partitive relations, and skos:broader) with the concepts that have no broader one in it at the top."""
+    vocab = idx.vocab
+    page = Page(lang, idx.path(collection))
+    page.title = page.choose_plain(lang_texts(vocab, collection, SKOS.prefLabel) or lang_texts(vocab, collection, DCTERMS.title)
+                                   or lang_texts(vocab, collection, RDFS.label), local(collection))
+    iri_line(page, collection)
+    desc = page.choose(lang_texts(vocab, collection, DCTERMS.description) or idx.definition(vocab, collection), page.t("description"))
+    if desc:
+        page.add(desc, "")
+    members = set(vocab.objects(collection, SKOS.member)) | set(vocab.subjects(URIRef("http://purl.org/umu/uneskos#memberOf"), collection))
+    members = sorted((m for m in members if m in idx.concepts), key=lambda m: idx.label(m, lang).casefold())
+
+    def broader(concept):
+        ups = set(vocab.objects(concept, URIRef(XKOS + "specializes"))) | set(vocab.subjects(URIRef(XKOS + "generalizes"), concept))
+        ups |= set(vocab.objects(concept, URIRef(XKOS + "isPartOf"))) | set(vocab.subjects(URIRef(XKOS + "hasPart"), concept))
+        ups |= set(vocab.objects(concept, SKOS.broader))
+        return ups
+
+    page.add(f"## {page.t('hierarchy')}", "")
+    tree = hierarchy(page, idx, members, broader)
+    page.add(*(tree or ["- " + term_link(page, idx, m) for m in members]), "")
+    return page
+
+
+__all__ = ["shape_link", "collection_page", "hierarchy", "publication_facts", "iri_line", "concept_page", "class_page", "property_page", "code_list_page", "class_diagram", "term_link", "constraint_summary", "mermaid_id"]

@@ -66,10 +66,27 @@ def valid_examples(idx: SiteIndex, name: str) -> list[Path]:
 
 
 def invalid_examples(idx: SiteIndex, name: str) -> list[Path]:
+    """The profile's invalid payloads (tests/fixtures/invalid/{profile}/*.ttl), those with a single
+    expected result first, then the smallest: the page shows one defect that a reader can find. The
+    ``*.expected.json`` files beside them are the tests' expected results, not payloads."""
     folder = idx.model.root / "tests" / "fixtures" / "invalid" / name
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".json", ".jsonld", ".ttl"))
+
+    def expected(path: Path) -> list:
+        try:
+            return json.loads(path.with_name(path.name[: -len(path.suffix)] + ".expected.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+
+    def key(path: Path):
+        results = expected(path)
+        # one result, on a field (a value a reader can find in the payload), then the smallest file
+        return (len(results) != 1, not results or results[0].get("path") is None, path.stat().st_size, path.name)
+
+    payloads = [p for p in folder.iterdir() if p.is_file() and p.suffix in (".json", ".jsonld", ".ttl")
+                and not p.name.endswith(".expected.json")]
+    return sorted(payloads, key=key)
 
 
 def _payload_block(path: Path) -> str:
@@ -110,13 +127,16 @@ def rule_rows(page: Page, idx: SiteIndex, shapes_graph, node_shape) -> list[str]
         for constraint in shapes_graph.objects(pshape, SH.sparql):
             for code, text in lang_texts(shapes_graph, constraint, SH.message).items():
                 messages.setdefault(code, text)
-        message = page.choose(messages, f"{page.t('message')} ({local(pshape) if isinstance(pshape, URIRef) else '…'})") or "–"
+        message = page.choose_message(messages, page.t("message")) or "–"
         sources = sorted(shapes_graph.objects(pshape, DCTERMS.source), key=str)
         source = ", ".join(f"[{esc(idx.source_label(s, page.lang))}]({s})" for s in sources) or "–"
         severity = shapes_graph.value(pshape, SH.severity)
         rule = esc(constraint_summary(idx, pshape, page.lang)) or "–"
-        name = f"`{local(pshape)}`" if isinstance(pshape, URIRef) else "–"
-        rows.append(f"| {name} | {field} | {rule} | {message} | {source} | {local(severity) if severity is not None else 'Violation'} |")
+        name = "–"
+        if isinstance(pshape, URIRef):
+            here = idx.shape_locations.get(pshape, ("",))[0] == page.path
+            name = (f'<span id="{local(pshape)}"></span>' if here else "") + f"`{local(pshape)}`"
+        rows.append(f"| {name} | {field} | {rule} | {message} | {source} | {page.t(local(severity) if severity is not None else 'Violation')} |")
     return rows
 
 
@@ -141,8 +161,10 @@ def profile_page(idx: SiteIndex, name: str, lang: str) -> Page:
     node_shapes = sorted(set(graph.subjects(RDF.type, SH.NodeShape)), key=lambda s: local(s).casefold())
     for node_shape in node_shapes:
         targets = sorted(graph.objects(node_shape, SH.targetClass), key=str)
-        title = page.choose_plain(lang_texts(graph, node_shape, SH.name), local(node_shape))
-        page.add(f"### {esc(title)} (`{local(node_shape)}`)", "")
+        names = lang_texts(graph, node_shape, SH.name)
+        title = page.choose_plain(names, page.t("shape")) if names else local(node_shape)
+        anchor = f" {{#{local(node_shape)}}}" if isinstance(node_shape, URIRef) and idx.shape_locations.get(node_shape, ("",))[0] == page.path else ""
+        page.add(f"### {esc(title)} (`{local(node_shape)}`){anchor}", "")
         if targets:
             page.add(f"**{page.t('classes')}:** " + ", ".join(term_link(page, idx, t, local(t)) for t in targets), "")
         desc = page.choose(lang_texts(graph, node_shape, SH.description), page.t("description"))
@@ -150,8 +172,9 @@ def profile_page(idx: SiteIndex, name: str, lang: str) -> Page:
             page.add(desc, "")
         rows = rule_rows(page, idx, graph, node_shape)
         if rows:
-            page.add(f"| {page.t('shape')} | {page.t('property')} | {page.t('rule')} | {page.t('message')} | {page.t('source')} | {page.t('severity')} |",
-                     "|---|---|---|---|---|---|", *rows, "")
+            page.add('<div class="sbu-table-rules" markdown>', "",
+                     f"| {page.t('shape')} | {page.t('property')} | {page.t('rule')} | {page.t('message')} | {page.t('source')} | {page.t('severity')} |",
+                     "|---|---|---|---|---|---|", *rows, "", "</div>", "")
 
     page.add(f"## {page.t('examples')}", "")
     valid = valid_examples(idx, name)

@@ -20,7 +20,7 @@ from rdflib.namespace import DCTERMS, SKOS
 from samtbu.crosswalk.record import NO_TERM, CrosswalkError, MappingSet, _parse_header
 from samtbu.generate.site_downloads import FOLDER
 from samtbu.generate.site_index import SiteIndex
-from samtbu.generate.site_pages import MATCH_LABELS, term_link
+from samtbu.generate.site_pages import MATCH_LABELS, parenthesized, term_link
 from samtbu.generate.site_text import Page, esc, lang_texts, pick
 from samtbu.namespaces import SBUK
 
@@ -138,7 +138,7 @@ def source_link(idx: SiteIndex, iri: str, lang: str) -> str:
     name = pick(LAW_NAMES[base], lang) if base in LAW_NAMES else None
     if name is None and idx.source_label(URIRef(iri), lang) != iri:
         name = idx.source_label(URIRef(iri), lang)
-    text = f"{name} ({ident})" if name and ident != iri else (name or ident)
+    text = f"{name} {parenthesized(ident)}" if name and ident != iri else (name or ident)
     if base != iri and name:  # a section: the law's name and the section
         text = f"{name} {ident.split(' ', 1)[1]} ({ident.split(' ', 1)[0]})"
     return f"[{esc(text)}]({iri})" if _linkable(iri) else esc(text)
@@ -227,14 +227,14 @@ def policy_page(idx: SiteIndex, policy, row: dict, lang: str) -> Page:
     note = page.choose(lang_texts(policy.graph, policy.iri, SKOS.editorialNote), what)
     if note:
         page.add(f'!!! warning "{x("unclear", lang)}"', "", f"    {note}", "")
-    page.add(f"| | |", "|---|---|",
+    page.add(f"| {page.t('what')} | {page.t('value')} |", "|---|---|",
              f"| {x('role', lang)} | {_code_cell(page, idx, 'mottakerrolle', policy.role)} |",
              f"| {x('purpose', lang)} | {_code_cell(page, idx, 'formaal', policy.purpose)} |",
              f"| {x('legal_basis', lang)} | {_code_cell(page, idx, 'behandlingsgrunnlag', policy.basis)} |",
              f"| {x('conditions', lang)} | " + "<br>".join(esc(c) for c in row["conditions"]) + " |",
              f"| {x('identity_number', lang)} | {page.t('yes') if row['identity_number'] else page.t('no')} |",
              f"| {x('legal_sources', lang)} | " + ("<br>".join(source_link(idx, s, lang) for s in row["legal_sources"]) or "–") + " |",
-             f"| {x('profile', lang)} | `{row['profile']}` |",
+             f"| {x('profile', lang)} | <span id=\"lukket-profil\"></span>`{row['profile']}` (`{_profile_iri(policy)}`) |",
              f"| {x('policy_file', lang)} | `policies/{policy.name}.ttl` |", "")
     comment = page.choose(lang_texts(policy.graph, policy.iri, RDFS.comment), what)
     if comment:
@@ -245,6 +245,12 @@ def policy_page(idx: SiteIndex, policy, row: dict, lang: str) -> Page:
              + (", ".join(term_link(page, idx, URIRef(iri), label) for label, iri in row["properties"]) or "–"), "")
     page.add(page.link(f"{SHARING}/index.md", x("sharing", lang)), "")
     return page
+
+
+def _profile_iri(policy) -> str:
+    from samtbu.share.profiles import profile_iri
+
+    return str(profile_iri(policy))
 
 
 def sharing_pages(idx: SiteIndex, lang: str) -> list[Page]:
@@ -336,7 +342,8 @@ def crosswalk_page(idx: SiteIndex, lang: str, path: Path, name: str, mset: Mappi
     if not rows:
         page.add(page.t("no_mappings"), "")
         return page
-    page.add(f"| {x('subject', lang)} | {x('predicate', lang)} | {x('object', lang)} | {x('comment', lang)} |", "|---|---|---|---|")
+    page.add('<div class="sbu-table-mappings" markdown>', "",
+             f"| {x('subject', lang)} | {x('predicate', lang)} | {x('object', lang)} | {x('comment', lang)} |", "|---|---|---|---|")
     comments_what = x("row_comments", lang)
     for row in rows:
         predicate = row.get("predicate_id", "")
@@ -355,7 +362,7 @@ def crosswalk_page(idx: SiteIndex, lang: str, path: Path, name: str, mset: Mappi
         comment = (row.get("comment") or "").strip()
         comment_text = (page.choose({"en": comment}, comments_what) if lang != "en" else esc(comment)) if comment else "–"
         page.add(f"| {cells[0]} | {relation} | {cells[1]} | {comment_text} |")
-    page.add("")
+    page.add("", "</div>", "")
     return page
 
 

@@ -27,6 +27,9 @@ FALLBACK_ORDER = {"nb": ("nn", "en"), "nn": ("nb", "en"), "en": ("nb", "nn")}
 T: dict[str, tuple[str, str, str]] = {
     # sections
     "overview": ("Oversikt", "Oversikt", "Overview"),
+    "ontology": ("Ontologi", "Ontologi", "Ontology"),
+    "sharing": ("Deling", "Deling", "Sharing"),
+    "crosswalks": ("Koblinger", "Koplingar", "Crosswalks"),
     "concepts": ("Begreper", "Omgrep", "Concepts"),
     "classes": ("Klasser", "Klassar", "Classes"),
     "properties": ("Egenskaper", "Eigenskapar", "Properties"),
@@ -67,6 +70,7 @@ T: dict[str, tuple[str, str, str]] = {
     "mapping_target": ("Mål", "Mål", "Target"),
     "mapping_from": ("Fra", "Frå", "From"),
     "mapping_set": ("Kilde for koblingen", "Kjelde for koplinga", "Source of the mapping"),
+    "no_counterpart": ("ingen motsvarighet", "ikkje noko motsvar", "no counterpart"),
     "no_mappings": ("Ingen koblinger er registrert ennå.", "Ingen koplingar er registrerte enno.", "No mappings are recorded yet."),
     "used_in": ("Hvor begrepet brukes", "Kvar omgrepet blir brukt", "Where the concept is used"),
     "not_used": ("Begrepet er ikke implementert av noen klasse eller egenskap ennå.", "Omgrepet er ikkje implementert av nokon klasse eller eigenskap enno.", "No class or property implements the concept yet."),
@@ -139,7 +143,38 @@ T: dict[str, tuple[str, str, str]] = {
     "removed": ("Fjernet", "Fjerna", "Removed"),
     "changed": ("Endret", "Endra", "Changed"),
     "codes_kind": ("Koder", "Kodar", "Codes"),
+    "what": ("Opplysning", "Opplysning", "Item"),
+    "title": ("Tittel", "Tittel", "Title"),
+    "value": ("Verdi", "Verdi", "Value"),
+    "rdf": ("RDF", "RDF", "RDF"),
+    "publisher": ("Utgiver", "Utgjevar", "Publisher"),
+    "contact_point": ("Kontaktpunkt", "Kontaktpunkt", "Contact point"),
+    "validity": ("Gyldighetsperiode", "Gyldigheitsperiode", "Validity period"),
+    "validity_open": ("ikke avgrenset", "ikkje avgrensa", "not limited"),
+    "created": ("Opprettet", "Oppretta", "Created"),
+    "modified": ("Sist endret", "Sist endra", "Last modified"),
+    "collections": ("Begrepssamlinger", "Omgrepssamlingar", "Collections"),
+    "collection": ("Begrepssamling", "Omgrepssamling", "Collection"),
+    "hierarchy": ("Hierarki", "Hierarki", "Hierarchy"),
+    "members": ("Begreper i samlingen", "Omgrep i samlinga", "Concepts in the collection"),
+    "domain_of": ("Egenskaper med klassen som domene", "Eigenskapar med klassen som domene", "Properties with the class as domain"),
+    "range_of": ("Egenskaper som peker til klassen (verdiområde)", "Eigenskapar som peikar til klassen (verdiområde)", "Properties that point to the class (range)"),
+    "node_shapes": ("Former for klassen (SHACL)", "Formar for klassen (SHACL)", "Shapes of the class (SHACL)"),
+    "alphabetical": ("Alfabetisk register", "Alfabetisk register", "Alphabetical index"),
+    "Violation": ("brudd", "brot", "violation"),
+    "Warning": ("advarsel", "åtvaring", "warning"),
+    "Info": ("råd", "råd", "info"),
 }
+
+# What a SHACL message template's variables ({?value}, {$this}, …) stand for, on a page that shows the
+# template rather than a result.
+PLACEHOLDER_WORDS = {
+    "value": ("verdien", "verdien", "the value"),
+    "this": ("noden", "noden", "the node"),
+    "focusNode": ("noden", "noden", "the node"),
+    "path": ("egenskapen", "eigenskapen", "the property"),
+}
+PLACEHOLDER = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 STATUS_LABELS = {
     "DRAFT": ("utkast", "utkast", "draft"),
@@ -195,6 +230,13 @@ def fence(text: str, lang: str = "") -> str:
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
 
 
+def message_words(text: str, lang: str) -> str:
+    """A SHACL message template (Markdown) with its variables ({?value}, {$this}, …) shown as what they
+    stand for, in the page's language, on a page that shows the template rather than a result."""
+    return PLACEHOLDER.sub(lambda m: f'<var class="sbu-var">{pick(PLACEHOLDER_WORDS[m.group(1)], lang)}</var>'
+                           if m.group(1) in PLACEHOLDER_WORDS else f'<var class="sbu-var">{m.group(1)}</var>', text)
+
+
 @dataclass
 class Page:
     """One Markdown page in one language, with relative links and visible translation fallbacks."""
@@ -204,6 +246,8 @@ class Page:
     title: str = ""
     lines: list[str] = field(default_factory=list)
     missing: list[tuple[str, str]] = field(default_factory=list)  # (what, language shown)
+    shown: int = 0  # texts from the model shown in the page's own language
+    meta: dict = field(default_factory=dict)  # front matter (search boost, tags)
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -221,23 +265,37 @@ class Page:
     def choose(self, texts: dict[str, str], what: str) -> str | None:
         """The text in the page's language, or a visibly marked fallback; None when there is none."""
         if texts.get(self.lang):
+            self.shown += 1
             return esc(texts[self.lang])
         for other in FALLBACK_ORDER[self.lang]:
             if texts.get(other):
                 self.missing.append((what, other))
-                return esc(texts[other]) + self.fallback_badge(other)
+                return self.foreign(esc(texts[other]), other) + self.fallback_badge(other)
         if texts.get(""):
             return esc(texts[""])
         return None
 
-    def choose_plain(self, texts: dict[str, str], default: str) -> str:
-        """For titles and link texts, where no markup may go: the page's language or another one."""
+    def choose_plain(self, texts: dict[str, str], default: str, what: str | None = None) -> str:
+        """For titles and link texts, where no markup may go: the page's language or another one.
+        ``what`` names the text in the page's list of missing translations (default: ``default``)."""
         for lang in (self.lang, *FALLBACK_ORDER[self.lang], ""):
             if texts.get(lang):
                 if lang not in (self.lang, ""):
-                    self.missing.append((default, lang))
+                    self.missing.append((what or default, lang))
+                else:
+                    self.shown += 1
                 return texts[lang]
         return default
+
+    def choose_message(self, texts: dict[str, str], what: str) -> str | None:
+        """A SHACL message template, its variables shown as words in the page's language."""
+        text = self.choose(texts, what)
+        return None if text is None else message_words(text, self.lang)
+
+    def foreign(self, text: str, code: str) -> str:
+        """Text that is meant to be in another language (a term's translations, a quoted source),
+        marked with its language for readers, screen readers and the tests."""
+        return text if code == self.lang or not code else f'<span lang="{code}">{text}</span>'
 
     def fallback_badge(self, shown: str) -> str:
         return (
@@ -246,16 +304,22 @@ class Page:
         )
 
     def render(self) -> str:
-        out = [f"# {esc(self.title)}", ""]
+        out = []
+        if self.meta:
+            import yaml
+
+            out += ["---", yaml.safe_dump(self.meta, allow_unicode=True, sort_keys=False).rstrip(), "---", ""]
+        out += [f"# {esc(self.title)}", ""]
         if self.missing:
-            seen = []
+            seen: dict[str, int] = {}
             for what, shown in self.missing:
                 item = f"{what} ({LANG_NAMES[shown][self.lang]})"
-                if item not in seen:
-                    seen.append(item)
-            out += [f'!!! warning "{t("missing_title", self.lang)}"', ""]
+                seen[item] = seen.get(item, 0) + 1
+            # A long list is folded: the marks in the text say where; the box says how many.
+            marker = "!!!" if len(seen) <= 8 else "???"
+            out += [f'{marker} warning "{t("missing_title", self.lang)} ({len(self.missing)})"', ""]
             out += ["    " + t("missing_intro", self.lang), ""]
-            out += [f"    - {esc(item)}" for item in seen]
+            out += [f"    - {esc(item)}" + (f" × {n}" if n > 1 else "") for item, n in seen.items()]
             out.append("")
         out += self.lines
         return "\n".join(out).rstrip() + "\n"
@@ -273,6 +337,6 @@ def local(iri: URIRef | str) -> str:
 
 
 __all__ = [
-    "LANGS", "DEFAULT_LANG", "T", "t", "pick", "Page", "lang_texts", "lang_lists", "esc", "fence", "local",
+    "message_words", "LANGS", "DEFAULT_LANG", "T", "t", "pick", "Page", "lang_texts", "lang_lists", "esc", "fence", "local",
     "STATUS_LABELS", "RELATIONSHIP_WITH_SOURCE", "LANG_NAMES",
 ]
