@@ -400,7 +400,7 @@ def _section(rule: Rule) -> str:
 def rules_page(idx, lang: str):
     """The site page (nb, nn or en) with every rule, grouped by the shape module or profile that defines it."""
     from samtbu.generate.site_tables import source_link
-    from samtbu.generate.site_text import Page, esc, message_words
+    from samtbu.generate.site_text import Page, esc
 
     class WidePage(Page):
         """The table needs the width: the page hides the section navigation (mkdocs-material front matter)."""
