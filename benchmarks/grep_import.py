@@ -77,7 +77,9 @@ def run_import(dump: Path, snapshot: Path) -> dict:
               "from samtbu.cli import main\n"
               f"rc = main(['grep', 'import', {str(dump)!r}, '-o', {str(snapshot)!r}, '--date', '2026-12-03'])\n"
               "u = resource.getrusage(resource.RUSAGE_SELF)\n"
-              "print('PEAK', u.ru_maxrss, rc, u.ru_utime + u.ru_stime)\n")
+              # VmHWM is this process's own peak; ru_maxrss would carry the parent's over fork and exec
+              "peak = next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:'))\n"
+              "print('PEAK', peak, rc, u.ru_utime + u.ru_stime)\n")
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     wall = time.perf_counter() - started
@@ -131,7 +133,8 @@ def compact_alternative(snapshot: Path, workdir: Path) -> dict:
               "t = time.perf_counter()\n"
               f"with gzip.open({str(path)!r}, 'rt', encoding='utf-8') as f:\n"
               "    data = {d['kode']: d for d in map(json.loads, f)}\n"
-              "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(data))\n")
+              "peak = next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:'))\n"
+              "print(time.perf_counter() - t, peak, len(data))\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
     return {"load_s": float(out[0]), "peak_kib": int(out[1]), "bytes": path.stat().st_size}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ import pytest
 from samtbu.model import Model
 
 REPO = Path(__file__).resolve().parents[1]
+# The OB 3.0 export names each issuer by its configured profile; the examples' issuers have synthetic
+# ones (a .example domain). Tests of the refusal without a profile pass their own (empty) profiles.
+os.environ.setdefault("SAMTBU_OB3_ISSUER_PROFILES", str(REPO / "examples" / "issuer-profiles" / "ob3.json"))
 
 
 def anchors_dir() -> Path:
@@ -32,3 +36,25 @@ def anchors() -> Path:
     if not path.is_dir():
         pytest.skip(f"the reference specifications are not at {path} (set SAMTBU_ANCHORS to their folder)")
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The peak memory of each bounded-resource case (tests/test_bounded_resources.py), when they ran."""
+    module = sys.modules.get("test_bounded_resources") or sys.modules.get("tests.test_bounded_resources")
+    peaks = getattr(module, "PEAKS", None)
+    if peaks:
+        terminalreporter.section("bounded resources: peak memory (RLIMIT_AS 1 GiB; limit 1000 MB)")
+        for row in peaks:
+            terminalreporter.write_line(row)
+
+
+# Property-based tests: in CI (CI=true, or SAMTBU_HYPOTHESIS_PROFILE=ci, as .ci/run sets) every run
+# draws the same examples, so a run cannot fail at random; locally they draw new examples each run
+# and remember failing ones, so they keep finding faults.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+_hypothesis_settings.register_profile("dev")
+_hypothesis_settings.load_profile(
+    os.environ.get("SAMTBU_HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev")
+)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import RDFS, Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from samtbu.generate.context import build_context, render_context
@@ -105,3 +105,73 @@ def test_released_context_file_matches_the_generated_one(model: Model):
     assert released.exists(), f"{released} missing: run `samtbu context -o contexts/`"
     assert released.read_text(encoding="utf-8") == render_context(model)
     json.loads(released.read_text(encoding="utf-8"))
+
+
+# -- keys the context does not define: what a consumer with only the published context learns --------
+
+
+def _with_unknown_keys(value, found: list, pointer: str = ""):
+    """The payload with a key no term defines ("telefon") added to every node object."""
+    if isinstance(value, list):
+        return [_with_unknown_keys(v, found, f"{pointer}/{i}") for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        out = {k: _with_unknown_keys(v, found, f"{pointer}/{k}") for k, v in value.items()}
+        if "type" in value:
+            out["telefon"] = "22 00 00 00"
+            found.append((value.get("id"), f"{pointer}/telefon"))
+        return out
+    return value
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_an_undefined_key_is_kept_by_pyld_and_rejected_by_the_shapes(path: Path, model: Model):
+    """Decision (CONVENTIONS.md, "JSON payloads"): the published context's @vocab puts a key it does
+    not define into the namespace https://w3id.org/samt-bu/ukjent#, which is no term of the model.
+    A consumer that expands a payload with pyld and the published context alone gets the key as a
+    fact in that namespace (not dropped), and validating that RDF with the profile's shapes in any
+    SHACL engine (pyshacl here) rejects it: every class of a payload has a closed shape."""
+    import pyshacl
+    from pyld import jsonld
+
+    from samtbu.jsonld import document_loader
+    from samtbu.namespaces import CONTEXT_IRI, UKJENT
+    from samtbu.validate.engine import detect_profile
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    added: list = []
+    payload = {"@context": CONTEXT_IRI, **_with_unknown_keys(data, added)}
+    nquads = jsonld.to_rdf(payload, {"format": "application/n-quads", "documentLoader": document_loader(model)})
+    graph = Graph().parse(data=nquads, format="nquads")
+    kept = {str(s) for s, p, _ in graph if p == UKJENT.telefon}
+    assert len([t for t in graph if t[1] == UKJENT.telefon]) == len(added)  # not one dropped
+    assert {node for node, _ in added if node} <= kept
+    # The same RDF against the profile's shapes, as a third party would check it.
+    profile = detect_profile(read_payload(path).graph, model)
+    data_graph = Graph()
+    for triple in graph:
+        data_graph.add(triple)
+    for triple in model.ontology.triples((None, RDFS.subClassOf, None)):
+        data_graph.add(triple)
+    conforms, report, _ = pyshacl.validate(data_graph, shacl_graph=profile.shapes, inference="none")
+    assert not conforms
+    SH = "http://www.w3.org/ns/shacl#"
+    rejected = {str(report.value(r, URIRef(SH + "focusNode"))) for r in report.subjects(URIRef(SH + "resultPath"), UKJENT.telefon)}
+    assert kept <= rejected, kept - rejected
+    # samtbu's own validator names each such key once, by its JSON Pointer (and counts no closed-shape
+    # violation for it on top).
+    from samtbu.validate import validate
+
+    results = [r for rec in validate({"@context": CONTEXT_IRI, **_with_unknown_keys(data, [])}, profile=profile.name).records
+               for r in rec.results]
+    unknown = sorted(r.pointer for r in results if "telefon" in (r.pointer or ""))
+    assert unknown == sorted(p for _, p in added)
+    assert all(r.constraint != "sh:ClosedConstraintComponent" for r in results if "telefon" in (r.pointer or ""))
+
+
+def test_the_published_context_sets_the_unknown_term_namespace(model: Model):
+    from samtbu.namespaces import SBU, UKJENT
+
+    ctx = build_context(model)["@context"]
+    assert ctx["@vocab"] == str(UKJENT) and not str(UKJENT).startswith(str(SBU))
+    # No term of the model lives in that namespace.
+    assert not [t for t in model.classes() + model.properties() if str(t).startswith(str(UKJENT))]

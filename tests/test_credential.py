@@ -31,10 +31,13 @@ from samtbu.credential.verify import verify_credential  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
+# The documents the OB 3.0 form carries; a karakterutskrift claims no achievement, so it is signed
+# only in the European Digital Credential form (grades as assessment claims).
 DOCUMENT_EXAMPLES = ["vitnemaal-studiespesialisering", "vitnemaal-yrkeskompetanse", "kompetansebevis-delvis",
-                     "fagbrev-elektriker", "karakterutskrift-vg2"]
+                     "fagbrev-elektriker"]
 NOT_DOCUMENTS = ["enkeltresultat", "fullfoeringsstatus"]
-ISSUER = "urn:uuid:5b7ecac4-b0e1-56c2-927d-4b37bb2e6354"  # the school of vitnemaal-studiespesialisering
+# The issuer profile id of the school of vitnemaal-studiespesialisering (examples/issuer-profiles/ob3.json)
+ISSUER = "https://lyngvik-vgs.example/ob3/issuer.json"
 SOON = datetime(2026, 8, 1, tzinfo=timezone.utc)  # after every example's date of issue
 
 
@@ -294,6 +297,14 @@ def test_a_record_that_is_no_document_is_not_signed(name):
         unsigned_credential(EXAMPLES / f"{name}.json")
 
 
+def test_a_karakterutskrift_is_signed_as_grades_not_as_an_achievement(contexts, key):
+    with pytest.raises(NotSignableError, match="a karakterutskrift documents grades"):
+        unsigned_credential(EXAMPLES / "karakterutskrift-vg2.json", form="ob3")
+    unsigned = unsigned_credential(EXAMPLES / "karakterutskrift-vg2.json", form="elm")
+    claims = unsigned.document["credentialSubject"]["hasClaim"]
+    assert {c["type"] for c in claims} == {"LearningAssessment"}
+
+
 def test_a_payload_that_does_not_validate_is_refused(tmp_path, key):
     data = json.loads((EXAMPLES / "vitnemaal-studiespesialisering.json").read_text())
     data["dokumenterer"][1]["karakter"] = "7"
@@ -388,7 +399,7 @@ def test_tampering_fails_with_the_right_reason(contexts, signed, key):
 
     name = copy.deepcopy(original)
     identity = name["credentialSubject"]["identifier"][0]
-    identity["identityHash"] = identity["identityHash"].replace("Maren", "Karen")
+    identity["identityHash"] = identity["identityHash"][:-1] + ("0" if identity["identityHash"][-1] != "0" else "1")
     assert _verdict(name, contexts, trust) == "tampered"
 
     added_known = copy.deepcopy(original)
@@ -544,15 +555,15 @@ def test_cli_batch_signs_on_every_core(tmp_path, capsys, contexts):
     key_file = tmp_path / "key.json"
     assert main(["keys", "new", "-o", str(key_file), "--trust-list", str(tmp_path / "trust.json"), "--orgnr", "994123750"]) == 0
     lines = []
-    for name in DOCUMENT_EXAMPLES + ["enkeltresultat"]:
+    for name in DOCUMENT_EXAMPLES + ["karakterutskrift-vg2", "enkeltresultat"]:
         lines.append(json.dumps(json.loads((EXAMPLES / f"{name}.json").read_text()), ensure_ascii=False))
     (tmp_path / "in.ndjson").write_text("\n".join(lines) + "\n")
     out = tmp_path / "out.ndjson"
     assert main(["sign", "--batch", str(tmp_path / "in.ndjson"), "--key", str(key_file), "-o", str(out), "--jobs", "2"]) == 1
     err = capsys.readouterr().err
-    assert '"signed": 5' in err and '"refused": 1' in err
+    assert '"signed": 4' in err and '"refused": 2' in err  # the karakterutskrift (no OB 3.0 form) and the enkeltresultat
     documents = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [d["id"] for d in documents] == [json.loads(line)["id"] for line in lines[:5]]  # input order kept
+    assert [d["id"] for d in documents] == [json.loads(line)["id"] for line in lines[:4]]  # input order kept
     trust = TrustList()
     for d in documents:
         add_to_trust_list(trust, read_private_key(key_file).public, issuer_id=d["issuer"]["id"], name=None, organisation_numbers=[])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import hashlib
 import io
 import json
 import os
@@ -21,11 +22,14 @@ from samtbu.validate.input import read_payload
 
 MODEL = Model.load()
 ANCHORS = Path(os.environ.get("SAMTBU_ANCHORS") or MODEL.root.parent / "shared" / "anchors")
-DOCUMENT_EXAMPLES = ["vitnemaal-studiespesialisering", "vitnemaal-yrkeskompetanse", "kompetansebevis-delvis", "fagbrev-elektriker"]
-# The county council that issues the fagbrev example deliberately has no organisation number
-# (examples/README.md); an EDC needs one, so the ELM test gives it a synthetic one (valid mod-11).
-SYNTHETIC_ORGNR = "994123807"
+DOCUMENT_EXAMPLES = ["vitnemaal-studiespesialisering", "vitnemaal-yrkeskompetanse", "kompetansebevis-delvis",
+                     "fagbrev-elektriker", "karakterutskrift-vg2"]
+# Examples that claim a competence; the karakterutskrift documents grades only.
+COMPETENCE_EXAMPLES = [n for n in DOCUMENT_EXAMPLES if n != "karakterutskrift-vg2"]
+NOT_DOCUMENTS = ["enkeltresultat", "fullfoeringsstatus"]
+ISSUER_PROFILES = MODEL.root / "examples" / "issuer-profiles" / "ob3.json"
 FNR = re.compile(r"(?<!\d)\d{11}(?!\d)")
+ELM = "http://data.europa.eu/snb/model/elm/"
 
 
 def _example(name: str) -> dict:
@@ -42,7 +46,8 @@ def _needs(*relative: str):
 
 
 EDC_FILES = ("elm/master/EDC-generic-no-cv.ttl", "elm/lts-3.2/ap_edc_EDC-generic-full.ttl",
-             "elm/master/edc-ap-context.jsonld", "ob3/w3c-2018-credentials-v1-context.jsonld")
+             "elm/lts-3.2/ap_edc_EDC-generic-no-cv.ttl", "elm/lts-3.2/ap_edc_edc-ap-context.jsonld",
+             "ob3/w3c-2018-credentials-v1-context.jsonld")
 
 
 @pytest.fixture(autouse=True)
@@ -53,11 +58,11 @@ def _anchors_env(monkeypatch):
 # -- ELM ------------------------------------------------------------------------------------------
 
 
-def _elm_input(name: str) -> dict:
-    data = _example(name)
-    if not data["utsteder"].get("organisasjonsnummer"):
-        data["utsteder"]["organisasjonsnummer"] = SYNTHETIC_ORGNR
-    return data
+@pytest.fixture(scope="module")
+def elm_exports():
+    from samtbu.crosswalk.elm import export_elm
+
+    return {name: export_elm(_graph(_example(name))) for name in DOCUMENT_EXAMPLES}
 
 
 @_needs(*EDC_FILES, "elm/master/Sample-MC-Annex1-signed.payload.json")
@@ -69,30 +74,147 @@ def test_the_edc_check_accepts_the_official_sample():
 
 
 @_needs(*EDC_FILES)
-@pytest.mark.parametrize("name", DOCUMENT_EXAMPLES)
-def test_elm_export_conforms_to_the_edc_shapes(name):
-    from samtbu.crosswalk.elm import export_elm, to_rdf, validate_edc
+def test_every_edc_profile_in_the_anchors_is_targeted_or_said_why_not():
+    from samtbu.crosswalk.elm import EDC_PROFILES, EDC_SHAPES, NOT_CREDENTIAL_PROFILES
 
-    result = export_elm(_graph(_elm_input(name)))
-    for shapes, (conforms, text) in validate_edc(result.document).items():
+    listed = {p.path for p in EDC_PROFILES}
+    for path in sorted((ANCHORS / "elm").rglob("*.ttl")):
+        relative = path.relative_to(ANCHORS).as_posix()
+        assert relative in listed or relative in NOT_CREDENTIAL_PROFILES, f"{relative}: an EDC profile the export does not account for"
+        if "EDC" in path.name:
+            assert relative in listed, relative
+    for profile in EDC_PROFILES:
+        assert (ANCHORS / profile.path).is_file(), profile.path
+        assert len(profile.reason) > 40, profile
+    # The export claims the Generic credential profile: every generic profile of both releases is targeted.
+    assert set(EDC_SHAPES) == {p.path for p in EDC_PROFILES if "generic" in p.path}
+
+
+@_needs(*EDC_FILES)
+@pytest.mark.parametrize("name", DOCUMENT_EXAMPLES)
+def test_elm_export_conforms_to_every_targeted_edc_profile(name, elm_exports):
+    from samtbu.crosswalk.elm import EDC_SHAPES, to_rdf, validate_edc
+
+    result = elm_exports[name]
+    outcome = validate_edc(result.document)
+    assert set(outcome) == set(EDC_SHAPES)
+    for shapes, (conforms, text) in outcome.items():
         assert conforms, f"{shapes}:\n{text}"
-    graph = to_rdf(result.document)  # the data graph: parsed with the EDC context from the anchors
-    elm = "http://data.europa.eu/snb/model/elm/"
-    assert (None, URIRef(elm + "EQFLevel"), URIRef("http://data.europa.eu/snb/eqf/4")) in graph or name == "kompetansebevis-delvis"
-    if name != "kompetansebevis-delvis":
-        assert (None, URIRef(elm + "NQFLevel"), URIRef("http://data.europa.eu/snb/qdr/c_81090d42")) in graph
-    assessments = list(graph.subjects(URIRef(elm + "grade"), None))
+    graph = to_rdf(result.document)  # the data graph: parsed with the current EDC context from the anchors
+    assessments = list(graph.subjects(URIRef(ELM + "grade"), None))
     assert len(assessments) == sum(1 for r in _example(name)["dokumenterer"] if r["type"] == "Vurdering")
-    assert len(set(graph.objects(None, URIRef(elm + "gradingScheme")))) >= 1
+    assert len(set(graph.objects(None, URIRef(ELM + "gradingScheme")))) >= 1
     assert any(str(o).startswith("https://w3id.org/samt-bu/kode/vurderingstype/")
                for o in graph.objects(None, URIRef("http://purl.org/dc/terms/type")))
+    if name in ("vitnemaal-studiespesialisering", "vitnemaal-yrkeskompetanse", "fagbrev-elektriker"):
+        assert (None, URIRef(ELM + "EQFLevel"), URIRef("http://data.europa.eu/snb/eqf/4")) in graph
+        assert (None, URIRef(ELM + "NQFLevel"), URIRef("http://data.europa.eu/snb/qdr/c_81090d42")) in graph
+
+
+@_needs(*EDC_FILES, "elm/master/Sample-MC-Annex1-signed.payload.json", "elm/lts-3.2/samples_credential-sample.jsonld")
+@pytest.mark.parametrize("name", DOCUMENT_EXAMPLES)
+def test_elm_dates_and_issuer_identifier_as_in_the_official_samples(name, elm_exports):
+    """issuanceDate as both official samples carry it (VC 1.1); the issuer's eIDAS identifier in the
+    samples' form: a legal-person semantics identifier (ETSI EN 319 412-1, clause 5.1.4)."""
+    from samtbu.crosswalk.elm import to_rdf
+
+    samples = [json.loads((ANCHORS / p).read_text(encoding="utf-8")) for p in
+               ("elm/master/Sample-MC-Annex1-signed.payload.json", "elm/lts-3.2/samples_credential-sample.jsonld")]
+    form = re.compile(r"^[A-Z]{3}[A-Z]{2}-\S+$")
+    assert any(form.match(s["issuer"]["eIDASIdentifier"]["notation"]) for s in samples)
+    assert all("issuanceDate" in s for s in samples)
+    document = elm_exports[name].document
+    issued = _example(name)["utstedelsesdato"]
+    assert document["issuanceDate"] == document["issued"] == document["validFrom"] == f"{issued}T00:00:00Z"
+    eidas = document["issuer"]["eIDASIdentifier"]
+    orgnr = _example(name)["utsteder"]["organisasjonsnummer"]
+    assert eidas["notation"] == f"NTRNO-{orgnr}" and form.match(eidas["notation"])
+    assert eidas["spatial"]["id"].endswith("/country/NOR")
+    graph = to_rdf(document)
+    vc = "https://www.w3.org/2018/credentials#"
+    assert (URIRef(document["id"]), URIRef(vc + "issuanceDate"), None) in graph
+
+
+def _pixels(png: bytes):
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    return image
+
+
+@pytest.mark.parametrize("name", DOCUMENT_EXAMPLES)
+def test_elm_display_is_a_rendered_page_of_the_record(name, elm_exports):
+    import base64
+
+    from samtbu.crosswalk.display import font_path
+
+    display = elm_exports[name].document["displayParameter"]
+    assert display["title"]["nb"] and display["description"]["nb"]
+    details = display["individualDisplay"]["displayDetail"]
+    details = details if isinstance(details, list) else [details]
+    assert [d["page"] for d in details] == list(range(1, len(details) + 1))
+    for detail in details:
+        image = _pixels(base64.b64decode(detail["image"]["content"]))
+        assert image.format == "PNG" and image.size == (827, 1169)
+        histogram = image.convert("L").histogram()
+        dark = sum(histogram[:128])
+        assert dark > 2000, f"page {detail['page']} is (nearly) blank: {dark} dark pixels"
+    # Not one image for every record: the page shows this record's facts.
+    others = [e for n, e in elm_exports.items() if n != name]
+    first = details[0]["image"]["content"]
+    assert all(first != (o.document["displayParameter"]["individualDisplay"]["displayDetail"] if isinstance(
+        o.document["displayParameter"]["individualDisplay"]["displayDetail"], dict) else
+        o.document["displayParameter"]["individualDisplay"]["displayDetail"][0])["image"]["content"] for o in others)
+    if font_path() is not None:
+        assert not elm_exports[name].warnings
+
+
+@_needs(*EDC_FILES)
+def test_elm_national_id_only_on_request_and_with_the_current_context_term():
+    from samtbu.crosswalk.elm import export_elm, to_rdf
+
+    plain = export_elm(_graph(_example("fagbrev-elektriker")))
+    assert "nationalID" not in plain.document["credentialSubject"]
+    assert any(i.property == "foedselsnummer" for i in plain.not_carried)
+    result = export_elm(_graph(_example("fagbrev-elektriker")), national_id=True)
+    assert result.document["credentialSubject"]["nationalID"]["notation"] == "08910458885"
+    assert all(i.property != "foedselsnummer" for i in result.not_carried)
+    graph = to_rdf(result.document)
+    person = URIRef(result.document["credentialSubject"]["id"])
+    # The ELM 3.2 context maps the key to elm:nationalId, the property the EDC shapes check; the 3.1
+    # context mapped it to elm:nationalID, which no shape or ontology term knows.
+    identifier = graph.value(person, URIRef(ELM + "nationalId"))
+    assert identifier is not None
+    assert str(graph.value(identifier, URIRef("http://www.w3.org/2004/02/skos/core#notation"))) == "08910458885"
+    assert (person, URIRef(ELM + "nationalID"), None) not in graph
+
+
+@_needs(*EDC_FILES)
+def test_karakterutskrift_elm_claims_grades_not_a_qualification(elm_exports):
+    from samtbu.crosswalk.elm import to_rdf
+
+    result = elm_exports["karakterutskrift-vg2"]
+    graph = to_rdf(result.document)
+    rdf_type = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    for cls in ("LearningAchievement", "Qualification"):
+        assert not list(graph.subjects(rdf_type, URIRef(ELM + cls))), f"a karakterutskrift must not claim a {cls}"
+    claims = list(graph.objects(None, URIRef(ELM + "hasClaim")))
+    vurderinger = [r for r in _example("karakterutskrift-vg2")["dokumenterer"] if r["type"] == "Vurdering"]
+    assert len(claims) == len(vurderinger)
+    for claim in claims:
+        assert (claim, rdf_type, URIRef(ELM + "LearningAssessment")) in graph
+        assert graph.value(claim, URIRef(ELM + "grade")) is not None
+    failed = {v["id"] for v in vurderinger if v["karakter"] in ("1", "IV", "IM")}
+    assert failed and failed <= {str(c) for c in claims}  # fails are stated, not dropped
+    assert "Transcript of grades" not in json.dumps(result.document["credentialSubject"])
 
 
 def test_elm_export_is_deterministic_and_lists_what_is_not_carried():
     from samtbu.crosswalk.elm import export_elm
 
-    first = export_elm(_graph(_elm_input("fagbrev-elektriker")))
-    again = export_elm(_graph(_elm_input("fagbrev-elektriker")))
+    first = export_elm(_graph(_example("fagbrev-elektriker")))
+    again = export_elm(_graph(_example("fagbrev-elektriker")))
     assert first.to_bytes() == again.to_bytes()
     not_carried = {(i.property, i.value) for i in first.not_carried}
     assert ("dokumentstatus", "gyldig") in not_carried
@@ -102,26 +224,29 @@ def test_elm_export_is_deterministic_and_lists_what_is_not_carried():
     assert "08910458885" not in first.to_bytes().decode()
 
 
-def test_elm_national_id_only_on_request():
-    from samtbu.crosswalk.elm import export_elm
-
-    result = export_elm(_graph(_elm_input("fagbrev-elektriker")), national_id=True)
-    assert result.document["credentialSubject"]["nationalID"]["notation"] == "08910458885"
-    assert all(i.property != "foedselsnummer" for i in result.not_carried)
-
-
 def test_elm_refuses_an_issuer_without_organisation_number():
     from samtbu.crosswalk.elm import export_elm
 
+    data = _example("fagbrev-elektriker")
+    del data["utsteder"]["organisasjonsnummer"]
     with pytest.raises(CrosswalkError, match="organisasjonsnummer"):
-        export_elm(_graph(_example("fagbrev-elektriker")))
+        export_elm(_graph(data))
 
 
-def test_export_refuses_a_record_without_a_document():
-    from samtbu.crosswalk.elm import export_elm
+# -- records that are not issued documents: every target says why not --------------------------------
 
-    with pytest.raises(CrosswalkError, match="no document"):
-        export_elm(_graph(_example("enkeltresultat")))
+
+@pytest.mark.parametrize("target", ["elm", "ob3", "schemaorg", "elmo"])
+@pytest.mark.parametrize("name", NOT_DOCUMENTS)
+def test_a_record_that_is_no_issued_document_is_refused_by_every_target_with_the_reason(name, target, capsys):
+    from samtbu.cli import main
+    from samtbu.crosswalk.record import TARGET_NEEDS
+
+    kind = {"enkeltresultat": "the record is an enkeltresultat", "fullfoeringsstatus": "the record is a fullføringsstatus"}[name]
+    assert main(["export", str(MODEL.root / "examples" / f"{name}.json"), "--to", target]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert TARGET_NEEDS[target] in err and kind in err
 
 
 # -- Open Badges 3.0 --------------------------------------------------------------------------------
@@ -135,20 +260,79 @@ def test_the_ob3_check_rejects_the_known_invalid_sample():
     assert validate_ob3(bad)
 
 
+RESOLVABLE = re.compile(r"^(https://[a-z0-9.-]+\.[a-z]+/\S*|did:[a-z0-9]+:[A-Za-z0-9._:%-]+)$")
+
+
 @_needs("ob3/ob-v3p0-achievementcredential.schema.json")
-@pytest.mark.parametrize("name", DOCUMENT_EXAMPLES)
-def test_ob3_export_passes_the_ob3_json_schema(name):
+@pytest.mark.parametrize("name", COMPETENCE_EXAMPLES)
+def test_ob3_export_passes_the_schema_with_a_resolvable_issuer_and_a_hashed_learner(name):
     from samtbu.crosswalk.ob3 import export_ob3, validate_ob3
 
-    result = export_ob3(_graph(_example(name)))
+    result = export_ob3(_graph(_example(name)), issuer_profiles=ISSUER_PROFILES)
     assert validate_ob3(result.document) == []
+    profiles = json.loads(ISSUER_PROFILES.read_text(encoding="utf-8"))
+    issuer = result.document["issuer"]
+    orgnr = _example(name)["utsteder"]["organisasjonsnummer"]
+    assert issuer["id"] == profiles[orgnr]["id"] and RESOLVABLE.match(issuer["id"])
+    assert not issuer["id"].startswith("urn:")
     subject = result.document["credentialSubject"]
+    learner = _example(name)["utstedtTil"]
+    text = result.to_bytes().decode()
+    # The learner: a salted hash of the name, which a verifier who knows the name recomputes; no bare name.
+    (identity,) = subject["identifier"]
+    assert identity["hashed"] is True and identity["identityType"] == "name" and len(identity["salt"]) >= 16
+    name_text = f"{learner['fornavn']} {learner['etternavn']}"
+    assert identity["identityHash"] == "sha256$" + hashlib.sha256((name_text + identity["salt"]).encode()).hexdigest()
+    assert learner["fornavn"] not in text and learner["etternavn"] not in text
+    # (not the 11-digit pattern: a random salt's hex hash holds such runs of digits by chance)
+    assert learner["foedselsnummer"] not in text and learner["foedselsdato"] not in text
+    assert "id" not in subject  # no record-internal id of the learner to correlate credentials by
+    # Every result names its ResultDescription in the achievement.
     vurderinger = [r for r in _example(name)["dokumenterer"] if r["type"] == "Vurdering"]
     assert len(subject.get("result", [])) == len(vurderinger)
-    described = {d["id"] for d in subject["achievement"].get("resultDescription", [])}
-    assert all(r["resultDescription"] in described for r in subject.get("result", []))
-    assert not FNR.search(result.to_bytes().decode())
+    described = {d["id"]: d for d in subject["achievement"].get("resultDescription", [])}
+    for item in subject.get("result", []):
+        description = described[item["resultDescription"]]
+        assert description["resultType"] == "LetterGrade" and item["value"] in description["allowedValue"]
     assert {i.property for i in result.not_carried} >= {"foedselsnummer", "foedselsdato"}
+    # A fresh salt per credential: two exports of one record cannot be linked by the hash.
+    again = export_ob3(_graph(_example(name)), issuer_profiles=ISSUER_PROFILES)
+    assert again.document["credentialSubject"]["identifier"][0]["identityHash"] != identity["identityHash"]
+
+
+def test_ob3_national_id_is_hashed_and_only_on_request():
+    from samtbu.crosswalk.ob3 import export_ob3
+
+    result = export_ob3(_graph(_example("fagbrev-elektriker")), issuer_profiles=ISSUER_PROFILES, national_id=True, salt="s" * 32)
+    identities = {i["identityType"]: i for i in result.document["credentialSubject"]["identifier"]}
+    assert identities["nationalIdentityNumber"]["identityHash"] == "sha256$" + hashlib.sha256(("08910458885" + "s" * 32).encode()).hexdigest()
+    assert "08910458885" not in result.to_bytes().decode()
+
+
+def test_ob3_refuses_an_issuer_without_a_resolvable_profile(tmp_path):
+    from samtbu.crosswalk.ob3 import export_ob3
+
+    with pytest.raises(CrosswalkError, match="no OB 3.0 issuer profile for organisasjonsnummer 994123777"):
+        export_ob3(_graph(_example("kompetansebevis-delvis")), issuer_profiles={})
+    bad = tmp_path / "profiles.json"
+    bad.write_text(json.dumps({"994123777": {"id": "urn:uuid:3f0c2a52-6d7e-5b8a-9d41-0c6e2b7f5a13"}}))
+    with pytest.raises(CrosswalkError, match="HTTP\\(S\\) URL that resolves to its Profile, or by a DID"):
+        export_ob3(_graph(_example("kompetansebevis-delvis")), issuer_profiles=bad)
+
+
+# -- a karakterutskrift claims no qualification or achievement in any target ------------------------
+
+
+@pytest.mark.parametrize("target", ["ob3", "schemaorg"])
+def test_karakterutskrift_is_refused_where_the_target_can_only_claim_an_achievement(target, capsys):
+    from samtbu.cli import main
+
+    args = ["export", str(MODEL.root / "examples" / "karakterutskrift-vg2.json"), "--to", target]
+    if target == "ob3":
+        args += ["--issuer-profile", str(ISSUER_PROFILES)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "a karakterutskrift documents grades" in err and "chapter 1" in err and err.count("\n") == 1
 
 
 # -- schema.org -------------------------------------------------------------------------------------
@@ -158,7 +342,7 @@ def _refuse(url, options=None):
     raise AssertionError(f"the schema.org export must parse without fetching {url}")
 
 
-@pytest.mark.parametrize("name", DOCUMENT_EXAMPLES)
+@pytest.mark.parametrize("name", COMPETENCE_EXAMPLES)
 def test_schemaorg_export_parses_and_uses_only_schema_org_terms(name):
     from pyld import jsonld
 
@@ -250,7 +434,42 @@ def test_cli_export_to_elm(tmp_path, capsys):
 def test_cli_export_other_targets(target, capsys):
     from samtbu.cli import main
 
-    assert main(["export", str(MODEL.root / "examples" / "kompetansebevis-delvis.json"), "--to", target]) == 0
+    extra = ["--issuer-profile", str(ISSUER_PROFILES)] if target == "ob3" else []
+    assert main(["export", str(MODEL.root / "examples" / "kompetansebevis-delvis.json"), "--to", target, *extra]) == 0
     captured = capsys.readouterr()
     json.loads(captured.out)
     assert not FNR.search(captured.err)
+
+
+# -- every example to every target it can carry ----------------------------------------------------
+
+# What each example gives in each target: exported, or refused (and why, in the refusal's words).
+EXPECTED_EXPORTS = {
+    "vitnemaal-studiespesialisering": {"elm": True, "ob3": True, "schemaorg": True, "elmo": True},
+    "vitnemaal-yrkeskompetanse": {"elm": True, "ob3": True, "schemaorg": True, "elmo": True},
+    "kompetansebevis-delvis": {"elm": True, "ob3": True, "schemaorg": True, "elmo": True},
+    "fagbrev-elektriker": {"elm": True, "ob3": True, "schemaorg": True, "elmo": True},
+    "karakterutskrift-vg2": {"elm": True, "ob3": "a karakterutskrift documents grades",
+                             "schemaorg": "a karakterutskrift documents grades", "elmo": True},
+    "enkeltresultat": {t: "the record is an enkeltresultat" for t in ("elm", "ob3", "schemaorg", "elmo")},
+    "fullfoeringsstatus": {t: "the record is a fullføringsstatus" for t in ("elm", "ob3", "schemaorg", "elmo")},
+}
+
+
+def test_every_example_exports_to_every_target_it_can_carry():
+    from samtbu.crosswalk import elm, elmo, ob3, schemaorg
+    from samtbu.errors import SamtbuError
+
+    exporters = {"elm": elm.export, "ob3": lambda g: ob3.export(g, issuer_profiles=ISSUER_PROFILES),
+                 "schemaorg": schemaorg.export, "elmo": elmo.export}
+    examples = sorted(p.stem for p in (MODEL.root / "examples").glob("*.json"))
+    assert examples == sorted(EXPECTED_EXPORTS)
+    for name in examples:
+        for target, expected in EXPECTED_EXPORTS[name].items():
+            graph = _graph(_example(name))
+            if expected is True:
+                assert exporters[target](graph), (name, target)
+            else:
+                with pytest.raises(SamtbuError) as refused:
+                    exporters[target](graph)
+                assert expected in str(refused.value), (name, target, str(refused.value))

@@ -19,7 +19,7 @@ from samtbu.extras import EXTRAS
 REPO = Path(__file__).resolve().parents[1]
 # What `pip install samtbu` must not bring: the extras' own packages (lxml is not listed: pyld needs it).
 NOT_IN_THE_CORE = ("fastapi", "uvicorn", "fastapi_offline", "httpx", "mkdocs", "material", "jsonschema", "owlready2",
-                   "rich", "cryptography", "base58", "openbadgeslib", "ijson")
+                   "rich", "cryptography", "base58", "openbadgeslib", "ijson", "PIL")
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_wheel_without_extras_validates_the_examples_outside_the_repository(inst
     # What README's table says the core install does besides validating.
     vitnemaal = "examples/vitnemaal-studiespesialisering.json"
     for args in (("rules", "--format", "json"), ("catalog",), ("export", vitnemaal, "--to", "schemaorg"),
-                 ("export", vitnemaal, "--to", "elm"), ("render", vitnemaal, "-o", "oversikt.html"),
+                 ("render", vitnemaal, "-o", "oversikt.html"),
                  ("share", "--recipient", "oppfoelgingstjenesten", "--purpose", "oppfoelging", vitnemaal),
                  ("publish", "--store", "store")):
         done = _samtbu(installed, *args)
@@ -111,10 +111,12 @@ def test_wheel_without_extras_validates_the_examples_outside_the_repository(inst
     (("site", "build"), "site"),
     (("keys", "new", "-o", "k.json"), "sign"),
     (("grep", "import", "grep.json", "-o", "grep.sqlite"), "grep"),
+    (("export", "vitnemaal.json", "--to", "elm", "-o", "vm.elm.jsonld"), "elm"),
 ])
 def test_a_command_that_needs_a_missing_extra_names_it_in_one_line(installed, command, extra):
     python, outside = installed
     (outside / "grep.json").write_text("[]")
+    (outside / "vitnemaal.json").write_bytes((REPO / "examples" / "vitnemaal-studiespesialisering.json").read_bytes())
     before = sorted(p.name for p in outside.iterdir())
     result = _samtbu(installed, *command)
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
@@ -125,13 +127,14 @@ def test_a_command_that_needs_a_missing_extra_names_it_in_one_line(installed, co
 
 
 @pytest.mark.slow
-def test_with_the_sign_extra_the_wheel_signs_and_verifies_offline(installed):
+def test_with_the_sign_and_elm_extras_the_wheel_signs_and_verifies_offline(installed):
     """Signing from the installed package, offline: the W3C and Open Badges contexts come from the
-    openbadgeslib wheel (the sign extra), not from the repository or the reference folder. (Runs after
-    the tests without extras: it installs the extra into the same environment.)"""
+    openbadgeslib wheel (the sign extra), not from the repository or the reference folder; with the elm
+    extra (Pillow) the European Digital Credential form is written and signed with its page images.
+    (Runs after the tests without extras: it installs the extras into the same environment.)"""
     python, outside = installed
     wheel = next((python.parents[2] / "wheels").glob("samtbu-*.whl"))
-    extra = subprocess.run([python, "-m", "pip", "install", "-q", f"{wheel}[sign]"], capture_output=True, text=True, timeout=1200)
+    extra = subprocess.run([python, "-m", "pip", "install", "-q", f"{wheel}[sign,elm]"], capture_output=True, text=True, timeout=1200)
     assert extra.returncode == 0, extra.stderr[-3000:]
     vitnemaal = outside / "vitnemaal.json"
     vitnemaal.write_bytes((REPO / "examples" / "vitnemaal-studiespesialisering.json").read_bytes())
@@ -139,6 +142,14 @@ def test_with_the_sign_extra_the_wheel_signs_and_verifies_offline(installed):
     signed = _samtbu(installed, "sign", str(vitnemaal), "--key", "k.json", "-o", "vm.signed.json")
     assert signed.returncode == 0, signed.stderr
     checked = _samtbu(installed, "verify", "vm.signed.json", "--trust-list", "t.json")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    elm = _samtbu(installed, "export", str(vitnemaal), "--to", "elm", "-o", "vm.elm.jsonld")
+    assert elm.returncode == 0, elm.stderr
+    pages = json.loads((outside / "vm.elm.jsonld").read_text(encoding="utf-8"))["displayParameter"]["individualDisplay"]
+    assert pages, "no page image in the EDC export"
+    signed_elm = _samtbu(installed, "sign", str(vitnemaal), "--form", "elm", "--key", "k.json", "-o", "vm.elm.signed.json")
+    assert signed_elm.returncode == 0, signed_elm.stderr
+    checked = _samtbu(installed, "verify", "vm.elm.signed.json", "--trust-list", "t.json")
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 

@@ -354,6 +354,19 @@ def test_disclosure_records_conform_to_the_model_and_hold_no_identity_number(mod
         assert conforms, report
 
 
+def test_a_learner_named_by_a_value_is_refused_with_its_own_reason(model, policies):
+    """Once a random failure of the property test below: a record whose result names the learner by
+    a bare identity number (gjelderLaerende as a literal) ended in "profile-failed"."""
+    graph = _graph(REPO / "examples" / "fagbrev-elektriker.json", model)
+    result = next(graph.subjects(SBU.gjelderLaerende, None), None) or next(graph.subjects(RDF.type, SBU.Fagbrev))
+    graph.add((result, SBU.gjelderLaerende, Literal("14830751220")))
+    for policy in policies:
+        with pytest.raises(ShareRefused) as refused:
+            _share(graph, policy, model, policies)
+        assert refused.value.reason == "learner-not-a-node", (policy.name, refused.value.reason, str(refused.value))
+        assert "14830751220" not in str(refused.value)
+
+
 # -- the command line --------------------------------------------------------------------------
 
 

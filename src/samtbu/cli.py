@@ -2,7 +2,7 @@
 
 Each subcommand is a function ``cmd_<name>(args) -> int`` registered in ``build_parser``. Expected
 failures (bad input, unknown profile, broken model files) end as one line on stderr and exit code 2;
-argparse's own usage errors also exit 2.
+argparse's own usage errors also exit 2. A bug ends as one line and exit code 70.
 """
 
 from __future__ import annotations
@@ -10,12 +10,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 
 from samtbu import MODEL_VERSION
 from samtbu.errors import SamtbuError
 from samtbu.extras import extra_for
 from samtbu.model import Model, ModelError
+from samtbu.output import masked_standard_streams
+
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE (sysexits.h): a bug in samtbu, not a problem with the input
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -74,6 +79,16 @@ def _registrars():
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything the command writes on standard output and standard error, argparse's own messages
+    # included, passes the output boundary, which masks identity numbers.
+    with masked_standard_streams():
+        try:
+            return _run(argv)
+        except SystemExit as exc:  # argparse: usage errors (2), --help and --version (0)
+            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+
+
+def _run(argv: list[str] | None) -> int:
     # rdflib logs ill-typed literals with their values (which could be personal data) and a
     # traceback; the report says what is wrong with a payload, so its log stays quiet.
     logging.getLogger("rdflib").setLevel(logging.ERROR)
@@ -92,6 +107,14 @@ def main(argv: list[str] | None = None) -> int:
         return needed.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader of standard output went away (e.g. `| head`)
+        return 0
+    except Exception as exc:  # noqa: BLE001 - a bug: one line (its text could quote a payload), exit 70
+        if os.environ.get("SAMTBU_DEBUG"):
+            raise
+        print(f"samtbu: internal error ({type(exc).__name__}); this is a bug, please report it "
+              "(SAMTBU_DEBUG=1 shows where)", file=sys.stderr)
+        return INTERNAL_ERROR
 
 
 def _command_name(args: argparse.Namespace) -> str:

@@ -17,6 +17,7 @@ EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "service": ("the validation service over HTTP", ("fastapi", "uvicorn", "fastapi_offline")),
     "site": ("the documentation site", ("mkdocs", "material", "mkdocs_static_i18n")),
     "elmo": ("EMREX ELMO import and export", ("lxml",)),
+    "elm": ("the European Digital Credential export (its page images)", ("PIL",)),
     "ob3": ("the Open Badges 3.0 export (its JSON Schema check)", ("jsonschema",)),
     "publish": ("publishing to a SPARQL endpoint over HTTP", ("httpx",)),
     "reasoner": ("the OWL reasoner (HermiT)", ("owlready2",)),

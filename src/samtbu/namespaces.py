@@ -17,6 +17,9 @@ SBUP = Namespace(BASE_IRI + "profil/")  # validation profiles
 ONTOLOGY_BASE = BASE_IRI + "ontology/"
 CONTEXT_IRI = f"{BASE_IRI}context/{MODEL_VERSION}"
 GREP = Namespace("http://psi.udir.no/kl06/")
+# The context's @vocab: a JSON key the context does not define expands to an IRI here instead of
+# being dropped. Never a term of the model, so every profile rejects it (CONVENTIONS.md, "JSON payloads").
+UKJENT = Namespace(BASE_IRI + "ukjent#")
 
 ELM = Namespace("http://data.europa.eu/snb/model/elm/")
 DPV = Namespace("https://w3id.org/dpv#")

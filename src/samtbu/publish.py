@@ -264,6 +264,7 @@ class EmbeddedStore(Store):
     def query(self, sparql: str) -> QueryResult:
         import pyoxigraph
 
+        refuse_service_clauses(sparql)
         try:
             result = self.store.query(sparql)
         except (SyntaxError, ValueError, OSError) as exc:
@@ -337,6 +338,7 @@ class EndpointStore(Store):
         return response
 
     def query(self, sparql: str) -> QueryResult:
+        refuse_service_clauses(sparql)
         response = self._send(
             "POST", self.endpoint, content=sparql.encode("utf-8"),
             headers={"Content-Type": "application/sparql-query; charset=utf-8",
@@ -533,6 +535,33 @@ def query_parameters(text: str) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in _PARAM.finditer(text)}
 
 
+def sparql_string(value: str) -> str:
+    """A SPARQL string literal of any text: quotes, backslashes and control characters escaped;
+    characters outside the Basic Multilingual Plane written as they are (SPARQL has no surrogate
+    escapes)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PublishError(f"not valid Unicode text: {value.encode('utf-8', 'backslashreplace').decode('ascii')!r}") from None
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return '"' + re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group(0)):04X}", escaped) + '"'
+
+
+# Strings, IRIs and comments, skipped when looking for the SERVICE keyword.
+_SPARQL_SKIP = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+    r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*'
+)
+_SERVICE = re.compile(r"(?<![\w?$:.\-])SERVICE(?![\w:\-])", re.IGNORECASE)
+
+
+def refuse_service_clauses(sparql: str) -> None:
+    """A SERVICE clause would make the store fetch from another endpoint: the toolkit never goes on
+    the network for a query, so such a query is refused before it reaches any store."""
+    if _SERVICE.search(_SPARQL_SKIP.sub(" ", sparql)):
+        raise PublishError("SERVICE clauses (federated queries) are refused: a query runs on the store given, nothing is fetched")
+
+
 def sparql_term(value: str) -> str:
     """A parameter value as a SPARQL term: an IRI (``<...>``, ``http...``, ``urn:...`` or a known prefix)
     or a string literal; nothing else can reach the query text."""
@@ -540,13 +569,13 @@ def sparql_term(value: str) -> str:
     if value.startswith("<") and value.endswith(">"):
         value = value[1:-1]
     elif value.startswith('"') and value.endswith('"') and len(value) >= 2:
-        return json.dumps(value[1:-1])
+        return sparql_string(value[1:-1])
     else:
         prefix, sep, local = value.partition(":")
         if sep and prefix in PREFIXES and _IRI_SAFE.match(local or "x"):
             value = PREFIXES[prefix] + local
         elif not value.startswith(("http://", "https://", "urn:")):
-            return json.dumps(value)
+            return sparql_string(value)
     if not _IRI_SAFE.match(value):
         raise PublishError(f"not a usable IRI: {value!r}")
     return f"<{value}>"

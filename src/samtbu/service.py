@@ -76,8 +76,8 @@ ACCEPT_REPORT = {
     "text/xml": "junit",
     "text/plain": "text",
 }
-LANGS = ("nb", "en")
-Lang = Literal["nb", "en"]
+LANGS = ("nb", "nn", "en")
+Lang = Literal["nb", "nn", "en"]
 ReportFormat = Literal["json", "shacl-jsonld", "shacl-turtle", "sarif", "junit", "text"]
 
 
@@ -92,6 +92,7 @@ class Limits:
     timeout: float = 30.0  # seconds a validation may take, once started
     workers: int = 2  # validations running at the same time
     queue: int = 32  # validations waiting for a worker; beyond that: 503 at once
+    read_timeout: float = 10.0  # seconds to receive the whole request body; slower or stalled: 408
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "Limits":
@@ -102,6 +103,7 @@ class Limits:
             "timeout": ("SAMTBU_TIMEOUT", float),
             "workers": ("SAMTBU_WORKERS", int),
             "queue": ("SAMTBU_QUEUE", int),
+            "read_timeout": ("SAMTBU_READ_TIMEOUT", float),
         }
         values: dict[str, Any] = {}
         for name, (env, kind) in names.items():
@@ -422,6 +424,7 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         ),
         lifespan=lifespan,
     )
+    app.add_middleware(MaskingMiddleware)
 
     def problem_response(problem: Problem, request: Request) -> Response:
         return JSONResponse(problem.body(request.url.path), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=problem.headers)
@@ -544,6 +547,10 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         data: Any = raw
         if source_format in ("json", "jsonld"):
             data = check_json(raw, v.limits)
+            from samtbu.validate.input import duplicate_keys
+
+            if duplicate_keys(raw.decode("utf-8-sig"), data):
+                data = raw  # read again by the pipeline, which reports the keys given twice
         result = await v.validate(data, source_format, profile, lang)
         text = result.render(fmt)
         return Response(
@@ -636,7 +643,9 @@ def _cached_schema(builder, model: Model, profile: str) -> str:
 
 
 async def read_body(request, limits: Limits) -> bytes:
-    """The body, refused with 413 as soon as it is larger than the limit (declared or streamed)."""
+    """The body, refused with 413 as soon as it is larger than the limit (declared or streamed), and
+    with 408 (and the connection closed) when it has not all arrived within the read timeout: a
+    client that sends slowly or stops sending holds no worker, memory or connection for long."""
     declared = request.headers.get("content-length")
     too_large = Problem(
         413, "payload-too-large", "Payload too large",
@@ -648,13 +657,65 @@ async def read_body(request, limits: Limits) -> bytes:
                 raise too_large
         except ValueError:
             raise Problem(400, "unreadable-payload", "Unreadable payload", "the Content-Length header is not a number") from None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limits.read_timeout
     chunks, size = [], 0
-    async for chunk in request.stream():
+    stream = request.stream().__aiter__()
+    while True:
+        remaining = deadline - loop.time()
+        try:
+            if remaining <= 0:
+                raise asyncio.TimeoutError
+            chunk = await asyncio.wait_for(stream.__anext__(), timeout=remaining)
+        except StopAsyncIteration:
+            break
+        except (asyncio.TimeoutError, TimeoutError):
+            raise Problem(
+                408, "request-timeout", "Request body too slow",
+                f"the request body did not arrive within the read timeout of {limits.read_timeout:g} s",
+                headers={"Connection": "close"}, limit=limits.read_timeout,
+            ) from None
         size += len(chunk)
         if size > limits.max_bytes:
             raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+class MaskingMiddleware:
+    """The HTTP side of the output boundary: every response body has its identity numbers masked
+    (``samtbu.output.mask_identity_numbers``), whichever endpoint or error handler made it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from samtbu.output import mask_identity_numbers
+
+        start: dict | None = None
+        parts: list[bytes] = []
+
+        async def masked_send(message):
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            parts.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = mask_identity_numbers(b"".join(parts).decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+
+        await self.app(scope, receive, masked_send)
 
 
 # -- command line ---------------------------------------------------------------------------------
@@ -665,7 +726,8 @@ def register(sub) -> None:
         "serve",
         help="run the validation service over HTTP",
         description="Run the validation service (HTTP, OpenAPI at /openapi.json, documentation at /docs). "
-        "Limits also come from SAMTBU_MAX_BYTES, SAMTBU_MAX_DEPTH, SAMTBU_MAX_RECORDS, SAMTBU_TIMEOUT, SAMTBU_WORKERS.",
+        "Limits also come from SAMTBU_MAX_BYTES, SAMTBU_MAX_DEPTH, SAMTBU_MAX_RECORDS, SAMTBU_TIMEOUT, SAMTBU_WORKERS, "
+        "SAMTBU_QUEUE, SAMTBU_READ_TIMEOUT.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
@@ -674,6 +736,7 @@ def register(sub) -> None:
     p.add_argument("--max-records", type=int, help=f"most records per request (default: {Limits.max_records})")
     p.add_argument("--timeout", type=float, help=f"seconds a validation may take (default: {Limits.timeout:g})")
     p.add_argument("--workers", type=int, help=f"validations at the same time (default: {Limits.workers})")
+    p.add_argument("--read-timeout", type=float, help=f"seconds to receive a request body before answering 408 (default: {Limits.read_timeout:g})")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.add_argument("--key", type=Path, help="a signing key file: enables POST /v1/sign (without it, the service only verifies)")
     p.add_argument("--form", choices=("ob3", "elm"), default="ob3", help="the credential form /v1/sign issues (default: ob3)")
@@ -690,15 +753,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from samtbu.extras import require
 
     require("service", "serve")
+    if args.key and args.form == "elm":
+        require("elm", "serve --form elm")  # /v1/sign issues the EDC form, with its page images (Pillow)
     import uvicorn
 
     limits = Limits.from_env(
         max_bytes=args.max_bytes, max_depth=args.max_depth, max_records=args.max_records,
-        timeout=args.timeout, workers=args.workers,
+        timeout=args.timeout, workers=args.workers, read_timeout=args.read_timeout,
     )
-    if min(limits.max_bytes, limits.max_depth, limits.max_records, limits.workers) < 1 or limits.timeout <= 0:
+    if min(limits.max_bytes, limits.max_depth, limits.max_records, limits.workers) < 1 or limits.timeout <= 0 or limits.read_timeout <= 0:
         raise SamtbuError("limits must be positive")
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from samtbu.output import MaskingLogFilter
+
+    for handler in logging.getLogger().handlers:  # the log is output too: identity numbers masked
+        handler.addFilter(MaskingLogFilter())
     credentials = None
     if args.key or args.trust_list or args.status_list or args.contexts:
         from samtbu.credential.http import CredentialConfig

@@ -45,7 +45,8 @@ def _sign_one(raw, status_index: int | None) -> Signed:
         return Signed(raw.index, raw.source, unreadable=raw.error)
     state = _STATE
     try:
-        unsigned = unsigned_credential(raw.data, form=state["form"], source=raw.source, model=state["model"])
+        unsigned = unsigned_credential(raw.data, form=state["form"], source=raw.source, model=state["model"],
+                                       issuer_profiles=state.get("issuer_profiles"))
         document = unsigned.document
         credential_id = document.get("id")
         used = None
@@ -98,7 +99,7 @@ def _tasks(records, group_size: int):
 
 def sign_batch(source: Path, output: Path | None, key: SigningKey, contexts: ContextSet, *, form: str = "ob3",
                jobs: int = 1, engine: str = "oxigraph", status_list: dict | None = None,
-               register: Register | None = None, errors=None) -> dict:
+               register: Register | None = None, errors=None, issuer_profiles=None) -> dict:
     """Sign every record of ``source``; write the credentials (NDJSON) to ``output``; return counts."""
     import multiprocessing as mp
 
@@ -116,8 +117,11 @@ def sign_batch(source: Path, output: Path | None, key: SigningKey, contexts: Con
         free = [i for i in range(register.entries) if i not in used]
         # a random order of the free indexes (not issuing order, which would tell when a document was issued)
         random.SystemRandom().shuffle(free)
+    from samtbu.crosswalk.ob3 import load_issuer_profiles
+
     _STATE.update(model=validation_state["model"], form=form, key=key, contexts=contexts, engine=engine,
-                  status_list=status_list, assigned=dict(register.assigned) if register else {})
+                  status_list=status_list, assigned=dict(register.assigned) if register else {},
+                  issuer_profiles=load_issuer_profiles(issuer_profiles) if form == "ob3" else None)
     _warm_up()
     counts = {"records": 0, "signed": 0, "refused": 0, "unreadable": 0}
     problems = errors if errors is not None else sys.stderr

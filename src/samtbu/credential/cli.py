@@ -55,17 +55,16 @@ def _dump(document) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _write(data: bytes, output: Path | None, *, quiet: bool = False) -> None:
-    if output is None or str(output) == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, output)
-    if not quiet:
-        print(f"wrote {output}", file=sys.stderr)
+def _write(data: bytes, output: Path | None, *, quiet: bool = False, default_name: str = "credential.json") -> None:
+    """Signed output through the output boundary (samtbu.output): the -o rule, an atomic write.
+    A signature covers every byte, so nothing can be masked in it: a document that would hold an
+    identity number is refused instead of written."""
+    from samtbu.output import holds_identity_number, write_output
+
+    if holds_identity_number(data.decode("utf-8", "replace")):
+        raise SamtbuError("the signed document would hold an identity number (11 digits), which cannot be masked "
+                          "without breaking its signature; nothing was written")
+    write_output(data, None if output is None or str(output) == "-" else output, default_name, carries_identity_numbers=True)
 
 
 def _common(p, *, engine: bool = True) -> None:
@@ -144,6 +143,8 @@ def cmd_sign(args) -> int:
     from samtbu.credential.issue import NotSignableError, sign_credential, unsigned_credential
     from samtbu.credential.keys import read_private_key
 
+    if args.form == "elm":
+        require("elm", "sign --form elm")  # the EDC form's page images (Pillow)
     key = read_private_key(args.key)
     contexts = _contexts(args)
     if args.batch:
@@ -151,14 +152,15 @@ def cmd_sign(args) -> int:
 
         status_list, register = _status(args)
         summary = sign_batch(args.payload, args.output, key, contexts, form=args.form, jobs=args.jobs, engine=args.engine,
-                             status_list=status_list, register=register)
+                             status_list=status_list, register=register, issuer_profiles=args.issuer_profiles)
         if register is not None:
             register.save()
         print(json.dumps(summary, indent=2), file=sys.stderr)
         return 0 if summary["refused"] == 0 and summary["unreadable"] == 0 else 1
     try:
         unsigned = unsigned_credential(args.payload if str(args.payload) != "-" else sys.stdin.buffer.read(),
-                                       form=args.form, source=str(args.payload), profile=args.profile)
+                                       form=args.form, source=str(args.payload), profile=args.profile,
+                                       issuer_profiles=args.issuer_profiles)
     except NotSignableError as exc:
         if exc.report is not None and not args.quiet:
             print(exc.report.render("text"), file=sys.stderr)
@@ -292,7 +294,9 @@ def cmd_status_update(args) -> int:
     from samtbu.validate import expand_paths, read_any
 
     changes = {}
-    for path in expand_paths(args.records):
+    for path, skipped in expand_paths(args.records):
+        if skipped is not None:  # a symbolic link, a FIFO, a device (samtbu.validate.input.payload_files)
+            raise SamtbuError(skipped, where=str(path))
         graph = read_any(path).graph
         for document, status in graph.subject_objects(SBU.dokumentstatus):
             changes[str(document)] = str(status).rsplit("/", 1)[-1] in REVOKING_DOCUMENT_STATUS
@@ -351,6 +355,9 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", type=Path, help="write the credential here (default: standard output)")
     p.add_argument("--form", choices=("ob3", "elm"), default="ob3", help="Open Badges 3.0 (default) or European Digital Credential")
     p.add_argument("--profile", help="validate against this profile (default: detected)")
+    p.add_argument("--issuer-profile", dest="issuer_profiles", type=Path, metavar="FILE",
+                   help="ob3: the issuer profiles by organisasjonsnummer, each with the id (HTTP(S) URL or DID) that "
+                        "resolves to the issuer's Profile (default: $SAMTBU_OB3_ISSUER_PROFILES)")
     p.add_argument("--status-list", type=Path, help="add a credentialStatus entry in this status list (its register is updated)")
     p.add_argument("--verification-method", help="the verificationMethod to name (default: the key's did:key)")
     p.add_argument("--created", help="the proof's created time (default: now)")

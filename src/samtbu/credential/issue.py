@@ -44,15 +44,17 @@ class Unsigned:
     warnings: list[str] = field(default_factory=list)
 
 
-def export_credential(graph, form: str, model: Model) -> dict:
-    """The unsigned credential of a record graph, made by the crosswalk of that form."""
+def export_credential(graph, form: str, model: Model, *, issuer_profiles=None, salt: str | None = None) -> dict:
+    """The unsigned credential of a record graph, made by the crosswalk of that form. The OB 3.0 form
+    names the issuer by its profile (``issuer_profiles``, else ``$SAMTBU_OB3_ISSUER_PROFILES``: see
+    ``samtbu.crosswalk.ob3.load_issuer_profiles``)."""
     from samtbu.crosswalk.record import CrosswalkError
 
     try:
         if form == "ob3":
             from samtbu.crosswalk.ob3 import export_ob3
 
-            return export_ob3(graph, model=model).document
+            return export_ob3(graph, model=model, issuer_profiles=issuer_profiles, salt=salt).document
         if form == "elm":
             from samtbu.crosswalk.elm import export_elm
 
@@ -70,7 +72,8 @@ def _document_status(graph) -> str | None:
 
 
 def unsigned_credential(data, *, form: str = "ob3", source: str | None = None, model: Model | None = None,
-                        profile: str | None = None, lang: str = "en", format: str | None = None) -> Unsigned:
+                        profile: str | None = None, lang: str = "en", format: str | None = None,
+                        issuer_profiles=None, salt: str | None = None) -> Unsigned:
     """Validate a payload and export it; ``NotSignableError`` when it must not be signed."""
     from samtbu.validate import read_any, validate_payload
     from samtbu.validate.report import Report
@@ -88,7 +91,7 @@ def unsigned_credential(data, *, form: str = "ob3", source: str | None = None, m
     if status is not None and status != "gyldig":
         raise NotSignableError(f"the document's dokumentstatus is {status!r}: only a valid (gyldig) document is signed; "
                                "publish its withdrawal in the status list instead", where=payload.source)
-    document = export_credential(graph, form, model)
+    document = export_credential(graph, form, model, issuer_profiles=issuer_profiles, salt=salt)
     return Unsigned(document, record.profile, [f"{r.severity}: {r.message}" for r in record.results])
 
 

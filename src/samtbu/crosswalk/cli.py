@@ -3,8 +3,9 @@
 Sources and targets are tables of name -> function, so that a new format is one entry:
 
 - ``IMPORTERS[name](data: bytes, source: str) -> ImportResult`` (graph and the unmapped elements);
-- ``EXPORTERS[name](graph) -> ExportResult`` (bytes, the facts the target does not carry, and the
-  problems found when the output was checked against the target's schema).
+- ``EXPORTERS[name](graph, **options) -> ExportResult`` (bytes, the facts the target does not carry,
+  and the problems found when the output was checked against the target's schema); the options a
+  target takes are the keyword parameters of its function (``EXPORT_OPTIONS`` names their flags).
 
 The record for ``export`` is read with ``samtbu.validate.read_payload`` (JSON or Turtle).
 """
@@ -22,12 +23,14 @@ from rdflib import Graph
 
 from samtbu.errors import SamtbuError
 from samtbu.extras import require
+from samtbu.output import OUTPUT_HELP, output_path_argument, write_output
 
 
 @dataclass
 class ImportResult:
     graph: Graph
     unmapped: list = field(default_factory=list)  # items with __str__ and as_dict()
+    side_record: dict | None = None  # what the model does not hold, verbatim (ELMO)
 
 
 @dataclass
@@ -46,17 +49,17 @@ class ExportInvalidError(SamtbuError):
 
 def _import_elmo(data: bytes, source: str) -> ImportResult:
     require("elmo", "import --from elmo")
-    from samtbu.crosswalk.elmo import import_elmo
+    from samtbu.crosswalk.elmo import import_elmo_document
 
-    graph, unmapped = import_elmo(data, source=source)
-    return ImportResult(graph, unmapped)
+    result = import_elmo_document(data, source=source)
+    return ImportResult(result.graph, result.unmapped, result.side_record)
 
 
-def _export_elmo(graph: Graph) -> ExportResult:
+def _export_elmo(graph: Graph, *, side_record=None, national_id: bool = False) -> ExportResult:
     require("elmo", "export --to elmo")
     from samtbu.crosswalk.elmo import export_elmo_report, schema_path, validate_elmo
 
-    result = export_elmo_report(graph)
+    result = export_elmo_report(graph, side_record=side_record, national_id=national_id)
     warnings = []
     if schema_path().is_file():
         errors = validate_elmo(result.xml)
@@ -70,24 +73,26 @@ def _export_elmo(graph: Graph) -> ExportResult:
 # -- ELM (European Digital Credential), Open Badges 3.0, schema.org -----------------------------------
 
 
-def _export_elm(graph: Graph) -> ExportResult:
+def _export_elm(graph: Graph, *, national_id: bool = False) -> ExportResult:
+    require("elm", "export --to elm")
     from samtbu.crosswalk.elm import EDC_SHAPES, anchors_available, anchors_dir, export_elm, validate_edc
 
-    result = export_elm(graph)
+    result = export_elm(graph, national_id=national_id)
     warnings = list(result.warnings)
-    if anchors_available() and all((anchors_dir() / name).is_file() for name in EDC_SHAPES):
+    if anchors_available():
         for name, (conforms, text) in validate_edc(result.document).items():
             if not conforms:
                 raise ExportInvalidError(f"the EDC output does not conform to {name}: {text.splitlines()[2:4]}")
     else:
-        warnings.append(f"not validated: the EDC context and shapes are not in {anchors_dir()} (set SAMTBU_ANCHORS)")
+        warnings.append(f"not validated: the EDC context and the shapes {', '.join(EDC_SHAPES)} are not all in "
+                        f"{anchors_dir()} (set SAMTBU_ANCHORS)")
     return ExportResult(result.to_bytes(), result.not_carried, warnings)
 
 
-def _export_ob3(graph: Graph) -> ExportResult:
+def _export_ob3(graph: Graph, *, national_id: bool = False, issuer_profiles=None) -> ExportResult:
     from samtbu.crosswalk.ob3 import export_ob3, schema_path, validate_ob3
 
-    result = export_ob3(graph)
+    result = export_ob3(graph, issuer_profiles=issuer_profiles, national_id=national_id)
     warnings = list(result.warnings)
     if schema_path().is_file():
         require("ob3", "export --to ob3")
@@ -99,7 +104,7 @@ def _export_ob3(graph: Graph) -> ExportResult:
     return ExportResult(result.to_bytes(), result.not_carried, warnings)
 
 
-def _export_schemaorg(graph: Graph) -> ExportResult:
+def _export_schemaorg(graph: Graph, national_id: bool = False) -> ExportResult:  # for publishing: never a number
     from samtbu.crosswalk.schemaorg import export_schemaorg
 
     result = export_schemaorg(graph)
@@ -107,13 +112,16 @@ def _export_schemaorg(graph: Graph) -> ExportResult:
 
 
 IMPORTERS: dict[str, Callable[[bytes, str], ImportResult]] = {"elmo": _import_elmo}
-EXPORTERS: dict[str, Callable[[Graph], ExportResult]] = {
+EXPORTERS: dict[str, Callable[..., ExportResult]] = {
     "elmo": _export_elmo,
     "elm": _export_elm,
     "ob3": _export_ob3,
     "schemaorg": _export_schemaorg,
 }
 IMPORT_FORMATS = ("json", "turtle")
+EXPORT_SUFFIXES = {"elmo": "xml", "elm": "jsonld", "ob3": "json", "schemaorg": "jsonld"}
+# Command-line flag -> keyword parameter of the exporters that take it.
+EXPORT_OPTIONS = {"--national-id": "national_id", "--issuer-profile": "issuer_profiles", "--side-record": "side_record"}
 
 
 def register(sub) -> None:
@@ -122,15 +130,21 @@ def register(sub) -> None:
         help="turn a document in another format (EMREX ELMO) into a record of the model",
         description=(
             "Read a document in another format and write it as a record of the model (plain JSON or Turtle). "
-            "Every element with no counterpart in the model is listed on standard error. "
-            "Exit code 0: imported; 2: unreadable or unsafe input."
+            "What the model does not hold is kept verbatim in a side record (JSON, beside the record, or --side-record) "
+            "and listed on standard error, as is what is not kept at all. A document that is not Norwegian upper "
+            "secondary documentation is imported as what it is: only what the model can state truthfully goes into "
+            "the record. Exit code 0: imported; 2: unreadable or unsafe input."
         ),
     )
     p.add_argument("file", type=Path, help="the document to import ('-' reads standard input)")
     p.add_argument("--from", dest="source_format", choices=sorted(IMPORTERS), required=True, help="the format of the document")
-    p.add_argument("-o", "--output", type=Path, help="write the record to this file (default: standard output)")
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({name}.json or .ttl)")
     p.add_argument("--format", choices=IMPORT_FORMATS, help="record format (default: from the output file name, else json)")
-    p.add_argument("--unmapped", type=Path, help="also write the unmapped elements as JSON to this file")
+    p.add_argument("--side-record", dest="side_record", type=Path, metavar="FILE",
+                   help="write the side record here (default: beside the output, NAME.elmo-side.json; with the record on "
+                        "standard output, none is written unless this is given)")
+    p.add_argument("--unmapped", type=output_path_argument, metavar="PATH",
+                   help="also write the unmapped elements as JSON: a file, or a folder for {name}.unmapped.json")
     p.add_argument("-q", "--quiet", action="store_true", help="do not list the unmapped elements on standard error")
     p.set_defaults(func=cmd_import)
 
@@ -145,7 +159,16 @@ def register(sub) -> None:
     )
     p.add_argument("record", type=Path, help="the record (JSON or Turtle; '-' reads standard input)")
     p.add_argument("--to", dest="target", choices=sorted(EXPORTERS), required=True, help="the target format")
-    p.add_argument("-o", "--output", type=Path, help="write to this file (default: standard output)")
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({name}.{target}.jsonld, ...)")
+    p.add_argument("--national-id", action="store_true", help=(
+        "put the learner's fødselsnummer in the export (elm: nationalID; elmo: nationalIdentifier; ob3: as a salted "
+        "hash), for a receiver with a legal basis to need it; without it, the number is left out and listed as not carried"))
+    p.add_argument("--side-record", dest="side_record", type=Path, metavar="FILE",
+                   help="elmo: the side record of an import; the document is then the imported one with the record's facts "
+                        "written into it")
+    p.add_argument("--issuer-profile", dest="issuer_profiles", type=Path, metavar="FILE",
+                   help="ob3: JSON file of issuer profiles by organisasjonsnummer, each with the id (HTTP(S) URL or DID) that "
+                        "resolves to the issuer's Profile (default: $SAMTBU_OB3_ISSUER_PROFILES)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not list the facts the target does not carry")
     from samtbu.grep.cli import add_grep_option
 
@@ -154,48 +177,51 @@ def register(sub) -> None:
 
 
 def _read_input(path: Path) -> tuple[bytes, str]:
-    from samtbu.validate.input import MAX_BYTES, InputError
+    from samtbu.validate.input import read_file, read_stream
 
     if str(path) == "-":
-        data = sys.stdin.buffer.read(MAX_BYTES + 1)
-        return data, "<stdin>"
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"file is over the limit of {MAX_BYTES:,} bytes", where=str(path))
-        return path.read_bytes(), str(path)
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", where=str(path)) from None
+        return read_stream(sys.stdin.buffer, "<stdin>"), "<stdin>"
+    return read_file(path), str(path)
 
 
-def _write(data: bytes, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_bytes(data)
-        print(f"wrote {output}", file=sys.stderr)
+def _stem(path: Path) -> str:
+    """The name outputs are named after when -o names a folder."""
+    return "record" if str(path) == "-" else path.name.split(".")[0] or "record"
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     data, source = _read_input(args.file)
     result = IMPORTERS[args.source_format](data, source)
-    fmt = args.format or ("turtle" if args.output and args.output.suffix.lower() in (".ttl", ".turtle") else "json")
+    fmt = args.format or ("turtle" if args.output and Path(args.output).suffix.lower() in (".ttl", ".turtle") else "json")
     if fmt == "turtle":
         text = result.graph.serialize(format="turtle")
     else:
         from samtbu.generate.plainjson import frame_plain
 
         text = json.dumps(frame_plain(result.graph), indent=2, ensure_ascii=False) + "\n"
-    _write(text.encode("utf-8"), args.output)
+    # The imported record is the learner's record: its identity number is data, not a leak.
+    written = write_output(text, args.output, f"{_stem(args.file)}.{'ttl' if fmt == 'turtle' else 'json'}",
+                           carries_identity_numbers=True)
+    side_path = args.side_record or (written.with_name(f"{written.name.split('.')[0]}.elmo-side.json") if written else None)
+    if result.side_record is not None and side_path is not None:
+        # The side record is the source document itself (the learner's own data, like the record).
+        write_output(json.dumps(result.side_record, indent=2, ensure_ascii=False) + "\n", side_path,
+                     side_path.name, carries_identity_numbers=True)
     if args.unmapped:
-        args.unmapped.write_text(
-            json.dumps([u.as_dict() for u in result.unmapped], indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        write_output(json.dumps([u.as_dict() for u in result.unmapped], indent=2, ensure_ascii=False) + "\n",
+                     args.unmapped, f"{_stem(args.file)}.unmapped.json")
     if result.unmapped and not args.quiet:
-        print(f"samtbu: {len(result.unmapped)} element(s) of {source} have no counterpart in the model:", file=sys.stderr)
-        for item in result.unmapped:
-            print(f"  {_masked(item)}", file=sys.stderr)
+        kept = [u for u in result.unmapped if getattr(u, "kept", False)]
+        dropped = [u for u in result.unmapped if not getattr(u, "kept", False)]
+        if kept:
+            where = "kept verbatim in the side record" if side_path is not None else "NOT kept (no side record written)"
+            print(f"samtbu: {len(kept)} element(s) of {source} are not held by the model, {where}:", file=sys.stderr)
+            for item in kept:
+                print(f"  {_masked(item)}", file=sys.stderr)
+        if dropped:
+            print(f"samtbu: {len(dropped)} element(s) of {source} are not carried:", file=sys.stderr)
+            for item in dropped:
+                print(f"  {_masked(item)}", file=sys.stderr)
     return 0
 
 
@@ -203,6 +229,22 @@ def _masked(item) -> str:
     from samtbu.validate.report import mask_identity_numbers
 
     return mask_identity_numbers(str(item))
+
+
+def _export_options(args: argparse.Namespace) -> dict:
+    """The options given on the command line, each checked to be one the target takes."""
+    import inspect
+
+    accepted = inspect.signature(EXPORTERS[args.target]).parameters
+    options = {}
+    for flag, name in EXPORT_OPTIONS.items():
+        value = getattr(args, name, None)
+        if value in (None, False):
+            continue
+        if name not in accepted:
+            raise SamtbuError(f"{flag} does not apply to --to {args.target}")
+        options[name] = value
+    return options
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -215,9 +257,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         payload = read_payload(args.record)
     from samtbu.grep import using
 
+    options = _export_options(args)
     with using(args.grep):  # None: the configured snapshot, if any
-        result = EXPORTERS[args.target](payload.graph)
-    _write(result.data, args.output)
+        result = EXPORTERS[args.target](payload.graph, **options)
+    write_output(result.data, args.output, f"{_stem(args.record)}.{args.target}.{EXPORT_SUFFIXES[args.target]}",
+                 carries_identity_numbers=args.national_id)
     for warning in result.warnings:
         print(f"samtbu: warning: {warning}", file=sys.stderr)
     if result.not_carried and not args.quiet:

@@ -3,43 +3,71 @@ against the OB 3.0 AchievementCredential JSON Schema.
 
 Term correspondences: ``crosswalks/ob3.sssom.tsv``. Shape of the credential:
 
-- ``issuer``: a ``Profile`` with the issuer's name and the organisasjonsnummer as ``otherIdentifier``;
+- ``issuer``: a ``Profile`` whose ``id`` is the issuer's own HTTP(S) URL or DID, from the issuer profile
+  configuration (:func:`load_issuer_profiles`; OB 3.0 identifies an issuer by "an HTTP URL that
+  resolves to an issuer profile", or by a DID, see its recommended practices), with the issuer's
+  name and organisasjonsnummer (``otherIdentifier``). A record whose issuer has no configured profile
+  is refused: a made-up or unresolvable issuer id would make the credential unverifiable;
 - ``credentialSubject.achievement``: one ``Achievement`` for the document's Sluttkompetanse (name from
   the competence type and yrkestittel, ``achievementType`` by document class, ``humanCode`` the
   programområde, EQF/NKR levels as ``alignment``s);
-- every Vurdering is a ``Result`` whose ``resultDescription`` is one ``ResultDescription`` per subject
-  and assessment type in the achievement (``resultType`` LetterGrade, ``allowedValue`` the grade
-  scale's codes). A vitnemål with many results is carried whole in this one credential; a CLR 2.0
-  wrapper (one credential per subject) is not produced in this version.
+- every Vurdering is a ``Result`` whose ``resultDescription`` is the id of one ``ResultDescription``
+  (per subject and assessment type) in the achievement (``resultType`` LetterGrade, ``allowedValue``
+  the grade scale's codes).
 
-Personal data: the learner is named in ``credentialSubject.identifier`` (identityType ``name``,
-not hashed) so a verifier can match the holder; the fødselsnummer and the birth date are not carried
-(listed as such). The credential is unsigned: signing is the issuer's.
+A **karakterutskrift** is refused: an AchievementCredential states that the subject achieved its
+achievement, and OB 3.0 results exist only under such an achievement; a karakterutskrift documents
+grades, fails included, and no achieved competence (Udir's guidelines, chapter 1). CLR 2.0 would wrap
+one AchievementCredential per subject, each again claiming the subject as achieved. The ELM export
+carries a karakterutskrift faithfully (grades as assessment claims, no qualification).
+
+Personal data: the learner is identified as OB 3.0 recommends where plaintext would expose personal
+data: an ``IdentityObject`` with a salted SHA-256 hash (``identityHash`` "sha256$" + hex digest of the
+UTF-8 identity followed by the salt, ``hashed`` true, ``salt`` given), of the name ("fornavn
+etternavn", one space) by default; with ``national_id=True`` also of the fødselsnummer
+(``nationalIdentityNumber``). A verifier who knows the holder's name (or number) recomputes the hash.
+The fødselsnummer and the birth date are otherwise not carried (listed as such). The salt is random
+per credential unless given. The credential is unsigned: signing is the issuer's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
+import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from rdflib import SKOS, Graph, Literal
+from rdflib import SKOS, Literal
 
 from samtbu.crosswalk.elm import DOCUMENT_TITLES, _datetime, anchors_dir
-from samtbu.crosswalk.record import CrosswalkError, NotCarried, Record, load_mapping_set
+from samtbu.crosswalk.record import CrosswalkError, NotCarried, NotExportable, Record, as_graph, load_mapping_set
 from samtbu.model import Model
 from samtbu.namespaces import SBU
 
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 SCHEMA_FILE = ("ob3", "ob-v3p0-achievementcredential.schema.json")
+ISSUER_PROFILES_ENV = "SAMTBU_OB3_ISSUER_PROFILES"
 ACHIEVEMENT_TYPES = {
     "Vitnemaal": "Diploma",
     "Kompetansebevis": "Certificate",
-    "Karakterutskrift": "ext:Karakterutskrift",
     "Fagbrev": "ApprenticeshipCertificate",
     "Svennebrev": "JourneymanCertificate",
     "Praksisbrev": "Certificate",
 }
+# Issuer id: an HTTP(S) URL, or a DID (W3C DID Core: did:<method>:<method-specific-id>).
+RESOLVABLE_ID = re.compile(r"^(https?://[^\s/?#]+\.[^\s/?#]+(/[^\s]*)?|did:[a-z0-9]+:[A-Za-z0-9._:%-]+)$")
+# Profile fields an issuer profile may add to what the record says.
+PROFILE_FIELDS = ("url", "email", "phone", "description", "image", "address", "official")
+KARAKTERUTSKRIFT_REFUSAL = (
+    "not exported: an Open Badges 3.0 AchievementCredential states that the learner achieved its achievement, and OB 3.0 "
+    "results exist only under such an achievement; a karakterutskrift documents grades (fails included) and no achieved "
+    "competence (Udir's guidelines for vitnemål and kompetansebevis, chapter 1), and CLR 2.0 would claim each subject "
+    "as achieved. Export it with --to elm: grades as assessment claims, no qualification"
+)
 
 
 @dataclass
@@ -50,6 +78,53 @@ class Ob3Export:
 
     def to_bytes(self) -> bytes:
         return (json.dumps(self.document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def load_issuer_profiles(source=None) -> dict[str, dict]:
+    """Issuer profiles by organisasjonsnummer: a dict, or a JSON file mapping each organisasjonsnummer
+    to an OB 3.0 Profile fragment (``id`` required: an HTTP(S) URL that resolves to the issuer's
+    Profile, or a DID; optionally ``url``, ``email``, ``phone``, ``description``, ``image``,
+    ``address``). Without ``source``, the file named by ``$SAMTBU_OB3_ISSUER_PROFILES``, if set."""
+    if source is None:
+        env = os.environ.get(ISSUER_PROFILES_ENV)
+        if not env:
+            return {}
+        source = Path(env)
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise CrosswalkError(f"the issuer profiles cannot be read: {exc.strerror or exc}", where=str(path)) from None
+        except json.JSONDecodeError as exc:
+            raise CrosswalkError(f"the issuer profiles are not JSON: {exc.msg} (line {exc.lineno})", where=str(path)) from None
+        where = str(path)
+    else:
+        data, where = source, "<issuer profiles>"
+    if not isinstance(data, dict):
+        raise CrosswalkError("the issuer profiles must be a JSON object: organisasjonsnummer -> profile", where=where)
+    profiles = {}
+    for orgnr, profile in data.items():
+        if orgnr.startswith("$") or orgnr.startswith("_"):
+            continue  # "$comment" and the like
+        if not re.fullmatch(r"\d{9}", orgnr):
+            raise CrosswalkError(f"key {orgnr!r} is not an organisasjonsnummer (9 digits)", where=where)
+        if not isinstance(profile, dict) or not isinstance(profile.get("id"), str):
+            raise CrosswalkError(f"the profile of {orgnr} has no id", where=where)
+        if not RESOLVABLE_ID.match(profile["id"]):
+            raise CrosswalkError(
+                f"the profile of {orgnr} has id {profile['id']!r}: OB 3.0 identifies an issuer by an HTTP(S) URL that "
+                "resolves to its Profile, or by a DID", where=where)
+        unknown = sorted(set(profile) - {"id", "name", *PROFILE_FIELDS})
+        if unknown:
+            raise CrosswalkError(f"the profile of {orgnr} has fields this export does not write: {', '.join(unknown)}", where=where)
+        profiles[orgnr] = profile
+    return profiles
+
+
+def identity_hash(identity: str, salt: str) -> str:
+    """OB 3.0 IdentityHash: "sha256$" + the hex SHA-256 of the UTF-8 identity followed by the salt."""
+    return "sha256$" + hashlib.sha256((identity + salt).encode("utf-8")).hexdigest()
 
 
 def schema_path():
@@ -73,9 +148,47 @@ def _nb(labels: dict[str, str], fallback: str) -> str:
     return labels.get("nb") or labels.get("en") or fallback
 
 
-def export_ob3(graph: Graph, *, model: Model | None = None) -> Ob3Export:
+def _issuer(r: Record, node, profiles: dict[str, dict]) -> dict:
+    name = r.value(node, "navn")
+    orgnr = r.value(node, "organisasjonsnummer")
+    profile = profiles.get(str(orgnr)) if orgnr is not None else None
+    if profile is None:
+        which = f"organisasjonsnummer {orgnr}" if orgnr is not None else "the issuer (it has no organisasjonsnummer)"
+        raise CrosswalkError(
+            f"no OB 3.0 issuer profile for {which}: OB 3.0 identifies the issuer by an HTTP(S) URL that resolves to its "
+            "Profile, or by a DID; give the issuer's profile with --issuer-profile FILE "
+            f"(or ${ISSUER_PROFILES_ENV}), see examples/issuer-profiles/ob3.json")
+    if name is not None and profile.get("name") not in (None, str(name)):
+        raise CrosswalkError(f"the issuer profile of {orgnr} names {profile['name']!r}, the record {str(name)!r}")
+    issuer: dict = {"id": profile["id"], "type": ["Profile"]}
+    if name is not None:
+        issuer["name"] = str(name)
+    for key in PROFILE_FIELDS:
+        if key in profile:
+            issuer[key] = profile[key]
+    issuer["otherIdentifier"] = [{"type": "IdentifierEntry", "identifier": str(orgnr), "identifierType": "ext:organisasjonsnummer"}]
+    owner = r.value(node, "skoleeier")
+    if owner is not None:
+        parent: dict = {"id": str(owner), "type": ["Profile"]}
+        owner_name = r.value(owner, "navn")
+        if owner_name is not None:
+            parent["name"] = str(owner_name)
+        owner_orgnr = r.value(owner, "organisasjonsnummer")
+        if owner_orgnr is not None and str(owner_orgnr) in profiles:
+            parent["id"] = profiles[str(owner_orgnr)]["id"]
+        issuer["parentOrg"] = parent
+    return issuer
+
+
+def export_ob3(payload, *, issuer_profiles=None, salt: str | None = None, national_id: bool = False,
+               model: Model | None = None) -> Ob3Export:
+    """The record (a graph, or anything ``read_payload`` reads) as an OB 3.0 AchievementCredential,
+    the facts it does not carry and warnings. ``issuer_profiles``: see :func:`load_issuer_profiles`."""
     model = model or Model.load()
-    r = Record.from_graph(graph, model)
+    r = Record.from_graph(as_graph(payload, model), model, target="ob3")
+    if r.document_class == "Karakterutskrift":
+        raise NotExportable(KARAKTERUTSKRIFT_REFUSAL)
+    profiles = load_issuer_profiles(issuer_profiles)
     mapping = load_mapping_set("ob3", model)
     doc = r.document
     issuer_node = r.value(doc, "utsteder")
@@ -84,51 +197,39 @@ def export_ob3(graph: Graph, *, model: Model | None = None) -> Ob3Export:
     if issuer_node is None or learner is None or issued is None:
         raise CrosswalkError("an OB 3.0 credential needs the document's utsteder, utstedtTil and utstedelsesdato")
     title = DOCUMENT_TITLES.get(r.document_class, {"nb": r.document_class})
-
-    issuer: dict = {"id": str(issuer_node), "type": ["Profile"]}
-    name = r.value(issuer_node, "navn")
-    if name is not None:
-        issuer["name"] = str(name)
-    orgnr = r.value(issuer_node, "organisasjonsnummer")
-    if orgnr is not None:
-        issuer["otherIdentifier"] = [{"type": "IdentifierEntry", "identifier": str(orgnr), "identifierType": "ext:organisasjonsnummer"}]
-    owner = r.value(issuer_node, "skoleeier")
-    if owner is not None:
-        parent: dict = {"id": str(owner), "type": ["Profile"]}
-        owner_name = r.value(owner, "navn")
-        if owner_name is not None:
-            parent["name"] = str(owner_name)
-        issuer["parentOrg"] = parent
+    issuer = _issuer(r, issuer_node, profiles)
 
     kompetanser = r.results("Sluttkompetanse")
-    kompetanse = kompetanser[0] if kompetanser else None
-    achievement_name = _nb(title, r.document_class)
+    if not kompetanser:
+        raise CrosswalkError(
+            f"the {r.document_class} documents no Sluttkompetanse: an AchievementCredential would claim a competence "
+            "the record does not state")
+    kompetanse = kompetanser[0]
     achievement: dict = {"id": r.uuid_for("achievement"), "type": ["Achievement"],
                          "achievementType": ACHIEVEMENT_TYPES.get(r.document_class, "Achievement")}
     alignments = []
-    if kompetanse is not None:
-        kind = r.value(kompetanse, "kompetansetype")
-        achievement_name = _nb(r.labels(kind), achievement_name) if kind is not None else achievement_name
-        yrkestittel = {lit.language: str(lit) for lit in r.values(kompetanse, "yrkestittel") if isinstance(lit, Literal)}
-        if yrkestittel:
-            achievement_name = f"{achievement_name}: {yrkestittel.get('nb') or next(iter(yrkestittel.values()))}"
-        for prop, framework, prefix in (("eqfNivaa", "EQF", "http://data.europa.eu/snb/eqf/"),
-                                        ("nkrNivaa", "NKR", "http://data.europa.eu/snb/qdr/")):
-            level = r.value(kompetanse, prop)
-            if level is None:
-                continue
-            target = r.exact_match(level, prefix) or level
-            alignments.append({"type": ["Alignment"], "targetName": f"{framework} {r.notation(level)}",
-                               "targetUrl": str(target), "targetFramework": framework, "targetCode": r.notation(level),
-                               "targetType": "ext:QualificationLevel"})
-        programomraade = r.value(kompetanse, "programomraade")
-        if programomraade is not None:
-            achievement["humanCode"] = r.notation(programomraade)
-        programme = r.value(kompetanse, "utdanningsprogram")
-        if programme is not None:
-            # the programme by name when a Grep snapshot has it, else its code
-            achievement["fieldOfStudy"] = _nb(r.grep_titles(programme), r.notation(programme))
-        r.used.add((kompetanse, SBU.gjelderLaerende, r.graph.value(kompetanse, SBU.gjelderLaerende)))
+    kind = r.value(kompetanse, "kompetansetype")
+    achievement_name = _nb(r.labels(kind), _nb(title, r.document_class)) if kind is not None else _nb(title, r.document_class)
+    yrkestittel = {lit.language: str(lit) for lit in r.values(kompetanse, "yrkestittel") if isinstance(lit, Literal)}
+    if yrkestittel:
+        achievement_name = f"{achievement_name}: {yrkestittel.get('nb') or next(iter(yrkestittel.values()))}"
+    for prop, framework, prefix in (("eqfNivaa", "EQF", "http://data.europa.eu/snb/eqf/"),
+                                    ("nkrNivaa", "NKR", "http://data.europa.eu/snb/qdr/")):
+        level = r.value(kompetanse, prop)
+        if level is None:
+            continue
+        target = r.exact_match(level, prefix) or level
+        alignments.append({"type": ["Alignment"], "targetName": f"{framework} {r.notation(level)}",
+                           "targetUrl": str(target), "targetFramework": framework, "targetCode": r.notation(level),
+                           "targetType": "ext:QualificationLevel"})
+    programomraade = r.value(kompetanse, "programomraade")
+    if programomraade is not None:
+        achievement["humanCode"] = r.notation(programomraade)
+    programme = r.value(kompetanse, "utdanningsprogram")
+    if programme is not None:
+        # the programme by name when Grep has it, else its code
+        achievement["fieldOfStudy"] = _nb(r.grep_titles(programme), r.notation(programme))
+    r.used.add((kompetanse, SBU.gjelderLaerende, r.graph.value(kompetanse, SBU.gjelderLaerende)))
     achievement["name"] = achievement_name
     achievement["description"] = f"{_nb(title, r.document_class)}: {achievement_name}"
     achievement["criteria"] = {"narrative": (
@@ -145,37 +246,51 @@ def export_ob3(graph: Graph, *, model: Model | None = None) -> Ob3Export:
         grade = r.value(vurdering, "karakter")
         r.used.add((vurdering, SBU.gjelderLaerende, r.graph.value(vurdering, SBU.gjelderLaerende)))
         fag_code = r.notation(fag) if fag is not None else ""
-        fag_name = _nb(r.grep_titles(fag), "") if fag is not None else ""  # with a Grep snapshot
+        fag_name = " ".join(x for x in (fag_code, _nb(r.grep_titles(fag), "") if fag is not None else "") if x)
         kind_name = _nb(r.labels(kind), r.notation(kind)) if kind is not None else "vurdering"
         key = f"{fag_code}|{kind}"
         if key not in descriptions:
             description: dict = {"id": r.uuid_for("resultDescription", key), "type": ["ResultDescription"],
-                                 "name": f"{' '.join(x for x in (fag_code, fag_name) if x)}, {kind_name}" if fag_code else kind_name,
-                                 "resultType": "LetterGrade"}
+                                 "name": f"{fag_name}, {kind_name}" if fag_name else kind_name, "resultType": "LetterGrade"}
+            # The grades of the scales the assessment type allows (sbu:tillattKarakterskala).
+            scales = sorted(model.vocab.objects(kind, SBU.tillattKarakterskala), key=str) if kind is not None else []
             scale = r.grade_scale(vurdering)
-            if scale is not None:
-                codes = sorted({r.notation(c) for c in model.vocab.subjects(SKOS.inScheme, scale)})
-                if codes:
-                    description["allowedValue"] = codes
+            if scale is not None and scale not in scales:
+                scales.append(scale)
+            codes = sorted({r.notation(c) for sc in scales for c in model.vocab.subjects(SKOS.inScheme, sc)})
+            if codes:
+                description["allowedValue"] = codes
             if fag is not None:
-                description["alignment"] = [{"type": ["Alignment"], "targetName": fag_name or fag_code, "targetUrl": str(fag),
+                description["alignment"] = [{"type": ["Alignment"], "targetName": fag_name, "targetUrl": str(fag),
                                              "targetCode": fag_code, "targetFramework": "Grep", "targetType": "ext:Fagkode"}]
             descriptions[key] = description
         result: dict = {"type": ["Result"], "resultDescription": descriptions[key]["id"]}
         if grade is not None:
             result["value"] = r.notation(grade)
+            allowed = descriptions[key].setdefault("allowedValue", [])
+            if result["value"] not in allowed:  # an assessment expression (IV, IM, ...) the record uses
+                allowed.append(result["value"])
         results.append(result)
     if descriptions:
         achievement["resultDescription"] = list(descriptions.values())
 
-    subject: dict = {"id": str(learner), "type": ["AchievementSubject"], "achievement": achievement}
+    salt = salt if salt is not None else secrets.token_hex(16)
+    subject: dict = {"type": ["AchievementSubject"], "achievement": achievement}
+    identifiers = []
     given, family = r.value(learner, "fornavn"), r.value(learner, "etternavn")
     if given is not None or family is not None:
-        subject["identifier"] = [{"type": "IdentityObject", "hashed": False, "identityType": "name",
-                                  "identityHash": " ".join(str(x) for x in (given, family) if x is not None)}]
+        name = " ".join(str(x) for x in (given, family) if x is not None)
+        identifiers.append({"type": "IdentityObject", "hashed": True, "identityType": "name",
+                            "identityHash": identity_hash(name, salt), "salt": salt})
+    if national_id and (fnr := r.value(learner, "foedselsnummer")) is not None:
+        identifiers.append({"type": "IdentityObject", "hashed": True, "identityType": "nationalIdentityNumber",
+                            "identityHash": identity_hash(str(fnr), salt), "salt": salt})
+    if not identifiers:
+        raise CrosswalkError("the learner has no name: an OB 3.0 credential subject needs an identifier")
+    subject["identifier"] = identifiers
     if results:
         subject["result"] = results
-    awarded = (r.value(kompetanse, "oppnaaddDato") if kompetanse is not None else None) or issued
+    awarded = r.value(kompetanse, "oppnaaddDato") or issued
 
     credential: dict = {
         "@context": [CREDENTIALS_V2, OB3_CONTEXT],
@@ -193,4 +308,11 @@ def export_ob3(graph: Graph, *, model: Model | None = None) -> Ob3Export:
     return Ob3Export(credential, r.not_carried(mapping), ["the credential is unsigned (no proof): signing is the issuer's"])
 
 
-__all__ = ["export_ob3", "validate_ob3", "Ob3Export", "schema_path"]
+def export(payload, *, issuer_profiles=None, salt: str | None = None, national_id: bool = False,
+           model: Model | None = None) -> dict:
+    """The record as an unsigned OB 3.0 AchievementCredential (a dict): for signing and for callers
+    that need only the credential."""
+    return export_ob3(payload, issuer_profiles=issuer_profiles, salt=salt, national_id=national_id, model=model).document
+
+
+__all__ = ["export", "export_ob3", "validate_ob3", "load_issuer_profiles", "identity_hash", "Ob3Export", "schema_path"]

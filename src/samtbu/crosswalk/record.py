@@ -31,6 +31,36 @@ class CrosswalkError(SamtbuError):
     """The record cannot be exported to the target (a clear, one-line reason)."""
 
 
+class NotExportable(CrosswalkError):
+    """The record is of a kind the target format cannot state truthfully (for example a
+    karakterutskrift as an achievement): refused, with the reason."""
+
+
+# What each target needs of a record, and why the records that are not issued documents cannot give
+# it; used in the refusals below (the examples enkeltresultat and fullfoeringsstatus are such records).
+TARGET_NEEDS = {
+    "elm": "a European Digital Credential is issued by an organisation, on a date, to a person (issuer, issuanceDate, credentialSubject)",
+    "ob3": "an Open Badges 3.0 AchievementCredential is issued by a Profile, on a date (issuer, validFrom), and names what was achieved",
+    "schemaorg": "a schema.org EducationalOccupationalCredential is a credential awarded to a person by an organisation (recognizedBy)",
+    "elmo": "an ELMO report is issued by an institution on a date (report/issuer and report/issueDate are required)",
+}
+RECORD_KINDS = {
+    "Vurdering": (
+        "the record is an enkeltresultat: one assessment as a school reports it to the register; it has no issuer and no "
+        "date of issue and is not a document given to the learner (the vitnemål, kompetansebevis or karakterutskrift "
+        "that documents it later is)"
+    ),
+    "Sluttkompetanse": (
+        "the record is a sluttkompetanse on its own: the competence is documented by the vitnemål, kompetansebevis or "
+        "fag-, svenne- or praksisbrev that states it, which has an issuer and a date of issue"
+    ),
+    "Fullfoeringsstatus": (
+        "the record is a fullføringsstatus: Statistics Norway's completion status of a learner on a date, a statistical "
+        "fact that nobody issues to the learner and that claims no result the learner can present"
+    ),
+}
+
+
 # -- SSSOM ----------------------------------------------------------------------------------------
 
 
@@ -165,7 +195,7 @@ class Record:
     used: set = field(default_factory=set)  # (s, p, o) triples an exporter carried
 
     @classmethod
-    def from_graph(cls, graph: Graph, model: Model | None = None) -> "Record":
+    def from_graph(cls, graph: Graph, model: Model | None = None, target: str | None = None) -> "Record":
         model = model or Model.load()
         for name in DOCUMENT_CLASSES:
             nodes = sorted(graph.subjects(RDF.type, SBU[name]), key=str)
@@ -173,9 +203,7 @@ class Record:
                 raise CrosswalkError(f"the record holds {len(nodes)} documents of class {name}; export one at a time")
             if nodes:
                 return cls(graph, model, nodes[0], name)
-        raise CrosswalkError(
-            "the record holds no document (Vitnemaal, Kompetansebevis, Fagbrev, Svennebrev, Praksisbrev, Karakterutskrift)"
-        )
+        raise NotExportable(not_a_document_reason(graph, target))
 
     # reading, while remembering what was read
     def value(self, node, prop: str):
@@ -207,13 +235,12 @@ class Record:
         return str(notation) if notation is not None else text.rsplit("/", 1)[-1]
 
     def grep_titles(self, code) -> dict[str, str]:
-        """The titles of a Grep element (subject, programme) in each language the active Grep snapshot
-        has (samtbu.grep.titles); {} without a snapshot, so that an export is as without Grep."""
-        if code is None or not str(code).startswith(str(GREP)):
+        """The titles of a Grep element (subject, programme) by language (:func:`grep_titles`),
+        remembering the record's own ``sbu:tittel`` facts as carried."""
+        if code is None:
             return {}
-        from samtbu.grep import titles
-
-        return titles(str(code))
+        self.used.update((code, SBU.tittel, t) for t in self.graph.objects(code, SBU.tittel))
+        return grep_titles(self.graph, code)
 
     def labels(self, code, languages=("nb", "nn", "en")) -> dict[str, str]:
         found = {}
@@ -257,16 +284,55 @@ class Record:
             if p == RDF.type or not str(p).startswith(str(SBU)) or (s, p, o) in self.used:
                 continue
             rows = mapping.for_subject(p)
-            reason = next((r.comment for r in rows if r.object is None and r.comment), None)
+            # The exporter's own reason first (why it chose not to state the fact), then the mapping's.
+            reason = reason_for(p) if reason_for else None
+            if reason is None:
+                reason = next((r.comment for r in rows if r.object is None and r.comment), None)
             if reason is None and rows:
                 reason = next((f"not carried in this export ({r.comment})" for r in rows if r.comment), None)
             if reason is None:
-                reason = (reason_for(p) if reason_for else None) or (
-                    f"no correspondence in crosswalks/{mapping.name}.sssom.tsv"
-                    if not rows else "not used by this export")
+                reason = f"no correspondence in crosswalks/{mapping.name}.sssom.tsv" if not rows else "not used by this export"
             value = self.notation(o) if isinstance(o, URIRef) and (str(o).startswith(str(SBUK)) or str(o).startswith(str(GREP))) else str(o)
             items.append(NotCarried(str(s), str(p)[len(str(SBU)):], value, reason))
         return items
 
 
-__all__ = ["CrosswalkError", "Mapping", "MappingSet", "NotCarried", "Record", "load_mapping_set", "mapping_path"]
+def grep_titles(graph: Graph, code) -> dict[str, str]:
+    """The titles of a Grep element (subject, programme, programme area) by language, ``{"nb": ...,
+    "nn": ..., "en": ...}``: the record's own (``sbu:tittel``, as an ELMO import reads them), else
+    those of the active Grep snapshot (:func:`samtbu.grep.titles`). Empty when neither names it; the
+    caller then shows the code. Every export asks for a title through this one function."""
+    found: dict[str, str] = {}
+    for literal in sorted(graph.objects(code, SBU.tittel), key=str):
+        if isinstance(literal, Literal):
+            found.setdefault(literal.language or "nb", str(literal))
+    if found or not str(code).startswith(str(GREP)):
+        return found
+    from samtbu.grep import titles
+
+    return titles(str(code))
+
+
+def as_graph(payload, model: Model | None = None) -> Graph:
+    """A record given as an RDF graph, parsed JSON, bytes, text or a path, as its graph (read through
+    the one input stage of the validator)."""
+    if isinstance(payload, Graph):
+        return payload
+    from samtbu.validate.input import read_payload
+
+    return read_payload(payload, model=model).graph
+
+
+def not_a_document_reason(graph: Graph, target: str | None) -> str:
+    """Why a record that holds no issued document cannot be exported (to ``target``)."""
+    roots = sorted({str(o)[len(str(SBU)):] for s, o in graph.subject_objects(RDF.type)
+                    if str(o).startswith(str(SBU)) and s not in set(graph.objects())})
+    kind = next((RECORD_KINDS[r] for r in roots if r in RECORD_KINDS), None)
+    if kind is None:
+        kind = ("the record holds no issued document (Vitnemaal, Kompetansebevis, Karakterutskrift, Fagbrev, Svennebrev, "
+                "Praksisbrev)" + (f"; its root is {', '.join(roots)}" if roots else ""))
+    need = TARGET_NEEDS.get(target or "")
+    return f"not exported: {need}; {kind}" if need else f"not exported: {kind}"
+
+
+__all__ = ["CrosswalkError", "NotExportable", "as_graph", "grep_titles", "TARGET_NEEDS", "not_a_document_reason", "Mapping", "MappingSet", "NotCarried", "Record", "load_mapping_set", "mapping_path"]

@@ -7,6 +7,11 @@ the results (grades, assessment types and dates) are listed as not carried; the 
 as ``Course``s. For publishing on the web, only the holder's name is carried: the fødselsnummer and
 the birth date are never written (listed as not carried).
 
+A **karakterutskrift** is refused: an ``EducationalOccupationalCredential`` is a credential awarded
+to its holder (a diploma, certificate, qualification), and schema.org has no property for a grade,
+so the subjects would be listed as the credential's ``about`` with their grades (and fails) dropped.
+A karakterutskrift documents grades, not an awarded competence (Udir's guidelines, chapter 1).
+
 The context is inline (``{"@vocab": "https://schema.org/"}``), so the output parses as JSON-LD
 without the network.
 """
@@ -16,17 +21,22 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from rdflib import Graph, Literal
+from rdflib import Literal
 
 from samtbu.crosswalk.elm import DOCUMENT_TITLES
-from samtbu.crosswalk.record import CrosswalkError, NotCarried, Record, load_mapping_set
+from samtbu.crosswalk.record import CrosswalkError, NotCarried, NotExportable, Record, as_graph, load_mapping_set
 from samtbu.model import Model
 from samtbu.namespaces import SBU, SBUK
 
 SCHEMA = "https://schema.org/"
 ORGANISATION_TYPES = {"Skole": "HighSchool", "Fylkeskommune": "GovernmentOrganization", "Fagskole": "EducationalOrganization"}
-DOCUMENT_TYPE_CODES = {"Vitnemaal": "vitnemaal", "Kompetansebevis": "kompetansebevis", "Karakterutskrift": "karakterutskrift",
+DOCUMENT_TYPE_CODES = {"Vitnemaal": "vitnemaal", "Kompetansebevis": "kompetansebevis",
                        "Fagbrev": "fagbrev", "Svennebrev": "svennebrev", "Praksisbrev": "praksisbrev"}
+KARAKTERUTSKRIFT_REFUSAL = (
+    "not exported: a schema.org EducationalOccupationalCredential is a credential awarded to its holder, and schema.org has "
+    "no property for a grade, so the subjects would be stated without their grades (fails included); a karakterutskrift "
+    "documents grades, not an awarded competence (Udir's guidelines for vitnemål and kompetansebevis, chapter 1)"
+)
 
 # Every schema.org term this export writes (a test checks the output uses no other).
 TERMS = frozenset({
@@ -78,9 +88,13 @@ def _grep_name(r: Record, code) -> dict:
     return {"name": [{"@value": text, "@language": lang} for lang, text in titles.items()]} if titles else {}
 
 
-def export_schemaorg(graph: Graph, *, model: Model | None = None) -> SchemaOrgExport:
+def export_schemaorg(payload, *, model: Model | None = None) -> SchemaOrgExport:
+    """The record (a graph, or anything ``read_payload`` reads) as schema.org JSON-LD, the facts it
+    does not carry and warnings."""
     model = model or Model.load()
-    r = Record.from_graph(graph, model)
+    r = Record.from_graph(as_graph(payload, model), model, target="schemaorg")
+    if r.document_class == "Karakterutskrift":
+        raise NotExportable(KARAKTERUTSKRIFT_REFUSAL)
     mapping = load_mapping_set("schemaorg", model)
     doc = r.document
     title = DOCUMENT_TITLES.get(r.document_class, {"nb": r.document_class})
@@ -148,6 +162,11 @@ def export_schemaorg(graph: Graph, *, model: Model | None = None) -> SchemaOrgEx
     return SchemaOrgExport(credential, r.not_carried(mapping), [])
 
 
+def export(payload, *, model: Model | None = None) -> dict:
+    """The record as schema.org JSON-LD (a dict)."""
+    return export_schemaorg(payload, model=model).document
+
+
 def used_terms(document) -> set[str]:
     """The keys and @type values of a schema.org export (for checking it uses only schema.org terms)."""
     found: set[str] = set()
@@ -171,4 +190,4 @@ def used_terms(document) -> set[str]:
     return found
 
 
-__all__ = ["export_schemaorg", "SchemaOrgExport", "TERMS", "used_terms"]
+__all__ = ["export", "export_schemaorg", "SchemaOrgExport", "TERMS", "used_terms"]

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from samtbu.model import Model
+from samtbu.output import OUTPUT_HELP, output_folder, output_path_argument, write_output
 
 
 def register(sub) -> None:
@@ -15,10 +16,7 @@ def register(sub) -> None:
         help="generate the JSON-LD context",
         description="Generate the JSON-LD 1.1 context from the ontology and shapes (deterministic output).",
     )
-    p.add_argument(
-        "-o", "--output", type=Path,
-        help="a file, or a directory to write the versioned file name into (default: standard output)",
-    )
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP)
     p.set_defaults(func=cmd_context)
 
     register_site(sub)
@@ -30,10 +28,7 @@ def register(sub) -> None:
         description="Generate the full ModellDCAT-AP-NO description of the information model: vocab/modell.ttl "
         "plus the model elements derived from the ontology, code lists and shapes (deterministic output).",
     )
-    p.add_argument(
-        "-o", "--output", type=Path,
-        help="a file, or a directory to write the versioned file name into (default: standard output)",
-    )
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP)
     p.set_defaults(func=cmd_catalog)
 
     p = sub.add_parser(
@@ -43,27 +38,16 @@ def register(sub) -> None:
         "and the code lists (deterministic output). Without -o, one profile is printed to standard output.",
     )
     p.add_argument("--profile", help="only this profile (default: all profiles; required without -o if there are several)")
-    p.add_argument("-o", "--output", type=Path, help="directory to write {profile}.json into (created if missing)")
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=(
+        "with --profile: " + OUTPUT_HELP + "; without: the folder to write {profile}.json into (created if missing)"))
     p.set_defaults(func=cmd_jsonschema)
-
-
-def write_text(text: str, output: Path | None, file_name: str) -> Path | None:
-    """Write to stdout, a file, or a directory (with the artifact's versioned file name)."""
-    if output is None:
-        sys.stdout.write(text)
-        return None
-    target = output / file_name if output.is_dir() else output
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    print(f"wrote {target}", file=sys.stderr)
-    return target
 
 
 def cmd_context(args: argparse.Namespace) -> int:
     from samtbu.generate.context import context_file_name, render_context
 
     model = Model.load()
-    write_text(render_context(model), args.output, context_file_name(model.version))
+    write_output(render_context(model), args.output, context_file_name(model.version))
     return 0
 
 
@@ -71,7 +55,7 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     from samtbu.generate.modelldcat import model_description_file_name, render_model_description
 
     model = Model.load()
-    write_text(render_model_description(model), args.output, model_description_file_name(model.version))
+    write_output(render_model_description(model), args.output, model_description_file_name(model.version))
     return 0
 
 
@@ -80,17 +64,19 @@ def cmd_jsonschema(args: argparse.Namespace) -> int:
     from samtbu.generate.jsonschema import render_schema, schema_file_name
 
     model = Model.load()
-    names = [model.profile(args.profile).name] if args.profile else sorted(model.profiles)
+    if args.profile:
+        name = model.profile(args.profile).name
+        write_output(render_schema(model, name), args.output, schema_file_name(name))
+        return 0
+    names = sorted(model.profiles)
     if args.output is None:
         if len(names) != 1:
             raise SamtbuError(f"give --profile (one of: {', '.join(names)}) or -o DIR to write them all")
-        sys.stdout.write(render_schema(model, names[0]))
+        write_output(render_schema(model, names[0]), None, schema_file_name(names[0]))
         return 0
-    if args.output.exists() and not args.output.is_dir():
-        raise SamtbuError(f"{args.output}: -o must be a directory")
-    args.output.mkdir(parents=True, exist_ok=True)
+    folder = output_folder(args.output)
     for name in names:
-        write_text(render_schema(model, name), args.output, schema_file_name(name))
+        write_output(render_schema(model, name), str(folder) + "/", schema_file_name(name))
     return 0
 
 
@@ -110,7 +96,7 @@ def register_rules(sub) -> None:
     p.add_argument("--severity", type=str.capitalize, choices=("Violation", "Warning", "Info"), help="only rules of this severity")
     p.add_argument("-l", "--lang", choices=("nb", "nn", "en"), default="nb",
                    help="language of descriptions and source names in text output (default: nb; messages are shown in all three)")
-    p.add_argument("-o", "--output", type=Path, help="write to this file instead of standard output")
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " (rules.txt or rules.json)")
     p.set_defaults(func=cmd_rules)
 
 
@@ -127,10 +113,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     if args.severity:
         rules = [r for r in rules if r.severity == args.severity]
     text = render_json(rules) if args.format == "json" else render_text(rules, args.lang)
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        write_text(text, args.output, "rules." + args.format)
+    write_output(text, args.output, "rules." + ("txt" if args.format == "text" else "json"))
     return 0
 
 
@@ -140,11 +123,11 @@ def register_site(sub) -> None:
                        description="The published concept catalog and model documentation, generated from the model.")
     site_sub = p.add_subparsers(dest="site_command", metavar="ACTION", required=True)
     b = site_sub.add_parser("build", help="generate the pages and run mkdocs build --strict")
-    b.add_argument("-o", "--output", type=Path, help="site folder (default: build/site)")
+    b.add_argument("-o", "--output", type=output_path_argument, metavar="DIR", help="site folder, created if missing (default: build/site)")
     b.add_argument("--src", type=Path, help="folder for the generated Markdown sources (default: build/site-src)")
     b.set_defaults(func=cmd_site_build)
     s = site_sub.add_parser("serve", help="build the site (unless --no-build) and serve it on 127.0.0.1")
-    s.add_argument("-o", "--output", type=Path, help="site folder (default: build/site)")
+    s.add_argument("-o", "--output", type=Path, metavar="DIR", help="site folder (default: build/site)")
     s.add_argument("-p", "--port", type=int, default=8000, help="port (default: 8000)")
     s.add_argument("--no-build", action="store_true", help="serve the folder as it is")
     s.set_defaults(func=cmd_site_serve)
@@ -155,7 +138,7 @@ def cmd_site_build(args: argparse.Namespace) -> int:
     from samtbu.generate.site import build_site
 
     require("site", "site build")
-    out = build_site(Model.load(), args.output, src=args.src)
+    out = build_site(Model.load(), output_folder(args.output) if args.output else None, src=args.src)
     print(f"built {out} (open {out / 'index.html'})", file=sys.stderr)
     return 0
 

@@ -4,7 +4,10 @@ Rules (see CONVENTIONS.md): the JSON key of a term is its local name; object pro
 ``@type: @id``; code-valued properties (those with ``sbu:kodeNavnerom``) are ``@type: @vocab`` with a
 property-scoped ``@vocab``, so that a plain code such as "4" or "IV" expands to the code's IRI in the
 right scheme; datatype properties carry their XSD datatype; ``rdf:langString`` ranges become language
-maps; a property that may have more than one value is a ``@set``.
+maps; a property that may have more than one value is a ``@set``. ``@vocab`` is
+``https://w3id.org/samt-bu/ukjent#``: a key the context does not define expands into that namespace
+(no term of the model) instead of being dropped, so a consumer that uses only the published context
+still sees it, and the profiles' closed shapes reject it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from rdflib import OWL, RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import SH
 
 from samtbu.model import Model
-from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU
+from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU, UKJENT
 
 
 def local_name(iri: URIRef) -> str:
@@ -75,6 +78,9 @@ def build_context(model: Model) -> dict:
     context: OrderedDict[str, object] = OrderedDict()
     context["@version"] = 1.1
     context["@protected"] = True
+    # A key this context does not define is not dropped silently by a JSON-LD processor: it expands to
+    # an IRI in a namespace that is no part of the model, which every profile's closed shapes reject.
+    context["@vocab"] = str(UKJENT)
     context["id"] = "@id"
     context["type"] = "@type"
     context["sbu"] = str(SBU)

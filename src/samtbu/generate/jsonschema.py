@@ -20,11 +20,21 @@ to SHACL):
   shapes are open still allows only terms of the model: the validator refuses unknown JSON keys,
   because JSON-LD would drop them silently.
 
-Not translated, and named in each definition's ``x-shacl-only``: SPARQL constraints (check digits,
-date order, cross-node rules) and node-level ``sh:or``/``sh:not`` rules (which grade fits which
-assessment type). A node given only as ``{"id": ...}`` is a reference to a node described elsewhere in
-the payload; JSON Schema cannot follow it, SHACL does. Passing the schema is therefore necessary, not
-sufficient: ``samtbu validate`` is the full check.
+- ``sh:minCount`` and a ``sh:qualifiedMinCount`` of one or more both make the property required;
+  ``sh:uniqueLang`` is the language map itself (one key per language); ``sh:nodeKind sh:IRI`` on an
+  object or code property holds by construction (the context makes the value an IRI).
+
+Every constraint of the profile is accounted for: the schema's top-level ``x-shacl-only`` lists each
+one it does not express, ``{"shape", "constraint", "reason"}`` (a blank property shape is named by
+the shape that holds it and its path, :func:`shape_ref`): SPARQL constraints (check digits, date
+order, cross-node rules), rules that combine conditions (``sh:or``/``sh:not`` on a node or on a
+property's values), Warning and Info shapes (advice), and shapes of nodes a JSON payload never
+writes as objects (Grep elements) or that JSON Schema cannot select (``sh:targetSubjectsOf``,
+``sh:targetNode``). Each definition's own ``x-shacl-only`` names the shapes with such rules for that
+class. A test checks, for every profile, that each constraint has its counterpart here or is listed.
+A node given only as ``{"id": ...}`` is a reference to a node described elsewhere in the payload;
+JSON Schema cannot follow it, SHACL does. Passing the schema is therefore necessary, not sufficient:
+``samtbu validate`` is the full check.
 """
 
 from __future__ import annotations
@@ -121,6 +131,7 @@ class _Builder:
         self.shapes = profile.shapes
         self.defs: dict[str, dict] = {}
         self.pending: list[URIRef] = []
+        self.translated: dict[str, set[str]] = {}  # shape reference -> constraint parameters expressed
         self.terms = sorted(
             local_name(p) for p in model.properties() if (p, RDF.type, OWL.AnnotationProperty) not in model.ontology
         )
@@ -166,7 +177,9 @@ class _Builder:
 
     # -- properties --------------------------------------------------------------------------
     def collect(self, property_shapes) -> "OrderedDict[URIRef, dict]":
-        """Merge the property shapes by path: what a node must satisfy for each property."""
+        """Merge the property shapes by path: what a node must satisfy for each property. Each
+        constraint is recorded as translated (``self.translated``) or as SHACL-only with the reason
+        (``self.only``)."""
         merged: OrderedDict[URIRef, dict] = OrderedDict()
         g = self.shapes
         for ps in sorted(property_shapes, key=str):
@@ -175,8 +188,9 @@ class _Builder:
                 continue
             c = merged.setdefault(path, {"shapes": [], "only_shacl": []})
             if not _is_violation(g, ps):
-                continue
+                continue  # advice: listed with its reason at the end
             c["shapes"].append(ps)
+            done = self.translated.setdefault(shape_ref(g, ps), set())
             if (ps, SH.sparql, None) in g:
                 c["only_shacl"].append(ps)
             for key, pred in (("minCount", SH.minCount), ("minLength", SH.minLength),
@@ -184,37 +198,52 @@ class _Builder:
                 value = g.value(ps, pred)
                 if value is not None:
                     c[key] = max(c.get(key, value.toPython()), value.toPython())
+                    done.add(_param(pred))
             for key, pred in (("maxCount", SH.maxCount), ("maxInclusive", SH.maxInclusive)):
                 value = g.value(ps, pred)
                 if value is not None:
                     c[key] = min(c.get(key, value.toPython()), value.toPython())
+                    done.add(_param(pred))
             for value in g.objects(ps, SH.datatype):
                 c.setdefault("datatype", set()).add(value)
+                done.add("datatype")
             for value in g.objects(ps, SH.pattern):
                 c.setdefault("patterns", set()).add(str(value))
+                done.add("pattern")
             if (ps, SH["in"], None) in g:
                 values = set(_list(g, g.value(ps, SH["in"])))
                 c["in"] = values if "in" not in c else c["in"] & values
+                done.add("in")
             for value in g.objects(ps, SH.hasValue):
                 c.setdefault("hasValue", set()).add(value)
+                done.add("hasValue")
             for cls in g.objects(ps, SH["class"]):
                 c.setdefault("classes", []).append({cls})
+                done.add("class")
             for head in g.objects(ps, SH["or"]):
-                alternatives = _list(g, head)
-                classes = [g.value(a, SH["class"]) for a in alternatives]
-                if alternatives and all(isinstance(x, URIRef) and len(list(g.predicate_objects(a))) == 1
-                                        for x, a in zip(classes, alternatives)):
-                    c.setdefault("classes", []).append(set(classes))
-                elif not (g.value(ps, SH.nodeKind) == SH.IRI and path == SBU.oppnaaddKompetanse):
+                classes = _class_alternatives(g, head)
+                if classes is not None:
+                    # Each alternative a class, or "no type at all" (a reference by IRI): a nested
+                    # object of one of the classes, or a {"id": ...} reference.
+                    c.setdefault("classes", []).append(classes)
+                    done.add("or")
+                else:
                     c["only_shacl"].append(ps)
+            if g.value(ps, SH.nodeKind) in (SH.IRI, SH.BlankNodeOrIRI) and (
+                    (path, RDF.type, OWL.ObjectProperty) in self.model.ontology or self.code_namespace(path)):
+                done.add("nodeKind")  # the context makes the value an IRI: a nested node, a reference or a code
+            if (ps, SH.uniqueLang, Literal(True)) in g and self.model.ontology.value(path, RDFS.range) == RDF.langString:
+                done.add("uniqueLang")  # a language map has one key per language
             for node in g.objects(ps, SH.node):
                 c.setdefault("nodes", []).append(node)
+                done.add("node")
             for q in g.objects(ps, SH.qualifiedValueShape):
                 qclass = g.value(q, SH["class"])
-                if isinstance(qclass, URIRef):
+                if isinstance(qclass, URIRef) and len(list(g.predicate_objects(q))) == 1:
                     c.setdefault("qualified", []).append(
                         (qclass, g.value(ps, SH.qualifiedMinCount), g.value(ps, SH.qualifiedMaxCount))
                     )
+                    done.update({"qualifiedValueShape", "qualifiedMinCount", "qualifiedMaxCount"})
                 else:
                     c["only_shacl"].append(ps)
         return merged
@@ -232,19 +261,34 @@ class _Builder:
         return not (c and c.get("maxCount") is not None and c["maxCount"] <= 1)
 
     def codes_schema(self, prop: URIRef, iris: set, namespace: str) -> dict:
-        notations, labels = [], {}
+        """The codes as an enum with their labels; a retired code (owl:deprecated) is listed in
+        x-deprecated, an accepted alias (no concept of its own; the skos:hiddenLabel of one) in
+        x-aliases with the code it stands for. SHACL accepts both with a warning."""
+        vocab = self.model.vocab
+        notations, labels, deprecated, aliases = [], {}, [], {}
         for iri in iris:
             text = str(iri)
             notation = text[len(namespace):] if text.startswith(namespace) else text
             notations.append(notation)
-            names = {lang: _label(self.model.vocab, iri, lang) for lang in LANGUAGES}
+            names = {lang: _label(vocab, iri, lang) for lang in LANGUAGES}
             names = {k: v for k, v in names.items() if v}
             if names:
                 labels[notation] = names
+            if (iri, OWL.deprecated, Literal(True)) in vocab:
+                deprecated.append(notation)
+            elif (iri, RDF.type, SKOS.Concept) not in vocab:
+                for concept in vocab.subjects(SKOS.hiddenLabel, Literal(notation)):
+                    target = vocab.value(concept, SKOS.notation)
+                    if target is not None:
+                        aliases[notation] = str(target)
         notations.sort(key=_natural)
         schema: dict = {"type": "string", "enum": notations}
         if labels:
             schema["x-labels"] = {n: labels[n] for n in notations if n in labels}
+        if deprecated:
+            schema["x-deprecated"] = sorted(deprecated, key=_natural)
+        if aliases:
+            schema["x-aliases"] = dict(sorted(aliases.items()))
         return schema
 
     def value_schema(self, prop: URIRef, c: dict) -> dict:
@@ -347,7 +391,7 @@ class _Builder:
                 properties[name] = self.unconstrained(prop)
             else:
                 properties[name] = self.property_schema(prop, c)
-            if c.get("minCount", 0) >= 1:
+            if c.get("minCount", 0) >= 1 or any(q[1] is not None and int(q[1]) >= 1 for q in c.get("qualified", ())):
                 required.append(name)
         return properties, required, only_shacl
 
@@ -395,6 +439,7 @@ class _Builder:
                 allowed = {g.value(ps, SH.path) for ps in g.objects(ns, SH.property)}
                 allowed |= set(_list(g, g.value(ns, SH.ignoredProperties)))
                 closed_sets.append(allowed)
+                self.translated.setdefault(shape_ref(g, ns), set()).add("closed")
             for pred in (SH["or"], SH["not"], SH["and"], SH.xone, SH.sparql):
                 if (ns, pred, None) in g:
                     only_shacl.append(str(ns))
@@ -432,6 +477,40 @@ class _Builder:
             schema["x-shacl-only"] = sorted(set(only_shacl))
         return dict(schema)
 
+    def shacl_only(self) -> list[dict]:
+        """Every constraint of the profile that the schema does not express, with the reason."""
+        out = []
+        for ref, param, shape in profile_constraints(self.shapes):
+            if param in self.translated.get(ref, ()):
+                continue
+            out.append({"shape": ref, "constraint": f"sh:{param}", "reason": self.reason(shape, param)})
+        return sorted(out, key=lambda e: (e["shape"], e["constraint"]))
+
+    def reason(self, shape, param: str) -> str:
+        g = self.shapes
+        severity = g.value(shape, SH.severity)
+        if severity is not None and severity != SH.Violation:
+            return f"severity {_param(severity)}: advice, which does not make a payload invalid"
+        if param == "sparql":
+            return "a SPARQL constraint (check digits, date order, rules across nodes): checked by samtbu validate"
+        if param in ("or", "and", "not", "xone"):
+            where = "a node" if g.value(shape, SH.path) is None else "a property's values"
+            return f"a rule that combines conditions on {where} (sh:{param}): checked by samtbu validate"
+        if param in ("qualifiedValueShape", "qualifiedMinCount", "qualifiedMaxCount"):
+            return "counts of values that meet a condition other than a class: checked by samtbu validate"
+        holders = [shape] + list(g.subjects(SH.property, shape))
+        targets = {p for h in holders for p in (SH.targetSubjectsOf, SH.targetNode) if (h, p, None) in g}
+        if targets:
+            return f"applies to nodes selected by sh:{_param(next(iter(targets)))}, which JSON Schema cannot select"
+        classes = {c for h in holders for c in g.objects(h, SH.targetClass)}
+        if classes and not {local_name(sub) for c in classes for sub in _subclasses(self.model, c)} & set(self.defs):
+            names = ", ".join(sorted(local_name(c) for c in classes))
+            return (f"applies to {names}, which a JSON payload of this profile gives only by its code or IRI, never as an "
+                    "object with properties of its own")
+        if param == "nodeKind":
+            return "holds by construction: the context makes every code an IRI"
+        return "not expressible in JSON Schema"
+
     def build(self) -> dict:
         roots = self.root_classes()
         root = self.node_reference(roots)
@@ -467,6 +546,7 @@ class _Builder:
             "in x-shacl-only and checked by `samtbu validate` only; {\"id\": ...} references are not followed."
         )
         schema["x-profile"] = str(profile.iri)
+        schema["x-shacl-only"] = self.shacl_only()
         schema["x-model-version"] = model.version
         schema["type"] = "object"
         schema["required"] = ["type"]
@@ -477,6 +557,71 @@ class _Builder:
 
 _ID_DEF = "Id"
 _CONTEXT_DEF = "Kontekst"
+
+
+# The parameters that name a constraint of SHACL Core (and SPARQL-based constraints); the others
+# (sh:flags, sh:ignoredProperties, sh:qualifiedValueShapesDisjoint) qualify one of these.
+CONSTRAINT_PARAMETERS = (
+    "class", "datatype", "nodeKind", "minCount", "maxCount", "minExclusive", "minInclusive", "maxExclusive",
+    "maxInclusive", "minLength", "maxLength", "pattern", "languageIn", "uniqueLang", "equals", "disjoint", "lessThan",
+    "lessThanOrEquals", "not", "and", "or", "xone", "node", "qualifiedValueShape", "qualifiedMinCount",
+    "qualifiedMaxCount", "closed", "hasValue", "in", "sparql",
+)
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf)
+
+
+def _param(iri) -> str:
+    return str(iri).rsplit("#", 1)[-1]
+
+
+def shape_ref(graph, shape) -> str:
+    """A stable name for a shape: its IRI, or for a blank property shape, the shape that holds it and
+    the property it constrains (``{holder} sh:property {path}``)."""
+    if isinstance(shape, URIRef):
+        return str(shape)
+    holder = graph.value(None, SH.property, shape) or graph.value(None, SH.node, shape)
+    path = graph.value(shape, SH.path)
+    where = local_name(path) if isinstance(path, URIRef) and str(path).startswith(str(SBU)) else str(path)
+    if holder is not None:
+        return f"{shape_ref(graph, holder)} sh:property {where}"
+    return f"_:{where}"
+
+
+def profile_constraints(graph) -> list[tuple[str, str, object]]:
+    """Every constraint of a profile's shapes graph: (shape reference, parameter, shape), for each
+    shape with a target, each property shape of such a shape, and each shape it names with sh:node.
+    The shapes inside a logical constraint (sh:or, sh:not, ...) or a qualified value shape are part
+    of that one constraint."""
+    todo = [s for t in TARGETS for s in graph.subjects(t, None)]
+    seen, found = set(), []
+    while todo:
+        shape = todo.pop()
+        if shape in seen:
+            continue
+        seen.add(shape)
+        ref = shape_ref(graph, shape)
+        for param in CONSTRAINT_PARAMETERS:
+            if (shape, SH[param], None) in graph and (param != "closed" or graph.value(shape, SH.closed) == Literal(True)):
+                found.append((ref, param, shape))
+        todo += list(graph.objects(shape, SH.property)) + list(graph.objects(shape, SH.node))
+    return sorted(set(found), key=lambda t: (t[0], t[1]))
+
+
+def _class_alternatives(graph, head) -> set | None:
+    """The classes of an sh:or whose every alternative is ``[sh:class C]`` or "no rdf:type" (a node
+    given only by its IRI); None for any other sh:or."""
+    classes = set()
+    for alternative in _list(graph, head):
+        pairs = list(graph.predicate_objects(alternative))
+        if len(pairs) == 1 and pairs[0][0] == SH["class"] and isinstance(pairs[0][1], URIRef):
+            classes.add(pairs[0][1])
+            continue
+        inner = graph.value(alternative, SH.property)
+        if (len(pairs) == 1 and pairs[0][0] == SH.property and graph.value(inner, SH.path) == RDF.type
+                and graph.value(inner, SH.maxCount) == Literal(0)):
+            continue  # a reference by IRI: JSON's {"id": ...}
+        return None
+    return classes or None
 
 
 def _add_patterns(schema: dict, patterns: list[str]) -> None:
@@ -535,4 +680,5 @@ def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-__all__ = ["build_schema", "render_schema", "schema_id", "schema_file_name", "error_pointers", "DIALECT"]
+__all__ = ["build_schema", "render_schema", "schema_id", "schema_file_name", "error_pointers", "profile_constraints",
+           "shape_ref", "CONSTRAINT_PARAMETERS", "DIALECT"]

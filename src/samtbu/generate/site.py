@@ -351,8 +351,14 @@ def _root_relative_links(output: Path, url: str) -> None:
 
 
 def serve_site(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    if not Path(directory).is_dir():
+        raise SiteError(f"no such folder to serve: {directory} (build it with `samtbu site build`, or leave out --no-build)")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    with http.server.ThreadingHTTPServer((host, port), handler) as server:
+    try:
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise SiteError(f"cannot listen on {host} port {port}: {exc.strerror or exc} (choose another with --port)") from None
+    with server:
         print(f"serving {directory} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)", flush=True)
         server.serve_forever()
 

@@ -161,7 +161,13 @@ def signed_example(model) -> tuple[dict, dict] | None:
     key = SigningKey.from_multibase(multibase_encode(ED25519_PRIV + hashlib.sha256(DEMO_PHRASE).digest()))
     record = Path(model.root) / "examples" / f"{EXAMPLE}.json"
     try:
-        unsigned = unsigned_credential(record, model=model)
+        # The example's issuer is synthetic: its OB 3.0 profile is the example one (a .example domain).
+        profiles = Path(model.root) / "examples" / "issuer-profiles" / "ob3.json"
+        # A fixed salt for the learner's hashed name, so that the site is the same at every build (an
+        # issued credential gets a fresh random one).
+        salt = hashlib.sha256(DEMO_PHRASE + b" salt").hexdigest()[:32]
+        unsigned = unsigned_credential(record, model=model, issuer_profiles=profiles if profiles.is_file() else None,
+                                       salt=salt)
         issued = json.loads(record.read_text(encoding="utf-8")).get("utstedelsesdato", "2026-06-19")
         document, _ = sign_credential(unsigned.document, key, load_contexts(), created=f"{issued}T12:00:00Z")
     except ContextError:

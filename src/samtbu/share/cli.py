@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from samtbu.errors import SamtbuError
+from samtbu.output import OUTPUT_HELP, output_path_argument, write_output
 
 
 def _now(text: str | None) -> datetime | None:
@@ -20,14 +21,11 @@ def _now(text: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise SamtbuError(f"cannot write: {exc.strerror or exc}", where=str(output)) from None
+def _stem(path: Path) -> str:
+    return path.name.split(".")[0] or "record"
+
+
+_VIEW_SUFFIXES = {"json": "json", "jsonld": "jsonld", "turtle": "ttl", "ntriples": "nt"}
 
 
 def cmd_share(args: argparse.Namespace) -> int:
@@ -35,7 +33,11 @@ def cmd_share(args: argparse.Namespace) -> int:
 
     with using(args.grep):  # Grep elements with their codes and titles, when a snapshot is in use
         view = _share(args)
-    _write(view.serialize(args.format), args.output)
+    # The view may carry the identity number only as sbu:foedselsnummer, and only where the policy
+    # allows it (share() checks both); anywhere else it is masked like every other output.
+    write_output(view.serialize(args.format), args.output,
+                 f"{_stem(args.record)}.{args.recipient}-{args.purpose}.{_VIEW_SUFFIXES[args.format]}",
+                 carries_identity_numbers=view.policy.allows_identity_number)
     if view.withheld and not args.quiet:
         reasons = sorted({reason for _node, reason in view.withheld})
         print(f"samtbu: {len(view.withheld)} part(s) of the record withheld ({', '.join(reasons)})", file=sys.stderr)
@@ -70,7 +72,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise SamtbuError(f"--credential needs {exc.name}: pip install 'samtbu[sign]'") from None
     with using(args.grep):  # subject and programme titles from Grep, when a snapshot is in use
         html = render_overview(args.record, args.lang, disclosures=args.disclosures, now=now, originals=originals)
-    _write(html, args.output)
+    write_output(html, args.output, f"{_stem(args.record)}.html")
     return 0
 
 
@@ -82,19 +84,20 @@ def _originals(args: argparse.Namespace, now: datetime | None) -> dict:
     from samtbu.credential.trust import read_trust_list
     from samtbu.credential.verify import verify_credential
     from samtbu.share.overview import DigitalOriginal
+    from samtbu.validate.input import read_file
 
     contexts = load_contexts(list(args.contexts or []))
     trust = read_trust_list(args.trust_list) if args.trust_list else None
     lists = []
     for path in args.status_list or []:
         try:
-            lists.append(json.loads(path.read_text(encoding="utf-8")))
+            lists.append(json.loads(read_file(path)))
         except (OSError, ValueError) as exc:
             raise SamtbuError(f"cannot read the status list: {exc}", where=str(path)) from None
     originals = {}
     for path in args.credential:
         try:
-            data = path.read_bytes()
+            data = read_file(path)
             credential = json.loads(data)
         except (OSError, ValueError) as exc:
             raise SamtbuError(f"cannot read the signed credential: {exc}", where=str(path)) from None
@@ -124,7 +127,7 @@ def register(subparsers) -> None:
     p.add_argument("--recipient-name", metavar="NAME", help="name of the receiving organisation, for the disclosure record")
     p.add_argument("--recipient-id", metavar="ID", help="organisation number or IRI of the recipient, for the disclosure record")
     p.add_argument("--now", metavar="DATETIME", help="time of disclosure (ISO 8601; default: now)")
-    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the view here instead of stdout")
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({record}.{role}-{purpose}.json, ...)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not report withheld parts on stderr")
     from samtbu.grep.cli import add_grep_option
 
@@ -140,7 +143,7 @@ def register(subparsers) -> None:
     r.add_argument("--lang", choices=("nb", "nn", "en"), default="nb", help="language of the page (default: nb)")
     r.add_argument("--disclosures", type=Path, metavar="FILE", help="disclosure log written by `samtbu share --log`")
     r.add_argument("--now", metavar="DATETIME", help="the date the page is made (ISO 8601; default: now)")
-    r.add_argument("-o", "--output", type=Path, metavar="FILE.html", help="write the page here instead of stdout")
+    r.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({record}.html)")
     r.add_argument("--credential", type=Path, action="append", metavar="FILE",
                    help="a signed credential of one of the documents (samtbu sign): the page says whether it is a "
                         "verified digital original and offers it for download (repeatable)")

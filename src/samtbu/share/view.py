@@ -9,7 +9,6 @@ shared ends in ``ShareRefused`` with a reason; a view that fails its profile is 
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -24,12 +23,11 @@ from samtbu.model import Model
 from samtbu.namespaces import CONTEXT_IRI, SBU, SBUK
 from samtbu.share.policies import Policy, PolicySet, Scope, load_policies
 from samtbu.share.profiles import check_view
-from samtbu.validate.report import mask_identity_numbers
+from samtbu.output import holds_identity_number, mask_identity_numbers
 
 FINAL = URIRef(f"{SBUK}resultatstatus/endelig")
 VALID = URIRef(f"{SBUK}dokumentstatus/gyldig")
 CONSENT_BASIS = "samtykke"
-_ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
 
 
 class ShareRefused(SamtbuError):
@@ -53,6 +51,7 @@ AGE = "age-limit"
 AGE_UNKNOWN = "age-unknown"
 NOTHING_IN_SCOPE = "nothing-in-scope"
 PROFILE_FAILED = "profile-failed"
+LEARNER_NOT_A_NODE = "learner-not-a-node"
 
 
 @dataclass
@@ -151,8 +150,22 @@ def _age(born: date, on: date) -> int:
 
 
 def contains_identity_number(text: str) -> bool:
-    """Whether a text holds an 11-digit run that could be a fødselsnummer (any 11 digits count)."""
-    return bool(_ELEVEN_DIGITS.search(text))
+    """Whether a text holds what the output boundary would mask as an identity number."""
+    return holds_identity_number(text)
+
+
+def _refuse_learner_values(graph: Graph) -> None:
+    """A learner must be a node (a ``sbu:Laerende``): a record that names one by a bare value (often
+    the identity number itself) cannot be disclosed, since the disclosure record could only name that
+    learner by the value. Refused with a reason of its own, before anything is built."""
+    for prop in (SBU.gjelderLaerende, SBU.utstedtTil):
+        for subject, value in graph.subject_objects(prop):
+            if isinstance(value, Literal):
+                raise ShareRefused(
+                    LEARNER_NOT_A_NODE,
+                    f"the record names a learner by a value in {prop.split('/')[-1]} (of {subject}), not by a learner "
+                    "node; validate the record against its profile first. Nothing was handed out",
+                )
 
 
 def _learners(graph: Graph, scope: Scope) -> list:
@@ -253,6 +266,7 @@ def share(
         raise ShareRefused(NO_POLICY, f"no sharing policy lets the role {recipient!r} receive data for the purpose {purpose!r}{hint}")
     scope = Scope(policy, model)
     graph = _record_graph(record, model)
+    _refuse_learner_values(graph)
     learners = _learners(graph, scope)
 
     # Conditions on the person.
@@ -497,7 +511,9 @@ def append_log(disclosure: Graph, path: Path | str) -> None:
 
     path = Path(path)
     fmt = "nt" if path.suffix.lower() == ".nt" else "turtle"
-    text = disclosure.serialize(format=fmt)
+    # The log is output like any other: an identifier that holds an identity number is masked, as
+    # it was in the view the recipient got.
+    text = mask_identity_numbers(disclosure.serialize(format=fmt))
     # Identifiers (urn:uuid:...) may hold digit runs by chance; what must never be written is a
     # value that could be an identity number.
     if any(isinstance(o, Literal) and contains_identity_number(str(o)) for o in disclosure.objects()):

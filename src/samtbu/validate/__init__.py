@@ -10,64 +10,68 @@ input (detect, parse safely) -> engine (SHACL) -> report (plain values, masked) 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
+from urllib.parse import quote
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
-from samtbu.namespaces import SBU
+from samtbu.namespaces import GREP, SBU
 from samtbu.validate.engine import (
     ENGINES, EngineError, ProfileError, detect_profile, detect_profile_triples, run_engine, with_grep,
 )
 from samtbu.validate.expected import describe_expected
-from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, read_payload
-from samtbu.validate.report import RecordReport, Report, Result, mask_identity_numbers, results_from_shacl
+from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, payload_files, read_payload
+from samtbu.validate.present import Presenter
+from samtbu.validate.report import RecordReport, Report, Result, results_from_shacl
 
 PayloadLike = str | bytes | dict | list | Path | Graph
 
-
-def _pointer_function(payload: Payload):
-    def pointer_of(focus, path: URIRef | None) -> str | None:
-        base = payload.pointer(focus)
-        if base is None:
-            # A JSON payload's results about the payload as a whole (e.g. a profile's "exactly one
-            # vitnemål" rule, whose focus is the profile) point at the document root.
-            return "" if payload.pointers and (focus, None, None) not in payload.graph else None
-        if path is not None and str(path).startswith(str(SBU)):
-            return f"{base}/{str(path)[len(str(SBU)):]}"
-        return base
-
-    return pointer_of
+# rdflib warns on stderr when it reads an ill-typed boolean ("nei"); the report says what is wrong
+# with the value, and stderr is kept for the one-line error of exit code 2.
+warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
 
 
 _UNKNOWN = {
-    "field": (
-        "Ukjent felt «{name}»: det er ikke et begrep i modellen, og innholdet ville gått tapt.",
-        "Unknown field '{name}': it is not a term of the model, and its content would be lost.",
-    ),
-    "type": (
-        "Ukjent type «{name}»: det er ingen klasse i modellen med dette navnet.",
-        "Unknown type '{name}': the model has no class of that name.",
-    ),
+    "field": {
+        "nb": "Ukjent felt «{name}»: det er ikke et begrep i modellen, og innholdet ville gått tapt.",
+        "nn": "Ukjend felt «{name}»: det er ikkje eit omgrep i modellen, og innhaldet ville gått tapt.",
+        "en": "Unknown field '{name}': it is not a term of the model, and its content would be lost.",
+    },
+    "type": {
+        "nb": "Ukjent type «{name}»: det er ingen klasse i modellen med dette navnet.",
+        "nn": "Ukjend type «{name}»: det finst ingen klasse i modellen med dette namnet.",
+        "en": "Unknown type '{name}': the model has no class of that name.",
+    },
+    "duplicate": {
+        "nb": "Feltet «{name}» står to ganger i samme objekt: bare den siste verdien blir lest, de andre går tapt.",
+        "nn": "Feltet «{name}» står to gonger i same objekt: berre den siste verdien blir lesen, dei andre går tapt.",
+        "en": "The key '{name}' is given twice in one object: only the last value is read, the others are lost.",
+    },
 }
+_A_TERM = {"nb": "et begrep i samtbu-konteksten", "nn": "eit omgrep i samtbu-konteksten", "en": "a term of the samtbu context"}
+_UNKNOWN_CONSTRAINT = {"field": "samtbu:UnknownField", "type": "samtbu:UnknownType", "duplicate": "samtbu:DuplicateKey"}
 
 
 def unknown_term_results(payload: Payload, lang: str) -> list[Result]:
-    """JSON keys and types the context does not define would vanish in JSON-LD; report them."""
+    """JSON keys and types the context does not define would vanish in JSON-LD, and of a key given
+    twice only the last value is read; report them."""
+    lang = lang if lang in _A_TERM else "en"
     results = []
     for pointer, name, kind in payload.unknown_terms:
-        template = _UNKNOWN[kind][0 if lang in ("nb", "nn") else 1]
         results.append(
             Result(
-                severity="Violation",
-                message=mask_identity_numbers(template.format(name=name)),
+                # A key given twice is a Warning: the JSON is valid, but data would be lost silently.
+                severity="Warning" if kind == "duplicate" else "Violation",
+                message=_UNKNOWN[kind][lang].format(name=name),
                 focus_node=payload.source,
-                value=mask_identity_numbers(name),
-                expected="et begrep i samtbu-konteksten" if lang in ("nb", "nn") else "a term of the samtbu context",
-                constraint=f"samtbu:Unknown{kind.capitalize()}",
+                value=name,
+                expected=None if kind == "duplicate" else _A_TERM[lang],
+                constraint=_UNKNOWN_CONSTRAINT[kind],
                 pointer=pointer,
             )
         )
@@ -100,17 +104,20 @@ def validate_payload(
                             name_subjects(results, payload, grep, lang) if grep is not None and results else results)
     vocab = model.vocab
 
-    def expected_of(shape, constraint, language):
-        return describe_expected(chosen.shapes, shape, constraint, language, vocab)
+    def expected_of(shape, constraint, language, sent, sent_literal=False):
+        return describe_expected(chosen.shapes, shape, constraint, language, vocab, sent=sent, sent_literal=sent_literal)
 
     results = results_from_shacl(
-        report_graph, chosen.shapes, lang=lang, pointer_of=_pointer_function(payload), expected_of=expected_of
+        report_graph, chosen.shapes, lang=lang, presenter=Presenter(payload, lang, vocab), expected_of=expected_of
     )
     results = unknown_term_results(payload, lang) + results
     if grep is not None and results:
         results = name_subjects(results, payload, grep, lang)
     return RecordReport(payload.source, payload.format, chosen.name, results,
                         shacl_report=report_graph if keep_shacl_report else None)
+
+
+_GREP_VALUED = {str(SBU.gjelderFag), str(SBU.programomraade), str(SBU.utdanningsprogram)}
 
 
 def name_subjects(results: list[Result], payload, grep, lang: str) -> list[Result]:
@@ -126,8 +133,10 @@ def name_subjects(results: list[Result], payload, grep, lang: str) -> list[Resul
     out = []
     for r in results:
         iri = fag_of.get(r.focus_node)
-        if iri is None and r.value and r.value.startswith("http://psi.udir.no/kl06/"):
+        if iri is None and r.value and r.value.startswith(str(GREP)):
             iri = r.value
+        elif iri is None and r.value and r.path in _GREP_VALUED:  # the value is shown as its code
+            iri = str(GREP) + quote(r.value, safe="")
         label = subject_label(iri, grep, lang) if iri else None
         out.append(replace(r, subject=label) if label else r)
     return out
@@ -175,16 +184,15 @@ def read_any(data: PayloadLike, *, format: str | None = None, source: str | None
     return read_payload(data, format=format, source=source, model=model)
 
 
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and for a directory every payload file in it (recursively, sorted)."""
-    files: list[Path] = []
+def expand_paths(paths: Iterable[Path], *, follow_symlinks: bool = False) -> list[tuple[Path, str | None]]:
+    """Files as given, and for a directory every payload file in it (recursively, sorted), each with
+    the reason it is skipped, or None (see ``input.payload_files``)."""
+    files: list[tuple[Path, str | None]] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
-            )
+            files.extend(payload_files(path, follow_symlinks=follow_symlinks))
         else:
-            files.append(path)
+            files.append((path, None))
     return files
 
 
@@ -197,17 +205,23 @@ def validate_files(
     model: Model | None = None,
     engine: str = "fast",
     grep=None,
+    follow_symlinks: bool = False,
 ) -> Report:
     """Validate many files; an unreadable one is reported as such and the others go on."""
     model = model or Model.load()
     snapshot = snapshot_for(grep)
+    paths = list(paths)
     records = []
-    for path in expand_paths(paths):
+    for path, skipped in expand_paths(paths, follow_symlinks=follow_symlinks):
+        fmt = format or SUFFIXES.get(path.suffix.lower(), "?")
+        if skipped is not None:
+            records.append(RecordReport(str(path), fmt, profile or "?", error=skipped))
+            continue
         try:
             payload = read_any(path, format=format, model=model, engine=engine)
             records.append(validate_payload(payload, profile, lang=lang, model=model, engine=engine, grep=snapshot))
         except (InputError, ProfileError, EngineError) as exc:
-            records.append(RecordReport(str(path), format or SUFFIXES.get(path.suffix.lower(), "?"), profile or "?", error=mask_identity_numbers(exc.message)))
+            records.append(RecordReport(str(path), fmt, profile or "?", error=exc.message))
     if not records:
         raise InputError("no payload files found", where=", ".join(str(p) for p in paths))
     return Report(records, lang=lang)

@@ -14,6 +14,7 @@ two valid vitnemål for the same competence, and the same record (document id) t
 from __future__ import annotations
 
 import gc
+import io
 import json
 import os
 import sys
@@ -29,8 +30,8 @@ from typing import IO, Iterable, Iterator
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
 from samtbu.namespaces import SBU
-from samtbu.validate.input import MAX_BYTES, SUFFIXES
-from samtbu.validate.report import RecordReport, Report, Result, mask_identity_numbers
+from samtbu.validate.input import MAX_BYTES, SUFFIXES, bounded_lines, payload_files, too_large
+from samtbu.validate.report import RecordReport, Report, Result
 
 BATCH_FORMATS = ("json", "text", "junit", "sarif")
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
@@ -87,12 +88,22 @@ class RawChunk:
 
 
 CHUNK_RECORDS = 64
+# A chunk, or a group of records sent to a worker, is closed once it holds this many bytes; at
+# most IN_FLIGHT_BYTES of payloads are read ahead of the records being validated.
+CHUNK_BYTES = 4 * 1024 * 1024
+IN_FLIGHT_BYTES = 64 * 1024 * 1024
 
 
 def iter_records(source: str | Path | IO[bytes], *, name: str | None = None, chunks: bool = False,
-                 counter=None) -> Iterator[RawRecord | RawChunk]:
+                 counter=None, follow_symlinks: bool = False) -> Iterator[RawRecord | RawChunk]:
     """The records of a directory, an archive or an NDJSON stream, one at a time. With ``chunks``,
-    an NDJSON file is given as ``RawChunk`` s instead, for workers to read themselves."""
+    an NDJSON file is given as ``RawChunk`` s instead, for workers to read themselves.
+
+    Every record is read no further than the size limit. In a directory, symbolic links are not
+    followed unless ``follow_symlinks`` (and never out of the directory); device files, FIFOs and
+    sockets are skipped; each skipped entry is a record with the reason, named by its path."""
+    import stat as stat_module
+
     counter = iter(range(1 << 62)) if counter is None else counter
     if not isinstance(source, (str, Path)):
         yield from _ndjson(source, name or "<stdin>", counter)
@@ -102,20 +113,30 @@ def iter_records(source: str | Path | IO[bytes], *, name: str | None = None, chu
         yield from _ndjson(sys.stdin.buffer, "<stdin>", counter)
         return
     if path.is_dir():
-        for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
-            suffix = file.suffix.lower()
-            if suffix not in SUFFIXES:
+        for file, skipped in payload_files(path, follow_symlinks=follow_symlinks):
+            fmt = SUFFIXES.get(file.suffix.lower())
+            if skipped is not None:
+                yield RawRecord(next(counter), str(file), None, fmt, skipped)
                 continue
             try:
-                size = file.stat().st_size
-                data = file.read_bytes() if size <= MAX_BYTES else None
-                error = None if data is not None else f"payload is {size:,} bytes, over the limit of {MAX_BYTES:,}"
+                with file.open("rb") as stream:
+                    data = stream.read(MAX_BYTES + 1)
+                error = None if len(data) <= MAX_BYTES else too_large(MAX_BYTES, file.stat().st_size)
+                data = data if error is None else None
             except OSError as exc:
                 data, error = None, f"cannot read file: {exc.strerror or exc}"
-            yield RawRecord(next(counter), str(file), data, SUFFIXES[suffix], error)
+            yield RawRecord(next(counter), str(file), data, fmt, error)
         return
-    if not path.exists():
-        raise BatchError("no such file or directory", where=str(path))
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        raise BatchError("no such file or directory", where=str(path)) from None
+    if stat_module.S_ISFIFO(mode):  # a named pipe: an NDJSON stream, like standard input
+        with path.open("rb") as stream:
+            yield from _ndjson(stream, str(path), counter)
+        return
+    if not stat_module.S_ISREG(mode):
+        raise BatchError("a device file or socket, not a directory, an archive, an NDJSON file or a pipe", where=str(path))
     lower = path.name.lower()
     if lower.endswith(".zip"):
         yield from _zip(path, counter)
@@ -128,32 +149,47 @@ def iter_records(source: str | Path | IO[bytes], *, name: str | None = None, chu
             yield from _ndjson(stream, str(path), counter)
 
 
-def _ndjson_chunks(path: Path, counter) -> Iterator[RawChunk]:
-    """The file's lines in chunks of CHUNK_RECORDS records: offsets, line numbers and record indexes
-    as ``_ndjson`` would give them (the lines are only scanned here, not kept)."""
+def _ndjson_chunks(path: Path, counter) -> Iterator[RawChunk | RawRecord]:
+    """The file's lines in chunks of at most CHUNK_RECORDS records and about CHUNK_BYTES bytes:
+    offsets, line numbers and record indexes as ``_ndjson`` would give them (the lines are only
+    scanned here, not kept). A line over the size limit is given as an unreadable record of its own,
+    and never read by a worker."""
     with path.open("rb") as stream:
         start = offset = 0
         first_line, first_index, records, lineno = 1, None, 0, 0
-        for line in stream:
+        for line, length in bounded_lines(stream, MAX_BYTES):
             lineno += 1
-            offset += len(line)
+            if line is None:
+                if records:
+                    yield RawChunk(str(path), start, offset, first_index, first_line, records)
+                yield _too_long(next(counter), f"{path}:{lineno}", length)
+                offset += length
+                start, first_line, first_index, records = offset, lineno + 1, None, 0
+                continue
+            offset += length
             if line.strip():
                 index = next(counter)
                 first_index = index if first_index is None else first_index
                 records += 1
-            if records == CHUNK_RECORDS:
+            if records == CHUNK_RECORDS or (records and offset - start >= CHUNK_BYTES):
                 yield RawChunk(str(path), start, offset, first_index, first_line, records)
                 start, first_line, first_index, records = offset, lineno + 1, None, 0
         if records:
             yield RawChunk(str(path), start, offset, first_index, first_line, records)
 
 
-def _ndjson(stream: Iterable[bytes], name: str, counter, *, first_line: int = 1) -> Iterator[RawRecord]:
-    for lineno, line in enumerate(stream, start=first_line):
-        if not line.strip():
+def _too_long(index: int, source: str, length: int) -> RawRecord:
+    return RawRecord(index, source, None, "json", f"line is {length:,} bytes, over the limit of {MAX_BYTES:,}")
+
+
+def _ndjson(stream, name: str, counter, *, first_line: int = 1) -> Iterator[RawRecord]:
+    """The records of an NDJSON stream (a binary stream, or an iterable of lines already split)."""
+    lines = bounded_lines(stream, MAX_BYTES) if hasattr(stream, "readline") else ((line, len(line)) for line in stream)
+    for lineno, (line, length) in enumerate(lines, start=first_line):
+        if line is None or length > MAX_BYTES:
+            yield _too_long(next(counter), f"{name}:{lineno}", length)
             continue
-        if len(line) > MAX_BYTES:
-            yield RawRecord(next(counter), f"{name}:{lineno}", None, "json", f"line is {len(line):,} bytes, over the limit of {MAX_BYTES:,}")
+        if not line.strip():
             continue
         yield RawRecord(next(counter), f"{name}:{lineno}", line, "json")
 
@@ -174,12 +210,15 @@ def _member(counter, path: Path, name: str, size: int, ndjson_lines, read) -> It
     if suffix not in SUFFIXES or Path(name).name.startswith("."):
         return
     if size > MAX_BYTES:
-        yield RawRecord(next(counter), source, None, SUFFIXES[suffix], f"payload is {size:,} bytes, over the limit of {MAX_BYTES:,}")
+        yield RawRecord(next(counter), source, None, SUFFIXES[suffix], too_large(MAX_BYTES, size))
         return
     try:
         data = read()
-    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, tarfile.TarError) as exc:
         yield RawRecord(next(counter), source, None, SUFFIXES[suffix], f"cannot read from the archive: {exc}")
+        return
+    if len(data) > MAX_BYTES:  # more than the member's header said
+        yield RawRecord(next(counter), source, None, SUFFIXES[suffix], too_large(MAX_BYTES))
         return
     yield RawRecord(next(counter), source, data, SUFFIXES[suffix])
 
@@ -194,8 +233,8 @@ def _tar(path: Path, counter) -> Iterator[RawRecord]:
             for member in archive:
                 if member.isfile():
                     stream = archive.extractfile(member)
-                    yield from _member(counter, path, member.name, member.size, lambda s=stream: s or (),
-                                       lambda s=stream: s.read() if s else b"")
+                    yield from _member(counter, path, member.name, member.size, lambda s=stream: s or io.BytesIO(),
+                                       lambda s=stream: s.read(MAX_BYTES + 1) if s else b"")
         except (tarfile.TarError, OSError, EOFError) as exc:
             yield RawRecord(next(counter), str(path), None, None, f"the archive is damaged: {exc}")
 
@@ -209,7 +248,12 @@ def _zip(path: Path, counter) -> Iterator[RawRecord]:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             if not info.is_dir():
                 yield from _member(counter, path, info.filename, info.file_size,
-                                   lambda i=info: archive.open(i), lambda i=info: archive.read(i))
+                                   lambda i=info: archive.open(i), lambda i=info: _read_member(archive, i))
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    with archive.open(info) as stream:
+        return stream.read(MAX_BYTES + 1)
 
 
 # -- one record, in a worker ----------------------------------------------------------------------
@@ -272,7 +316,7 @@ def validate_record(raw: RawRecord, fmt: str, lang: str) -> Outcome:
     profile, engine = _STATE["profile"], _STATE["engine"]
     facts = None
     if raw.error is not None or raw.data is None:
-        record = RecordReport(raw.source, raw.format or "?", profile or "?", error=mask_identity_numbers(raw.error or "no data"))
+        record = RecordReport(raw.source, raw.format or "?", profile or "?", error=raw.error or "no data")
     else:
         try:
             payload = read_any(raw.data, format=raw.format, source=raw.source, model=model, engine=engine)
@@ -280,12 +324,11 @@ def validate_record(raw: RawRecord, fmt: str, lang: str) -> Outcome:
                                       grep=_STATE.get("grep"))
             facts = extract_facts(payload, raw.source)
         except (InputError, ProfileError, SamtbuError) as exc:
-            record = RecordReport(raw.source, raw.format or "?", profile or "?", error=mask_identity_numbers(exc.message))
+            record = RecordReport(raw.source, raw.format or "?", profile or "?", error=exc.message)
         except Exception as exc:  # noqa: BLE001 - one broken record must not stop the batch
-            record = RecordReport(
-                raw.source, raw.format or "?", profile or "?",
-                error=mask_identity_numbers(f"internal error while validating: {type(exc).__name__}: {exc}"),
-            )
+            # The exception's text could quote the payload: only its kind is reported.
+            record = RecordReport(raw.source, raw.format or "?", profile or "?",
+                                  error=f"internal error while validating ({type(exc).__name__}); please report it")
     stats = (
         record.error is not None, record.conforms, record.count("Violation"), record.count("Warning"),
         tuple(_rule_name(r) for r in record.results),
@@ -360,17 +403,38 @@ def extract_facts(payload, source: str) -> Facts:
 _RULES = {
     "DuplicateDocumentNumber": (
         "Dokumentnummeret «{nr}» er utstedt til {n} ulike dokumenter i samme parti ({others}).",
+        "Dokumentnummeret «{nr}» er skrive ut til {n} ulike dokument i same parti ({others}).",
         "The document number '{nr}' is issued to {n} different documents in this batch ({others}).",
     ),
     "DuplicateValidVitnemaal": (
         "Eleven ({fnr}) har {n} gyldige vitnemål for samme kompetanse ({competence}) i samme parti ({others}).",
+        "Eleven ({fnr}) har {n} gyldige vitnemål for same kompetanse ({competence}) i same parti ({others}).",
         "The learner ({fnr}) has {n} valid vitnemål for the same competence ({competence}) in this batch ({others}).",
     ),
     "DuplicateRecord": (
         "Posten med id {id} forekommer {n} ganger i samme parti ({others}).",
+        "Posten med id {id} finst {n} gonger i same parti ({others}).",
         "The record with id {id} occurs {n} times in this batch ({others}).",
     ),
 }
+
+
+OTHERS_NAMED = 3  # records named in a cross-record message; the rest are counted
+
+
+def _some_others(everyone: list[str], own: set[str], count: int, lang_index: int) -> str:
+    """The first few of the other records involved, and how many more: a message stays short
+    however many records share a number, so that the report grows linearly with the batch."""
+    named = []
+    for source in everyone:
+        if source not in own:
+            named.append(source)
+            if len(named) == OTHERS_NAMED:
+                break
+    more = count - len(named)
+    if more > 0:
+        named.append(f"og {more} til" if lang_index == 0 else f"and {more} more")
+    return ", ".join(named)
 
 
 class CrossRecordIndex:
@@ -397,33 +461,37 @@ class CrossRecordIndex:
 
     def results(self, lang: str) -> list[RecordReport]:
         """One record report per record involved, holding the cross-record results."""
-        i = 0 if lang in ("nb", "nn") else 1
+        i = {"nb": 0, "nn": 1}.get(lang, 2)
         found: dict[str, list[Result]] = {}
 
         def add(source, rule, focus, pointer, value, **words):
-            message = mask_identity_numbers(_RULES[rule][i].format(**words))
+            message = _RULES[rule][i].format(**words)
             found.setdefault(source, []).append(Result(
-                severity="Violation", message=message, focus_node=mask_identity_numbers(focus), path=None,
-                value=None if value is None else mask_identity_numbers(value),
+                severity="Violation", message=message, focus_node=focus, path=None, value=value,
                 constraint=f"samtbu:{rule}", pointer=pointer,
             ))
 
         for doc_id, sources in self.ids.items():
             if len(sources) > 1:
+                everyone = sorted(sources)
                 for source in sources:
                     add(source, "DuplicateRecord", doc_id, "", doc_id, id=doc_id, n=len(sources),
-                        others=", ".join(s for s in sources if s != source))
+                        others=_some_others(everyone, {source}, len(sources) - 1, i))
         for nr, documents in self.numbers.items():
             if len(documents) > 1:
+                everyone = sorted({s for ss in documents.values() for s in ss})
                 for doc, sources in documents.items():
-                    others = ", ".join(sorted({s for d, ss in documents.items() if d != doc for s in ss}))
+                    own = set(sources)
+                    others = _some_others(everyone, own, len(everyone) - len(own), i)
                     for source in dict.fromkeys(sources):
                         add(source, "DuplicateDocumentNumber", doc, "/dokumentnummer", nr, nr=nr, n=len(documents), others=others)
         for (fnr, (kind, area)), documents in self.vitnemaal.items():
             if len(documents) > 1:
                 competence = kind.rsplit("/", 1)[-1] + (f", {area.rsplit('/', 1)[-1]}" if area else "")
+                everyone = sorted({s for ss in documents.values() for s in ss})
                 for doc, sources in documents.items():
-                    others = ", ".join(sorted({s for d, ss in documents.items() if d != doc for s in ss}))
+                    own = set(sources)
+                    others = _some_others(everyone, own, len(everyone) - len(own), i)
                     for source in dict.fromkeys(sources):
                         add(source, "DuplicateValidVitnemaal", doc, "/utstedtTil/foedselsnummer", fnr,
                             fnr=fnr, n=len(documents), competence=competence, others=others)
@@ -470,16 +538,20 @@ class Summary:
             "by_rule": dict(self.by_rule.most_common()),
         }
 
+    _SUMMARY = {
+        "nb": ("Sammendrag: {r} poster, {c} i samsvar, {v} med brudd, {w} med advarsler, {u} kunne ikke leses",
+               "funn på tvers av poster"),
+        "nn": ("Samandrag: {r} postar, {c} i samsvar, {v} med brot, {w} med åtvaringar, {u} kunne ikkje lesast",
+               "funn på tvers av postar"),
+        "en": ("Summary: {r} records, {c} conforming, {v} with violations, {w} with warnings, {u} unreadable",
+               "cross-record results"),
+    }
+
     def render(self, lang: str) -> str:
-        nb = lang in ("nb", "nn")
+        line, cross = self._SUMMARY.get(lang, self._SUMMARY["en"])
         lines = [
-            ("Sammendrag: " if nb else "Summary: ")
-            + (f"{self.records} poster, {self.conforming} i samsvar, {self.with_violations} med brudd, "
-               f"{self.with_warnings} med advarsler, {self.unreadable} kunne ikke leses"
-               if nb else
-               f"{self.records} records, {self.conforming} conforming, {self.with_violations} with violations, "
-               f"{self.with_warnings} with warnings, {self.unreadable} unreadable")
-            + (f"; {self.cross_record} " + ("funn på tvers av poster" if nb else "cross-record results") if self.cross_record else "")
+            line.format(r=self.records, c=self.conforming, v=self.with_violations, w=self.with_warnings, u=self.unreadable)
+            + (f"; {self.cross_record} {cross}" if self.cross_record else "")
             + f" ({self.seconds:.1f} s)",
         ]
         for rule, n in self.by_rule.most_common():
@@ -572,33 +644,63 @@ def run_batch(
     return summary
 
 
+def _task_bytes(task: list) -> int:
+    """What a task costs in memory before it is validated: its payloads, or its chunks' extent."""
+    return sum((raw.end - raw.start) if isinstance(raw, RawChunk) else len(raw.data or b"") for raw in task)
+
+
+class _InFlight:
+    """Bounds the tasks read ahead of the slowest one still being validated: by count and by bytes
+    (one task is always let through, however large)."""
+
+    def __init__(self, tasks: int, max_bytes: int):
+        self.condition = threading.Condition()
+        self.tasks, self.bytes = 0, 0
+        self.max_tasks, self.max_bytes = tasks, max_bytes
+        self.sizes: list[int] = []
+
+    def acquire(self, size: int) -> None:
+        with self.condition:
+            self.condition.wait_for(lambda: self.tasks == 0 or (self.tasks < self.max_tasks and self.bytes + size <= self.max_bytes))
+            self.tasks += 1
+            self.bytes += size
+            self.sizes.append(size)
+
+    def release(self) -> None:  # results come back in task order (imap)
+        with self.condition:
+            self.tasks -= 1
+            self.bytes -= self.sizes.pop(0)
+            self.condition.notify_all()
+
+
 def _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize) -> None:
     chunksize = max(chunksize, 32)
     import multiprocessing as mp
 
     # A task is a chunk of an NDJSON file (the worker reads it) or a group of single records.
-    # Bounded: at most this many tasks are read ahead of the slowest one still being validated.
-    in_flight = threading.BoundedSemaphore(max(jobs * 8, 16))
+    in_flight = _InFlight(max(jobs * 8, 16), IN_FLIGHT_BYTES)
 
     def tasks():
         group: list = []
+        size = 0
         for raw in records:
             if isinstance(raw, RawChunk):
                 if group:
                     yield group
-                    group = []
+                    group, size = [], 0
                 yield [raw]
                 continue
             group.append(raw)
-            if len(group) >= chunksize:
+            size += len(raw.data or b"")
+            if len(group) >= chunksize or size >= CHUNK_BYTES:
                 yield group
-                group = []
+                group, size = [], 0
         if group:
             yield group
 
     def feed():
         for task in tasks():
-            in_flight.acquire()
+            in_flight.acquire(_task_bytes(task))
             yield task
 
     method = "fork" if "fork" in mp.get_all_start_methods() else None
@@ -653,11 +755,11 @@ class _Progress:
             sys.stderr.write(f"\rvalidating {self.done}" + (f"/{self.total}" if self.total else "") + "\n")
 
 
-def count_records(source: str | Path) -> int | None:
+def count_records(source: str | Path, *, follow_symlinks: bool = False) -> int | None:
     """How many records a directory holds (for the progress bar); None for streams and archives."""
     path = Path(source)
     if str(source) != "-" and path.is_dir():
-        return sum(1 for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+        return sum(1 for _ in payload_files(path, follow_symlinks=follow_symlinks))
     return None
 
 

@@ -7,11 +7,19 @@ import sys
 from pathlib import Path
 
 from samtbu.grep.cli import add_grep_option
+from samtbu.output import OUTPUT_HELP, open_output, output_path_argument, write_output
 from samtbu.validate import ENGINES, FORMATS, snapshot_for, validate, validate_files
 from samtbu.validate.input import InputError
 from samtbu.validate.render import RENDER_FORMATS, use_colour
 
+LANGUAGES = ("nb", "nn", "en")
 FAIL_ON = {"violation": "Violation", "warning": "Warning", "info": "Info"}
+REPORT_SUFFIXES = {"text": "txt", "json": "json", "shacl-turtle": "ttl", "shacl-jsonld": "jsonld", "junit": "xml", "sarif": "sarif"}
+
+
+def report_file_name(report_format: str, *, batch: bool = False) -> str:
+    """The file a report is written to when -o names a folder."""
+    return "samtbu-report." + ("jsonl" if batch and report_format == "json" else REPORT_SUFFIXES[report_format])
 
 
 def register(sub) -> None:
@@ -27,9 +35,9 @@ def register(sub) -> None:
     p.add_argument("-p", "--profile", help="validation profile (default: detected from the payload's root node)")
     p.add_argument("-f", "--format", choices=FORMATS, help="input format (default: from the file name or content)")
     p.add_argument("-r", "--report", choices=RENDER_FORMATS, default="text", help="report format (default: text)")
-    p.add_argument("-l", "--lang", choices=("nb", "en"), default="nb", help="language of messages (default: nb)")
+    p.add_argument("-l", "--lang", choices=LANGUAGES, default="nb", help="language of messages: bokmål, nynorsk or English (default: nb)")
     p.add_argument("--fail-on", choices=tuple(FAIL_ON), default="violation", help="lowest severity that fails (exit 1)")
-    p.add_argument("-o", "--output", type=Path, help="write the report to this file instead of standard output")
+    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " (samtbu-report.txt, .json, ...)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text reports")
     p.add_argument("--engine", choices=ENGINES, default="fast", help="SHACL engine (default: fast; same results as pyshacl)")
     add_grep_option(p)
@@ -39,30 +47,41 @@ def register(sub) -> None:
         "one report per record as it completes (json: JSON lines), then cross-record rules and a summary"))
     b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes for --batch (default: all cores)")
     b.add_argument("--no-cross-record", action="store_true", help="skip the rules that span records")
-    p.set_defaults(func=cmd_validate)
+    p.add_argument("--follow-symlinks", action="store_true", help=(
+        "in a directory, follow symbolic links that stay inside it (default: links are skipped, with a reason)"))
+    p.set_defaults(func=cmd_validate, usage_of=p)
+
+
+def _refuse_terminal_stdin(args: argparse.Namespace) -> None:
+    """Reading a payload from a terminal would wait silently for typing: print the usage instead."""
+    if sys.stdin is None or sys.stdin.isatty():
+        args.usage_of.error("no payload: give files or directories, or pipe a payload into standard input ('-')")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    reads_stdin = not args.paths or [str(p) for p in args.paths] == ["-"]
+    if reads_stdin and not args.paths:
+        _refuse_terminal_stdin(args)
     if args.batch:
         return cmd_batch(args)
-    stdin = not args.paths or [str(p) for p in args.paths] == ["-"]
+    stdin = reads_stdin
     grep = snapshot_for(args.grep) or False
     if stdin:
-        report = validate(sys.stdin.buffer.read(), args.profile, format=args.format, lang=args.lang, source="<stdin>", engine=args.engine,
-                          grep=grep)
+        from samtbu.validate.input import read_stream
+
+        report = validate(read_stream(sys.stdin.buffer, "<stdin>"), args.profile, format=args.format, lang=args.lang, source="<stdin>",
+                          engine=args.engine, grep=grep)
     else:
         missing = [str(p) for p in args.paths if not p.exists()]
         if missing:
             raise InputError("no such file or directory", where=", ".join(missing))
-        report = validate_files(args.paths, args.profile, format=args.format, lang=args.lang, engine=args.engine, grep=grep)
+        report = validate_files(args.paths, args.profile, format=args.format, lang=args.lang, engine=args.engine, grep=grep,
+                                follow_symlinks=args.follow_symlinks)
         if len(report.records) == 1 and report.records[0].error:
             raise InputError(report.records[0].error, where=report.records[0].source)
     colour = args.color == "always" or (args.color == "auto" and args.output is None and use_colour())
     text = report.render(args.report, colour=colour and args.report == "text")
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    write_output(text, args.output, report_file_name(args.report))
     if report.unreadable:
         return 2
     return 1 if report.fails(FAIL_ON[args.fail_on]) else 0
@@ -73,26 +92,22 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     from samtbu.validate.batch import BATCH_FORMATS, BatchError, count_records, iter_records, run_batch
 
-    report_format = "json" if args.report == "text" and args.output and args.output.suffix in (".json", ".jsonl", ".ndjson") else args.report
+    report_format = "json" if args.report == "text" and args.output and Path(args.output).suffix in (".json", ".jsonl", ".ndjson") else args.report
     if report_format not in BATCH_FORMATS:
         raise BatchError(f"report format {report_format!r} is not available for --batch (use one of: {', '.join(BATCH_FORMATS)})")
     sources = [str(p) for p in args.paths] or ["-"]
     missing = [s for s in sources if s != "-" and not Path(s).exists()]
     if missing:
         raise InputError("no such file or directory", where=", ".join(missing))
-    counts = [count_records(s) for s in sources]
+    counts = [count_records(s, follow_symlinks=args.follow_symlinks) for s in sources]
     total = sum(counts) if all(c is not None for c in counts) else None
     # NDJSON files in chunks that the workers read themselves (the payloads skip the parent process)
-    records = chain.from_iterable(iter_records(s, chunks=True) for s in sources)
-    out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
-    try:
+    records = chain.from_iterable(iter_records(s, chunks=True, follow_symlinks=args.follow_symlinks) for s in sources)
+    with open_output(args.output, report_file_name(report_format, batch=True)) as out:
         summary = run_batch(
             records, out, fmt=report_format, profile=args.profile, lang=args.lang, engine=args.engine,
             jobs=args.jobs, total=total, cross_record=not args.no_cross_record, grep=snapshot_for(args.grep),
         )
-    finally:
-        if args.output:
-            out.close()
     if args.output or report_format not in ("text",):
         sys.stderr.write(summary.render(args.lang))
     if summary.unreadable:

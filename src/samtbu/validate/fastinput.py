@@ -41,6 +41,8 @@ class FastPayload:
     unknown_terms: list = field(default_factory=list)
     _graph: Any = field(default=None, repr=False)
     data: Any = field(default=None, repr=False)  # the engine's index of the triples, once built
+    key_count: int = field(default=0, repr=False)  # JSON keys read (to tell whether one was given twice)
+    document: Any = field(default=None, repr=False)  # the parsed JSON as sent (None for RDF)
 
     @property
     def graph(self):
@@ -61,12 +63,17 @@ def from_payload(payload: _input.Payload) -> FastPayload:
     """Wrap a payload read by ``input.read_payload``."""
     triples = [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in payload.graph]
     pointers = {from_rdflib(k): v for k, v in payload.pointers.items()}
-    return FastPayload(payload.source, payload.format, triples, pointers, list(payload.unknown_terms), payload.graph)
+    return FastPayload(payload.source, payload.format, triples, pointers, list(payload.unknown_terms), payload.graph,
+                       document=payload.document)
 
 
 def read_fast(data, *, format: str | None = None, source: str | None = None, model: Model | None = None) -> FastPayload:
     """Like ``input.read_payload``, into light triples; falls back to it whenever in doubt."""
     model = model or Model.load()
+    if isinstance(data, Path):  # read once, within the limit, for both readers
+        format = format or _input.SUFFIXES.get(data.suffix.lower())
+        source = source or str(data)
+        data = _input.read_file(data, source)
     original, original_source = data, source
     try:
         fast = _try_fast(data, format, source, model)
@@ -86,17 +93,6 @@ def _try_fast(data, format, source, model) -> FastPayload | None:
         return None
     if isinstance(data, dict):
         return _json_fast(data, source or "<json>", model)
-    if isinstance(data, Path):
-        source = source or str(data)
-        format = format or _input.SUFFIXES.get(data.suffix.lower())
-        if format not in (None, "json", "turtle", "ntriples"):
-            return None
-        try:
-            if data.stat().st_size > _input.MAX_BYTES:
-                return None
-            data = data.read_bytes()
-        except OSError:
-            return None
     if not isinstance(data, (str, bytes)):
         return None
     source = source or "<payload>"
@@ -115,7 +111,10 @@ def _try_fast(data, format, source, model) -> FastPayload | None:
             document = json.loads(text, parse_constant=_input._refuse_constant)
         except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             return None
-        return _json_fast(document, source, model)
+        fast = _json_fast(document, source, model)
+        if fast is not None and _input.duplicate_keys(text, document, fast.key_count):
+            return None  # read_payload reports the keys given twice
+        return fast
     if format in ("turtle", "ntriples"):
         return _rdf_fast(text, source, format)
     return None
@@ -167,7 +166,7 @@ class _Terms:
 
     def __init__(self, context: dict):
         ctx = context.get("@context", {})
-        self.ok = all(k in ("@version", "@protected") for k in ctx if k.startswith("@"))
+        self.ok = all(k in ("@version", "@protected", "@vocab") for k in ctx if k.startswith("@"))
         self.props: dict[str, tuple[str, str, str | None]] = {}
         self.classes: dict[str, str] = {}
         self.all_terms = set(ctx)
@@ -251,7 +250,7 @@ def _json_fast(document: Any, source: str, model: Model) -> FastPayload | None:
     pointers = walk.pointers
     for node_id, pointer in walk.ids.items():
         pointers.setdefault(node_id, pointer)
-    return FastPayload(source, "json", list(dict.fromkeys(walk.triples)), pointers, [])
+    return FastPayload(source, "json", list(dict.fromkeys(walk.triples)), pointers, [], key_count=walk.keys, document=document)
 
 
 # Terms already worked out for a string value of a field, per field: the regular expressions and
@@ -290,6 +289,7 @@ class _Walk:
         self.triples: list = []
         self.pointers: dict = {}  # blank node -> pointer
         self.ids: dict[str, str] = {}  # id -> pointer of its first occurrence, in document order
+        self.keys = 0  # keys of the objects read
 
     def node(self, obj: dict, pointer: str, depth: int):
         """The subject of a node object; its triples (and those of nested nodes) are appended."""
@@ -315,6 +315,7 @@ class _Walk:
             self.ids.setdefault(node_id, pointer)
         append = self.triples.append
         fields = self.fields
+        self.keys += len(obj)
         for key, value in obj.items():
             field = fields.get(key)
             if field is None:
@@ -391,6 +392,7 @@ class _Walk:
     def _language_map(self, subject, iri: str, value, pointer: str) -> None:
         if not isinstance(value, dict):
             raise _Fallback
+        self.keys += len(value)
         append = self.triples.append
         for lang, text in value.items():
             if not isinstance(lang, str) or not _LANG_TAG.match(lang):

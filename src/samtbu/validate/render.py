@@ -1,4 +1,5 @@
-"""Renderers: a Report in, text out. Nothing here validates; every value is already masked."""
+"""Renderers: a Report in, text out. Nothing here validates; every value is already masked, and
+``Report.render`` masks the whole text once more (the SHACL graph's IRIs are not values)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import os
 import sys
 from xml.etree import ElementTree as ET
 
-from rdflib import Graph, Literal
+from rdflib import Graph
 from rdflib.namespace import SH
 
 from samtbu import MODEL_VERSION
-from samtbu.validate.report import Report, mask_identity_numbers
+from samtbu.validate.report import Report
 
 RENDER_FORMATS = ("text", "json", "shacl-turtle", "shacl-jsonld", "junit", "sarif")
 
@@ -21,6 +22,12 @@ _WORDS = {
         "expected": "forventet", "value": "verdi", "records": "poster", "violations": "brudd",
         "warnings": "advarsler", "infos": "råd", "conforming": "i samsvar", "profile": "profil",
         "Violation": "BRUDD", "Warning": "ADVARSEL", "Info": "RÅD",
+    },
+    "nn": {
+        "conforms": "i samsvar med profilen", "not": "IKKJE i samsvar", "unreadable": "kunne ikkje lesast",
+        "expected": "forventa", "value": "verdi", "records": "postar", "violations": "brot",
+        "warnings": "åtvaringar", "infos": "råd", "conforming": "i samsvar", "profile": "profil",
+        "Violation": "BROT", "Warning": "ÅTVARING", "Info": "RÅD",
     },
     "en": {
         "conforms": "conforms to the profile", "not": "does NOT conform", "unreadable": "could not be read",
@@ -33,7 +40,8 @@ _COLOURS = {"Violation": "\033[31m", "Warning": "\033[33m", "Info": "\033[36m", 
 _RESET = "\033[0m"
 
 
-def use_colour(stream=sys.stdout) -> bool:
+def use_colour(stream=None) -> bool:
+    stream = sys.stdout if stream is None else stream  # the stream of the moment, not of import time
     return hasattr(stream, "isatty") and stream.isatty() and "NO_COLOR" not in os.environ
 
 
@@ -51,7 +59,7 @@ def render(report: Report, fmt: str = "text", *, colour: bool = False) -> str:
 
 
 def render_text(report: Report, *, colour: bool = False) -> str:
-    words = _WORDS["en" if report.lang == "en" else "nb"]
+    words = _WORDS.get(report.lang, _WORDS["en"])
 
     def paint(text: str, key: str) -> str:
         return f"{_COLOURS[key]}{text}{_RESET}" if colour else text
@@ -83,15 +91,13 @@ def render_text(report: Report, *, colour: bool = False) -> str:
 
 
 def shacl_graph(report: Report) -> Graph:
-    """The standard SHACL validation report(s), with identity numbers masked in every literal."""
+    """The standard SHACL validation report(s); ``Report.render`` masks the serialisation."""
     graph = Graph()
     graph.bind("sh", SH)
     for record in report.records:
         if record.shacl_report is None:
             continue
         for s, p, o in record.shacl_report:
-            if isinstance(o, Literal):
-                o = Literal(mask_identity_numbers(str(o)), lang=o.language, datatype=o.datatype)
             graph.add((s, p, o))
     return graph
 
@@ -130,6 +136,7 @@ def render_sarif(report: Report) -> dict:
     """SARIF 2.1.0: one rule per shape/constraint, one result per finding, located by JSON Pointer."""
     rules: dict[str, dict] = {}
     results = []
+    expected_word = _WORDS.get(report.lang, _WORDS["en"])["expected"]
     for record in report.records:
         if record.error:
             rule_id = "samtbu/unreadable"
@@ -149,7 +156,7 @@ def render_sarif(report: Report) -> dict:
             results.append({
                 "ruleId": rule_id,
                 "level": _SARIF_LEVEL[r.severity],
-                "message": {"text": r.message + (f" (expected {r.expected})" if r.expected else "")},
+                "message": {"text": r.message + (f" ({expected_word}: {r.expected})" if r.expected else "")},
                 "locations": [{
                     "physicalLocation": {"artifactLocation": {"uri": record.source}},
                     "logicalLocations": [{"fullyQualifiedName": r.location, "kind": "member"}],

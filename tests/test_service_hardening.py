@@ -1,0 +1,141 @@
+"""The validation service against slow, stalled and hostile clients (issue 15): a real uvicorn process
+on loopback closes request bodies that do not arrive within the read timeout, answers over-capacity
+with 503 and Retry-After, and never lets an identity number out in a response."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+import httpx  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from samtbu.service import Limits, create_app  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+import service_load  # noqa: E402
+
+VITNEMAAL = REPO / "examples" / "vitnemaal-studiespesialisering.json"
+READ_TIMEOUT = 2.0
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = service_load.free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "SAMTBU_READ_TIMEOUT": str(READ_TIMEOUT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "samtbu.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        service_load.wait_ready(f"http://127.0.0.1:{port}", process)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _answer(sock: socket.socket, within: float) -> tuple[bytes, bool]:
+    """What the server sends back, and whether it closed the connection, within ``within`` seconds."""
+    sock.settimeout(within)
+    received = b""
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return received, True
+            received += data
+    except (socket.timeout, TimeoutError):
+        return received, False
+    except ConnectionResetError:
+        return received, True
+
+
+@pytest.mark.parametrize("kind", ["stalled", "slow"])
+def test_a_slow_or_stalled_body_is_closed_after_the_read_timeout(server, kind):
+    body = VITNEMAAL.read_bytes()
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as sock:
+        sock.sendall(b"POST /v1/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:100])
+        started = time.monotonic()
+        if kind == "slow":  # a byte now and then: never idle long, never done
+
+            def trickle():
+                for b in body[100:160]:
+                    try:
+                        sock.sendall(bytes([b]))
+                    except OSError:
+                        return
+                    time.sleep(0.25)
+
+            threading.Thread(target=trickle, daemon=True).start()
+        answer, closed = _answer(sock, READ_TIMEOUT + 10)
+        took = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:300]
+    assert b"request-timeout" in answer and closed, answer[-500:]
+    assert took < READ_TIMEOUT + 5
+
+
+def test_a_whole_body_in_time_still_validates(server):
+    response = httpx.post(f"http://127.0.0.1:{server}/v1/validate?profile=vitnemaal", content=VITNEMAAL.read_bytes(),
+                          headers={"Content-Type": "application/json"}, timeout=60, trust_env=False)
+    assert response.status_code == 200 and response.json()["conforms"] is True
+
+
+def test_over_capacity_is_503_with_retry_after(model, monkeypatch):
+    import samtbu.validate
+
+    real = samtbu.validate.validate_payload
+    gate = threading.Event()
+
+    def held(*args, **kwargs):
+        gate.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(samtbu.validate, "validate_payload", held)
+    with TestClient(create_app(model, Limits(workers=1, queue=0, timeout=60), warm=False)) as client:
+        results = []
+
+        def post():
+            results.append(client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers={"Content-Type": "application/json"}))
+
+        first = threading.Thread(target=post)
+        first.start()
+        time.sleep(1.0)
+        busy = client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers={"Content-Type": "application/json"})
+        gate.set()
+        first.join(60)
+    assert busy.status_code == 503 and busy.headers["retry-after"] and busy.json()["type"].endswith("/busy")
+    assert results and results[0].status_code == 200
+
+
+def test_no_response_holds_an_identity_number_even_in_an_iri(model):
+    fnr = "23810640081"
+    doc = json.loads(VITNEMAAL.read_text(encoding="utf-8"))
+    doc["id"] = f"urn:no:fnr:{fnr}"  # the focus node of the violation below
+    doc[fnr] = f"https://x/{fnr}"
+    del doc["dokumentnummer"]
+    with TestClient(create_app(model, Limits(), warm=False)) as client:
+        for report in ("json", "text", "sarif", "junit", "shacl-turtle", "shacl-jsonld"):
+            response = client.post(f"/v1/validate?profile=vitnemaal&report={report}", content=json.dumps(doc),
+                                   headers={"Content-Type": "application/json"})
+            assert response.status_code == 200, response.text[:300]
+            assert fnr not in response.text, (report, response.text[:500])
+            assert "238106*****" in response.text, (report, response.text[:500])
+            assert int(response.headers["content-length"]) == len(response.content)
+        response = client.get(f"/context/{fnr}")
+        assert response.status_code == 404 and fnr not in response.text
