@@ -130,7 +130,7 @@ def test_a_command_that_needs_a_missing_extra_names_it_in_one_line(installed, co
 def test_with_the_sign_and_elm_extras_the_wheel_signs_and_verifies_offline(installed):
     """Signing from the installed package, offline: the W3C and Open Badges contexts come from the
     openbadgeslib wheel (the sign extra), not from the repository or the reference folder; with the elm
-    extra (Pillow) the European Digital Credential form is written and signed with its page images.
+    extra (Pillow) the European Digital Credential is exported with its page images.
     (Runs after the tests without extras: it installs the extras into the same environment.)"""
     python, outside = installed
     wheel = next((python.parents[2] / "wheels").glob("samtbu-*.whl"))
@@ -147,10 +147,6 @@ def test_with_the_sign_and_elm_extras_the_wheel_signs_and_verifies_offline(insta
     assert elm.returncode == 0, elm.stderr
     pages = json.loads((outside / "vm.elm.jsonld").read_text(encoding="utf-8"))["displayParameter"]["individualDisplay"]
     assert pages, "no page image in the EDC export"
-    signed_elm = _samtbu(installed, "sign", str(vitnemaal), "--form", "elm", "--key", "k.json", "-o", "vm.elm.signed.json")
-    assert signed_elm.returncode == 0, signed_elm.stderr
-    checked = _samtbu(installed, "verify", "vm.elm.signed.json", "--trust-list", "t.json")
-    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 # -- without building a wheel ------------------------------------------------------------------------
@@ -160,7 +156,7 @@ def test_extras_in_pyproject_and_in_the_code_agree():
     declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     assert set(EXTRAS) <= set(declared), sorted(set(EXTRAS) - set(declared))
     distribution = {"fastapi_offline": "fastapi-offline", "material": "mkdocs-material", "mkdocs_static_i18n": "mkdocs-static-i18n",
-                    "owlready2": "owlready2", "yaml": "pyyaml"}
+                    "owlready2": "owlready2", "yaml": "pyyaml", "PIL": "pillow"}
     for extra, (_what, modules) in EXTRAS.items():
         names = {requirement.split(">")[0].split("=")[0].split("[")[0].strip().lower() for requirement in declared[extra]}
         for module in modules:

@@ -233,7 +233,7 @@ def profile_shapes(name: str) -> Graph:
         seen.add(current)
         part = Graph().parse(current, format="turtle")
         graph += part
-        todo += [by_iri[i] for i in part.objects(None, OWL.imports) if i in by_iri]
+        todo += [by_iri[i] for i in part.objects(None, OWL.imports) if isinstance(i, URIRef) and i in by_iri]
     _SHAPES[name] = graph
     return graph
 

@@ -27,7 +27,7 @@ from typing import Callable
 
 from samtbu.errors import SamtbuError
 from samtbu.namespaces import BASE_IRI
-from samtbu.generate.site_text import LANGS, local
+from samtbu.generate.site_text import LANGS
 
 MERMAID_VERSION = "11.17.2"  # the major version mkdocs-material 9.x expects (it loads mermaid@11)
 CONFIG_DIR = "site"
