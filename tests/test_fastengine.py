@@ -46,26 +46,11 @@ def profile_of(path: Path) -> str:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _quiet_and_cached():
-    """pyshacl re-parses every SPARQL query on every call (150 ms each): cache the parsed queries so
-    that the reference runs take seconds. Evaluation is untouched, so are its results."""
-    from rdflib.plugins.sparql import processor
-
+def _quiet():
+    """rdflib logs every ill-typed literal of the reference runs; the reports say what is wrong.
+    (The pyshacl engine parses each SPARQL query once per process: engine.shacl_validate.)"""
     logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
-    original = processor.SPARQLProcessor.query
-    cache: dict = {}
-
-    def query(self, strOrQuery, initBindings={}, initNs={}, base=None, DEBUG=False):  # noqa: B006
-        if isinstance(strOrQuery, str):
-            key = (strOrQuery, base, tuple(sorted((initNs or {}).items())))
-            if key not in cache:
-                cache[key] = processor.translateQuery(processor.parseQuery(strOrQuery), base, initNs)
-            strOrQuery = cache[key]
-        return processor.evalQuery(self.graph, strOrQuery, initBindings, base)
-
-    processor.SPARQLProcessor.query = query
     yield
-    processor.SPARQLProcessor.query = original
 
 
 def _key(report) -> list:

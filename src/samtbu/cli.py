@@ -15,6 +15,7 @@ import sys
 
 from samtbu import MODEL_VERSION
 from samtbu.errors import SamtbuError
+from samtbu.extras import extra_for
 from samtbu.model import Model, ModelError
 from samtbu.output import masked_standard_streams
 
@@ -99,6 +100,12 @@ def _run(argv: list[str] | None) -> int:
     except (SamtbuError, ModelError) as exc:
         print(f"samtbu: error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)
+    except ModuleNotFoundError as exc:  # an optional dependency: name the extra that installs it
+        needed = extra_for(exc, _command_name(args))
+        if needed is None:
+            raise
+        print(f"samtbu: error: {needed}", file=sys.stderr)
+        return needed.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader of standard output went away (e.g. `| head`)
@@ -109,6 +116,12 @@ def _run(argv: list[str] | None) -> int:
         print(f"samtbu: internal error ({type(exc).__name__}); this is a bug, please report it "
               "(SAMTBU_DEBUG=1 shows where)", file=sys.stderr)
         return INTERNAL_ERROR
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    """The command as typed, e.g. ``grep import`` (the subcommand and its action, if any)."""
+    action = next((value for key, value in vars(args).items() if key.endswith("_command") and isinstance(value, str)), None)
+    return " ".join(part for part in (args.command, action) if part)
 
 
 def run() -> None:

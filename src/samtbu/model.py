@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.namespace import DCTERMS, SH
@@ -168,7 +169,7 @@ class Model:
         }
 
 
-def _in(term, namespace) -> bool:
+def _in(term, namespace) -> TypeGuard[URIRef]:
     return isinstance(term, URIRef) and str(term).startswith(str(namespace))
 
 

@@ -32,11 +32,9 @@ import argparse
 import asyncio
 import concurrent.futures
 import contextlib
-import functools
 import json
 import logging
 import os
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,50 +144,10 @@ class Problem(Exception):
 
 # -- engine warm-up -------------------------------------------------------------------------------
 
-_sparql_cache_lock = threading.Lock()
-_sparql_cache_installed = False
-
-
-def install_sparql_query_cache(maxsize: int = 2048) -> None:
-    """Parse each SPARQL query text once per process.
-
-    pyshacl hands rdflib the text of every SPARQL-based constraint for each focus node, and rdflib
-    parses it again each time; parsing is most of the cost of validating a document. This keeps the
-    parsed and translated query (what ``rdflib.plugins.sparql.prepareQuery`` gives) keyed by its
-    text, base and prefixes. The result of a query is unchanged: the prepared query is evaluated
-    with the same bindings against the same graph.
-    """
-    global _sparql_cache_installed
-    with _sparql_cache_lock:
-        if _sparql_cache_installed:
-            return
-        from rdflib.plugins.sparql import processor
-        from rdflib.plugins.sparql.algebra import translateQuery
-        from rdflib.plugins.sparql.parser import parseQuery
-
-        original = processor.SPARQLProcessor.query
-
-        @functools.lru_cache(maxsize=maxsize)
-        def prepared(text: str, base: str | None, namespaces: tuple | None):
-            return translateQuery(parseQuery(text), base, dict(namespaces) if namespaces else None)
-
-        def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
-            if isinstance(strOrQuery, str):
-                try:
-                    key = tuple(sorted((str(k), str(v)) for k, v in initNs.items())) if initNs else None
-                    strOrQuery = prepared(strOrQuery, base, key)
-                except TypeError:  # an unhashable argument: leave the query as it was
-                    pass
-            return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
-
-        query.__wrapped__ = original  # type: ignore[attr-defined]
-        processor.SPARQLProcessor.query = query
-        _sparql_cache_installed = True
-
 
 def warm_up(model: Model, grep=None) -> None:
-    """Prepare the engine: class hierarchy, JSON-LD context, parsed SPARQL constraints of every profile
-    (with the Grep shapes when a snapshot is in use)."""
+    """Prepare the engine: class hierarchy, JSON-LD context, each profile compiled with its SPARQL
+    constraints (with the Grep shapes when a snapshot is in use)."""
     from rdflib import RDF, BNode, Graph
 
     from samtbu.jsonld import bundled_context
@@ -197,7 +155,6 @@ def warm_up(model: Model, grep=None) -> None:
     from samtbu.validate.engine import class_hierarchy
     from samtbu.validate.input import Payload
 
-    install_sparql_query_cache()
     class_hierarchy(model)
     bundled_context(model)
     for profile in model.profiles.values():
@@ -429,9 +386,10 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
     ``credentials``: a ``samtbu.credential.http.CredentialConfig`` for ``/v1/verify`` (and ``/v1/sign``
     when it holds a key); by default the verifier with no trust list and no status lists. ``grep``: a
     Grep snapshot or its path to check codes against (None: none)."""
-    from fastapi import FastAPI, Query, Request
+    from fastapi import Query, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, Response
+    from fastapi_offline import FastAPIOffline
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from samtbu.validate.report import mask_identity_numbers
@@ -448,8 +406,6 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         state["validator"] = validator
         if warm:
             await asyncio.to_thread(warm_up, loaded, validator.grep)
-        else:
-            install_sparql_query_cache()
         validator.ready = True
         log.info("ready: model %s, %d profiles, limits %s", loaded.version, len(loaded.profiles), limits)
         try:
@@ -458,7 +414,9 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
             validator.ready = False
             validator.close()
 
-    app = FastAPI(
+    # /docs (Swagger UI) and /redoc load their scripts and styles from the installed fastapi-offline
+    # package (served under /static-offline-docs), not from a CDN: the service fetches nothing.
+    app = FastAPIOffline(
         title="samtbu validation service",
         version=MODEL_VERSION,
         description=(
@@ -809,6 +767,11 @@ def register(sub) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from samtbu.extras import require
+
+    require("service", "serve")
+    if args.key and args.form == "elm":
+        require("elm", "serve --form elm")  # /v1/sign issues the EDC form, with its page images (Pillow)
     import uvicorn
 
     from samtbu.errors import listening_socket
@@ -844,4 +807,4 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["create_app", "Limits", "Problem", "install_sparql_query_cache", "warm_up", "register"]
+__all__ = ["create_app", "Limits", "Problem", "warm_up", "register"]

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from samtbu.errors import SamtbuError
+from samtbu.extras import require
 from samtbu.output import OUTPUT_HELP, output_path_argument
 
 
@@ -21,12 +22,8 @@ def _with_extra(func):
     """A command of this module, with a clear error when the ``sign`` extra is not installed."""
 
     def run(args) -> int:
-        try:
-            return func(args)
-        except ModuleNotFoundError as exc:
-            if exc.name in ("cryptography", "base58"):
-                raise SamtbuError(f"this command needs {exc.name}: pip install 'samtbu[sign]'") from None
-            raise
+        require("sign", getattr(args, "command", None))  # one line naming the extra (samtbu.extras)
+        return func(args)
 
     run.__name__ = func.__name__
     return run
@@ -149,6 +146,8 @@ def cmd_sign(args) -> int:
     from samtbu.credential.keys import read_private_key
     from samtbu.output import output_target
 
+    if args.form == "elm":
+        require("elm", "sign --form elm")  # the EDC form's page images (Pillow)
     key = read_private_key(args.key)
     contexts = _contexts(args)
     if args.batch:

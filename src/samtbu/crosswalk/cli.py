@@ -17,11 +17,12 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from rdflib import Graph
 
 from samtbu.errors import SamtbuError
+from samtbu.extras import require
 from samtbu.output import OUTPUT_HELP, output_path_argument, write_output
 
 
@@ -47,6 +48,7 @@ class ExportInvalidError(SamtbuError):
 
 
 def _import_elmo(data: bytes, source: str) -> ImportResult:
+    require("elmo", "import --from elmo")
     from samtbu.crosswalk.elmo import import_elmo_document
 
     result = import_elmo_document(data, source=source)
@@ -54,6 +56,7 @@ def _import_elmo(data: bytes, source: str) -> ImportResult:
 
 
 def _export_elmo(graph: Graph, *, side_record=None, national_id: bool = False) -> ExportResult:
+    require("elmo", "export --to elmo")
     from samtbu.crosswalk.elmo import export_elmo_report, schema_path, validate_elmo
 
     result = export_elmo_report(graph, side_record=side_record, national_id=national_id)
@@ -71,6 +74,7 @@ def _export_elmo(graph: Graph, *, side_record=None, national_id: bool = False) -
 
 
 def _export_elm(graph: Graph, *, national_id: bool = False) -> ExportResult:
+    require("elm", "export --to elm")
     from samtbu.crosswalk.elm import EDC_SHAPES, anchors_available, anchors_dir, export_elm, validate_edc
 
     result = export_elm(graph, national_id=national_id)
@@ -91,6 +95,7 @@ def _export_ob3(graph: Graph, *, national_id: bool = False, issuer_profiles=None
     result = export_ob3(graph, issuer_profiles=issuer_profiles, national_id=national_id)
     warnings = list(result.warnings)
     if schema_path().is_file():
+        require("ob3", "export --to ob3")
         errors = validate_ob3(result.document)
         if errors:
             raise ExportInvalidError(f"the OB 3.0 output does not validate against {schema_path()}: {errors[0]}")

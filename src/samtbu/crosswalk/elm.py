@@ -196,13 +196,13 @@ def to_rdf(document: dict) -> Graph:
 def validate_edc(document: dict, profiles: tuple[str, ...] = EDC_SHAPES) -> dict[str, tuple[bool, str]]:
     """Validate the credential with the official EDC shapes (pyshacl), each profile with the
     profiles it imports; name -> (conforms, text)."""
-    import pyshacl
+    from samtbu.validate.engine import shacl_validate
 
     data = to_rdf(document)
     results = {}
     for name in profiles:
         shapes = profile_shapes(name)
-        conforms, _, text = pyshacl.validate(data, shacl_graph=shapes, advanced=True)
+        conforms, _, text = shacl_validate(data, shapes, advanced=True)
         results[name] = (bool(conforms), text)
     return results
 
@@ -233,7 +233,7 @@ def profile_shapes(name: str) -> Graph:
         seen.add(current)
         part = Graph().parse(current, format="turtle")
         graph += part
-        todo += [by_iri[i] for i in part.objects(None, OWL.imports) if i in by_iri]
+        todo += [by_iri[i] for i in part.objects(None, OWL.imports) if isinstance(i, URIRef) and i in by_iri]
     _SHAPES[name] = graph
     return graph
 

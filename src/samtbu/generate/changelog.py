@@ -113,6 +113,7 @@ def _in_members(values: frozenset[str] | None) -> set[str]:
 
 
 def _breaking(kind: str, status: str, old: dict | None, new: dict | None, changed: tuple[str, ...]) -> tuple[bool, str]:
+    old, new = old or {}, new or {}  # an added term has no old description, a removed one no new
     if status == "removed":
         if kind in ("classes", "properties", "codes"):
             return True, "removed: payloads that use it no longer validate"
@@ -150,6 +151,7 @@ def diff(old, new, *, old_version: str | None = None, new_version: str = "") -> 
     for kind in KINDS:
         a, b = before[kind], after[kind]
         for iri in sorted(set(a) | set(b)):
+            changed: tuple[str, ...]
             if iri not in a:
                 status, changed = "added", ()
             elif iri not in b:
@@ -168,12 +170,14 @@ def diff(old, new, *, old_version: str | None = None, new_version: str = "") -> 
 # -- finding the previous release ------------------------------------------------------------------
 def _version_key(text: str) -> tuple[int, int, int] | None:
     m = VERSION_RE.match(text)
-    return tuple(int(x) for x in m.groups()) if m else None
+    return (int(m[1]), int(m[2]), int(m[3])) if m else None
 
 
 def previous_release(root: Path, current: str) -> tuple[str, Path] | None:
     """(version, folder with ontology/, vocab/, shapes/) of the newest release before ``current``."""
     current_key = _version_key(current)
+    if current_key is None:
+        return None
     candidates: list[tuple[tuple, str, str]] = []  # (key, version, source)
     releases = root / "releases"
     if releases.is_dir():

@@ -157,8 +157,10 @@ def register_site(sub) -> None:
 
 
 def cmd_site_build(args: argparse.Namespace) -> int:
+    from samtbu.extras import require
     from samtbu.generate.site import build_site
 
+    require("site", "site build")
     out = build_site(Model.load(), output_folder(args.output) if args.output else None, src=args.src)
     print(f"built {out} (open {out / 'index.html'})", file=sys.stderr)
     return 0
@@ -172,6 +174,9 @@ def cmd_site_serve(args: argparse.Namespace) -> int:
     if args.no_build:  # serve what is there; a missing folder is named by serve_site
         serve_site(Path(args.output) if args.output else default_output_dir(model), port=args.port)
         return 0
+    from samtbu.extras import require
+
+    require("site", "site serve")
     sock = listening_socket("127.0.0.1", args.port)  # a busy port is said before the build, not after it
     serve_site(build_site(model, output_folder(args.output) if args.output else None), sock=sock)
     return 0

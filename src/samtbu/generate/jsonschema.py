@@ -44,7 +44,7 @@ import json
 import re
 from collections import OrderedDict
 
-from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, XSD, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 

@@ -23,7 +23,7 @@ def _context_terms(model: Model) -> dict[str, dict | str]:
     return build_context(model)["@context"]
 
 
-def _local(iri: URIRef) -> str | None:
+def _local(iri: object) -> str | None:
     text = str(iri)
     return text[len(str(SBU)):] if text.startswith(str(SBU)) else None
 

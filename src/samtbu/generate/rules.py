@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -245,7 +246,7 @@ def _targets(graph: Graph, shape) -> list[str]:
 def _shape_rules(model: Model, graph: Graph, shape, profiles: list[str]) -> list[Rule]:
     local = str(shape).rsplit("/", 1)[-1]
     severity = str(graph.value(shape, SH.severity) or SH.Violation).rsplit("#", 1)[-1]
-    common = dict(
+    common: dict[str, Any] = dict(
         profiles=profiles,
         severity=severity,
         description=_texts(graph, shape, SH.description),
@@ -399,7 +400,7 @@ def _section(rule: Rule) -> str:
 def rules_page(idx, lang: str):
     """The site page (nb, nn or en) with every rule, grouped by the shape module or profile that defines it."""
     from samtbu.generate.site_tables import source_link
-    from samtbu.generate.site_text import Page, esc, message_words
+    from samtbu.generate.site_text import Page, esc
 
     class WidePage(Page):
         """The table needs the width: the page hides the section navigation (mkdocs-material front matter)."""

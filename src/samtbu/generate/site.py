@@ -27,7 +27,7 @@ from typing import Callable
 
 from samtbu.errors import SamtbuError
 from samtbu.namespaces import BASE_IRI
-from samtbu.generate.site_text import LANGS, local
+from samtbu.generate.site_text import LANGS
 
 MERMAID_VERSION = "11.17.2"  # the major version mkdocs-material 9.x expects (it loads mermaid@11)
 CONFIG_DIR = "site"
@@ -45,12 +45,19 @@ def repo_root(model) -> Path:
     return Path(model.root)
 
 
-def default_source_dir(model) -> Path:
-    return repo_root(model) / "build" / "site-src"
+# What the build writes goes under the folder it is run in (or where -o / --src say), never into
+# the folder the model was installed from.
+def default_source_dir(model=None) -> Path:
+    return Path.cwd() / "build" / "site-src"
 
 
-def default_output_dir(model) -> Path:
-    return repo_root(model) / "build" / "site"
+def default_output_dir(model=None) -> Path:
+    return Path.cwd() / "build" / "site"
+
+
+def default_cache_dir() -> Path:
+    """Where the mermaid package fetched with npm is kept between builds."""
+    return Path.cwd() / "build" / "vendor"
 
 
 # -- mermaid ---------------------------------------------------------------------------------------
@@ -272,7 +279,7 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
     committed = repo_root(model) / CONFIG_DIR
     if (committed / "overrides").is_dir():
         shutil.copytree(committed / "overrides", overrides)
-    mermaid = find_mermaid(repo_root(model) / "build" / "vendor")
+    mermaid = find_mermaid(default_cache_dir())
     (overrides / "assets" / "javascripts").mkdir(parents=True, exist_ok=True)
     shutil.copy2(mermaid, overrides / "assets" / "javascripts" / "mermaid.min.js")
 

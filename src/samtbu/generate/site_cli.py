@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from samtbu.generate.site_text import Page, esc
+from samtbu.generate.site_text import Page
 
 # Texts keyed by (command, argparse dest); "" is the command's description.
 OPTION_TEXTS: dict[tuple[str, str], tuple[str, str]] = {

@@ -12,7 +12,6 @@ from pathlib import Path
 from rdflib import Graph
 
 from samtbu.generate.site_index import SiteIndex
-from samtbu.generate.site_text import local
 from samtbu.namespaces import BASE_IRI
 
 FORMATS = {  # file suffix -> (rdflib format, media type, name)

@@ -15,7 +15,7 @@ from rdflib.namespace import DCTERMS, SH, XSD
 
 from samtbu.generate.site_text import lang_texts, local
 from samtbu.model import Model
-from samtbu.namespaces import BASE_IRI, SBU, SBUB, SBUK
+from samtbu.namespaces import BASE_IRI, SBU
 
 SBUC = BASE_IRI + "begrepssamling/"
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, SH, SKOS
+from rdflib.namespace import DCTERMS
 
 from samtbu.generate.site_text import local
 from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU

@@ -10,9 +10,9 @@ from rdflib.namespace import DCTERMS
 from samtbu.generate.changelog import KINDS, Changelog
 from samtbu.generate.site_downloads import FORMATS, Artifact
 from samtbu.generate.site_index import SiteIndex, curie
-from samtbu.generate.site_pages import mermaid_id, term_link
+from samtbu.generate.site_pages import term_link
 from samtbu.generate.site_text import LANG_NAMES, Page, esc, fence, lang_texts, local, pick
-from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU
+from samtbu.namespaces import BASE_IRI, CONTEXT_IRI
 
 X = {
     "intro": (

@@ -4,13 +4,13 @@ properties, shapes and a class diagram of the module whose boxes link to the cla
 
 from __future__ import annotations
 
-from rdflib import OWL, RDF, RDFS, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, SH
+from rdflib import OWL, RDFS, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF
 
-from samtbu.generate.site_index import PREFIXES, SiteIndex, curie
+from samtbu.generate.site_index import PREFIXES, SiteIndex
 from samtbu.generate.site_pages import iri_line, mermaid_id, shape_link, term_link
 from samtbu.generate.site_text import Page, esc, lang_texts, local, pick
-from samtbu.namespaces import BASE_IRI, SBU
+from samtbu.namespaces import BASE_IRI
 
 X = {
     "intro": (

@@ -7,7 +7,7 @@ comes from the model; only headings and column names come from site_text.
 from __future__ import annotations
 
 from rdflib import OWL, RDF, RDFS, SKOS, URIRef
-from rdflib.namespace import DCAT, DCTERMS, SH, XSD
+from rdflib.namespace import DCAT, DCTERMS, SH
 
 from samtbu.generate.site_index import EUVOC, NO_COUNTERPART, SKOSNO, XKOS, SiteIndex, curie
 from samtbu.generate.site_text import (

@@ -231,7 +231,7 @@ def _ontology_index(root: str) -> _Ontology:
     )
     direct: dict[URIRef, set[URIRef]] = {c: set() for c in classes}
     for s, o in onto.subject_objects(RDFS.subClassOf):
-        if s in direct and isinstance(o, URIRef):
+        if isinstance(s, URIRef) and s in direct and isinstance(o, URIRef):
             direct[s].add(o)
 
     def closure(c: URIRef) -> frozenset[URIRef]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import re
 
-import pyshacl
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDFS, SH
@@ -30,6 +29,7 @@ from rdflib.namespace import DCTERMS, OWL, RDFS, SH
 from samtbu.model import Model
 from samtbu.namespaces import GREP, SBU, SBUK, SBUP, SBUS
 from samtbu.share.policies import Policy, Scope
+from samtbu.validate.engine import shacl_validate
 
 CODE_NS = str(SBUK)
 GREP_NS = str(GREP)
@@ -174,8 +174,8 @@ def profile_for(policy: Policy, model: Model) -> Graph:
 def check_view(graph: Graph, policy: Policy, model: Model) -> tuple[bool, list[str]]:
     """Run the policy's closed profile on a view; (conforms, messages in English)."""
     shapes = profile_for(policy, model)
-    conforms, report, _text = pyshacl.validate(
-        graph, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=False
+    conforms, report, _text = shacl_validate(
+        graph, shapes, inference="none", advanced=False, allow_warnings=False
     )
     messages = []
     if not conforms:

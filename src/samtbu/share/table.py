@@ -16,7 +16,7 @@ from rdflib import RDFS
 from rdflib.namespace import DCTERMS, SKOS
 
 from samtbu.model import Model
-from samtbu.namespaces import SBU, SBUK
+from samtbu.namespaces import SBUK
 from samtbu.share.policies import PolicySet, label, load_policies
 from samtbu.share.profiles import profile_iri
 

@@ -538,7 +538,7 @@ def append_log(disclosure: Graph, path: Path | str) -> None:
         with path.open("a", encoding="utf-8") as out:
             fcntl.flock(out, fcntl.LOCK_EX)
             if fmt == "turtle":
-                out.write(f"\n# sbu:Utlevering\n")
+                out.write("\n# sbu:Utlevering\n")
             out.write(text if text.endswith("\n") else text + "\n")
     except OSError as exc:
         raise SamtbuError(f"cannot append to the disclosure log: {exc.strerror or exc}", where=str(path)) from None

@@ -725,22 +725,34 @@ def _pool_task(args) -> list[Outcome]:
 
 
 class _Progress:
-    """A rich progress bar on standard error."""
+    """Progress on standard error: a rich progress bar where rich is installed (it is optional),
+    otherwise a counter on one line."""
 
     def __init__(self, total: int | None):
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
+        self.done, self.total, self.progress = 0, total, None
+        try:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        except ModuleNotFoundError:
+            return
         columns = [SpinnerColumn(), TextColumn("validating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
         self.progress = Progress(*columns, console=Console(stderr=True), transient=False)
         self.task = self.progress.add_task("validate", total=total)
         self.progress.start()
 
     def advance(self) -> None:
-        self.progress.advance(self.task)
+        self.done += 1
+        if self.progress is not None:
+            self.progress.advance(self.task)
+        elif self.done == self.total or self.done % 100 == 0:
+            sys.stderr.write(f"\rvalidating {self.done}" + (f"/{self.total}" if self.total else ""))
+            sys.stderr.flush()
 
     def stop(self) -> None:
-        self.progress.stop()
+        if self.progress is not None:
+            self.progress.stop()
+        elif self.done:
+            sys.stderr.write(f"\rvalidating {self.done}" + (f"/{self.total}" if self.total else "") + "\n")
 
 
 def count_records(source: str | Path, *, follow_symlinks: bool = False) -> int | None:

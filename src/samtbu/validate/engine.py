@@ -12,6 +12,8 @@ import functools
 import pyshacl
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SH
+from rdflib.plugins.sparql import parser as sparql_parser
+from rdflib.plugins.sparql.algebra import translateQuery
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model, Profile
@@ -38,7 +40,7 @@ def class_hierarchy(model: Model) -> Graph:
 def data_graph(payload_graph: Graph, model: Model, grep=None) -> Graph:
     """The payload plus the class hierarchy; with a Grep snapshot, plus what it says about the
     payload's Grep codes (and without the payload's own claims about them: samtbu.grep.facts)."""
-    data = Graph()
+    data = PreparedQueryGraph()
     if grep is not None:
         from samtbu.grep.facts import rdflib_facts
 
@@ -47,6 +49,40 @@ def data_graph(payload_graph: Graph, model: Model, grep=None) -> Graph:
         data += payload_graph
     data += class_hierarchy(model)
     return data
+
+
+@functools.lru_cache(maxsize=2048)
+def _prepared_query(text: str, base: str | None, namespaces: tuple | None):
+    return translateQuery(sparql_parser.parseQuery(text), base, dict(namespaces) if namespaces else None)
+
+
+class PreparedQueryGraph(Graph):
+    """A graph whose SPARQL queries are parsed once per process.
+
+    pyshacl sends rdflib the text of a SPARQL-based constraint for every focus node, and rdflib
+    parses it each time: parsing is most of the time pyshacl takes for a record. This graph keeps
+    the parsed and translated query (what ``rdflib.plugins.sparql.prepareQuery`` gives) by its text,
+    base and prefixes; it is evaluated with the same bindings on the same graph, so the results are
+    rdflib's. Only graphs of this class are affected: rdflib itself is left as it is."""
+
+    def query(self, query_object, processor="sparql", result="sparql", initNs=None, initBindings=None,  # noqa: N803
+              use_store_provided=True, **kwargs):
+        if isinstance(query_object, str):
+            try:
+                key = tuple(sorted((str(k), str(v)) for k, v in initNs.items())) if initNs else None
+                query_object = _prepared_query(query_object, kwargs.get("base"), key)
+            except TypeError:  # an unhashable argument: rdflib parses the text itself
+                pass
+        return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
+
+
+def shacl_validate(data: Graph, shapes: Graph, **options):
+    """``pyshacl.validate`` on a copy of ``data`` whose SPARQL queries are parsed once per process;
+    pyshacl's ``(conforms, report graph, report text)``. ``data`` itself is not changed."""
+    working = PreparedQueryGraph()
+    working += data
+    # pyshacl works on our copy instead of cloning it into a plain rdflib graph.
+    return pyshacl.validate(working, shacl_graph=shapes, inplace=True, **options)
 
 
 @functools.lru_cache(maxsize=32)
@@ -95,6 +131,7 @@ def run_shacl(payload_graph: Graph, profile: Profile, model: Model, grep=None) -
             advanced=True,
             allow_warnings=False,
             allow_infos=False,
+            inplace=True,  # a graph of its own (data_graph): pyshacl works on it instead of a plain copy
         )
     except Exception as exc:  # noqa: BLE001 - e.g. rdflib failing on an ill-typed date inside SPARQL
         raise EngineError(
@@ -210,5 +247,5 @@ def choose_profile(root_types: set, model: Model) -> Profile:
 
 __all__ = [
     "run_shacl", "run_engine", "detect_profile", "detect_profile_triples", "data_graph", "class_hierarchy",
-    "compiled_shapes", "with_grep", "ENGINES", "ProfileError", "OWL",
+    "compiled_shapes", "with_grep", "shacl_validate", "PreparedQueryGraph", "ENGINES", "ProfileError", "OWL",
 ]

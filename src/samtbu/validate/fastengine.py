@@ -20,12 +20,13 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, Iterable
 
 from rdflib import RDF as _RDF
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
+from rdflib.term import Node
 
 from samtbu.validate.fastcodegen import generate_conformance
 from samtbu.validate.fastterms import (
@@ -100,7 +101,7 @@ def xsd_lexical_ok(lex: str, dt: str) -> bool | None:
     return True
 
 
-_PY_TYPES = {
+_PY_TYPES: dict[str, Any] = {
     XSD + "integer": int, XSD + "float": float, XSD + "decimal": None, XSD + "boolean": bool,
     XSD + "date": _dt.date, XSD + "time": _dt.time, XSD + "dateTime": _dt.datetime,
 }
@@ -263,7 +264,7 @@ class Context:
 
     __slots__ = ("data", "compiled", "_types", "_conforms", "_active", "_supers", "_subs", "own_edges")
 
-    def __init__(self, data: Data, compiled: "CompiledShapes", own_edges: list = ()):
+    def __init__(self, data: Data, compiled: "CompiledShapes", own_edges: Iterable = ()):
         self.data = data
         self.own_edges = list(own_edges)
         self.compiled = compiled
@@ -272,7 +273,7 @@ class Context:
         # class -> itself and its superclasses: the static hierarchy's (shared) unless the payload
         # adds subclass edges of its own
         self._supers = compiled._closure if not self.own_edges else None
-        self._subs = None
+        self._subs: dict | None = None
 
     def superclasses_map(self) -> dict:
         """Every class -> itself and its superclasses (with the payload's own subclass edges)."""
@@ -315,12 +316,12 @@ Check = Callable[[Context, object, list, "list | None"], bool]
 
 @dataclass(eq=False)
 class CShape:
-    node: object  # rdflib term of the shape in the shapes graph
+    node: Node  # rdflib term of the shape in the shapes graph
     severity: URIRef = SH.Violation
     messages: tuple = ()
     deactivated: bool = False
     path: PathFn | None = None
-    path_node: object = None
+    path_node: Node | None = None
     path_sparql: str | None = None
     predicate: str | None = None  # the path, when it is one IRI
     checks: list = field(default_factory=list)
@@ -864,7 +865,7 @@ def _sparql_messages(shape_messages, messages, bindings, this, value) -> tuple:
 class CompiledShapes:
     """A shapes graph compiled once: target shapes with their checks, and the class hierarchy."""
 
-    def __init__(self, shapes: Graph, hierarchy: list[tuple[str, str]] = (), *, generate: bool = True):
+    def __init__(self, shapes: Graph, hierarchy: Iterable[tuple[str, str]] = (), *, generate: bool = True):
         for s, p, o in shapes.triples((None, _RDF.type, None)):
             if o in (SH.ConstraintComponent, SH.SPARQLTarget, SH.SPARQLTargetType, SH.JSConstraint,
                      SH.SPARQLRule, SH.TripleRule, SH.JSRule, SH.JSTarget):
@@ -873,7 +874,7 @@ class CompiledShapes:
             if (None, p, None) in shapes:
                 raise Unsupported(f"{p} in the shapes graph")
         compiler = _Compiler(shapes)
-        candidates = set()
+        candidates: set = set()
         for pred in _TARGETS:
             candidates.update(shapes.subjects(pred, None))
         for t in _SHAPE_TYPES:
