@@ -96,6 +96,12 @@ def run_shacl(payload_graph: Graph, profile: Profile, model: Model, grep=None) -
             f"the pyshacl engine failed on this payload ({type(exc).__name__}); "
             "the fast engine (the default) reports what is wrong with it"
         ) from None
+    if not isinstance(report_graph, Graph):
+        # pyshacl returns a ValidationFailure in place of the report when SHACL rules the shapes out
+        # (e.g. a SPARQL constraint that binds $this): the fast engine refuses the same shapes.
+        from samtbu.validate.fastengine import InvalidShapes
+
+        raise InvalidShapes(f"the shapes of profile {profile.name} cannot be used: {report_graph}")
     return report_graph
 
 

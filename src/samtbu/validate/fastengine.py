@@ -5,7 +5,8 @@ inverse, sequence, alternative, zero-or-more, one-or-more, zero-or-one) and SPAR
 (``sh:sparql`` with ``sh:select``, through :mod:`samtbu.validate.fastsparql`). Whatever it does not
 implement (custom constraint components, SHACL-AF targets and rules, ``sh:ask`` validators,
 SPARQL it cannot compile, a recursive shape) makes :func:`compile_shapes` raise ``Unsupported``:
-the caller then validates with pyshacl. Correctness first: the engine returns the same results as
+the caller then validates with pyshacl. Shapes SHACL rules out (a SPARQL constraint that binds
+``$this``, ...) raise ``InvalidShapes``: no engine validates with them. Correctness first: the engine returns the same results as
 pyshacl (focus node, path, value, source shape, constraint component, severity) on the project's
 shapes, and follows the SHACL and XSD specifications where pyshacl does not: a literal of a
 datatype that rdflib does not check (``xsd:gYear``, ``xsd:gYearMonth``, ...) must have a valid
@@ -27,6 +28,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
+from samtbu.model import ModelError
 from samtbu.validate.fastcodegen import generate_conformance
 from samtbu.validate.fastterms import (
     RDF_LANGSTRING, RDF_TYPE, RDFS, RDFS_SUBCLASSOF, XSD, XSD_STRING, B, Data, L, from_rdflib,
@@ -39,6 +41,11 @@ _EMPTY: list = []
 
 class Unsupported(Exception):
     """The shapes use something the fast engine does not implement: use pyshacl."""
+
+
+class InvalidShapes(ModelError):
+    """The shapes graph breaks a rule of SHACL that a processor must report as a failure (e.g. a SPARQL
+    constraint that binds a pre-bound variable, SHACL 1.0 section 5.3.1): no engine validates with it."""
 
 
 _SH = str(SH)
@@ -1084,4 +1091,4 @@ def result_key(r: Result, shapes: Graph | None = None) -> tuple:
     )
 
 
-__all__ = ["CompiledShapes", "Unsupported", "Result", "report_graph", "datatype_ok", "xsd_lexical_ok", "result_key"]
+__all__ = ["CompiledShapes", "Unsupported", "InvalidShapes", "Result", "report_graph", "datatype_ok", "xsd_lexical_ok", "result_key"]

@@ -5,8 +5,10 @@ evaluate it on the small per-record graph, with ``$this`` pre-bound to the focus
 replaced by the shape's path, as pyshacl does. The operators follow rdflib's SPARQL semantics (the
 ones pyshacl gets), implemented directly for the common functions; other built-in functions are
 delegated to rdflib's own implementation. A query that uses anything else (sub-queries, aggregates,
-VALUES, MINUS, GRAPH, SERVICE, property paths other than a plain IRI, ``$shapesGraph``,
-``$currentShape``) raises ``Unsupported``: the profile is then validated with pyshacl.
+GRAPH, property paths other than a plain IRI, ``$shapesGraph``, ``$currentShape``) raises
+``Unsupported``: the profile is then validated with pyshacl. A query SHACL itself rules out (MINUS,
+VALUES, SERVICE, ``AS $this``, a sub-query without ``$this``: section 5.3.1) raises ``InvalidShapes``,
+as pyshacl refuses it too.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import re
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 
+from pyparsing import ParseResults
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import SH
 from rdflib.plugins.sparql import operators as _ops
 from rdflib.plugins.sparql.sparql import SPARQLError
 
-from samtbu.validate.fastengine import Unsupported
+from samtbu.validate.fastengine import InvalidShapes, Unsupported
 from samtbu.validate.fastterms import RDF_LANGSTRING, XSD, XSD_STRING, B, L, from_rdflib, to_rdflib
 
 XSD_BOOLEAN = XSD + "boolean"
@@ -1129,6 +1132,50 @@ def _prefixes(g: Graph, constraint) -> dict[str, str]:
     return out
 
 
+# Variables a SHACL processor may pre-bind in the query of a SPARQL-based constraint (SHACL 1.0
+# section 5.3.1; $value only in the validators of constraint components, which this engine leaves to pyshacl).
+PRE_BOUND = ("this", "shapesGraph", "currentShape")
+
+
+def check_pre_binding(tree, shape_name: str, pre_bound=PRE_BOUND) -> None:
+    """Refuse what SHACL 1.0 section 5.3.1 rules out in a query with pre-bound variables (a processor
+    "must report a failure"): MINUS, SERVICE, VALUES, ``AS ?var`` for a potentially pre-bound variable,
+    and a sub-query that does not project ``$this`` (``SELECT *`` included, as pyshacl and the W3C
+    test pre-binding-006 read it). ``tree``: rdflib's parse tree of the query."""
+    def refuse(what: str):
+        raise InvalidShapes(f"the SPARQL constraint of shape {shape_name} {what}: SHACL does not allow it in a "
+                            "query with pre-bound variables (SHACL 1.0, section 5.3.1)")
+
+    def walk(node):
+        name = getattr(node, "name", None)
+        if name == "MinusGraphPattern":
+            refuse("uses MINUS")
+        if name == "ServiceGraphPattern":
+            refuse("uses a federated query (SERVICE)")
+        if name in ("InlineData", "ValuesClause"):
+            refuse("uses VALUES")
+        if name in ("Bind", "GroupAs") or (name == "vars" and "evar" in node):
+            var = node.get("var") if name != "vars" else node.get("evar")
+            if var is not None and str(var) in pre_bound:
+                refuse(f"binds the pre-bound variable ${var} with AS")
+        if name == "SubSelect":
+            projection = node.get("projection")
+            if not projection or isinstance(projection, str):
+                refuse("has a sub-query with SELECT *, which does not project the pre-bound variables")
+            if "this" not in {str(v.get("var")) for v in projection if v.get("var") is not None}:
+                refuse("has a sub-query that does not project $this")
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, (list, tuple, ParseResults)):
+            children = node
+        else:
+            return
+        for child in children:
+            walk(child)
+
+    walk(tree)
+
+
 def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: str | None):
     """A function (ctx, focus) -> list of (this, path, value, other bindings) rows, as pyshacl keeps them."""
     if re.search(r"[$?](shapesGraph|currentShape)\b", select):
@@ -1149,13 +1196,19 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
     if found is None:
         algebra = _PARSED.get(text)
         if algebra is None:
-            from rdflib.plugins.sparql import prepareQuery
+            from rdflib.plugins.sparql.algebra import translateQuery
+            from rdflib.plugins.sparql.parser import parseQuery
 
             try:
-                query = prepareQuery(text)
+                tree = parseQuery(text)
             except Exception as exc:  # noqa: BLE001
                 raise Unsupported(f"SPARQL query does not parse: {exc}") from None
-            algebra = _PARSED[text] = query.algebra
+            check_pre_binding(tree, ", ".join(sorted(str(s) for s in g.subjects(SH.sparql, constraint))) or str(constraint))
+            try:
+                algebra = translateQuery(tree).algebra
+            except Exception as exc:  # noqa: BLE001
+                raise Unsupported(f"SPARQL query does not parse: {exc}") from None
+            _PARSED[text] = algebra
         if algebra.name != "SelectQuery" or algebra.datasetClause:
             raise Unsupported("only SELECT queries without FROM")
         if any(str(v) == "PATH" for v in algebra.PV):
