@@ -112,7 +112,14 @@ def _run(argv: list[str] | None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    # The process ends here. Without this, the interpreter's last garbage collection walks every
+    # object the command made (the model's graphs, the compiled shapes): about 0.2 s of CPU for a
+    # one-file `validate`. Whatever writes a file closes it itself (output.write_output).
+    import gc
+
+    gc.freeze()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -15,9 +15,17 @@ CONTEXT_IRIS = {CONTEXT_IRI, CONTEXT_IRI + ".jsonld", BASE_IRI + "context"}
 
 @functools.lru_cache(maxsize=4)
 def _context_document(root: str) -> dict:
-    from samtbu.generate.context import build_context
+    return context_document(Model.load(root))
 
-    return json.loads(json.dumps(build_context(Model.load(root))))
+
+def context_document(model: Model) -> dict:
+    """The context as a JSON document, made once per model (kept by the compiled-model cache)."""
+    def make(model: Model) -> dict:
+        from samtbu.generate.context import build_context
+
+        return json.loads(json.dumps(build_context(model)))
+
+    return model.derive("context", make)
 
 
 def bundled_context(model: Model | None = None) -> dict:

@@ -106,10 +106,8 @@ def validate_payload(
         results = unknown_term_results(payload, lang)
         return RecordReport(payload.source, payload.format, chosen.name,
                             name_subjects(results, payload, grep, lang) if grep is not None and results else results)
-    vocab = model.vocab
-
     def expected_of(shape, constraint, language):
-        return describe_expected(chosen.shapes, shape, constraint, language, vocab)
+        return describe_expected(chosen.shapes, shape, constraint, language, model.vocab)
 
     results = results_from_shacl(
         report_graph, chosen.shapes, lang=lang, pointer_of=_pointer_function(payload), expected_of=expected_of

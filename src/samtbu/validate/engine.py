@@ -22,11 +22,9 @@ class ProfileError(SamtbuError):
 
 @functools.lru_cache(maxsize=4)
 def _class_hierarchy(root: str) -> Graph:
-    model = Model.load(root)
     hierarchy = Graph()
-    for s, o in model.ontology.subject_objects(RDFS.subClassOf):
-        if isinstance(s, URIRef) and isinstance(o, URIRef):
-            hierarchy.add((s, RDFS.subClassOf, o))
+    for s, o in Model.load(root).subclass_pairs():
+        hierarchy.add((s, RDFS.subClassOf, o))
     return hierarchy
 
 
@@ -114,9 +112,15 @@ def _compiled(root: str, name: str, grep_date: str | None = None):
 
     model = Model.load(root)
     hierarchy = [(str(s), str(o)) for s, _p, o in class_hierarchy(model)]
+    if grep_date is not None:
+        from samtbu.modelcache import use_grep_entry
+
+        use_grep_entry(model, grep_date, lambda other: _with_grep(root, other, grep_date))
     profile = _with_grep(root, name, grep_date) if grep_date is not None else model.profile(name)
+    from samtbu.modelcache import shapes_to_compile
+
     try:
-        return CompiledShapes(profile.shapes, hierarchy)
+        return CompiledShapes(shapes_to_compile(model, profile), hierarchy)
     except Unsupported:
         return None
 

@@ -26,6 +26,7 @@ from rdflib.namespace import SH
 from rdflib.plugins.sparql import operators as _ops
 from rdflib.plugins.sparql.sparql import SPARQLError
 
+from samtbu.modelcache import MEMO
 from samtbu.validate.fastengine import InvalidShapes, Unsupported
 from samtbu.validate.fastterms import RDF_LANGSTRING, XSD, XSD_STRING, B, L, from_rdflib, to_rdflib
 
@@ -1018,7 +1019,7 @@ def _generate_run(steps):
     for _marker, level, names in reversed(pops):
         code += [f"{level}row.pop({v!r}, None)" for v in names] or []
     namespace = dict(consts)
-    exec(compile("\n".join(code) + "\n", "<samtbu sparql plan>", "exec"), namespace)  # noqa: S102 - our own code
+    exec(MEMO.code("\n".join(code) + "\n", "<samtbu sparql plan>"), namespace)  # noqa: S102 - our own code
     return namespace["run"]
 
 
@@ -1122,6 +1123,37 @@ _QUERY_CACHE: dict = {}
 _PARSED: dict = {}  # query text -> rdflib algebra (parsing is the slow part: once per text)
 
 
+def forget_compiled_queries() -> None:
+    """Empty the compiled queries (not the parsed ones): a compiled-model cache entry being built
+    meets every query and plan of a profile again (samtbu.modelcache)."""
+    _QUERY_CACHE.clear()
+    _PARSED_NEEDS.clear()
+
+
+def _algebra(text: str, g: Graph, constraint):
+    """rdflib's algebra of a query: parsed once per process, and once per model with the
+    compiled-model cache (samtbu.modelcache), refused when SHACL rules it out."""
+    algebra = _PARSED.get(text)
+    if algebra is None:
+        algebra = MEMO.algebra(text)
+    if algebra is None:
+        from rdflib.plugins.sparql.algebra import translateQuery
+        from rdflib.plugins.sparql.parser import parseQuery
+
+        try:
+            tree = parseQuery(text)
+        except Exception as exc:  # noqa: BLE001
+            raise Unsupported(f"SPARQL query does not parse: {exc}") from None
+        check_pre_binding(tree, ", ".join(sorted(str(s) for s in g.subjects(SH.sparql, constraint))) or str(constraint))
+        try:
+            algebra = translateQuery(tree).algebra
+        except Exception as exc:  # noqa: BLE001
+            raise Unsupported(f"SPARQL query does not parse: {exc}") from None
+    _PARSED[text] = algebra
+    MEMO.record_algebra(text, algebra)
+    return algebra
+
+
 def _prefixes(g: Graph, constraint) -> dict[str, str]:
     out: dict[str, str] = {}
     for holder in g.objects(constraint, SH.prefixes):
@@ -1194,21 +1226,7 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
     key = (text, path_iri)
     found = _QUERY_CACHE.get(key)
     if found is None:
-        algebra = _PARSED.get(text)
-        if algebra is None:
-            from rdflib.plugins.sparql.algebra import translateQuery
-            from rdflib.plugins.sparql.parser import parseQuery
-
-            try:
-                tree = parseQuery(text)
-            except Exception as exc:  # noqa: BLE001
-                raise Unsupported(f"SPARQL query does not parse: {exc}") from None
-            check_pre_binding(tree, ", ".join(sorted(str(s) for s in g.subjects(SH.sparql, constraint))) or str(constraint))
-            try:
-                algebra = translateQuery(tree).algebra
-            except Exception as exc:  # noqa: BLE001
-                raise Unsupported(f"SPARQL query does not parse: {exc}") from None
-            _PARSED[text] = algebra
+        algebra = _algebra(text, g, constraint)
         if algebra.name != "SelectQuery" or algebra.datasetClause:
             raise Unsupported("only SELECT queries without FROM")
         if any(str(v) == "PATH" for v in algebra.PV):
