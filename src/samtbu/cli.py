@@ -67,7 +67,7 @@ def _registrars():
     """Subcommands defined beside their library code, each with a ``register(subparsers)``."""
     import importlib
 
-    for module_name in ("samtbu.validate.cli", "samtbu.generate.cli", "samtbu.crosswalk.cli", "samtbu.service", "samtbu.publish", "samtbu.share.cli", "samtbu.credential.cli", "samtbu.grep.cli"):
+    for module_name in ("samtbu.validate.cli", "samtbu.generate.cli", "samtbu.crosswalk.cli", "samtbu.service", "samtbu.publish", "samtbu.share.cli", "samtbu.credential.cli", "samtbu.grep.cli", "samtbu.modelcache"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
