@@ -429,27 +429,56 @@ def load_model(root: Path, parse_files):
         return parse_files(root)
     path = entry_path(key)
     try:
-        parts = read_entry(path, key)
-        model = _lazy_model(root, parts)
-    except (CacheEntryError, KeyError, TypeError, ValueError, pickle.UnpicklingError, EOFError):
-        model = None
-    if model is not None:
-        return model
+        return _lazy_model(root, read_entry(path, key), parse_files)
+    except Exception:  # noqa: BLE001 - an entry that cannot be used (CacheEntryError, or a damaged part): built again
+        pass
     model = parse_files(root)
     build_entry(model, key, path)
     return model
 
 
-def _lazy_model(root: Path, parts: dict):
+def _lazy_model(root: Path, parts: dict, parse_files):
+    """A model whose graphs and derived values are read from ``parts`` when first used. Should a part
+    fail to load then (the entry was checked whole when opened), the model files are parsed instead."""
     from rdflib import URIRef
 
     from samtbu.model import Deferred, Model, Profile
 
     meta = pickle.loads(parts["meta"])
+    parsed: list = []
+
+    def from_files():
+        if not parsed:
+            parsed.append(parse_files(root))
+        return parsed[0]
 
     def graph(name: str):
-        key = name if name.startswith("view:") else "graph:" + name
-        return Deferred(lambda: loads_graph(parts[key]))
+        def load():
+            try:
+                return loads_graph(parts["graph:" + name])
+            except Exception:  # noqa: BLE001 - see above
+                model = from_files()
+                return model.profiles[name.removeprefix("profile:")].shapes if name.startswith("profile:") else getattr(model, name)
+        return Deferred(load)
+
+    def view(name: str):
+        def load():
+            try:
+                return loads_graph(parts["view:" + name])
+            except Exception:  # noqa: BLE001 - the profile's own graph compiles the same
+                return model.profiles[name].shapes
+        return Deferred(load)
+
+    def derived(name: str):
+        def load():
+            try:
+                return pickle.loads(parts["derived:" + name])
+            except Exception:  # noqa: BLE001 - made again from the parsed model
+                import importlib
+
+                module, function = DERIVED[name].split(":")
+                return getattr(importlib.import_module(module), function)(from_files())
+        return Deferred(load)
 
     profiles = {
         name: Profile(name=name, iri=URIRef(iri), path=root / relative, shapes=graph("profile:" + name),
@@ -462,10 +491,10 @@ def _lazy_model(root: Path, parts: dict):
     model = Model(root=root, ontology=graph("ontology"), vocab=graph("vocab"), shapes=graph("shapes"), profiles=profiles)
     model.derived["subclass_pairs"] = [(URIRef(s), URIRef(o)) for s, o in meta["subclass_pairs"]]
     for name in DERIVED:
-        model.derived[name] = Deferred(lambda key="derived:" + name: pickle.loads(parts[key]))
+        model.derived[name] = derived(name)
     for name in profiles:
         if "view:" + name in parts:
-            model.derived["compile-view:" + name] = graph("view:" + name)
+            model.derived["compile-view:" + name] = view(name)
     MEMO.load(parts)
     return model
 

@@ -497,8 +497,7 @@ def _relative_iri_message(document: Any, nquads: str) -> str:
     found = [(pointer, value) for _order, pointer, value in sorted(chosen)]
 
     def shown(text: str) -> str:
-        text = mask_identity_numbers(text)
-        return repr(text if len(text) <= 60 else text[:57] + "...")
+        return repr(_shortened(mask_identity_numbers(text)))
 
     ids = all(_is_id_key(pointer) for pointer, _ in found)
     what = ("relative id" if ids else "relative IRI reference") + ("s" if len(found) > 1 else "")
@@ -510,6 +509,10 @@ def _relative_iri_message(document: Any, nquads: str) -> str:
         where = ", ".join(shown(iri.removeprefix(RELATIVE_BASE)) for iri in sorted(resolved)[:_SHOWN_RELATIVE])
     return (f"{what} at {where}: an id or reference must be an absolute IRI (such as urn:uuid:...); "
             "a payload has no base to resolve a relative one against")
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_id_key(pointer: str) -> bool:
@@ -639,13 +642,16 @@ def _refuse_relative_rdf_iris(graph: Graph, text: str, source: str, format: str)
 
     from samtbu.output import mask_identity_numbers
 
+    def shown(iri: str) -> str:  # one line, however the IRI is written
+        return "<" + repr(_shortened(iri))[1:-1] + ">"
+
     places = []
     if format != "rdfxml":
         for number, line in enumerate(text.splitlines(), 1):
-            places.extend((f"<{token}> at line {number}") for token in _IRI_TOKEN.findall(line)
+            places.extend((f"{shown(token)} at line {number}") for token in _IRI_TOKEN.findall(line)
                           if resolve(token, RELATIVE_BASE) in relative)
     if not places:
-        places = [f"<{iri.removeprefix(RELATIVE_BASE)}>" for iri in sorted(relative)]
+        places = [shown(iri.removeprefix(RELATIVE_BASE)) for iri in sorted(relative)]
     where = ", ".join(dict.fromkeys(places[:_SHOWN_RELATIVE]))
     if len(places) > _SHOWN_RELATIVE:
         where += f" and {len(places) - _SHOWN_RELATIVE} more"
