@@ -117,7 +117,7 @@ class Cohort:
             fault = None
             if rng.random() < self.fault_rate:
                 fault = rng.choices([f for f, _ in FAULTS], [w for _, w in FAULTS])[0]
-                if fault == "dokumentnummer-dobbelt" and previous_number and previous_number[:2] == doc["dokumentnummer"][:2]:
+                if fault == "dokumentnummer-dobbelt" and previous_number and previous_number[:1] == doc["dokumentnummer"][:1]:
                     doc["dokumentnummer"] = previous_number  # the same number issued to another document
                 elif fault == "post-dobbelt" and previous_record:
                     doc = copy.deepcopy(previous_record[2])
@@ -175,10 +175,20 @@ class Cohort:
         self.used_fnr.add(number)
         learner["foedselsnummer"] = number
         learner["fornavn"], learner["etternavn"] = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        # the document number: same prefix, year and county, a serial of its own
-        prefix, issued_year, county_no, _ = doc["dokumentnummer"].split("-")
-        doc["dokumentnummer"] = f"{prefix}-{issued_year}-{county_no}-{serial % 1000000:06d}"
+        doc["dokumentnummer"] = document_number(doc, serial)
         return doc
+
+
+def document_number(doc: dict, serial: int) -> str:
+    """A vitnemål or kompetansebevis gets Udir's number: V or K, the issuing school's organisation
+    number, the year of issue and a 5-digit serial. Other documents have no national format: an
+    opaque serial of the issuer's own."""
+    number = doc["dokumentnummer"]
+    year = doc.get("utstedelsesdato", "")[:4]
+    if number[:1] in ("V", "K") and len(number) == 19:
+        orgnr = doc.get("utsteder", {}).get("organisasjonsnummer", number[1:10])
+        return f"{number[0]}{orgnr}{year}{serial % 100000:05d}"
+    return f"{year}/{serial % 1000000:06d}"
 
 
 def _apply_fault(doc: dict, fault: str, rng: random.Random) -> None:
@@ -190,9 +200,9 @@ def _apply_fault(doc: dict, fault: str, rng: random.Random) -> None:
         rng.choice(vurderinger)["karakter"] = "7"
     elif fault == "vurderingsdato-ugyldig" and vurderinger:
         rng.choice(vurderinger)["vurderingsdato"] = "2024-02-30"
-    elif fault == "dokumentnummer-aar":
-        prefix, _year, county, serial = doc["dokumentnummer"].split("-")
-        doc["dokumentnummer"] = f"{prefix}-2019-{county}-{serial}"
+    elif fault == "dokumentnummer-aar" and doc["dokumentnummer"][:1] in ("V", "K"):
+        number = doc["dokumentnummer"]
+        doc["dokumentnummer"] = number[:10] + "2019" + number[14:]
     elif fault == "orgnr-kontrollsiffer" and "organisasjonsnummer" in doc.get("utsteder", {}):
         nr = doc["utsteder"]["organisasjonsnummer"]
         doc["utsteder"]["organisasjonsnummer"] = nr[:8] + str((int(nr[8]) + 1) % 10)

@@ -93,8 +93,8 @@ def _all_vurdering(key, value):
 
 MUTATIONS: dict[str, Callable[[dict], bool]] = {
     "no-dokumentnummer": _on_doc("dokumentnummer", _DELETE),
-    "dokumentnummer-format": _on_doc("dokumentnummer", "VM-26-46-4211"),
-    "dokumentnummer-aar": _on_doc("dokumentnummer", "VM-2019-46-004211"),
+    "dokumentnummer-format": _on_doc("dokumentnummer", "V99412375026464211"),
+    "dokumentnummer-aar": _on_doc("dokumentnummer", "V994123750201904211"),
     "utstedt-i-fremtiden": _on_doc("utstedelsesdato", "2099-06-19"),
     "utstedelsesdato-ugyldig": _on_doc("utstedelsesdato", "2026-02-30"),
     "dokumentstatus-ukjent": _on_doc("dokumentstatus", "ukjent"),

@@ -176,10 +176,10 @@ def _vitnemaal(doc_id: str, number: str, fnr: str | None = None, status: str = "
 
 
 def test_cross_record_rules(tmp_path: Path):
-    a = _vitnemaal("urn:uuid:00000000-0000-0000-0000-00000000000a", "VM-2026-46-000001")
-    b = _vitnemaal("urn:uuid:00000000-0000-0000-0000-00000000000b", "VM-2026-46-000001", fnr="01850751234")
-    c = _vitnemaal("urn:uuid:00000000-0000-0000-0000-00000000000c", "VM-2026-46-000003")  # same learner as a
-    d = _vitnemaal("urn:uuid:00000000-0000-0000-0000-00000000000d", "VM-2026-46-000004", status="annullert")
+    a = _vitnemaal("urn:uuid:00000000-0000-0000-0000-00000000000a", "V994123750202600001")
+    b = _vitnemaal("urn:uuid:00000000-0000-0000-0000-00000000000b", "V994123750202600001", fnr="01850751234")
+    c = _vitnemaal("urn:uuid:00000000-0000-0000-0000-00000000000c", "V994123750202600003")  # same learner as a
+    d = _vitnemaal("urn:uuid:00000000-0000-0000-0000-00000000000d", "V994123750202600004", status="annullert")
     stream = tmp_path / "vm.jsonl"
     stream.write_text("".join(json.dumps(x) + "\n" for x in (a, b, c, d, d)))
     summary, lines = _run(stream, profile="vitnemaal", lang="en")
@@ -203,9 +203,9 @@ def test_cross_record_messages_in_norwegian():
     from samtbu.validate.batch import Facts
 
     for i in (1, 2):
-        index.add(Facts(f"r{i}", [(f"urn:x:{i}", "https://w3id.org/samt-bu/def/Fagbrev", ["FB-2025-50-000317"], [], [], [])], [f"urn:x:{i}"]))
+        index.add(Facts(f"r{i}", [(f"urn:x:{i}", "https://w3id.org/samt-bu/def/Fagbrev", ["2025/0317"], [], [], [])], [f"urn:x:{i}"]))
     [first, second] = index.results("nb")
-    assert "Dokumentnummeret «FB-2025-50-000317» er utstedt til 2 ulike dokumenter" in first.results[0].message
+    assert "Dokumentnummeret «2025/0317» er utstedt til 2 ulike dokumenter" in first.results[0].message
 
 
 @pytest.mark.parametrize("fmt", ["junit", "sarif"])

@@ -565,7 +565,7 @@ def test_oversized_malformed_and_foreign_xml_are_refused(tmp_path):
 
 def test_schema_validation_reports_errors(elmo_dir):
     xml = export_elmo(_record("fagbrev-elektriker"), generated=GENERATED)
-    broken = xml.replace(b"<resultLabel>BMG</resultLabel>", b"").replace(b"<status>passed</status>", b"<status>bestaatt</status>")
+    broken = xml.replace(b"<resultLabel>BM</resultLabel>", b"").replace(b"<status>passed</status>", b"<status>bestaatt</status>")
     errors = validate_elmo(broken, elmo_dir / "schema.xsd")
     assert errors and "status" in errors[0]
 

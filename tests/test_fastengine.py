@@ -27,7 +27,8 @@ from _mutations import MUTATIONS, mutate
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((REPO / "examples").glob("*.json")) + sorted((REPO / "examples").glob("*.ttl"))
-FIXTURES = sorted((REPO / "tests" / "fixtures" / "invalid").glob("*/*.*"))
+FIXTURES = sorted(p for p in (REPO / "tests" / "fixtures" / "invalid").glob("*/*.*") if not p.name.endswith(".expected.json"))
+VALID_FIXTURES = sorted(p for p in (REPO / "tests" / "fixtures" / "valid").glob("*/*.json") if not p.name.endswith(".expected.json"))
 PROFILE = {
     "vitnemaal": "vitnemaal", "kompetansebevis": "kompetansebevis", "fagbrev": "fagbrev",
     "enkeltresultat": "enkeltresultat", "fullfoeringsstatus": "fullfoeringsstatus",
@@ -121,6 +122,12 @@ def test_examples_same_as_pyshacl(path: Path, model: Model):
 def test_invalid_fixtures_same_as_pyshacl(path: Path, model: Model):
     fast, reference = _compare(path, path.parent.name, model)
     assert fast.results  # a violation, or a warning
+
+
+@pytest.mark.parametrize("path", VALID_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_valid_fixtures_same_as_pyshacl(path: Path, model: Model):
+    fast, reference = _compare(path, path.parent.name, model)
+    assert fast.conforms
 
 
 def _small_vitnemaal() -> dict:

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, Namespace, URIRef, Variable
 from rdflib.namespace import XSD
@@ -84,10 +84,26 @@ def _rows_fast(g: Graph, query: str) -> set:
 def test_fast_sparql_same_rows_as_rdflib(g: Graph, which: int):
     logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
     query = QUERIES[which]
+    # rdflib drops every row of a BIND once one binding adds an ill-typed number ("x"^^xsd:integer),
+    # where SPARQL 1.1 (18.6, Extend) leaves only that row's variable unbound; the fast engine follows
+    # the standard (pinned below), so such graphs are not compared here
+    assume(not ("BIND (?value" in query and any(_ill_typed_number(o) for o in g.objects())))
     expected = _rows_rdflib(g, query)
     if expected is None:
         return
     assert _rows_fast(g, query) == expected
+
+
+def _ill_typed_number(term) -> bool:
+    return isinstance(term, Literal) and term.datatype in (XSD.integer, XSD.decimal, XSD.double) and term.ill_typed
+
+
+def test_an_ill_typed_number_in_a_bind_unbinds_only_its_own_row():
+    g = Graph()
+    for triple in [(EX.f, EX.a, Literal("7", datatype=XSD.integer)), (EX.f, EX.b, Literal("7", datatype=XSD.integer)),
+                   (EX.f, EX.b, Literal("x", datatype=XSD.integer))]:
+        g.add(triple)
+    assert _rows_fast(g, QUERIES[6]) == {(str(EX.f), "'7'^^<http://www.w3.org/2001/XMLSchema#integer>")}
 
 
 _DATE = XSD.date

@@ -416,6 +416,8 @@ def test_examples_give_no_new_results_with_the_shipped_snapshot(path: Path, mode
     assert _keys(with_grep) == _keys(without) == [], with_grep.render("text")
 
 
+SBUS_PREFIX_RULE = "https://w3id.org/samt-bu/shapes/Sluttkompetanse-programomraade-utdanningsprogram"
+
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
 @pytest.mark.parametrize("engine", ["fast", "pyshacl"])
 def test_grep_fixture_gives_exactly_the_expected_results(path: Path, engine: str, model: Model, shipped: Snapshot):
@@ -425,14 +427,19 @@ def test_grep_fixture_gives_exactly_the_expected_results(path: Path, engine: str
     actual = [{"severity": r.severity, "sourceShape": r.source_shape, "constraint": r.constraint, "focusNode": r.focus_node,
                "path": r.path, "value": r.value, "message": r.message} for r in report.results]
     assert sorted(map(json.dumps, actual)) == sorted(map(json.dumps, expected)), report.render("text")
-    assert not validate(path, profile, model=model, engine=engine, grep=False).results
+    without = validate(path, profile, model=model, engine=engine, grep=False).results
+    if path.stem.startswith("programomraade"):
+        # without Grep data the code prefix gives a warning, which Grep data turns into the violation above
+        assert [(r.severity, r.source_shape) for r in without] == [("Warning", SBUS_PREFIX_RULE)]
+    else:
+        assert not without
 
 
 def test_the_messages_name_the_snapshot_date_and_the_replacing_code(shipped: Snapshot, model: Model):
     fixtures = REPO / "tests" / "fixtures" / "grep"
     unknown = validate(fixtures / "fagkode-ukjent.json", "enkeltresultat", model=model, grep=shipped, lang="en").results[0]
     assert unknown.message == "The subject code is not a subject code in the Grep snapshot of 2026-12-03."
-    assert unknown.value == "http://psi.udir.no/kl06/SAK1099"
+    assert unknown.value == "SAK1099"  # the code as sent, not its IRI
     expired = validate(fixtures / "fagkode-utgaatt.json", "enkeltresultat", model=model, grep=shipped, lang="en").results[0]
     assert "replaced by NOR0201" in expired.message and expired.subject == "NOR0001 Norwegian (replaced by NOR0201)"
     wrong = validate(fixtures / "programomraade-annet-utdanningsprogram.json", "fagbrev", model=model, grep=shipped)

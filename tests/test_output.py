@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from samtbu.cli import main
-from samtbu.output import MaskingStream, mask_identity_numbers, output_target
+from samtbu.output import MaskingStream, holds_identity_number, mask_identity_numbers, output_target
 
 REPO = Path(__file__).resolve().parents[1]
 VITNEMAAL = REPO / "examples" / "vitnemaal-studiespesialisering.json"
@@ -47,9 +47,22 @@ def test_identity_numbers_are_masked_however_written(text, masked):
     "VM-2026-46-004211", "2024-2025", "urn:uuid:07b28aa9-8723-57c7-8032-060e1a78b54e",
     "urn:uuid:00000000-0000-5000-8000-000000000001", "urn:uuid:34d4dc65-f616-4f87-946d-c91566053398",
     "urn:uuid:34d4dc65-f616-4f87-946d-91566053398c", "974760673", "238106404081", "2026-06-20T10:00:00Z",
+    # a salted OB 3.0 identityHash and its salt: hex digests hold 11-digit runs by chance (about one
+    # signed credential in twenty), and a signed document would otherwise be refused
+    "sha256$bf30f91723320730ada5d8faf66378aa575f0c1d681e8fd37a2f1e8fd37a2f1e",
+    "da0cac06690409228f5c1d681e8fd37a",
 ])
 def test_other_numbers_are_left_alone(text):
     assert mask_identity_numbers(text) == text
+    assert not holds_identity_number(text)
+
+
+def test_an_identity_number_beside_a_digest_is_still_found():
+    text = "sha256$bf30f91723320730ada5d8faf66378aa575f0c1d681e8fd37a2f1e8fd37a2f1e 23810640081"
+    assert holds_identity_number(text)
+    assert mask_identity_numbers(text).endswith(" 238106*****")
+    # a short hex-like run is not a digest: the number in it is masked
+    assert mask_identity_numbers("ab23810640081") == "ab238106*****"
 
 
 def test_a_masking_stream_masks_numbers_split_over_writes():

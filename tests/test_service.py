@@ -103,6 +103,17 @@ def test_an_invalid_vitnemaal_is_reported_with_identity_numbers_masked(client, m
     assert FNR not in response.text
 
 
+def test_messages_in_nynorsk(client, model):
+    response = client.post("/v1/validate?profile=vitnemaal&lang=nn", content=broken_vitnemaal(), headers=JSON)
+    assert response.status_code == 200
+    messages = [r["message"] for r in response.json()["records"][0]["results"]]
+    assert "Ukjend felt «ukjentFelt»: det er ikkje eit omgrep i modellen, og innhaldet ville gått tapt." in messages
+    assert "Dokumentnummer manglar; det er påkravd i flyten «vitnemaal»." in messages
+    bokmaal = client.post("/v1/validate?profile=vitnemaal&lang=nb", content=broken_vitnemaal(), headers=JSON)
+    assert "Dokumentnummer mangler; det er påkrevd i flyten «vitnemaal»." in bokmaal.text
+    assert client.post("/v1/validate?profile=vitnemaal&lang=se", content=broken_vitnemaal(), headers=JSON).status_code == 422
+
+
 FORMATS = {
     "json": "application/json",
     "shacl-jsonld": "application/ld+json",

@@ -241,6 +241,19 @@ def test_profile_page_shows_rules_and_a_validated_example(built_site, site_index
             assert "Valideringsrapport" in text and "samtbu validate --profile" in text
 
 
+def test_nynorsk_profile_pages_show_nynorsk_messages(built_site, site_index):
+    """The validation reports on a profile page are in the page's language: nynorsk on /nn/."""
+    if "vitnemaal" not in site_index.profiles:
+        pytest.skip("no vitnemaal profile")
+    nn = _page_html(built_site, "nn", "profiler/vitnemaal/index.md")
+    nb = _page_html(built_site, "nb", "profiler/vitnemaal/index.md")
+    en = _page_html(built_site, "en", "profiler/vitnemaal/index.md")
+    assert "IKKJE i samsvar" in nn and "BROT" in nn and "byrjar med K, som er bokstaven for kompetansebevis" in nn
+    assert "IKKE i samsvar" not in nn and "begynner med K, som er bokstaven for kompetansebevis" not in nn
+    assert "begynner med K, som er bokstaven for kompetansebevis" in nb and "--lang nb" in nb
+    assert "starts with K, the letter of a certificate of competence" in en and "--lang en" in en
+
+
 def _page_html(site: Path, lang: str, md_path: str) -> str:
     path = page_file(site, lang, md_path)
     assert path.is_file(), f"{lang}: no page {md_path}"

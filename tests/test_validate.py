@@ -21,6 +21,9 @@ from samtbu.validate.render import RENDER_FORMATS
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((REPO / "examples").glob("*.json")) + sorted((REPO / "examples").glob("*.ttl"))
 FIXTURES = sorted((REPO / "tests" / "fixtures" / "invalid").glob("*/*.ttl"))
+JSON_FIXTURES = sorted(p for p in (REPO / "tests" / "fixtures" / "invalid").glob("*/*.json") if not p.name.endswith(".expected.json"))
+VALID_FIXTURES = sorted(p for p in (REPO / "tests" / "fixtures" / "valid").glob("*/*.json") if not p.name.endswith(".expected.json"))
+LANGS = ("nb", "nn", "en")
 PROFILE_OF_EXAMPLE = {
     "vitnemaal": "vitnemaal",
     "kompetansebevis": "kompetansebevis",
@@ -48,6 +51,8 @@ def test_every_profile_has_examples_and_fixtures(model: Model):
     assert {profile_of(p) for p in EXAMPLES} == set(model.profiles)
     assert {p.parent.name for p in FIXTURES} == set(model.profiles)
     assert len(FIXTURES) >= 40
+    assert {p.parent.name for p in JSON_FIXTURES} >= {"vitnemaal", "kompetansebevis", "fagbrev", "enkeltresultat", "fullfoeringsstatus"}
+    assert {p.parent.name for p in VALID_FIXTURES} >= {"vitnemaal", "kompetansebevis", "fagbrev", "fullfoeringsstatus"}
 
 
 def _result_key(result: dict) -> tuple:
@@ -83,10 +88,69 @@ def test_invalid_fixture_gives_exactly_the_expected_results(path: Path, model: M
     assert normalise(actual) == normalise(expected), report.render("text")
 
 
+def _expected(path: Path) -> dict:
+    """A JSON fixture's expected results: {"base", "description": {nb, en}, "results": [...]}, each
+    result with its severity, shape, constraint, JSON Pointer, the value as sent, and its message in
+    nb, nn and en."""
+    return json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
+
+
+def _json_results(report) -> list[tuple]:
+    return sorted(
+        (r.severity, r.source_shape, r.constraint, r.pointer, r.value)
+        for r in report.results
+    )
+
+
+@pytest.mark.parametrize("path", JSON_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_json_fixture_gives_the_expected_results_and_messages_in_nb_nn_en(path: Path, model: Model):
+    expected = _expected(path)
+    assert set(expected["description"]) >= {"nb", "en"}
+    wanted = sorted(
+        (e["severity"], e["sourceShape"], e["constraint"], e["pointer"], e.get("value")) for e in expected["results"]
+    )
+    assert wanted, f"{path.name}: an invalid fixture lists at least one result"
+    for lang in LANGS:
+        report = validate(path, profile=path.parent.name, model=model, lang=lang)
+        assert _json_results(report) == wanted, report.render("text")
+        by_place = sorted((r.source_shape or "", r.pointer or "", r.message) for r in report.results)
+        assert by_place == sorted((e["sourceShape"] or "", e["pointer"] or "", e["messages"][lang]) for e in expected["results"]), lang
+        assert report.conforms == all(e["severity"] != "Violation" for e in expected["results"])
+        # what a person reads: no IRI of a payload node, no unfilled template
+        for r in report.results:
+            assert "urn:uuid:" not in r.message and "{?" not in r.message and "{$" not in r.message, r.message
+
+
+@pytest.mark.parametrize("path", VALID_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_valid_fixture_conforms_without_any_result(path: Path, model: Model):
+    expected = _expected(path)
+    assert expected["results"] == [] and set(expected["description"]) >= {"nb", "en"}
+    for lang in LANGS:
+        report = validate(path, profile=path.parent.name, model=model, lang=lang)
+        assert report.conforms and not report.results, report.render("text")
+
+
+def test_norwegian_messages_have_no_english_words(model: Model):
+    """Every message, name and description of every shape is in nb, nn and en, and the Norwegian
+    ones use no English words of the kind that leak from templates ("value", "expected", "in all")."""
+    from rdflib.namespace import SH as _SH
+
+    english = re.compile(r"\b(the|value|expected|in all|must|missing|invalid|not)\b")
+    for profile in model.profiles.values():
+        g = profile.shapes
+        for prop in (_SH.message, _SH.name, _SH.description):
+            for shape in set(g.subjects(prop, None)):
+                texts = {o.language: str(o) for o in g.objects(shape, prop)}
+                assert {"nb", "nn", "en"} <= set(texts), (shape, prop, sorted(texts))
+                for lang in ("nb", "nn"):
+                    text = re.sub(r"\{[?$]\w+\}", "", texts[lang])
+                    assert not english.search(text), (shape, prop, lang, texts[lang])
+
+
 @pytest.fixture(scope="module")
 def failing_report(model: Model):
     doc = json.loads((REPO / "examples" / "vitnemaal-studiespesialisering.json").read_text(encoding="utf-8"))
-    doc["dokumentnummer"] = "VM-26-000123"
+    doc["dokumentnummer"] = "V99412375026000123"
     doc["utstedtTil"]["foedselsnummer"] = "27810970231"  # wrong check digit
     return validate(doc, profile="vitnemaal", model=model, source="feil.json")
 
@@ -131,6 +195,28 @@ def test_json_and_sarif_and_junit_and_shacl_reports_are_well_formed(failing_repo
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "samtbu.cli", *args], capture_output=True, text=True, timeout=600)
+
+
+def test_cli_lang_nn_and_a_quiet_stderr(tmp_path: Path):
+    """`--lang nn` gives nynorsk messages; an invalid payload gives its report on stdout and nothing
+    on stderr (rdflib's warning about "nei" as a boolean included)."""
+    doc = json.loads((REPO / "examples" / "enkeltresultat.json").read_text(encoding="utf-8"))
+    doc["somPrivatist"] = "nei"
+    doc["karakter"] = "9"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    result = run_cli("validate", "--lang", "nn", str(bad))
+    assert result.returncode == 1 and result.stderr == "", result.stderr
+    assert "BROT /karakter" in result.stdout and "«9» er ikkje ein karakter i kodelista «karakter»." in result.stdout
+    assert "verdi: 'nei'" in result.stdout and "IKKJE i samsvar" in result.stdout
+
+
+def test_exit_2_prints_only_the_one_line_error(tmp_path: Path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"type": "Vurdering",', encoding="utf-8")
+    result = run_cli("validate", "--profile", "enkeltresultat", str(broken))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("samtbu: error: "), result.stderr
 
 
 def test_cli_exit_codes_and_fail_on(tmp_path: Path):

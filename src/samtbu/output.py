@@ -32,7 +32,11 @@ _IDENTITY_NUMBER = re.compile(
     rf"(?<![0-9])[0-9]{{2}}{_SEP}[0-9]{{2}}{_SEP}[0-9]{{2}}{_SEP}[0-9]{{3}}{_SEP}[0-9]{{2}}(?![0-9])"
 )
 _DIGIT = re.compile("[0-9]")
-_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+# Identifiers and digests whose hex digits may hold 11 decimal digits by chance: a UUID (its last
+# group, c91566053398) and a hex digest or salt of 128 bits or more (an OB 3.0 identityHash, sha256$...).
+# Never an identity number, and masking one would break it.
+_OPAQUE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+                     r"|(?<![0-9A-Za-z])[0-9A-Fa-f]{32,}(?![0-9A-Za-z])")
 # How much of a text's end may be the start of an identity number that the next write completes.
 _HOLD_BACK = 24
 
@@ -56,18 +60,26 @@ def mask_identity_numbers(text: str) -> str:
         return text
     if not _IDENTITY_NUMBER.search(text):
         return text
-    # A UUID's last group may hold 11 decimal digits by chance (c91566053398): an identifier, never
-    # an identity number, and masking it would break the identifier. Its digits are left alone.
-    uuids = [m.span() for m in _UUID.finditer(text)]
-    if not uuids:
+    opaque = _opaque_spans(text)
+    if not opaque:
         return _IDENTITY_NUMBER.sub(_mask_match, text)
-    return _IDENTITY_NUMBER.sub(
-        lambda m: m.group(0) if any(a <= m.start() and m.end() <= b for a, b in uuids) else _mask_match(m), text)
+    return _IDENTITY_NUMBER.sub(lambda m: m.group(0) if _inside(m, opaque) else _mask_match(m), text)
+
+
+def _opaque_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _OPAQUE.finditer(text)]
+
+
+def _inside(match: re.Match, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= match.start() and match.end() <= b for a, b in spans)
 
 
 def holds_identity_number(text: str) -> bool:
     """Whether ``text`` holds anything ``mask_identity_numbers`` would mask."""
-    return bool(_IDENTITY_NUMBER.search(text))
+    if not _IDENTITY_NUMBER.search(text):
+        return False
+    opaque = _opaque_spans(text)
+    return any(not _inside(m, opaque) for m in _IDENTITY_NUMBER.finditer(text))
 
 
 # -- standard output and standard error --------------------------------------------------------------

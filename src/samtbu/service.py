@@ -78,8 +78,8 @@ ACCEPT_REPORT = {
     "text/xml": "junit",
     "text/plain": "text",
 }
-LANGS = ("nb", "en")
-Lang = Literal["nb", "en"]
+LANGS = ("nb", "nn", "en")
+Lang = Literal["nb", "nn", "en"]
 ReportFormat = Literal["json", "shacl-jsonld", "shacl-turtle", "sarif", "junit", "text"]
 
 

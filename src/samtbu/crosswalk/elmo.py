@@ -78,11 +78,11 @@ SCHEMA_LOCATIONS = {
     "https://raw.githubusercontent.com/erasmus-without-paper/ewp-specs-architecture/stable-v1/common-types.xsd": "ewp-common-types.xsd",
 }
 
-# The document number's prefix names the document class (CONVENTIONS.md, dokumentasjon).
-DOCUMENT_NUMBER_PREFIXES = {
-    "VM": SBU.Vitnemaal, "KB": SBU.Kompetansebevis, "KU": SBU.Karakterutskrift,
-    "FB": SBU.Fagbrev, "SB": SBU.Svennebrev, "PB": SBU.Praksisbrev,
-}
+# Udir's certificate number names its document: V (vitnemål) or K (kompetansebevis), the school's
+# organisation number, the year and a 5-digit serial (CONVENTIONS.md, dokumentasjon). Other documents
+# have no national number format; their class comes from the attachment's title or type.
+UDIR_NUMBER = re.compile(r"^([VK])[0-9]{18}$")
+UDIR_NUMBER_CLASSES = {"V": SBU.Vitnemaal, "K": SBU.Kompetansebevis}
 # The class a learning opportunity specification stands for -> the class of its instance (the
 # learner's result) and the property from the result to the specification's Grep element.
 RESULT_OF = {
@@ -867,8 +867,9 @@ class _Importer:
                     return cls
             for ident in _children(attachment_el, "identifier"):
                 number = _text(ident) if ident.get("type") == "dokumentnummer" else ""
-                if number[:2] in DOCUMENT_NUMBER_PREFIXES and number[2:3] == "-":
-                    return DOCUMENT_NUMBER_PREFIXES[number[:2]]
+                udir = UDIR_NUMBER.match(number)
+                if udir:
+                    return UDIR_NUMBER_CLASSES[udir.group(1)]
             kind = _text(_child(attachment_el, "type"))
             rows = self.m.rows_for(f"elmo:Attachment/type={kind.replace(' ', '%20')}")
             close = [r.object_iri for r in rows if r.predicate_id in ("skos:exactMatch", "skos:closeMatch")]

@@ -261,19 +261,34 @@ class _Builder:
         return not (c and c.get("maxCount") is not None and c["maxCount"] <= 1)
 
     def codes_schema(self, prop: URIRef, iris: set, namespace: str) -> dict:
-        notations, labels = [], {}
+        """The codes as an enum with their labels; a retired code (owl:deprecated) is listed in
+        x-deprecated, an accepted alias (no concept of its own; the skos:hiddenLabel of one) in
+        x-aliases with the code it stands for. SHACL accepts both with a warning."""
+        vocab = self.model.vocab
+        notations, labels, deprecated, aliases = [], {}, [], {}
         for iri in iris:
             text = str(iri)
             notation = text[len(namespace):] if text.startswith(namespace) else text
             notations.append(notation)
-            names = {lang: _label(self.model.vocab, iri, lang) for lang in LANGUAGES}
+            names = {lang: _label(vocab, iri, lang) for lang in LANGUAGES}
             names = {k: v for k, v in names.items() if v}
             if names:
                 labels[notation] = names
+            if (iri, OWL.deprecated, Literal(True)) in vocab:
+                deprecated.append(notation)
+            elif (iri, RDF.type, SKOS.Concept) not in vocab:
+                for concept in vocab.subjects(SKOS.hiddenLabel, Literal(notation)):
+                    target = vocab.value(concept, SKOS.notation)
+                    if target is not None:
+                        aliases[notation] = str(target)
         notations.sort(key=_natural)
         schema: dict = {"type": "string", "enum": notations}
         if labels:
             schema["x-labels"] = {n: labels[n] for n in notations if n in labels}
+        if deprecated:
+            schema["x-deprecated"] = sorted(deprecated, key=_natural)
+        if aliases:
+            schema["x-aliases"] = dict(sorted(aliases.items()))
         return schema
 
     def value_schema(self, prop: URIRef, c: dict) -> dict:

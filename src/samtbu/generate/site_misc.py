@@ -265,7 +265,7 @@ def getting_started_page(idx: SiteIndex, lang: str, help_texts=None) -> Page:
     page.add(f"### {x('python_api', lang)}", "", fence(
         "from pathlib import Path\n"
         "from samtbu.validate import validate\n\n"
-        f"report = validate(Path(\"{example}\"){', profile=' + repr(profile) if profile else ''}, lang=\"{'en' if lang == 'en' else 'nb'}\")\n"
+        f"report = validate(Path(\"{example}\"){', profile=' + repr(profile) if profile else ''}, lang=\"{lang}\")\n"
         "print(report.conforms)\n"
         "print(report.render(\"text\"))", "python"), "")
     page.add(f"### {x('export', lang)}", "")

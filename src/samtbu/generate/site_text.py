@@ -124,7 +124,6 @@ T: dict[str, tuple[str, str, str]] = {
     "report": ("Valideringsrapport", "Valideringsrapport", "Validation report"),
     "no_valid_example": ("Ingen av eksemplene hører til denne profilen ennå.", "Ingen av døma høyrer til denne profilen enno.", "None of the examples belongs to this profile yet."),
     "no_invalid_example": ("Det finnes ikke noe ugyldig eksempel for denne profilen ennå.", "Det finst ikkje noko ugyldig døme for denne profilen enno.", "There is no invalid example for this profile yet."),
-    "report_lang_note": ("Rapporten er skrevet på bokmål; validatoren har meldinger på bokmål og engelsk.", "Rapporten er skriven på bokmål; validatoren har meldingar på bokmål og engelsk.", "The report is in English; the validator has messages in Bokmål and English."),
     "command": ("Kommando", "Kommando", "Command"),
     "payload": ("Nyttelast", "Nyttelast", "Payload"),
     "file": ("Fil", "Fil", "File"),

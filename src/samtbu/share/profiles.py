@@ -20,6 +20,7 @@ The profile is a plain shapes graph: it can be published, read and run by any SH
 from __future__ import annotations
 
 import functools
+import re
 
 import pyshacl
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -172,18 +173,37 @@ def profile_for(policy: Policy, model: Model) -> Graph:
 
 def check_view(graph: Graph, policy: Policy, model: Model) -> tuple[bool, list[str]]:
     """Run the policy's closed profile on a view; (conforms, messages in English)."""
+    shapes = profile_for(policy, model)
     conforms, report, _text = pyshacl.validate(
-        graph, shacl_graph=profile_for(policy, model), inference="none", advanced=False, allow_warnings=False
+        graph, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=False
     )
     messages = []
     if not conforms:
         for result in report.subjects(RDF.type, SH.ValidationResult):
-            texts = [m for m in report.objects(result, SH.resultMessage) if getattr(m, "language", None) in ("en", None)]
+            texts = _english(report, result, shapes)
             focus = report.value(result, SH.focusNode)
             path = report.value(result, SH.resultPath)
             value = report.value(result, SH.value)
             messages.append(f"{texts[0] if texts else 'violation'} (focus {focus}, path {path}, value {value})")
     return conforms, sorted(messages)
+
+
+def _english(report: Graph, result, shapes: Graph) -> list:
+    """The result's message in English. pyshacl drops the language of a SPARQL constraint's message
+    once it has filled it in, so an untagged message is matched against the English template."""
+    messages = list(report.objects(result, SH.resultMessage))
+    tagged = [m for m in messages if getattr(m, "language", None) == "en"]
+    if tagged:
+        return tagged
+    constraint = report.value(result, SH.sourceConstraint)
+    for template in (shapes.objects(constraint, SH.message) if constraint is not None else ()):
+        if getattr(template, "language", None) == "en":
+            parts = re.split(r"\{[?$]\w+\}", str(template))
+            pattern = re.compile("^" + "(.*?)".join(re.escape(p) for p in parts) + "$", re.S)
+            matching = [m for m in messages if pattern.match(str(m))]
+            if matching:
+                return matching
+    return [m for m in messages if getattr(m, "language", None) is None]
 
 
 __all__ = ["build_profile", "check_view", "profile_for", "profile_iri", "profile_name"]

@@ -10,71 +10,68 @@ input (detect, parse safely) -> engine (SHACL) -> report (plain values, masked) 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
+from urllib.parse import quote
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
+from rdflib.namespace import SH
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
-from samtbu.namespaces import SBU
+from samtbu.namespaces import GREP, SBU
 from samtbu.validate.engine import (
     ENGINES, EngineError, ProfileError, detect_profile, detect_profile_triples, run_engine, with_grep,
 )
 from samtbu.validate.expected import describe_expected
 from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, payload_files, read_payload
+from samtbu.validate.present import Presenter
 from samtbu.validate.report import RecordReport, Report, Result, results_from_shacl
 
 PayloadLike = str | bytes | dict | list | Path | Graph
 
-
-def _pointer_function(payload: Payload):
-    def pointer_of(focus, path: URIRef | None) -> str | None:
-        base = payload.pointer(focus)
-        if base is None:
-            # A JSON payload's results about the payload as a whole (e.g. a profile's "exactly one
-            # vitnemål" rule, whose focus is the profile) point at the document root.
-            return "" if payload.pointers and (focus, None, None) not in payload.graph else None
-        if path is not None and str(path).startswith(str(SBU)):
-            return f"{base}/{str(path)[len(str(SBU)):]}"
-        return base
-
-    return pointer_of
+# rdflib warns on stderr when it reads an ill-typed boolean ("nei"); the report says what is wrong
+# with the value, and stderr is kept for the one-line error of exit code 2.
+warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
 
 
 _UNKNOWN = {
-    "field": (
-        "Ukjent felt «{name}»: det er ikke et begrep i modellen, og innholdet ville gått tapt.",
-        "Unknown field '{name}': it is not a term of the model, and its content would be lost.",
-    ),
-    "type": (
-        "Ukjent type «{name}»: det er ingen klasse i modellen med dette navnet.",
-        "Unknown type '{name}': the model has no class of that name.",
-    ),
-    "duplicate": (
-        "Feltet «{name}» står to ganger i samme objekt: bare den siste verdien blir lest, de andre går tapt.",
-        "The key '{name}' is given twice in one object: only the last value is read, the others are lost.",
-    ),
+    "field": {
+        "nb": "Ukjent felt «{name}»: det er ikke et begrep i modellen, og innholdet ville gått tapt.",
+        "nn": "Ukjend felt «{name}»: det er ikkje eit omgrep i modellen, og innhaldet ville gått tapt.",
+        "en": "Unknown field '{name}': it is not a term of the model, and its content would be lost.",
+    },
+    "type": {
+        "nb": "Ukjent type «{name}»: det er ingen klasse i modellen med dette navnet.",
+        "nn": "Ukjend type «{name}»: det finst ingen klasse i modellen med dette namnet.",
+        "en": "Unknown type '{name}': the model has no class of that name.",
+    },
+    "duplicate": {
+        "nb": "Feltet «{name}» står to ganger i samme objekt: bare den siste verdien blir lest, de andre går tapt.",
+        "nn": "Feltet «{name}» står to gonger i same objekt: berre den siste verdien blir lesen, dei andre går tapt.",
+        "en": "The key '{name}' is given twice in one object: only the last value is read, the others are lost.",
+    },
 }
+_A_TERM = {"nb": "et begrep i samtbu-konteksten", "nn": "eit omgrep i samtbu-konteksten", "en": "a term of the samtbu context"}
 _UNKNOWN_CONSTRAINT = {"field": "samtbu:UnknownField", "type": "samtbu:UnknownType", "duplicate": "samtbu:DuplicateKey"}
 
 
 def unknown_term_results(payload: Payload, lang: str) -> list[Result]:
     """JSON keys and types the context does not define would vanish in JSON-LD, and of a key given
     twice only the last value is read; report them."""
+    lang = lang if lang in _A_TERM else "en"
     results = []
     for pointer, name, kind in payload.unknown_terms:
-        template = _UNKNOWN[kind][0 if lang in ("nb", "nn") else 1]
         results.append(
             Result(
                 # A key given twice is a Warning: the JSON is valid, but data would be lost silently.
                 severity="Warning" if kind == "duplicate" else "Violation",
-                message=template.format(name=name),
+                message=_UNKNOWN[kind][lang].format(name=name),
                 focus_node=payload.source,
                 value=name,
-                expected=(None if kind == "duplicate" else
-                          "et begrep i samtbu-konteksten" if lang in ("nb", "nn") else "a term of the samtbu context"),
+                expected=None if kind == "duplicate" else _A_TERM[lang],
                 constraint=_UNKNOWN_CONSTRAINT[kind],
                 pointer=pointer,
             )
@@ -106,17 +103,25 @@ def validate_payload(
         results = unknown_term_results(payload, lang)
         return RecordReport(payload.source, payload.format, chosen.name,
                             name_subjects(results, payload, grep, lang) if grep is not None and results else results)
-    def expected_of(shape, constraint, language):
-        return describe_expected(chosen.shapes, shape, constraint, language, model.vocab)
+    if (None, SH.result, None) in report_graph:
+        vocab = model.vocab
 
-    results = results_from_shacl(
-        report_graph, chosen.shapes, lang=lang, pointer_of=_pointer_function(payload), expected_of=expected_of
-    )
+        def expected_of(shape, constraint, language, sent, sent_literal=False):
+            return describe_expected(chosen.shapes, shape, constraint, language, vocab, sent=sent, sent_literal=sent_literal)
+
+        results = results_from_shacl(
+            report_graph, chosen.shapes, lang=lang, presenter=Presenter(payload, lang, vocab), expected_of=expected_of
+        )
+    else:  # conforms: nothing to present (a model from the compiled-model cache reads no graph for it)
+        results = []
     results = unknown_term_results(payload, lang) + results
     if grep is not None and results:
         results = name_subjects(results, payload, grep, lang)
     return RecordReport(payload.source, payload.format, chosen.name, results,
                         shacl_report=report_graph if keep_shacl_report else None)
+
+
+_GREP_VALUED = {str(SBU.gjelderFag), str(SBU.programomraade), str(SBU.utdanningsprogram)}
 
 
 def name_subjects(results: list[Result], payload, grep, lang: str) -> list[Result]:
@@ -132,8 +137,10 @@ def name_subjects(results: list[Result], payload, grep, lang: str) -> list[Resul
     out = []
     for r in results:
         iri = fag_of.get(r.focus_node)
-        if iri is None and r.value and r.value.startswith("http://psi.udir.no/kl06/"):
+        if iri is None and r.value and r.value.startswith(str(GREP)):
             iri = r.value
+        elif iri is None and r.value and r.path in _GREP_VALUED:  # the value is shown as its code
+            iri = str(GREP) + quote(r.value, safe="")
         label = subject_label(iri, grep, lang) if iri else None
         out.append(replace(r, subject=label) if label else r)
     return out

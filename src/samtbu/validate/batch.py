@@ -403,14 +403,17 @@ def extract_facts(payload, source: str) -> Facts:
 _RULES = {
     "DuplicateDocumentNumber": (
         "Dokumentnummeret «{nr}» er utstedt til {n} ulike dokumenter i samme parti ({others}).",
+        "Dokumentnummeret «{nr}» er skrive ut til {n} ulike dokument i same parti ({others}).",
         "The document number '{nr}' is issued to {n} different documents in this batch ({others}).",
     ),
     "DuplicateValidVitnemaal": (
         "Eleven ({fnr}) har {n} gyldige vitnemål for samme kompetanse ({competence}) i samme parti ({others}).",
+        "Eleven ({fnr}) har {n} gyldige vitnemål for same kompetanse ({competence}) i same parti ({others}).",
         "The learner ({fnr}) has {n} valid vitnemål for the same competence ({competence}) in this batch ({others}).",
     ),
     "DuplicateRecord": (
         "Posten med id {id} forekommer {n} ganger i samme parti ({others}).",
+        "Posten med id {id} finst {n} gonger i same parti ({others}).",
         "The record with id {id} occurs {n} times in this batch ({others}).",
     ),
 }
@@ -458,7 +461,7 @@ class CrossRecordIndex:
 
     def results(self, lang: str) -> list[RecordReport]:
         """One record report per record involved, holding the cross-record results."""
-        i = 0 if lang in ("nb", "nn") else 1
+        i = {"nb": 0, "nn": 1}.get(lang, 2)
         found: dict[str, list[Result]] = {}
 
         def add(source, rule, focus, pointer, value, **words):
@@ -535,16 +538,20 @@ class Summary:
             "by_rule": dict(self.by_rule.most_common()),
         }
 
+    _SUMMARY = {
+        "nb": ("Sammendrag: {r} poster, {c} i samsvar, {v} med brudd, {w} med advarsler, {u} kunne ikke leses",
+               "funn på tvers av poster"),
+        "nn": ("Samandrag: {r} postar, {c} i samsvar, {v} med brot, {w} med åtvaringar, {u} kunne ikkje lesast",
+               "funn på tvers av postar"),
+        "en": ("Summary: {r} records, {c} conforming, {v} with violations, {w} with warnings, {u} unreadable",
+               "cross-record results"),
+    }
+
     def render(self, lang: str) -> str:
-        nb = lang in ("nb", "nn")
+        line, cross = self._SUMMARY.get(lang, self._SUMMARY["en"])
         lines = [
-            ("Sammendrag: " if nb else "Summary: ")
-            + (f"{self.records} poster, {self.conforming} i samsvar, {self.with_violations} med brudd, "
-               f"{self.with_warnings} med advarsler, {self.unreadable} kunne ikke leses"
-               if nb else
-               f"{self.records} records, {self.conforming} conforming, {self.with_violations} with violations, "
-               f"{self.with_warnings} with warnings, {self.unreadable} unreadable")
-            + (f"; {self.cross_record} " + ("funn på tvers av poster" if nb else "cross-record results") if self.cross_record else "")
+            line.format(r=self.records, c=self.conforming, v=self.with_violations, w=self.with_warnings, u=self.unreadable)
+            + (f"; {self.cross_record} {cross}" if self.cross_record else "")
             + f" ({self.seconds:.1f} s)",
         ]
         for rule, n in self.by_rule.most_common():

@@ -12,6 +12,7 @@ from samtbu.validate import ENGINES, FORMATS, snapshot_for, validate, validate_f
 from samtbu.validate.input import InputError
 from samtbu.validate.render import RENDER_FORMATS, use_colour
 
+LANGUAGES = ("nb", "nn", "en")
 FAIL_ON = {"violation": "Violation", "warning": "Warning", "info": "Info"}
 REPORT_SUFFIXES = {"text": "txt", "json": "json", "shacl-turtle": "ttl", "shacl-jsonld": "jsonld", "junit": "xml", "sarif": "sarif"}
 
@@ -34,7 +35,7 @@ def register(sub) -> None:
     p.add_argument("-p", "--profile", help="validation profile (default: detected from the payload's root node)")
     p.add_argument("-f", "--format", choices=FORMATS, help="input format (default: from the file name or content)")
     p.add_argument("-r", "--report", choices=RENDER_FORMATS, default="text", help="report format (default: text)")
-    p.add_argument("-l", "--lang", choices=("nb", "en"), default="nb", help="language of messages (default: nb)")
+    p.add_argument("-l", "--lang", choices=LANGUAGES, default="nb", help="language of messages: bokmål, nynorsk or English (default: nb)")
     p.add_argument("--fail-on", choices=tuple(FAIL_ON), default="violation", help="lowest severity that fails (exit 1)")
     p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " (samtbu-report.txt, .json, ...)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text reports")

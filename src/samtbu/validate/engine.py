@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 
 import pyshacl
-from rdflib import OWL, RDF, RDFS, Graph, URIRef
+from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import SH
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model, Profile
@@ -55,6 +56,10 @@ def _with_grep(root: str, name: str, snapshot_date: str) -> Profile:
     shapes = Graph()
     shapes += base.shapes
     shapes += grep_shapes(root, snapshot_date)
+    # With Grep data, Grep decides whether a programme area belongs to the education programme
+    # (sbus:GrepSluttkompetanse-programomraade-utdanningsprogram): the code-prefix guess made without
+    # Grep data is switched off, so that one fault gives one result.
+    shapes.add((URIRef("https://w3id.org/samt-bu/shapes/Sluttkompetanse-programomraade-utdanningsprogram"), SH.deactivated, Literal(True)))
     return Profile(name=base.name, iri=base.iri, path=base.path, shapes=shapes, root_classes=base.root_classes)
 
 
@@ -171,7 +176,8 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
             else:
                 if not results and not report_if_conforms:
                     return None
-                return report_graph(results, profile.shapes)
+                # (the shapes graph only when a result needs its path: a cached model's is read when first used)
+                return report_graph(results, profile.shapes if results else None)
     return run_shacl(payload.graph, profile, model, grep)
 
 

@@ -42,6 +42,7 @@ class FastPayload:
     _graph: Any = field(default=None, repr=False)
     data: Any = field(default=None, repr=False)  # the engine's index of the triples, once built
     key_count: int = field(default=0, repr=False)  # JSON keys read (to tell whether one was given twice)
+    document: Any = field(default=None, repr=False)  # the parsed JSON as sent (None for RDF)
 
     @property
     def graph(self):
@@ -62,7 +63,8 @@ def from_payload(payload: _input.Payload) -> FastPayload:
     """Wrap a payload read by ``input.read_payload``."""
     triples = [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in payload.graph]
     pointers = {from_rdflib(k): v for k, v in payload.pointers.items()}
-    return FastPayload(payload.source, payload.format, triples, pointers, list(payload.unknown_terms), payload.graph)
+    return FastPayload(payload.source, payload.format, triples, pointers, list(payload.unknown_terms), payload.graph,
+                       document=payload.document)
 
 
 def read_fast(data, *, format: str | None = None, source: str | None = None, model: Model | None = None) -> FastPayload:
@@ -256,7 +258,7 @@ def _json_fast(document: Any, source: str, model: Model) -> FastPayload | None:
     pointers = walk.pointers
     for node_id, pointer in walk.ids.items():
         pointers.setdefault(node_id, pointer)
-    return FastPayload(source, "json", list(dict.fromkeys(walk.triples)), pointers, [], key_count=walk.keys)
+    return FastPayload(source, "json", list(dict.fromkeys(walk.triples)), pointers, [], key_count=walk.keys, document=document)
 
 
 # Terms already worked out for a string value of a field, per field: the regular expressions and

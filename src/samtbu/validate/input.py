@@ -58,6 +58,8 @@ class Payload:
     # JSON keys and type names the context does not define: JSON-LD would drop them silently, so
     # they are reported instead (pointer, the key or type name, "field" or "type").
     unknown_terms: list[tuple[str, str, str]] = field(default_factory=list)
+    # The parsed JSON as sent (None for RDF formats): a report shows a value as it was written.
+    document: Any = field(default=None, repr=False)
 
     def pointer(self, node: Node) -> str | None:
         return self.pointers.get(node)
@@ -339,6 +341,43 @@ def _tag_nodes(value: Any, pointer: str, language_maps: set[str]) -> Any:
     return tagged
 
 
+def _code_keys(context: dict) -> set[str]:
+    """The terms whose values are codes (``@type: @vocab``): a plain value is expanded into a
+    code-list or Grep namespace."""
+    return {
+        term
+        for term, definition in context.get("@context", {}).items()
+        if isinstance(definition, dict) and definition.get("@type") == "@vocab"
+    }
+
+
+_CODE_CHARS = re.compile(r"^[A-Za-z0-9._~-]*$")
+
+
+def _encode_codes(value: Any, code_keys: set[str]) -> Any:
+    """Percent-encode a code that cannot stand in an IRI as it is ("ENG 1007"), so that it is kept
+    (and reported as a malformed code) instead of being dropped by JSON-LD and reported as missing.
+    A value with ":" is left alone: JSON-LD reads it as an IRI or compact IRI."""
+    if isinstance(value, list):
+        return [_encode_codes(v, code_keys) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if key in code_keys:
+            items = item if isinstance(item, list) else [item]
+            encoded = [
+                quote(i, safe="") if isinstance(i, str) and i and ":" not in i and not _CODE_CHARS.match(i) else i
+                for i in items
+            ]
+            out[key] = encoded if isinstance(item, list) else encoded[0]
+        elif key == "@context":
+            out[key] = item
+        else:
+            out[key] = _encode_codes(item, code_keys)
+    return out
+
+
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
@@ -409,6 +448,7 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
     _check_contexts(document, source)
     context = bundled_context(model)
     has_context = isinstance(document, dict) and "@context" in document
+    original = document
     if format == "json" and not has_context:
         document = {"@context": context["@context"], **document} if isinstance(document, dict) else {
             "@context": context["@context"],
@@ -418,6 +458,8 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
     if format == "json" or _context_members(document) is not None:
         _find_unknown_terms(document, "", _defined_terms(document, set(context["@context"])), _language_map_keys(context), unknown)
     tagged = _tag_nodes(document, "", _language_map_keys(context))
+    if format == "json" or _context_members(document) is not None:
+        tagged = _encode_codes(tagged, _code_keys(context))
     try:
         nquads = jsonld.to_rdf(
             tagged,
@@ -455,7 +497,7 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
     _ids_to_pointers(document, "", ids)
     for node_id, pointer in ids.items():
         pointers.setdefault(URIRef(node_id), pointer)
-    return Payload(source, format, graph, pointers, unknown)
+    return Payload(source, format, graph, pointers, unknown, original)
 
 
 # A payload has no base IRI of its own (a file name or a request is not one), so pyld's default

@@ -23,6 +23,12 @@ _WORDS = {
         "warnings": "advarsler", "infos": "råd", "conforming": "i samsvar", "profile": "profil",
         "Violation": "BRUDD", "Warning": "ADVARSEL", "Info": "RÅD",
     },
+    "nn": {
+        "conforms": "i samsvar med profilen", "not": "IKKJE i samsvar", "unreadable": "kunne ikkje lesast",
+        "expected": "forventa", "value": "verdi", "records": "postar", "violations": "brot",
+        "warnings": "åtvaringar", "infos": "råd", "conforming": "i samsvar", "profile": "profil",
+        "Violation": "BROT", "Warning": "ÅTVARING", "Info": "RÅD",
+    },
     "en": {
         "conforms": "conforms to the profile", "not": "does NOT conform", "unreadable": "could not be read",
         "expected": "expected", "value": "value", "records": "records", "violations": "violations",
@@ -53,7 +59,7 @@ def render(report: Report, fmt: str = "text", *, colour: bool = False) -> str:
 
 
 def render_text(report: Report, *, colour: bool = False) -> str:
-    words = _WORDS["en" if report.lang == "en" else "nb"]
+    words = _WORDS.get(report.lang, _WORDS["en"])
 
     def paint(text: str, key: str) -> str:
         return f"{_COLOURS[key]}{text}{_RESET}" if colour else text
@@ -130,6 +136,7 @@ def render_sarif(report: Report) -> dict:
     """SARIF 2.1.0: one rule per shape/constraint, one result per finding, located by JSON Pointer."""
     rules: dict[str, dict] = {}
     results = []
+    expected_word = _WORDS.get(report.lang, _WORDS["en"])["expected"]
     for record in report.records:
         if record.error:
             rule_id = "samtbu/unreadable"
@@ -149,7 +156,7 @@ def render_sarif(report: Report) -> dict:
             results.append({
                 "ruleId": rule_id,
                 "level": _SARIF_LEVEL[r.severity],
-                "message": {"text": r.message + (f" (expected {r.expected})" if r.expected else "")},
+                "message": {"text": r.message + (f" ({expected_word}: {r.expected})" if r.expected else "")},
                 "locations": [{
                     "physicalLocation": {"artifactLocation": {"uri": record.source}},
                     "logicalLocations": [{"fullyQualifiedName": r.location, "kind": "member"}],

@@ -14,7 +14,6 @@ from typing import Iterable
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SH
-from rdflib.term import Node
 
 from samtbu.output import mask_identity_numbers
 
@@ -142,21 +141,16 @@ class Report:
 
 
 def _pick_message(messages: Iterable[Literal], lang: str) -> str | None:
+    """The message in the chosen language; nynorsk falls back to bokmål before English."""
+    from samtbu.validate.present import language_order
+
     by_lang: dict[str | None, str] = {}
     for message in messages:
         by_lang.setdefault(message.language, str(message))
-    for choice in (lang, "en", None, "nb"):
+    for choice in (*language_order(lang), None):
         if choice in by_lang:
             return by_lang[choice]
     return next(iter(by_lang.values()), None)
-
-
-def _term_text(node: Node | None) -> str | None:
-    if node is None:
-        return None
-    if isinstance(node, Literal):
-        return str(node)
-    return str(node)
 
 
 def _short(iri: str | None) -> str | None:
@@ -165,33 +159,44 @@ def _short(iri: str | None) -> str | None:
     return iri.replace(str(SH), "sh:")
 
 
-_TEMPLATE_VARIABLE = re.compile(r"\{[?$](this|value|path)\}")
-
-
-def _fill_template(message: str, *, focus, path, value) -> str:
-    """Fill the SHACL message template variables an engine left (SHACL 1.0, 4.2: {$this}, {?value},
-    {?path}) from the result itself; masking comes after."""
-    values = {"this": focus, "value": value, "path": path}
+def _fill_template(message: str, values: dict[str, str | None]) -> str:
+    """Fill the SHACL message template variables (SHACL 1.0, 4.2: {$this}, {?value}, {?path}, and a
+    SPARQL constraint's own) with the texts a person reads (codes as notations, entries by their
+    subject); masking comes after."""
 
     def fill(match: re.Match) -> str:
-        node = values[match.group(1)]
-        return match.group(0) if node is None else str(node)
+        text = values.get(match.group(1))
+        return match.group(0) if text is None else text
 
-    return _TEMPLATE_VARIABLE.sub(fill, message)
+    return _ANY_VARIABLE.sub(fill, message)
 
 
-def _tag_filled_messages(messages: list[Literal], templates: list[Literal]) -> list[Literal]:
-    """Give each untagged filled-in message the language of the template it was made from."""
-    patterns = []
-    for template in templates:
-        if template.language:
-            parts = re.split(r"\{[?$]\w+\}", str(template))
-            patterns.append((re.compile("^" + "(.*?)".join(re.escape(p) for p in parts) + "$", re.S), template.language))
-    tagged = []
-    for message in messages:
-        lang = next((language for pattern, language in patterns if pattern.match(str(message))), None)
-        tagged.append(Literal(str(message), lang=lang) if lang else message)
-    return tagged
+def _local_name(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+_ANY_VARIABLE = re.compile(r"\{[?$](\w+)\}")
+
+
+def _engine_values(template: str, filled: list) -> dict[str, str]:
+    """The values an engine put into a template's other variables (a SPARQL constraint's {?kode}),
+    read back from the engine's filled-in message that the template produced."""
+    names = [m.group(1) for m in _ANY_VARIABLE.finditer(template)]
+    if not set(names) - {"this", "value", "path"}:
+        return {}
+    pattern, seen, position = "^", set(), 0
+    for m in _ANY_VARIABLE.finditer(template):
+        pattern += re.escape(template[position:m.start()])
+        name = m.group(1)
+        pattern += f"(?P=v_{name})" if name in seen else f"(?P<v_{name}>.*?)"
+        seen.add(name)
+        position = m.end()
+    pattern = re.compile(pattern + re.escape(template[position:]) + "$", re.S)
+    for message in filled:
+        match = pattern.match(str(message))
+        if match:
+            return {k[2:]: v for k, v in match.groupdict().items()}
+    return {}
 
 
 def results_from_shacl(
@@ -199,10 +204,18 @@ def results_from_shacl(
     shapes: Graph,
     *,
     lang: str,
-    pointer_of,
+    presenter,
     expected_of,
 ) -> list[Result]:
-    """Turn each sh:ValidationResult into a masked ``Result``, sorted by place and severity."""
+    """Turn each sh:ValidationResult into a masked ``Result``, sorted by place and severity.
+
+    - The message is the shape's own (in the chosen language, the engine's filled-in text only
+      when the shape has none), its variables filled with what a person recognises.
+    - A rule about one entry of a document (the shape names the entry's field with sbu:rapportFelt)
+      points at that field of the entry and shows the field's value, not the document and an IRI.
+    - The value is shown as it was sent: the JSON scalar, a code's notation."""
+    from samtbu.validate.present import REPORT_FIELD
+
     results = []
     for node in report_graph.subjects(RDF.type, SH.ValidationResult):
         focus = report_graph.value(node, SH.focusNode)
@@ -211,32 +224,63 @@ def results_from_shacl(
         source_shape = report_graph.value(node, SH.sourceShape)
         constraint = report_graph.value(node, SH.sourceConstraintComponent)
         severity = str(report_graph.value(node, SH.resultSeverity) or SH.Violation).rsplit("#", 1)[-1]
-        # The engine's messages have {?value}/{$this} filled in; the shape's own are the fallback
-        # when the engine gave none in the wanted language.
-        messages = list(report_graph.objects(node, SH.resultMessage))
-        if messages and not any(m.language for m in messages):
-            # pyshacl drops the language of a SPARQL constraint's message once it has filled it in;
-            # the constraint's templates tell which filled message is in which language.
+        simple_path = path if isinstance(path, URIRef) else None
+
+        field = shapes.value(source_shape, REPORT_FIELD) if source_shape is not None else None
+        entry = value if presenter.is_entry(value) else (focus if field is not None else None)
+        if field is not None and presenter.is_entry(entry):
+            pointer = f"{presenter.pointer(entry)}/{_local_name(str(field))}"
+            shown = presenter.field_values(entry, field)
+            value_text = ", ".join(presenter.value_text(v, pointer) or "" for v in shown) or None
+            subject_text = presenter.entry_text(entry)
+        else:
+            pointer = _pointer_of(presenter, focus, simple_path)
+            value_text = presenter.value_text(value, pointer)
+            subject_text = value_text
+
+        filled = list(report_graph.objects(node, SH.resultMessage))
+        messages = list(shapes.objects(source_shape, SH.message)) if source_shape is not None else []
+        if not messages:  # a SPARQL constraint's own templates (the shape has none)
             constraint_node = report_graph.value(node, SH.sourceConstraint)
-            templates = list(shapes.objects(constraint_node, SH.message)) if constraint_node is not None else []
-            messages = _tag_filled_messages(messages, templates)
-        if source_shape is not None and not any(m.language == lang for m in messages):
-            messages = list(shapes.objects(source_shape, SH.message)) or messages
+            messages = list(shapes.objects(constraint_node, SH.message)) if constraint_node is not None else []
+        if not any(m.language in (lang, "nb") for m in messages):
+            messages = filled + messages
         message = _pick_message(messages, lang) or f"{_short(str(constraint))} on {path}"
-        message = _fill_template(message, focus=focus, path=path, value=value)
-        pointer = pointer_of(focus, path if isinstance(path, URIRef) else None)
+        extra = {k: presenter.value_text(URIRef(v)) if v.startswith(("http://", "https://")) else v
+                 for k, v in _engine_values(message, filled).items()}
+        message = _fill_template(message, {
+            **extra,
+            "value": subject_text,
+            "this": presenter.value_text(focus) if focus is not None else None,
+            "path": _local_name(str(path)) if simple_path is not None else None,
+        })
         results.append(
             Result(
                 severity=severity,
                 message=message,
                 focus_node=str(focus),
-                path=str(path) if isinstance(path, URIRef) else (None if path is None else "(complex path)"),
-                value=_term_text(value) if value is not None else None,
-                expected=expected_of(source_shape, constraint, lang),
+                path=str(path) if simple_path is not None else (None if path is None else "(complex path)"),
+                value=value_text,
+                expected=expected_of(source_shape, constraint, lang, value_text, isinstance(value, Literal)),
                 source_shape=str(source_shape) if isinstance(source_shape, URIRef) else None,
                 constraint=_short(str(constraint)) if constraint is not None else None,
                 pointer=pointer,
             )
         )
-    results.sort(key=lambda r: (r.pointer or r.focus_node, -SEVERITY_RANK[r.severity], r.path or "", r.constraint or ""))
+    results.sort(key=lambda r: (r.pointer or r.focus_node, -SEVERITY_RANK[r.severity], r.path or "", r.constraint or "", r.message))
     return results
+
+
+def _pointer_of(presenter, focus, path: URIRef | None) -> str | None:
+    """The JSON Pointer of a result: the focus node's place, and the field when the path is one of
+    the model's properties; results about the payload as a whole (a profile's "exactly one
+    vitnemål" rule, whose focus is the profile) point at the document root."""
+    from samtbu.namespaces import SBU
+
+    base = presenter.pointer(focus)
+    payload = presenter.payload
+    if base is None:
+        return "" if payload.pointers and (focus, None, None) not in payload.graph else None
+    if path is not None and str(path).startswith(str(SBU)):
+        return f"{base}/{str(path)[len(str(SBU)):]}"
+    return base
