@@ -310,3 +310,33 @@ def test_cache_command_builds_shows_and_clears(tmp_path):
     assert not list(cache.glob("model-*"))
     off = cli("cache", "build", cache=None)
     assert off.returncode == 2 and b"turned off" in off.stderr and b"Traceback" not in off.stderr
+
+
+COUNT_COMPILES = """
+import hashlib, json
+from pathlib import Path
+from samtbu import modelcache
+from samtbu.validate import validate
+calls = {"from the entry": 0, "compiled": 0}
+original = modelcache.CompileMemo.code
+def code(self, source, filename):
+    key = hashlib.sha256(f"{filename}\\0{source}".encode()).hexdigest()
+    calls["from the entry" if key in self.code_blobs else "compiled"] += 1
+    return original(self, source, filename)
+modelcache.CompileMemo.code = code
+for path in sorted(Path("examples").glob("*.json")):
+    validate(path)
+print(json.dumps(calls))
+"""
+
+
+def test_every_process_finds_its_generated_code_in_the_entry(tmp_path):
+    """The generated functions (conformance and join plans) are the same source in every process,
+    whatever its hash seed, so the entry's compiled code is used and nothing is compiled again."""
+    cache = tmp_path / "cache"
+    assert cli("cache", "build", cache=cache).returncode == 0
+    for seed in ("1", "2"):
+        env = {**env_with(cache), "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", COUNT_COMPILES], env=env, capture_output=True, timeout=600, cwd=REPO)
+        calls = json.loads(done.stdout)
+        assert calls["compiled"] == 0 and calls["from the entry"] > 20, (seed, calls, done.stderr[-1000:])

@@ -508,6 +508,21 @@ def _start_build() -> None:
     MEMO.start_recording()
 
 
+def _compile_join_plans(model, compiled_profiles) -> None:
+    """The fast engine generates a SPARQL query's join plans when a record first needs them: the
+    model's examples are validated once here, so that the plans they need are in the entry too."""
+    from samtbu.validate.fastinput import read_fast
+    from samtbu.validate.fastterms import Data
+
+    for example in model.example_files(".json"):
+        try:
+            triples = read_fast(example, model=model).triples
+            for compiled in compiled_profiles:
+                compiled.validate(Data(triples))
+        except Exception:  # noqa: BLE001 - only a head start: a plan not made here is made when needed
+            continue
+
+
 def build_entry(model, key: str, path: Path) -> bool:
     """Compile every profile once (recording the parsed SPARQL and the generated code) and write the
     entry. A profile the fast engine leaves to pyshacl is simply not compiled; shapes that no engine
@@ -519,10 +534,10 @@ def build_entry(model, key: str, path: Path) -> bool:
         try:
             pairs = model.subclass_pairs()
             hierarchy = [(str(s), str(o)) for s, o in pairs]
-            views = {}
+            views, compiled_profiles = {}, []
             for profile in model.profiles.values():
                 try:
-                    CompiledShapes(profile.shapes, hierarchy)
+                    compiled_profiles.append(CompiledShapes(profile.shapes, hierarchy))
                 except Unsupported:
                     continue
                 view = compile_view(profile.shapes)
@@ -532,6 +547,7 @@ def build_entry(model, key: str, path: Path) -> bool:
                     if MEMO.recorded_code() == known:  # the same generated code: the same compilation
                         views[profile.name] = view
             derived = _make_derived(model)
+            _compile_join_plans(model, compiled_profiles)
         except Exception:  # noqa: BLE001 - the model cannot be compiled: no entry, the caller reports it
             MEMO.stop_recording()
             return False

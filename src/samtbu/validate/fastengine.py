@@ -65,7 +65,9 @@ _KNOWN_SHAPE_PARAMETERS = {
         "declare prefixes"
     ).split()
 }
-_SHAPE_TYPES = {SH.NodeShape, SH.PropertyShape}
+# A tuple, not a set: shapes are compiled in the same order in every process (the compiled-model
+# cache keeps the generated code by its source text)
+_SHAPE_TYPES = (SH.NodeShape, SH.PropertyShape)
 # Predicates whose values are shapes.
 _SHAPE_REFS = (SH.property, SH.node, SH["not"], SH.qualifiedValueShape)
 _SHAPE_LIST_REFS = (SH["and"], SH["or"], SH.xone)
