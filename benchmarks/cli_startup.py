@@ -13,8 +13,10 @@ the median wall time of each side by side:
 5. ``samtbu validate`` of FILES synthetic payloads (benchmarks/cohort.py) in one call, without and with
    the warm cache.
 
-Then the ratios to ``--help`` (target: warm validate at most 1.5x) and whether the reports are
-identical with and without the cache. The commands run as an installed package runs: with its
+With ``--baseline REV`` (e.g. ``main``), also the single payload and the FILES payloads with the
+toolkit and model as they are at that git revision (``git archive``, run from a temporary folder):
+the cost before this work, measured in the same run. Then the ratios to ``--help`` (target: warm
+validate at most 1.5x) and whether the reports are identical with and without the cache. The commands run as an installed package runs: with its
 bytecode written (into a temporary folder, PYTHONPYCACHEPREFIX) after one warm-up call each, even when
 PYTHONDONTWRITEBYTECODE is set (``--no-bytecode`` measures that setting instead). The load average
 is printed before and after: on a shared machine, quote it with the figures.
@@ -75,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--payload", type=Path, default=REPO / "examples" / "enkeltresultat.json")
     parser.add_argument("--files", type=int, default=100, help="payloads validated in one call (0: skip)")
     parser.add_argument("--no-bytecode", action="store_true", help="measure with PYTHONDONTWRITEBYTECODE=1")
+    parser.add_argument("--baseline", metavar="REV", help="also time the toolkit at this git revision (e.g. main)")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="samtbu-cli-startup-"))
@@ -102,6 +105,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.files:
             commands[f"{args.files} files, no cache"] = (samtbu + ["validate", *many, "-r", "json"], no_cache)
             commands[f"{args.files} files, warm cache"] = (samtbu + ["validate", *many, "-r", "json"], warm)
+        if args.baseline:
+            baseline = work / "baseline"
+            baseline.mkdir()
+            archive = subprocess.run(["git", "-C", str(REPO), "archive", args.baseline], capture_output=True, check=True)
+            subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive.stdout, check=True)
+            old = {**env, "PYTHONPATH": str(baseline / "src")}
+            before = [sys.executable, "-m", "samtbu.cli"]
+            commands[f"validate, {args.baseline}"] = (before + ["validate", payload, "-r", "json"], old)
+            if args.files:
+                commands[f"{args.files} files, {args.baseline}"] = (before + ["validate", *many, "-r", "json"], old)
 
         print(f"samtbu start-up, {args.runs} rounds, {'without' if args.no_bytecode else 'with'} bytecode; "
               f"{os.cpu_count()} cores; load average before: {load()}")
@@ -146,6 +159,13 @@ def main(argv: list[str] | None = None) -> int:
             a, b = median[f"{args.files} files, warm cache"], median[f"{args.files} files, no cache"]
             print(f"{args.files} files in one call: warm cache {a:.2f} s, no cache {b:.2f} s "
                   f"(warm / no cache {a / b:.2f}; target <= 1)")
+            if args.baseline:
+                c = median[f"{args.files} files, {args.baseline}"]
+                print(f"{args.files} files in one call at {args.baseline}: {c:.2f} s (warm cache / {args.baseline} {a / c:.2f}; "
+                      f"no cache / {args.baseline} {b / c:.2f}; target <= 1)")
+        if args.baseline:
+            print(f"one payload at {args.baseline}: {median[f'validate, {args.baseline}']:.2f} s "
+                  f"({median[f'validate, {args.baseline}'] / floor:.2f}x --help)")
         same = reports["validate, warm cache"] == reports["validate, no cache"] == reports["validate, cold cache"]
         same_many = not args.files or reports[f"{args.files} files, warm cache"] == reports[f"{args.files} files, no cache"]
         print(f"reports identical (no cache, cold, warm{', ' + str(args.files) + ' files' if args.files else ''}): "
