@@ -45,7 +45,7 @@ from types import MethodType
 FORMAT = 2
 MAGIC = b"SAMTBUC\x02"
 # magic, CRC-32 of everything after the header, length of the index; then the index (pickled: format,
-# key, part name -> offset and length), then the parts, each read only when it is used
+# key, part name -> offset and length), then the parts, each unpickled only when it is used
 _HEADER = struct.Struct(">8sIQ")
 KEEP_ENTRIES = 8  # the most recently written entries kept; older ones are removed after a build
 ENV_DIR = "SAMTBU_CACHE_DIR"
@@ -119,46 +119,44 @@ class CacheEntryError(Exception):
 
 
 def read_entry(path: Path, key: str) -> dict:
-    """The parts of an entry (name -> bytes-like, read from a memory map when used);
-    ``CacheEntryError`` when the entry cannot be used."""
-    import mmap
-
+    """The parts of an entry (name -> bytes, sliced from the file's content when used);
+    ``CacheEntryError`` when the entry cannot be used. The file is read whole (a few milliseconds):
+    a memory map would let a file cut short under a running process crash it."""
     try:
         with open(path, "rb") as handle:
             status = os.fstat(handle.fileno())
             # Unpickling runs code named in the file: only an entry nobody else could have written.
             if hasattr(os, "getuid") and (status.st_uid != os.getuid() or status.st_mode & 0o022):
                 raise CacheEntryError(f"{path} is writable by others or not owned by this user")
-            if status.st_size < _HEADER.size:
-                raise CacheEntryError("truncated header")
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError) as exc:
+            data = handle.read()
+    except OSError as exc:
         raise CacheEntryError(str(exc)) from None
-    magic, crc, index_length = _HEADER.unpack(mapped[:_HEADER.size])
+    if len(data) < _HEADER.size:
+        raise CacheEntryError("truncated header")
+    magic, crc, index_length = _HEADER.unpack_from(data)
     if magic != MAGIC:
         raise CacheEntryError("not a cache entry of this format")
-    if zlib.crc32(memoryview(mapped)[_HEADER.size:]) != crc:
+    if zlib.crc32(memoryview(data)[_HEADER.size:]) != crc:
         raise CacheEntryError("truncated or corrupt")
     try:
-        index = pickle.loads(mapped[_HEADER.size:_HEADER.size + index_length])
+        index = pickle.loads(memoryview(data)[_HEADER.size:_HEADER.size + index_length])
     except Exception as exc:  # noqa: BLE001 - whatever a damaged pickle raises
         raise CacheEntryError(f"unreadable ({type(exc).__name__})") from None
     if not isinstance(index, dict) or index.get("format") != FORMAT or index.get("key") != key or not isinstance(index.get("parts"), dict):
         raise CacheEntryError("another format or key")
-    start = _HEADER.size + index_length
-    return _Parts(mapped, start, index["parts"])
+    return _Parts(data, _HEADER.size + index_length, index["parts"])
 
 
 class _Parts(dict):
-    """Part name -> (offset, length) in the mapped file; indexing gives the part's bytes."""
+    """Part name -> (offset, length) in the entry; indexing gives the part's bytes."""
 
-    def __init__(self, mapped, start: int, offsets: dict):
+    def __init__(self, data: bytes, start: int, offsets: dict):
         super().__init__(offsets)
-        self._mapped, self._start = mapped, start
+        self._data, self._start = data, start
 
     def __getitem__(self, name: str) -> bytes:
         offset, length = dict.__getitem__(self, name)
-        return self._mapped[self._start + offset:self._start + offset + length]
+        return self._data[self._start + offset:self._start + offset + length]
 
 
 def write_entry(path: Path, key: str, parts: dict) -> bool:
