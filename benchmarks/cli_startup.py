@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive.stdout, check=True)
             old = {**env, "PYTHONPATH": str(baseline / "src")}
             before = [sys.executable, "-m", "samtbu.cli"]
+            commands[f"help, {args.baseline}"] = (before + ["--help"], old)
             commands[f"validate, {args.baseline}"] = (before + ["validate", payload, "-r", "json"], old)
             if args.files:
                 commands[f"{args.files} files, {args.baseline}"] = (before + ["validate", *many, "-r", "json"], old)
@@ -164,8 +165,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{args.files} files in one call at {args.baseline}: {c:.2f} s (warm cache / {args.baseline} {a / c:.2f}; "
                       f"no cache / {args.baseline} {b / c:.2f}; target <= 1)")
         if args.baseline:
-            print(f"one payload at {args.baseline}: {median[f'validate, {args.baseline}']:.2f} s "
-                  f"({median[f'validate, {args.baseline}'] / floor:.2f}x --help)")
+            then = median[f"validate, {args.baseline}"]
+            print(f"one payload at {args.baseline}: {then:.2f} s ({then / median[f'help, {args.baseline}']:.2f}x its own --help, "
+                  f"{then / floor:.2f}x this --help); warm cache / {args.baseline}: {median['validate, warm cache'] / then:.2f}")
         same = reports["validate, warm cache"] == reports["validate, no cache"] == reports["validate, cold cache"]
         same_many = not args.files or reports[f"{args.files} files, warm cache"] == reports[f"{args.files} files, no cache"]
         print(f"reports identical (no cache, cold, warm{', ' + str(args.files) + ' files' if args.files else ''}): "
