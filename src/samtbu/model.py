@@ -121,7 +121,8 @@ class Model:
 
     version: str = MODEL_VERSION
     # What is made from the graphs and kept by the cache (subclass_pairs, context): see ``derive``.
-    derived: dict = field(default_factory=dict, repr=False, compare=False)
+    # Not an argument: a copy made with dataclasses.replace (other graphs) starts without it.
+    derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- files -------------------------------------------------------------------------------
     @staticmethod
