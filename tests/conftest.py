@@ -14,6 +14,14 @@ REPO = Path(__file__).resolve().parents[1]
 # The OB 3.0 export names each issuer by its configured profile; the examples' issuers have synthetic
 # ones (a .example domain). Tests of the refusal without a profile pass their own (empty) profiles.
 os.environ.setdefault("SAMTBU_OB3_ISSUER_PROFILES", str(REPO / "examples" / "issuer-profiles" / "ob3.json"))
+# The compiled-model cache of the run: a folder of its own (never the user's), built by the first test
+# that loads the model and used by every later one, the CLI subprocesses included; so the suite runs
+# on models read from the cache. SAMTBU_NO_CACHE=1 runs it without.
+_OWN_CACHE = None
+if "SAMTBU_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    _OWN_CACHE = os.environ["SAMTBU_CACHE_DIR"] = tempfile.mkdtemp(prefix="samtbu-test-cache-")
 
 
 def anchors_dir() -> Path:
@@ -36,6 +44,13 @@ def anchors() -> Path:
     if not path.is_dir():
         pytest.skip(f"the reference specifications are not at {path} (set SAMTBU_ANCHORS to their folder)")
     return path
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _OWN_CACHE:
+        import shutil
+
+        shutil.rmtree(_OWN_CACHE, ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -41,3 +41,43 @@ def test_unknown_subcommand_is_a_usage_error():
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "invalid choice" in result.stderr
+
+
+def test_each_command_is_registered_by_the_module_the_cli_imports_for_it():
+    """`samtbu COMMAND` imports only COMMAND's module: the map must name, for every command the
+    modules register, the module that registers it, and each command's parser must be the same
+    whether all modules or only its own are imported."""
+    import argparse
+    import importlib
+
+    from samtbu.cli import COMMAND_MODULES, REGISTRARS, build_parser
+
+    registered = {}
+    for module_name in REGISTRARS:
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(module_name).register(sub)
+        registered.update(dict.fromkeys(sub.choices, module_name))
+    assert registered == COMMAND_MODULES
+
+    def choices(parser):
+        return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices  # noqa: SLF001
+
+    every = choices(build_parser())
+    assert set(every) == set(COMMAND_MODULES) | {"info"}
+    for command in every:
+        alone = choices(build_parser([command, "--help"]))
+        module = COMMAND_MODULES.get(command)
+        assert set(alone) == {"info"} | {c for c, m in COMMAND_MODULES.items() if m == module}
+        assert alone[command].format_help() == every[command].format_help(), command
+
+
+def test_a_command_runs_without_importing_the_other_commands():
+    code = ("import sys; from samtbu.cli import main; main(['validate', 'examples/enkeltresultat.json']); "
+            "print(sorted(m for m in sys.modules if m in ('samtbu.generate.cli', 'samtbu.credential.cli', 'samtbu.share.cli', "
+            "'samtbu.crosswalk.cli', 'samtbu.publish', 'samtbu.service')))")
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

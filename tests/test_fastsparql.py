@@ -124,3 +124,31 @@ def test_the_queries_find_something(why: str, which: int, triples: list):
     for t in triples:
         g.add(t)
     assert _rows_fast(g, QUERIES[which]) == _rows_rdflib(g, QUERIES[which]) != set()
+
+
+# -- shapes SHACL rules out (section 5.3.1): refused by both engines, one clear error ----------------
+
+REBINDS_THIS = """
+sbus:RebindsThis a sh:NodeShape ;
+    sh:targetClass sbu:Vurdering ;
+    sh:sparql [ sh:select "SELECT $this WHERE { BIND (true AS $this) . }" ] .
+"""
+
+
+@pytest.mark.parametrize("engine", ["fast", "pyshacl"])
+def test_a_profile_that_binds_this_is_refused_by_both_engines(tmp_path, engine):
+    import shutil
+
+    from samtbu.model import Model, ModelError
+    from samtbu.validate import validate
+
+    from conftest import REPO
+
+    for folder in ("ontology", "vocab", "shapes", "contexts"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    profile = tmp_path / "shapes" / "profiler" / "enkeltresultat.ttl"
+    profile.write_text(profile.read_text(encoding="utf-8") + REBINDS_THIS, encoding="utf-8")
+    model = Model.load(tmp_path)
+    with pytest.raises(ModelError, match=r"binds the pre-bound variable \$this|re-bind .*this") as refused:
+        validate(REPO / "examples" / "enkeltresultat.json", "enkeltresultat", model=model, engine=engine)
+    assert "enkeltresultat" in str(refused.value) or "RebindsThis" in str(refused.value)

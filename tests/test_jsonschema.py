@@ -408,13 +408,18 @@ def _fixtures_with_json_form():
     from rdflib.compare import isomorphic
 
     from samtbu.generate.plainjson import frame_plain
-    from samtbu.validate.input import read_payload
+    from samtbu.validate.input import InputError, read_payload
 
     found = []
     for path in sorted(INVALID_DIR.glob("*/*.ttl")):
         graph = Graph().parse(path, format="turtle")
         framed = frame_plain(graph)
-        if isinstance(framed, dict) and isomorphic(read_payload(copy.deepcopy(framed)).graph, graph):
+        try:
+            # a text where a reference belongs is a relative IRI in JSON: refused, no JSON form
+            reads_back = isinstance(framed, dict) and isomorphic(read_payload(copy.deepcopy(framed)).graph, graph)
+        except InputError:
+            reads_back = False
+        if reads_back:
             found.append(pytest.param(path.parent.name, path, framed, id=f"{path.parent.name}/{path.stem}"))
     return found
 

@@ -243,6 +243,16 @@ def test_unreadable_payloads(client, content, content_type, needle):
     assert needle in body["detail"]
 
 
+def test_a_relative_id_is_refused_naming_the_field_and_value(client):
+    """The same refusal as the CLI and the Python API (one pipeline): a 400 that names the pointer and
+    the value, never an IRI made up from a default base."""
+    payload = json.loads((REPO / "examples" / "enkeltresultat.json").read_text(encoding="utf-8"))
+    payload["vurdertAv"]["id"] = "skoler/lyngvik"
+    body = problem(client.post("/v1/validate", content=json.dumps(payload), headers=JSON), 400, "unreadable-payload")
+    assert "relative id at /vurdertAv/id ('skoler/lyngvik')" in body["detail"]
+    assert "example.org" not in body["detail"]
+
+
 def test_no_outbound_network(client, monkeypatch):
     """A remote @context is refused without any connection being tried."""
     attempts = []

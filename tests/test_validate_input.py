@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from rdflib import URIRef
 
 from samtbu.validate import InputError, read_payload
 
@@ -197,3 +198,90 @@ def test_fast_reader_checks_a_value_again_in_another_field(model):
     assert first is not None and ("urn:x:a", "https://w3id.org/samt-bu/def/utsteder", "urn:x:c") in first.triples
     assert _try_fast(as_reference, None, "<t>", model).triples == first.triples
     assert _try_fast(json.dumps({"id": "urn:x:a", "type": "Skole", "karakter": "urn:x:c"}), None, "<t>", model) is None
+
+
+# -- relative IRIs: a payload has no base, so they are refused, naming where they are ---------------
+
+ENKELTRESULTAT = Path(__file__).resolve().parents[1] / "examples" / "enkeltresultat.json"
+
+
+def _with_ids(**ids) -> dict:
+    doc = json.loads(ENKELTRESULTAT.read_text(encoding="utf-8"))
+    for pointer, value in ids.items():
+        node = doc
+        for step in pointer.split("__")[:-1]:
+            node = node[step]
+        node[pointer.split("__")[-1]] = value
+    return doc
+
+
+@pytest.mark.parametrize("engine", ["fast", "pyshacl"])
+@pytest.mark.parametrize("ids, needles", [
+    ({"id": "vurdering-1"}, ["relative id at /id ('vurdering-1')"]),
+    ({"id": "vurdering-1", "gjelderLaerende__id": "../elev/7"},
+     ["relative ids at /id ('vurdering-1'), /gjelderLaerende/id ('../elev/7')"]),
+    ({"gjelderLaerende__id": "//other.host/elev/7"}, ["/gjelderLaerende/id ('//other.host/elev/7')"]),
+    ({"id": ""}, ["relative id at /id ('')"]),
+    # an identity number as id: named by its field, masked, and not confused with the field that holds it as text
+    ({"id": "27810970230"}, ["relative id at /id ('278109*****')"]),
+    ({"vurdertAv": "skoler/lyngvik"}, ["relative IRI reference at /vurdertAv ('skoler/lyngvik')"]),
+], ids=["root", "two", "network-path", "empty", "identity-number", "reference"])
+def test_relative_ids_are_refused_by_the_python_api(ids, needles, engine):
+    from samtbu.validate import validate
+
+    with pytest.raises(InputError) as refused:
+        validate(_with_ids(**ids), "enkeltresultat", engine=engine)
+    message = str(refused.value)
+    for needle in needles:
+        assert needle in message, message
+    assert "example.org" not in message and "27810970230" not in message
+    assert "absolute IRI" in message
+
+
+def test_a_relative_id_in_a_list_of_records_is_named_by_its_record():
+    from samtbu.validate import validate
+
+    doc = _with_ids()
+    with pytest.raises(InputError, match=r"relative id at /@graph/1/id \('b'\)"):
+        validate([doc, {**doc, "id": "b"}], "enkeltresultat")
+
+
+def test_relative_id_gives_exit_2_and_one_line(tmp_path: Path):
+    path = tmp_path / "relativ.json"
+    path.write_text(json.dumps(_with_ids(id="vurdering-1")), encoding="utf-8")
+    line = assert_one_line_error(run_cli("validate", str(path)), str(path), "relative id at /id ('vurdering-1')")
+    assert "example.org" not in line
+
+
+def test_a_base_the_json_ld_payload_declares_is_used():
+    from samtbu.validate import validate
+
+    doc = _with_ids(id="vurdering-1")
+    doc["@context"] = ["https://w3id.org/samt-bu/context/0.1.0", {"@base": "https://skole.example/"}]
+    report = validate(doc, "enkeltresultat", format="jsonld")
+    assert report.conforms
+    payload = read_payload(doc, format="jsonld")
+    assert (URIRef("https://skole.example/vurdering-1"), None, None) in payload.graph
+
+
+def test_a_null_base_is_refused_rather_than_dropping_facts():
+    doc = _with_ids(id="vurdering-1")
+    doc["@context"] = ["https://w3id.org/samt-bu/context/0.1.0", {"@base": None}]
+    with pytest.raises(InputError, match="@base"):
+        read_payload(doc, format="jsonld")
+
+
+@pytest.mark.parametrize("format, text, needle", [
+    ("turtle", "@prefix sbu: <https://w3id.org/samt-bu/def/> .\n<vurdering-1> a sbu:Vurdering .", "<vurdering-1> at line 2"),
+    ("rdfxml", '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:s="https://w3id.org/samt-bu/def/">'
+               '<s:Vurdering rdf:about="vurdering-1"/></rdf:RDF>', "<vurdering-1>"),
+])
+def test_relative_iris_in_rdf_are_refused_not_resolved_against_the_working_directory(format, text, needle):
+    with pytest.raises(InputError) as refused:
+        read_payload(text, format=format)
+    assert needle in str(refused.value) and "file:" not in str(refused.value)
+
+
+def test_a_base_the_turtle_payload_declares_is_used():
+    text = "@base <https://skole.example/> .\n@prefix sbu: <https://w3id.org/samt-bu/def/> .\n<vurdering-1> a sbu:Vurdering ."
+    assert (URIRef("https://skole.example/vurdering-1"), None, None) in read_payload(text, format="turtle").graph

@@ -17,9 +17,18 @@ CONTEXT_IRIS = {CONTEXT_IRI, CONTEXT_IRI + ".jsonld", BASE_IRI + "context"}
 
 @functools.lru_cache(maxsize=8)
 def _context_document(root: str, part: str | None = None) -> dict:
-    from samtbu.generate.context import build_context
+    return context_document(Model.load(root), part)
 
-    return json.loads(json.dumps(build_context(Model.load(root), part)))
+
+def context_document(model: Model, part: str | None = None) -> dict:
+    """The context (or one released part of it) as a JSON document, made once per model; the whole
+    context is kept by the compiled-model cache."""
+    def make(model: Model) -> dict:
+        from samtbu.generate.context import build_context
+
+        return json.loads(json.dumps(build_context(model, part)))
+
+    return model.derive("context" if part is None else f"context-part:{part}", make)
 
 
 def bundled_context(model: Model | None = None) -> dict:

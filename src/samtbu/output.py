@@ -19,7 +19,8 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
+from collections.abc import Iterator
 
 from samtbu.errors import SamtbuError
 

@@ -33,9 +33,9 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, VOID
@@ -492,7 +492,7 @@ def publish(
     old_live = set(store.graphs_under(live_prefix)) | set(previous["graphs"] if previous else ())
     new_live = {a.iri(version) for a in artifacts}
     release = f"{GRAPH_BASE}{version}"
-    issued = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    issued = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     operations = [f"DROP SILENT GRAPH <{g}>" for g in sorted(old_live - new_live)]
     operations += [f"MOVE SILENT GRAPH <{a.staging_iri(version)}> TO GRAPH <{a.iri(version)}>" for a in artifacts]
     operations.append(

@@ -338,7 +338,7 @@ class Validator:
         future = self.executor.submit(fn, *args, started)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout=limits.timeout)
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             future.cancel()
             if not started:
                 raise Problem(503, "busy", "Service busy", f"the {what} could not start within {limits.timeout:g} s; try again shortly", headers={"Retry-After": "5"}) from None
@@ -682,11 +682,11 @@ async def read_body(request, limits: Limits) -> bytes:
         remaining = deadline - loop.time()
         try:
             if remaining <= 0:
-                raise asyncio.TimeoutError
+                raise TimeoutError
             chunk = await asyncio.wait_for(stream.__anext__(), timeout=remaining)
         except StopAsyncIteration:
             break
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             raise Problem(
                 408, "request-timeout", "Request body too slow",
                 f"the request body did not arrive within the read timeout of {limits.read_timeout:g} s",

@@ -290,7 +290,7 @@ def cmd_status_set(args) -> int:
     ids = _credential_ids(args)
     if not ids:
         raise SamtbuError("name the credentials: --id ID or signed credential files")
-    return _change(args, {cid: args.action == "revoke" for cid in ids})
+    return _change(args, dict.fromkeys(ids, args.action == "revoke"))
 
 
 def cmd_status_update(args) -> int:

@@ -163,11 +163,11 @@ class SigningKey:
         return self.private.sign(data)
 
     @classmethod
-    def generate(cls) -> "SigningKey":
+    def generate(cls) -> SigningKey:
         return cls(Ed25519PrivateKey.generate())
 
     @classmethod
-    def from_multibase(cls, private_multibase: str, public_multibase: str | None = None) -> "SigningKey":
+    def from_multibase(cls, private_multibase: str, public_multibase: str | None = None) -> SigningKey:
         raw = multibase_decode(private_multibase)
         if len(raw) != 34 or raw[:2] != ED25519_PRIV:
             raise KeyFileError("not an Ed25519 secret key in multikey form (0x8026 + 32 bytes)")
@@ -177,7 +177,7 @@ class SigningKey:
         return key
 
     @classmethod
-    def from_jwk(cls, jwk: dict) -> "SigningKey":
+    def from_jwk(cls, jwk: dict) -> SigningKey:
         public = public_key_from_jwk(jwk)
         if "d" not in jwk:
             raise KeyFileError("the JWK has no private part (d)")
@@ -190,7 +190,7 @@ class SigningKey:
         return key
 
     @classmethod
-    def from_text(cls, text: str) -> "SigningKey":
+    def from_text(cls, text: str) -> SigningKey:
         """A private key in any of the supported forms, told apart by how the text starts."""
         text = text.strip()
         if text.startswith("-----BEGIN"):

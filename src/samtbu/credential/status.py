@@ -107,7 +107,7 @@ class Register:
     assigned: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def for_list(cls, list_path: Path, list_credential: dict) -> "Register":
+    def for_list(cls, list_path: Path, list_credential: dict) -> Register:
         path = list_path.with_name(list_path.name.removesuffix(".json") + ".index.json")
         entries = len(decode_list(list_subject(list_credential)["encodedList"])) * 8
         if path.is_file():

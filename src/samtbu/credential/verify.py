@@ -23,7 +23,7 @@ Exit codes of ``samtbu verify``: 0 valid, 1 invalid (with the reason), 2 unreada
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from samtbu.credential.contexts import ContextSet
 from samtbu.credential.dataintegrity import CRYPTOSUITE, PROOF_TYPE, ProofError, proofs_of, verify_proof
@@ -129,7 +129,7 @@ def parse_time(value) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _check_dates(credential: dict, proof: dict, at: datetime, result: Verification) -> None:
@@ -189,7 +189,7 @@ def verify_credential(credential: dict, contexts: ContextSet, *, trust: TrustLis
     """All checks on one credential; ``Verification.reason`` is None when it is valid. A status list
     is checked with ``same_issuer_as`` the credential it serves: its issuer has the same id, so the
     organisation numbers that credential states identify it in the trust list too."""
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     types = credential.get("type", [])
     result = Verification(credential_id=credential.get("id") if isinstance(credential.get("id"), str) else None,
                           issuer=issuer_id(credential), types=types if isinstance(types, list) else [types])

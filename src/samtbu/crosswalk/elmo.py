@@ -43,12 +43,11 @@ import csv
 import functools
 import hashlib
 import io
-import json
 import os
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -134,7 +133,7 @@ class ElmoMapping:
             self._by_subject.setdefault(row.subject_id, []).append(row)
 
     @classmethod
-    def load(cls, path: Path | None = None, model: Model | None = None) -> "ElmoMapping":
+    def load(cls, path: Path | None = None, model: Model | None = None) -> ElmoMapping:
         if path is None:
             model = model or Model.load()
             path = model.root / MAPPING_FILE
@@ -320,11 +319,11 @@ class _Terms:
         self.onto = model.ontology
         self.vocab = model.vocab
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def superclasses(self, cls: URIRef) -> frozenset[URIRef]:
         return frozenset(self.onto.transitive_objects(cls, RDFS.subClassOf))
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def domain(self, prop: URIRef) -> frozenset[URIRef] | None:
         found: set[URIRef] = set()
         for dom in self.onto.objects(prop, RDFS.domain):
@@ -380,7 +379,7 @@ class _Terms:
         by_lang = {o.language: o for o in self.onto.objects(cls, RDFS.label) if isinstance(o, Literal)}
         return [by_lang[lang] for lang in ("nb", "nn", "en") if lang in by_lang]
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def document_types(self) -> tuple[tuple[URIRef, URIRef], ...]:
         """(code of kode/dokumenttype, the document class it names) for every document type."""
         return tuple(sorted((code, cls) for code, cls in self.vocab.subject_objects(RDFS.seeAlso)
@@ -389,7 +388,7 @@ class _Terms:
     def document_type_code(self, cls: URIRef) -> URIRef | None:
         return next((code for code, c in self.document_types() if c == cls), None)
 
-    def attachment_type(self, cls: URIRef, mapping: "ElmoMapping") -> str | None:
+    def attachment_type(self, cls: URIRef, mapping: ElmoMapping) -> str | None:
         """The ELMO attachment type of a document of a class (the mapping's row for the class)."""
         kinds = [unquote(r.subject_id.split("=", 1)[1]) for r in mapping.rows
                  if r.subject_id.startswith("elmo:Attachment/type=") and r.object_iri in self.superclasses(cls)]
@@ -645,7 +644,7 @@ class _Titles:
     (``NOR1267 – Standpunktvurdering``, the competence type, or the class). The import reads a title
     that Grep or the codes give as no fact of its own."""
 
-    def __init__(self, terms: "_Terms", graph: Graph):
+    def __init__(self, terms: _Terms, graph: Graph):
         self.t = terms
         self.g = graph
 
@@ -1202,7 +1201,7 @@ class _Importer:
         return etree.tostring(self.template, encoding="unicode")
 
 
-def _status_text(terms: "_Terms", status: URIRef | None, grade: URIRef | None, mapping: ElmoMapping) -> str | None:
+def _status_text(terms: _Terms, status: URIRef | None, grade: URIRef | None, mapping: ElmoMapping) -> str | None:
     """The ELMO status an export writes: passed or failed for a final result whose grade passes or
     fails; nothing otherwise (a grade that neither passes nor fails, or a result that is not final)."""
     if status is None or grade is None:
@@ -1734,7 +1733,7 @@ def export_elmo_report(
     model = model or Model.load()
     mapping = mapping or ElmoMapping.load(model=model)
     graph = as_graph(data, model)
-    generated = generated or datetime.now(timezone.utc).replace(microsecond=0)
+    generated = generated or datetime.now(UTC).replace(microsecond=0)
     generator = _Generator(graph, model, mapping, generated, national_id=national_id)
     if side_record is None:
         root = generator.run()

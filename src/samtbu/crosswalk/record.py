@@ -64,10 +64,7 @@ RECORD_KINDS = {
         "the record is an emnevurdering: one course unit's assessment as a fagskole reports it; it has no issuer and no "
         "date of issue and is not a document given to the student (the fagskole's vitnemål or karakterutskrift is)"
     ),
-    **{change: (
-        "the record is a change of a result in the register (the data of an event: registration, correction, "
-        "withdrawal or replacement), not a document; export the document that states the result"
-    ) for change in ("Registrering", "Korrigering", "Tilbaketrekking", "Erstatning")},
+    **dict.fromkeys(("Registrering", "Korrigering", "Tilbaketrekking", "Erstatning"), "the record is a change of a result in the register (the data of an event: registration, correction, " "withdrawal or replacement), not a document; export the document that states the result"),
 }
 # Fagskole documents are mapped to ELM only (crosswalk/elm_fagskole.py); the other targets' crosswalks
 # have no terms for the fagskole qualification, its course units and credits, so they refuse them.
@@ -213,7 +210,7 @@ class Record:
     used: set = field(default_factory=set)  # (s, p, o) triples an exporter carried
 
     @classmethod
-    def from_graph(cls, graph: Graph, model: Model | None = None, target: str | None = None) -> "Record":
+    def from_graph(cls, graph: Graph, model: Model | None = None, target: str | None = None) -> Record:
         model = model or Model.load()
         for name in DOCUMENT_CLASSES:
             nodes = sorted(graph.subjects(RDF.type, SBU[name]), key=str)

@@ -18,7 +18,7 @@ profile «resultatendring».
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from samtbu.namespaces import SBUP
 
@@ -68,7 +68,7 @@ def parse_time(text: str) -> datetime | None:
 
 def utc_key(value: datetime) -> str:
     """A sortable text for an instant: UTC with microseconds."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def shown_time(key: str) -> str:

@@ -17,7 +17,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Iterator
+from typing import IO
+from collections.abc import Callable, Iterator
 
 from samtbu.errors import SamtbuError
 from samtbu.events.check import CHANGE_PROFILE, Outcome, check_event

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from typing import IO
 
 from samtbu.events.cloudevents import TYPE_OF_CLASS
@@ -111,7 +111,7 @@ def generate(out: IO[str], events: int, *, seed: int = 1, learners: int | None =
         live.pop()
         return item
     counts = {"Registrering": 0, "Korrigering": 0, "Tilbaketrekking": 0, "Erstatning": 0}
-    clock = datetime(2026, 6, 10, 6, 0, tzinfo=timezone.utc)
+    clock = datetime(2026, 6, 10, 6, 0, tzinfo=UTC)
     serial = 0
 
     def new_result(n_learner: int) -> tuple[dict, dict]:

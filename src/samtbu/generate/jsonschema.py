@@ -44,7 +44,7 @@ import json
 import re
 from collections import OrderedDict
 
-from rdflib import OWL, RDF, RDFS, SKOS, XSD, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
@@ -177,7 +177,7 @@ class _Builder:
         return sorted(roots or candidates, key=str)
 
     # -- properties --------------------------------------------------------------------------
-    def collect(self, property_shapes) -> "OrderedDict[URIRef, dict]":
+    def collect(self, property_shapes) -> OrderedDict[URIRef, dict]:
         """Merge the property shapes by path: what a node must satisfy for each property. Each
         constraint is recorded as translated (``self.translated``) or as SHACL-only with the reason
         (``self.only``)."""

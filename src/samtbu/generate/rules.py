@@ -214,7 +214,7 @@ def _label(model: Model, iri: URIRef) -> dict[str, str]:
     if law:
         return {lang: f"{name} ({source_id(str(iri))})" for lang, name in zip(LANGUAGES, law)}
     ident = source_id(str(iri))
-    return {} if ident == str(iri) else {lang: ident for lang in LANGUAGES}
+    return {} if ident == str(iri) else dict.fromkeys(LANGUAGES, ident)
 
 
 def _sources(model: Model, graph: Graph, shape, parameter: str, node=None) -> list[Source]:

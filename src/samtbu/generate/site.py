@@ -23,7 +23,7 @@ import tarfile
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from samtbu.errors import SamtbuError
 from samtbu.namespaces import BASE_IRI
@@ -111,7 +111,7 @@ class Section:
 
     key: str  # text key of its title (site_text.T) or a (nb, nn, en) tuple
     index: str  # Markdown path of its index page
-    build: Callable[["BuildContext", str], list]
+    build: Callable[[BuildContext, str], list]
     sort_pages: bool = True
 
 

@@ -147,7 +147,7 @@ class SiteIndex:
             return "ontologi/index.md", ("kontaktpunkt" if text.endswith("/kontaktpunkt") else "utgiver")
         return None
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def onto_files_graph(self, path: Path) -> Graph:
         """One model file parsed on its own (to know which module defines what)."""
         graph = Graph()

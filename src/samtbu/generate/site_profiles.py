@@ -20,7 +20,7 @@ def report_language(lang: str) -> str:
     return lang if lang in ("nb", "nn", "en") else "en"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _run(path: str, profile: str, root: str) -> dict[str, tuple[bool, str]]:
     """Validate one payload file with the toolkit's public API; its text report in nb and en."""
     from samtbu.model import Model
@@ -40,7 +40,7 @@ def example_profile(idx: SiteIndex, path: Path) -> str | None:
     return _detect(str(path), str(idx.model.root))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _detect(path: str, root: str) -> str | None:
     from samtbu.model import Model
     from samtbu.validate.engine import detect_profile

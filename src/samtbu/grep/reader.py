@@ -25,7 +25,8 @@ import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
+from collections.abc import Iterator
 
 from samtbu.errors import SamtbuError
 
@@ -40,13 +41,7 @@ SAMTBU_CREATOR = "https://w3id.org/samt-bu/"
 # The element types of Udir's Grep ontology (Grep_SPARQL, Ontologi/ontologi_kl06_20240523.ttl: its
 # owl:Class list), as the data writes them in grep-type: the class name in lower case.
 GREP_TYPES = frozenset(
-    "aarstrinn dokumenttype eksamensform eksamensordning fagkategori fagkode fagomraade fagtype "
-    "grunnleggende_ferdighet_lk20 hovedomraade karakter kjerneelement_lk20 kompetansemaal "
-    "kompetansemaal_lk20 kompetansemaalsett kompetansemaalsett_lk20 laereplan laereplan_lk20 "
-    "laereplanstruktur loepstype merkelapp merknad merknadstype oppgave opplaeringsfag opplaeringsnivaa "
-    "opplaeringssted ordforklaring_lk20 programfag programomraade programomraadetype semester sensur "
-    "sluttkompetanse spraak spraaknivaa status tidligere_navn trekkordning tverrfaglig_tema_lk20 "
-    "utdanningsprogram utdanningsprogramtype verb_lk20 vurderingsuttrykk".split()
+    ["aarstrinn", "dokumenttype", "eksamensform", "eksamensordning", "fagkategori", "fagkode", "fagomraade", "fagtype", "grunnleggende_ferdighet_lk20", "hovedomraade", "karakter", "kjerneelement_lk20", "kompetansemaal", "kompetansemaal_lk20", "kompetansemaalsett", "kompetansemaalsett_lk20", "laereplan", "laereplan_lk20", "laereplanstruktur", "loepstype", "merkelapp", "merknad", "merknadstype", "oppgave", "opplaeringsfag", "opplaeringsnivaa", "opplaeringssted", "ordforklaring_lk20", "programfag", "programomraade", "programomraadetype", "semester", "sensur", "sluttkompetanse", "spraak", "spraaknivaa", "status", "tidligere_navn", "trekkordning", "tverrfaglig_tema_lk20", "utdanningsprogram", "utdanningsprogramtype", "verb_lk20", "vurderingsuttrykk"]
 )
 
 # References samtbu keeps, by their Grep property name.
@@ -95,7 +90,7 @@ class GrepElement:
         }
 
     @classmethod
-    def from_json(cls, d: dict) -> "GrepElement":
+    def from_json(cls, d: dict) -> GrepElement:
         return cls(
             kode=d["kode"], type=d["type"], uri=d["uri"], status=d.get("status"), gyldig_fra=d.get("gyldig-fra"),
             gyldig_til=d.get("gyldig-til"), sist_endret=d.get("sist-endret"), tittel=d.get("tittel") or {},
@@ -264,7 +259,7 @@ class _Builder:
     most ``limit`` characters of keys and text in them. Past the limit the rest of the element is
     read (so that the stream stays in step) but not kept."""
 
-    def __init__(self, events, limit: int, reader: "_CountingReader | None" = None):
+    def __init__(self, events, limit: int, reader: _CountingReader | None = None):
         self.events = events
         self.limit = limit
         self.size = 0

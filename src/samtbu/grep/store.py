@@ -22,7 +22,7 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from samtbu.errors import SamtbuError
 from samtbu.grep.reader import GREP_IRI, SKIP_REASONS, GrepElement, Skip
@@ -143,7 +143,7 @@ def _write(elements, tmp: Path, final: Path, snapshot_date, imported_at, sources
             "format": FORMAT,
             "snapshot_date": date,
             "snapshot_date_source": "given" if snapshot_date else ("latest sist-endret" if latest_change else "import date"),
-            "imported_at": imported_at or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "imported_at": imported_at or _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
             "snapshot_id": digest,
             "elements": str(len(seen)),
             "by_type": json.dumps({k: v for k, v in sorted(by_type.items()) if v}, ensure_ascii=False),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -198,7 +198,7 @@ def _datetime(value, lang: str) -> str:
     dt = _as_datetime(value)
     if dt is None:
         return escape(str(value))
-    local = dt.astimezone(timezone.utc)
+    local = dt.astimezone(UTC)
     return f'<time datetime="{local.isoformat().replace("+00:00", "Z")}">{escape(_date(local.date(), lang).split(">", 1)[1].rsplit("<", 1)[0])} {local:%H:%M} UTC</time>'
 
 
@@ -274,7 +274,7 @@ def render_overview(
     if lang not in LANGS:
         raise SamtbuError(f"unknown language {lang!r} (use nb, nn or en)")
     model = model or Model.load()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     view = share(record, "laerende", "egen-oversikt", now=now, policies=policies, model=model)
     g = view.graph
     nodes = sorted(set(g.subjects(RDF.type, None)), key=str)

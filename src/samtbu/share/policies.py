@@ -83,7 +83,7 @@ class PolicySet:
     def get(self, role: str, purpose: str) -> Policy | None:
         return self._by_key.get((role, purpose))
 
-    def without(self, role: str, purpose: str) -> "PolicySet":
+    def without(self, role: str, purpose: str) -> PolicySet:
         """A copy with one policy removed (as if its file were deleted)."""
         return PolicySet([p for p in self if (p.role, p.purpose) != (role, purpose)], self.model)
 

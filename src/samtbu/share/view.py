@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from pathlib import Path
 from typing import Any
 
@@ -139,14 +139,14 @@ def _as_datetime(value) -> datetime | None:
         return None
     python = value.toPython()
     if isinstance(python, datetime):
-        return python if python.tzinfo else python.replace(tzinfo=timezone.utc)
+        return python if python.tzinfo else python.replace(tzinfo=UTC)
     if isinstance(python, date):
-        return datetime(python.year, python.month, python.day, tzinfo=timezone.utc)
+        return datetime(python.year, python.month, python.day, tzinfo=UTC)
     try:
         parsed = datetime.fromisoformat(str(value))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _age(born: date, on: date) -> int:
@@ -258,9 +258,9 @@ def share(
     """
     model = model or Model.load()
     policies = policies if policies is not None else load_policies(model)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     today = now.date()
 
     policy = policies.get(recipient, purpose)
@@ -460,7 +460,7 @@ def disclosure_record(
     g.add((iri, SBU.mottakerrolle, URIRef(f"{SBUK}mottakerrolle/{policy.role}")))
     g.add((iri, SBU.formaal, URIRef(f"{SBUK}formaal/{policy.purpose}")))
     g.add((iri, SBU.behandlingsgrunnlag, URIRef(f"{SBUK}behandlingsgrunnlag/{policy.basis}")))
-    g.add((iri, SBU.utleveringstidspunkt, Literal(now.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)))
+    g.add((iri, SBU.utleveringstidspunkt, Literal(now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)))
     g.add((iri, DCTERMS.conformsTo, policy.iri))
 
     def add_learner(node):

@@ -14,7 +14,7 @@ import re
 import warnings
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -104,14 +104,17 @@ def validate_payload(
         results = unknown_term_results(payload, lang)
         return RecordReport(payload.source, payload.format, chosen.name,
                             name_subjects(results, payload, grep, lang) if grep is not None and results else results)
-    vocab = model.vocab
+    if (None, SH.result, None) in report_graph:
+        vocab = model.vocab
 
-    def expected_of(shape, constraint, language, sent, sent_literal=False):
-        return describe_expected(chosen.shapes, shape, constraint, language, vocab, sent=sent, sent_literal=sent_literal)
+        def expected_of(shape, constraint, language, sent, sent_literal=False):
+            return describe_expected(chosen.shapes, shape, constraint, language, vocab, sent=sent, sent_literal=sent_literal)
 
-    results = results_from_shacl(
-        report_graph, chosen.shapes, lang=lang, presenter=Presenter(payload, lang, vocab), expected_of=expected_of
-    )
+        results = results_from_shacl(
+            report_graph, chosen.shapes, lang=lang, presenter=Presenter(payload, lang, vocab), expected_of=expected_of
+        )
+    else:  # conforms: nothing to present (a model from the compiled-model cache reads no graph for it)
+        results = []
     results = unknown_term_results(payload, lang) + results
     if grep is not None and results:
         results = name_subjects(results, payload, grep, lang)

@@ -25,7 +25,8 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO
+from collections.abc import Iterable, Iterator
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model

@@ -25,11 +25,9 @@ class ProfileError(SamtbuError):
 
 @functools.lru_cache(maxsize=4)
 def _class_hierarchy(root: str) -> Graph:
-    model = Model.load(root)
     hierarchy = Graph()
-    for s, o in model.ontology.subject_objects(RDFS.subClassOf):
-        if isinstance(s, URIRef) and isinstance(o, URIRef):
-            hierarchy.add((s, RDFS.subClassOf, o))
+    for s, o in Model.load(root).subclass_pairs():
+        hierarchy.add((s, RDFS.subClassOf, o))
     return hierarchy
 
 
@@ -138,6 +136,12 @@ def run_shacl(payload_graph: Graph, profile: Profile, model: Model, grep=None) -
             f"the pyshacl engine failed on this payload ({type(exc).__name__}); "
             "the fast engine (the default) reports what is wrong with it"
         ) from None
+    if not isinstance(report_graph, Graph):
+        # pyshacl returns a ValidationFailure in place of the report when SHACL rules the shapes out
+        # (e.g. a SPARQL constraint that binds $this): the fast engine refuses the same shapes.
+        from samtbu.validate.fastengine import InvalidShapes
+
+        raise InvalidShapes(f"the shapes of profile {profile.name} cannot be used: {report_graph}")
     return report_graph
 
 
@@ -150,9 +154,15 @@ def _compiled(root: str, name: str, grep_date: str | None = None):
 
     model = Model.load(root)
     hierarchy = [(str(s), str(o)) for s, _p, o in class_hierarchy(model)]
+    if grep_date is not None:
+        from samtbu.modelcache import use_grep_entry
+
+        use_grep_entry(model, grep_date, lambda other: _with_grep(root, other, grep_date))
     profile = _with_grep(root, name, grep_date) if grep_date is not None else model.profile(name)
+    from samtbu.modelcache import shapes_to_compile
+
     try:
-        return CompiledShapes(profile.shapes, hierarchy)
+        return CompiledShapes(shapes_to_compile(model, profile), hierarchy)
     except Unsupported:
         return None
 
@@ -203,7 +213,8 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
             else:
                 if not results and not report_if_conforms:
                     return None
-                return report_graph(results, profile.shapes)
+                # (the shapes graph only when a result needs its path: a cached model's is read when first used)
+                return report_graph(results, profile.shapes if results else None)
     return run_shacl(payload.graph, profile, model, grep)
 
 

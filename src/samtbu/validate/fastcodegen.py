@@ -19,8 +19,9 @@ time; generated functions do not memoise).
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
+from samtbu.modelcache import MEMO
 from samtbu.validate.fastterms import RDF_TYPE, RDFS, XSD_STRING, B, L, lexical_as_rdflib
 
 ConformsFn = Callable[[object, dict, object], bool]
@@ -237,7 +238,7 @@ def generate_conformance(shapes) -> dict | None:
     source = "\n\n".join(generator.function(s) for s in shapes)
     namespace = dict(generator.constants)
     namespace["E"] = ()
-    exec(compile(source, "<samtbu shapes>", "exec"), namespace)  # noqa: S102 - our own generated code
+    exec(MEMO.code(source, "<samtbu shapes>"), namespace)  # noqa: S102 - our own generated code (compiled once per model: samtbu.modelcache)
     return {id(s): namespace[generator.names[id(s)]] for s in shapes}
 
 

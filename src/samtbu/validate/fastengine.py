@@ -5,7 +5,8 @@ inverse, sequence, alternative, zero-or-more, one-or-more, zero-or-one) and SPAR
 (``sh:sparql`` with ``sh:select``, through :mod:`samtbu.validate.fastsparql`). Whatever it does not
 implement (custom constraint components, SHACL-AF targets and rules, ``sh:ask`` validators,
 SPARQL it cannot compile, a recursive shape) makes :func:`compile_shapes` raise ``Unsupported``:
-the caller then validates with pyshacl. Correctness first: the engine returns the same results as
+the caller then validates with pyshacl. Shapes SHACL rules out (a SPARQL constraint that binds
+``$this``, ...) raise ``InvalidShapes``: no engine validates with them. Correctness first: the engine returns the same results as
 pyshacl (focus node, path, value, source shape, constraint component, severity) on the project's
 shapes, and follows the SHACL and XSD specifications where pyshacl does not: a literal of a
 datatype that rdflib does not check (``xsd:gYear``, ``xsd:gYearMonth``, ...) must have a valid
@@ -20,7 +21,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 from rdflib import RDF as _RDF
 from rdflib import BNode, Graph, Literal, URIRef
@@ -28,6 +30,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from samtbu.model import ModelError
 from samtbu.validate.fastcodegen import generate_conformance
 from samtbu.validate.fastterms import (
     RDF_LANGSTRING, RDF_TYPE, RDFS, RDFS_SUBCLASSOF, XSD, XSD_STRING, B, Data, L, from_rdflib,
@@ -42,6 +45,11 @@ class Unsupported(Exception):
     """The shapes use something the fast engine does not implement: use pyshacl."""
 
 
+class InvalidShapes(ModelError):
+    """The shapes graph breaks a rule of SHACL that a processor must report as a failure (e.g. a SPARQL
+    constraint that binds a pre-bound variable, SHACL 1.0 section 5.3.1): no engine validates with it."""
+
+
 _SH = str(SH)
 RDFS_CLASS = RDFS + "Class"
 RDFS_RESOURCE = RDFS + "Resource"
@@ -50,16 +58,11 @@ RDFS_DATATYPE = RDFS + "Datatype"
 
 # Predicates of the SHACL namespace the engine understands on a shape node.
 _KNOWN_SHAPE_PARAMETERS = {
-    _SH + name for name in (
-        "path targetNode targetClass targetSubjectsOf targetObjectsOf severity message deactivated name "
-        "description order group defaultValue property node not and or xone class datatype nodeKind minCount "
-        "maxCount minInclusive minExclusive maxInclusive maxExclusive minLength maxLength pattern flags "
-        "languageIn uniqueLang equals disjoint lessThan lessThanOrEquals qualifiedValueShape qualifiedMinCount "
-        "qualifiedMaxCount qualifiedValueShapesDisjoint closed ignoredProperties hasValue in sparql "
-        "declare prefixes"
-    ).split()
+    _SH + name for name in ["path", "targetNode", "targetClass", "targetSubjectsOf", "targetObjectsOf", "severity", "message", "deactivated", "name", "description", "order", "group", "defaultValue", "property", "node", "not", "and", "or", "xone", "class", "datatype", "nodeKind", "minCount", "maxCount", "minInclusive", "minExclusive", "maxInclusive", "maxExclusive", "minLength", "maxLength", "pattern", "flags", "languageIn", "uniqueLang", "equals", "disjoint", "lessThan", "lessThanOrEquals", "qualifiedValueShape", "qualifiedMinCount", "qualifiedMaxCount", "qualifiedValueShapesDisjoint", "closed", "ignoredProperties", "hasValue", "in", "sparql", "declare", "prefixes"]
 }
-_SHAPE_TYPES = {SH.NodeShape, SH.PropertyShape}
+# A tuple, not a set: shapes are compiled in the same order in every process (the compiled-model
+# cache keeps the generated code by its source text)
+_SHAPE_TYPES = (SH.NodeShape, SH.PropertyShape)
 # Predicates whose values are shapes.
 _SHAPE_REFS = (SH.property, SH.node, SH["not"], SH.qualifiedValueShape)
 _SHAPE_LIST_REFS = (SH["and"], SH["or"], SH.xone)
@@ -248,7 +251,7 @@ class Result:
     focus: object
     path: object  # rdflib term (from the shapes graph) or an internal IRI (sh:closed, SPARQL ?path)
     value: object  # internal term or None
-    shape: "CShape"
+    shape: CShape
     component: str
     messages: tuple = ()
     source_constraint: object = None  # rdflib term (SPARQL constraints)
@@ -264,7 +267,7 @@ class Context:
 
     __slots__ = ("data", "compiled", "_types", "_conforms", "_active", "_supers", "_subs", "own_edges")
 
-    def __init__(self, data: Data, compiled: "CompiledShapes", own_edges: Iterable = ()):
+    def __init__(self, data: Data, compiled: CompiledShapes, own_edges: Iterable = ()):
         self.data = data
         self.own_edges = list(own_edges)
         self.compiled = compiled
@@ -292,7 +295,7 @@ class Context:
                 return True
         return False
 
-    def conforms(self, shape: "CShape", node) -> bool:
+    def conforms(self, shape: CShape, node) -> bool:
         fn = shape.conforms_fn
         if shape.simple:
             return fn(self, self.data.spo, node) if fn is not None else shape.evaluate_one(self, node, None)
@@ -906,7 +909,7 @@ class CompiledShapes:
             return self._closure
         return _closure(self.hierarchy + own)
 
-    def subclasses(self, cls, ctx: "Context"):
+    def subclasses(self, cls, ctx: Context):
         """cls and its subclasses (transitively) in the data graph."""
         if ctx._subs is None:
             own = ctx.own_edges
@@ -1085,4 +1088,4 @@ def result_key(r: Result, shapes: Graph | None = None) -> tuple:
     )
 
 
-__all__ = ["CompiledShapes", "Unsupported", "Result", "report_graph", "datatype_ok", "xsd_lexical_ok", "result_key"]
+__all__ = ["CompiledShapes", "Unsupported", "InvalidShapes", "Result", "report_graph", "datatype_ok", "xsd_lexical_ok", "result_key"]

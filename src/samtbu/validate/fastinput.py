@@ -220,10 +220,18 @@ def _terms(model: Model) -> _Terms:
     key = str(model.root)
     found = _TERMS_CACHE.get(key)
     if found is None:
-        from samtbu.jsonld import bundled_context
-
-        found = _TERMS_CACHE[key] = _Terms(bundled_context(model))
+        found = _TERMS_CACHE[key] = json_terms(model)
     return found
+
+
+def json_terms(model: Model) -> _Terms:
+    """The context read for the JSON reader, once per model (kept by the compiled-model cache)."""
+    def make(model: Model) -> _Terms:
+        from samtbu.jsonld import context_document
+
+        return _Terms(context_document(model))
+
+    return model.derive("fast-json-terms", make)
 
 
 def _json_fast(document: Any, source: str, model: Model) -> FastPayload | None:

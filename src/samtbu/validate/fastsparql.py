@@ -5,8 +5,10 @@ evaluate it on the small per-record graph, with ``$this`` pre-bound to the focus
 replaced by the shape's path, as pyshacl does. The operators follow rdflib's SPARQL semantics (the
 ones pyshacl gets), implemented directly for the common functions; other built-in functions are
 delegated to rdflib's own implementation. A query that uses anything else (sub-queries, aggregates,
-VALUES, MINUS, GRAPH, SERVICE, property paths other than a plain IRI, ``$shapesGraph``,
-``$currentShape``) raises ``Unsupported``: the profile is then validated with pyshacl.
+GRAPH, property paths other than a plain IRI, ``$shapesGraph``, ``$currentShape``) raises
+``Unsupported``: the profile is then validated with pyshacl. A query SHACL itself rules out (MINUS,
+VALUES, SERVICE, ``AS $this``, a sub-query without ``$this``: section 5.3.1) raises ``InvalidShapes``,
+as pyshacl refuses it too.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import re
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 
+from pyparsing import ParseResults
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import SH
 from rdflib.plugins.sparql import operators as _ops
 from rdflib.plugins.sparql.sparql import SPARQLError
 
-from samtbu.validate.fastengine import Unsupported
+from samtbu.modelcache import MEMO
+from samtbu.validate.fastengine import InvalidShapes, Unsupported
 from samtbu.validate.fastterms import RDF_LANGSTRING, XSD, XSD_STRING, B, L, from_rdflib, to_rdflib
 
 XSD_BOOLEAN = XSD + "boolean"
@@ -31,10 +35,7 @@ XSD_INTEGER = XSD + "integer"
 XSD_DECIMAL = XSD + "decimal"
 XSD_DOUBLE = XSD + "double"
 XSD_DATE = XSD + "date"
-_NUMERIC = {XSD + n for n in (
-    "float double decimal integer nonPositiveInteger negativeInteger nonNegativeInteger positiveInteger "
-    "unsignedLong unsignedInt unsignedShort unsignedByte long int short byte"
-).split()}
+_NUMERIC = {XSD + n for n in ["float", "double", "decimal", "integer", "nonPositiveInteger", "negativeInteger", "nonNegativeInteger", "positiveInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte", "long", "int", "short", "byte"]}
 _INTEGER_TYPES = _NUMERIC - {XSD + "float", XSD_DOUBLE, XSD_DECIMAL}
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PLAIN_DATES: dict = {}
@@ -931,7 +932,7 @@ _NOW_VALUE = None
 
 def _now():
     # rdflib's QueryContext takes the time once per query; per record is as close as it gets.
-    return _dt.datetime.now(_dt.timezone.utc) if _NOW_VALUE is None else _NOW_VALUE
+    return _dt.datetime.now(_dt.UTC) if _NOW_VALUE is None else _NOW_VALUE
 
 
 def _bgp(triples, checks=()):
@@ -1015,7 +1016,7 @@ def _generate_run(steps):
     for _marker, level, names in reversed(pops):
         code += [f"{level}row.pop({v!r}, None)" for v in names] or []
     namespace = dict(consts)
-    exec(compile("\n".join(code) + "\n", "<samtbu sparql plan>", "exec"), namespace)  # noqa: S102 - our own code
+    exec(MEMO.code("\n".join(code) + "\n", "<samtbu sparql plan>"), namespace)  # noqa: S102 - our own code
     return namespace["run"]
 
 
@@ -1119,6 +1120,37 @@ _QUERY_CACHE: dict = {}
 _PARSED: dict = {}  # query text -> rdflib algebra (parsing is the slow part: once per text)
 
 
+def forget_compiled_queries() -> None:
+    """Empty the compiled queries (not the parsed ones): a compiled-model cache entry being built
+    meets every query and plan of a profile again (samtbu.modelcache)."""
+    _QUERY_CACHE.clear()
+    _PARSED_NEEDS.clear()
+
+
+def _algebra(text: str, g: Graph, constraint):
+    """rdflib's algebra of a query: parsed once per process, and once per model with the
+    compiled-model cache (samtbu.modelcache), refused when SHACL rules it out."""
+    algebra = _PARSED.get(text)
+    if algebra is None:
+        algebra = MEMO.algebra(text)
+    if algebra is None:
+        from rdflib.plugins.sparql.algebra import translateQuery
+        from rdflib.plugins.sparql.parser import parseQuery
+
+        try:
+            tree = parseQuery(text)
+        except Exception as exc:  # noqa: BLE001
+            raise Unsupported(f"SPARQL query does not parse: {exc}") from None
+        check_pre_binding(tree, ", ".join(sorted(str(s) for s in g.subjects(SH.sparql, constraint))) or str(constraint))
+        try:
+            algebra = translateQuery(tree).algebra
+        except Exception as exc:  # noqa: BLE001
+            raise Unsupported(f"SPARQL query does not parse: {exc}") from None
+    _PARSED[text] = algebra
+    MEMO.record_algebra(text, algebra)
+    return algebra
+
+
 def _prefixes(g: Graph, constraint) -> dict[str, str]:
     out: dict[str, str] = {}
     for holder in g.objects(constraint, SH.prefixes):
@@ -1127,6 +1159,50 @@ def _prefixes(g: Graph, constraint) -> dict[str, str]:
             if prefix is not None and ns is not None:
                 out[str(prefix)] = str(ns)
     return out
+
+
+# Variables a SHACL processor may pre-bind in the query of a SPARQL-based constraint (SHACL 1.0
+# section 5.3.1; $value only in the validators of constraint components, which this engine leaves to pyshacl).
+PRE_BOUND = ("this", "shapesGraph", "currentShape")
+
+
+def check_pre_binding(tree, shape_name: str, pre_bound=PRE_BOUND) -> None:
+    """Refuse what SHACL 1.0 section 5.3.1 rules out in a query with pre-bound variables (a processor
+    "must report a failure"): MINUS, SERVICE, VALUES, ``AS ?var`` for a potentially pre-bound variable,
+    and a sub-query that does not project ``$this`` (``SELECT *`` included, as pyshacl and the W3C
+    test pre-binding-006 read it). ``tree``: rdflib's parse tree of the query."""
+    def refuse(what: str):
+        raise InvalidShapes(f"the SPARQL constraint of shape {shape_name} {what}: SHACL does not allow it in a "
+                            "query with pre-bound variables (SHACL 1.0, section 5.3.1)")
+
+    def walk(node):
+        name = getattr(node, "name", None)
+        if name == "MinusGraphPattern":
+            refuse("uses MINUS")
+        if name == "ServiceGraphPattern":
+            refuse("uses a federated query (SERVICE)")
+        if name in ("InlineData", "ValuesClause"):
+            refuse("uses VALUES")
+        if name in ("Bind", "GroupAs") or (name == "vars" and "evar" in node):
+            var = node.get("var") if name != "vars" else node.get("evar")
+            if var is not None and str(var) in pre_bound:
+                refuse(f"binds the pre-bound variable ${var} with AS")
+        if name == "SubSelect":
+            projection = node.get("projection")
+            if not projection or isinstance(projection, str):
+                refuse("has a sub-query with SELECT *, which does not project the pre-bound variables")
+            if "this" not in {str(v.get("var")) for v in projection if v.get("var") is not None}:
+                refuse("has a sub-query that does not project $this")
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, (list, tuple, ParseResults)):
+            children = node
+        else:
+            return
+        for child in children:
+            walk(child)
+
+    walk(tree)
 
 
 def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: str | None):
@@ -1147,15 +1223,7 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
     key = (text, path_iri)
     found = _QUERY_CACHE.get(key)
     if found is None:
-        algebra = _PARSED.get(text)
-        if algebra is None:
-            from rdflib.plugins.sparql import prepareQuery
-
-            try:
-                query = prepareQuery(text)
-            except Exception as exc:  # noqa: BLE001
-                raise Unsupported(f"SPARQL query does not parse: {exc}") from None
-            algebra = _PARSED[text] = query.algebra
+        algebra = _algebra(text, g, constraint)
         if algebra.name != "SelectQuery" or algebra.datasetClause:
             raise Unsupported("only SELECT queries without FROM")
         if any(str(v) == "PATH" for v in algebra.PV):

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -446,6 +447,9 @@ def _check_context_value(context: Any, source: str) -> None:
         elif isinstance(item, dict):
             if "@import" in item:
                 raise InputError("@import in a JSON-LD context is refused: contexts are not loaded from anywhere", where=source)
+            if "@base" in item and item["@base"] is None:
+                raise InputError("\"@base\": null in a JSON-LD context is refused: the facts of nodes with a relative id "
+                                 "would be dropped silently", where=source)
             for key, definition in item.items():
                 if key == "@context":
                     stack.append(definition)
@@ -478,7 +482,7 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
     try:
         nquads = jsonld.to_rdf(
             tagged,
-            {"format": "application/n-quads", "documentLoader": document_loader(model)},
+            {"format": "application/n-quads", "documentLoader": document_loader(model), "base": RELATIVE_BASE},
         )
     except SamtbuError as exc:
         raise InputError(exc.message, where=source) from None
@@ -488,6 +492,8 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
         # The processor's own text could quote the payload: only the kind of failure is reported.
         raise InputError(f"invalid JSON-LD: the JSON-LD processor failed ({type(exc).__name__})", where=source) from None
 
+    if "<" + RELATIVE_SCHEME in nquads:
+        raise InputError(_relative_iri_message(document, nquads), where=source)
     graph = _graph_from_nquads(nquads, source)
     if unknown:
         # The context's @vocab kept each undefined key as a fact in the "ukjent" namespace; it is
@@ -511,6 +517,67 @@ def _from_json(document: Any, source: str, format: str, model: Model | None) -> 
     for node_id, pointer in ids.items():
         pointers.setdefault(URIRef(node_id), pointer)
     return Payload(source, format, graph, pointers, unknown, original)
+
+
+# A payload has no base IRI of its own (a file name or a request is not one), so pyld's default
+# (http://example.org/base/) would turn ``"id": "vurdering-1"`` into a made-up IRI, and the model's
+# own base (https://w3id.org/samt-bu/) is for the model's terms, not for records (``"id": "def/Elev"``
+# would become the class sbu:Elev). Relative references are resolved against this marker instead and
+# refused: a scheme of its own, so that a network-path reference ("//host/x") is caught as well.
+RELATIVE_SCHEME = "samtbu-relative-iri:"
+RELATIVE_BASE = RELATIVE_SCHEME + "//payload/"
+_RELATIVE_IRI = re.compile(r"<(" + re.escape(RELATIVE_SCHEME) + r"[^>]*)>")
+_SHOWN_RELATIVE = 3
+
+
+def _relative_iri_message(document: Any, nquads: str) -> str:
+    """Which fields of the payload hold a relative IRI reference, with their values (masked, shortened)."""
+    from pyld.iri_resolver import resolve
+
+    from samtbu.output import mask_identity_numbers
+
+    resolved = set(_RELATIVE_IRI.findall(nquads))
+    # Every string value that resolves to one of them, in document order; a value under an id key
+    # is preferred for an IRI (the same text may also be a literal elsewhere, e.g. a number as id).
+    candidates: dict[str, list[tuple[int, str, str]]] = {}
+    order = itertools.count()
+    stack = [(document, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((v, f"{pointer}/{_escape(k)}") for k, v in reversed(value.items()) if k != "@context")
+        elif isinstance(value, list):
+            stack.extend((v, f"{pointer}/{i}") for i, v in reversed(list(enumerate(value))))
+        elif isinstance(value, str):
+            iri = resolve(value, RELATIVE_BASE)
+            if iri in resolved:
+                candidates.setdefault(iri, []).append((next(order), pointer, value))
+    chosen = []
+    for places in candidates.values():
+        chosen.extend([place for place in places if _is_id_key(place[1])] or places)
+    found = [(pointer, value) for _order, pointer, value in sorted(chosen)]
+
+    def shown(text: str) -> str:
+        return repr(_shortened(mask_identity_numbers(text)))
+
+    ids = all(_is_id_key(pointer) for pointer, _ in found)
+    what = ("relative id" if ids else "relative IRI reference") + ("s" if len(found) > 1 else "")
+    if found:
+        where = ", ".join(f"{pointer or '/'} ({shown(value)})" for pointer, value in found[:_SHOWN_RELATIVE])
+        if len(found) > _SHOWN_RELATIVE:
+            where += f" and {len(found) - _SHOWN_RELATIVE} more"
+    else:  # e.g. a relative @vocab in the payload's own context: no JSON value to point at
+        where = ", ".join(shown(iri.removeprefix(RELATIVE_BASE)) for iri in sorted(resolved)[:_SHOWN_RELATIVE])
+    return (f"{what} at {where}: an id or reference must be an absolute IRI (such as urn:uuid:...); "
+            "a payload has no base to resolve a relative one against")
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_id_key(pointer: str) -> bool:
+    return pointer.rsplit("/", 1)[-1] in ("id", "@id")
 
 
 def _context_members(document: Any) -> list | None:
@@ -610,12 +677,49 @@ def _from_rdf(text: str, source: str, format: str) -> Payload:
     rdflib_format = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml"}[format]
     graph = Graph()
     try:
-        graph.parse(data=text, format=rdflib_format)
+        # relative IRIs resolve against the marker (not the working directory), and are refused
+        graph.parse(data=text, format=rdflib_format, publicID=RELATIVE_BASE)
     except Exception as exc:  # noqa: BLE001 - every parser error is bad input
         raise InputError(f"malformed {_FORMAT_NAMES[format]}{_syntax_error_position(text, format, exc)}", where=source) from None
     if len(graph) == 0:
         raise InputError(f"{_FORMAT_NAMES[format]} payload has no triples", where=source)
+    _refuse_relative_rdf_iris(graph, text, source, format)
     return Payload(source, format, graph)
+
+
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_IRI_TOKEN = re.compile(r"<([^<>\"{}|^`\\\s]*)>")
+
+
+def _refuse_relative_rdf_iris(graph: Graph, text: str, source: str, format: str) -> None:
+    """A relative IRI without a @base / xml:base in the payload: Turtle's resolve against the marker,
+    RDF/XML's are kept relative by rdflib; either way the payload names no base, so it is refused
+    (naming the IRI as written and, in Turtle, its line)."""
+    relative = {str(t) for triple in graph for t in triple
+                if isinstance(t, URIRef) and (t.startswith(RELATIVE_SCHEME) or not _ABSOLUTE_IRI.match(t))}
+    if not relative:
+        return
+    from pyld.iri_resolver import resolve
+
+    from samtbu.output import mask_identity_numbers
+
+    def shown(iri: str) -> str:  # one line, however the IRI is written
+        return "<" + repr(_shortened(iri))[1:-1] + ">"
+
+    places = []
+    if format != "rdfxml":
+        for number, line in enumerate(text.splitlines(), 1):
+            places.extend((f"{shown(token)} at line {number}") for token in _IRI_TOKEN.findall(line)
+                          if resolve(token, RELATIVE_BASE) in relative)
+    if not places:
+        places = [shown(iri.removeprefix(RELATIVE_BASE)) for iri in sorted(relative)]
+    where = ", ".join(dict.fromkeys(places[:_SHOWN_RELATIVE]))
+    if len(places) > _SHOWN_RELATIVE:
+        where += f" and {len(places) - _SHOWN_RELATIVE} more"
+    plural = "s" if len(places) > 1 else ""
+    raise InputError(mask_identity_numbers(
+        f"relative IRI{plural} {where}: the payload declares no base ({'xml:base' if format == 'rdfxml' else '@base'}), "
+        "so an IRI must be absolute (such as urn:uuid:...)"), where=source)
 
 
 _FORMAT_NAMES = {"turtle": "Turtle", "ntriples": "N-Triples", "rdfxml": "RDF/XML"}

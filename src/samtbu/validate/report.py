@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from collections.abc import Iterable
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SH
