@@ -51,6 +51,8 @@ X = {
         "Klassane i modulen med underklassar og objekteigenskapar. Klassane frå andre modular er grå. Klikk på ein klasse for å opne sida hans.",
         "The module's classes with their subclasses and object properties. Classes from other modules are grey. Click a class to open its page.",
     ),
+    "diagram_hierarchy": ("Arvehierarkiet under {root}", "Arvehierarkiet under {root}", "The hierarchy under {root}"),
+    "diagram_properties": ("Objektegenskapene mellom klassene", "Objekteigenskapane mellom klassane", "The object properties between the classes"),
     "alignment_rows": ("Koblinger i modulen", "Koplingar i modulen", "Alignments in the module"),
     "n_shapes": ("{n} former", "{n} formar", "{n} shapes"),
 }
@@ -177,40 +179,71 @@ def _module_classes(idx: SiteIndex, module) -> list:
     return [c for c in idx.classes if module is not None and idx.onto.value(c, RDFS.isDefinedBy) == module]
 
 
-def module_diagram(page: Page, idx: SiteIndex, module) -> str:
-    """Mermaid classDiagram of one module: its classes, their superclasses and subclasses, and the
-    object properties among them; every box links to the class's page."""
-    classes = _module_classes(idx, module)
-    if not classes:
-        return ""
+# A module diagram with more boxes than this is drawn in parts (each inheritance hierarchy, then the
+# object properties between the classes): mermaid scales a diagram down to the column's width, and the
+# core module drawn whole had about 8 px text at 1366 px (issue 18).
+MAX_DIAGRAM_NODES = 9
+
+
+def _draw(page: Page, idx: SiteIndex, own: list, nodes: set, edges: list[str]) -> str:
+    """One Mermaid classDiagram: the boxes (classes of other modules grey), the edges, a link per box."""
     # Left to right, so that subclasses stand one under another and the diagram stays narrow.
     lines = ["classDiagram", "  direction LR"]
-    nodes = set(classes)
-    edges = []
-    for cls in classes:
-        for sup in idx.superclasses(cls):
-            edges.append(f"  {mermaid_id(sup)} <|-- {mermaid_id(cls)}")
-            nodes.add(sup)
-    seen = set()
-    for prop in idx.properties:
-        if idx.property_kind(prop) != "ObjectProperty" or idx.onto.value(prop, RDFS.isDefinedBy) != module:
-            continue
-        for dom in idx.domains(prop):
-            for rng in idx.ranges(prop):
-                if dom in idx.classes and rng in idx.classes and (dom, rng, prop) not in seen and (dom in classes or rng in classes):
-                    seen.add((dom, rng, prop))
-                    edges.append(f"  {mermaid_id(dom)} --> {mermaid_id(rng)} : {local(prop)}")
-                    nodes.update((dom, rng))
-    for node in sorted(nodes, key=local):
-        lines.append(f"  class {mermaid_id(node)}")
+    lines += [f"  class {mermaid_id(node)}" for node in sorted(nodes, key=local)]
     lines += edges
     for node in sorted(nodes, key=local):
         target = idx.path(node)
         if target:
             lines.append(f'  click {mermaid_id(node)} href "{page.rel(target)[: -len(".md")]}/" "{local(node)}"')
-    for node in sorted(nodes - set(classes), key=local):
-        lines.append(f"  style {mermaid_id(node)} fill:#eceff1,stroke:#90a4ae")
+    lines += [f"  style {mermaid_id(node)} fill:#eceff1,stroke:#90a4ae" for node in sorted(nodes - set(own), key=local)]
     return "\n".join(lines)
+
+
+def module_diagrams(page: Page, idx: SiteIndex, module) -> list[tuple[str, str]]:
+    """Mermaid class diagrams of one module, as (heading, diagram): its classes, their superclasses and
+    subclasses, and the object properties among them; every box links to the class's page. A module
+    with more than MAX_DIAGRAM_NODES boxes gets one diagram per inheritance hierarchy and one of the
+    object properties, so that each is drawn at a legible size."""
+    classes = _module_classes(idx, module)
+    if not classes:
+        return []
+    inheritance = [(sup, cls) for cls in classes for sup in idx.superclasses(cls)]
+    associations = []
+    for prop in idx.properties:
+        if idx.property_kind(prop) != "ObjectProperty" or idx.onto.value(prop, RDFS.isDefinedBy) != module:
+            continue
+        for dom in idx.domains(prop):
+            for rng in idx.ranges(prop):
+                if dom in idx.classes and rng in idx.classes and (dom, rng, prop) not in associations and (dom in classes or rng in classes):
+                    associations.append((dom, rng, prop))
+    lang = page.lang
+
+    def inherit_edges(pairs):
+        return [f"  {mermaid_id(sup)} <|-- {mermaid_id(cls)}" for sup, cls in pairs]
+
+    def association_edges(triples):
+        return [f"  {mermaid_id(dom)} --> {mermaid_id(rng)} : {local(prop)}" for dom, rng, prop in triples]
+
+    nodes = set(classes) | {n for pair in inheritance for n in pair} | {n for d, r, _p in associations for n in (d, r)}
+    if len(nodes) <= MAX_DIAGRAM_NODES:
+        return [("", _draw(page, idx, classes, nodes, inherit_edges(inheritance) + association_edges(associations)))]
+    # The hierarchies: classes joined by rdfs:subClassOf, each drawn under its root.
+    family: dict = {}
+    for sup, cls in inheritance:
+        merged = family.get(sup, {sup}) | family.get(cls, {cls})
+        for member in merged:
+            family[member] = merged
+    parts = []
+    for members in sorted({frozenset(f) for f in family.values()}, key=lambda f: sorted(map(local, f))):
+        roots = sorted((m for m in members if not any(cls == m for _s, cls in inheritance)), key=local)
+        label = ", ".join(idx.label(r, lang) for r in roots)
+        parts.append((x("diagram_hierarchy", lang, root=label),
+                      _draw(page, idx, classes, set(members), inherit_edges(p for p in inheritance if p[1] in members))))
+    linked = {n for d, r, _p in associations for n in (d, r)}
+    alone = [c for c in classes if c not in linked and c not in family]
+    if associations or alone:
+        parts.append((x("diagram_properties", lang), _draw(page, idx, classes, linked | set(alone), association_edges(associations))))
+    return parts if len(parts) > 1 else [("", diagram) for _heading, diagram in parts]
 
 
 def module_page(ctx, lang: str, name: str) -> Page:
@@ -233,9 +266,11 @@ def module_page(ctx, lang: str, name: str) -> Page:
             page.add(f"**{page.t('classes')}:** " + ", ".join(term_link(page, idx, c) + f" (`{local(c)}`)" for c in classes), "")
         if props:
             page.add(f"**{page.t('properties')}:** " + ", ".join(term_link(page, idx, p) + f" (`{local(p)}`)" for p in props), "")
-        diagram = module_diagram(page, idx, module)
-        if diagram:
-            page.add(f"## {x('diagram', lang)}", "", x("diagram_note", lang), "", "```mermaid", diagram, "```", "")
+        diagrams = module_diagrams(page, idx, module)
+        if diagrams:
+            page.add(f"## {x('diagram', lang)}", "", x("diagram_note", lang), "")
+            for heading, diagram in diagrams:
+                page.add(*([f"### {esc(heading)}", ""] if heading else []), "```mermaid", diagram, "```", "")
         if not classes and not props:
             path = idx.ontology_modules[str(module)][0]
             graph = idx.onto_files_graph(path)
@@ -274,4 +309,4 @@ def ontology_pages(ctx, lang: str) -> list[Page]:
     return [ontology_index_page(ctx, lang)] + [module_page(ctx, lang, name) for name in ctx.idx.module_names]
 
 
-__all__ = ["ontology_pages", "ontology_index_page", "module_page", "module_diagram", "module_page_path"]
+__all__ = ["ontology_pages", "ontology_index_page", "module_page", "module_diagrams", "module_page_path"]
