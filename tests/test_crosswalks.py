@@ -388,6 +388,31 @@ def test_mapping_set_is_sssom_with_the_required_metadata(name):
             assert row["comment"], f"{row['subject_id']}: an unmappable term needs a reason"
 
 
+@pytest.mark.parametrize("name", ["elm", "elmo", "ob3", "schemaorg"])
+def test_mapping_set_texts_are_in_bokmaal_and_nynorsk(name):
+    """Issue 18: every text of a mapping set (its title, description and comment, and each mapping's
+    comment) is in English (the SSSOM slot) and in bokmål and nynorsk (the extension slots {slot}_nb
+    and {slot}_nn, declared in extension_definitions as SSSOM 1.0 requires for non-standard slots)."""
+    from samtbu.generate.site_tables import read_set
+
+    _name, mset, rows = read_set(MODEL.root / "crosswalks" / f"{name}.sssom.tsv")
+    meta = mset.metadata
+    declared = {d["slot_name"]: d["property"] for d in meta["extension_definitions"]}
+    assert declared["comment_nb"] == declared["comment_nn"] == str(RDFS.comment)
+    assert declared["mapping_set_title_nb"] == "http://purl.org/dc/terms/title"
+    missing = [f"{key}_{lang}" for key in ("mapping_set_title", "mapping_set_description", "comment")
+               for lang in ("nb", "nn") if meta.get(key) and not meta.get(f"{key}_{lang}")]
+    missing += [f"{row['subject_id']} -> {row['object_id']}: comment_{lang}" for row in rows for lang in ("nb", "nn")
+                if (row.get("comment") or "").strip() and not (row.get(f"comment_{lang}") or "").strip()]
+    missing += [f"{row['subject_id']}: comment_{lang} without an English comment" for row in rows for lang in ("nb", "nn")
+                if (row.get(f"comment_{lang}") or "").strip() and not (row.get("comment") or "").strip()]
+    assert not missing, missing[:10]
+    # nynorsk is not bokmål: the two differ wherever the English is more than names and codes
+    same = [row["comment_nb"] for row in rows if row.get("comment_nb") and row["comment_nb"] == row["comment_nn"]
+            and row["comment_nb"] != row["comment"]]
+    assert len(same) <= len(rows) // 10, same
+
+
 @pytest.mark.parametrize("name", ["elm", "ob3", "schemaorg"])
 def test_mapping_set_agrees_with_alignments(name):
     """Where ontology/alignments.ttl relates the same two terms, the mapping's predicate says the same."""

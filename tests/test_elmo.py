@@ -100,6 +100,7 @@ def test_mapping_set_is_sssom_with_metadata(mapping):
     header = next(l for l in mapping.path.read_text(encoding="utf-8").splitlines() if not l.startswith("#"))
     assert header.split("\t") == [
         "subject_id", "subject_label", "predicate_id", "object_id", "object_label", "mapping_justification", "comment",
+        "comment_nb", "comment_nn",  # extension slots, declared in the header (test_crosswalks)
     ]
     assert len(mapping.rows) >= 30
     assert all(r.predicate_id in ALLOWED_PREDICATES for r in mapping.rows)

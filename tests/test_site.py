@@ -309,6 +309,17 @@ def test_every_mapping_set_has_a_page_with_every_mapping(built_site):
             assert body.count('class="sbu-nomatch"') == no_term, f"{lang}/{name}: NoTermFound rows"
             assert f'href="../../nedlasting/mapping/{path.name}"' in text, f"{lang}/{name}: no download link"
             assert "https://w3id.org/samt-bu/mapping/" in text, f"{lang}/{name}: no mapping_set_id"
+        # each mapping's comment in the page's language (the SSSOM comment, or its extension slot comment_nb/nn)
+        from lxml import html as lxml_html
+
+        from samtbu.generate.site_tables import read_set
+
+        rows = read_set(path)[2]
+        for lang, column in (("nb", "comment_nb"), ("nn", "comment_nn"), ("en", "comment")):
+            tree = lxml_html.fromstring(_page_html(built_site, lang, f"koblinger/{name}.md"))
+            shown = [" ".join(td.text_content().split()) for td in tree.xpath("//article//table//tbody/tr/td[last()]")]
+            wanted = [" ".join(row[column].split()) if row.get(column) else "–" for row in rows]
+            assert shown == wanted, f"{lang}/{name}: {[(a, b) for a, b in zip(shown, wanted) if a != b][:3]}"
         for lang in ("nb", "nn", "en"):
             assert f'href="{name}/"' in _page_html(built_site, lang, "koblinger/index.md"), f"{lang}: {name} not listed"
 
@@ -464,15 +475,16 @@ def test_sitemap_uses_the_site_url(built_site):
 
 
 def test_language_coverage_is_what_the_pages_show(built_site):
-    """The overview's figures per language equal the texts the pages mark as shown in another language."""
+    """The overview's figures per language equal the texts the pages mark as shown in another language,
+    and every language is complete (issue 18): no page shows a text of the model in another language."""
     from lxml import html as lxml_html
 
     overview = lxml_html.fromstring((built_site / "en" / "index.html").read_bytes())
     table = next(t for t in overview.xpath("//article//table") if "Coverage" in t.text_content())
-    figures = {}
+    figures, shown, shares = {}, {}, {}
     for row in table.xpath(".//tbody/tr"):
         cells = [c.text_content().strip() for c in row.xpath("./td")]
-        figures[cells[0]] = int(cells[2])
+        figures[cells[0]], shown[cells[0]], shares[cells[0]] = int(cells[2]), int(cells[1]), cells[3]
     names = {"nb": "Norwegian Bokmål", "nn": "Norwegian Nynorsk", "en": "English"}
     from samtbu.generate.site_text import t
 
@@ -485,6 +497,8 @@ def test_language_coverage_is_what_the_pages_show(built_site):
         badges = sum(len(article.xpath(".//*[@class='sbu-fallback']")) for _rel, article in _articles(built_site, lang))
         assert figures[names[lang]] == boxes, (lang, figures[names[lang]], boxes)
         assert badges <= boxes, (lang, badges, boxes)  # titles and link texts are counted without a badge
+        assert (boxes, badges, shares[names[lang]]) == (0, 0, "100.0%"), (lang, boxes, badges, shares[names[lang]])
+        assert shown[names[lang]] > 4000, shown  # the texts were counted, not skipped
 
 
 def test_term_pages_are_in_the_navigation(built_site):

@@ -134,33 +134,15 @@ def load_mapping_set(name: str, model: Model | None = None) -> MappingSet:
 
 
 def _parse_header(lines: list[str]) -> dict:
-    """The SSSOM YAML header, read without a YAML library: ``key: "value"``, one level of mapping
-    (curie_map) and one level of lists."""
-    meta: dict = {}
-    current = None
-    for raw in lines:
-        line = raw[1:].rstrip("\n")
-        line = line[1:] if line.startswith(" ") else line
-        if not line.strip():
-            continue
-        if not line.startswith(" "):
-            key, _, value = line.partition(":")
-            value = value.strip()
-            current = key.strip()
-            meta[current] = _scalar(value) if value else None
-        elif line.strip().startswith("- "):
-            meta[current] = (meta.get(current) or []) + [_scalar(line.strip()[2:])]
-        else:
-            key, _, value = line.strip().partition(":")
-            meta[current] = (meta.get(current) or {}) | {key.strip(): _scalar(value.strip())}
-    return meta
+    """The SSSOM metadata: the YAML block of the ``#`` lines (curie_map, the set's slots, and
+    extension_definitions, the SSSOM 1.0 declaration of non-standard slots such as comment_nb)."""
+    import yaml
 
-
-def _scalar(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-        return text[1:-1]
-    return text
+    try:
+        meta = yaml.safe_load("".join(line[1:] if line.endswith("\n") else line[1:] + "\n" for line in lines))
+    except yaml.YAMLError as exc:
+        raise CrosswalkError(f"the SSSOM header is not valid YAML: {str(exc).splitlines()[0]}") from None
+    return meta if isinstance(meta, dict) else {}
 
 
 @functools.lru_cache(maxsize=8)

@@ -9,6 +9,14 @@ import argparse
 
 from samtbu.generate.site_text import Page
 
+# --grep, shared by the commands that read a Grep snapshot (samtbu/grep/cli.py adds it to each)
+GREP_OPTION = (
+    "Grep-uttrekket som skal brukes (laget med `samtbu grep import`; «none» for ingen). Standard: $SAMTBU_GREP, ellers [grep] snapshot "
+    "i samtbu.toml eller ~/.config/samtbu/config.toml, ellers ingen Grep-data",
+    "Grep-uttrekket som skal brukast (laga med `samtbu grep import`; «none» for ingen). Standard: $SAMTBU_GREP, elles [grep] snapshot "
+    "i samtbu.toml eller ~/.config/samtbu/config.toml, elles ingen Grep-data",
+)
+
 # Texts keyed by (command, argparse dest); "" is the command's description.
 OPTION_TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ("validate", ""): (
@@ -35,6 +43,11 @@ OPTION_TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("validate", "jobs"): ("arbeidsprosesser for --batch (standard: alle kjerner)", "arbeidsprosessar for --batch (standard: alle kjernar)"),
     ("validate", "no_cross_record"): ("hopp over reglene som gjelder flere poster", "hopp over reglane som gjeld fleire postar"),
+    ("validate", "grep"): GREP_OPTION,
+    ("validate", "follow_symlinks"): (
+        "følg symbolske lenker i en mappe når de peker til noe inne i mappen (standard: lenker hoppes over, med en begrunnelse)",
+        "følg symbolske lenkjer i ei mappe når dei peikar til noko inne i mappa (standard: lenkjer blir hoppa over, med ei grunngiving)",
+    ),
     ("export", ""): (
         "Skriver en post (JSON eller Turtle) i et annet format. Opplysningene formatet ikke kan bære, blir listet på standard feil; "
         "resultatet kontrolleres mot formatets skjema der det finnes. Avslutningskode 0: eksportert; 2: uleselig post, eller et "
@@ -47,6 +60,23 @@ OPTION_TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ("export", "target"): ("målformatet", "målformatet"),
     ("export", "output"): ("skriv til denne filen (standard: standard ut)", "skriv til denne fila (standard: standard ut)"),
     ("export", "quiet"): ("ikke list opp opplysningene målformatet ikke kan bære", "ikkje list opp opplysningane målformatet ikkje kan bere"),
+    ("export", "national_id"): (
+        "ta med fødselsnummeret til den lærende i eksporten (elm: nationalID; elmo: nationalIdentifier; ob3: som en saltet hash), for en "
+        "mottaker med rettslig grunnlag for å trenge det; uten valget blir nummeret utelatt og listet som ikke overført",
+        "ta med fødselsnummeret til den lærande i eksporten (elm: nationalID; elmo: nationalIdentifier; ob3: som ein salta hash), for ein "
+        "mottakar med rettsleg grunnlag for å trenge det; utan valet blir nummeret utelate og lista som ikkje overført",
+    ),
+    ("export", "side_record"): (
+        "elmo: sideposten fra en import; dokumentet er da det importerte, med opplysningene i posten skrevet inn i det",
+        "elmo: sideposten frå ein import; dokumentet er då det importerte, med opplysningane i posten skrivne inn i det",
+    ),
+    ("export", "issuer_profiles"): (
+        "ob3: JSON-fil med utstederprofiler etter organisasjonsnummer, hver med den id-en (HTTP(S)-URL eller DID) som peker til "
+        "utstederens Profile (standard: $SAMTBU_OB3_ISSUER_PROFILES)",
+        "ob3: JSON-fil med utferdarprofilar etter organisasjonsnummer, kvar med den id-en (HTTP(S)-URL eller DID) som peikar til "
+        "Profile-en til utferdaren (standard: $SAMTBU_OB3_ISSUER_PROFILES)",
+    ),
+    ("export", "grep"): GREP_OPTION,
 }
 HEADINGS = {"option": ("Valg", "Val", "Option"), "values": ("Verdier", "Verdiar", "Values"), "meaning": ("Betydning", "Tyding", "Meaning")}
 

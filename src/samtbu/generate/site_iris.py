@@ -85,7 +85,7 @@ def shape_anchor(shape) -> str:
 def sssom_graph(path: Path) -> Graph:
     """A mapping set as RDF after the SSSOM RDF serialisation: the set, its metadata, and each mapping
     as an owl:Axiom over (subject, predicate, object) with its justification, labels and comment."""
-    from samtbu.generate.site_tables import read_set
+    from samtbu.generate.site_tables import read_set, sssom_texts
 
     _name, mset, rows = read_set(path)
     meta = mset.metadata
@@ -96,9 +96,11 @@ def sssom_graph(path: Path) -> Graph:
     node = URIRef(str(meta["mapping_set_id"]))
     graph.add((node, RDF.type, SSSOM.MappingSet))
     for key, predicate in (("mapping_set_title", DCTERMS.title), ("mapping_set_description", DCTERMS.description),
-                           ("mapping_set_version", OWL.versionInfo), ("mapping_date", SSSOM.mapping_date),
-                           ("comment", RDFS.comment), ("subject_source", SSSOM.subject_source),
-                           ("object_source", SSSOM.object_source)):
+                           ("comment", RDFS.comment)):
+        for lang, text in sssom_texts(meta, key).items():  # the slot in English, its extension slots in nb and nn
+            graph.add((node, predicate, Literal(text, lang=lang)))
+    for key, predicate in (("mapping_set_version", OWL.versionInfo), ("mapping_date", SSSOM.mapping_date),
+                           ("subject_source", SSSOM.subject_source), ("object_source", SSSOM.object_source)):
         if meta.get(key):
             graph.add((node, predicate, Literal(str(meta[key]))))
     if meta.get("license"):
@@ -124,8 +126,8 @@ def sssom_graph(path: Path) -> Graph:
         for key in ("subject_label", "object_label"):
             if row.get(key):
                 graph.add((axiom, SSSOM[key], Literal(row[key])))
-        if row.get("comment"):
-            graph.add((axiom, RDFS.comment, Literal(row["comment"], lang="en")))
+        for lang, text in sssom_texts(row, "comment").items():
+            graph.add((axiom, RDFS.comment, Literal(text, lang=lang)))
     return graph
 
 

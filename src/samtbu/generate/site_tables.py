@@ -271,6 +271,15 @@ def read_set(path: Path) -> tuple[str, MappingSet, list[dict]]:
     return name, MappingSet(name, meta, meta.get("curie_map") or {}, []), rows
 
 
+def sssom_texts(values: dict, slot: str) -> dict[str, str]:
+    """A text slot of a mapping set or a mapping by language: the SSSOM slot itself is English, and
+    the extension slots {slot}_nb and {slot}_nn (declared in the set's extension_definitions) hold
+    bokmål and nynorsk. Empty values are left out, so that a missing translation shows as missing."""
+    texts = {"en": str(values.get(slot) or "").strip()}
+    texts.update({lang: str(values.get(f"{slot}_{lang}") or "").strip() for lang in ("nb", "nn")})
+    return {lang: text for lang, text in texts.items() if text}
+
+
 def set_path(name: str) -> str:
     return f"{CROSSWALKS}/{name}.md"
 
@@ -322,7 +331,7 @@ def crosswalk_page(idx: SiteIndex, lang: str, path: Path, name: str, mset: Mappi
     if meta.get("mapping_set_id"):
         facts.append(f"- **{x('mapping_set_id', lang)}:** `{meta['mapping_set_id']}`")
     if meta.get("mapping_set_title"):
-        facts.append(f"- **{x('title', lang)}:** {page.choose({'en': meta['mapping_set_title']}, what)}")
+        facts.append(f"- **{x('title', lang)}:** {page.choose(sssom_texts(meta, 'mapping_set_title'), what)}")
     if meta.get("mapping_set_version"):
         facts.append(f"- **{x('version', lang)}:** {esc(str(meta['mapping_set_version']))}")
     if meta.get("mapping_date"):
@@ -338,7 +347,7 @@ def crosswalk_page(idx: SiteIndex, lang: str, path: Path, name: str, mset: Mappi
     for key, heading in (("mapping_set_description", "description"), ("comment", "set_comment")):
         if meta.get(key):
             heading_text = page.t("description") if heading == "description" else x("set_comment", lang)
-            page.add(f"**{heading_text}:** {page.choose({'en': str(meta[key])}, what)}", "")
+            page.add(f"**{heading_text}:** {page.choose(sssom_texts(meta, key), what)}", "")
 
     page.add(f"## {x('mapping_table', lang)}", "")
     if not rows:
@@ -361,8 +370,8 @@ def crosswalk_page(idx: SiteIndex, lang: str, path: Path, name: str, mset: Mappi
                 cells.append(f'<em class="sbu-nomatch">{esc(x("no_counterpart", lang))}</em> (`{NO_TERM}`)')
             else:
                 cells.append(_term_cell(page, idx, mset, value, row.get(f"{side}_label", "")))
-        comment = (row.get("comment") or "").strip()
-        comment_text = (page.choose({"en": comment}, comments_what) if lang != "en" else esc(comment)) if comment else "–"
+        comments = sssom_texts(row, "comment")
+        comment_text = page.choose(comments, comments_what) if comments else "–"
         page.add(f"| {cells[0]} | {relation} | {cells[1]} | {comment_text} |")
     page.add("", "</div>", "")
     return page
@@ -376,4 +385,4 @@ def crosswalk_pages(idx: SiteIndex, lang: str) -> list[Page]:
 
 
 __all__ = ["sharing_pages", "crosswalk_pages", "sharing_index_page", "policy_page", "crosswalks_index_page", "crosswalk_page",
-           "read_set", "source_id", "source_link", "SHARING", "CROSSWALKS"]
+           "read_set", "sssom_texts", "source_id", "source_link", "SHARING", "CROSSWALKS"]
