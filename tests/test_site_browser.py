@@ -2,7 +2,7 @@
 local HTTP server on 127.0.0.1. Searches for a Norwegian term and reaches its concept page, switches
 language, renders a class diagram (Mermaid SVG); seven kinds of page in nb, nn and en at 1366 and
 390 px (no overflow, no placeholder, no fixed text of another language, the right invalid example);
-every concept found first by its own terms in each language; the module diagrams' scale and links.
+every concept found first by its own terms in each language; the module diagrams' text size (11 px or more at 1366 px) and links.
 Screenshots go to build/screenshots/; the README's screenshots (docs/screenshots/) are refreshed by
 running with SAMTBU_UPDATE_SCREENSHOTS=1.
 """
