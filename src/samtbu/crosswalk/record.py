@@ -266,6 +266,18 @@ class Record:
             self._grep = active_snapshot() or False
         return grep_titles(self.graph, code, self._grep)
 
+    def scheme_notations(self, scheme) -> list[str]:
+        """The notations of every code in a code list (``skos:inScheme``), sorted; read from the
+        vocabulary once per model."""
+        def make(model: Model) -> dict:
+            by_scheme: dict[str, set] = {}
+            reader = Record(Graph(), model, URIRef("urn:samtbu:none"), "")
+            for code, _, list_iri in model.vocab.triples((None, SKOS.inScheme, None)):
+                by_scheme.setdefault(str(list_iri), set()).add(reader.notation(code))
+            return {k: sorted(v) for k, v in by_scheme.items()}
+
+        return self.model.derive("scheme-notations", make).get(str(scheme), [])
+
     def labels(self, code, languages=("nb", "nn", "en")) -> dict[str, str]:
         found = {}
         for label in self.model.vocab.objects(code, SKOS.prefLabel):
@@ -304,9 +316,9 @@ class Record:
     def not_carried(self, mapping: MappingSet, reason_for=None) -> list[NotCarried]:
         """Every sbu: fact of the record that the exporter did not use, with the mapping's reason."""
         items = []
-        for s, p, o in sorted(self.graph, key=lambda t: tuple(str(x) for x in t)):
-            if p == RDF.type or not str(p).startswith(str(SBU)) or (s, p, o) in self.used:
-                continue
+        sbu = str(SBU)
+        left = [t for t in self.graph if t[1] != RDF.type and t[1].startswith(sbu) and t not in self.used]
+        for s, p, o in sorted(left, key=lambda t: tuple(str(x) for x in t)):
             rows = mapping.for_subject(p)
             # The exporter's own reason first (why it chose not to state the fact), then the mapping's.
             reason = reason_for(p) if reason_for else None
