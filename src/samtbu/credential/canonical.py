@@ -26,6 +26,7 @@ vitnemål). Two guards come first, because a signature must not be fooled or mad
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -73,17 +74,29 @@ def _with_guard(document: dict, contexts: ContextSet) -> dict:
     return {**document, "@context": [*entries, {"@vocab": UNDEFINED}]}
 
 
+# A key that starts with "@" in a document's JSON text (json.dumps writes every key as "...": ).
+# Inside a string value the quotes read \", so this finds every such key, and at most a few more.
+_AT_KEY = re.compile(r'"(@(?:[^"\\]|\\.)*)": ')
+
+
 def _odd_keywords(node, pointer: str = "", found: list | None = None) -> list[str]:
+    """The JSON Pointers of keys that start with "@" but are no JSON-LD keyword."""
+    if not pointer and found is None and all(k in JSONLD_KEYWORDS for k in _AT_KEY.findall(json.dumps(node, ensure_ascii=False))):
+        return []  # none in the text, so none in the document (the walk below costs ~1 ms on a credential)
+    return _odd_keyword_pointers(node, pointer, found)
+
+
+def _odd_keyword_pointers(node, pointer: str = "", found: list | None = None) -> list[str]:
     found = [] if found is None else found
     if isinstance(node, dict):
         for key, value in node.items():
             if key.startswith("@") and key not in JSONLD_KEYWORDS:
                 found.append(f"{pointer}/{key}")
             if key != "@context":
-                _odd_keywords(value, f"{pointer}/{key}", found)
+                _odd_keyword_pointers(value, f"{pointer}/{key}", found)
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            _odd_keywords(value, f"{pointer}/{i}", found)
+            _odd_keyword_pointers(value, f"{pointer}/{i}", found)
     return found
 
 
@@ -96,27 +109,29 @@ def _check_blank_nodes(quads: list) -> None:
     lists, nested objects) have no such neighbours and pass; a credential has none."""
     if len(quads) > MAX_QUADS:
         raise CanonicalizationError(f"the document expands to {len(quads):,} statements, over the limit of {MAX_QUADS:,}")
-    # Fast path: no blank node reaches two blank nodes through one predicate in one direction (and
-    # no blank graph names): no node has look-alike blank neighbours to order, whatever they hold.
-    fan: dict[tuple, int] = defaultdict(int)
-    crowded_possible = False
+    # The blank neighbours of each blank node, by predicate and by the neighbour's position in the
+    # quad (subject, object, graph name). Only a node with two or more neighbours under one key can
+    # have look-alikes to order, so only those neighbours' first-degree shapes are computed (a
+    # credential's list of results is one such key; most documents have none).
+    neighbours: dict[tuple, set] = defaultdict(set)
     for q in quads:
-        if isinstance(q.graph_name, ox.BlankNode):
-            crowded_possible = True
-            break
-        if isinstance(q.subject, ox.BlankNode) and isinstance(q.object, ox.BlankNode):
-            for key in ((q.subject.value, q.predicate.value, 0), (q.object.value, q.predicate.value, 1)):
-                fan[key] += 1
-                crowded_possible = crowded_possible or fan[key] > 1
-    if not crowded_possible:
+        blanks = [(term.value, position) for position, term in enumerate((q.subject, q.object, q.graph_name))
+                  if isinstance(term, ox.BlankNode)]
+        if len(blanks) > 1:
+            predicate = q.predicate.value
+            for node, _ in blanks:
+                for other, position in blanks:
+                    if other != node:
+                        neighbours[(node, predicate, position)].add(other)
+    candidates = [members for members in neighbours.values() if len(members) > 1]
+    if not candidates:
         return
+    needed = set().union(*candidates)
     mentions: dict[str, list] = defaultdict(list)
     for q in quads:
         for term in (q.subject, q.object, q.graph_name):
-            if isinstance(term, ox.BlankNode):
+            if isinstance(term, ox.BlankNode) and term.value in needed:
                 mentions[term.value].append(q)
-    if not mentions:
-        return
 
     def shape(node: str, q) -> tuple:
         def t(term):
@@ -128,16 +143,14 @@ def _check_blank_nodes(quads: list) -> None:
     first_degree = {node: tuple(sorted(shape(node, q) for q in qs)) for node, qs in mentions.items()}
     crowded: set[str] = set()
     largest = 0
-    for node, qs in mentions.items():
-        groups: dict[tuple, set] = defaultdict(set)
-        for q in qs:
-            for term, direction in ((q.subject, "in"), (q.object, "out"), (q.graph_name, "graph")):
-                if isinstance(term, ox.BlankNode) and term.value != node:
-                    groups[(direction, str(q.predicate), first_degree[term.value])].add(term.value)
-        for members in groups.values():
-            if len(members) > 1:
-                crowded.update(members)
-                largest = max(largest, len(members))
+    for members in candidates:
+        alike: dict[tuple, set] = defaultdict(set)
+        for member in members:
+            alike[first_degree[member]].add(member)
+        for group in alike.values():
+            if len(group) > 1:
+                crowded.update(group)
+                largest = max(largest, len(group))
     if largest > MAX_SIMILAR_BLANK_NODES or len(crowded) > MAX_CROWDED_BLANK_NODES:
         raise CanonicalizationError(
             f"refused: the document's blank nodes are too symmetric to canonicalize in bounded time "

@@ -254,7 +254,7 @@ def export_ob3(payload, *, issuer_profiles=None, salt: str | None = None, nation
             scale = r.grade_scale(vurdering)
             if scale is not None and scale not in scales:
                 scales.append(scale)
-            codes = sorted({r.notation(c) for sc in scales for c in model.vocab.subjects(SKOS.inScheme, sc)})
+            codes = sorted({n for sc in scales for n in r.scheme_notations(sc)})
             if codes:
                 description["allowedValue"] = codes
             if fag is not None:

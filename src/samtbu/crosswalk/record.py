@@ -190,6 +190,9 @@ class Record:
     document: URIRef
     document_class: str
     used: set = field(default_factory=set)  # (s, p, o) triples an exporter carried
+    # The Grep snapshot in use, found once per record: an export asks for a title per subject, and
+    # finding the configured snapshot looks at the environment and up to three config files each time.
+    _grep: object = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_graph(cls, graph: Graph, model: Model | None = None, target: str | None = None) -> Record:
@@ -239,7 +242,23 @@ class Record:
         if code is None:
             return {}
         self.used.update((code, SBU.tittel, t) for t in self.graph.objects(code, SBU.tittel))
-        return grep_titles(self.graph, code)
+        if self._grep is None:
+            from samtbu.grep import active_snapshot
+
+            self._grep = active_snapshot() or False
+        return grep_titles(self.graph, code, self._grep)
+
+    def scheme_notations(self, scheme) -> list[str]:
+        """The notations of every code in a code list (``skos:inScheme``), sorted; read from the
+        vocabulary once per model."""
+        def make(model: Model) -> dict:
+            by_scheme: dict[str, set] = {}
+            reader = Record(Graph(), model, URIRef("urn:samtbu:none"), "")
+            for code, _, list_iri in model.vocab.triples((None, SKOS.inScheme, None)):
+                by_scheme.setdefault(str(list_iri), set()).add(reader.notation(code))
+            return {k: sorted(v) for k, v in by_scheme.items()}
+
+        return self.model.derive("scheme-notations", make).get(str(scheme), [])
 
     def labels(self, code, languages=("nb", "nn", "en")) -> dict[str, str]:
         found = {}
@@ -279,9 +298,9 @@ class Record:
     def not_carried(self, mapping: MappingSet, reason_for=None) -> list[NotCarried]:
         """Every sbu: fact of the record that the exporter did not use, with the mapping's reason."""
         items = []
-        for s, p, o in sorted(self.graph, key=lambda t: tuple(str(x) for x in t)):
-            if p == RDF.type or not str(p).startswith(str(SBU)) or (s, p, o) in self.used:
-                continue
+        sbu = str(SBU)
+        left = [t for t in self.graph if t[1] != RDF.type and t[1].startswith(sbu) and t not in self.used]
+        for s, p, o in sorted(left, key=lambda t: tuple(str(x) for x in t)):
             rows = mapping.for_subject(p)
             # The exporter's own reason first (why it chose not to state the fact), then the mapping's.
             reason = reason_for(p) if reason_for else None
@@ -296,20 +315,21 @@ class Record:
         return items
 
 
-def grep_titles(graph: Graph, code) -> dict[str, str]:
+def grep_titles(graph: Graph, code, snapshot=None) -> dict[str, str]:
     """The titles of a Grep element (subject, programme, programme area) by language, ``{"nb": ...,
     "nn": ..., "en": ...}``: the record's own (``sbu:tittel``, as an ELMO import reads them), else
-    those of the active Grep snapshot (:func:`samtbu.grep.titles`). Empty when neither names it; the
-    caller then shows the code. Every export asks for a title through this one function."""
+    those of ``snapshot`` (the active Grep snapshot when None, none when False; :func:`samtbu.grep.titles`).
+    Empty when neither names it; the caller then shows the code. Every export asks for a title
+    through this one function."""
     found: dict[str, str] = {}
     for literal in sorted(graph.objects(code, SBU.tittel), key=str):
         if isinstance(literal, Literal):
             found.setdefault(literal.language or "nb", str(literal))
-    if found or not str(code).startswith(str(GREP)):
+    if found or not str(code).startswith(str(GREP)) or snapshot is False:  # False: known to be none
         return found
     from samtbu.grep import titles
 
-    return titles(str(code))
+    return titles(str(code), snapshot)
 
 
 def as_graph(payload, model: Model | None = None) -> Graph:
