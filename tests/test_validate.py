@@ -91,6 +91,17 @@ def test_invalid_fixture_gives_exactly_the_expected_results(path: Path, model: M
     )
     assert not report.conforms or all(e["severity"] != "Violation" for e in expected)
     assert normalise(actual) == normalise(expected), report.render("text")
+    # ... and each result's message, exactly, in bokmål, nynorsk and English (an entry named by its
+    # subject code and kind, never by its urn:uuid; no unfilled template)
+    for lang in LANGS:
+        shown = report if lang == "nb" else validate(path, profile=path.parent.name, model=model, lang=lang)
+        got = sorted((str(_result_key({"severity": r.severity, "sourceShape": r.source_shape, "focusNode": r.focus_node,
+                                       "path": r.path, "constraint": (r.constraint or "").replace("sh:", str(SH))})), r.message)
+                     for r in shown.results)
+        want = sorted((str(_result_key({**e, "constraint": (e.get("constraint") or "").replace("sh:", str(SH))})), e["messages"][lang])
+                      for e in expected)
+        assert got == want, lang
+        assert all("{?" not in r.message and "{$" not in r.message for r in shown.results)
 
 
 def _expected(path: Path) -> dict:

@@ -100,7 +100,12 @@ class Presenter:
         if self.is_entry(value):
             return self.entry_text(value)
         code = code_text(str(value))
-        return code if code is not None else str(value)
+        if code is not None:
+            return code
+        # A node with no place in a JSON original (a Turtle or JSON-LD payload's own IRI): an
+        # assessment or a competence is still named by its subject and kind, the rest by its IRI.
+        described = self._described(value)
+        return described if described is not None else str(value)
 
     def _sent_literal(self, value: Literal, pointer: str | None) -> str | None:
         found, sent = json_at(getattr(self.payload, "document", None), pointer)
@@ -127,6 +132,16 @@ class Presenter:
         """An entry as a person knows it: an assessment by its subject code (and title) and the
         kind of assessment, a course unit assessment by its course unit, a competence by its type,
         a Grep element by its code, otherwise its place in the payload."""
+        described = self._described(node)
+        if described is not None:
+            return described
+        if isinstance(node, URIRef) and str(node).startswith(str(GREP)):
+            return self.grep_text(node)
+        pointer = self.pointer(node)
+        return pointer if pointer else "/"
+
+    def _described(self, node: Node) -> str | None:
+        """An assessment by its subject (or course unit) and kind, a competence or status by its type."""
         graph = self.graph
         fag = graph.value(node, SBU.gjelderFag)
         kind = graph.value(node, SBU.vurderingstype)
@@ -139,10 +154,7 @@ class Presenter:
             code = graph.value(node, prop)
             if code is not None:
                 return self.code_label(code)
-        if isinstance(node, URIRef) and str(node).startswith(str(GREP)):
-            return self.grep_text(node)
-        pointer = self.pointer(node)
-        return pointer if pointer else "/"
+        return None
 
     def code_label(self, code: Node) -> str:
         """A code by its label in the chosen language (lower-cased as in running text), else its notation."""
