@@ -178,6 +178,7 @@ class Outcome:
     latencies: list[float] = field(default_factory=list)  # seconds from the scheduled time, answers of 200
     refused: list[float] = field(default_factory=list)  # the same, answers of 503
     errors: dict[str, int] = field(default_factory=dict)
+    send_lag: list[float] = field(default_factory=list)  # seconds from the scheduled time to the request written
     first: float = 0.0
     last: float = 0.0
 
@@ -229,6 +230,7 @@ async def open_loop(host: str, port: int, phase: Phase, max_connections: int = 1
                 opened -= 1
                 outcome.error(f"connect: {type(exc).__name__}")
                 return
+        outcome.send_lag.append(loop.time() - scheduled)
         try:
             writer.write(request)
             status, headers, _answer = await asyncio.wait_for(read_response(reader), timeout)
@@ -317,6 +319,7 @@ def measure(url: str, phase: Phase, server: int | None) -> dict:
         "server_pss_mib": round(pss) if server else None,
         "processes": len(pids),
         "client_cpu_cores": round(client_cpu, 2),
+        "client_send_lag_p99_ms": round(percentile(outcome.send_lag, 99) * 1000, 1),
         "load_before": load_before,
         "load_after": load(),
     }

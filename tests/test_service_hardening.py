@@ -177,6 +177,25 @@ def test_a_lagging_event_loop_refuses_new_validations_at_once(model):
         validator.close()
 
 
+def test_a_lagging_service_refuses_validation_requests_before_reading_them(model):
+    """While the event loop lags past the queue wait, POST /v1/validate is answered 503 (a problem
+    document with Retry-After) at once; other endpoints and, once it caught up, validations answer."""
+    from samtbu.service import BusyGate
+
+    app = create_app(model, Limits(queue_wait=0.2), warm=False)
+    with TestClient(app) as client:
+        validator = next(m for m in app.user_middleware if m.cls is BusyGate).kwargs["state"]["validator"]
+        client.portal.call(validator.watcher.cancel)  # the test sets the lag itself
+        validator.lag = 5.0
+        busy = client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers={"Content-Type": "application/json"})
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "1", busy.text
+        assert busy.headers["content-type"] == "application/problem+json"
+        assert busy.json()["type"].endswith("/busy") and busy.json()["limit"] == 0.2
+        assert client.get("/healthz").status_code == 200
+        validator.lag = 0.0
+        assert client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers={"Content-Type": "application/json"}).status_code == 200
+
+
 def test_worker_processes_share_the_model_and_are_replaced(tmp_path):
     """`samtbu serve --processes 2`: the model loaded once, two worker processes answering on one port,
     a worker that dies replaced, SIGTERM ends them all."""
