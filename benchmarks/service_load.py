@@ -16,7 +16,9 @@ latency, the count of 503 answers and how long they took, errors (any other stat
 error, a report that does not conform), and the server's CPU (user + system seconds of the whole
 process tree per second of the phase, in cores, and per answered request: the figure least moved by
 other load on the machine) and memory (RSS and PSS of the process tree at the end of the phase: PSS
-counts a page that worker processes share once, divided among them).
+counts a page that worker processes share once, divided among them). "client lag" is the p99 of how
+late the load generator itself wrote a request: when it is large, the generator was short of CPU
+and its own delay is in every latency.
 
 With ``--baseline REV`` (e.g. main, or a commit) the service of that git revision (``git archive``,
 run from a temporary folder, without the modules this branch added as dependencies: httptools and
@@ -341,7 +343,7 @@ def print_table(results: dict[str, list[dict]]) -> None:
               f"({first['requests']:,} requests)")
         width = max(len(s) for s in sides)
         print(f"  {'service':<{width}}  {'achieved/s':>10}  {'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>8}  {'max ms':>8}  {'503':>6}"
-              f"  {'503 p99':>8}  {'errors':>6}  {'CPU':>5}  {'CPU ms/req':>10}  {'RSS MiB':>7}  {'PSS MiB':>7}  {'procs':>5}  load before / after")
+              f"  {'503 p99':>8}  {'errors':>6}  {'CPU':>5}  {'CPU ms/req':>10}  {'RSS MiB':>7}  {'PSS MiB':>7}  {'procs':>5}  {'client lag':>10}  load before / after")
         for side in sides:
             r = rows.get(side)
             if r is None:
@@ -349,7 +351,7 @@ def print_table(results: dict[str, list[dict]]) -> None:
             print(f"  {side:<{width}}  {r['achieved_rate']:>10.1f}  {r['p50_ms']:>7.1f}  {r['p95_ms']:>7.1f}  {r['p99_ms']:>8.1f}"
                   f"  {r['max_ms']:>8.1f}  {r['refused_503']:>6}  {r['refused_p99_ms']:>8.1f}  {r['errors']:>6}"
                   f"  {r['server_cpu_cores']:>5.2f}  {r['server_cpu_ms_per_request']:>10.2f}  {r['server_rss_mib']:>7}  {r['server_pss_mib']:>7}  {r['processes']:>5}"
-                  f"  {r['load_before']} / {r['load_after']}")
+                  f"  {r['client_send_lag_p99_ms']:>10.1f}  {r['load_before']} / {r['load_after']}")
             if r["errors"]:
                 print(f"  {'':<{width}}  errors: {r['error_kinds']}")
         if len(rows) == 2:

@@ -11,6 +11,7 @@ every worker, which finishes the requests it holds and exits.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -64,17 +65,15 @@ def run_forked(processes: int, serve: Callable[[], None]) -> int:
         if not stopping:
             stopping.append(signum)
         for pid in list(children):
-            try:
+            with contextlib.suppress(ProcessLookupError):  # ended, not yet reaped
                 os.kill(pid, signum)
-            except ProcessLookupError:
-                pass
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     restarts: list[float] = []
     code = 0
     try:
-        for number in range(processes):
-            start(number)
+        for worker in range(processes):
+            start(worker)
         log.info("%d worker processes (pids %s)", processes, ", ".join(map(str, children)))
         while children:
             try:
