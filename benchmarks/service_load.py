@@ -1,32 +1,84 @@
-"""Bounded load test of the validation service on loopback.
+"""Open-loop load test of the validation service on loopback.
 
-Starts `samtbu serve` as a second process on 127.0.0.1 (a free port), waits until it is ready, sends a
-fixed number of validation requests with a fixed concurrency (a typical vitnemål payload), and prints
-requests per second and p50/p99 latency. Any non-200 answer or non-conforming report is an error;
-the exit code is 1 when there was any.
+Starts `samtbu serve` as a separate process on 127.0.0.1 (a free port), waits until it is ready, and
+sends requests on a fixed schedule: request i is due at start + i / rate, whether or not earlier
+answers have come back (an open loop: a closed-loop client waits for answers and so hides queueing).
+Each latency is counted from the request's scheduled time, so time spent waiting in the client, in the
+kernel or in the service all counts. Phases (each ``--duration`` seconds, 60 by default):
 
-    python benchmarks/service_load.py                  # 300 requests, concurrency 4
-    python benchmarks/service_load.py --requests 20    # a smoke run
-    python benchmarks/service_load.py --url http://127.0.0.1:8000   # against a running service
+- ``vitnemaal``: the 12.5 kB vitnemål example at 200 requests/s (target: p99 <= 50 ms, no errors);
+- ``enkeltresultat``: the 850-byte enkeltresultat example at 400 requests/s (the same target);
+- ``overload``: the vitnemål at 3x the first rate, for a third of the duration: the service is to
+  refuse what it cannot do in time with 503 quickly, not queue for seconds.
+
+For each phase it prints the offered and achieved rate (answers of 200 per second), p50/p95/p99/max
+latency, the count of 503 answers and how long they took, errors (any other status, a connection
+error, a report that does not conform), and the server's CPU (user + system seconds of the whole
+process tree per second of the phase, in cores, and per answered request: the figure least moved by
+other load on the machine) and memory (RSS and PSS of the process tree at the end of the phase: PSS
+counts a page that worker processes share once, divided among them). "client lag" is the p99 of how
+late the load generator itself wrote a request: when it is large, the generator was short of CPU
+and its own delay is in every latency.
+
+With ``--baseline REV`` (e.g. main, or a commit) the service of that git revision (``git archive``,
+run from a temporary folder, without the modules this branch added as dependencies: httptools and
+uvloop) is started too and measured in the same run, phase by phase in turn with this one, and printed
+beside it with the ratios. The load average is printed before and after each phase: on a shared
+machine, quote it with the figures (a Linux desktop or server with autogroup scheduling gives each
+session an equal share of the cores, whatever ``nice`` says).
+
+    python benchmarks/service_load.py                          # the three phases, 60 s each
+    python benchmarks/service_load.py --baseline main          # and main's service beside it
+    python benchmarks/service_load.py --duration 10 --phases vitnemaal   # a short run of one phase
+    python benchmarks/service_load.py --url http://127.0.0.1:8000        # a running service
+    python benchmarks/service_load.py --processes 1            # samtbu serve --processes 1
+
+The exit code is 1 when a target phase had an error (503s in the overload phase are expected).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import httpx
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
-PAYLOAD = REPO / "examples" / "vitnemaal-studiespesialisering.json"
+EXAMPLES = REPO / "examples"
+TARGET_P99_MS = 50.0
+IDLE_SECONDS = 2.0  # a keep-alive connection idle longer is not used again (uvicorn closes them after 5 s)
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    payload: Path
+    profile: str
+    rate: float
+    duration: float
+    target: bool = True  # a target phase: p99 <= 50 ms and no 503 or error
+
+
+def phases(duration: float, names: list[str] | None, vitnemaal_rate: float, enkeltresultat_rate: float) -> list[Phase]:
+    every = [
+        Phase("vitnemaal", EXAMPLES / "vitnemaal-studiespesialisering.json", "vitnemaal", vitnemaal_rate, duration),
+        Phase("enkeltresultat", EXAMPLES / "enkeltresultat.json", "enkeltresultat", enkeltresultat_rate, duration),
+        Phase("overload", EXAMPLES / "vitnemaal-studiespesialisering.json", "vitnemaal", 3 * vitnemaal_rate,
+              max(duration / 3, 5.0), target=False),
+    ]
+    return [p for p in every if not names or p.name in names]
+
+
+# -- the service under test -----------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -35,16 +87,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_service(port: int, workers: int | None = None, extra: list[str] | None = None) -> subprocess.Popen:
-    command = [sys.executable, "-m", "samtbu.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    if workers:
-        command += ["--workers", str(workers)]
-    command += extra or []
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start_service(port: int, src: Path = REPO / "src", extra: list[str] | None = None, first: Path | None = None) -> subprocess.Popen:
+    """``samtbu serve`` of the toolkit in ``src`` (this checkout's by default) on 127.0.0.1:``port``;
+    ``first``: a folder put before it on the module path."""
+    command = [sys.executable, "-m", "samtbu.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--log-level", "warning", *(extra or [])]
+    path = [str(p) for p in (first, src) if p is not None]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path + [os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen(command, cwd=src.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def wait_ready(url: str, process: subprocess.Popen | None = None, timeout: float = 180.0) -> None:
+def wait_ready(url: str, process: subprocess.Popen | None = None, timeout: float = 300.0) -> None:
+    import httpx
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -58,6 +113,168 @@ def wait_ready(url: str, process: subprocess.Popen | None = None, timeout: float
     raise RuntimeError(f"the service at {url} was not ready within {timeout:g} s")
 
 
+def stop_service(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (worker processes of the service)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    tree, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        tree.append(current)
+        stack.extend(children.get(current, []))
+    return tree
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of the processes (and of their children that have ended)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+    return total / tick
+
+
+def memory_mib(pids: list[int]) -> tuple[float, float]:
+    """RSS and PSS of the processes together, in MiB."""
+    rss = pss = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+        except OSError:
+            continue
+    return rss / 1024, pss / 1024
+
+
+# -- the open-loop client ---------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    latencies: list[float] = field(default_factory=list)  # seconds from the scheduled time, answers of 200
+    refused: list[float] = field(default_factory=list)  # the same, answers of 503
+    errors: dict[str, int] = field(default_factory=dict)
+    send_lag: list[float] = field(default_factory=list)  # seconds from the scheduled time to the request written
+    first: float = 0.0
+    last: float = 0.0
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    body = await reader.readexactly(int(headers.get("content-length", "0")))
+    return status, headers, body
+
+
+async def open_loop(host: str, port: int, phase: Phase, max_connections: int = 1000, timeout: float = 60.0) -> Outcome:
+    """Send ``phase.rate * phase.duration`` requests on their schedule over keep-alive connections
+    (a new one whenever every open connection is waiting for an answer)."""
+    loop = asyncio.get_running_loop()
+    body = phase.payload.read_bytes()
+    request = (
+        f"POST /v1/validate?profile={phase.profile} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []  # oldest first
+    opened = 0
+    outcome = Outcome()
+
+    async def one(scheduled: float) -> None:
+        nonlocal opened
+        while idle and idle[0][2] < loop.time() - IDLE_SECONDS:  # the service may have closed it (keep-alive timeout)
+            idle.pop(0)[1].close()
+            opened -= 1
+        if idle:
+            reader, writer, _since = idle.pop()
+        else:
+            if opened >= max_connections:
+                outcome.error("client: connection limit")
+                return
+            opened += 1
+            try:
+                reader, writer = await asyncio.open_connection(host, port)
+            except OSError as exc:
+                opened -= 1
+                outcome.error(f"connect: {type(exc).__name__}")
+                return
+        outcome.send_lag.append(loop.time() - scheduled)
+        try:
+            writer.write(request)
+            status, headers, _answer = await asyncio.wait_for(read_response(reader), timeout)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError) as exc:
+            outcome.error(f"connection: {type(exc).__name__}")
+            writer.close()
+            opened -= 1
+            return
+        latency = loop.time() - scheduled
+        outcome.last = loop.time()
+        if status == 200:
+            outcome.latencies.append(latency)
+            if headers.get("x-samtbu-conforms") != "true":
+                outcome.error("report: does not conform")
+        elif status == 503:
+            outcome.refused.append(latency)
+        else:
+            outcome.error(f"HTTP {status}")
+        if headers.get("connection", "").lower() == "close":
+            writer.close()
+            opened -= 1
+        else:
+            idle.append((reader, writer, loop.time()))
+
+    total = int(phase.rate * phase.duration)
+    start = loop.time() + 0.05
+    outcome.first = start
+    tasks = []
+    sent = 0
+    while sent < total:
+        now = loop.time()
+        while sent < total and start + sent / phase.rate <= now:  # everything due (a late wake-up catches up)
+            tasks.append(asyncio.ensure_future(one(start + sent / phase.rate)))
+            sent += 1
+        if sent < total:
+            await asyncio.sleep(max(0.0, start + sent / phase.rate - loop.time()))
+    await asyncio.gather(*tasks)
+    for _reader, writer, _since in idle:
+        writer.close()
+    return outcome
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -67,84 +284,158 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
-def run_load(url: str, requests: int, concurrency: int, payload: bytes, profile: str = "vitnemaal") -> dict:
-    latencies: list[float] = []
-    errors: list[str] = []
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
-    with httpx.Client(base_url=url, timeout=120, trust_env=False, limits=httpx.Limits(max_connections=concurrency)) as client:
 
-        def one(_: int) -> None:
-            start = time.perf_counter()
-            try:
-                response = client.post(f"/v1/validate?profile={profile}", content=payload, headers={"Content-Type": "application/json"})
-            except httpx.HTTPError as exc:
-                errors.append(type(exc).__name__)
-                return
-            latencies.append(time.perf_counter() - start)
-            if response.status_code != 200:
-                errors.append(f"HTTP {response.status_code}")
-            elif response.headers.get("x-samtbu-conforms") != "true":
-                errors.append("report: does not conform")
-
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            list(pool.map(one, range(requests)))
-        elapsed = time.perf_counter() - started
+def measure(url: str, phase: Phase, server: int | None) -> dict:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    asyncio.run(open_loop(host, port, Phase("warm-up", phase.payload, phase.profile, 50, 1)))  # warm, connections made
+    pids = process_tree(server) if server else []
+    load_before = load()
+    cpu_before, started, client_before = cpu_seconds(pids), time.monotonic(), time.process_time()
+    outcome = asyncio.run(open_loop(host, port, phase))
+    cpu_after, elapsed = cpu_seconds(process_tree(server) if server else []), time.monotonic() - started
+    client_cpu = (time.process_time() - client_before) / elapsed
+    rss, pss = memory_mib(process_tree(server)) if server else (float("nan"), float("nan"))
+    ms = [x * 1000 for x in outcome.latencies]
+    offered = int(phase.rate * phase.duration)
     return {
-        "requests": requests,
-        "concurrency": concurrency,
-        "payload_bytes": len(payload),
-        "errors": len(errors),
-        "error_kinds": sorted(set(errors)),
-        "seconds": round(elapsed, 2),
-        "requests_per_second": round(requests / elapsed, 2),
-        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
-        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
-        "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
+        "phase": phase.name,
+        "offered_rate": phase.rate,
+        "requests": offered,
+        "achieved_rate": round(len(ms) / phase.duration, 1),
+        "ok": len(ms),
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "p99_ms": round(percentile(ms, 99), 1),
+        "max_ms": round(max(ms), 1) if ms else float("nan"),
+        "refused_503": len(outcome.refused),
+        "refused_p99_ms": round(percentile([x * 1000 for x in outcome.refused], 99), 1),
+        "errors": sum(outcome.errors.values()),
+        "error_kinds": outcome.errors,
+        "server_cpu_cores": round((cpu_after - cpu_before) / elapsed, 2) if server else float("nan"),
+        "server_cpu_ms_per_request": round((cpu_after - cpu_before) * 1000 / max(1, len(ms) + len(outcome.refused)), 2) if server else float("nan"),
+        "server_rss_mib": round(rss) if server else None,
+        "server_pss_mib": round(pss) if server else None,
+        "processes": len(pids),
+        "client_cpu_cores": round(client_cpu, 2),
+        "client_send_lag_p99_ms": round(percentile(outcome.send_lag, 99) * 1000, 1),
+        "load_before": load_before,
+        "load_after": load(),
     }
+
+
+def met(row: dict) -> bool:
+    return row["errors"] == 0 and row["refused_503"] == 0 and row["p99_ms"] <= TARGET_P99_MS
+
+
+def print_table(results: dict[str, list[dict]]) -> None:
+    sides = list(results)
+    by_phase: dict[str, dict[str, dict]] = {}
+    for side, rows in results.items():
+        for row in rows:
+            by_phase.setdefault(row["phase"], {})[side] = row
+    for phase, rows in by_phase.items():
+        first = next(iter(rows.values()))
+        print(f"\n{phase}: offered {first['offered_rate']:g} requests/s for {first['requests'] / first['offered_rate']:g} s "
+              f"({first['requests']:,} requests)")
+        width = max(len(s) for s in sides)
+        print(f"  {'service':<{width}}  {'achieved/s':>10}  {'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>8}  {'max ms':>8}  {'503':>6}"
+              f"  {'503 p99':>8}  {'errors':>6}  {'CPU':>5}  {'CPU ms/req':>10}  {'RSS MiB':>7}  {'PSS MiB':>7}  {'procs':>5}  {'client lag':>10}  load before / after")
+        for side in sides:
+            r = rows.get(side)
+            if r is None:
+                continue
+            print(f"  {side:<{width}}  {r['achieved_rate']:>10.1f}  {r['p50_ms']:>7.1f}  {r['p95_ms']:>7.1f}  {r['p99_ms']:>8.1f}"
+                  f"  {r['max_ms']:>8.1f}  {r['refused_503']:>6}  {r['refused_p99_ms']:>8.1f}  {r['errors']:>6}"
+                  f"  {r['server_cpu_cores']:>5.2f}  {r['server_cpu_ms_per_request']:>10.2f}  {r['server_rss_mib']:>7}  {r['server_pss_mib']:>7}  {r['processes']:>5}"
+                  f"  {r['client_send_lag_p99_ms']:>10.1f}  {r['load_before']} / {r['load_after']}")
+            if r["errors"]:
+                print(f"  {'':<{width}}  errors: {r['error_kinds']}")
+        if len(rows) == 2:
+            a, b = (rows[s] for s in sides)
+            ratio = lambda x, y: f"{x / y:.2f}" if y else "-"  # noqa: E731
+            print(f"  {sides[0]} / {sides[1]}: achieved {ratio(a['achieved_rate'], b['achieved_rate'])}, "
+                  f"p50 {ratio(a['p50_ms'], b['p50_ms'])}, p99 {ratio(a['p99_ms'], b['p99_ms'])}, "
+                  f"CPU per request {ratio(a['server_cpu_ms_per_request'], b['server_cpu_ms_per_request'])}, PSS {ratio(a['server_pss_mib'], b['server_pss_mib'])}")
+        if first.get("phase") != "overload":
+            for side in sides:
+                if side in rows:
+                    print(f"  target (p99 <= {TARGET_P99_MS:g} ms, no 503, no error), {side}: {'met' if met(rows[side]) else 'NOT met'}")
+
+
+# Modules this branch's service gained as dependencies that the baseline's did not have: hidden from
+# the baseline's process (an import of them fails), so that it runs as it did in its own environment.
+BASELINE_WITHOUT = ("httptools", "uvloop")
+
+
+class Side:
+    """One service under test: started once, measured phase by phase."""
+
+    def __init__(self, name: str, src: Path | None, url: str | None, extra: list[str], env_path: Path | None = None):
+        self.name, self.process, self.server = name, None, None
+        if url is None:
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            self.process = start_service(port, src, extra, env_path)
+            self.server = self.process.pid
+        self.url = url
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_service(self.process)
+
+
+def hide_modules(folder: Path, names: tuple[str, ...]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / f"{name}.py").write_text(f"raise ImportError('{name} is not in the baseline environment')\n")
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--payload", type=Path, default=PAYLOAD)
-    parser.add_argument("--profile", default="vitnemaal")
-    parser.add_argument("--workers", type=int, help="validation threads of the started service (samtbu serve --workers)")
-    parser.add_argument("--url", help="use a running service instead of starting one")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of each target phase (default 60)")
+    parser.add_argument("--phases", nargs="+", choices=("vitnemaal", "enkeltresultat", "overload"), help="only these phases")
+    parser.add_argument("--vitnemaal-rate", type=float, default=200.0, help="requests/s of the vitnemål phase (default 200)")
+    parser.add_argument("--enkeltresultat-rate", type=float, default=400.0, help="requests/s of the enkeltresultat phase (default 400)")
+    parser.add_argument("--baseline", metavar="REV", help="also measure the service at this git revision, in the same run")
+    parser.add_argument("--processes", type=int, help="samtbu serve --processes for this side (default: the service's own)")
+    parser.add_argument("--url", help="measure a running service instead of starting one (no CPU or memory figures)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON as well")
     args = parser.parse_args(argv)
 
-    payload = args.payload.read_bytes()
-    process = None
-    url = args.url
-    if url is None:
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        process = start_service(port, args.workers)
+    plan = phases(args.duration, args.phases, args.vitnemaal_rate, args.enkeltresultat_rate)
+    extra = ["--processes", str(args.processes)] if args.processes else []
+    print(f"samtbu serve, open-loop load on loopback; {os.cpu_count()} cores; load average at the start: {load()}")
+    results: dict[str, list[dict]] = {}
+    work = Path(tempfile.mkdtemp(prefix="samtbu-service-load-"))
+    sides: list[Side] = []
     try:
-        wait_ready(url, process)
-        # one request first, so that the figures are for a warm service
-        run_load(url, 1, 1, payload, args.profile)
-        figures = run_load(url, args.requests, args.concurrency, payload, args.profile)
+        sides.append(Side("this", REPO / "src", args.url, extra))
+        if args.baseline and not args.url:
+            archive = subprocess.run(["git", "-C", str(REPO), "archive", args.baseline], capture_output=True, check=True)
+            (work / "tree").mkdir()
+            subprocess.run(["tar", "-x", "-C", str(work / "tree")], input=archive.stdout, check=True)
+            sides.append(Side(args.baseline, work / "tree" / "src", None, [], hide_modules(work / "hidden", BASELINE_WITHOUT)))
+        for side in sides:
+            wait_ready(side.url, side.process)
+        # phase by phase, each service in turn: the machine's load falls on both alike
+        for phase in plan:
+            for side in sides:
+                results.setdefault(side.name, []).append(measure(side.url, phase, side.server))
+                time.sleep(2)  # let the answers of the phase drain
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-    figures["cpus"] = os.cpu_count()
+        for side in sides:
+            side.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print_table(results)
+    print(f"\nload average at the end: {load()}")
     if args.json:
-        print(json.dumps(figures, indent=2))
-    else:
-        print(
-            f"{figures['requests']} requests, concurrency {figures['concurrency']}, payload {args.payload.name} "
-            f"({figures['payload_bytes']:,} bytes), {figures['cpus']} CPUs\n"
-            f"  {figures['requests_per_second']} requests/s, p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, "
-            f"{figures['errors']} errors{(' ' + ', '.join(figures['error_kinds'])) if figures['errors'] else ''}"
-        )
-    return 1 if figures["errors"] else 0
+        print(json.dumps(results, indent=2))
+    return 1 if any(r["errors"] for r in results["this"] if r["phase"] != "overload") else 0
 
 
 if __name__ == "__main__":

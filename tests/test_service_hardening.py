@@ -123,6 +123,112 @@ def test_over_capacity_is_503_with_retry_after(model, monkeypatch):
     assert results and results[0].status_code == 200
 
 
+def test_a_validation_that_waited_past_the_queue_wait_is_503_not_validated_late(model, monkeypatch):
+    """Above capacity a request is refused once it has waited the queue wait for a worker, instead of
+    being validated seconds late; the one that held the worker is still answered."""
+    import samtbu.validate
+
+    real = samtbu.validate.validate_payload
+    gate = threading.Event()
+    calls = []
+
+    def held(*args, **kwargs):
+        calls.append(1)
+        gate.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(samtbu.validate, "validate_payload", held)
+    with TestClient(create_app(model, Limits(workers=1, queue=32, queue_wait=0.2, timeout=60), warm=False)) as client:
+        results = []
+
+        def post():
+            results.append(client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers={"Content-Type": "application/json"}))
+
+        first, second = threading.Thread(target=post), threading.Thread(target=post)
+        first.start()
+        time.sleep(0.5)
+        second.start()  # waits for the one worker longer than 0.2 s
+        time.sleep(0.5)
+        gate.set()
+        first.join(60)
+        second.join(60)
+    assert sorted(r.status_code for r in results) == [200, 503], [r.text for r in results]
+    busy = next(r for r in results if r.status_code == 503)
+    assert busy.json()["type"].endswith("/busy") and busy.json()["limit"] == 0.2 and busy.headers["retry-after"]
+    assert len(calls) == 1  # the refused payload was never validated
+
+
+def test_a_lagging_event_loop_refuses_new_validations_at_once(model):
+    """When the event loop runs its timers later than the queue wait, requests are waiting before any
+    worker sees them: a new validation is refused at once."""
+    import asyncio
+
+    from samtbu.service import Problem, Validator
+
+    validator = Validator(model, Limits(queue_wait=0.1))
+    try:
+        validator.lag = 0.3
+        with pytest.raises(Problem) as refused:
+            asyncio.run(validator.call(lambda started: "validated"))
+        assert refused.value.status == 503 and refused.value.slug == "busy"
+        validator.lag = 0.0
+        assert asyncio.run(validator.call(lambda started: "validated")) == "validated"
+    finally:
+        validator.close()
+
+
+def test_a_lagging_service_refuses_validation_requests_before_reading_them(model):
+    """While the event loop lags past the queue wait, POST /v1/validate is answered 503 (a problem
+    document with Retry-After) at once; other endpoints and, once it caught up, validations answer."""
+    from samtbu.service import BusyGate
+
+    app = create_app(model, Limits(queue_wait=0.2), warm=False)
+    with TestClient(app) as client:
+        validator = next(m for m in app.user_middleware if m.cls is BusyGate).kwargs["state"]["validator"]
+        client.portal.call(validator.watcher.cancel)  # the test sets the lag itself
+        validator.lag = 5.0
+        busy = client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers={"Content-Type": "application/json"})
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "1", busy.text
+        assert busy.headers["content-type"] == "application/problem+json"
+        assert busy.json()["type"].endswith("/busy") and busy.json()["limit"] == 0.2
+        assert client.get("/healthz").status_code == 200
+        validator.lag = 0.0
+        assert client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers={"Content-Type": "application/json"}).status_code == 200
+
+
+def test_worker_processes_share_the_model_and_are_replaced(tmp_path):
+    """`samtbu serve --processes 2`: the model loaded once, two worker processes answering on one port,
+    a worker that dies replaced, SIGTERM ends them all."""
+    import signal
+
+    port = service_load.free_port()
+    process = service_load.start_service(port, extra=["--processes", "2"])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        service_load.wait_ready(url, process)
+        workers = service_load.process_tree(process.pid)[1:]
+        assert len(workers) == 2, workers
+        phase = service_load.Phase("workers", VITNEMAAL, "vitnemaal", rate=40, duration=1)
+        figures = service_load.measure(url, phase, process.pid)
+        assert figures["ok"] == 40 and figures["errors"] == 0 and figures["processes"] == 3, figures
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = service_load.process_tree(process.pid)[1:]
+            if len(now) == 2 and workers[0] not in now:
+                break
+            time.sleep(0.2)
+        assert len(now) == 2 and workers[0] not in now, now
+        figures = service_load.measure(url, phase, process.pid)
+        assert figures["ok"] == 40 and figures["errors"] == 0, figures
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+        assert not [pid for pid in now if os.path.exists(f"/proc/{pid}")]  # ended and reaped
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
 def test_no_response_holds_an_identity_number_even_in_an_iri(model):
     fnr = "23810640081"
     doc = json.loads(VITNEMAAL.read_text(encoding="utf-8"))

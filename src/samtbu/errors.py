@@ -12,7 +12,7 @@ class SamtbuError(Exception):
         super().__init__(f"{where}: {message}" if where else message)
 
 
-def listening_socket(host: str, port: int):
+def listening_socket(host: str, port: int, backlog: int = 128):
     """A TCP socket bound to ``host``:``port`` and listening, for the commands that serve (``samtbu
     serve``, ``samtbu site serve``). Bound before anything slow starts, so that a busy, forbidden or
     impossible port is one line and exit code 2 at once, never a traceback after a long start."""
@@ -30,7 +30,7 @@ def listening_socket(host: str, port: int):
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server and uvicorn do
         sock.bind(address)
-        sock.listen(128)
+        sock.listen(backlog)
     except OSError as exc:
         sock.close()
         raise SamtbuError(f"{where}: {exc.strerror or exc} (choose another with --port)") from None

@@ -35,6 +35,7 @@ import contextlib
 import json
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,7 @@ ACCEPT_REPORT = {
     "text/plain": "text",
 }
 LANGS = ("nb", "nn", "en")
+SWITCH_INTERVAL = 0.001  # seconds: how soon a thread waiting for the GIL gets it (Python's default 0.005)
 Lang = Literal["nb", "nn", "en"]
 ReportFormat = Literal["json", "shacl-jsonld", "shacl-turtle", "sarif", "junit", "text"]
 
@@ -94,6 +96,8 @@ class Limits:
     timeout: float = 30.0  # seconds a validation may take, once started
     workers: int = 2  # validations running at the same time
     queue: int = 32  # validations waiting for a worker; beyond that: 503 at once
+    queue_wait: float = 0.5  # seconds a validation may wait for a worker; longer: 503 instead of starting late
+    processes: int = 0  # worker processes of `samtbu serve`, each with `workers` threads (0: one per CPU)
     read_timeout: float = 10.0  # seconds to receive the whole request body; slower or stalled: 408
 
     @classmethod
@@ -105,6 +109,8 @@ class Limits:
             "timeout": ("SAMTBU_TIMEOUT", float),
             "workers": ("SAMTBU_WORKERS", int),
             "queue": ("SAMTBU_QUEUE", int),
+            "queue_wait": ("SAMTBU_QUEUE_WAIT", float),
+            "processes": ("SAMTBU_PROCESSES", int),
             "read_timeout": ("SAMTBU_READ_TIMEOUT", float),
         }
         values: dict[str, Any] = {}
@@ -286,6 +292,11 @@ def too_many_records(count: int, limits: Limits) -> Problem:
     )
 
 
+def too_busy(what: str, queue_wait: float) -> Problem:
+    return Problem(503, "busy", "Service busy", f"the service is too busy to start the {what} in time; try again shortly",
+                   headers={"Retry-After": "1"}, limit=queue_wait)
+
+
 # -- the validation worker ------------------------------------------------------------------------
 
 
@@ -299,6 +310,24 @@ class Validator:
     executor: concurrent.futures.ThreadPoolExecutor = field(init=False)
     waiting: int = 0
     ready: bool = False
+    lag: float = 0.0  # how late the event loop last ran a timer: above the queue wait, new validations get 503
+    watcher: Any = None  # the task that keeps ``lag`` current
+
+    def behind(self) -> bool:
+        """The event loop runs late by more than the queue wait: the requests it has not yet read will
+        have waited longer than that by the time a worker could take them. (A fifth of the queue wait
+        was tried: on a machine shared with other work it refused requests the service could still
+        answer in time.)"""
+        return self.lag > self.limits.queue_wait
+
+    async def watch_lag(self, every: float = 0.01) -> None:
+        """Keep ``lag`` current. A loop that runs its timers late is behind with its requests too (they
+        wait before the worker threads see them): refusing new ones at once lets it catch up."""
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(every)
+            self.lag = loop.time() - before - every
 
     def __post_init__(self) -> None:
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=self.limits.workers, thread_name_prefix="samtbu-validate")
@@ -306,7 +335,7 @@ class Validator:
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self, data: Any, fmt: str, profile: str | None, lang: str, started: list[float]):
+    def _run(self, data: Any, fmt: str, profile: str | None, lang: str, shacl: bool, started: list[float]):
         from samtbu.validate import Report, read_any, validate_payload
 
         started.append(time.monotonic())
@@ -315,13 +344,17 @@ class Validator:
         count = payload_records(payload)
         if count > self.limits.max_records:
             raise too_many_records(count, self.limits)
-        return Report([validate_payload(payload, profile, lang=lang, model=self.model, grep=self.grep)], lang=lang)
+        # The SHACL report graph only for the formats that print it: building one for every request cost
+        # a fifth of a small payload's validation.
+        record = validate_payload(payload, profile, lang=lang, model=self.model, grep=self.grep, keep_shacl_report=shacl)
+        return Report([record], lang=lang)
 
-    async def validate(self, data: Any, fmt: str, profile: str | None, lang: str):
+    async def validate(self, data: Any, fmt: str, profile: str | None, lang: str, report: str = "shacl-turtle"):
+        """The report of a payload, with its SHACL report graph when ``report`` is a SHACL format."""
         from samtbu.validate import InputError, ProfileError
 
         try:
-            return await self.call(self._run, data, fmt, profile, lang, what="validation")
+            return await self.call(self._run, data, fmt, profile, lang, report.startswith("shacl-"), what="validation")
         except InputError as exc:
             raise Problem(400, "unreadable-payload", "Unreadable payload", exc.message) from None
         except ProfileError as exc:
@@ -331,11 +364,22 @@ class Validator:
         """Run ``fn(*args, started)`` in the worker threads, within the limits: 503 when too many wait
         or it cannot start in time, 422 when it takes longer than the time limit once started."""
         limits = self.limits
+        if self.behind():
+            raise too_busy(what, limits.queue_wait)
         if self.waiting >= limits.workers + limits.queue:
             raise Problem(503, "busy", "Service busy", f"too many requests are waiting for a {what}; try again shortly", headers={"Retry-After": "5"})
         self.waiting += 1
         started: list[float] = []
-        future = self.executor.submit(fn, *args, started)
+        submitted = time.monotonic()
+
+        def job():
+            # A request that waited longer than the queue wait is refused, not validated late: above
+            # capacity the service answers 503 in a fraction of a second instead of queueing for seconds.
+            if time.monotonic() - submitted > limits.queue_wait:
+                raise too_busy(what, limits.queue_wait)
+            return fn(*args, started)
+
+        future = self.executor.submit(job)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout=limits.timeout)
         except TimeoutError:
@@ -407,11 +451,13 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         if warm:
             await asyncio.to_thread(warm_up, loaded, validator.grep)
         validator.ready = True
+        validator.watcher = asyncio.create_task(validator.watch_lag())
         log.info("ready: model %s, %d profiles, limits %s", loaded.version, len(loaded.profiles), limits)
         try:
             yield
         finally:
             validator.ready = False
+            validator.watcher.cancel()
             validator.close()
 
     # /docs (Swagger UI) and /redoc load their scripts and styles from the installed fastapi-offline
@@ -427,6 +473,8 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         lifespan=lifespan,
     )
     app.add_middleware(MaskingMiddleware)
+    app.add_middleware(BusyGate, state=state)
+    app.add_middleware(AccessLogMiddleware)  # outermost: it times and logs every answer, refusals too
 
     def problem_response(problem: Problem, request: Request) -> Response:
         return JSONResponse(problem.body(request.url.path), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=problem.headers)
@@ -457,25 +505,6 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         log.error("internal error on %s %s: %s", request.method, mask_identity_numbers(request.url.path), type(exc).__name__)
         problem = Problem(500, "internal-error", "Internal error", "the service failed to answer this request")
         return problem_response(problem, request)
-
-    @app.middleware("http")
-    async def access_log(request: Request, call_next):
-        start = time.perf_counter()
-        status, size = 500, "-"
-        try:
-            response = await call_next(request)
-            status, size = response.status_code, response.headers.get("content-length", "-")
-            return response
-        finally:
-            log.info(
-                "%s %s %s %.1fms in=%s out=%s",
-                request.method,
-                mask_identity_numbers(request.url.path),
-                status,
-                (time.perf_counter() - start) * 1000,
-                request.headers.get("content-length", "-"),
-                size,
-            )
 
     def validator() -> Validator:
         return state["validator"]
@@ -553,7 +582,7 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
 
             if duplicate_keys(raw.decode("utf-8-sig"), data):
                 data = raw  # read again by the pipeline, which reports the keys given twice
-        result = await v.validate(data, source_format, profile, lang)
+        result = await v.validate(data, source_format, profile, lang, fmt)
         text = result.render(fmt)
         return Response(
             text,
@@ -699,6 +728,64 @@ async def read_body(request, limits: Limits) -> bytes:
     return b"".join(chunks)
 
 
+class BusyGate:
+    """Above capacity, a validation request is refused before anything else is done for it: while the
+    event loop runs late by more than the queue wait (``Validator.lag``), ``POST /v1/validate`` gets
+    the 503 problem at once, without routing, parameter checks or reading the body (a tenth of the
+    cost of a refusal through the application), so the service catches up instead of queueing."""
+
+    def __init__(self, app, state: dict):
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope, receive, send):
+        validator = self.state.get("validator")
+        if (scope["type"] == "http" and validator is not None and validator.behind()
+                and scope["method"] == "POST" and scope["path"] == "/v1/validate"):
+            problem = too_busy("validation", validator.limits.queue_wait)
+            body = json.dumps(problem.body(scope["path"]), ensure_ascii=False).encode()
+            await send({"type": "http.response.start", "status": 503, "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()), (b"retry-after", b"1")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+class AccessLogMiddleware:
+    """The request log: method, masked path, status, duration and sizes; never the query string or
+    payload. Plain ASGI: Starlette's ``@app.middleware("http")`` runs every request in a task group
+    of its own, which cost a quarter of a small request's time under load."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status, size = 500, "-"
+
+        async def logged_send(message):
+            nonlocal status, size
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for name, value in message.get("headers", ()):
+                    if name.lower() == b"content-length":
+                        size = value.decode("latin-1")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, logged_send)
+        finally:
+            if log.isEnabledFor(logging.INFO):
+                from samtbu.validate.report import mask_identity_numbers
+
+                received = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"content-length"), "-")
+                log.info("%s %s %s %.1fms in=%s out=%s", scope["method"], mask_identity_numbers(scope["path"]), status,
+                         (time.perf_counter() - start) * 1000, received, size)
+
+
 class MaskingMiddleware:
     """The HTTP side of the output boundary: every response body has its identity numbers masked
     (``samtbu.output.mask_identity_numbers``), whichever endpoint or error handler made it."""
@@ -744,7 +831,7 @@ def register(sub) -> None:
         help="run the validation service over HTTP",
         description="Run the validation service (HTTP, OpenAPI at /openapi.json, documentation at /docs). "
         "Limits also come from SAMTBU_MAX_BYTES, SAMTBU_MAX_DEPTH, SAMTBU_MAX_RECORDS, SAMTBU_TIMEOUT, SAMTBU_WORKERS, "
-        "SAMTBU_QUEUE, SAMTBU_READ_TIMEOUT.",
+        "SAMTBU_QUEUE, SAMTBU_QUEUE_WAIT, SAMTBU_READ_TIMEOUT, SAMTBU_PROCESSES.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
@@ -752,7 +839,9 @@ def register(sub) -> None:
     p.add_argument("--max-depth", type=int, help=f"deepest JSON nesting (default: {Limits.max_depth})")
     p.add_argument("--max-records", type=int, help=f"most records per request (default: {Limits.max_records})")
     p.add_argument("--timeout", type=float, help=f"seconds a validation may take (default: {Limits.timeout:g})")
-    p.add_argument("--workers", type=int, help=f"validations at the same time (default: {Limits.workers})")
+    p.add_argument("--processes", type=int, help="worker processes, sharing the model loaded once (default: one per CPU)")
+    p.add_argument("--workers", type=int, help=f"validations at the same time in each worker process (default: {Limits.workers})")
+    p.add_argument("--queue-wait", type=float, help=f"seconds a validation may wait for a worker before the answer is 503 (default: {Limits.queue_wait:g})")
     p.add_argument("--read-timeout", type=float, help=f"seconds to receive a request body before answering 408 (default: {Limits.read_timeout:g})")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.add_argument("--key", type=Path, help="a signing key file: enables POST /v1/sign (without it, the service only verifies)")
@@ -778,13 +867,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     limits = Limits.from_env(
         max_bytes=args.max_bytes, max_depth=args.max_depth, max_records=args.max_records,
-        timeout=args.timeout, workers=args.workers, read_timeout=args.read_timeout,
+        timeout=args.timeout, workers=args.workers, read_timeout=args.read_timeout, processes=args.processes,
+        queue_wait=args.queue_wait,
     )
-    if min(limits.max_bytes, limits.max_depth, limits.max_records, limits.workers) < 1 or limits.timeout <= 0 or limits.read_timeout <= 0:
+    if (min(limits.max_bytes, limits.max_depth, limits.max_records, limits.workers) < 1 or limits.processes < 0
+            or min(limits.timeout, limits.read_timeout, limits.queue_wait) <= 0):
         raise SamtbuError("limits must be positive")
     # Bound before the model is loaded: a busy port is one line and exit code 2 at once (uvicorn
     # would log it over several lines after the start, and exit 1).
-    sock = listening_socket(args.host, args.port)
+    sock = listening_socket(args.host, args.port, backlog=2048)  # as uvicorn: a burst of connections waits, not refused
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from samtbu.output import MaskingLogFilter
 
@@ -796,14 +887,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         credentials = CredentialConfig.from_files(key=args.key, trust_list=args.trust_list, status_lists=args.status_list,
                                                   contexts=args.contexts, form=args.form)
+    from samtbu import prefork
     from samtbu.grep import resolve_snapshot
 
-    app = create_app(limits=limits, credentials=credentials, grep=resolve_snapshot(args.grep) or False)
-    # uvicorn's own access log would print query strings and client addresses: ours replaces it.
-    config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level, server_header=False)
+    grep = resolve_snapshot(args.grep) or False
+    processes = limits.processes or prefork.cpu_count()
+    forked = processes > 1 and prefork.can_fork()
+    model = None
+    if forked:  # loaded and compiled once, before the fork: the workers share it
+        model = Model.load()
+        warm_up(model, grep or None)
+
+    def serve() -> None:
+        # The event loop takes the GIL from a validating worker thread within a millisecond instead of
+        # Python's 5: it accepts, reads and refuses requests while validations run.
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        app = create_app(model, limits=limits, warm=not forked, credentials=credentials, grep=grep)
+        # uvicorn's own access log would print query strings and client addresses: ours replaces it.
+        config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level, server_header=False)
+        uvicorn.Server(config).run(sockets=[sock])
+
     host, port = sock.getsockname()[:2]
-    logging.getLogger("samtbu.service").info("listening on http://%s:%d/ (Ctrl-C stops)", f"[{host}]" if ":" in host else host, port)
-    uvicorn.Server(config).run(sockets=[sock])
+    log.info("listening on http://%s:%d/ (Ctrl-C stops)", f"[{host}]" if ":" in host else host, port)
+    if forked:
+        return prefork.run_forked(processes, serve)
+    serve()
     return 0
 
 
