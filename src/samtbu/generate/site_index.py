@@ -131,6 +131,13 @@ class SiteIndex:
     def path(self, iri) -> str | None:
         return self._paths.get(iri)
 
+    def page_path(self, iri) -> str:
+        """The page of a term the site has a page for (a class, property, code list, profile …)."""
+        path = self._paths.get(iri)
+        if path is None:
+            raise KeyError(f"the site has no page for {iri}")
+        return path
+
     def locate(self, iri) -> tuple[str, str] | None:
         """(page, anchor) of anything the site describes: a term's own page, or a code on its list's
         page, or a shape in the table that lists it."""

@@ -10,11 +10,15 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
+from rdflib.term import Node
 
 LANGS = ("nb", "nn", "en")
+_T = TypeVar("_T")
 DEFAULT_LANG = "nb"
 LANG_NAMES = {
     "nb": {"nb": "bokmål", "nn": "bokmål", "en": "Norwegian Bokmål"},
@@ -193,7 +197,8 @@ def t(key: str, lang: str) -> str:
     return T[key][LANGS.index(lang)]
 
 
-def pick(values: tuple[str, str, str], lang: str) -> str:
+def pick(values: Sequence[_T], lang: str) -> _T:
+    """The value for ``lang`` of an (nb, nn, en) triple."""
     return values[LANGS.index(lang)]
 
 
@@ -330,7 +335,7 @@ class Page:
             handle.write(self.render())
 
 
-def local(iri: URIRef | str) -> str:
+def local(iri: Node | str) -> str:
     text = str(iri)
     return re.split(r"[/#]", text.rstrip("/"))[-1]
 
