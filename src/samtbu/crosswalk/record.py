@@ -9,15 +9,14 @@ carries; a fact of the record whose property has no row, or only a row with obje
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
 
+from samtbu.crosswalk.sssom import read_sssom
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
 from samtbu.namespaces import GREP, SBU, SBUK
@@ -133,45 +132,11 @@ def load_mapping_set(name: str, model: Model | None = None) -> MappingSet:
     return _load(str(mapping_path(name, model)), name)
 
 
-def _parse_header(lines: list[str]) -> dict:
-    """The SSSOM YAML header, read without a YAML library: ``key: "value"``, one level of mapping
-    (curie_map) and one level of lists."""
-    meta: dict = {}
-    current = None
-    for raw in lines:
-        line = raw[1:].rstrip("\n")
-        line = line[1:] if line.startswith(" ") else line
-        if not line.strip():
-            continue
-        if not line.startswith(" "):
-            key, _, value = line.partition(":")
-            value = value.strip()
-            current = key.strip()
-            meta[current] = _scalar(value) if value else None
-        elif line.strip().startswith("- "):
-            meta[current] = (meta.get(current) or []) + [_scalar(line.strip()[2:])]
-        else:
-            key, _, value = line.strip().partition(":")
-            meta[current] = (meta.get(current) or {}) | {key.strip(): _scalar(value.strip())}
-    return meta
-
-
-def _scalar(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-        return text[1:-1]
-    return text
-
-
 @functools.lru_cache(maxsize=8)
 def _load(path_text: str, name: str) -> MappingSet:
-    text = Path(path_text).read_text(encoding="utf-8")
-    header = [line for line in text.splitlines(keepends=True) if line.startswith("#")]
-    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
-    meta = _parse_header(header)
-    curie_map = meta.get("curie_map") or {}
-    mapping_set = MappingSet(name, meta, curie_map, [])
-    for row in csv.DictReader(io.StringIO(body), delimiter="\t"):
+    table = read_sssom(path_text)
+    mapping_set = MappingSet(name, table.metadata, table.curie_map, [])
+    for row in table.rows:
         subject = mapping_set.expand(row["subject_id"])
         mapping_set.rows.append(
             Mapping(row["subject_id"], subject, row["predicate_id"], row["object_id"],

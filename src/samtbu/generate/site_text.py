@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from rdflib import Graph, Literal
-from rdflib.term import Node
 
 LANGS = ("nb", "nn", "en")
 _T = TypeVar("_T")
@@ -335,12 +334,7 @@ class Page:
             handle.write(self.render())
 
 
-def local(iri: Node | str) -> str:
-    text = str(iri)
-    return re.split(r"[/#]", text.rstrip("/"))[-1]
-
-
 __all__ = [
-    "message_words", "LANGS", "DEFAULT_LANG", "T", "t", "pick", "Page", "lang_texts", "lang_lists", "esc", "fence", "local",
+    "message_words", "LANGS", "DEFAULT_LANG", "T", "t", "pick", "Page", "lang_texts", "lang_lists", "esc", "fence",
     "STATUS_LABELS", "RELATIONSHIP_WITH_SOURCE", "LANG_NAMES",
 ]
