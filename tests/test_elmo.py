@@ -36,7 +36,7 @@ from samtbu.crosswalk.elmo import (
     validate_elmo,
 )
 from samtbu.generate.plainjson import frame_plain
-from samtbu.namespaces import SBU, SBUK
+from samtbu.namespaces import SBU, SBUK, local_name
 from samtbu.validate import validate
 from samtbu.validate.input import read_payload
 
@@ -281,8 +281,8 @@ def test_record_round_trip_fact_by_fact(name, exported, model):
     for s, p, o in original:
         if (s, p, o) in graph:
             continue
-        shown = elmo_module._local(o) if isinstance(o, URIRef) else str(o)
-        if (str(s), elmo_module._local(p), shown) in listed:
+        shown = local_name(o, *elmo_module.OWN_NAMESPACES, foreign="iri") if isinstance(o, URIRef) else str(o)
+        if (str(s), local_name(p, *elmo_module.OWN_NAMESPACES, foreign="iri"), shown) in listed:
             continue
         (changed if (s, p, None) in graph else lost).append((s, p, o))
     added = [t for t in graph if t not in original and not _entailed(t, original, model)]

@@ -183,7 +183,7 @@ from rdflib import Literal, URIRef  # noqa: E402
 from rdflib.collection import Collection  # noqa: E402
 from rdflib.namespace import SH  # noqa: E402
 
-from samtbu.generate.jsonschema import _subclasses, shape_ref  # noqa: E402
+from samtbu.generate.jsonschema import shape_ref  # noqa: E402
 from samtbu.namespaces import SBU  # noqa: E402
 
 # Kinds of constraint JSON Schema expresses: listing one in x-shacl-only is allowed only where the
@@ -233,7 +233,7 @@ def _constraints(g) -> list[tuple[str, str, object]]:
 
 
 def _subclass_names(cls) -> set[str]:
-    return {str(c)[len(str(SBU)):] for c in _subclasses(MODEL, cls)}
+    return {str(c)[len(str(SBU)):] for c in MODEL.hierarchy.with_descendants(cls)}
 
 
 def _local(iri) -> str:

@@ -298,7 +298,7 @@ def test_every_concept_is_the_first_hit_for_its_own_terms(server, browser_page, 
     finds that concept first."""
     from rdflib import SKOS
     from samtbu.generate.site_index import SiteIndex
-    from samtbu.generate.site_text import local
+    from samtbu.namespaces import local_name
 
     page, _outside = browser_page
     site = build_once()
@@ -312,7 +312,7 @@ def test_every_concept_is_the_first_hit_for_its_own_terms(server, browser_page, 
             for predicate in (SKOS.prefLabel, SKOS.altLabel):
                 for label in idx.vocab.objects(concept, predicate):
                     if label.language == lang:
-                        queries.setdefault(str(label), set()).add(f"{PREFIX[lang]}begreper/{local(concept)}/")
+                        queries.setdefault(str(label), set()).add(f"{PREFIX[lang]}begreper/{local_name(concept)}/")
         found = page.evaluate(SEARCH, [f"{server}/search/search_index.json", worker_url, sorted(queries)])
         asked += len(queries)
         for label, wanted in queries.items():

@@ -11,10 +11,13 @@ import functools
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeGuard
+from collections.abc import Hashable, Iterable
+from typing import TypeGuard, TypeVar
 
-from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SH
+from rdflib.term import Node
 
 from samtbu.namespaces import BASE_IRI, MODEL_VERSION, SBU, SBUB, SBUK, SBUP
 
@@ -174,6 +177,17 @@ class Model:
             (s, o) for s, o in model.ontology.subject_objects(RDFS.subClassOf) if isinstance(s, URIRef) and isinstance(o, URIRef)
         ])
 
+    @property
+    def hierarchy(self) -> ClassHierarchy:
+        """The class hierarchy (from ``subclass_pairs``: a model from the cache has it without
+        reading the ontology)."""
+        return self.derive("hierarchy", lambda model: ClassHierarchy(model.subclass_pairs()))
+
+    @property
+    def index(self) -> ModelIndex:
+        """The typed index of the loaded model that the generators, crosswalks and policies read."""
+        return self.derive("index", ModelIndex.build)
+
     def profile(self, name: str) -> Profile:
         try:
             return self.profiles[name]
@@ -232,6 +246,214 @@ class Model:
             "examples": len(self.example_files(".ttl")),
             "languages": self.language_coverage(),
         }
+
+
+# -- the index ----------------------------------------------------------------------------------------
+
+_T = TypeVar("_T", bound=Hashable)
+
+
+def reachable(edges: Iterable[tuple[_T, _T]]) -> dict[_T, set[_T]]:
+    """Each subject of an edge -> itself and every node it reaches (rdfs:subClassOf* over the edges).
+
+    Generic over the terms (rdflib terms here, the fast engine's plain strings there)."""
+    direct: dict[_T, set[_T]] = {}
+    for s, o in edges:
+        direct.setdefault(s, set()).add(o)
+    closure: dict[_T, set[_T]] = {}
+    for start in direct:
+        seen = {start}
+        stack = [start]
+        while stack:
+            for nxt in direct.get(stack.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        closure[start] = seen
+    return closure
+
+
+class ClassHierarchy:
+    """rdfs:subClassOf between IRIs: direct and transitive super- and subclasses. Plain data (it is
+    kept in the compiled-model cache's derived values and may be pickled)."""
+
+    def __init__(self, pairs: Iterable[tuple[URIRef, URIRef]]):
+        self.pairs: tuple[tuple[URIRef, URIRef], ...] = tuple(pairs)
+        supers: dict[Node, set[URIRef]] = {}
+        subs: dict[Node, set[URIRef]] = {}
+        for s, o in self.pairs:
+            supers.setdefault(s, set()).add(o)
+            subs.setdefault(o, set()).add(s)
+        self._supers = {c: tuple(sorted(found)) for c, found in supers.items()}
+        self._subs = {c: tuple(sorted(found)) for c, found in subs.items()}
+        self._up: dict[Node, frozenset[Node]] = {}
+        self._down: dict[Node, frozenset[Node]] = {}
+
+    def superclasses(self, cls: Node) -> tuple[URIRef, ...]:
+        """The direct superclasses, sorted."""
+        return self._supers.get(cls, ())
+
+    def subclasses(self, cls: Node) -> tuple[URIRef, ...]:
+        """The direct subclasses, sorted."""
+        return self._subs.get(cls, ())
+
+    def ancestors(self, cls: Node) -> list[URIRef]:
+        """Every superclass, transitively, without ``cls``: in the order they are found (depth first
+        over the sorted direct superclasses), the same on every run."""
+        return _walk(cls, self._supers)
+
+    def descendants(self, cls: Node) -> list[URIRef]:
+        """Every subclass, transitively, without ``cls``; ordered as ``ancestors``."""
+        return _walk(cls, self._subs)
+
+    def with_ancestors(self, cls: Node) -> frozenset[Node]:
+        """``cls`` and every superclass (rdfs:subClassOf*)."""
+        found = self._up.get(cls)
+        if found is None:
+            found = self._up[cls] = frozenset([cls, *self.ancestors(cls)])
+        return found
+
+    def with_descendants(self, cls: Node) -> frozenset[Node]:
+        """``cls`` and every subclass."""
+        found = self._down.get(cls)
+        if found is None:
+            found = self._down[cls] = frozenset([cls, *self.descendants(cls)])
+        return found
+
+
+def _walk(start: Node, step: dict[Node, tuple[URIRef, ...]]) -> list[URIRef]:
+    seen: list[URIRef] = []
+    found: set[Node] = {start}
+    todo: list[Node] = [start]
+    while todo:
+        for nxt in step.get(todo.pop(), ()):
+            if nxt not in found:
+                found.add(nxt)
+                seen.append(nxt)
+                todo.append(nxt)
+    return seen
+
+
+PROPERTY_KINDS = ("ObjectProperty", "DatatypeProperty", "AnnotationProperty")
+
+
+@dataclass(frozen=True)
+class CodeList:
+    """A code list (skos:ConceptScheme) and its codes with their notations."""
+
+    iri: URIRef
+    codes: tuple[URIRef, ...]  # sorted
+    notations: dict[URIRef, str]  # code -> skos:notation (the code in JSON)
+
+
+@dataclass
+class ModelIndex:
+    """One typed index of the loaded model: what every generator, crosswalk and policy asks of the
+    graphs, read once. Plain data (picklable); made by ``Model.index``."""
+
+    hierarchy: ClassHierarchy
+    classes: tuple[URIRef, ...]  # the model's classes (owl:Class in sbu:), sorted
+    property_kinds: dict[URIRef, str]  # the model's properties -> ObjectProperty, DatatypeProperty or AnnotationProperty
+    domains: dict[URIRef, tuple[URIRef, ...]]  # property -> its rdfs:domain classes (an owl:unionOf read as its members)
+    ranges: dict[URIRef, tuple[URIRef, ...]]  # property -> its rdfs:range classes or datatypes (likewise)
+    code_valued: frozenset[URIRef]  # properties whose values are codes (sbu:kodeNavnerom)
+    code_lists: dict[URIRef, CodeList]  # the model's code lists by IRI
+    labels: dict[URIRef, dict[str, str]]  # term, concept, code or list -> language -> label (first of each language, sorted)
+    definitions: dict[URIRef, dict[str, str]]  # likewise, skos:definition
+    profile_targets: dict[str, frozenset[URIRef]]  # profile name -> the classes of its payloads' roots (dct:subject)
+
+    @classmethod
+    def build(cls, model: Model) -> ModelIndex:
+        onto, vocab = model.ontology, model.vocab
+        kinds: dict[URIRef, str] = {}
+        for kind in PROPERTY_KINDS:
+            for prop in sorted(onto.subjects(RDF.type, OWL[kind]), key=str):
+                if _in(prop, SBU):
+                    kinds.setdefault(prop, kind)
+        schemes: dict[URIRef, CodeList] = {}
+        for scheme in model.code_schemes():
+            codes = sorted(c for c in vocab.subjects(SKOS.inScheme, scheme) if isinstance(c, URIRef))
+            notations = {c: str(n) for c in codes if (n := vocab.value(c, SKOS.notation)) is not None}
+            schemes[scheme] = CodeList(scheme, tuple(codes), notations)
+        texts = {RDFS.label: onto, SKOS.prefLabel: vocab}
+        labels: dict[URIRef, dict[str, str]] = {}
+        for predicate, graph in texts.items():
+            for subject, value in graph.subject_objects(predicate):
+                if isinstance(subject, URIRef) and isinstance(value, Literal):
+                    labels.setdefault(subject, {})
+        for subject in labels:
+            labels[subject] = _by_language(onto, subject, RDFS.label) | _by_language(vocab, subject, SKOS.prefLabel)
+        definitions: dict[URIRef, dict[str, str]] = {}
+        for graph in (onto, vocab):
+            for subject in set(graph.subjects(SKOS.definition, None)):
+                if isinstance(subject, URIRef):
+                    definitions[subject] = definitions.get(subject, {}) | _by_language(graph, subject, SKOS.definition)
+        return cls(
+            hierarchy=model.hierarchy,
+            classes=tuple(model.classes()),
+            property_kinds=kinds,
+            domains={p: _members(onto, onto.objects(p, RDFS.domain)) for p in kinds},
+            ranges={p: _members(onto, onto.objects(p, RDFS.range)) for p in kinds},
+            code_valued=frozenset(p for p in kinds if onto.value(p, SBU.kodeNavnerom) is not None),
+            code_lists=schemes,
+            labels=labels,
+            definitions=definitions,
+            profile_targets={name: profile.root_classes for name, profile in model.profiles.items()},
+        )
+
+    def properties(self, *kinds: str) -> tuple[URIRef, ...]:
+        """The model's properties (of these kinds; default all), sorted."""
+        return tuple(sorted(p for p, kind in self.property_kinds.items() if not kinds or kind in kinds))
+
+    def properties_with_domain(self, cls: URIRef) -> tuple[URIRef, ...]:
+        """The properties whose domain is ``cls`` or one of its superclasses, sorted."""
+        owners = self.hierarchy.with_ancestors(cls)
+        return tuple(sorted(p for p, domain in self.domains.items() if owners & set(domain)))
+
+    def properties_with_range(self, cls: URIRef) -> tuple[URIRef, ...]:
+        """The properties whose range is ``cls`` or one of its superclasses, sorted."""
+        owners = self.hierarchy.with_ancestors(cls)
+        return tuple(sorted(p for p, values in self.ranges.items() if owners & set(values)))
+
+    def applies(self, prop: URIRef, cls: URIRef) -> bool:
+        """A property may be said of an instance of ``cls``: it has no domain, or one of ``cls``'s."""
+        domain = self.domains.get(prop)
+        return not domain or bool(self.hierarchy.with_ancestors(cls) & set(domain))
+
+    def label(self, iri: URIRef, lang: str) -> str | None:
+        return self.labels.get(iri, {}).get(lang)
+
+    def definition(self, iri: URIRef, lang: str) -> str | None:
+        return self.definitions.get(iri, {}).get(lang)
+
+    def profiles_for(self, classes: Iterable[URIRef]) -> list[str]:
+        """The profiles whose payloads are about one of ``classes`` or one of their superclasses."""
+        wanted: set[Node] = set()
+        for cls in classes:
+            wanted |= self.hierarchy.with_ancestors(cls)
+        return [name for name, targets in self.profile_targets.items() if targets & wanted]
+
+
+def _members(graph: Graph, values: Iterable) -> tuple[URIRef, ...]:
+    """IRIs given directly or as the members of an owl:unionOf, in the graph's order, each once."""
+    found: list[URIRef] = []
+    for value in values:
+        if isinstance(value, URIRef):
+            found.append(value)
+        else:
+            union = graph.value(value, OWL.unionOf)
+            if union is not None:
+                found.extend(m for m in Collection(graph, union) if isinstance(m, URIRef))
+    return tuple(dict.fromkeys(found))
+
+
+def _by_language(graph: Graph, subject, predicate) -> dict[str, str]:
+    """The first literal of each language tag (sorted by text), "" for an untagged one."""
+    out: dict[str, str] = {}
+    for value in sorted(graph.objects(subject, predicate), key=str):
+        if isinstance(value, Literal):
+            out.setdefault(value.language or "", str(value))
+    return out
 
 
 def _in(term, namespace) -> TypeGuard[URIRef]:
@@ -313,4 +535,4 @@ def _parse_model(root: Path) -> Model:
     )
 
 
-__all__ = ["Model", "ModelError", "Profile", "LANGUAGES"]
+__all__ = ["Model", "ModelError", "Profile", "LANGUAGES", "ModelIndex", "ClassHierarchy", "CodeList", "reachable"]

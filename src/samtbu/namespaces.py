@@ -35,3 +35,19 @@ EUVOC = Namespace("http://publications.europa.eu/ontology/euvoc#")
 def code_iri(scheme: str, notation: str) -> str:
     """The IRI of a code in one of the model's code lists."""
     return f"{SBUK}{scheme}/{notation}"
+
+
+def local_name(iri: object, *namespaces: str, foreign: str = "segment") -> str:
+    """The name of an IRI within the model: the part after the first of ``namespaces`` it starts with.
+
+    An IRI in none of them (or with none given) gives, with ``foreign="segment"``, the part after its
+    last ``/`` or ``#`` (a trailing ``/`` ignored: a code list's IRI gives the list's name); with
+    ``foreign="iri"``, the IRI whole (an element name that must not hide where a term comes from)."""
+    text = str(iri)
+    for namespace in namespaces:
+        if text.startswith(str(namespace)):
+            return text[len(str(namespace)):]
+    if foreign == "iri":
+        return text
+    trimmed = text.rstrip("/")
+    return trimmed[max(trimmed.rfind("/"), trimmed.rfind("#")) + 1:]

@@ -86,11 +86,10 @@ def _turtle(path: Path) -> Graph:
 def sssom_graph(path: Path) -> Graph:
     """An SSSOM mapping set (TSV with a YAML header) as RDF: each mapping as an ``sssom:Mapping`` node
     with its fields, and the mapping asserted as a triple (subject predicate object)."""
-    import yaml
+    from samtbu.crosswalk.sssom import read_sssom
 
-    text = path.read_text(encoding="utf-8")
-    header = "\n".join(line[2:] if line.startswith("# ") else line[1:] for line in text.splitlines() if line.startswith("#"))
-    meta = yaml.safe_load(header) or {}
+    table = read_sssom(path)
+    meta = table.metadata
     prefixes = {"skos": "http://www.w3.org/2004/02/skos/core#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
                 "owl": "http://www.w3.org/2002/07/owl#", "semapv": "https://w3id.org/semapv/vocab/"}
     prefixes.update(meta.get("curie_map") or {})
@@ -113,8 +112,7 @@ def sssom_graph(path: Path) -> Graph:
     for key in ("license", "subject_source", "object_source"):
         if meta.get(key):
             graph.add((mapping_set, SSSOM[key], URIRef(str(meta[key]))))
-    rows = csv.DictReader(io.StringIO("\n".join(l for l in text.splitlines() if not l.startswith("#"))), delimiter="\t")
-    for row in rows:
+    for row in table.rows:
         subject, predicate, obj = (expand(row[k]) for k in ("subject_id", "predicate_id", "object_id"))
         graph.add((subject, predicate, obj))
         mapping = BNode()

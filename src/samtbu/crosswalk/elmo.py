@@ -39,7 +39,6 @@ document attachment, learning opportunity instance); ``organisasjonsnummer``, ``
 from __future__ import annotations
 
 import copy
-import csv
 import functools
 import hashlib
 import io
@@ -55,10 +54,12 @@ from lxml import etree
 from lxml.builder import ElementMaker
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.collection import Collection
+from rdflib.term import Node
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model, ModelError
-from samtbu.namespaces import GREP, SBU, SBUK
+from samtbu.crosswalk.sssom import read_sssom
+from samtbu.namespaces import GREP, SBU, SBUK, local_name
 
 ELMO_NS = "https://github.com/emrex-eu/elmo-schemas/tree/v1"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -67,6 +68,9 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 64
 MAPPING_FILE = Path("crosswalks") / "elmo.sssom.tsv"
 MINT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://w3id.org/samt-bu/mapping/elmo")
+# The namespaces whose terms the mapping names by their local name (rdf: for rdf:type, "type"); a term
+# of any other namespace is named by its whole IRI.
+OWN_NAMESPACES = (SBU, GREP, SBUK, str(RDF))
 
 # schemaLocation URLs in schema.xsd and the XSDs it imports -> the local copy (anchors README).
 SCHEMA_LOCATIONS = {
@@ -163,19 +167,10 @@ class ElmoMapping:
 
 @functools.lru_cache(maxsize=4)
 def _load_mapping(path_text: str) -> ElmoMapping:
-    import yaml
-
-    path = Path(path_text)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ModelError(f"{path}: the ELMO mapping set cannot be read: {exc.strerror or exc}") from None
-    header = "\n".join(line[1:] for line in text.splitlines() if line.startswith("#"))
-    metadata = yaml.safe_load(header) or {}
-    curie_map = metadata.get("curie_map") or {}
-    body = [line for line in text.splitlines() if line and not line.startswith("#")]
+    table = read_sssom(path_text)
+    path, metadata, curie_map = table.path, table.metadata, table.curie_map
     rows = []
-    for record in csv.DictReader(body, delimiter="\t", quoting=csv.QUOTE_NONE):
+    for record in table.rows:
         predicate = record["predicate_id"]
         if predicate not in ALLOWED_PREDICATES:
             raise ModelError(f"{path}: predicate {predicate!r} is not a SKOS mapping predicate")
@@ -319,9 +314,8 @@ class _Terms:
         self.onto = model.ontology
         self.vocab = model.vocab
 
-    @functools.cache
-    def superclasses(self, cls: URIRef) -> frozenset[URIRef]:
-        return frozenset(self.onto.transitive_objects(cls, RDFS.subClassOf))
+    def superclasses(self, cls: Node) -> frozenset[Node]:
+        return self.model.hierarchy.with_ancestors(cls)
 
     @functools.cache
     def domain(self, prop: URIRef) -> frozenset[URIRef] | None:
@@ -768,7 +762,7 @@ class _Importer:
         else:
             value = Literal(text)
         self.graph.add((node, prop, value))
-        _bind(element, _local(prop), value)
+        _bind(element, local_name(prop, *OWN_NAMESPACES, foreign="iri"), value)
         return True
 
     def code_iri(self, prop: URIRef, notation: str, scheme: URIRef | None = None) -> URIRef | None:
@@ -1008,7 +1002,7 @@ class _Importer:
             iri = self.code_iri(prop, _text(ident)) if prop is not None else None
             if iri is not None:
                 self.graph.add((node, prop, iri))
-                _bind(ident, _local(prop), iri)
+                _bind(ident, local_name(prop, *OWN_NAMESPACES, foreign="iri"), iri)
             else:
                 self.keep(ident, f"specification identifier of type {kind_text!r}: {KEPT}")
         self.import_instance(loi, node, result_cls)
@@ -1038,7 +1032,7 @@ class _Importer:
                                      "in the side record")
                     continue
                 self.graph.add((grep, prop, tagged))
-                _bind(title, _local(prop), tagged, s=grep)
+                _bind(title, local_name(prop, *OWN_NAMESPACES, foreign="iri"), tagged, s=grep)
             else:
                 self.keep(title, f"the title of a specification with no Grep element: {KEPT}")
 
@@ -1074,7 +1068,7 @@ class _Importer:
                 and start[:4].isdigit() and end[:4].isdigit() and int(end[:4]) == int(start[:4]) + 1):
             value = Literal(f"{start[:4]}-{end[:4]}")
             self.graph.add((node, prop, value))
-            _bind(term, _local(prop), value)  # the titles name the school year
+            _bind(term, local_name(prop, *OWN_NAMESPACES, foreign="iri"), value)  # the titles name the school year
         else:
             self.keep(term, "an academic term that is not a school year (1 August to 31 July): kept verbatim in the side record")
 
@@ -1084,9 +1078,9 @@ class _Importer:
         iri = self.code_iri(prop, _text(_child(level, "value"))) if prop is not None else None
         if iri is not None:
             self.graph.add((node, prop, iri))
-            _bind(level, _local(prop), iri)
+            _bind(level, local_name(prop, *OWN_NAMESPACES, foreign="iri"), iri)
         else:
-            self.keep(level, f"a level of type {kind!r} on a {_local(result_cls)}: {KEPT}")
+            self.keep(level, f"a level of type {kind!r} on a {local_name(result_cls, *OWN_NAMESPACES, foreign='iri')}: {KEPT}")
 
     def import_grouping(self, grouping, node: URIRef, result_cls: URIRef) -> None:
         typeref, idref = grouping.get("typeref", ""), grouping.get("idref", "")
@@ -1096,7 +1090,7 @@ class _Importer:
                 iri = self.code_iri(prop, idref, scheme)
                 if iri is not None:
                     self.graph.add((node, prop, iri))
-                    _bind(grouping, _local(prop), iri)
+                    _bind(grouping, local_name(prop, *OWN_NAMESPACES, foreign="iri"), iri)
                     return
         self.keep(grouping, f"grouping in group type {typeref!r}: {KEPT}")
 
@@ -1110,7 +1104,7 @@ class _Importer:
             grade = self.code_iri(prop, _text(label), scheme)
         if grade is not None:
             self.graph.add((node, prop, grade))
-            _bind(label, _local(prop), grade)
+            _bind(label, local_name(prop, *OWN_NAMESPACES, foreign="iri"), grade)
             _bind(scheme_el, "~scale", scheme)
             scale_prop = self.prop("elmo:learningOpportunityInstance/gradingSchemeLocalId", result_cls)
             vurderingstype = self.graph.value(node, SBU.vurderingstype)
@@ -1135,7 +1129,7 @@ class _Importer:
                 else:
                     _mark_used(status)  # its meaning is in the record; the text stays as the source wrote it
             else:
-                self.keep(status, f"status {text!r} of a {_local(result_cls)}: {KEPT}")
+                self.keep(status, f"status {text!r} of a {local_name(result_cls, *OWN_NAMESPACES, foreign='iri')}: {KEPT}")
 
     def import_group_type(self, group_type) -> None:
         slug = group_type.get("id", "")
@@ -1303,7 +1297,7 @@ class _Generator:
         if mapped is not None:
             self.carried.add((node, RDF.type, mapped))
             if mapped != cls:
-                self.reasons[(node, RDF.type, cls)] = reason_if_narrowed.format(cls=_local(mapped))
+                self.reasons[(node, RDF.type, cls)] = reason_if_narrowed.format(cls=local_name(mapped, *OWN_NAMESPACES, foreign="iri"))
         return cls
 
     def is_a(self, node, cls: URIRef) -> bool:
@@ -1317,7 +1311,7 @@ class _Generator:
 
     def fact(self, element, node, prop: URIRef, value):
         self.carried.add((node, prop, value))
-        _bind(element, _local(prop), value)
+        _bind(element, local_name(prop, *OWN_NAMESPACES, foreign="iri"), value)
         return element
 
     def documents(self) -> list:
@@ -1585,7 +1579,8 @@ class _Generator:
             if reason is None:
                 reason = ("no counterpart in ELMO (not in crosswalks/elmo.sssom.tsv)" if p not in self.m.mapped_terms and p != RDF.type
                           else "not reachable through a mapped fact")
-            out.append(NotCarried(str(s), _local(p), _local(o) if isinstance(o, URIRef) else str(o), reason))
+            shown = local_name(o, *OWN_NAMESPACES, foreign="iri") if isinstance(o, URIRef) else str(o)
+            out.append(NotCarried(str(s), local_name(p, *OWN_NAMESPACES, foreign="iri"), shown, reason))
         return out
 
 
@@ -1687,16 +1682,6 @@ def _merge(template, fresh) -> None:
             _insert_in_order(issuer, etree.Element(_elmo("url")))
 
 
-def _local(iri) -> str:
-    text = str(iri)
-    for base in (str(SBU), str(GREP)):
-        if text.startswith(base):
-            return text[len(base):]
-    if text.startswith(str(SBUK)):
-        return text[len(str(SBUK)):]
-    if text == str(RDF.type):
-        return "type"
-    return text
 
 
 def load_side_record(source) -> dict:

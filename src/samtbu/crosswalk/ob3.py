@@ -40,7 +40,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import SKOS, Literal
+from rdflib import Literal
 
 from samtbu.crosswalk.elm import DOCUMENT_TITLES, _datetime, anchors_dir
 from samtbu.crosswalk.record import CrosswalkError, NotCarried, NotExportable, Record, as_graph, load_mapping_set

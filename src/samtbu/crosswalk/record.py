@@ -9,15 +9,14 @@ carries; a fact of the record whose property has no row, or only a row with obje
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
 
+from samtbu.crosswalk.sssom import read_sssom
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
 from samtbu.namespaces import GREP, SBU, SBUK
@@ -133,27 +132,11 @@ def load_mapping_set(name: str, model: Model | None = None) -> MappingSet:
     return _load(str(mapping_path(name, model)), name)
 
 
-def _parse_header(lines: list[str]) -> dict:
-    """The SSSOM metadata: the YAML block of the ``#`` lines (curie_map, the set's slots, and
-    extension_definitions, the SSSOM 1.0 declaration of non-standard slots such as comment_nb)."""
-    import yaml
-
-    try:
-        meta = yaml.safe_load("".join(line[1:] if line.endswith("\n") else line[1:] + "\n" for line in lines))
-    except yaml.YAMLError as exc:
-        raise CrosswalkError(f"the SSSOM header is not valid YAML: {str(exc).splitlines()[0]}") from None
-    return meta if isinstance(meta, dict) else {}
-
-
 @functools.lru_cache(maxsize=8)
 def _load(path_text: str, name: str) -> MappingSet:
-    text = Path(path_text).read_text(encoding="utf-8")
-    header = [line for line in text.splitlines(keepends=True) if line.startswith("#")]
-    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
-    meta = _parse_header(header)
-    curie_map = meta.get("curie_map") or {}
-    mapping_set = MappingSet(name, meta, curie_map, [])
-    for row in csv.DictReader(io.StringIO(body), delimiter="\t"):
+    table = read_sssom(path_text)
+    mapping_set = MappingSet(name, table.metadata, table.curie_map, [])
+    for row in table.rows:
         subject = mapping_set.expand(row["subject_id"])
         mapping_set.rows.append(
             Mapping(row["subject_id"], subject, row["predicate_id"], row["object_id"],

@@ -16,7 +16,7 @@ from samtbu.errors import SamtbuError
 from samtbu.events.cloudevents import TYPES, envelope_problems, parse_time, utc_key
 from samtbu.events.rules import RULES, json_kind, result
 from samtbu.model import Model
-from samtbu.namespaces import SBU
+from samtbu.namespaces import SBU, local_name
 from samtbu.validate.report import Result, mask_identity_numbers
 
 CHANGE_PROFILE = "resultatendring"
@@ -68,15 +68,12 @@ def digest_of(event) -> str:
 @functools.lru_cache(maxsize=4)
 def _result_profiles(root: str) -> dict[str, str | None]:
     """Class IRI -> the profile for a single result of that class (None when there is none)."""
-    from rdflib import RDFS, URIRef
-
-    from samtbu.validate.engine import class_hierarchy
+    from rdflib import URIRef
 
     model = Model.load(root)
-    hierarchy = class_hierarchy(model)
     out: dict[str, str | None] = {}
     for cls in model.classes():
-        supers = set(hierarchy.transitive_objects(cls, RDFS.subClassOf))
+        supers = model.hierarchy.with_ancestors(cls)
         exact = [p.name for p in model.profiles.values() if p.name != CHANGE_PROFILE and URIRef(cls) in p.root_classes]
         broad = [p.name for p in model.profiles.values() if p.name != CHANGE_PROFILE and p.root_classes & supers]
         choice = exact if exact else broad
@@ -110,11 +107,6 @@ def _model() -> Model:
 
 def _lex(term) -> str:
     return term[0] if isinstance(term, tuple) else str(term)
-
-
-def _local(iri) -> str:
-    text = str(iri)
-    return text.rsplit("/", 1)[-1] if "/" in text else text
 
 
 def check_event(raw: bytes | str, line: int, index: int, stream: str, *, lang: str = "nb", shacl: bool = True,
@@ -193,7 +185,7 @@ def _check(event: dict, out: Outcome, lang: str, shacl: bool, keep_content: bool
                                              "payload without exactly one change")))
         return
     change = changes[0]
-    change_class = next(_local(t) for t in by_subject[change][_RDF_TYPE] if str(t) in _CHANGES)
+    change_class = next(local_name(t) for t in by_subject[change][_RDF_TYPE] if str(t) in _CHANGES)
     facts.change, facts.change_iri = change_class, str(change)
     if expected_class is not None and change_class != expected_class:
         out.results.append(result("EventTypeMismatch", lang, focus=focus, pointer="/type", value=etype, type=etype,
@@ -218,7 +210,7 @@ def _check(event: dict, out: Outcome, lang: str, shacl: bool, keep_content: bool
         facts.time = utc_key(when)
         facts.time_text = (given or _lex(times[0])) if data_time is not None else event.get("time")
     reasons = values(change, "endringsgrunn")
-    facts.reason = _local(reasons[0]) if reasons else None
+    facts.reason = local_name(reasons[0]) if reasons else None
     texts = values(change, "begrunnelse")
     facts.begrunnelse = _lex(texts[0]) if texts else None
     actors = values(change, "utfoertAv")
@@ -231,7 +223,7 @@ def _check(event: dict, out: Outcome, lang: str, shacl: bool, keep_content: bool
         return
     # The result the change carries: its class, its learner, and its own profile.
     classes = [str(t) for t in by_subject.get(target, {}).get(_RDF_TYPE, []) if str(t).startswith(_SBU)]
-    facts.result_class = _local(classes[0]) if classes else None
+    facts.result_class = local_name(classes[0]) if classes else None
     learners = values(target, "gjelderLaerende") or values(target, "utstedtTil")
     if learners:
         numbers = values(learners[0], "foedselsnummer")
@@ -242,7 +234,7 @@ def _check(event: dict, out: Outcome, lang: str, shacl: bool, keep_content: bool
         name = next(iter(names)) if len(names) == 1 else None
         if name is None:
             out.results.append(result("EventNoProfile", lang, focus=str(target), pointer="/data/gjelderResultat",
-                                      cls=", ".join(_local(c) for c in classes)))
+                                      cls=", ".join(local_name(c) for c in classes)))
         elif shacl:
             try:
                 report = validate_payload(payload, name, lang=lang, model=model, keep_shacl_report=False)
@@ -262,7 +254,7 @@ def _check(event: dict, out: Outcome, lang: str, shacl: bool, keep_content: bool
         for prop in ("karakter", "fagskolekarakter", "vurderingstype", "vurderingsdato", "gjelderFag", "dokumentstatus"):
             found = values(target, prop)
             if found:
-                summary[prop] = _local(found[0]) if isinstance(found[0], str) else _lex(found[0])
+                summary[prop] = local_name(found[0]) if isinstance(found[0], str) else _lex(found[0])
         emne = values(target, "gjelderEmne")
         if emne:
             codes = values(emne[0], "emnekode")

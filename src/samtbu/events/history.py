@@ -14,6 +14,7 @@ import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from samtbu.errors import SamtbuError
 from samtbu.events.check import Facts
@@ -26,6 +27,7 @@ IN_FORCE, ANNULLED, REPLACED = 0, 1, 2
 STATUS_CODES = {IN_FORCE: "gyldig", ANNULLED: "annullert", REPLACED: "erstattet"}
 CACHE_KIB = 16 * 1024
 _COMMIT_EVERY = 20_000
+_V = TypeVar("_V")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -148,15 +150,16 @@ def apply(f: Facts | None, results: list[Result], store: Store, lang: str, *, ke
     word = change_word(f.change, lang)
     here = store.known(f.result)
 
-    def in_force(target: str, known: Known | None, pointer: str) -> bool:
+    def in_force(target: str, known: Known | None, pointer: str) -> Known | None:
+        """``known`` when the result is in force; None (with the violation reported) when it is not."""
         if known is None:
             results.append(result("ResultUnknown", lang, focus=focus, pointer=pointer, value=target, change=word, result=target))
-            return False
+            return None
         if known.status != IN_FORCE:
             results.append(result("ResultNotInForce", lang, focus=focus, pointer=pointer, value=target, change=word,
                                   result=target, status=STATUS[known.status], line=known.last_line))
-            return False
-        return True
+            return None
+        return known
 
     def in_order(target: str, known: Known) -> None:
         if f.time is not None and known.last_time is not None and f.time < known.last_time:
@@ -174,15 +177,15 @@ def apply(f: Facts | None, results: list[Result], store: Store, lang: str, *, ke
             results.append(result("ResultAlreadyRegistered", lang, focus=focus, pointer="/subject", value=f.result,
                                   result=f.result, line=here.last_line))
     elif f.change in ("Korrigering", "Tilbaketrekking"):
-        if in_force(f.result, here, "/subject"):
-            in_order(f.result, here)
+        if (current := in_force(f.result, here, "/subject")) is not None:
+            in_order(f.result, current)
             if f.change == "Korrigering":
-                same_learner(f.result, here)
+                same_learner(f.result, current)
     elif f.change == "Erstatning":
         old = store.known(f.replaced)
-        if f.replaced is not None and in_force(f.replaced, old, "/data/erstattetResultat"):
-            in_order(f.replaced, old)
-            same_learner(f.replaced, old)
+        if f.replaced is not None and (replaced := in_force(f.replaced, old, "/data/erstattetResultat")) is not None:
+            in_order(f.replaced, replaced)
+            same_learner(f.replaced, replaced)
         if here is not None:
             results.append(result("ResultAlreadyRegistered", lang, focus=focus, pointer="/subject", value=f.result,
                                   result=f.result, line=here.last_line))
@@ -198,22 +201,33 @@ def apply(f: Facts | None, results: list[Result], store: Store, lang: str, *, ke
         if keep_history:
             store.record(f, f.result, 1, "registrert", None, f.learner, content)
     elif f.change == "Korrigering":
+        here = _checked(here)
         learner = f.learner or here.learner
         store.put(f.result, IN_FORCE, here.version + 1, f.time, f.line, learner, f.result_class or here.cls)
         if keep_history:
             store.record(f, f.result, here.version + 1, "korrigert", None, learner, content)
     elif f.change == "Tilbaketrekking":
+        here = _checked(here)
         store.put(f.result, ANNULLED, here.version, f.time, f.line, here.learner, here.cls)
         if keep_history:
             store.record(f, f.result, here.version, "trukket-tilbake", None, here.learner, None)
     elif f.change == "Erstatning":
-        store.put(f.replaced, REPLACED, old.version, f.time, f.line, old.learner, old.cls)
+        old, replaced_iri = _checked(old), _checked(f.replaced)
+        store.put(replaced_iri, REPLACED, old.version, f.time, f.line, old.learner, old.cls)
         learner = f.learner or old.learner
         store.put(f.result, IN_FORCE, 1, f.time, f.line, learner, f.result_class)
         if keep_history:
-            store.record(f, f.replaced, old.version, "erstattet", f.result, old.learner, None)
+            store.record(f, replaced_iri, old.version, "erstattet", f.result, old.learner, None)
             store.record(f, f.result, 1, "erstatter", f.replaced, learner, content)
     return "applied"
+
+
+def _checked(value: _V | None) -> _V:
+    """What the checks above found in force (an event whose target is not in force is rejected before
+    it is applied)."""
+    if value is None:
+        raise RuntimeError("a change was applied to a result the checks did not find in force")
+    return value
 
 
 __all__ = ["Store", "Known", "apply", "IN_FORCE", "ANNULLED", "REPLACED", "STATUS_CODES"]

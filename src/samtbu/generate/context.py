@@ -28,11 +28,7 @@ from rdflib import OWL, RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import SH
 
 from samtbu.model import Model, ModelError
-from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU, UKJENT
-
-
-def local_name(iri: URIRef) -> str:
-    return str(iri)[len(str(SBU)):]
+from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU, UKJENT, local_name
 
 
 @functools.lru_cache(maxsize=4)
@@ -76,11 +72,11 @@ def term_definition(model: Model, prop: URIRef) -> dict | str:
 def _all_terms(model: Model) -> dict[str, object]:
     terms: dict[str, object] = {}
     for cls in model.classes():
-        terms[local_name(cls)] = str(cls)
+        terms[local_name(cls, SBU)] = str(cls)
     for prop in model.properties():
         if (prop, RDF.type, OWL.AnnotationProperty) in model.ontology:
             continue
-        terms[local_name(prop)] = term_definition(model, prop)
+        terms[local_name(prop, SBU)] = term_definition(model, prop)
     return terms
 
 

@@ -48,10 +48,10 @@ from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
-from samtbu.generate.context import local_name, term_definition
+from samtbu.generate.context import term_definition
 from samtbu.jsonld import CONTEXT_IRIS
 from samtbu.model import LANGUAGES, Model, Profile
-from samtbu.namespaces import BASE_IRI, SBU
+from samtbu.namespaces import BASE_IRI, SBU, local_name
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 REFERENCE = "Referanse"
@@ -96,27 +96,6 @@ def _is_violation(graph, shape) -> bool:
     return severity is None or severity == SH.Violation
 
 
-def _subclasses(model: Model, cls: URIRef) -> set[URIRef]:
-    """The class and its named subclasses in the ontology (transitively)."""
-    found, todo = {cls}, [cls]
-    while todo:
-        for sub in model.ontology.subjects(RDFS.subClassOf, todo.pop()):
-            if isinstance(sub, URIRef) and sub not in found:
-                found.add(sub)
-                todo.append(sub)
-    return found
-
-
-def _superclasses(model: Model, cls: URIRef) -> set[URIRef]:
-    found, todo = {cls}, [cls]
-    while todo:
-        for sup in model.ontology.objects(todo.pop(), RDFS.subClassOf):
-            if isinstance(sup, URIRef) and sup not in found:
-                found.add(sup)
-                todo.append(sup)
-    return found
-
-
 def _label(graph, node, lang: str = "nb") -> str | None:
     for predicate in (SKOS.prefLabel, RDFS.label):
         for value in graph.objects(node, predicate):
@@ -134,12 +113,12 @@ class _Builder:
         self.pending: list[URIRef] = []
         self.translated: dict[str, set[str]] = {}  # shape reference -> constraint parameters expressed
         self.terms = sorted(
-            local_name(p) for p in model.properties() if (p, RDF.type, OWL.AnnotationProperty) not in model.ontology
+            local_name(p, SBU) for p in model.properties() if (p, RDF.type, OWL.AnnotationProperty) not in model.ontology
         )
 
     # which node shapes apply to a node of a class
     def node_shapes(self, cls: URIRef) -> list:
-        supers = _superclasses(self.model, cls)
+        supers = self.model.hierarchy.with_ancestors(cls)
         shapes = {s for c in supers for s in self.shapes.subjects(SH.targetClass, c)}
         return sorted((s for s in shapes if _is_violation(self.shapes, s)), key=str)
 
@@ -151,13 +130,13 @@ class _Builder:
         found: set[URIRef] = set()
         for ps in self.shapes.subjects(SH.path, None):
             for cls in self.shapes.objects(ps, SH["class"]):
-                found |= _subclasses(self.model, cls)
+                found |= self.model.hierarchy.with_descendants(cls)
             for alternative in _list(self.shapes, self.shapes.value(ps, SH["or"])):
                 for cls in self.shapes.objects(alternative, SH["class"]):
-                    found |= _subclasses(self.model, cls)
+                    found |= self.model.hierarchy.with_descendants(cls)
             for q in self.shapes.objects(ps, SH.qualifiedValueShape):
                 for cls in self.shapes.objects(q, SH["class"]):
-                    found |= _subclasses(self.model, cls)
+                    found |= self.model.hierarchy.with_descendants(cls)
         return found
 
     def root_classes(self) -> list[URIRef]:
@@ -329,11 +308,11 @@ class _Builder:
                     return iri
                 # A range that is a union of classes (a result or a document): the IRI as a string,
                 # or a node of one of the classes, or {"id": ...} for a node described elsewhere.
-                allowed = set().union(*(_subclasses(self.model, m) for m in union))
+                allowed = set().union(*(self.model.hierarchy.with_descendants(m) for m in union))
                 return {"anyOf": [iri, self.node_reference(sorted(allowed, key=str))]}
             allowed = None
             for alternative in classes:
-                expanded = set().union(*(_subclasses(self.model, a) for a in alternative))
+                expanded = set().union(*(self.model.hierarchy.with_descendants(a) for a in alternative))
                 allowed = expanded if allowed is None else allowed & expanded
             # Node shapes for the value: sh:node on the property shapes, and node shapes that target
             # every object of the property (sh:targetObjectsOf), which nest under its key in JSON.
@@ -377,7 +356,7 @@ class _Builder:
             ]
         qualified = []
         for qclass, qmin, qmax in sorted(c.get("qualified", ()), key=lambda t: str(t[0])):
-            names = sorted(local_name(x) for x in _subclasses(self.model, qclass))
+            names = sorted(local_name(x, SBU) for x in self.model.hierarchy.with_descendants(qclass))
             contains: dict = {"contains": {"type": "object", "required": ["type"], "properties": {"type": {"enum": names}}}}
             contains["minContains"] = int(qmin) if qmin is not None else 0
             if qmax is not None:
@@ -398,9 +377,9 @@ class _Builder:
         properties: dict = {}
         required: list[str] = []
         only_shacl: list[str] = []
-        for prop in sorted(merged, key=lambda p: local_name(p)):
+        for prop in sorted(merged, key=lambda p: local_name(p, SBU)):
             c = merged[prop]
-            name = local_name(prop)
+            name = local_name(prop, SBU)
             only_shacl += [str(s) for s in c["only_shacl"]]
             if not any(k for k in c if k not in ("shapes", "only_shacl")):
                 properties[name] = self.unconstrained(prop)
@@ -423,7 +402,7 @@ class _Builder:
 
     # -- nodes -------------------------------------------------------------------------------
     def node_reference(self, classes: list[URIRef], extra: list[dict] | None = None) -> dict:
-        names = sorted(local_name(c) for c in classes)
+        names = sorted(local_name(c, SBU) for c in classes)
         for cls in classes:
             self.require(cls)
         full: dict = {"required": ["type"], "properties": {"type": {"enum": names}}}
@@ -438,7 +417,7 @@ class _Builder:
         }
 
     def require(self, cls: URIRef) -> None:
-        name = local_name(cls)
+        name = local_name(cls, SBU)
         if name not in self.defs and cls not in self.pending:
             self.pending.append(cls)
 
@@ -461,9 +440,9 @@ class _Builder:
         allowed_terms = set(self.terms)
         if closed_sets:
             allowed = set.intersection(*closed_sets)
-            allowed_terms = {local_name(p) for p in allowed if isinstance(p, URIRef) and str(p).startswith(str(SBU))}
+            allowed_terms = {local_name(p, SBU) for p in allowed if isinstance(p, URIRef) and str(p).startswith(str(SBU))}
         # A closed shape forbids the other properties: their module constraints do not matter here.
-        merged = OrderedDict((p, c) for p, c in merged.items() if local_name(p) in allowed_terms)
+        merged = OrderedDict((p, c) for p, c in merged.items() if local_name(p, SBU) in allowed_terms)
         properties, required, shacl_props = self.properties_of(merged)
         only_shacl += shacl_props
         for name in sorted(allowed_terms - set(properties)):
@@ -482,7 +461,7 @@ class _Builder:
         props: OrderedDict = OrderedDict()
         props["@context"] = {"$ref": f"#/$defs/{_CONTEXT_DEF}"}
         props["id"] = {"$ref": f"#/$defs/{_ID_DEF}"}
-        props["type"] = {"const": local_name(cls)}
+        props["type"] = {"const": local_name(cls, SBU)}
         for name in sorted(properties):
             props[name] = properties[name]
         schema["properties"] = props
@@ -518,8 +497,8 @@ class _Builder:
         if targets:
             return f"applies to nodes selected by sh:{_param(next(iter(targets)))}, which JSON Schema cannot select"
         classes = {c for h in holders for c in g.objects(h, SH.targetClass)}
-        if classes and not {local_name(sub) for c in classes for sub in _subclasses(self.model, c)} & set(self.defs):
-            names = ", ".join(sorted(local_name(c) for c in classes))
+        if classes and not {local_name(sub, SBU) for c in classes for sub in self.model.hierarchy.with_descendants(c)} & set(self.defs):
+            names = ", ".join(sorted(local_name(c, SBU) for c in classes))
             return (f"applies to {names}, which a JSON payload of this profile gives only by its code or IRI, never as an "
                     "object with properties of its own")
         if param == "nodeKind":
@@ -531,7 +510,7 @@ class _Builder:
         root = self.node_reference(roots)
         while self.pending:
             cls = self.pending.pop(0)
-            self.defs[local_name(cls)] = self.class_schema(cls)
+            self.defs[local_name(cls, SBU)] = self.class_schema(cls)
         defs = {name: self.defs[name] for name in sorted(self.defs)}
         defs[REFERENCE] = {
             "description": "A reference to a node described elsewhere in the payload: only its id.",
@@ -596,7 +575,7 @@ def shape_ref(graph, shape) -> str:
         return str(shape)
     holder = graph.value(None, SH.property, shape) or graph.value(None, SH.node, shape)
     path = graph.value(shape, SH.path)
-    where = local_name(path) if isinstance(path, URIRef) and str(path).startswith(str(SBU)) else str(path)
+    where = local_name(path, SBU) if isinstance(path, URIRef) and str(path).startswith(str(SBU)) else str(path)
     if holder is not None:
         return f"{shape_ref(graph, holder)} sh:property {where}"
     return f"_:{where}"

@@ -32,7 +32,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCAT, DCTERMS, FOAF, SH, SKOS
 
 from samtbu.model import LANGUAGES, Model, ModelError
-from samtbu.namespaces import BASE_IRI, ONTOLOGY_BASE, SBU, SBUK
+from samtbu.namespaces import BASE_IRI, ONTOLOGY_BASE, SBU, SBUK, local_name
 
 MODELLDCATNO = Namespace("https://data.norge.no/vocabulary/modelldcatno#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
@@ -83,18 +83,14 @@ def element_iri(kind: str, name: str) -> URIRef:
     return URIRef(f"{ELEMENT_BASE}{kind}/{name}")
 
 
-def local_name(iri: URIRef, namespace: str) -> str:
-    return str(iri)[len(namespace):]
-
-
 def term_name(term: URIRef) -> str:
     """A class's or property's local name: sbu:Vurdering -> "Vurdering"."""
-    return local_name(term, str(SBU))
+    return local_name(term, SBU)
 
 
 def scheme_name(scheme: URIRef) -> str:
     """A code list's local name: sbuk:karakter -> "karakter"."""
-    return local_name(scheme, str(SBUK))
+    return local_name(scheme, SBUK)
 
 
 def _texts(graph: Graph, subject, predicate) -> list[Literal]:

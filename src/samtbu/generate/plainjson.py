@@ -16,16 +16,11 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 
 from samtbu.generate.context import build_context
 from samtbu.model import Model
-from samtbu.namespaces import SBU
+from samtbu.namespaces import SBU, local_name
 
 
 def _context_terms(model: Model) -> dict[str, dict | str]:
     return build_context(model)["@context"]
-
-
-def _local(iri: object) -> str | None:
-    text = str(iri)
-    return text[len(str(SBU)):] if text.startswith(str(SBU)) else None
 
 
 def frame_plain(graph: Graph, model: Model | None = None, roots: list | None = None) -> dict | list:
@@ -51,14 +46,14 @@ def frame_plain(graph: Graph, model: Model | None = None, roots: list | None = N
         out: dict = {}
         if isinstance(node, URIRef):
             out["id"] = str(node)
-        types = sorted(_local(t) or str(t) for t in graph.objects(node, RDF.type))
+        types = sorted(local_name(t, SBU, foreign="iri") for t in graph.objects(node, RDF.type))
         if types:
             out["type"] = types[0] if len(types) == 1 else types
         by_key: dict[str, list] = {}
         for p, o in graph.predicate_objects(node):
             if p == RDF.type:
                 continue
-            key = _local(p) or str(p)
+            key = local_name(p, SBU, foreign="iri")
             by_key.setdefault(key, []).append((p, o))
         for key in sorted(by_key):
             definition = terms.get(key)
@@ -96,7 +91,7 @@ def _described(graph: Graph, node) -> bool:
 
 
 def _is_node(graph: Graph, o, p, terms) -> bool:
-    definition = terms.get(_local(p) or "")
+    definition = terms.get(local_name(p, SBU, foreign="iri"))
     if isinstance(definition, dict) and definition.get("@type") == "@vocab":
         return _described(graph, o)
     return True

@@ -24,10 +24,15 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from samtbu.errors import SamtbuError
 from samtbu.namespaces import BASE_IRI
 from samtbu.generate.site_text import LANGS
+
+if TYPE_CHECKING:
+    from samtbu.generate.changelog import Changelog
+    from samtbu.generate.site_index import SiteIndex
 
 MERMAID_VERSION = "11.17.2"  # the major version mkdocs-material 9.x expects (it loads mermaid@11)
 CONFIG_DIR = "site"
@@ -88,16 +93,21 @@ def find_mermaid(cache: Path) -> Path:
         if result.returncode != 0 or not tarballs:
             raise SiteError(f"npm pack mermaid@{MERMAID_VERSION} failed: {result.stderr.strip()[-500:]}")
         with tarfile.open(tarballs[0]) as tar:
-            member = tar.getmember("package/dist/mermaid.min.js")
-            with tar.extractfile(member) as src, open(target / "mermaid.min.js", "wb") as dst:
-                shutil.copyfileobj(src, dst)
+            _extract(tar, "package/dist/mermaid.min.js", target / "mermaid.min.js")
             try:
-                license_member = tar.getmember("package/LICENSE")
-                with tar.extractfile(license_member) as src, open(target / "LICENSE", "wb") as dst:
-                    shutil.copyfileobj(src, dst)
+                _extract(tar, "package/LICENSE", target / "LICENSE")
             except KeyError:
                 pass
     return target / "mermaid.min.js"
+
+
+def _extract(tar: tarfile.TarFile, name: str, target: Path) -> None:
+    """Copy one file of a tarball to ``target`` (KeyError when the tarball has no ``name``)."""
+    source = tar.extractfile(tar.getmember(name))
+    if source is None:
+        raise SiteError(f"{name} in the npm package is not a regular file")
+    with source, open(target, "wb") as dst:
+        shutil.copyfileobj(source, dst)
 
 
 # -- generation ------------------------------------------------------------------------------------
@@ -109,7 +119,7 @@ class Section:
     the navigation (so a term page has its breadcrumb, active tab and sidebar); the sidebar lists the
     pages sorted by their title in the page's language."""
 
-    key: str  # text key of its title (site_text.T) or a (nb, nn, en) tuple
+    key: str | tuple[str, ...]  # text key of its title (site_text.T) or a (nb, nn, en) tuple
     index: str  # Markdown path of its index page
     build: Callable[[BuildContext, str], list]
     sort_pages: bool = True
@@ -119,11 +129,11 @@ class Section:
 class BuildContext:
     """What every page builder may need, made once per build."""
 
-    idx: object
+    idx: SiteIndex
     resources: object
     artifacts: list
     help_texts: dict
-    changelog: object
+    changelog: Changelog | None
     stats: dict = field(default_factory=dict)  # language -> [texts shown in it, texts shown in another]
     extra: dict = field(default_factory=dict)  # what a registered section's builder made beforehand
 
@@ -189,7 +199,7 @@ def _nav(sections: list[Section], pages_by_section: dict[str, list], lang: str) 
     section's index first, the others by their title in this language)."""
     import locale as _locale  # noqa: F401 - sorting below is by casefolded title, locale-independent
 
-    nav = []
+    nav: list[dict[str, Any]] = []
     for section in sections:
         pages = pages_by_section[section.index]
         others = [p for p in pages if p.path != section.index]

@@ -23,7 +23,7 @@ FAGSKOLE_PROFILES = ("fagskolevitnemaal", "fagskolekarakterutskrift", "emnevurde
 FAGSKOLE_EXAMPLES = ("fagskolevitnemaal-elkraft", "fagskolekarakterutskrift-helse", "emnevurdering")
 CHANGE_CLASSES = ("Resultatendring", "Registrering", "Korrigering", "Tilbaketrekking", "Erstatning", "Resultatversjon")
 
-W = {
+W: dict[str, tuple[str, str, str]] = {
     "fagskole_title": ("Fagskoleutdanning", "Fagskoleutdanning", "Tertiary vocational education"),
     "fagskole_intro": (
         "Resultater fra fagskoleutdanning (høyere yrkesfaglig utdanning) er modellert med samme omhu som resultater fra videregående opplæring: utdanningen og emnene med studiepoeng, vurderingen i hvert emne med karakter, kvalifikasjonen med nivå i NKR og grad, og vitnemål og karakterutskrift fra fagskolen. Kildene er fagskoleloven, fagskoleforskriften og NOKUTs veiledning; hver regel nedenfor viser sin kilde.",
@@ -44,25 +44,6 @@ W = {
         "`samtbu export --to elm` gjer eit vitnemål eller ei karakterutskrift frå fagskole om til ein European Digital Credential: kvalifikasjonen med EQF-nivå 5 og studiepoeng (i studiepoengsystemet til fagskolen, ikkje ECTS), og kvart emne som ein del med karakter, karakterskala og studiepoeng. Kreditten blir sjekka mot dei offisielle EDC-formene. NKR-nivå 5.1 og 5.2 blir ikkje førte over, fordi IRI-ane til EU for desse nivåa ikkje er kjende for prosjektet; eksporten seier frå om det.",
         "`samtbu export --to elm` turns a diploma or transcript from a college into a European Digital Credential: the qualification with EQF level 5 and credits (in the fagskole credit system, not ECTS), and each course unit as a part with its grade, grading scheme and credits. The credential is checked against the official EDC shapes. NKR levels 5.1 and 5.2 are not carried, because the EU's IRIs for these levels are not known to the project; the export says so."),
     "left_out": ("Ikke med, fordi ingen kilde er bekreftet", "Ikkje med, fordi inga kjelde er stadfesta", "Left out, because no source was confirmed"),
-    "left_out_items": (
-        ("et nasjonalt format for nummer på dokumenter fra fagskoler (profilene tar imot fagskolens eget nummer som en identifikator uten fast form)",
-         "navnene på bokstavkarakterene (Fremragende, Meget god …), som er fastsatt for universiteter og høyskoler",
-         "nasjonale koder for fagskoleutdanninger og emner (emnekoden er fagskolens egen)",
-         "hvordan FS-studienivåene 40 og 41 som Vitnemålsportalen bruker for fagskole, svarer til NKR 5.1 og 5.2",
-         "en regel om at studiepoengene for emnene på vitnemålet summerer seg til utdanningens studiepoeng",
-         "EUs IRI-er for NKR-nivå 5.1 og 5.2 (bare nivå 4 er kjent)"),
-        ("eit nasjonalt format for nummer på dokument frå fagskolar (profilane tek imot nummeret til fagskolen som ein identifikator utan fast form)",
-         "namna på bokstavkarakterane (Fremragende, Meget god …), som er fastsette for universitet og høgskolar",
-         "nasjonale kodar for fagskoleutdanningar og emne (emnekoden er fagskolen sin eigen)",
-         "korleis FS-studienivåa 40 og 41 som Vitnemålsportalen bruker for fagskole, svarar til NKR 5.1 og 5.2",
-         "ein regel om at studiepoenga for emna på vitnemålet summerer seg til studiepoenga for utdanninga",
-         "IRI-ane til EU for NKR-nivå 5.1 og 5.2 (berre nivå 4 er kjent)"),
-        ("a national format for the numbers of documents from colleges (the profiles take the college's own number as an identifier of no fixed form)",
-         "the names of the letter grades (Fremragende, Meget god …), which are set for universities and university colleges",
-         "national codes for tertiary vocational programmes and course units (the course unit code is the college's own)",
-         "how the FS study levels 40 and 41 that Vitnemålsportalen uses for fagskole correspond to NKR 5.1 and 5.2",
-         "a rule that the credits of the course units on the diploma add up to the programme's credits",
-         "the EU's IRIs for NKR levels 5.1 and 5.2 (only level 4's is known)")),
     "events_title": ("Hendelser og endringer", "Hendingar og endringar", "Events and changes"),
     "events_intro": (
         "Enkeltresultater kommer inn til registeret ett og ett og endres etter at de er registrert: en karakter rettes etter klage, et resultat trekkes tilbake, et dokument erstattes. Hver endring sendes som en CloudEvents 1.0-hendelse (JSON) der data er en samtbu-nyttelast med endringen og resultatet. Endringen er en aktivitet i W3C PROV-O-forstand: hvem, når og hvorfor.",
@@ -90,6 +71,26 @@ W = {
         "`samtbu events validate` les straumen éin gong (NDJSON, éi hending per linje) og skriv rapporten for kvar hending etter kvart; tilstanden ligg på disk, så minnebruken veks ikkje med straumen. `samtbu events replay` tek inn dei godkjende endringane i rekkjefølgje og skriv gjeldande tilstand og historikk for kvar lærande (også i PROV-O), og éin post per lærande som `samtbu share` og `samtbu render --history` kan bruke: deling bruker berre gjeldande tilstand, og utleveringsloggen viser kva versjon som vart delt.",
         "`samtbu events validate` reads the stream once (NDJSON, one event per line) and writes each event's report as it goes; the state is on disk, so memory does not grow with the stream. `samtbu events replay` applies the accepted changes in order and writes every learner's current state and history (also in PROV-O), and one record per learner that `samtbu share` and `samtbu render --history` can use: sharing uses the current state only, and the disclosure log shows which version was shared."),
 }
+# What the fagskole page lists as left out for want of a confirmed source (nb, nn, en).
+LEFT_OUT_ITEMS: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = (
+    ("et nasjonalt format for nummer på dokumenter fra fagskoler (profilene tar imot fagskolens eget nummer som en identifikator uten fast form)",
+     "navnene på bokstavkarakterene (Fremragende, Meget god …), som er fastsatt for universiteter og høyskoler",
+     "nasjonale koder for fagskoleutdanninger og emner (emnekoden er fagskolens egen)",
+     "hvordan FS-studienivåene 40 og 41 som Vitnemålsportalen bruker for fagskole, svarer til NKR 5.1 og 5.2",
+     "en regel om at studiepoengene for emnene på vitnemålet summerer seg til utdanningens studiepoeng",
+     "EUs IRI-er for NKR-nivå 5.1 og 5.2 (bare nivå 4 er kjent)"),
+    ("eit nasjonalt format for nummer på dokument frå fagskolar (profilane tek imot nummeret til fagskolen som ein identifikator utan fast form)",
+     "namna på bokstavkarakterane (Fremragende, Meget god …), som er fastsette for universitet og høgskolar",
+     "nasjonale kodar for fagskoleutdanningar og emne (emnekoden er fagskolen sin eigen)",
+     "korleis FS-studienivåa 40 og 41 som Vitnemålsportalen bruker for fagskole, svarar til NKR 5.1 og 5.2",
+     "ein regel om at studiepoenga for emna på vitnemålet summerer seg til studiepoenga for utdanninga",
+     "IRI-ane til EU for NKR-nivå 5.1 og 5.2 (berre nivå 4 er kjent)"),
+    ("a national format for the numbers of documents from colleges (the profiles take the college's own number as an identifier of no fixed form)",
+     "the names of the letter grades (Fremragende, Meget god …), which are set for universities and university colleges",
+     "national codes for tertiary vocational programmes and course units (the course unit code is the college's own)",
+     "how the FS study levels 40 and 41 that Vitnemålsportalen uses for fagskole correspond to NKR 5.1 and 5.2",
+     "a rule that the credits of the course units on the diploma add up to the programme's credits",
+     "the EU's IRIs for NKR levels 5.1 and 5.2 (only level 4's is known)"))
 
 
 def w(key: str, lang: str) -> str:
@@ -121,8 +122,8 @@ def _rule_table(page: Page, idx: SiteIndex, module: URIRef) -> None:
         name = page.choose_plain({k: v for k, v in _texts(idx, shape, SH.name).items()}, str(shape).rsplit("/", 1)[-1])
         rows.append((str(severity).rsplit("#", 1)[-1], name, ", ".join(_source_link(page, idx, s) for s in sources)))
     page.add(f"| {w('rule', page.lang)} | {w('severity', page.lang)} | {w('source', page.lang)} |", "|---|---|---|")
-    for severity, name, sources in rows:
-        page.add(f"| {esc(name)} | {severity} | {sources} |")
+    for severity_name, name, source_links in rows:
+        page.add(f"| {esc(name)} | {severity_name} | {source_links} |")
     page.add("")
 
 
@@ -139,7 +140,7 @@ def fagskole_page(idx: SiteIndex, lang: str) -> Page:
     page.add(f"## {w('terms', lang)}", "")
     _term_table(page, idx, [SBU[c] for c in FAGSKOLE_CLASSES if SBU[c] in idx.classes])
     page.add(f"## {w('code_lists', lang)}", "")
-    page.add(", ".join(page.link(idx.path(SBUK[s]), idx.label(SBUK[s], lang)) for s in FAGSKOLE_SCHEMES if idx.path(SBUK[s])), "")
+    page.add(", ".join(page.link(scheme_path, idx.label(SBUK[s], lang)) for s in FAGSKOLE_SCHEMES if (scheme_path := idx.path(SBUK[s]))), "")
     page.add(f"## {w('rules', lang)}", "")
     _rule_table(page, idx, URIRef("https://w3id.org/samt-bu/shapes/module/fagskole"))
     page.add(f"## {w('profiles', lang)}", "")
@@ -147,22 +148,23 @@ def fagskole_page(idx: SiteIndex, lang: str) -> Page:
         if name in idx.profiles:
             profile = idx.profiles[name]
             title = page.choose_plain(_texts(idx, profile.iri, DCTERMS.title), name)
-            page.add(f"- {page.link(idx.path(profile.iri), name)}: {esc(title)}")
+            page.add(f"- {page.link(idx.page_path(profile.iri), name)}: {esc(title)}")
     page.add("")
     page.add(f"## {w('examples', lang)}", "")
     for name in FAGSKOLE_EXAMPLES:
         path = idx.model.root / "examples" / f"{name}.json"
         if not path.is_file():
             continue
-        profile = name.split("-")[0]
-        page.add(f"### {name}", "", f"{w('example_of', lang)} {page.link(idx.path(idx.profiles[profile].iri), profile) if profile in idx.profiles else profile}. "
+        profile_name = name.split("-")[0]
+        profile_link = page.link(idx.page_path(idx.profiles[profile_name].iri), profile_name) if profile_name in idx.profiles else profile_name
+        page.add(f"### {name}", "", f"{w('example_of', lang)} {profile_link}. "
                  + page.link(f"nedlasting/eksempler/{name}.json", f"{name}.json") + " · "
                  + page.link(f"nedlasting/eksempler/{name}.ttl", f"{name}.ttl"), "")
         page.add(fence(path.read_text(encoding="utf-8"), "json"), "")
     page.add(f"## {w('export', lang)}", "", w("export_text", lang), "")
     page.add(fence("samtbu export examples/fagskolevitnemaal-elkraft.json --to elm -o vitnemaal.edc.jsonld", "console"), "")
     page.add(f"## {w('left_out', lang)}", "")
-    for item in pick(W["left_out_items"], lang):
+    for item in pick(LEFT_OUT_ITEMS, lang):
         page.add(f"- {esc(item)}")
     page.add("")
     return page
@@ -180,7 +182,7 @@ def events_page(idx: SiteIndex, lang: str) -> Page:
     for etype, cls in TYPES.items():
         iri = SBU[cls]
         definition = page.choose(idx.definition(idx.onto, iri), cls) or ""
-        page.add(f"| `{etype}` | {page.link(idx.path(iri), idx.label(iri, lang)) if idx.path(iri) else cls} | {definition} |")
+        page.add(f"| `{etype}` | {page.link(term_path, idx.label(iri, lang)) if (term_path := idx.path(iri)) else cls} | {definition} |")
     page.add("")
     page.add(f"## {w('envelope', lang)}", "", w("envelope_text", lang), "")
     example = idx.model.root / "examples" / "resultatendring-korrigering.json"

@@ -3,9 +3,7 @@ examples per term, alignments and SSSOM mappings. Built once per site build."""
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,9 +11,10 @@ from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SH, XSD
 
-from samtbu.generate.site_text import lang_texts, local
+from samtbu.crosswalk.sssom import read_sssom
+from samtbu.generate.site_text import lang_texts
 from samtbu.model import Model
-from samtbu.namespaces import BASE_IRI, SBU
+from samtbu.namespaces import BASE_IRI, SBU, local_name
 
 SBUC = BASE_IRI + "begrepssamling/"
 
@@ -101,19 +100,19 @@ class SiteIndex:
         self._paths: dict[URIRef, str] = {}
         self._rows_cache: dict = {}
         for c in self.concepts:
-            self._paths[c] = f"begreper/{local(c)}.md"
+            self._paths[c] = f"begreper/{local_name(c)}.md"
         for c in self.classes:
-            self._paths[c] = f"klasser/{local(c)}.md"
+            self._paths[c] = f"klasser/{local_name(c)}.md"
         for p in self.properties:
-            self._paths[p] = f"egenskaper/{local(p)}.md"
+            self._paths[p] = f"egenskaper/{local_name(p)}.md"
         for s in self.schemes:
-            self._paths[s] = f"kodelister/{local(s)}.md"
+            self._paths[s] = f"kodelister/{local_name(s)}.md"
         for name, profile in self.profiles.items():
             self._paths[profile.iri] = f"profiler/{name}.md"
         self.collections = sorted(s for s in self.vocab.subjects(RDF.type, SKOS.Collection)
                                   if isinstance(s, URIRef) and str(s).startswith(str(SBUC)))
         for c in self.collections:
-            self._paths[c] = f"begrepssamlinger/{local(c)}.md"
+            self._paths[c] = f"begrepssamlinger/{local_name(c)}.md"
         self.ontology_modules = {}  # module IRI -> (file, page)
         for path in self.model.ontology_files(self.model.root):
             for module in self.onto_files_graph(path).subjects(RDF.type, OWL.Ontology):
@@ -131,6 +130,13 @@ class SiteIndex:
     def path(self, iri) -> str | None:
         return self._paths.get(iri)
 
+    def page_path(self, iri) -> str:
+        """The page of a term the site has a page for (a class, property, code list, profile …)."""
+        path = self._paths.get(iri)
+        if path is None:
+            raise KeyError(f"the site has no page for {iri}")
+        return path
+
     def locate(self, iri) -> tuple[str, str] | None:
         """(page, anchor) of anything the site describes: a term's own page, or a code on its list's
         page, or a shape in the table that lists it."""
@@ -139,7 +145,7 @@ class SiteIndex:
         if iri in self.codes_set:
             scheme = self.code_scheme(iri)
             if scheme is not None and scheme in self._paths:
-                return self._paths[scheme], "kode-" + local(iri)
+                return self._paths[scheme], "kode-" + local_name(iri)
         if iri in self.shape_locations:
             return self.shape_locations[iri]
         text = str(iri)
@@ -174,7 +180,7 @@ class SiteIndex:
         out: dict[URIRef, tuple[str, str]] = {}
         for name, profile in self.profiles.items():
             for shape in self.shapes_in(self.onto_files_graph(profile.path)):
-                out.setdefault(shape, (self._paths[profile.iri], local(shape)))
+                out.setdefault(shape, (self._paths[profile.iri], local_name(shape)))
         for path in self.model.shape_module_files(self.model.root):
             graph = self.onto_files_graph(path)
             for shape in self.shapes_in(graph):
@@ -183,11 +189,11 @@ class SiteIndex:
                 target_path = graph.value(shape, SH.path)
                 target_class = graph.value(shape, SH.targetClass)
                 if isinstance(target_path, URIRef) and target_path in self._paths:
-                    out[shape] = (self._paths[target_path], local(shape))
+                    out[shape] = (self._paths[target_path], local_name(shape))
                 elif isinstance(target_class, URIRef) and target_class in self._paths:
-                    out[shape] = (self._paths[target_class], local(shape))
+                    out[shape] = (self._paths[target_class], local_name(shape))
                 else:
-                    out[shape] = (f"ontologi/{path.stem}.md", local(shape))
+                    out[shape] = (f"ontologi/{path.stem}.md", local_name(shape))
         return out
 
     @staticmethod
@@ -223,7 +229,7 @@ class SiteIndex:
         for code in (lang, "nb", "nn", "en", ""):
             if texts.get(code):
                 return texts[code]
-        return local(iri)
+        return local_name(iri)
 
     def definition(self, graph: Graph, iri) -> dict[str, str]:
         texts = lang_texts(graph, iri, SKOS.definition)
@@ -248,31 +254,18 @@ class SiteIndex:
     def ranges(self, prop) -> list:
         return [m for r in self.onto.objects(prop, RDFS.range) for m in self.members(r)]
 
+    # The site shows the model's own classes: the hierarchy (model.hierarchy) within sbu:.
     def superclasses(self, cls) -> list[URIRef]:
-        return sorted(o for o in self.onto.objects(cls, RDFS.subClassOf) if isinstance(o, URIRef) and str(o).startswith(str(SBU)))
+        return [c for c in self.model.hierarchy.superclasses(cls) if c in SBU]
 
     def subclasses(self, cls) -> list[URIRef]:
-        return sorted(s for s in self.onto.subjects(RDFS.subClassOf, cls) if isinstance(s, URIRef) and str(s).startswith(str(SBU)))
+        return [c for c in self.model.hierarchy.subclasses(cls) if c in SBU]
 
     def ancestors(self, cls) -> list[URIRef]:
-        seen: list[URIRef] = []
-        todo = [cls]
-        while todo:
-            for sup in self.superclasses(todo.pop()):
-                if sup not in seen:
-                    seen.append(sup)
-                    todo.append(sup)
-        return seen
+        return [c for c in self.model.hierarchy.ancestors(cls) if c in SBU]
 
     def descendants(self, cls) -> set[URIRef]:
-        seen: set[URIRef] = set()
-        todo = [cls]
-        while todo:
-            for sub in self.subclasses(todo.pop()):
-                if sub not in seen:
-                    seen.add(sub)
-                    todo.append(sub)
-        return seen
+        return {c for c in self.model.hierarchy.descendants(cls) if c in SBU}
 
     def property_kind(self, prop) -> str:
         for kind in ("ObjectProperty", "DatatypeProperty", "AnnotationProperty"):
@@ -349,7 +342,7 @@ class SiteIndex:
                 functional = (prop, RDF.type, OWL.FunctionalProperty) in self.onto
                 out.append(PropRow(prop, 0, 1 if functional else None, datatype, cls_range, scheme, scheme is not None,
                                    None, owner, (), False))
-        return sorted(out, key=lambda r: (0 if r.declared_on == cls else 1, -r.min, local(r.path).casefold()))
+        return sorted(out, key=lambda r: (0 if r.declared_on == cls else 1, -r.min, local_name(r.path).casefold()))
 
     # -- examples ----------------------------------------------------------------------------
     def _load_examples(self) -> dict[str, Graph]:
@@ -402,24 +395,8 @@ class SiteIndex:
     def _sssom_mappings(self) -> list[Mapping]:
         out = []
         for path in self.sssom_files():
-            text = path.read_text(encoding="utf-8")
-            curies: dict[str, str] = {}
-            body = []
-            in_map = False
-            for line in text.splitlines():
-                if line.startswith("#"):
-                    content = line[1:].rstrip()
-                    if content.strip().startswith("curie_map:"):
-                        in_map = True
-                        continue
-                    if in_map and content.startswith("  ") and ":" in content:
-                        key, _, value = content.strip().partition(":")
-                        curies[key.strip()] = value.strip().strip("\"'")
-                    else:
-                        in_map = False
-                elif line.strip():
-                    body.append(line)
-            reader = csv.DictReader(io.StringIO("\n".join(body)), delimiter="\t")
+            table = read_sssom(path)
+            curies = table.curie_map
 
             def expand(value: str) -> URIRef:
                 prefix, sep, rest = value.partition(":")
@@ -427,7 +404,7 @@ class SiteIndex:
                     return URIRef(curies[prefix] + rest)
                 return URIRef(value)
 
-            for row in reader:
+            for row in table.rows:
                 try:
                     if NO_TERM_CURIE in (row["subject_id"], row["object_id"]):
                         # "no counterpart": not a link to anything (the mapping set's page lists these)
@@ -466,7 +443,7 @@ class SiteIndex:
             if code in order:
                 return (0, order.index(code), "")
             rank = self.vocab.value(code, SBU.rang)
-            notation = str(self.vocab.value(code, SKOS.notation) or local(code))
+            notation = str(self.vocab.value(code, SKOS.notation) or local_name(code))
             return (1, int(rank) if rank is not None else 10**6, notation)
         return sorted((c for c in codes if isinstance(c, URIRef)), key=key)
 

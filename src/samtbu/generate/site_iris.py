@@ -24,8 +24,7 @@ from collections.abc import Callable
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
-from samtbu.generate.site_text import local
-from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU
+from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU, local_name
 
 RDF_FOLDER = "nedlasting/rdf"
 SSSOM = Namespace("https://w3id.org/sssom/")
@@ -75,11 +74,11 @@ def _parse(*paths: Path) -> Graph:
 
 
 def code_anchor(code) -> str:
-    return "kode-" + local(code)
+    return "kode-" + local_name(code)
 
 
 def shape_anchor(shape) -> str:
-    return local(shape)
+    return local_name(shape)
 
 
 def sssom_graph(path: Path) -> Graph:

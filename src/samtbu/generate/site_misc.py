@@ -11,8 +11,8 @@ from samtbu.generate.changelog import KINDS, Changelog
 from samtbu.generate.site_downloads import FORMATS, Artifact
 from samtbu.generate.site_index import SiteIndex, curie
 from samtbu.generate.site_pages import term_link
-from samtbu.generate.site_text import LANG_NAMES, Page, esc, fence, lang_texts, local, pick
-from samtbu.namespaces import BASE_IRI, CONTEXT_IRI
+from samtbu.generate.site_text import LANG_NAMES, Page, esc, fence, lang_texts, pick
+from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, local_name
 
 X = {
     "intro": (
@@ -159,10 +159,10 @@ def overview_page(idx: SiteIndex, lang: str, ctx=None) -> Page:
         page.add(f"## {x('modules', lang)}", "", x("model_diagram_note", lang), "",
                  f"| {page.t('module')} | {page.t('description')} | {page.t('classes')} |", "|---|---|---|")
         for module in modules:
-            title = page.choose(lang_texts(idx.onto, module, DCTERMS.title), f"{page.t('module')} {local(module)}") or local(module)
+            title = page.choose(lang_texts(idx.onto, module, DCTERMS.title), f"{page.t('module')} {local_name(module)}") or local_name(module)
             classes = [c for c in idx.classes if idx.onto.value(c, RDFS.isDefinedBy) == module]
-            name = page.link(idx.path(module), local(module)) if idx.path(module) else f"`{local(module)}`"
-            page.add(f"| {name} | {title} | " + (", ".join(term_link(page, idx, c, local(c)) for c in classes) or "–") + " |")
+            name = page.link(idx.path(module), local_name(module)) if idx.path(module) else f"`{local_name(module)}`"
+            page.add(f"| {name} | {title} | " + (", ".join(term_link(page, idx, c, local_name(c)) for c in classes) or "–") + " |")
         page.add("")
     return page
 
@@ -201,7 +201,7 @@ def concept_index(page: Page, idx: SiteIndex) -> None:
         page.add(f"### {esc(letter)} {{#{anchors[letter]}}}", "", f"| {page.t('term')} | {page.t('definition')} |", "|---|---|")
         for _key, term, concept, preferred in items:
             if preferred:
-                definition = page.choose(idx.definition(idx.vocab, concept), f"{page.t('definition')} ({local(concept)})") or "–"
+                definition = page.choose(idx.definition(idx.vocab, concept), f"{page.t('definition')} ({local_name(concept)})") or "–"
                 page.add(f"| {term_link(page, idx, concept, term)} | {definition} |")
             else:
                 page.add(f"| *{esc(term)}* | {x('see', lang)} {term_link(page, idx, concept)} |")
@@ -223,9 +223,9 @@ def index_page(idx: SiteIndex, lang: str, section: str) -> Page:
     elif section in ("classes", "properties"):
         items = idx.classes if section == "classes" else idx.properties
         page.add(f"| {page.t('json_key')} | {page.t('term')} | {page.t('module')} |", "|---|---|---|")
-        for c in sorted(items, key=lambda i: local(i).casefold()):
+        for c in sorted(items, key=lambda i: local_name(i).casefold()):
             module = idx.onto.value(c, RDFS.isDefinedBy)
-            page.add(f"| {page.link(idx.path(c), local(c))} | {esc(idx.label(c, lang))} | {'`' + local(module) + '`' if module is not None else '–'} |")
+            page.add(f"| {page.link(idx.path(c), local_name(c))} | {esc(idx.label(c, lang))} | {'`' + local_name(module) + '`' if module is not None else '–'} |")
     elif section == "code_lists":
         page.add(f"| {page.t('code_list')} | {page.t('iri')} | {page.t('codes')} |", "|---|---|---|")
         for s in sorted(idx.schemes, key=lambda i: idx.label(i, lang).casefold()):
@@ -310,11 +310,11 @@ def catalog_section(page: Page, idx: SiteIndex) -> None:
              f"| {x('dataset', page.lang)} | {x('distributions', page.lang)} | {x('record', page.lang)} |", "|---|---|---|")
     for dataset in datasets:
         anchor = str(dataset)[len(BASE_IRI):].replace("/", "-")
-        title = page.choose(lang_texts(graph, dataset, DCTERMS.title), x("dataset", page.lang)) or local(dataset)
+        title = page.choose(lang_texts(graph, dataset, DCTERMS.title), x("dataset", page.lang)) or local_name(dataset)
         cells = []
         for dist in sorted(graph.objects(dataset, DCAT.distribution), key=str):
             dist_anchor = str(dist)[len(BASE_IRI):].replace("/", "-")
-            dist_title = page.choose(lang_texts(graph, dist, DCTERMS.title), x("distributions", page.lang)) or local(dist)
+            dist_title = page.choose(lang_texts(graph, dist, DCTERMS.title), x("distributions", page.lang)) or local_name(dist)
             cells.append(f'<span id="{dist_anchor}"></span>{dist_title} (`{dist}`)')
         records = []
         for record in sorted(graph.subjects(FOAF.primaryTopic, dataset), key=str):
@@ -352,7 +352,7 @@ def changelog_page(idx: SiteIndex, lang: str, log: Changelog | None) -> Page:
             page.add(f"### {kind_names[kind]}: {page.t(status).lower()}", "")
             for change in changes:
                 iri = URIRef(change.iri)
-                name = term_link(page, idx, iri, local(iri)) if status != "removed" and idx.path(iri) else f"`{local(iri)}`"
+                name = term_link(page, idx, iri, local_name(iri)) if status != "removed" and idx.path(iri) else f"`{local_name(iri)}`"
                 line = f"- {name}"
                 if change.predicates:
                     line += f" ({x('what_changed', lang)}: " + ", ".join(f"`{curie(p)}`" for p in change.predicates) + ")"

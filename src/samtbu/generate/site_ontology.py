@@ -9,8 +9,8 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF
 
 from samtbu.generate.site_index import PREFIXES, SiteIndex
 from samtbu.generate.site_pages import iri_line, mermaid_id, shape_link, term_link
-from samtbu.generate.site_text import Page, esc, lang_texts, local, pick
-from samtbu.namespaces import BASE_IRI
+from samtbu.generate.site_text import Page, esc, lang_texts, pick
+from samtbu.namespaces import BASE_IRI, local_name
 
 X = {
     "intro": (
@@ -109,7 +109,7 @@ def ontology_index_page(ctx, lang: str) -> Page:
         rows.append((x("version_notes", lang), notes))
     status = vocab.value(model, URIRef("http://www.w3.org/ns/adms#status"))
     if status is not None:
-        rows.append((x("status", lang), f"[{esc(local(status))}]({status})"))
+        rows.append((x("status", lang), f"[{esc(local_name(status))}]({status})"))
     for key, predicate in (("issued", DCTERMS.issued), ("modified", DCTERMS.modified)):
         value = vocab.value(model, predicate)
         if value is not None:
@@ -118,23 +118,23 @@ def ontology_index_page(ctx, lang: str) -> Page:
     creators = list(vocab.objects(model, DCTERMS.creator)) or ([publisher] if publisher is not None else [])
     names = []
     for agent in creators:
-        names.append(page.choose_plain(lang_texts(vocab, agent, FOAF.name), local(agent)))
+        names.append(page.choose_plain(lang_texts(vocab, agent, FOAF.name), local_name(agent)))
     if names:
         rows.append((x("creators", lang), esc(", ".join(names))))
     if publisher is not None:
-        name = page.choose_plain(lang_texts(vocab, publisher, FOAF.name), local(publisher))
+        name = page.choose_plain(lang_texts(vocab, publisher, FOAF.name), local_name(publisher))
         ident = vocab.value(publisher, DCTERMS.identifier)
         rows.append((f'<span id="utgiver"></span>{page.t("publisher")}', esc(name) + (f" (`{ident}`)" if ident else "") + f" · `{publisher}`"))
     contact = vocab.value(model, DCAT.contactPoint)
     if contact is not None:
         vcard = "http://www.w3.org/2006/vcard/ns#"
-        name = page.choose_plain(lang_texts(vocab, contact, URIRef(vcard + "fn")), local(contact))
+        name = page.choose_plain(lang_texts(vocab, contact, URIRef(vcard + "fn")), local_name(contact))
         email = vocab.value(contact, URIRef(vcard + "hasEmail"))
         text = esc(name) + (f" ([{esc(str(email).removeprefix('mailto:'))}]({email}))" if email is not None else "")
         rows.append((f'<span id="kontaktpunkt"></span>{page.t("contact_point")}', text + f" · `{contact}`"))
     licence = vocab.value(model, DCTERMS.license)
     if licence is not None:
-        rows.append((x("license", lang), f"[{esc(LICENCES.get(str(licence), local(licence)))}]({licence})"))
+        rows.append((x("license", lang), f"[{esc(LICENCES.get(str(licence), local_name(licence)))}]({licence})"))
     page.add(f"| {page.t('what')} | {page.t('value')} |", "|---|---|", *[f"| {k} | {v} |" for k, v in rows], "")
 
     # How to cite: publisher, year, title, version, IRI.
@@ -189,13 +189,13 @@ def _draw(page: Page, idx: SiteIndex, own: list, nodes: set, edges: list[str]) -
     """One Mermaid classDiagram: the boxes (classes of other modules grey), the edges, a link per box."""
     # Left to right, so that subclasses stand one under another and the diagram stays narrow.
     lines = ["classDiagram", "  direction LR"]
-    lines += [f"  class {mermaid_id(node)}" for node in sorted(nodes, key=local)]
+    lines += [f"  class {mermaid_id(node)}" for node in sorted(nodes, key=local_name)]
     lines += edges
-    for node in sorted(nodes, key=local):
+    for node in sorted(nodes, key=local_name):
         target = idx.path(node)
         if target:
-            lines.append(f'  click {mermaid_id(node)} href "{page.rel(target)[: -len(".md")]}/" "{local(node)}"')
-    lines += [f"  style {mermaid_id(node)} fill:#eceff1,stroke:#90a4ae" for node in sorted(nodes - set(own), key=local)]
+            lines.append(f'  click {mermaid_id(node)} href "{page.rel(target)[: -len(".md")]}/" "{local_name(node)}"')
+    lines += [f"  style {mermaid_id(node)} fill:#eceff1,stroke:#90a4ae" for node in sorted(nodes - set(own), key=local_name)]
     return "\n".join(lines)
 
 
@@ -222,7 +222,7 @@ def module_diagrams(page: Page, idx: SiteIndex, module) -> list[tuple[str, str]]
         return [f"  {mermaid_id(sup)} <|-- {mermaid_id(cls)}" for sup, cls in pairs]
 
     def association_edges(triples):
-        return [f"  {mermaid_id(dom)} --> {mermaid_id(rng)} : {local(prop)}" for dom, rng, prop in triples]
+        return [f"  {mermaid_id(dom)} --> {mermaid_id(rng)} : {local_name(prop)}" for dom, rng, prop in triples]
 
     nodes = set(classes) | {n for pair in inheritance for n in pair} | {n for d, r, _p in associations for n in (d, r)}
     if len(nodes) <= MAX_DIAGRAM_NODES:
@@ -234,8 +234,8 @@ def module_diagrams(page: Page, idx: SiteIndex, module) -> list[tuple[str, str]]
         for member in merged:
             family[member] = merged
     parts = []
-    for members in sorted({frozenset(f) for f in family.values()}, key=lambda f: sorted(map(local, f))):
-        roots = sorted((m for m in members if not any(cls == m for _s, cls in inheritance)), key=local)
+    for members in sorted({frozenset(f) for f in family.values()}, key=lambda f: sorted(map(local_name, f))):
+        roots = sorted((m for m in members if not any(cls == m for _s, cls in inheritance)), key=local_name)
         label = ", ".join(idx.label(r, lang) for r in roots)
         parts.append((x("diagram_hierarchy", lang, root=label),
                       _draw(page, idx, classes, set(members), inherit_edges(p for p in inheritance if p[1] in members))))
@@ -263,9 +263,9 @@ def module_page(ctx, lang: str, name: str) -> Page:
         classes = _module_classes(idx, module)
         props = [p for p in idx.properties if idx.onto.value(p, RDFS.isDefinedBy) == module]
         if classes:
-            page.add(f"**{page.t('classes')}:** " + ", ".join(term_link(page, idx, c) + f" (`{local(c)}`)" for c in classes), "")
+            page.add(f"**{page.t('classes')}:** " + ", ".join(term_link(page, idx, c) + f" (`{local_name(c)}`)" for c in classes), "")
         if props:
-            page.add(f"**{page.t('properties')}:** " + ", ".join(term_link(page, idx, p) + f" (`{local(p)}`)" for p in props), "")
+            page.add(f"**{page.t('properties')}:** " + ", ".join(term_link(page, idx, p) + f" (`{local_name(p)}`)" for p in props), "")
         diagrams = module_diagrams(page, idx, module)
         if diagrams:
             page.add(f"## {x('diagram', lang)}", "", x("diagram_note", lang), "")
@@ -300,7 +300,7 @@ def module_page(ctx, lang: str, name: str) -> Page:
         if own:
             page.add(f"### {x('other_shapes', lang)}", "")
             for shape in own:
-                page.add(f'- <span id="{local(shape)}"></span>`{local(shape)}`')
+                page.add(f'- <span id="{local_name(shape)}"></span>`{local_name(shape)}`')
             page.add("")
     return page
 

@@ -11,9 +11,9 @@ from rdflib.namespace import DCAT, DCTERMS, SH
 
 from samtbu.generate.site_index import EUVOC, NO_COUNTERPART, SKOSNO, XKOS, SiteIndex, curie
 from samtbu.generate.site_text import (
-    LANGS, RELATIONSHIP_WITH_SOURCE, STATUS_LABELS, Page, esc, lang_lists, lang_texts, local, pick,
+    LANGS, RELATIONSHIP_WITH_SOURCE, STATUS_LABELS, Page, esc, lang_lists, lang_texts, pick,
 )
-from samtbu.namespaces import SBU
+from samtbu.namespaces import SBU, local_name
 
 
 def parenthesized(text: str) -> str:
@@ -48,7 +48,7 @@ def shape_link(page: Page, idx: SiteIndex, shape) -> str:
     """A shape's name as code, linked to where it is shown (an identifier, not a word)."""
     where, anchor = idx.locate(shape)
     target = f"#{anchor}" if where == page.path else f"{page.rel(where)}#{anchor}"
-    return f"[`{local(shape)}`]({target})"
+    return f"[`{local_name(shape)}`]({target})"
 
 
 def iri_line(page: Page, iri, resources=None) -> None:
@@ -67,12 +67,12 @@ def publication_facts(page: Page, idx: SiteIndex, graph, term) -> None:
     facts = []
     publisher = graph.value(term, DCTERMS.publisher)
     if publisher is not None:
-        name = page.choose_plain(lang_texts(idx.vocab, publisher, URIRef("http://xmlns.com/foaf/0.1/name")), local(publisher))
+        name = page.choose_plain(lang_texts(idx.vocab, publisher, URIRef("http://xmlns.com/foaf/0.1/name")), local_name(publisher))
         facts.append(f"**{page.t('publisher')}:** {term_link(page, idx, publisher, name)}")
     contact = graph.value(term, DCAT.contactPoint)
     if contact is not None:
         VCARD = "http://www.w3.org/2006/vcard/ns#"
-        name = page.choose_plain(lang_texts(idx.vocab, contact, URIRef(VCARD + "fn")), local(contact))
+        name = page.choose_plain(lang_texts(idx.vocab, contact, URIRef(VCARD + "fn")), local_name(contact))
         email = idx.vocab.value(contact, URIRef(VCARD + "hasEmail"))
         text = term_link(page, idx, contact, name)
         if email is not None:
@@ -103,7 +103,7 @@ def mapping_table(page: Page, idx: SiteIndex, mappings, with_subject: bool = Fal
         else:
             relation = esc(pick(MATCH_LABELS[str(m.predicate)], page.lang) if str(m.predicate) in MATCH_LABELS else curie(m.predicate))
             target = f"[{esc(curie(m.target))}]({m.target})"
-        cells = ([term_link(page, idx, m.subject, local(m.subject))] if with_subject else []) + [relation, target, esc(m.source)]
+        cells = ([term_link(page, idx, m.subject, local_name(m.subject))] if with_subject else []) + [relation, target, esc(m.source)]
         page.add("| " + " | ".join(cells) + " |")
     page.add("")
 
@@ -125,7 +125,7 @@ def examples_list(page: Page, idx: SiteIndex, term) -> None:
 def concept_page(idx: SiteIndex, concept, lang: str, resources=None) -> Page:
     vocab = idx.vocab
     page = Page(lang, idx.path(concept))
-    page.title = page.choose_plain(lang_texts(vocab, concept, SKOS.prefLabel), local(concept), page.t('title'))
+    page.title = page.choose_plain(lang_texts(vocab, concept, SKOS.prefLabel), local_name(concept), page.t('title'))
     # Search: a concept is the first hit for its own terms (the tags field weighs most).
     own_terms = [*lang_lists(vocab, concept, SKOS.prefLabel).get(lang, []), *lang_lists(vocab, concept, SKOS.altLabel).get(lang, [])]
     page.meta = {"search": {"boost": 10}, "tags": own_terms or [page.title]}
@@ -135,7 +135,7 @@ def concept_page(idx: SiteIndex, concept, lang: str, resources=None) -> Page:
     version = vocab.value(concept, OWL.versionInfo)
     facts = []
     if status is not None:
-        code = local(status)
+        code = local_name(status)
         facts.append(f"**{page.t('status')}:** {esc(pick(STATUS_LABELS[code], lang) if code in STATUS_LABELS else code)}")
     if version is not None:
         facts.append(f"**{page.t('version')}:** {esc(str(version))}")
@@ -172,7 +172,7 @@ def concept_page(idx: SiteIndex, concept, lang: str, resources=None) -> Page:
     if node is not None:
         rel = vocab.value(node, URIRef(SKOSNO + "relationshipWithSource"))
         if rel is not None:
-            code = local(rel)
+            code = local_name(rel)
             page.add(f"**{page.t('relation_to_source')}:** {esc(pick(RELATIONSHIP_WITH_SOURCE[code], lang) if code in RELATIONSHIP_WITH_SOURCE else code)}", "")
         sources = sorted(vocab.objects(node, DCTERMS.source), key=str)
         if sources:
@@ -209,7 +209,7 @@ def concept_page(idx: SiteIndex, concept, lang: str, resources=None) -> Page:
             if idx.locate(target):
                 rendered.append(term_link(page, idx, target))
             else:
-                rendered.append(f"`{local(target)}` ({page.t('not_in_catalog')})")
+                rendered.append(f"`{local_name(target)}` ({page.t('not_in_catalog')})")
         rel_lines.append(f"- **{page.t(key)}:** " + ", ".join(rendered))
     criteria = []
     for rel_node in vocab.objects(concept, URIRef(SKOSNO + "hasGenericConceptRelation")):
@@ -229,23 +229,23 @@ def concept_page(idx: SiteIndex, concept, lang: str, resources=None) -> Page:
     classes = [t for t in implementers if t in idx.classes]
     props = [t for t in implementers if t not in idx.classes]
     if classes:
-        page.add(f"**{page.t('classes')}:** " + ", ".join(term_link(page, idx, c) + f" (`{local(c)}`)" for c in classes), "")
+        page.add(f"**{page.t('classes')}:** " + ", ".join(term_link(page, idx, c) + f" (`{local_name(c)}`)" for c in classes), "")
     if props:
-        page.add(f"**{page.t('properties')}:** " + ", ".join(term_link(page, idx, p) + f" (`{local(p)}`)" for p in props), "")
+        page.add(f"**{page.t('properties')}:** " + ", ".join(term_link(page, idx, p) + f" (`{local_name(p)}`)" for p in props), "")
     if schemes:
         page.add(f"**{page.t('code_lists')}:** " + ", ".join(term_link(page, idx, s) for s in schemes), "")
     codes = sorted((c for c in vocab.subjects(DCTERMS.subject, concept) if c in idx.codes_set), key=str)
     if codes:
         rendered = []
         for code in codes:
-            notation = vocab.value(code, SKOS.notation) or local(code)
+            notation = vocab.value(code, SKOS.notation) or local_name(code)
             scheme = next((s for s in idx.schemes if str(code).startswith(str(s) + "/")), None)
             rendered.append(f"`{notation}` ({term_link(page, idx, scheme)})" if scheme is not None else f"`{notation}`")
         page.add(f"**{page.t('codes')}:** " + ", ".join(rendered), "")
     shapes = sorted({s for c in classes for s in idx.node_shapes_for(c)} | {s for p in props for s in idx.shapes_on_path(p)}, key=str)
     named = [s for s in shapes if isinstance(s, URIRef)]
     if named:
-        page.add(f"**{page.t('shapes')}:** " + ", ".join(f"`{local(s)}`" for s in named), "")
+        page.add(f"**{page.t('shapes')}:** " + ", ".join(f"`{local_name(s)}`" for s in named), "")
     example_names = sorted({n for t in implementers for n in idx.examples_using(t)})
     if example_names:
         page.add(f"**{page.t('examples')}:** " + ", ".join(
@@ -263,19 +263,19 @@ def range_text(page: Page, idx: SiteIndex, row) -> str:
     if row.codes:
         return page.t("code_list")
     if row.cls is not None:
-        return term_link(page, idx, row.cls, local(row.cls))
+        return term_link(page, idx, row.cls, local_name(row.cls))
     if row.datatype is not None:
         return f"`{curie(row.datatype)}`"
     rng = idx.ranges(row.path)
     if rng:
-        return ", ".join(term_link(page, idx, r, local(r)) if idx.path(r) else f"`{curie(r)}`" for r in rng)
+        return ", ".join(term_link(page, idx, r, local_name(r)) if idx.path(r) else f"`{curie(r)}`" for r in rng)
     if row.pattern:
         return f"`{esc(row.pattern)}`"
     return "–"
 
 
 def mermaid_id(iri) -> str:
-    return "".join(ch for ch in local(iri) if ch.isalnum() or ch == "_") or "X"
+    return "".join(ch for ch in local_name(iri) if ch.isalnum() or ch == "_") or "X"
 
 
 def mermaid_type(idx: SiteIndex, row) -> str:
@@ -305,7 +305,7 @@ def class_diagram(idx: SiteIndex, cls) -> str:
     attrs = [r for r in rows if target(r) is None]
     lines.append(f"  class {mermaid_id(cls)} {{")
     for row in attrs:
-        lines.append(f"    +{mermaid_type(idx, row)} {local(row.path)}")
+        lines.append(f"    +{mermaid_type(idx, row)} {local_name(row.path)}")
     lines.append("  }")
     nodes = {cls}
     for sup in idx.superclasses(cls):
@@ -316,7 +316,7 @@ def class_diagram(idx: SiteIndex, cls) -> str:
         nodes.add(sub)
     for row in rows:
         if target(row) is not None:
-            lines.append(f'  {mermaid_id(cls)} --> "{row.cardinality()}" {mermaid_id(target(row))} : {local(row.path)}')
+            lines.append(f'  {mermaid_id(cls)} --> "{row.cardinality()}" {mermaid_id(target(row))} : {local_name(row.path)}')
             nodes.add(target(row))
     for other in idx.classes:
         if other == cls:
@@ -324,7 +324,7 @@ def class_diagram(idx: SiteIndex, cls) -> str:
         for row in idx.class_rows(other):
             if row.declared_on == other and (row.cls == cls or (row.cls is None and not row.codes and row.datatype is None
                                                                  and idx.ranges(row.path) == [cls])):
-                lines.append(f'  {mermaid_id(other)} --> "{row.cardinality()}" {mermaid_id(cls)} : {local(row.path)}')
+                lines.append(f'  {mermaid_id(other)} --> "{row.cardinality()}" {mermaid_id(cls)} : {local_name(row.path)}')
                 nodes.add(other)
     return "\n".join(lines)
 
@@ -332,12 +332,12 @@ def class_diagram(idx: SiteIndex, cls) -> str:
 def class_page(idx: SiteIndex, cls, lang: str, resources=None) -> Page:
     onto = idx.onto
     page = Page(lang, idx.path(cls))
-    page.title = page.choose_plain(lang_texts(onto, cls, RDFS.label), local(cls), page.t('title'))
+    page.title = page.choose_plain(lang_texts(onto, cls, RDFS.label), local_name(cls), page.t('title'))
     iri_line(page, cls, resources)
-    facts = [f"**{page.t('json_key')}:** `{local(cls)}`"]
+    facts = [f"**{page.t('json_key')}:** `{local_name(cls)}`"]
     module = onto.value(cls, RDFS.isDefinedBy)
     if module is not None:
-        facts.append(f"**{page.t('module')}:** `{local(module)}`")
+        facts.append(f"**{page.t('module')}:** `{local_name(module)}`")
     concept = onto.value(cls, DCTERMS.subject)
     if concept is not None:
         facts.append(f"**{page.t('concept')}:** " + term_link(page, idx, concept))
@@ -360,15 +360,15 @@ def class_page(idx: SiteIndex, cls, lang: str, resources=None) -> Page:
                  "|---|---|---|---|---|")
         for row in rows:
             card = row.cardinality() if row.from_shape else f"{row.cardinality()} ({page.t('no_shape')})"
-            page.add(f"| {term_link(page, idx, row.path)} | `{local(row.path)}` | {range_text(page, idx, row)} | {card} | "
-                     f"{term_link(page, idx, row.declared_on, local(row.declared_on))} |")
+            page.add(f"| {term_link(page, idx, row.path)} | `{local_name(row.path)}` | {range_text(page, idx, row)} | {card} | "
+                     f"{term_link(page, idx, row.declared_on, local_name(row.declared_on))} |")
         page.add("")
     else:
         page.add("–", "")
 
     # pyLODE/Widoco: the properties that have the class as domain, and those that point to it.
     def prop_list(props) -> str:
-        return ", ".join(term_link(page, idx, p) + f" (`{local(p)}`)" for p in sorted(set(props), key=lambda p: local(p).casefold())) or "–"
+        return ", ".join(term_link(page, idx, p) + f" (`{local_name(p)}`)" for p in sorted(set(props), key=lambda p: local_name(p).casefold())) or "–"
 
     page.add(f"## {page.t('domain_of')}", "", prop_list(p for p in idx.properties if cls in idx.domains(p)), "")
     # rdfs:range in the ontology, and sh:class in the shapes of other classes
@@ -385,7 +385,7 @@ def class_page(idx: SiteIndex, cls, lang: str, resources=None) -> Page:
                 for code, text in lang_texts(idx.shapes, constraint, SH.message).items():
                     messages.setdefault(code, text)
             message = page.choose_message(messages, page.t("message")) or "–"
-            page.add(f'| <span id="{local(shape)}"></span>`{local(shape)}` | {esc(constraint_summary(idx, shape, lang)) or "–"} | {message} |')
+            page.add(f'| <span id="{local_name(shape)}"></span>`{local_name(shape)}` | {esc(constraint_summary(idx, shape, lang)) or "–"} | {message} |')
         page.add("")
 
     page.add(f"## {page.t('diagram')}", "", "```mermaid", class_diagram(idx, cls), "```", "")
@@ -409,7 +409,7 @@ def constraint_summary(idx: SiteIndex, shape, lang: str) -> str:
             parts.append(f"{curie(predicate)} {curie(value)}")
     values = idx.shape_list(shape, SH["in"])
     if values:
-        shown = ", ".join(str(idx.vocab.value(v, SKOS.notation) or local(v)) for v in values[:12])
+        shown = ", ".join(str(idx.vocab.value(v, SKOS.notation) or local_name(v)) for v in values[:12])
         parts.append(f"sh:in ({shown}{', …' if len(values) > 12 else ''})")
     for predicate in (SH.pattern, SH.minInclusive, SH.maxInclusive, SH.minLength, SH.maxLength, SH.hasValue):
         value = g.value(shape, predicate)
@@ -423,13 +423,13 @@ def constraint_summary(idx: SiteIndex, shape, lang: str) -> str:
 def property_page(idx: SiteIndex, prop, lang: str, resources=None) -> Page:
     onto = idx.onto
     page = Page(lang, idx.path(prop))
-    page.title = page.choose_plain(lang_texts(onto, prop, RDFS.label), local(prop), page.t('title'))
+    page.title = page.choose_plain(lang_texts(onto, prop, RDFS.label), local_name(prop), page.t('title'))
     iri_line(page, prop, resources)
     kind = idx.property_kind(prop)
-    facts = [f"**{page.t('json_key')}:** `{local(prop)}`", f"**{page.t('kind')}:** {page.t(kind)}"]
+    facts = [f"**{page.t('json_key')}:** `{local_name(prop)}`", f"**{page.t('kind')}:** {page.t(kind)}"]
     module = onto.value(prop, RDFS.isDefinedBy)
     if module is not None:
-        facts.append(f"**{page.t('module')}:** `{local(module)}`")
+        facts.append(f"**{page.t('module')}:** `{local_name(module)}`")
     concept = onto.value(prop, DCTERMS.subject)
     if concept is not None:
         facts.append(f"**{page.t('concept')}:** " + term_link(page, idx, concept))
@@ -438,8 +438,8 @@ def property_page(idx: SiteIndex, prop, lang: str, resources=None) -> Page:
     page.add(f"## {page.t('definition')}", "", f"> {definition}" if definition else "–", "")
     domains, ranges = idx.domains(prop), idx.ranges(prop)
     page.add(f"| {page.t('what')} | {page.t('value')} |", "|---|---|")
-    page.add(f"| {page.t('domain')} | " + (", ".join(term_link(page, idx, d, local(d)) if idx.path(d) else f"`{curie(d)}`" for d in domains) or "–") + " |")
-    page.add(f"| {page.t('range')} | " + (", ".join(term_link(page, idx, r, local(r)) if idx.path(r) else f"`{curie(r)}`" for r in ranges) or "–") + " |")
+    page.add(f"| {page.t('domain')} | " + (", ".join(term_link(page, idx, d, local_name(d)) if idx.path(d) else f"`{curie(d)}`" for d in domains) or "–") + " |")
+    page.add(f"| {page.t('range')} | " + (", ".join(term_link(page, idx, r, local_name(r)) if idx.path(r) else f"`{curie(r)}`" for r in ranges) or "–") + " |")
     scheme = onto.value(prop, SBU.kodeliste)
     if scheme is not None:
         page.add(f"| {page.t('code_list')} | {term_link(page, idx, scheme)} |")
@@ -459,7 +459,7 @@ def property_page(idx: SiteIndex, prop, lang: str, resources=None) -> Page:
             name = "–"
             if isinstance(shape, URIRef):
                 here = idx.shape_locations.get(shape, ("",))[0] == page.path
-                name = (f'<span id="{local(shape)}"></span>' if here else "") + f"`{local(shape)}`"
+                name = (f'<span id="{local_name(shape)}"></span>' if here else "") + f"`{local_name(shape)}`"
                 if not here and idx.locate(shape):
                     name = shape_link(page, idx, shape)
             message = page.choose_message(lang_texts(idx.shapes, shape, SH.message), page.t("message")) or "–"
@@ -478,7 +478,7 @@ def property_page(idx: SiteIndex, prop, lang: str, resources=None) -> Page:
 def code_list_page(idx: SiteIndex, scheme, lang: str, resources=None) -> Page:
     vocab = idx.vocab
     page = Page(lang, idx.path(scheme))
-    page.title = page.choose_plain(lang_texts(vocab, scheme, DCTERMS.title) or lang_texts(vocab, scheme, SKOS.prefLabel), local(scheme), page.t('title'))
+    page.title = page.choose_plain(lang_texts(vocab, scheme, DCTERMS.title) or lang_texts(vocab, scheme, SKOS.prefLabel), local_name(scheme), page.t('title'))
     iri_line(page, scheme, resources)
     desc = page.choose(lang_texts(vocab, scheme, DCTERMS.description) or idx.definition(vocab, scheme), page.t("description"))
     if desc:
@@ -488,14 +488,14 @@ def code_list_page(idx: SiteIndex, scheme, lang: str, resources=None) -> Page:
         page.add(f"**{page.t('concept')}:** " + term_link(page, idx, concept), "")
     threshold = vocab.value(scheme, SBU.laavesteBestaatteKarakter)
     if threshold is not None:
-        page.add(f"**{page.t('threshold')}:** `{vocab.value(threshold, SKOS.notation) or local(threshold)}` "
+        page.add(f"**{page.t('threshold')}:** `{vocab.value(threshold, SKOS.notation) or local_name(threshold)}` "
                  f"{esc(parenthesized(idx.label(threshold, lang)))}", "")
     users = sorted(set(idx.onto.subjects(SBU.kodeliste, scheme)), key=str)
     if users:
-        page.add(f"**{page.t('used_by_props')}:** " + ", ".join(term_link(page, idx, u) + f" (`{local(u)}`)" for u in users), "")
+        page.add(f"**{page.t('used_by_props')}:** " + ", ".join(term_link(page, idx, u) + f" (`{local_name(u)}`)" for u in users), "")
     allowed_by = sorted(set(vocab.subjects(SBU.tillattKarakterskala, scheme)), key=str)
     if allowed_by:
-        page.add(f"**{page.t('allowed_by')}:** " + ", ".join(f"`{vocab.value(a, SKOS.notation) or local(a)}`" for a in allowed_by), "")
+        page.add(f"**{page.t('allowed_by')}:** " + ", ".join(f"`{vocab.value(a, SKOS.notation) or local_name(a)}`" for a in allowed_by), "")
     sources = sorted(vocab.objects(scheme, DCTERMS.source), key=str)
     if sources:
         page.add(f"**{page.t('sources')}:** " + ", ".join(f"[{esc(idx.source_label(s, lang))}]({s})" for s in sources), "")
@@ -511,12 +511,12 @@ def code_list_page(idx: SiteIndex, scheme, lang: str, resources=None) -> Page:
     page.add("| " + " | ".join(head) + " |", "|" + "---|" * len(head))
     for pos, code in enumerate(codes, 1):
         labels = lang_texts(vocab, code, SKOS.prefLabel)
-        notation = vocab.value(code, SKOS.notation) or local(code)
+        notation = vocab.value(code, SKOS.notation) or local_name(code)
         rank = vocab.value(code, SBU.rang)
         order_text = str(order.index(code) + 1) if code in order else (str(rank) if rank is not None else str(pos))
         own = page.choose(labels, f"{page.t('term')} ({notation})") or "–"
         others = [f'<small>{c}: {page.foreign(esc(labels[c]), c)}</small>' for c in LANGS if c != lang and labels.get(c)]
-        cells = [f'<span id="kode-{local(code)}"></span>`{esc(str(notation))}`', "<br>".join([own, *others]), order_text]
+        cells = [f'<span id="kode-{local_name(code)}"></span>`{esc(str(notation))}`', "<br>".join([own, *others]), order_text]
         if has_pass:
             passed = vocab.value(code, SBU.erBestaatt)
             cells.append("–" if passed is None else (page.t("yes") if passed.toPython() else page.t("no")))
@@ -566,7 +566,7 @@ def collection_page(idx: SiteIndex, collection, lang: str) -> Page:
     vocab = idx.vocab
     page = Page(lang, idx.path(collection))
     page.title = page.choose_plain(lang_texts(vocab, collection, SKOS.prefLabel) or lang_texts(vocab, collection, DCTERMS.title)
-                                   or lang_texts(vocab, collection, RDFS.label), local(collection))
+                                   or lang_texts(vocab, collection, RDFS.label), local_name(collection))
     iri_line(page, collection)
     desc = page.choose(lang_texts(vocab, collection, DCTERMS.description) or idx.definition(vocab, collection), page.t("description"))
     if desc:

@@ -12,7 +12,8 @@ from rdflib.namespace import DCTERMS, SH
 
 from samtbu.generate.site_index import SiteIndex, curie
 from samtbu.generate.site_pages import constraint_summary, term_link
-from samtbu.generate.site_text import Page, esc, fence, lang_texts, local
+from samtbu.generate.site_text import Page, esc, fence, lang_texts
+from samtbu.namespaces import local_name
 
 
 def report_language(lang: str) -> str:
@@ -120,9 +121,9 @@ def rule_rows(page: Page, idx: SiteIndex, shapes_graph, node_shape) -> list[str]
     rows = []
     for pshape in sorted(shapes_graph.objects(node_shape, SH.property), key=str):
         path = shapes_graph.value(pshape, SH.path)
-        field = f"`{local(path)}`" if isinstance(path, URIRef) else (f"`{curie(path)}`" if path is not None else "–")
+        field = f"`{local_name(path)}`" if isinstance(path, URIRef) else (f"`{curie(path)}`" if path is not None else "–")
         if isinstance(path, URIRef) and idx.path(path):
-            field = term_link(page, idx, path, local(path))
+            field = term_link(page, idx, path, local_name(path))
         messages = lang_texts(shapes_graph, pshape, SH.message)
         for constraint in shapes_graph.objects(pshape, SH.sparql):
             for code, text in lang_texts(shapes_graph, constraint, SH.message).items():
@@ -135,8 +136,8 @@ def rule_rows(page: Page, idx: SiteIndex, shapes_graph, node_shape) -> list[str]
         name = "–"
         if isinstance(pshape, URIRef):
             here = idx.shape_locations.get(pshape, ("",))[0] == page.path
-            name = (f'<span id="{local(pshape)}"></span>' if here else "") + f"`{local(pshape)}`"
-        rows.append(f"| {name} | {field} | {rule} | {message} | {source} | {page.t(local(severity) if severity is not None else 'Violation')} |")
+            name = (f'<span id="{local_name(pshape)}"></span>' if here else "") + f"`{local_name(pshape)}`"
+        rows.append(f"| {name} | {field} | {rule} | {message} | {source} | {page.t(local_name(severity) if severity is not None else 'Violation')} |")
     return rows
 
 
@@ -151,22 +152,22 @@ def profile_page(idx: SiteIndex, name: str, lang: str) -> Page:
     if desc:
         page.add(desc, "")
     if profile.root_classes:
-        page.add(f"**{page.t('root_classes')}:** " + ", ".join(term_link(page, idx, c, local(c)) for c in sorted(profile.root_classes)), "")
+        page.add(f"**{page.t('root_classes')}:** " + ", ".join(term_link(page, idx, c, local_name(c)) for c in sorted(profile.root_classes)), "")
     imports = sorted(graph.objects(profile.iri, OWL.imports), key=str)
     if imports:
-        page.add(f"**{page.t('imports')}:** " + ", ".join(f"`{local(i)}`" for i in imports), "")
+        page.add(f"**{page.t('imports')}:** " + ", ".join(f"`{local_name(i)}`" for i in imports), "")
     page.add(f"**{page.t('downloads')}:** " + page.link(f"nedlasting/former/profil-{name}.ttl", f"profil-{name}.ttl (Turtle)"), "")
 
     page.add(f"## {page.t('rules')}", "")
-    node_shapes = sorted(set(graph.subjects(RDF.type, SH.NodeShape)), key=lambda s: local(s).casefold())
+    node_shapes = sorted(set(graph.subjects(RDF.type, SH.NodeShape)), key=lambda s: local_name(s).casefold())
     for node_shape in node_shapes:
         targets = sorted(graph.objects(node_shape, SH.targetClass), key=str)
         names = lang_texts(graph, node_shape, SH.name)
-        title = page.choose_plain(names, page.t("shape")) if names else local(node_shape)
-        anchor = f" {{#{local(node_shape)}}}" if isinstance(node_shape, URIRef) and idx.shape_locations.get(node_shape, ("",))[0] == page.path else ""
-        page.add(f"### {esc(title)} (`{local(node_shape)}`){anchor}", "")
+        title = page.choose_plain(names, page.t("shape")) if names else local_name(node_shape)
+        anchor = f" {{#{local_name(node_shape)}}}" if isinstance(node_shape, URIRef) and idx.shape_locations.get(node_shape, ("",))[0] == page.path else ""
+        page.add(f"### {esc(title)} (`{local_name(node_shape)}`){anchor}", "")
         if targets:
-            page.add(f"**{page.t('classes')}:** " + ", ".join(term_link(page, idx, t, local(t)) for t in targets), "")
+            page.add(f"**{page.t('classes')}:** " + ", ".join(term_link(page, idx, t, local_name(t)) for t in targets), "")
         desc = page.choose(lang_texts(graph, node_shape, SH.description), page.t("description"))
         if desc:
             page.add(desc, "")

@@ -9,15 +9,14 @@ the TSV, one table row per mapping; the file itself is already among the downloa
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 from rdflib import RDFS, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from samtbu.crosswalk.record import NO_TERM, CrosswalkError, MappingSet, _parse_header
+from samtbu.crosswalk.record import NO_TERM, CrosswalkError, MappingSet
+from samtbu.crosswalk.sssom import read_sssom
 from samtbu.generate.site_downloads import FOLDER
 from samtbu.generate.site_index import SiteIndex
 from samtbu.generate.site_pages import MATCH_LABELS, parenthesized, term_link
@@ -262,13 +261,8 @@ def sharing_pages(idx: SiteIndex, lang: str) -> list[Page]:
 # -- crosswalks ------------------------------------------------------------------------------------
 def read_set(path: Path) -> tuple[str, MappingSet, list[dict]]:
     """The set's name, its metadata and curie_map (as the crosswalks read them) and every row with all its columns."""
-    text = path.read_text(encoding="utf-8")
-    header = [line for line in text.splitlines(keepends=True) if line.startswith("#")]
-    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#") and line.strip())
-    meta = _parse_header(header)
-    name = path.name[: -len(".sssom.tsv")]
-    rows = list(csv.DictReader(io.StringIO(body), delimiter="\t"))
-    return name, MappingSet(name, meta, meta.get("curie_map") or {}, []), rows
+    table = read_sssom(path)
+    return table.name, MappingSet(table.name, table.metadata, table.curie_map, []), list(table.rows)
 
 
 def sssom_texts(values: dict, slot: str) -> dict[str, str]:

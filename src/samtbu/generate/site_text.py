@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 
 LANGS = ("nb", "nn", "en")
+_T = TypeVar("_T")
 DEFAULT_LANG = "nb"
 LANG_NAMES = {
     "nb": {"nb": "bokmål", "nn": "bokmål", "en": "Norwegian Bokmål"},
@@ -193,7 +196,8 @@ def t(key: str, lang: str) -> str:
     return T[key][LANGS.index(lang)]
 
 
-def pick(values: tuple[str, str, str], lang: str) -> str:
+def pick(values: Sequence[_T], lang: str) -> _T:
+    """The value for ``lang`` of an (nb, nn, en) triple."""
     return values[LANGS.index(lang)]
 
 
@@ -330,12 +334,7 @@ class Page:
             handle.write(self.render())
 
 
-def local(iri: URIRef | str) -> str:
-    text = str(iri)
-    return re.split(r"[/#]", text.rstrip("/"))[-1]
-
-
 __all__ = [
-    "message_words", "LANGS", "DEFAULT_LANG", "T", "t", "pick", "Page", "lang_texts", "lang_lists", "esc", "fence", "local",
+    "message_words", "LANGS", "DEFAULT_LANG", "T", "t", "pick", "Page", "lang_texts", "lang_lists", "esc", "fence",
     "STATUS_LABELS", "RELATIONSHIP_WITH_SOURCE", "LANG_NAMES",
 ]

@@ -249,10 +249,7 @@ def _lang_text(graph: Graph, node, prop, lang: str) -> str | None:
 
 
 def _is(graph: Graph, node, cls, model: Model) -> bool:
-    from samtbu.share.policies import _ontology_index
-
-    onto = _ontology_index(str(model.root))
-    return any(cls in onto.supers(t) for t in _types(graph, node))
+    return any(cls in model.hierarchy.with_ancestors(t) for t in _types(graph, node))
 
 
 def render_overview(

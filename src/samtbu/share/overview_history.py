@@ -140,11 +140,11 @@ def fagskole_section(g: Graph, nodes: list, is_a, code, date_html, model: Model,
         out.append("<thead><tr>" + "".join(f'<th scope="col">{escape(_t(k, lang))}</th>' for k in ("unit", "credits", "grade", "date", "status"))
                    + "</tr></thead><tbody>")
 
-        def key(n):
+        def by_date_and_unit(n):
             unit = g.value(n, SBU.gjelderEmne)
             return (str(g.value(n, SBU.vurderingsdato) or ""), str(g.value(unit, SBU.emnekode) or "") if unit is not None else "")
 
-        for n in sorted(assessments, key=key):
+        for n in sorted(assessments, key=by_date_and_unit):
             unit = g.value(n, SBU.gjelderEmne)
             name = text(unit, SBU.emnenavn) if unit is not None else ""
             unit_code = str(g.value(unit, SBU.emnekode) or "") if unit is not None else ""

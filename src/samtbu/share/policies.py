@@ -12,8 +12,7 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
-from rdflib.collection import Collection
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from samtbu.errors import SamtbuError
@@ -171,17 +170,18 @@ class Scope:
     def __init__(self, policy: Policy, model: Model):
         self.policy = policy
         self.model = model
-        onto = _ontology_index(str(model.root))
-        self._onto = onto
-        unknown = [str(c) for c in policy.classes if c not in onto.classes] + [
-            str(p) for p in policy.properties if p not in onto.properties
+        index = self._index = model.index
+        properties = set(index.properties("ObjectProperty", "DatatypeProperty"))
+        unknown = [str(c) for c in policy.classes if c not in index.classes] + [
+            str(p) for p in policy.properties if p not in properties
         ]
         if unknown:
             raise ModelError(f"{policy.iri}: scope names terms the ontology does not define: {', '.join(sorted(unknown))}")
         # Every class whose instances may appear: the named classes and their subclasses.
-        self.types: frozenset[URIRef] = frozenset(c for c in onto.classes if onto.supers(c) & policy.classes)
+        self.types: frozenset[URIRef] = frozenset(
+            c for c in index.classes if index.hierarchy.with_ancestors(c) & policy.classes)
         self.props_by_type: dict[URIRef, frozenset[URIRef]] = {
-            c: frozenset(p for p in policy.properties if onto.applies(p, c)) for c in self.types
+            c: frozenset(p for p in policy.properties if index.applies(p, c)) for c in self.types
         }
 
     def allowed_types(self, types) -> set[URIRef]:
@@ -196,66 +196,10 @@ class Scope:
         return frozenset.intersection(*sets)
 
     def is_a(self, types, cls: URIRef) -> bool:
-        return any(cls in self._onto.supers(t) for t in types)
+        return any(cls in self._index.hierarchy.with_ancestors(t) for t in types)
 
     def code_valued(self, prop: URIRef) -> bool:
-        return prop in self._onto.code_valued
-
-
-@dataclass
-class _Ontology:
-    classes: frozenset[URIRef]
-    properties: frozenset[URIRef]
-    superclasses: dict[URIRef, frozenset[URIRef]]
-    domains: dict[URIRef, frozenset[URIRef]]
-    code_valued: frozenset[URIRef]
-
-    def supers(self, cls: URIRef) -> frozenset[URIRef]:
-        return self.superclasses.get(cls, frozenset({cls}))
-
-    def applies(self, prop: URIRef, cls: URIRef) -> bool:
-        domain = self.domains.get(prop)
-        return not domain or bool(self.supers(cls) & domain)
-
-
-@functools.lru_cache(maxsize=4)
-def _ontology_index(root: str) -> _Ontology:
-    model = Model.load(root)
-    onto = model.ontology
-    classes = frozenset(c for c in onto.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef) and str(c).startswith(str(SBU)))
-    props = frozenset(
-        p
-        for kind in (OWL.ObjectProperty, OWL.DatatypeProperty)
-        for p in onto.subjects(RDF.type, kind)
-        if isinstance(p, URIRef) and str(p).startswith(str(SBU))
-    )
-    direct: dict[URIRef, set[URIRef]] = {c: set() for c in classes}
-    for s, o in onto.subject_objects(RDFS.subClassOf):
-        if isinstance(s, URIRef) and s in direct and isinstance(o, URIRef):
-            direct[s].add(o)
-
-    def closure(c: URIRef) -> frozenset[URIRef]:
-        seen, todo = {c}, [c]
-        while todo:
-            for sup in direct.get(todo.pop(), ()):
-                if sup not in seen:
-                    seen.add(sup)
-                    todo.append(sup)
-        return frozenset(seen)
-
-    domains: dict[URIRef, frozenset[URIRef]] = {}
-    for p in props:
-        members: set[URIRef] = set()
-        for d in onto.objects(p, RDFS.domain):
-            if isinstance(d, URIRef):
-                members.add(d)
-            else:
-                union = onto.value(d, OWL.unionOf)
-                if union is not None:
-                    members.update(m for m in Collection(onto, union) if isinstance(m, URIRef))
-        domains[p] = frozenset(members)
-    code_valued = frozenset(p for p in props if onto.value(p, SBU.kodeNavnerom) is not None)
-    return _Ontology(classes, props, {c: closure(c) for c in classes}, domains, code_valued)
+        return prop in self._index.code_valued
 
 
 def label(model: Model, iri, lang: str) -> str:

@@ -27,7 +27,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDFS, SH
 
 from samtbu.model import Model
-from samtbu.namespaces import GREP, SBU, SBUK, SBUP, SBUS
+from samtbu.namespaces import GREP, SBU, SBUK, SBUP, SBUS, local_name
 from samtbu.share.policies import Policy, Scope
 from samtbu.validate.engine import shacl_validate
 
@@ -43,10 +43,6 @@ def profile_name(policy: Policy) -> str:
 
 def profile_iri(policy: Policy) -> URIRef:
     return URIRef(f"{SBUP}{profile_name(policy)}")
-
-
-def _local(iri: URIRef) -> str:
-    return str(iri)[len(str(SBU)):] if str(iri).startswith(str(SBU)) else str(iri).rsplit("/", 1)[-1]
 
 
 def _in_list(values) -> str:
@@ -72,7 +68,7 @@ def build_profile(policy: Policy, model: Model) -> Graph:
         g.add((iri, DCTERMS.description, Literal(text, lang=lang)))
 
     for cls in sorted(scope.types, key=str):
-        shape = URIRef(f"{SBUS}{profile_name(policy)}-{_local(cls)}")
+        shape = URIRef(f"{SBUS}{profile_name(policy)}-{local_name(cls, SBU)}")
         g.add((shape, RDF.type, SH.NodeShape))
         g.add((shape, RDFS.isDefinedBy, iri))
         g.add((shape, SH.targetClass, cls))
@@ -80,8 +76,8 @@ def build_profile(policy: Policy, model: Model) -> Graph:
         ignored = BNode()
         Collection(g, ignored, [RDF.type])
         g.add((shape, SH.ignoredProperties, ignored))
-        g.add((shape, SH.message, Literal(f"«{_local(cls)}» har en egenskap policyen ikke omfatter.", lang="nb")))
-        g.add((shape, SH.message, Literal(f"'{_local(cls)}' has a property the policy does not cover.", lang="en")))
+        g.add((shape, SH.message, Literal(f"«{local_name(cls, SBU)}» har en egenskap policyen ikke omfatter.", lang="nb")))
+        g.add((shape, SH.message, Literal(f"'{local_name(cls, SBU)}' has a property the policy does not cover.", lang="en")))
         for prop in sorted(scope.props_by_type[cls], key=str):
             prop_shape = BNode()
             g.add((shape, SH.property, prop_shape))

@@ -340,24 +340,13 @@ def validate_record(raw: RawRecord, fmt: str, lang: str) -> Outcome:
 
 def render_record(record: RecordReport, fmt: str, lang: str) -> str:
     if fmt == "json":
-        return json.dumps(_record_dict(record), ensure_ascii=False) + "\n"
+        return json.dumps(record.to_dict(), ensure_ascii=False) + "\n"
     if fmt == "text":
         from samtbu.validate.render import render_text
 
         text = render_text(Report([record], lang=lang))
         return text[: text.rstrip("\n").rfind("\n") + 1]  # without the one-record summary line
     return ""
-
-
-def _record_dict(record: RecordReport) -> dict:
-    return {
-        "source": record.source,
-        "format": record.format,
-        "profile": record.profile,
-        "conforms": record.conforms,
-        **({"error": record.error} if record.error else {}),
-        "results": [r.to_dict() for r in record.results],
-    }
 
 
 def extract_facts(payload, source: str) -> Facts:
@@ -629,7 +618,7 @@ def run_batch(
                 summary.by_rule[_rule_name(r)] += 1
             if fmt in ("json", "text"):
                 if fmt == "json":
-                    out.write(json.dumps({**_record_dict(record), "crossRecord": True}, ensure_ascii=False) + "\n")
+                    out.write(json.dumps({**record.to_dict(), "crossRecord": True}, ensure_ascii=False) + "\n")
                 else:
                     out.write(render_record(record, "text", lang))
             else:

@@ -236,9 +236,7 @@ def detect_profile_triples(triples, model: Model) -> Profile:
 
 
 def choose_profile(root_types: set, model: Model) -> Profile:
-    superclasses = {
-        sup for t in root_types for sup in class_hierarchy(model).transitive_objects(t, RDFS.subClassOf)
-    }
+    superclasses = {sup for t in root_types for sup in model.hierarchy.with_ancestors(t)}
     candidates = [p for p in model.profiles.values() if p.root_classes & (root_types | superclasses)]
     if len(candidates) == 1:
         return candidates[0]

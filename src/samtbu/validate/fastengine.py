@@ -30,7 +30,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from samtbu.model import ModelError
+from samtbu.model import ModelError, reachable
 from samtbu.validate.fastcodegen import generate_conformance
 from samtbu.validate.fastterms import (
     RDF_LANGSTRING, RDF_TYPE, RDFS, RDFS_SUBCLASSOF, XSD, XSD_STRING, B, Data, L, from_rdflib,
@@ -895,7 +895,7 @@ class CompiledShapes:
             for shape in self.shapes.values():
                 shape.conforms_fn = generated[id(shape)]
         self.hierarchy = list(hierarchy)
-        self._closure = _closure(self.hierarchy)
+        self._closure = reachable(self.hierarchy)
         self._sub_closure = _inverse(self._closure)
         self.hierarchy_data = Data((s, RDFS_SUBCLASSOF, o) for s, o in self.hierarchy)
         # The types whose instances a class-targeting shape reaches, with the static hierarchy.
@@ -907,13 +907,13 @@ class CompiledShapes:
         own = data
         if not own:
             return self._closure
-        return _closure(self.hierarchy + own)
+        return reachable(self.hierarchy + own)
 
     def subclasses(self, cls, ctx: Context):
         """cls and its subclasses (transitively) in the data graph."""
         if ctx._subs is None:
             own = ctx.own_edges
-            ctx._subs = self._sub_closure if not own else _inverse(_closure(self.hierarchy + own))
+            ctx._subs = self._sub_closure if not own else _inverse(reachable(self.hierarchy + own))
         return ctx._subs.get(cls, (cls,))
 
     def validate(self, data: Data) -> list[Result]:
@@ -961,23 +961,6 @@ def _own_subclass_edges(data: Data) -> list:
     if not by_o:
         return []
     return [(s, o) for o, subs in by_o.items() for s in subs if type(s) is not L and type(o) is not L]
-
-
-def _closure(edges) -> dict:
-    direct: dict = {}
-    for s, o in edges:
-        direct.setdefault(s, set()).add(o)
-    closure: dict = {}
-    for start in direct:
-        seen = {start}
-        stack = [start]
-        while stack:
-            for nxt in direct.get(stack.pop(), ()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        closure[start] = seen
-    return closure
 
 
 def _inverse(closure: dict) -> dict:

@@ -75,6 +75,17 @@ class RecordReport:
     def count(self, severity: str) -> int:
         return sum(1 for r in self.results if r.severity == severity)
 
+    def to_dict(self) -> dict:
+        """One record's part of the JSON report (also one line of a batch's NDJSON report)."""
+        return {
+            "source": self.source,
+            "format": self.format,
+            "profile": self.profile,
+            "conforms": self.conforms,
+            **({"error": self.error} if self.error else {}),
+            "results": [r.to_dict() for r in self.results],
+        }
+
 
 @dataclass
 class Report:
@@ -123,17 +134,7 @@ class Report:
         return {
             "conforms": self.conforms,
             "summary": self.summary(),
-            "records": [
-                {
-                    "source": r.source,
-                    "format": r.format,
-                    "profile": r.profile,
-                    "conforms": r.conforms,
-                    **({"error": r.error} if r.error else {}),
-                    "results": [x.to_dict() for x in r.results],
-                }
-                for r in self.records
-            ],
+            "records": [r.to_dict() for r in self.records],
         }
 
 
