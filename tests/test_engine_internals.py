@@ -29,6 +29,21 @@ def _ns(**kwargs):
     return SimpleNamespace(**kwargs)
 
 
+def _algebra_round_trips() -> bool:
+    """A prepared query's algebra through samtbu.modelcache's pickling gives a query that answers the same."""
+    from rdflib import Graph
+    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.sparql import Query
+
+    from samtbu.modelcache import dumps_algebra
+    import pickle
+
+    query = prepareQuery("SELECT ?x WHERE { ?x ?p ?o FILTER (STRLEN(STR(?o)) > 1 && ?o != 'b') }")
+    again = Query(query.prologue, pickle.loads(dumps_algebra(query.algebra)))
+    graph = Graph().parse(data="<urn:a> <urn:p> 'ab', 'b', 'abc' .", format="turtle")
+    return sorted(map(str, graph.query(query))) == sorted(map(str, graph.query(again))) != []
+
+
 # (module, name, where samtbu uses it, a call the way samtbu makes it -> what it must give)
 INTERNALS = [
     ("rdflib.plugins.sparql.operators", "EBV", "fastsparql: effective boolean value of a typed literal",
@@ -55,6 +70,10 @@ INTERNALS = [
      lambda f: callable(f)),
     ("rdflib.plugins.sparql.algebra", "translateQuery", "validate.engine: a parsed query, prepared once",
      lambda f: callable(f)),
+    ("rdflib.plugins.sparql.parserutils", "CompValue", "modelcache: an algebra node, pickled by its name, items and attributes",
+     lambda c: _algebra_round_trips() and issubclass(c, dict) and hasattr(c("X"), "name")),
+    ("rdflib.plugins.sparql.parserutils", "Expr", "modelcache: an expression node, its evaluation function bound to itself",
+     lambda c: _algebra_round_trips() and "_evalfn" in vars(c("X", evalfn=lambda e, ctx: None))),
     ("rdflib.plugins.sparql.parser", "parseQuery", "validate.engine: a query text, parsed once",
      lambda f: f("SELECT ?x WHERE { ?x ?p ?o }") is not None),
     ("rdflib.plugins.sparql", "prepareQuery", "fastsparql: a constraint's query as rdflib's algebra",

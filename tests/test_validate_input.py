@@ -285,3 +285,28 @@ def test_relative_iris_in_rdf_are_refused_not_resolved_against_the_working_direc
 def test_a_base_the_turtle_payload_declares_is_used():
     text = "@base <https://skole.example/> .\n@prefix sbu: <https://w3id.org/samt-bu/def/> .\n<vurdering-1> a sbu:Vurdering ."
     assert (URIRef("https://skole.example/vurdering-1"), None, None) in read_payload(text, format="turtle").graph
+
+
+@pytest.mark.parametrize("data,said", [
+    # found by hypothesis (test_fuzz_pipeline): both crashed the readers with a traceback
+    (b'{"@context": "https://w3id.org/samt-bu/context", "navn": "\\ud800"}', "the string at /navn holds a lone UTF-16 surrogate"),
+    (b'{"x": [{"k\\udc00": 1}]}', "the string at /x/0/k\\udc00 holds a lone UTF-16 surrogate"),
+    (b'<?xml version="1.0" encoding="u-f-8"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>',
+     "malformed RDF/XML: unknown encoding: u-f-8"),
+])
+def test_lone_surrogates_and_unknown_xml_encodings_are_one_clear_error(data: bytes, said: str):
+    from samtbu.errors import SamtbuError
+    from samtbu.validate import read_any
+    from samtbu.validate.fastinput import read_fast
+
+    for reader in (read_any, read_fast):
+        with pytest.raises(SamtbuError) as caught:
+            reader(data)
+        assert said in str(caught.value)
+        str(caught.value).encode("utf-8")  # the message itself can be printed
+
+
+def test_a_surrogate_pair_is_one_character_and_reads():
+    from samtbu.validate import read_any
+
+    read_any(b'{"@context": "https://w3id.org/samt-bu/context", "@id": "urn:uuid:6f1c5a55-2d2f-4a39-9f1b-2d4b7c1e9a10", "navn": "\\ud83d\\ude00"}')

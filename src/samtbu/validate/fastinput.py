@@ -111,6 +111,8 @@ def _try_fast(data, format, source, model) -> FastPayload | None:
             document = json.loads(text, parse_constant=_input._refuse_constant)
         except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             return None
+        if _input.lone_surrogate_at(text, document) is not None:
+            return None  # read_payload reports where
         fast = _json_fast(document, source, model)
         if fast is not None and _input.duplicate_keys(text, document, fast.key_count):
             return None  # read_payload reports the keys given twice

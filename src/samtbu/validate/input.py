@@ -250,6 +250,35 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
+# A \uD800-\uDFFF escape: JSON lets a string spell half of a UTF-16 surrogate pair alone, which
+# is no Unicode character and cannot be written as UTF-8 (an IRI, a report, a database would fail).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def lone_surrogate_at(text: str, document: Any) -> str | None:
+    """The JSON Pointer of the first string (key or value) that holds a lone surrogate, else None."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return None  # the usual case: no escape of that kind at all
+    stack = [(document, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return pointer
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                shown = str(key).encode("utf-8", "backslashreplace").decode("utf-8")  # printable
+                where = f"{pointer}/{_escape(shown)}"
+                if shown != key:
+                    return where
+                stack.append((item, where))
+        elif isinstance(value, list):
+            stack.extend((item, f"{pointer}/{i}") for i, item in enumerate(value))
+    return None
+
+
 def _load_json(text: str, source: str) -> Any:
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
@@ -258,6 +287,10 @@ def _load_json(text: str, source: str) -> Any:
     except (ValueError, RecursionError) as exc:
         raise InputError(f"malformed JSON: {exc}", where=source) from None
     _check_depth(document, source)
+    pointer = lone_surrogate_at(text, document)
+    if pointer is not None:
+        raise InputError(f"malformed JSON: the string at {pointer or '/'} holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF "
+                         "escape without its pair), which is no Unicode character", where=source)
     return document
 
 
@@ -764,4 +797,6 @@ def _refuse_unsafe_xml(text: str, source: str) -> None:
     except DefusedXmlException as exc:
         raise InputError(f"unsafe XML refused: {exc}", where=source) from None
     except SafeET.ParseError as exc:
+        raise InputError(f"malformed RDF/XML: {exc}", where=source) from None
+    except (LookupError, ValueError) as exc:  # e.g. <?xml encoding="u-f-8"?>: a codec Python does not have
         raise InputError(f"malformed RDF/XML: {exc}", where=source) from None
