@@ -218,6 +218,14 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
     return run_shacl(payload.graph, profile, model, grep)
 
 
+@functools.lru_cache(maxsize=256)
+def _superclasses(root: str, root_types: frozenset) -> frozenset:
+    """The root types and all their superclasses in the model's class hierarchy (once per model and
+    set of types: every record of a batch asks it, and the walk costs more than some records' checks)."""
+    hierarchy = _class_hierarchy(root)
+    return frozenset(sup for t in root_types for sup in hierarchy.transitive_objects(t, RDFS.subClassOf))
+
+
 def detect_profile(payload_graph: Graph, model: Model) -> Profile:
     """Choose the profile whose root classes match the payload's root nodes (nodes nothing points to)."""
     objects = set(payload_graph.objects())
@@ -236,9 +244,7 @@ def detect_profile_triples(triples, model: Model) -> Profile:
 
 
 def choose_profile(root_types: set, model: Model) -> Profile:
-    superclasses = {
-        sup for t in root_types for sup in class_hierarchy(model).transitive_objects(t, RDFS.subClassOf)
-    }
+    superclasses = _superclasses(str(model.root), frozenset(root_types))
     candidates = [p for p in model.profiles.values() if p.root_classes & (root_types | superclasses)]
     if len(candidates) == 1:
         return candidates[0]
