@@ -330,7 +330,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="Grep snapshot for the runs with Grep (default: the one shipped for the examples)")
     parser.add_argument("--no-latency", action="store_true", help="skip the single-payload latencies")
     parser.add_argument("--latency-only", action="store_true", help="only the single-payload latencies, without and with Grep")
+    parser.add_argument("--latency-json", action="store_true", help=argparse.SUPPRESS)  # one round, for side by side
     args = parser.parse_args(argv)
+    if args.latency_json:
+        print(json.dumps({kind: latency_example(kind) if kind.endswith(".json") else latency(kind) for kind in LATENCY_KINDS}))
+        return 0
     if args.latency_only:
         print_latencies(args.grep)
         return 0
@@ -379,24 +383,58 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print("identity check: PASSED (every compared result identical, every stratum non-empty)")
 
-        for rate in [float(x) for x in args.fault_rates.split(",") if x.strip()]:
+        rates = [float(x) for x in args.fault_rates.split(",") if x.strip()]
+        if rates:
+            # the start-up (model load, compile, workers) of a batch of one record, taken off each run
+            one = work / "one.ndjson"
+            with cohort.open("rb") as f:
+                one.write_bytes(f.readline())
+            start_new = run_batch(one, work / "one.jsonl", args.jobs)
+            start_old = run_batch(one, work / "one.jsonl", args.jobs, env=old_env) if old_env is not None else None
+            print(f"start-up of a batch (one record): this tree {start_new['wall']:.2f} s wall, {start_new['cpu']:.2f} s CPU"
+                  + (f"; {args.baseline} {start_old['wall']:.2f} s wall, {start_old['cpu']:.2f} s CPU" if start_old else ""))
+        for rate in rates:
             path, injected = make_cohort(args.workdir, args.cost_learners, args.seed, rate)
             out = work / f"cost-{rate:g}.jsonl"
-            line = f"cost per record, {rate:.0%} faulty ({len(injected):,} of {args.cost_learners:,} with a fault): "
-            if old_env is not None:
+            n = args.cost_learners
+            line = f"cost per record, {rate:.0%} faulty ({len(injected):,} of {n:,} with a fault), start-up taken off: "
+            if old_env is not None and start_old is not None:
                 old = run_batch(path, out, args.jobs, env=old_env)
-                line += f"{args.baseline} {old['wall'] / args.cost_learners * 1000:.2f} ms wall, {old['cpu'] / args.cost_learners * 1000:.2f} ms CPU; "
+                line += (f"{args.baseline} {(old['wall'] - start_old['wall']) / n * 1000:.2f} ms wall, "
+                         f"{(old['cpu'] - start_old['cpu']) / n * 1000:.2f} ms CPU; ")
             run = run_batch(path, out, args.jobs)
             s = run["summary"]
-            line += (f"this tree {run['wall'] / args.cost_learners * 1000:.2f} ms wall, {run['cpu'] / args.cost_learners * 1000:.2f} ms CPU "
-                     f"({s['with_violations']:,} with violations, {s['results']:,} results)")
+            line += (f"this tree {(run['wall'] - start_new['wall']) / n * 1000:.2f} ms wall, "
+                     f"{(run['cpu'] - start_new['cpu']) / n * 1000:.2f} ms CPU ({s['with_violations']:,} with violations, "
+                     f"{s['results']:,} results)")
             print(line)
-        if not args.no_latency:
+        if not args.no_latency and old_env is not None:
+            latency_side_by_side(args.baseline, old_env)
+        elif not args.no_latency:
             print_latencies(None)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"load average {load_average()} at the end")
     return 1 if failed else 0
+
+
+LATENCY_KINDS = ("fagbrev", "kompetansebevis", "vitnemaal", "enkeltresultat.json", "fullfoeringsstatus.json")
+
+
+def latency_side_by_side(rev: str, old_env: dict, rounds: int = 3) -> None:
+    """The single-payload latencies of the baseline and of this tree, each round a fresh process of
+    each in turn (so that the machine's load falls on both alike); the median over the rounds."""
+    times: dict[str, dict[str, list[float]]] = {"old": {k: [] for k in LATENCY_KINDS}, "new": {k: [] for k in LATENCY_KINDS}}
+    for _ in range(rounds):
+        for label, env in (("old", old_env), ("new", None)):
+            done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--latency-json"], env=env,
+                                  capture_output=True, text=True, check=True)
+            for kind, ms in json.loads(done.stdout).items():
+                times[label][kind].append(ms)
+    for kind in LATENCY_KINDS:
+        old, new = statistics.median(times["old"][kind]), statistics.median(times["new"][kind])
+        print(f"single payload, {kind}: {rev} {old:.2f} ms, this tree {new:.2f} ms ({new / old:.2f}x; median in-process "
+              f"after warm-up, distinct learners, median of {rounds} interleaved rounds)")
 
 
 def print_latencies(grep: Path | None) -> None:
