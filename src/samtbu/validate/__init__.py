@@ -135,7 +135,7 @@ def conforming_report() -> Graph:
     """The SHACL report of a record with no result (as pyshacl writes it)."""
     from samtbu.validate.fastengine import report_graph
 
-    return report_graph([], None)
+    return report_graph([], Graph())  # (no result: the shapes are not read)
 
 
 def add_unknown_terms_to_shacl(report_graph: Graph, payload: Payload) -> None:
