@@ -15,6 +15,7 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 from collections.abc import Iterable
+from typing import cast
 from urllib.parse import quote
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -109,7 +110,7 @@ def validate_payload(
                 record.shacl_report = conforming_report()
                 add_unknown_terms_to_shacl(record.shacl_report, payload)
             else:
-                record.shacl_report = Deferred(conforming_report)
+                record.shacl_report = cast(Graph, Deferred(conforming_report))  # a Graph when read
         return record
     if (None, SH.result, None) in report_graph:
         vocab = model.vocab

@@ -92,7 +92,7 @@ class RecordReport:
     error: str | None = None  # the payload could not be read at all
     # the SHACL report graph, or a ``Deferred`` that builds it when first read (a conforming record's
     # report, which most callers never read, costs about a quarter of the record's validation)
-    shacl_report: Graph | Deferred | None = field(default=cast(Graph, _BuiltWhenRead("_shacl_report")), repr=False, compare=False)
+    shacl_report: Graph | None = field(default=cast(Graph, _BuiltWhenRead("_shacl_report")), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _mask_fields(self)
