@@ -231,3 +231,29 @@ def test_cli_batch_on_two_workers(folder: Path, tmp_path: Path):
     lines = _lines(out.read_text())
     assert lines[-1]["summary"]["records"] == 4
     assert "Summary: 4 records, 2 conforming, 1 with violations" in proc.stderr
+
+
+def test_the_benchmark_cohort_is_clean_where_meant_and_faulty_where_injected(model):
+    """benchmarks/cohort.py: every grade code of the model's code list is used where the model allows
+    it (the generator refuses to run when the code list and its table differ), so a record without an
+    injected fault has no violation; every injected fault within a record is found. The identity
+    check of benchmarks/run.py relies on both (its strata are these faults)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from cohort import CROSS_RECORD_FAULTS, FAULTS, Cohort, grade_codes
+
+    from samtbu.validate import validate
+
+    cohort = Cohort(500, seed=77, fault_rate=0.3)
+    used_grades: set[str] = set()
+    found: dict[str, int] = {}
+    for i, (_name, _profile, doc) in enumerate(cohort.records()):
+        used_grades.update(v["karakter"] for v in doc["dokumenterer"] if isinstance(v, dict) and "karakter" in v)
+        severities = {r.severity for r in validate(json.dumps(doc), None, model=model, grep=False).results}
+        fault = cohort.known_faults.get(i)
+        if fault is None:
+            assert "Violation" not in severities, (i, severities)
+        elif fault not in CROSS_RECORD_FAULTS:  # (a copy of a faulty record may carry that record's fault)
+            assert severities, (i, fault)
+            found[fault] = found.get(fault, 0) + 1
+    assert {f for f, _ in FAULTS} - set(CROSS_RECORD_FAULTS) - set(found) <= {"karakter-ig"}  # IG: kompetansebevis only, rare
+    assert set(grade_codes()) - used_grades <= {"IG"}, set(grade_codes()) - used_grades  # IG only as a fault

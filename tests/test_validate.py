@@ -378,3 +378,24 @@ def test_a_sparql_message_is_filled_when_the_model_is_loaded_again(model: Model)
     assert again is not model
     (result,) = validate(path, profile="fagskolevitnemaal", model=again).results
     assert result.message == want and "https://" not in result.message
+
+
+def test_a_conforming_records_shacl_report_is_built_when_first_read(model: Model):
+    """A conforming record's SHACL report graph is made only when read (most callers never do), and
+    is then the report pyshacl writes: one sh:ValidationReport that conforms; the same graph on every
+    read, and also after the record was pickled (a batch's JUnit and SARIF records cross processes)."""
+    import pickle
+
+    from rdflib import Literal
+    from rdflib.namespace import SH
+
+    from samtbu.validate import validate
+    from samtbu.validate.report import Deferred
+
+    record = validate(REPO / "examples" / "enkeltresultat.json", model=model, grep=False).records[0]
+    assert record.conforms and isinstance(record.__dict__["_shacl_report"], Deferred)
+    copy = pickle.loads(pickle.dumps(record))
+    for r in (record, copy):
+        graph = r.shacl_report
+        assert r.shacl_report is graph
+        assert set(graph.objects(None, SH.conforms)) == {Literal(True)} and len(graph) == 2

@@ -15,6 +15,7 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 from collections.abc import Iterable
+from typing import cast
 from urllib.parse import quote
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -29,7 +30,7 @@ from samtbu.validate.engine import (
 from samtbu.validate.expected import describe_expected
 from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, payload_files, read_payload
 from samtbu.validate.present import Presenter
-from samtbu.validate.report import RecordReport, Report, Result, results_from_shacl
+from samtbu.validate.report import Deferred, RecordReport, Report, Result, results_from_shacl
 
 PayloadLike = str | bytes | dict | list | Path | Graph
 
@@ -99,11 +100,18 @@ def validate_payload(
         chosen = detect_profile_triples(triples, model) if triples is not None else detect_profile(payload.graph, model)
     if grep is not None:
         chosen = with_grep(chosen, model, grep)
-    report_graph = run_engine(payload, chosen, model, engine, report_if_conforms=keep_shacl_report, grep=grep)
-    if report_graph is None:  # conforms, and no report graph wanted
+    report_graph = run_engine(payload, chosen, model, engine, report_if_conforms=False, grep=grep)
+    if report_graph is None:  # conforms (the fast engine): the SHACL report only says so, built if it is read
         results = unknown_term_results(payload, lang)
-        return RecordReport(payload.source, payload.format, chosen.name,
-                            name_subjects(results, payload, grep, lang) if grep is not None and results else results)
+        record = RecordReport(payload.source, payload.format, chosen.name,
+                              name_subjects(results, payload, grep, lang) if grep is not None and results else results)
+        if keep_shacl_report:
+            if payload.unknown_terms:
+                record.shacl_report = conforming_report()
+                add_unknown_terms_to_shacl(record.shacl_report, payload)
+            else:
+                record.shacl_report = cast(Graph, Deferred(conforming_report))  # a Graph when read
+        return record
     if (None, SH.result, None) in report_graph:
         vocab = model.vocab
 
@@ -122,6 +130,13 @@ def validate_payload(
         add_unknown_terms_to_shacl(report_graph, payload)
     return RecordReport(payload.source, payload.format, chosen.name, results,
                         shacl_report=report_graph if keep_shacl_report else None)
+
+
+def conforming_report() -> Graph:
+    """The SHACL report of a record with no result (as pyshacl writes it)."""
+    from samtbu.validate.fastengine import report_graph
+
+    return report_graph([], Graph())  # (no result: the shapes are not read)
 
 
 def add_unknown_terms_to_shacl(report_graph: Graph, payload: Payload) -> None:

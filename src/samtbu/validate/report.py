@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import cast
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SH
@@ -54,6 +55,32 @@ class Result:
         return {k: v for k, v in self.__dict__.items() if v is not None} | {"location": self.location}
 
 
+@dataclass(frozen=True)
+class Deferred:
+    """A value built when it is first read (see ``_BuiltWhenRead``)."""
+
+    build: Callable[[], Graph]
+
+
+class _BuiltWhenRead:
+    """The descriptor of ``RecordReport.shacl_report``: a ``Deferred`` given for it is built once,
+    when the attribute is first read."""
+
+    def __init__(self, slot: str) -> None:
+        self.slot = slot
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        value = obj.__dict__.get(self.slot)
+        if isinstance(value, Deferred):
+            value = obj.__dict__[self.slot] = value.build()
+        return value
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.slot] = None if value is self else value
+
+
 @dataclass
 class RecordReport:
     """The results for one payload (record)."""
@@ -63,7 +90,9 @@ class RecordReport:
     profile: str
     results: list[Result] = field(default_factory=list)
     error: str | None = None  # the payload could not be read at all
-    shacl_report: Graph | None = field(default=None, repr=False, compare=False)
+    # the SHACL report graph, or a ``Deferred`` that builds it when first read (a conforming record's
+    # report, which most callers never read, costs about a quarter of the record's validation)
+    shacl_report: Graph | None = field(default=cast(Graph, _BuiltWhenRead("_shacl_report")), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _mask_fields(self)
