@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -111,6 +112,19 @@ def wait_ready(url: str, process: subprocess.Popen | None = None, timeout: float
             pass
         time.sleep(0.3)
     raise RuntimeError(f"the service at {url} was not ready within {timeout:g} s")
+
+
+@contextlib.contextmanager
+def serving(**start):
+    """A real ``samtbu serve`` on a free loopback port while the block runs; yields its URL."""
+    port = free_port()
+    process = start_service(port, **start)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, process)
+        yield url
+    finally:
+        stop_service(process)
 
 
 def stop_service(process: subprocess.Popen) -> None:

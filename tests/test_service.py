@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -363,18 +362,8 @@ def test_api_never_answers_5xx(case):
 
 @pytest.fixture(scope="module")
 def server():
-    port = service_load.free_port()
-    process = service_load.start_service(port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        service_load.wait_ready(url, process)
+    with service_load.serving() as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_real_server_validates_and_refuses(server, model):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -77,18 +76,8 @@ def test_rdflib_is_left_as_it_is(client):
 
 @pytest.fixture(scope="module")
 def server():
-    port = service_load.free_port()
-    process = service_load.start_service(port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        service_load.wait_ready(url, process)
+    with service_load.serving() as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_swagger_ui_renders_offline_in_chromium(server):

@@ -42,11 +42,7 @@ def server():
         service_load.wait_ready(f"http://127.0.0.1:{port}", process)
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        service_load.stop_service(process)
 
 
 def _answer(sock: socket.socket, within: float) -> tuple[bytes, bool]:

@@ -382,12 +382,12 @@ class ModelIndex:
                 if isinstance(subject, URIRef) and isinstance(value, Literal):
                     labels.setdefault(subject, {})
         for subject in labels:
-            labels[subject] = _by_language(onto, subject, RDFS.label) | _by_language(vocab, subject, SKOS.prefLabel)
+            labels[subject] = texts_by_language(onto, subject, RDFS.label) | texts_by_language(vocab, subject, SKOS.prefLabel)
         definitions: dict[URIRef, dict[str, str]] = {}
         for graph in (onto, vocab):
             for subject in set(graph.subjects(SKOS.definition, None)):
                 if isinstance(subject, URIRef):
-                    definitions[subject] = definitions.get(subject, {}) | _by_language(graph, subject, SKOS.definition)
+                    definitions[subject] = definitions.get(subject, {}) | texts_by_language(graph, subject, SKOS.definition)
         return cls(
             hierarchy=model.hierarchy,
             classes=tuple(model.classes()),
@@ -447,7 +447,7 @@ def _members(graph: Graph, values: Iterable) -> tuple[URIRef, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def _by_language(graph: Graph, subject, predicate) -> dict[str, str]:
+def texts_by_language(graph: Graph, subject, predicate) -> dict[str, str]:
     """The first literal of each language tag (sorted by text), "" for an untagged one."""
     out: dict[str, str] = {}
     for value in sorted(graph.objects(subject, predicate), key=str):

@@ -16,6 +16,8 @@ from typing import TypeVar
 
 from rdflib import Graph, Literal
 
+from samtbu.model import texts_by_language
+
 LANGS = ("nb", "nn", "en")
 _T = TypeVar("_T")
 DEFAULT_LANG = "nb"
@@ -201,13 +203,8 @@ def pick(values: Sequence[_T], lang: str) -> _T:
     return values[LANGS.index(lang)]
 
 
-def lang_texts(graph: Graph, subject, predicate) -> dict[str, str]:
-    """The literals of one property by language tag (the first value of each tag, sorted)."""
-    out: dict[str, str] = {}
-    for obj in sorted(graph.objects(subject, predicate), key=str):
-        if isinstance(obj, Literal):
-            out.setdefault(obj.language or "", str(obj))
-    return out
+# The literals of one property by language tag: the model index's reader (one place).
+lang_texts = texts_by_language
 
 
 def lang_lists(graph: Graph, subject, predicate) -> dict[str, list[str]]:
