@@ -49,10 +49,10 @@ def unknown_term_results(payload: Payload, lang: str, model: Model | None = None
     twice only the last value is read; report them."""
     if not payload.unknown_terms:
         return []
-    rules = (model or Model.load()).toolkit_rules
+    model = model or Model.load()
     results = []
     for pointer, name, kind in payload.unknown_terms:
-        rule = rules[_UNKNOWN_RULE[kind]]
+        rule = model.toolkit_rule(_UNKNOWN_RULE[kind])
         results.append(
             Result(
                 severity=rule.severity,
@@ -138,9 +138,9 @@ def add_unknown_terms_to_shacl(report_graph: Graph, payload: Payload, model: Mod
         report = BNode()
         report_graph.add((report, RDF.type, SH.ValidationReport))
     holders = _holders(payload)
-    rules = (model or Model.load()).toolkit_rules
+    model = model or Model.load()
     for pointer, name, kind in payload.unknown_terms:
-        rule = rules[_UNKNOWN_RULE[kind]]
+        rule = model.toolkit_rule(_UNKNOWN_RULE[kind])
         node = BNode()
         report_graph.add((report, SH.result, node))
         report_graph.add((node, RDF.type, SH.ValidationResult))

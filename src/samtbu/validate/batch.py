@@ -434,18 +434,18 @@ class CrossRecordIndex:
     def results(self, lang: str, model: Model | None = None) -> list[RecordReport]:
         """One record report per record involved, holding the cross-record results (each rule's
         severity and texts are the model's: shapes/verktoey/regler.ttl)."""
-        rules = (model or _STATE.get("model") or Model.load()).toolkit_rules
+        model = model or _STATE.get("model") or Model.load()
         found: dict[str, list[Result]] = {}
 
         def add(source, name, focus, pointer, value, **words):
-            rule = rules[name]
+            rule = model.toolkit_rule(name)
             found.setdefault(source, []).append(Result(
                 severity=rule.severity, message=rule.message(lang, **words), focus_node=focus, path=None, value=value,
                 constraint=rule.constraint, pointer=pointer,
             ))
 
-        def more(n: int) -> str:
-            return rules["DuplicateRecord"].more_text(lang, n)
+        def more(n: int) -> str:  # "and 3 more": the words of the scope every cross-record rule shares
+            return model.toolkit_rule("DuplicateRecord").more_text(lang, n)
 
         for doc_id, sources in self.ids.items():
             if len(sources) > 1:
