@@ -259,6 +259,45 @@ def test_oxigraph_and_pyld_agree_on_every_credential(contexts, signed, name):
     assert a.nquads.count("\n") > 50
 
 
+def _canonical_of_text(text: str) -> str:
+    import pyoxigraph as ox
+
+    from samtbu.credential.canonical import _rdfc
+
+    return _rdfc(list(ox.parse(text, format=ox.RdfFormat.JSON_LD)), "oxigraph")
+
+
+@pytest.mark.parametrize("name", DOCUMENT_EXAMPLES)
+def test_pruned_contexts_expand_exactly_as_the_whole_ones(contexts, signed, name):
+    """The contexts are inlined with only the term definitions a document can reach: the same RDF, for
+    the credential, the credential with its proof, and its proof configuration."""
+    from samtbu.credential.dataintegrity import proof_configuration
+
+    document = signed[name]
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    config = proof_configuration(unsecured, verification_method=document["proof"][0]["verificationMethod"],
+                                 created=document["proof"][0]["created"])
+    for doc in (document, unsecured, config):
+        pruned, whole = contexts.inline_text(doc), json.dumps(contexts.inline(doc), ensure_ascii=False)
+        assert len(pruned) < len(whole) * 0.8
+        assert _canonical_of_text(pruned) == _canonical_of_text(whole)
+
+
+def test_pruning_keeps_prefixes_inline_terms_and_protection(contexts, signed):
+    base = {k: v for k, v in signed["fagbrev-elektriker"].items() if k != "proof"}
+    # a compact IRI in a key, a type and an @id value, through a prefix the document's own context defines
+    extended = {**base, "@context": [*base["@context"], {"ex": "https://example.org/ns#", "ex:seeAlso": {"@type": "@id"}}],
+                "ex:seeAlso": "ex:thing", "type": [*base["type"], "ex:Thing"]}
+    assert _canonical_of_text(contexts.inline_text(extended)) == _canonical_of_text(json.dumps(contexts.inline(extended)))
+    assert "<https://example.org/ns#seeAlso> <https://example.org/ns#thing>" in canonicalize(extended, contexts).nquads
+    # a protected term of the credentials context that the document does not use is still protected
+    redefined = {**base, "@context": [*base["@context"], {"digestMultibase": "https://example.org/ns#digest"}]}
+    with pytest.raises(CanonicalizationError, match="protected"):
+        canonicalize(redefined, contexts)
+    # the undefined-term guard still sees a key the pruned contexts never defined
+    assert canonicalize({**base, "karakterTillegg": "6"}, contexts).undefined == ["karakterTillegg"]
+
+
 def test_terms_no_context_defines_are_reported(contexts, signed):
     document = {k: v for k, v in signed["fagbrev-elektriker"].items() if k != "proof"}
     document["credentialSubject"] = {**document["credentialSubject"], "karakterTillegg": "6"}

@@ -159,7 +159,7 @@ def _check_blank_nodes(quads: list) -> None:
 
 
 def _oxigraph_quads(document: dict, contexts: ContextSet) -> list:
-    text = json.dumps(contexts.inline(document), ensure_ascii=False)
+    text = contexts.inline_text(document)
     try:
         return list(ox.parse(text, format=ox.RdfFormat.JSON_LD))
     except SyntaxError as exc:

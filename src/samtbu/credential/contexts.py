@@ -26,6 +26,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,6 +148,7 @@ class ContextSet:
     sources: dict[str, Path]
     folders: list[Path]
     config_cache: dict = field(default_factory=dict, repr=False)  # canonical proof configurations (dataintegrity)
+    pruned_cache: dict = field(default_factory=dict, repr=False)  # (url, terms kept) -> the pruned context as JSON text
 
     def document(self, url: str) -> dict:
         if url in self.documents:
@@ -202,6 +204,114 @@ class ContextSet:
         if isinstance(document, dict) and "@context" in document and json.dumps(document).count('"@context"') == 1:
             return {**document, "@context": replace(document["@context"])}
         return walk(document)
+
+    def inline_text(self, document: dict) -> str:
+        """The JSON text of ``inline(document)``, with each context named by URL cut down to the term
+        definitions the document can reach (``_pruned``): the same RDF, parsed several times faster,
+        since a JSON-LD processor reads the whole of every type-scoped context again at each node of
+        that type (the Open Badges context at each result and alignment)."""
+        text = json.dumps(document, ensure_ascii=False)
+        ctx = document.get("@context") if isinstance(document, dict) else None
+        entries = ctx if isinstance(ctx, list) else [ctx]
+        if ctx is None or text.count('"@context"') != 1 or not any(isinstance(e, str) for e in entries):
+            return json.dumps(self.inline(document), ensure_ascii=False)
+        # every key and string of the document (its inline contexts too), and each one's part before
+        # the first ":" (a compact IRI's prefix): a superset of the terms expansion can look up
+        names = set()
+        for token in _JSON_STRING.findall(text):
+            if "\\" in token:
+                token = json.loads(f'"{token}"')
+            names.add(token)
+            names.add(token.partition(":")[0])
+        urls = tuple(e for e in entries if isinstance(e, str))
+        defined, needs = self._terms(urls)
+        keep = names & defined
+        pending = list(keep)
+        while pending:
+            for name in needs.get(pending.pop(), ()):
+                if name not in keep:
+                    keep.add(name)
+                    pending.append(name)
+        keep_key = frozenset(keep)
+        parts = [self._pruned_text(e, keep_key) if isinstance(e, str) else json.dumps(e, ensure_ascii=False) for e in entries]
+        rest = json.dumps({k: v for k, v in document.items() if k != "@context"}, ensure_ascii=False)
+        head = f'{{"@context":{parts[0] if not isinstance(ctx, list) else "[" + ",".join(parts) + "]"}'
+        return head + ("}" if rest == "{}" else "," + rest[1:])
+
+    def _terms(self, urls: tuple[str, ...]) -> tuple[frozenset[str], dict[str, set[str]]]:
+        """The term names the contexts define (scoped contexts too), and for each term the names its
+        definitions refer to (compact IRI prefixes, terms as IRIs, @nest and @index terms, @vocab)."""
+        key = ("terms", urls)
+        found = self.pruned_cache.get(key)
+        if found is None:
+            defined: set[str] = set()
+            needs: dict[str, set[str]] = {}
+            vocab: set[str] = set()
+            for url in urls:
+                _collect_terms(self.context_value(url), defined, needs, vocab)
+            for refs in needs.values():
+                refs.update(vocab)  # a term without @id expands through @vocab
+            found = self.pruned_cache[key] = (frozenset(defined), needs)
+        return found
+
+    def _pruned_text(self, url: str, keep: frozenset[str]) -> str:
+        key = (url, keep)
+        text = self.pruned_cache.get(key)
+        if text is None:
+            if len(self.pruned_cache) >= _PRUNED_CACHE_SIZE:
+                self.pruned_cache.clear()
+            text = self.pruned_cache[key] = json.dumps(_pruned(self.context_value(url), keep), ensure_ascii=False)
+        return text
+
+
+_PRUNED_CACHE_SIZE = 512
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_REFERRING_KEYS = ("@id", "@type", "@reverse", "@nest", "@index")
+
+
+def _names_of(value: str) -> tuple[str, str]:
+    return value, value.partition(":")[0]
+
+
+def _collect_terms(context, defined: set[str], needs: dict[str, set[str]], vocab: set[str]) -> None:
+    if isinstance(context, list):
+        for entry in context:
+            _collect_terms(entry, defined, needs, vocab)
+        return
+    if not isinstance(context, dict):
+        return
+    if isinstance(context.get("@vocab"), str):
+        vocab.update(_names_of(context["@vocab"]))
+    for term, definition in context.items():
+        if term.startswith("@"):
+            continue
+        defined.add(term)
+        refs = needs.setdefault(term, set())
+        refs.update(_names_of(term))
+        if isinstance(definition, str):
+            refs.update(_names_of(definition))
+        elif isinstance(definition, dict):
+            refs.update(name for k in _REFERRING_KEYS if isinstance(definition.get(k), str)
+                        for name in _names_of(definition[k]))
+            if "@context" in definition:
+                _collect_terms(definition["@context"], defined, needs, vocab)
+
+
+def _pruned(context, keep: frozenset[str]):
+    """A context with only the term definitions named in ``keep`` (and every keyword entry), scoped
+    contexts pruned alike. A term the document never names, neither as a key, a type, a value nor a
+    prefix, and that no kept definition refers to, cannot change its expansion."""
+    if isinstance(context, list):
+        return [_pruned(entry, keep) for entry in context]
+    if not isinstance(context, dict):
+        return context
+    out = {}
+    for term, definition in context.items():
+        if term.startswith("@") or term in keep:
+            if isinstance(definition, dict) and "@context" in definition:
+                definition = {**definition, "@context": _pruned(definition["@context"], keep)}
+            out[term] = definition
+    return out
 
 
 def _scan(folders: tuple[Path, ...]) -> ContextSet:
