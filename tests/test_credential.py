@@ -381,6 +381,47 @@ def test_the_elm_form_signs_and_verifies(key):
     assert verify_credential(tampered, contexts, trust=trust, at=SOON).reason == "tampered"
 
 
+def test_the_elm_form_without_its_contexts_is_one_clear_error(tmp_path, capsys, monkeypatch):
+    """From an installed wheel the VC 1.1 and EDC contexts are missing (no PyPI package ships them):
+    `sign --form elm` stops before any work with one line naming each context and how to supply it."""
+    key_file = tmp_path / "key.json"
+    assert main(["keys", "new", "-o", str(key_file)]) == 0
+    monkeypatch.setenv("SAMTBU_ANCHORS", str(tmp_path / "no-anchors"))
+    monkeypatch.delenv("SAMTBU_CONTEXTS", raising=False)
+    capsys.readouterr()
+    payload = str(EXAMPLES / "vitnemaal-studiespesialisering.json")
+    for command in (["sign", payload], ["sign", "--batch", payload, "-o", str(tmp_path / "out.ndjson")]):
+        assert main([*command, "--key", str(key_file), "--form", "elm"]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1, err
+        assert "https://www.w3.org/2018/credentials/v1" in err and "@digitalbazaar/credentials-context" in err
+        assert "--contexts DIR" in err and "nothing is fetched" in err
+    assert not (tmp_path / "out.ndjson").exists()
+
+
+def test_the_elm_form_signs_with_contexts_from_a_folder_the_user_names(tmp_path, capsys, monkeypatch, anchors):
+    """The user's copies of the VC 1.1 and EDC contexts (here copied from the anchors) in a --contexts folder."""
+    from samtbu.credential.contexts import CREDENTIALS_V1
+
+    sources = load_contexts().sources
+    if CREDENTIALS_V1 not in sources or EDC_CONTEXT not in sources:
+        pytest.skip(f"the VC 1.1 and EDC contexts are not in {anchors} (ob3/, elm/)")
+    folder = tmp_path / "contexts"
+    folder.mkdir()
+    for url in (CREDENTIALS_V1, EDC_CONTEXT):
+        (folder / sources[url].name).write_bytes(sources[url].read_bytes())
+    key_file, out = tmp_path / "key.json", tmp_path / "elm.json"
+    assert main(["keys", "new", "-o", str(key_file)]) == 0
+    monkeypatch.setenv("SAMTBU_ANCHORS", str(tmp_path / "no-anchors"))
+    payload = str(EXAMPLES / "vitnemaal-studiespesialisering.json")
+    assert main(["sign", payload, "--key", str(key_file), "--form", "elm", "--contexts", str(folder), "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(out), "--contexts", str(folder), "--at", "2026-08-01T00:00:00Z", "--format", "json"]) == 1
+    checks = json.loads(capsys.readouterr().out)
+    assert checks["reason"] == "unknown-issuer"  # no trust list names the issuer's key, but the signature verifies
+    assert {c["check"]: c["ok"] for c in checks["checks"]}["signature"] is True
+
+
 def test_a_signed_ob3_credential_still_passes_the_ob3_json_schema(signed, key):
     from samtbu.crosswalk.ob3 import schema_path, validate_ob3
 
