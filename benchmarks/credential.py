@@ -57,7 +57,7 @@ def _created(i: int) -> str:
     return f"2026-06-19T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z"
 
 
-def latency(runs: int, warmup: int) -> dict:
+def latency(runs: int, warmup: int, engines=("oxigraph", "pyld")) -> dict:
     from samtbu.credential.contexts import load_contexts
     from samtbu.credential.dataintegrity import add_proof
     from samtbu.credential.issue import sign_credential, unsigned_credential
@@ -78,7 +78,7 @@ def latency(runs: int, warmup: int) -> dict:
 
     out["validate (for scale)"] = _times(lambda i: validate_payload(read_any(data, model=model), model=model,
                                                                     keep_shacl_report=False), runs, warmup)
-    for engine in ("oxigraph", "pyld"):
+    for engine in engines:
         n = runs if engine == "oxigraph" else max(runs // 4, 5)
         # one signed copy per timed verification, each with its own proof time (no cache helps)
         copies = {i: sign_credential(document, key, contexts, engine=engine, created=_created(i))[0]
@@ -172,13 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--learners", type=int, default=0, help="also sign a cohort of this many learners")
     parser.add_argument("--batch-only", action="store_true", help="sign the cohort only (no latency figures)")
+    parser.add_argument("--engine", action="append", choices=("oxigraph", "pyld"),
+                        help="time this RDFC-1.0 implementation only (repeatable; default: both)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "samtbu-bench")
     args = parser.parse_args(argv)
     figures: dict = {"load_average_before": os.getloadavg()}
     if not args.batch_only:
-        figures["latency"] = latency(args.runs, args.warmup)
+        figures["latency"] = latency(args.runs, args.warmup, tuple(args.engine or ("oxigraph", "pyld")))
         print(json.dumps(figures, indent=2), flush=True)
     if args.learners:
         figures["batch"] = batch(args.learners, args.jobs, args.workdir, args.seed)

@@ -1,13 +1,15 @@
 """JSON-LD -> RDF -> RDFC-1.0 canonical N-Quads, with two maintained libraries to choose from.
 
 - ``oxigraph`` (default): pyoxigraph's JSON-LD parser (the contexts inlined from local copies, since
-  it takes no document loader) and its RDFC-1.0 implementation, both in Rust.
+  it takes no document loader, and cut down to the term definitions the document can reach, since it
+  processes a type-scoped context again at every node of that type: ``ContextSet.inline_text``) and
+  its RDFC-1.0 implementation, both in Rust.
 - ``pyld``: pyld's JSON-LD to RDF with a local document loader and its URDNA2015 (RDFC-1.0 gives
   the same output).
 
 They give the same canonical form on the W3C test vectors and on every credential the toolkit makes
-(tests compare them); ``benchmarks/credential.py`` measures both (oxigraph is 2-3 times faster on a
-vitnemål). Two guards come first, because a signature must not be fooled or made to hang:
+(tests compare them); ``benchmarks/credential.py`` measures both (oxigraph is several times faster
+on a vitnemål). Two guards come first, because a signature must not be fooled or made to hang:
 
 - **Terms no context defines.** JSON-LD drops a key that no context defines, so the signature would
   not cover it and a verifier could be shown text nobody signed. The documents are expanded with one
