@@ -176,11 +176,11 @@ def test_a_lagging_event_loop_refuses_new_validations_at_once(model):
 def test_a_lagging_service_refuses_validation_requests_before_reading_them(model):
     """While the event loop lags past the queue wait, POST /v1/validate is answered 503 (a problem
     document with Retry-After) at once; other endpoints and, once it caught up, validations answer."""
-    from samtbu.service import BusyGate
+    from samtbu.service import AdmissionGate
 
     app = create_app(model, Limits(queue_wait=0.2), warm=False)
     with TestClient(app) as client:
-        validator = next(m for m in app.user_middleware if m.cls is BusyGate).kwargs["state"]["validator"]
+        validator = next(m for m in app.user_middleware if m.cls is AdmissionGate).kwargs["state"]["validator"]
         client.portal.call(validator.watcher.cancel)  # the test sets the lag itself
         validator.lag = 5.0
         busy = client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers={"Content-Type": "application/json"})
