@@ -81,6 +81,10 @@ ACCEPT_REPORT = {
 }
 LANGS = ("nb", "nn", "en")
 VALIDATE_PATH = "/v1/validate"
+# Connections waiting in the kernel to be accepted, beyond which new validations are refused on arrival:
+# the event loop is behind with accepting (the requests on them wait unseen), so its CPU goes to
+# accepting and refusing rather than to validating until it has caught up.
+ACCEPT_QUEUE_LIMIT = 8
 SWITCH_INTERVAL = 0.001  # seconds: how soon a thread waiting for the GIL gets it (Python's default 0.005)
 Lang = Literal["nb", "nn", "en"]
 ReportFormat = Literal["json", "shacl-jsonld", "shacl-turtle", "sarif", "junit", "text"]
@@ -316,6 +320,8 @@ class Validator:
     pending: dict = field(default_factory=dict)  # call -> (submitted, started): in submission order
     ready: bool = False
     lag: float = 0.0  # how late the event loop last ran a timer: above the queue wait, new validations get 503
+    listener: Any = None  # the listening socket, when known: its accept queue is watched
+    accept_queue: int = 0  # connections the kernel holds for ``listener`` that no worker process has accepted yet
     watcher: Any = None  # the task that keeps ``lag`` current
 
     def behind(self) -> bool:
@@ -343,7 +349,8 @@ class Validator:
         limits = self.limits
         if self.behind():
             return limits.queue_wait
-        if self.admitted >= limits.workers + limits.queue or self.queue_age() > limits.admit_wait:
+        if (self.admitted >= limits.workers + limits.queue or self.queue_age() > limits.admit_wait
+                or self.accept_queue > ACCEPT_QUEUE_LIMIT):
             return limits.admit_wait
         return None
 
@@ -355,6 +362,8 @@ class Validator:
             before = loop.time()
             await asyncio.sleep(every)
             self.lag = loop.time() - before - every
+            if self.listener is not None:
+                self.accept_queue = accept_queue_length(self.listener)
 
     def __post_init__(self) -> None:
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=self.limits.workers, thread_name_prefix="samtbu-validate")
@@ -428,6 +437,19 @@ class Validator:
         finally:
             self.waiting -= 1
             self.pending.pop(token, None)
+
+
+def accept_queue_length(listener) -> int:
+    """Connections the kernel has completed for a listening TCP socket that are not accepted yet (on
+    Linux, ``tcpi_unacked`` of a listening socket's ``TCP_INFO``); 0 where that cannot be read."""
+    import socket
+    import struct
+
+    try:
+        info = listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 32)
+        return struct.unpack_from("=8B5I", info)[12]
+    except (AttributeError, OSError, struct.error):
+        return 0
 
 
 # -- the application ------------------------------------------------------------------------------
@@ -508,11 +530,12 @@ def _with_404(doc: dict, text: str) -> dict:
     return {**doc, "responses": {**doc["responses"], "404": problem_doc(text)}}
 
 
-def create_app(model: Model | None = None, limits: Limits | None = None, *, warm: bool = True, credentials=None, grep=None):
+def create_app(model: Model | None = None, limits: Limits | None = None, *, warm: bool = True, credentials=None, grep=None, listener=None):
     """The FastAPI application. The model is loaded (if not given) and warmed up at start.
     ``credentials``: a ``samtbu.credential.http.CredentialConfig`` for ``/v1/verify`` (and ``/v1/sign``
     when it holds a key); by default the verifier with no trust list and no status lists. ``grep``: a
-    Grep snapshot or its path to check codes against (None: none)."""
+    Grep snapshot or its path to check codes against (None: none). ``listener``: the listening socket
+    it is served on, whose accept queue the admission control watches."""
     from fastapi_offline import FastAPIOffline
 
     limits = limits or Limits.from_env()
@@ -528,7 +551,7 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
             "validation profiles of the samtbu model, and serves the model's JSON-LD context. "
             "Refusals are RFC 9457 problem documents (application/problem+json)."
         ),
-        lifespan=_lifespan(state, model, limits, warm, grep),
+        lifespan=_lifespan(state, model, limits, warm, grep, listener),
     )
     app.add_middleware(MaskingMiddleware)
     app.add_middleware(AdmissionGate, state=state)
@@ -545,7 +568,7 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
     return app
 
 
-def _lifespan(state: dict, model: Model | None, limits: Limits, warm: bool, grep):
+def _lifespan(state: dict, model: Model | None, limits: Limits, warm: bool, grep, listener):
     """Load (unless given) and warm up the model at start; the validator in ``state`` while serving."""
 
     @contextlib.asynccontextmanager
@@ -554,6 +577,7 @@ def _lifespan(state: dict, model: Model | None, limits: Limits, warm: bool, grep
         from samtbu.grep import resolve_snapshot
 
         validator = Validator(loaded, limits, resolve_snapshot(grep if grep is not None else False))
+        validator.listener = listener
         state["validator"] = validator
         if warm:
             await asyncio.to_thread(warm_up, loaded, validator.grep)
@@ -922,14 +946,16 @@ class MaskingMiddleware(HttpMiddleware):
 # -- command line ---------------------------------------------------------------------------------
 
 
+SERVE_HELP = "run the validation service over HTTP"
+SERVE_DESCRIPTION = (
+    "Run the validation service (HTTP, OpenAPI at /openapi.json, documentation at /docs). "
+    "Limits also come from SAMTBU_MAX_BYTES, SAMTBU_MAX_DEPTH, SAMTBU_MAX_RECORDS, SAMTBU_TIMEOUT, SAMTBU_WORKERS, "
+    "SAMTBU_QUEUE, SAMTBU_QUEUE_WAIT, SAMTBU_ADMIT_WAIT, SAMTBU_READ_TIMEOUT, SAMTBU_PROCESSES."
+)
+
+
 def register(sub) -> None:
-    p = sub.add_parser(
-        "serve",
-        help="run the validation service over HTTP",
-        description="Run the validation service (HTTP, OpenAPI at /openapi.json, documentation at /docs). "
-        "Limits also come from SAMTBU_MAX_BYTES, SAMTBU_MAX_DEPTH, SAMTBU_MAX_RECORDS, SAMTBU_TIMEOUT, SAMTBU_WORKERS, "
-        "SAMTBU_QUEUE, SAMTBU_QUEUE_WAIT, SAMTBU_READ_TIMEOUT, SAMTBU_PROCESSES.",
-    )
+    p = sub.add_parser("serve", help=SERVE_HELP, description=SERVE_DESCRIPTION)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--max-bytes", type=int, help=f"largest body in bytes (default: {Limits.max_bytes})")
@@ -939,6 +965,8 @@ def register(sub) -> None:
     p.add_argument("--processes", type=int, help="worker processes, sharing the model loaded once (default: one per CPU)")
     p.add_argument("--workers", type=int, help=f"validations at the same time in each worker process (default: {Limits.workers})")
     p.add_argument("--queue-wait", type=float, help=f"seconds a validation may wait for a worker before the answer is 503 (default: {Limits.queue_wait:g})")
+    p.add_argument("--admit-wait", type=float, help="seconds the oldest queued validation may have waited before new ones are "
+                   f"refused with 503 on arrival (default: {Limits.admit_wait:g})")
     p.add_argument("--read-timeout", type=float, help=f"seconds to receive a request body before answering 408 (default: {Limits.read_timeout:g})")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.add_argument("--key", type=Path, help="a signing key file: enables POST /v1/sign (without it, the service only verifies)")
@@ -965,10 +993,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     limits = Limits.from_env(
         max_bytes=args.max_bytes, max_depth=args.max_depth, max_records=args.max_records,
         timeout=args.timeout, workers=args.workers, read_timeout=args.read_timeout, processes=args.processes,
-        queue_wait=args.queue_wait,
+        queue_wait=args.queue_wait, admit_wait=args.admit_wait,
     )
     if (min(limits.max_bytes, limits.max_depth, limits.max_records, limits.workers) < 1 or limits.processes < 0
-            or min(limits.timeout, limits.read_timeout, limits.queue_wait) <= 0):
+            or min(limits.timeout, limits.read_timeout, limits.queue_wait, limits.admit_wait) <= 0):
         raise SamtbuError("limits must be positive")
     # Bound before the model is loaded: a busy port is one line and exit code 2 at once (uvicorn
     # would log it over several lines after the start, and exit 1).
@@ -999,7 +1027,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # The event loop takes the GIL from a validating worker thread within a millisecond instead of
         # Python's 5: it accepts, reads and refuses requests while validations run.
         sys.setswitchinterval(SWITCH_INTERVAL)
-        app = create_app(model, limits=limits, warm=not forked, credentials=credentials, grep=grep)
+        app = create_app(model, limits=limits, warm=not forked, credentials=credentials, grep=grep, listener=sock)
         # uvicorn's own access log would print query strings and client addresses: ours replaces it.
         config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level, server_header=False)
         uvicorn.Server(config).run(sockets=[sock])
