@@ -102,7 +102,7 @@ class Limits:
     workers: int = 2  # validations running at the same time
     queue: int = 32  # validations waiting for a worker; beyond that: 503 at once
     queue_wait: float = 0.5  # seconds a validation may wait for a worker; longer: 503 instead of starting late
-    admit_wait: float = 0.025  # seconds the oldest queued validation may have waited; longer: new ones get 503 on arrival
+    admit_wait: float = 0.04  # seconds the oldest queued validation may have waited; longer: new ones get 503 on arrival
     processes: int = 0  # worker processes of `samtbu serve`, each with `workers` threads (0: one per CPU)
     read_timeout: float = 10.0  # seconds to receive the whole request body; slower or stalled: 408
 
@@ -322,6 +322,7 @@ class Validator:
     lag: float = 0.0  # how late the event loop last ran a timer: above the queue wait, new validations get 503
     listener: Any = None  # the listening socket, when known: its accept queue is watched
     accept_queue: int = 0  # connections the kernel holds for ``listener`` that no worker process has accepted yet
+    accept_seen: int = 0  # the last reading of it
     watcher: Any = None  # the task that keeps ``lag`` current
 
     def behind(self) -> bool:
@@ -362,8 +363,9 @@ class Validator:
             before = loop.time()
             await asyncio.sleep(every)
             self.lag = loop.time() - before - every
-            if self.listener is not None:
-                self.accept_queue = accept_queue_length(self.listener)
+            if self.listener is not None:  # the smaller of two readings: a burst of new clients is not a backlog
+                waiting = accept_queue_length(self.listener)
+                self.accept_queue, self.accept_seen = min(waiting, self.accept_seen), waiting
 
     def __post_init__(self) -> None:
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=self.limits.workers, thread_name_prefix="samtbu-validate")
