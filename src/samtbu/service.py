@@ -17,7 +17,8 @@ loop keeps answering health checks and refusals while validations run.
 
 Every limit is a 4xx answer with an RFC 9457 problem body (``application/problem+json``) that names
 the limit: body size (413), nesting depth (422), number of records (422), validation time (422; 503
-with ``Retry-After`` when the service is too busy to start the validation in time), media type (415),
+with ``Retry-After`` when the service is too busy to take the validation on in time, decided on
+arrival before the body is read: see ``Validator.refusal``), media type (415),
 unacceptable report format (406), unknown profile or version (404), unreadable payload (400) and a
 payload whose profile cannot be told (422).
 
@@ -345,8 +346,10 @@ class Validator:
         would exceed (its value goes into the 503), else None. Refused: while the event loop lags past
         the queue wait; while as many requests are admitted as the workers and the queue hold; while
         the oldest queued validation has waited longer than the admission wait (a new one would wait
-        longer still). Refusing then costs a fraction of a millisecond, so the service keeps its rate
-        and the latency of what it accepts, and the client hears at once to come back later."""
+        longer still); while more than ``ACCEPT_QUEUE_LIMIT`` connections wait in the kernel to be
+        accepted (requests wait there unseen: the process's CPU goes to accepting and refusing until
+        it has caught up). Refusing then costs a fraction of a millisecond, so the service keeps its
+        rate and the latency of what it accepts, and the client hears at once to come back later."""
         limits = self.limits
         if self.behind():
             return limits.queue_wait
