@@ -173,14 +173,18 @@ def test_a_lagging_event_loop_refuses_new_validations_at_once(model):
         validator.close()
 
 
+def the_validator(app):
+    from samtbu.service import AdmissionGate
+
+    return next(m for m in app.user_middleware if m.cls is AdmissionGate).kwargs["state"]["validator"]
+
+
 def test_a_lagging_service_refuses_validation_requests_before_reading_them(model):
     """While the event loop lags past the queue wait, POST /v1/validate is answered 503 (a problem
     document with Retry-After) at once; other endpoints and, once it caught up, validations answer."""
-    from samtbu.service import AdmissionGate
-
     app = create_app(model, Limits(queue_wait=0.2), warm=False)
     with TestClient(app) as client:
-        validator = next(m for m in app.user_middleware if m.cls is AdmissionGate).kwargs["state"]["validator"]
+        validator = the_validator(app)
         client.portal.call(validator.watcher.cancel)  # the test sets the lag itself
         validator.lag = 5.0
         busy = client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers={"Content-Type": "application/json"})
@@ -208,6 +212,13 @@ def held_validation(monkeypatch):
     return gate, calls
 
 
+def wait_until(condition, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
 def test_a_queue_older_than_the_admit_wait_refuses_on_arrival_without_reading_the_body(model, monkeypatch):
     """Admission control on arrival: once the oldest queued validation has waited longer than the
     admission wait, a new POST /v1/validate is answered 503 (problem document, Retry-After) before its
@@ -220,7 +231,9 @@ def test_a_queue_older_than_the_admit_wait_refuses_on_arrival_without_reading_th
         yield VITNEMAAL.read_bytes()
 
     headers = {"Content-Type": "application/json"}
-    with TestClient(create_app(model, Limits(workers=1, queue=32, admit_wait=0.2, queue_wait=30, timeout=60), warm=False)) as client:
+    app = create_app(model, Limits(workers=1, queue=32, admit_wait=0.2, queue_wait=30, timeout=60), warm=False)
+    with TestClient(app) as client:
+        validator = the_validator(app)
         results = []
 
         def post():
@@ -228,9 +241,9 @@ def test_a_queue_older_than_the_admit_wait_refuses_on_arrival_without_reading_th
 
         holding, queued = threading.Thread(target=post), threading.Thread(target=post)
         holding.start()
-        time.sleep(0.5)
+        wait_until(lambda: calls)
         queued.start()  # waits for the one worker thread
-        time.sleep(0.5)  # the oldest queued validation has now waited longer than 0.2 s
+        wait_until(lambda: validator.queue_age() > 0.3)  # longer than the admission wait
         refused = client.post("/v1/validate", content=body(), headers=headers)
         gate.set()
         holding.join(60)
@@ -259,14 +272,16 @@ def test_connections_waiting_to_be_accepted_refuse_new_validations(model):
     try:
         assert accept_queue_length(listener) == len(waiting)
         headers = {"Content-Type": "application/json"}
-        with TestClient(create_app(model, Limits(admit_wait=0.3), warm=False, listener=listener)) as client:
-            time.sleep(0.2)  # the lag watcher reads the queue every 10 ms
+        app = create_app(model, Limits(admit_wait=0.3), warm=False, listener=listener)
+        with TestClient(app) as client:
+            validator = the_validator(app)
+            wait_until(lambda: validator.accept_queue == len(waiting))  # the lag watcher reads it every 10 ms
             refused = client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers=headers)
             assert refused.status_code == 503 and refused.json()["limit"] == 0.3 and refused.headers["retry-after"], refused.text
             assert client.get("/healthz").status_code == 200  # only validations are refused
             accepted = [listener.accept()[0] for _ in waiting]
             assert accept_queue_length(listener) == 0
-            time.sleep(0.2)
+            wait_until(lambda: validator.accept_queue == 0)
             assert client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers=headers).status_code == 200
     finally:
         for s in waiting + accepted + [listener]:
