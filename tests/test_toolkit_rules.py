@@ -19,7 +19,7 @@ EXPECTED = {  # name -> (severity, kind, scope)
     "DuplicateKey": ("Warning", STRUCTURE, "PerPost"),
     "DuplicateRecord": ("Violation", DOMAIN, "PaaTversAvPoster"),
     "DuplicateDocumentNumber": ("Violation", DOMAIN, "PaaTversAvPoster"),
-    "DuplicateValidVitnemaal": ("Violation", DOMAIN, "PaaTversAvPoster"),
+    "DuplicateValidVitnemaal": ("Warning", DOMAIN, "PaaTversAvPoster"),
 }
 
 
