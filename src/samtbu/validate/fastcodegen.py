@@ -136,10 +136,10 @@ class _Generator:
     def check(self, check) -> list[str]:
         """The lines that return False when the values break the check: the check's kind written
         inline (``_INLINE``), or a call of the engine's own closure with no result list."""
-        spec = getattr(check, "spec", None)
-        write = _INLINE.get(spec[0]) if spec is not None else None
+        kind, arg = getattr(check, "spec", None) or (None, None)
+        write = _INLINE.get(kind)
         if write is not None:
-            return write(self, spec[1])
+            return write(self, arg)
         fn = self.const(check, "CHECK")
         return [f"if not {fn}(ctx, f, vals, None):", "    return False"]
 

@@ -12,8 +12,10 @@ shapes, and follows the SHACL and XSD specifications where pyshacl does not: a l
 datatype that rdflib does not check (``xsd:gYear``, ``xsd:gYearMonth``, ...) must have a valid
 lexical form here (pyshacl accepts ``"abc"^^xsd:gYear``).
 
-The output is an rdflib SHACL validation report graph like pyshacl's, so the report stage is the
-same for both engines.
+The output is a list of ``Result`` values; :func:`findings` gives them to the report stage as
+``report.Finding`` values, the same as pyshacl's report graph is read into, so the report stage is
+the same for both engines. :func:`report_graph` makes the SHACL validation report graph, as pyshacl
+writes it, only for the SHACL output formats.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from rdflib.term import Node
 
 from samtbu.model import ModelError, reachable
 from samtbu.validate.fastcodegen import generate_conformance
+from samtbu.validate.report import Finding
 from samtbu.validate.fastterms import (
     RDF_LANGSTRING, RDF_TYPE, RDFS, RDFS_SUBCLASSOF, XSD, XSD_STRING, B, Data, L, from_rdflib,
     lexical_as_rdflib, n3, rdflib_canon, to_rdflib,
@@ -255,7 +258,7 @@ class Result:
     shape: CShape
     component: str
     messages: tuple = ()
-    source_constraint: object = None  # rdflib term (SPARQL constraints)
+    source_constraint: Node | None = None  # rdflib term (SPARQL constraints)
     details: tuple = ()  # results nested under sh:detail (sh:node, as pyshacl reports them)
 
 
@@ -759,7 +762,7 @@ def _qualified_component(b: _Build, inner) -> Check:
     qmin_term, qmax_term = g.value(node, SH.qualifiedMinCount), g.value(node, SH.qualifiedMaxCount)
     qmin = _as_int(qmin_term) if qmin_term is not None else None
     qmax = _as_int(qmax_term) if qmax_term is not None else None
-    siblings = []
+    siblings: list[CShape] = []
     if _is_true(g.value(node, SH.qualifiedValueShapesDisjoint)):
         for parent in g.subjects(SH.property, node):
             for prop in g.objects(parent, SH.property):
@@ -1101,6 +1104,29 @@ def _with_hierarchy(data: Data, base: Data) -> Data:
     return merged
 
 
+# -- what the report stage reads ------------------------------------------------------------------
+
+
+def findings(results: list[Result]) -> list[Finding]:
+    """The results as the report stage reads them: in rdflib terms, each one's nested results
+    (sh:detail) after it, in the order a report graph of them lists its sh:ValidationResults."""
+    out: list[Finding] = []
+    for r in results:
+        path = r.path
+        if path is not None and not isinstance(path, (URIRef, BNode)):
+            path = to_rdflib(path)
+        out.append(Finding(
+            to_rdflib(r.focus), path, None if r.value is None else to_rdflib(r.value), r.shape.node,
+            URIRef(r.component), r.shape.severity,
+            # (a graph holds a message once)
+            tuple(dict.fromkeys(r.messages)) if r.messages else (Literal(_generic_message(r)),),
+            r.source_constraint,
+        ))
+        if r.details:
+            out.extend(findings(list(r.details)))
+    return out
+
+
 # -- the report graph -----------------------------------------------------------------------------
 
 
@@ -1171,4 +1197,4 @@ def result_key(r: Result, shapes: Graph | None = None) -> tuple:
     )
 
 
-__all__ = ["CompiledShapes", "Unsupported", "InvalidShapes", "Result", "report_graph", "datatype_ok", "xsd_lexical_ok", "result_key"]
+__all__ = ["CompiledShapes", "Unsupported", "InvalidShapes", "Result", "findings", "report_graph", "datatype_ok", "xsd_lexical_ok", "result_key"]
