@@ -237,7 +237,7 @@ def _engine_values(template: str, filled: list) -> dict[str, str]:
 
 class Finding(NamedTuple):
     """One result as an engine finds it, in rdflib terms: what a sh:ValidationResult says (SHACL 1.0,
-    3.6.2). The report stage presents it; the SHACL report graph is made from findings only when a
+    3.6.2). The report stage presents it; the SHACL report graph is made (by the engine) only when a
     SHACL format is asked for."""
 
     focus: Node | None
