@@ -156,7 +156,7 @@ def test_an_internal_error_is_a_record_not_a_crash(monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom 14830751220")
 
-    monkeypatch.setattr("samtbu.validate.validate_payload", explode)
+    monkeypatch.setattr("samtbu.validate.validate_payload_indexed", explode)  # what a batch calls (validate_payload and the index)
     out = io.StringIO()
     raw = RawRecord(0, "x.json", (EXAMPLES / "enkeltresultat.json").read_bytes(), "json")
     summary = batch.run_batch([raw, raw], out, profile="enkeltresultat", jobs=1, progress=False)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from collections.abc import Iterable
-from typing import cast
+from typing import Any, cast
 from urllib.parse import quote
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -25,12 +26,12 @@ from samtbu.errors import SamtbuError
 from samtbu.model import Model
 from samtbu.namespaces import GREP, SAMTBU, SBU, UKJENT
 from samtbu.validate.engine import (
-    ENGINES, EngineError, ProfileError, detect_profile, detect_profile_triples, run_engine, with_grep,
+    ENGINES, EngineError, EngineRun, ProfileError, detect_profile, detect_profile_triples, run_engine, with_grep,
 )
 from samtbu.validate.expected import describe_expected
 from samtbu.validate.input import FORMATS, SUFFIXES, InputError, Payload, payload_files, read_payload
 from samtbu.validate.present import Presenter
-from samtbu.validate.report import Deferred, RecordReport, Report, Result, results_from_shacl
+from samtbu.validate.report import Deferred, RecordReport, Report, Result, results_from_findings
 
 PayloadLike = str | bytes | dict | list | Path | Graph
 
@@ -78,6 +79,16 @@ def validate_payload(
     need not carry the SHACL report graph (``shacl_report`` is then None), as in a batch.
     ``grep``: a Grep snapshot (``samtbu.grep.Snapshot``) or None: with one, the payload's Grep codes
     are checked against it (shapes/grep.ttl) and results name their subject by code and title."""
+    return validate_payload_indexed(payload, profile, lang=lang, model=model, engine=engine,
+                                    keep_shacl_report=keep_shacl_report, grep=grep)[0]
+
+
+def validate_payload_indexed(
+    payload: Payload, profile: str | None = None, *, lang: str = "nb", model: Model | None = None, engine: str = "fast",
+    keep_shacl_report: bool = True, grep=None,
+) -> tuple[RecordReport, Any]:
+    """``validate_payload``, and the fast engine's triple index of the payload (``EngineRun.data``,
+    None when it built none), for a caller that reads the record again (a batch's facts)."""
     model = model or Model.load()
     triples = getattr(payload, "triples", None)
     if profile:
@@ -86,43 +97,29 @@ def validate_payload(
         chosen = detect_profile_triples(triples, model) if triples is not None else detect_profile(payload.graph, model)
     if grep is not None:
         chosen = with_grep(chosen, model, grep)
-    report_graph = run_engine(payload, chosen, model, engine, report_if_conforms=False, grep=grep)
-    if report_graph is None:  # conforms (the fast engine): the SHACL report only says so, built if it is read
-        results = unknown_term_results(payload, lang, model)
-        record = RecordReport(payload.source, payload.format, chosen.name,
-                              name_subjects(results, payload, grep, lang) if grep is not None and results else results)
-        if keep_shacl_report:
-            if payload.unknown_terms:
-                record.shacl_report = conforming_report()
-                add_unknown_terms_to_shacl(record.shacl_report, payload, model)
-            else:
-                record.shacl_report = cast(Graph, Deferred(conforming_report))  # a Graph when read
-        return record
-    if (None, SH.result, None) in report_graph:
+    run = run_engine(payload, chosen, model, engine, grep=grep)
+    results: list[Result] = []
+    if run.findings:
         vocab = model.vocab
 
         def expected_of(shape, constraint, language, sent, sent_literal=False):
             return describe_expected(chosen.shapes, shape, constraint, language, vocab, sent=sent, sent_literal=sent_literal)
 
-        results = results_from_shacl(
-            report_graph, chosen.shapes, lang=lang, presenter=Presenter(payload, lang, vocab), expected_of=expected_of
+        results = results_from_findings(
+            run.findings, chosen.shapes, lang=lang, presenter=Presenter(payload, lang, vocab), expected_of=expected_of
         )
-    else:  # conforms: nothing to present (a model from the compiled-model cache reads no graph for it)
-        results = []
     results = unknown_term_results(payload, lang, model) + results
     if grep is not None and results:
         results = name_subjects(results, payload, grep, lang)
-    if keep_shacl_report:
-        add_unknown_terms_to_shacl(report_graph, payload, model)
-    return RecordReport(payload.source, payload.format, chosen.name, results,
-                        shacl_report=report_graph if keep_shacl_report else None)
+    # the SHACL report graph is made only when it is read (for the SHACL formats; most callers never do)
+    shacl_report = cast(Graph, Deferred(partial(_shacl_report, run, payload, model))) if keep_shacl_report else None
+    return RecordReport(payload.source, payload.format, chosen.name, results, shacl_report=shacl_report), run.data
 
 
-def conforming_report() -> Graph:
-    """The SHACL report of a record with no result (as pyshacl writes it)."""
-    from samtbu.validate.fastengine import report_graph
-
-    return report_graph([], Graph())  # (no result: the shapes are not read)
+def _shacl_report(run: EngineRun, payload: Payload, model: Model) -> Graph:
+    graph = run.shacl_report()
+    add_unknown_terms_to_shacl(graph, payload, model)
+    return graph
 
 
 def add_unknown_terms_to_shacl(report_graph: Graph, payload: Payload, model: Model | None = None) -> None:
@@ -296,6 +293,6 @@ def validate_files(
 
 
 __all__ = [
-    "validate", "validate_files", "validate_payload", "read_payload", "Report", "RecordReport", "Result",
+    "validate", "validate_files", "validate_payload", "validate_payload_indexed", "read_payload", "Report", "RecordReport", "Result",
     "InputError", "ProfileError", "SamtbuError", "FORMATS", "ENGINES", "read_any",
 ]

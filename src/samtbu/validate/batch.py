@@ -310,7 +310,7 @@ def _init_worker(profile, engine, root, grep_path=None):
 
 def validate_record(raw: RawRecord, fmt: str, lang: str) -> Outcome:
     """Validate one record; never raises (an unreadable or failing record is reported as such)."""
-    from samtbu.validate import read_any, validate_payload
+    from samtbu.validate import read_any, validate_payload_indexed
     from samtbu.validate.engine import ProfileError
     from samtbu.validate.input import InputError
 
@@ -322,9 +322,9 @@ def validate_record(raw: RawRecord, fmt: str, lang: str) -> Outcome:
     else:
         try:
             payload = read_any(raw.data, format=raw.format, source=raw.source, model=model, engine=engine)
-            record = validate_payload(payload, profile, lang=lang, model=model, engine=engine, keep_shacl_report=False,
-                                      grep=_STATE.get("grep"))
-            facts = extract_facts(payload, raw.source)
+            record, data = validate_payload_indexed(payload, profile, lang=lang, model=model, engine=engine,
+                                                    keep_shacl_report=False, grep=_STATE.get("grep"))
+            facts = extract_facts(payload, raw.source, data)
         except (InputError, ProfileError, SamtbuError) as exc:
             record = RecordReport(raw.source, raw.format or "?", profile or "?", error=exc.message)
         except Exception as exc:  # noqa: BLE001 - one broken record must not stop the batch
@@ -350,11 +350,11 @@ def render_record(record: RecordReport, fmt: str, lang: str) -> str:
     return ""
 
 
-def extract_facts(payload, source: str) -> Facts:
-    """Document id, class, number, status, holder's fødselsnummer and competences, per document."""
+def extract_facts(payload, source: str, data=None) -> Facts:
+    """Document id, class, number, status, holder's fødselsnummer and competences, per document.
+    ``data``: the engine's triple index of the payload, when it made one (else it is made here)."""
     from samtbu.validate.fastterms import L, from_rdflib
 
-    data = getattr(payload, "data", None)
     if data is None:
         from samtbu.validate.fastterms import Data
 

@@ -1,4 +1,5 @@
-"""The engine stage: an RDF graph and a profile in, a SHACL validation report graph out.
+"""The engine stage: a payload and a profile in, what the shapes find in it out (``EngineRun``: the
+results as ``report.Finding`` values; the SHACL validation report graph only when it is asked for).
 
 The data graph is the payload plus the class hierarchy of the ontology (so that a shape targeting
 ``sbu:Laerende`` reaches an ``sbu:Elev``). Code lists are not taken from the payload: the shapes
@@ -8,6 +9,9 @@ carry the allowed codes themselves (``sh:in``), so a payload cannot add codes to
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import pyshacl
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
@@ -17,6 +21,7 @@ from rdflib.plugins.sparql.algebra import translateQuery
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model, Profile
+from samtbu.validate.report import Finding, findings_from_shacl
 
 
 class ProfileError(SamtbuError):
@@ -178,21 +183,32 @@ def compiled_shapes(profile: Profile, model: Model):
     return None
 
 
-def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *, report_if_conforms: bool = True,
-               grep=None) -> Graph | None:
-    """Validate a payload (``Payload`` or ``FastPayload``) with the chosen engine; the report graph.
+@dataclass(frozen=True)
+class EngineRun:
+    """What an engine found in one payload."""
 
-    The fast engine falls back to pyshacl for a profile (or a record) it cannot handle. With
-    ``report_if_conforms=False`` a conforming payload gives None instead of a report graph that
-    only says so (a batch keeps no report graphs: building one costs more than some records' checks).
+    findings: list[Finding]
+    # builds the SHACL validation report graph (for the SHACL output formats; most callers never ask)
+    shacl_report: Callable[[], Graph]
+    # the fast engine's triple index of the payload (fastterms.Data; with a Grep snapshot, its facts
+    # too), for later passes over the same record (batch facts); None when it built none
+    data: Any = None
+
+
+def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *, grep=None) -> EngineRun:
+    """Validate a payload (``Payload`` or ``FastPayload``) with the chosen engine.
+
+    The fast engine falls back to pyshacl for a profile (or a record) it cannot handle; it gives its
+    results directly, and makes a report graph of them only when ``shacl_report`` is called.
     ``grep``: a Grep snapshot (``samtbu.grep.store.Snapshot``); the profile is then checked with
     shapes/grep.ttl and the data graph carries the snapshot's facts about the payload's codes."""
     if engine not in ENGINES:
         raise SamtbuError(f"unknown engine {engine!r} (use one of: {', '.join(ENGINES)})")
     if grep is not None:
         profile = with_grep(profile, model, grep)
+    data = None
     if engine == "fast":
-        from samtbu.validate.fastengine import Unsupported, report_graph
+        from samtbu.validate.fastengine import Unsupported, findings, report_graph
         from samtbu.validate.fastterms import Data, from_rdflib
 
         compiled = compiled_shapes(profile, model)
@@ -205,17 +221,24 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
 
                 triples = data_triples(triples, grep)
             data = Data(triples)
-            payload.data = data  # kept for later passes over the same record (batch facts)
             try:
                 results = compiled.validate(data)
             except Unsupported:
                 pass
             else:
-                if not results and not report_if_conforms:
-                    return None
-                # (the shapes graph only when a result needs its path: a cached model's is read when first used)
-                return report_graph(results, profile.shapes if results else None)
-    return run_shacl(payload.graph, profile, model, grep)
+                if not results:
+                    return EngineRun([], _conforming_report, data)
+                # (the shapes graph when the report is made: a cached model's is read when first used)
+                return EngineRun(findings(results), lambda: report_graph(results, profile.shapes), data)
+    graph = run_shacl(payload.graph, profile, model, grep)
+    return EngineRun(findings_from_shacl(graph), lambda: graph, data)
+
+
+def _conforming_report() -> Graph:
+    """The SHACL report of a payload with no result, as pyshacl writes it."""
+    from samtbu.validate.fastengine import report_graph
+
+    return report_graph([], Graph())  # (no result: the shapes are not read)
 
 
 def detect_profile(payload_graph: Graph, model: Model) -> Profile:
@@ -257,4 +280,5 @@ def choose_profile(root_types: set, model: Model) -> Profile:
 __all__ = [
     "run_shacl", "run_engine", "detect_profile", "detect_profile_triples", "data_graph", "class_hierarchy",
     "compiled_shapes", "with_grep", "shacl_validate", "PreparedQueryGraph", "ENGINES", "ProfileError", "OWL",
+    "EngineRun",
 ]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from samtbu.modelcache import MEMO
 from samtbu.validate.fastterms import RDF_TYPE, RDFS, XSD_STRING, B, L, lexical_as_rdflib
@@ -133,99 +134,131 @@ class _Generator:
         return f"{self.names[id(shape)]}(ctx, spo, {node})"
 
     def check(self, check) -> list[str]:
-        spec = getattr(check, "spec", None)
-        kind, arg = spec if spec is not None else (None, None)
-        if kind == "minCount":
-            return [f"if len(vals) < {int(arg)}:", "    return False"]
-        if kind == "maxCount":
-            return [f"if len(vals) > {int(arg)}:", "    return False"]
-        if kind == "in":
-            m = self.const(arg, "IN")
-            return ["for v in vals:", f"    if v not in {m}:", "        return False"]
-        if kind == "hasValue":
-            w = self.const(arg, "W")
-            return [f"if {w} not in vals:", "    return False"]
-        if kind == "datatype":
-            if arg == XSD_STRING:
-                # _matches_datatype for xsd:string: a literal, not ill-typed (language ""), datatype
-                # xsd:string, or neither datatype nor language.
-                return ["for v in vals:",
-                        "    if type(v) is not L or v[2] == '' or (v[1] != XSD_STRING and (v[1] is not None or v[2] is not None)):",
-                        "        return False"]
-            from samtbu.validate.fastengine import _matches_datatype  # (fastengine imports this module)
-
-            d = self.const(arg, "D")
-            fn = self.const(_matches_datatype, "MATCH")
-            return ["for v in vals:", f"    if not {fn}(v, {d}):", "        return False"]
-        if kind == "nodeKind":
-            iri, blank, literal = arg
-            bad = []
-            if not iri:
-                bad.append("(t is not L and t is not B)")
-            if not blank:
-                bad.append("t is B")
-            if not literal:
-                bad.append("t is L")
-            if not bad:
-                return []
-            return ["for v in vals:", "    t = type(v)", f"    if {' or '.join(bad)}:", "        return False"]
-        if kind == "class":
-            # ctx.is_instance inline: one of v's types is the class or a subclass of it
-            c = self.const(arg, "C")
-            return ["sups = ctx._supers if ctx._supers is not None else ctx.superclasses_map()",
-                    "for v in vals:", "    if type(v) is L:", "        return False",
-                    "    _t = spo.get(v)", "    for t in (_t.get(RDF_TYPE, E) if _t is not None else E):",
-                    f"        if t == {c} or {c} in sups.get(t, E):", "            break",
-                    "    else:", "        return False"]
-        if kind == "pattern":
-            regex = self.const(arg, "RE")
-            lexical = self.const(lexical_as_rdflib, "LEX")
-            return ["for v in vals:", "    t = type(v)",
-                    f"    if t is B or {regex}.search({lexical}(v) if t is L else v) is None:",
-                    "        return False"]
-        if kind == "not":
-            return ["for v in vals:", f"    if {self.call(arg, 'v')}:", "        return False"]
-        if kind in ("node", "property"):
-            return ["for v in vals:", f"    if not {self.call(arg, 'v')}:", "        return False"]
-        if kind == "and":
-            calls = " and ".join(self.call(s, "v") for s in arg)
-            return ["for v in vals:", f"    if not ({calls}):", "        return False"]
-        if kind == "or":
-            calls = " or ".join(self.call(s, "v") for s in arg)
-            return ["for v in vals:", f"    if not ({calls}):", "        return False"]
-        if kind == "xone":
-            calls = ", ".join(self.call(s, "v") for s in arg)
-            return ["for v in vals:", f"    if ({calls},).count(True) != 1:", "        return False"]
-        if kind == "qualified":
-            target, siblings, qmin, qmax = arg
-            counted = self.call(target, "v")
-            if siblings:
-                counted += " and not (" + " or ".join(self.call(x, "v") for x in siblings) + ")"
-            lines = ["n = 0", "for v in vals:", f"    if {counted}:", "        n += 1"]
-            if qmax is not None:
-                lines += [f"if n > {int(qmax)}:", "    return False"]
-            if qmin is not None:
-                lines += [f"if n < {int(qmin)}:", "    return False"]
-            return lines
-        if kind == "closed":
-            allowed = self.const(arg, "ALLOWED")
-            # sh:closed allows rdf:type rdfs:Resource besides the listed properties (as pyshacl does)
-            return ["for v in vals:", "    _c = spo.get(v)", "    if _c:", "        for p, objs in _c.items():",
-                    f"            if p in {allowed}:", "                continue",
-                    "            if p == RDF_TYPE and all(o == RDFS_RESOURCE for o in objs):", "                continue",
-                    "            return False"]
-        if kind == "sparql":
-            by_values = getattr(arg, "cache_by_values", None)
-            evaluator = self.const(arg, "SPARQL")
-            if by_values is None:
-                return [f"if {evaluator}(ctx, f):", "    return False"]
-            # a local query: its rows for these values, remembered across records, else evaluated
-            cache, predicate = by_values
-            rows, p = self.const(cache, "ROWS"), self.const(predicate, "P")
-            return ["_q = spo.get(f)", f"_r = {rows}.get(tuple(_q.get({p}, E)) if _q else E)",
-                    f"if _r is None and {evaluator}(ctx, f) or _r:", "    return False"]
+        """The lines that return False when the values break the check: the check's kind written
+        inline (``_INLINE``), or a call of the engine's own closure with no result list."""
+        kind, arg = getattr(check, "spec", None) or (None, None)
+        write = _INLINE.get(kind)
+        if write is not None:
+            return write(self, arg)
         fn = self.const(check, "CHECK")
         return [f"if not {fn}(ctx, f, vals, None):", "    return False"]
+
+    def min_count(self, arg) -> list[str]:
+        return [f"if len(vals) < {int(arg)}:", "    return False"]
+
+    def max_count(self, arg) -> list[str]:
+        return [f"if len(vals) > {int(arg)}:", "    return False"]
+
+    def in_(self, arg) -> list[str]:
+        m = self.const(arg, "IN")
+        return ["for v in vals:", f"    if v not in {m}:", "        return False"]
+
+    def has_value(self, arg) -> list[str]:
+        w = self.const(arg, "W")
+        return [f"if {w} not in vals:", "    return False"]
+
+    def datatype(self, arg) -> list[str]:
+        if arg == XSD_STRING:
+            # _matches_datatype for xsd:string: a literal, not ill-typed (language ""), datatype
+            # xsd:string, or neither datatype nor language.
+            return ["for v in vals:",
+                    "    if type(v) is not L or v[2] == '' or (v[1] != XSD_STRING and (v[1] is not None or v[2] is not None)):",
+                    "        return False"]
+        from samtbu.validate.fastengine import _matches_datatype  # (fastengine imports this module)
+
+        d = self.const(arg, "D")
+        fn = self.const(_matches_datatype, "MATCH")
+        return ["for v in vals:", f"    if not {fn}(v, {d}):", "        return False"]
+
+    def node_kind(self, arg) -> list[str]:
+        iri, blank, literal = arg
+        bad = []
+        if not iri:
+            bad.append("(t is not L and t is not B)")
+        if not blank:
+            bad.append("t is B")
+        if not literal:
+            bad.append("t is L")
+        if not bad:
+            return []
+        return ["for v in vals:", "    t = type(v)", f"    if {' or '.join(bad)}:", "        return False"]
+
+    def class_(self, arg) -> list[str]:
+        # ctx.is_instance inline: one of v's types is the class or a subclass of it
+        c = self.const(arg, "C")
+        return ["sups = ctx._supers if ctx._supers is not None else ctx.superclasses_map()",
+                "for v in vals:", "    if type(v) is L:", "        return False",
+                "    _t = spo.get(v)", "    for t in (_t.get(RDF_TYPE, E) if _t is not None else E):",
+                f"        if t == {c} or {c} in sups.get(t, E):", "            break",
+                "    else:", "        return False"]
+
+    def pattern(self, arg) -> list[str]:
+        regex = self.const(arg, "RE")
+        lexical = self.const(lexical_as_rdflib, "LEX")
+        return ["for v in vals:", "    t = type(v)",
+                f"    if t is B or {regex}.search({lexical}(v) if t is L else v) is None:",
+                "        return False"]
+
+    def not_(self, arg) -> list[str]:
+        return ["for v in vals:", f"    if {self.call(arg, 'v')}:", "        return False"]
+
+    def node(self, arg) -> list[str]:  # sh:node, and sh:property on the values of a path
+        return ["for v in vals:", f"    if not {self.call(arg, 'v')}:", "        return False"]
+
+    def and_(self, arg) -> list[str]:
+        calls = " and ".join(self.call(s, "v") for s in arg)
+        return ["for v in vals:", f"    if not ({calls}):", "        return False"]
+
+    def or_(self, arg) -> list[str]:
+        calls = " or ".join(self.call(s, "v") for s in arg)
+        return ["for v in vals:", f"    if not ({calls}):", "        return False"]
+
+    def xone(self, arg) -> list[str]:
+        calls = ", ".join(self.call(s, "v") for s in arg)
+        return ["for v in vals:", f"    if ({calls},).count(True) != 1:", "        return False"]
+
+    def qualified(self, arg) -> list[str]:
+        target, siblings, qmin, qmax = arg
+        counted = self.call(target, "v")
+        if siblings:
+            counted += " and not (" + " or ".join(self.call(x, "v") for x in siblings) + ")"
+        lines = ["n = 0", "for v in vals:", f"    if {counted}:", "        n += 1"]
+        if qmax is not None:
+            lines += [f"if n > {int(qmax)}:", "    return False"]
+        if qmin is not None:
+            lines += [f"if n < {int(qmin)}:", "    return False"]
+        return lines
+
+    def closed(self, arg) -> list[str]:
+        allowed = self.const(arg, "ALLOWED")
+        # sh:closed allows rdf:type rdfs:Resource besides the listed properties (as pyshacl does)
+        return ["for v in vals:", "    _c = spo.get(v)", "    if _c:", "        for p, objs in _c.items():",
+                f"            if p in {allowed}:", "                continue",
+                "            if p == RDF_TYPE and all(o == RDFS_RESOURCE for o in objs):", "                continue",
+                "            return False"]
+
+    def sparql(self, arg) -> list[str]:
+        by_values = getattr(arg, "cache_by_values", None)
+        evaluator = self.const(arg, "SPARQL")
+        if by_values is None:
+            return [f"if {evaluator}(ctx, f):", "    return False"]
+        # a local query: its rows for these values, remembered across records, else evaluated
+        cache, predicate = by_values
+        rows, p = self.const(cache, "ROWS"), self.const(predicate, "P")
+        return ["_q = spo.get(f)", f"_r = {rows}.get(tuple(_q.get({p}, E)) if _q else E)",
+                f"if _r is None and {evaluator}(ctx, f) or _r:", "    return False"]
+
+
+# The kind of a check (its ``spec``, set by the engine's constraint components) -> how it is
+# written inline.
+_INLINE: dict[str, Callable[[_Generator, Any], list[str]]] = {
+    "minCount": _Generator.min_count, "maxCount": _Generator.max_count, "in": _Generator.in_,
+    "hasValue": _Generator.has_value, "datatype": _Generator.datatype, "nodeKind": _Generator.node_kind,
+    "class": _Generator.class_, "pattern": _Generator.pattern, "not": _Generator.not_,
+    "node": _Generator.node, "property": _Generator.node, "and": _Generator.and_, "or": _Generator.or_,
+    "xone": _Generator.xone, "qualified": _Generator.qualified, "closed": _Generator.closed,
+    "sparql": _Generator.sparql,
+}
 
 
 def generate_conformance(shapes) -> dict | None:

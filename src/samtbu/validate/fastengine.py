@@ -12,8 +12,10 @@ shapes, and follows the SHACL and XSD specifications where pyshacl does not: a l
 datatype that rdflib does not check (``xsd:gYear``, ``xsd:gYearMonth``, ...) must have a valid
 lexical form here (pyshacl accepts ``"abc"^^xsd:gYear``).
 
-The output is an rdflib SHACL validation report graph like pyshacl's, so the report stage is the
-same for both engines.
+The output is a list of ``Result`` values; :func:`findings` gives them to the report stage as
+``report.Finding`` values, the same as pyshacl's report graph is read into, so the report stage is
+the same for both engines. :func:`report_graph` makes the SHACL validation report graph, as pyshacl
+writes it, only for the SHACL output formats.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from collections.abc import Callable, Iterable
 
@@ -32,6 +35,7 @@ from rdflib.term import Node
 
 from samtbu.model import ModelError, reachable
 from samtbu.validate.fastcodegen import generate_conformance
+from samtbu.validate.report import Finding
 from samtbu.validate.fastterms import (
     RDF_LANGSTRING, RDF_TYPE, RDFS, RDFS_SUBCLASSOF, XSD, XSD_STRING, B, Data, L, from_rdflib,
     lexical_as_rdflib, n3, rdflib_canon, to_rdflib,
@@ -254,7 +258,7 @@ class Result:
     shape: CShape
     component: str
     messages: tuple = ()
-    source_constraint: object = None  # rdflib term (SPARQL constraints)
+    source_constraint: Node | None = None  # rdflib term (SPARQL constraints)
     details: tuple = ()  # results nested under sh:detail (sh:node, as pyshacl reports them)
 
 
@@ -491,341 +495,440 @@ class _Compiler:
             raise Unsupported(f"malformed RDF list {node!r}: {exc}") from None
 
     def _checks(self, shape: CShape) -> list:
+        """The shape's checks: for each value of each constraint parameter on the shape, the check
+        made by that parameter's constraint component (``_CONSTRAINT_COMPONENTS``, in its order)."""
         g, node = self.g, shape.node
+        for pred in _SINGLE_VALUED:
+            if len(list(g.objects(node, pred))) > 1:
+                raise Unsupported(f"more than one {pred} on {node}")
+        build = _Build(self, shape)
         checks: list = []
+        for pred, component in _CONSTRAINT_COMPONENTS:
+            for value in g.objects(node, pred):
+                check = component(build, value)
+                if check is not None:
+                    checks.append(check)
+        return checks
+
+
+# -- the constraint components --------------------------------------------------------------------
+# One function per SHACL Core constraint component (SHACL 1.0, section 4), as pySHACL has one class
+# per component: it takes the shape being compiled and one value of the component's parameter, and
+# returns the component's check of that value (or None when the value switches it off, as
+# ``sh:closed false`` does). A check is ``(ctx, focus, value nodes, out) -> conforms``: with a result
+# list it appends a ``Result`` per violation; without one (``out`` None) it stops at the first. Its
+# ``spec`` (kind, argument) lets fastcodegen write the check inline.
+
+
+class _Build:
+    """What a constraint component's function reads: the compiler (the shapes graph, the other
+    shapes), the shape being compiled, and ``result``, which records a result of that shape."""
+
+    __slots__ = ("compiler", "g", "shape", "result")
+
+    def __init__(self, compiler: _Compiler, shape: CShape):
+        self.compiler, self.g, self.shape = compiler, compiler.g, shape
 
         def result(out, f, value, component, path=None, **extra):
             if out is not None:
-                out.append(Result(f, shape.path_node if path is None else path, value, shape, component, shape.messages, **extra))
+                out.append(Result(f, shape.path_node if path is None else path, value, shape, component, shape.messages,
+                                  **extra))
 
-        def one(pred):
-            values = list(g.objects(node, pred))
-            if len(values) > 1:
-                raise Unsupported(f"more than one {pred} on {node}")
-            return values[0] if values else None
+        self.result = result
 
-        # sh:class
-        for cls in g.objects(node, SH["class"]):
-            c = str(cls)
-            checks.append(_each_value(lambda ctx, v, _c=c: type(v) is not L and ctx.is_instance(v, _c),
-                                      _component("Class"), result, ("class", c)))
-        # sh:datatype
-        dt = one(SH.datatype)
-        if dt is not None:
-            d = str(dt)
-            checks.append(_each_value(lambda ctx, v, _d=d: _matches_datatype(v, _d), _component("Datatype"), result,
-                                      ("datatype", d)))
-        # sh:nodeKind
-        kind = one(SH.nodeKind)
-        if kind is not None:
-            allowed = {
-                SH.IRI: (True, False, False), SH.BlankNode: (False, True, False), SH.Literal: (False, False, True),
-                SH.BlankNodeOrIRI: (True, True, False), SH.BlankNodeOrLiteral: (False, True, True),
-                SH.IRIOrLiteral: (True, False, True),
-            }.get(kind)
-            if allowed is None:
-                raise Unsupported(f"unknown node kind {kind}")
 
-            def kind_ok(ctx, v, _a=allowed):
-                t = type(v)
-                return _a[2 if t is L else 1 if t is B else 0]
+def _is_true(term) -> bool:
+    return isinstance(term, Literal) and term.toPython() is True
 
-            checks.append(_each_value(kind_ok, _component("NodeKind"), result, ("nodeKind", allowed)))
-        # cardinality
-        for pred, name, cmp in ((SH.minCount, "MinCount", lambda n, m: n >= m), (SH.maxCount, "MaxCount", lambda n, m: n <= m)):
-            for limit in g.objects(node, pred):
-                m = _as_int(limit)
 
-                def check_count(ctx, f, values, out, _m=m, _cmp=cmp, _comp=_component(name)):
-                    if _cmp(len(values), _m):
-                        return True
-                    result(out, f, None, _comp)
-                    return False
+def _class_component(b: _Build, cls) -> Check:
+    c = str(cls)
+    return _each_value(lambda ctx, v: type(v) is not L and ctx.is_instance(v, c), _component("Class"), b.result,
+                       ("class", c))
 
-                check_count.spec = (name[0].lower() + name[1:], m)
-                checks.append(check_count)
-        # value ranges: compared as pyshacl compares them (rdflib literals)
-        for pred, name in ((SH.minExclusive, "MinExclusive"), (SH.minInclusive, "MinInclusive"),
-                           (SH.maxExclusive, "MaxExclusive"), (SH.maxInclusive, "MaxInclusive")):
-            for bound in g.objects(node, pred):
-                if not isinstance(bound, Literal):
-                    raise Unsupported(f"{pred} must be a literal")
-                checks.append(self._range_check(shape, bound, name, result))
-        # string-based
-        for pred, name in ((SH.minLength, "MinLength"), (SH.maxLength, "MaxLength")):
-            for limit in g.objects(node, pred):
-                m = _as_int(limit)
-                minimum = pred == SH.minLength
 
-                def length_ok(ctx, v, _m=m, _min=minimum):
-                    if _min and _m == 0:
-                        return True
-                    if type(v) is B:
-                        return False
-                    n = len(lexical_as_rdflib(v)) if type(v) is L else len(v)
-                    return n >= _m if _min else n <= _m
+def _datatype_component(b: _Build, datatype) -> Check:
+    d = str(datatype)
+    return _each_value(lambda ctx, v: _matches_datatype(v, d), _component("Datatype"), b.result, ("datatype", d))
 
-                checks.append(_each_value(length_ok, _component(name), result))
-        flags = one(SH.flags)
-        re_flags = 0
-        if flags is not None:
-            text = str(flags).lower()
-            re_flags = (re.I if "i" in text else 0) | (re.M if "m" in text else 0)
-        for pattern in g.objects(node, SH.pattern):
-            compiled = re.compile(str(pattern), re_flags)
 
-            def pattern_ok(ctx, v, _re=compiled):
-                t = type(v)
-                return t is not B and _re.search(lexical_as_rdflib(v) if t is L else v) is not None
+# sh:nodeKind value -> (an IRI, a blank node, a literal) allowed
+_NODE_KINDS = {
+    SH.IRI: (True, False, False), SH.BlankNode: (False, True, False), SH.Literal: (False, False, True),
+    SH.BlankNodeOrIRI: (True, True, False), SH.BlankNodeOrLiteral: (False, True, True),
+    SH.IRIOrLiteral: (True, False, True),
+}
 
-            checks.append(_each_value(pattern_ok, _component("Pattern"), result, ("pattern", compiled)))
-        for langs in g.objects(node, SH.languageIn):
-            wanted = {str(x).lower() for x in self._list(langs)}
 
-            def language_ok(ctx, v, _w=wanted):
-                lang = v[2] if type(v) is L else None
-                return bool(lang) and ("*" in _w or lang.lower() in _w or lang.split("-")[0].lower() in _w)
+def _node_kind_component(b: _Build, kind) -> Check:
+    allowed = _NODE_KINDS.get(kind)
+    if allowed is None:
+        raise Unsupported(f"unknown node kind {kind}")
 
-            checks.append(_each_value(language_ok, _component("LanguageIn"), result))
-        for unique in g.objects(node, SH.uniqueLang):
-            if not (isinstance(unique, Literal) and unique.toPython() is True):
-                continue
+    def kind_ok(ctx, v):
+        t = type(v)
+        return allowed[2 if t is L else 1 if t is B else 0]
 
-            def check_unique_lang(ctx, f, values, out, _comp=_component("UniqueLang")):
-                seen, dup = set(), []
-                for v in values:
-                    if type(v) is L and v[2]:
-                        low = v[2].lower()
-                        if low in seen:
-                            if low not in dup:
-                                dup.append(low)
-                        else:
-                            seen.add(low)
-                for _ in dup:
-                    result(out, f, None, _comp)
-                return not dup
+    return _each_value(kind_ok, _component("NodeKind"), b.result, ("nodeKind", allowed))
 
-            checks.append(check_unique_lang)
-        # property pairs
-        for pred, name in ((SH.equals, "Equals"), (SH.disjoint, "Disjoint"), (SH.lessThan, "LessThan"),
-                           (SH.lessThanOrEquals, "LessThanOrEquals")):
-            for other in g.objects(node, pred):
-                if not isinstance(other, URIRef):
-                    raise Unsupported(f"{pred} must be an IRI")
-                checks.append(self._pair_check(shape, str(other), name, result))
-        # logical and shape-based
-        for inner in g.objects(node, SH["not"]):
-            target = self.conformance_shape(inner)
-            checks.append(_each_value(lambda ctx, v, _s=target: not ctx.conforms(_s, v), _component("Not"), result,
-                                      ("not", target)))
-        for pred, name in ((SH["and"], "And"), (SH["or"], "Or"), (SH.xone, "Xone")):
-            for lst in g.objects(node, pred):
-                members = [self.conformance_shape(m) for m in self._list(lst)]
-                if name == "And":
-                    def logic_ok(ctx, v, _m=members):
-                        return all(ctx.conforms(s, v) for s in _m)
-                elif name == "Or":
-                    def logic_ok(ctx, v, _m=members):
-                        return any(ctx.conforms(s, v) for s in _m)
-                else:
-                    def logic_ok(ctx, v, _m=members):
-                        return sum(1 for s in _m if ctx.conforms(s, v)) == 1
-                checks.append(_each_value(logic_ok, _component(name), result, (name.lower(), members)))
-        for inner in g.objects(node, SH.node):
-            target = self.conformance_shape(inner)
 
-            def check_node(ctx, f, values, out, _s=target, _comp=_component("Node")):
-                ok = True
-                for v in values:
-                    if not ctx.conforms(_s, v):
-                        ok = False
-                        if out is None:
-                            return False
-                        # as pyshacl does, the node's own results are nested under sh:detail
-                        details: list = []
-                        _s.evaluate_one(ctx, v, details)
-                        result(out, f, v, _comp, details=tuple(details))
-                return ok
+def _count_component(name: str, b: _Build, limit) -> Check:
+    """sh:minCount, sh:maxCount."""
+    m = _as_int(limit)
+    at_least = name == "MinCount"
+    comp, result = _component(name), b.result
 
-            check_node.spec = ("node", target)
-            checks.append(check_node)
-        for inner in g.objects(node, SH.qualifiedValueShape):
-            checks.append(self._qualified_check(shape, inner, result))
-        # sh:closed
-        closed = one(SH.closed)
-        if isinstance(closed, Literal) and closed.toPython() is True:
-            allowed_paths = set()
-            for prop in g.objects(node, SH.property):
-                p = g.value(prop, SH.path)
-                if isinstance(p, URIRef):
-                    allowed_paths.add(str(p))
-            for ignored in g.objects(node, SH.ignoredProperties):
-                allowed_paths.update(str(x) for x in self._list(ignored))
+    def check_count(ctx, f, values, out):
+        if (len(values) >= m) if at_least else (len(values) <= m):
+            return True
+        result(out, f, None, comp)
+        return False
 
-            def check_closed(ctx, f, values, out, _allowed=allowed_paths, _comp=_component("Closed")):
-                ok = True
-                for v in values:
-                    for p, o in ctx.data.predicate_objects(v):
-                        if p in _allowed or (p == RDF_TYPE and o == RDFS_RESOURCE):
-                            continue
-                        ok = False
-                        if out is None:
-                            return False
-                        result(out, f, o, _comp, path=p)
-                return ok
+    check_count.spec = (name[0].lower() + name[1:], m)  # type: ignore[attr-defined]
+    return check_count
 
-            check_closed.spec = ("closed", frozenset(allowed_paths))
-            checks.append(check_closed)
-        # sh:hasValue, sh:in
-        for wanted in g.objects(node, SH.hasValue):
-            w = from_rdflib(wanted)
 
-            def check_has_value(ctx, f, values, out, _w=w, _comp=_component("HasValue")):
-                if _w in values:
-                    return True
-                result(out, f, None, _comp)
-                return False
+# compare_literal(value, bound) -> whether the value is in range
+_IN_RANGE = {"MinExclusive": lambda c: c > 0, "MinInclusive": lambda c: c >= 0,
+             "MaxExclusive": lambda c: c < 0, "MaxInclusive": lambda c: c <= 0}
 
-            check_has_value.spec = ("hasValue", w)
-            checks.append(check_has_value)
-        for lst in g.objects(node, SH["in"]):
-            members = frozenset(from_rdflib(m) for m in self._list(lst))
-            checks.append(_each_value(lambda ctx, v, _m=members: v in _m, _component("In"), result, ("in", members)))
-        # sh:sparql
-        for constraint in g.objects(node, SH.sparql):
-            checks.append(self._sparql_check(shape, constraint))
-        # sh:property (last: results of the property shapes come after the node's own)
-        for prop in g.objects(node, SH.property):
-            target = self.shape(prop)
-            if target.path is None:
-                raise Unsupported(f"sh:property {prop} has no sh:path")
 
-            def check_property(ctx, f, values, out, _s=target):
-                ok = True
-                for v in values:
-                    if not _s.evaluate_one(ctx, v, out):
-                        ok = False
-                        if out is None:
-                            return False
-                return ok
+def _range_component(name: str, b: _Build, bound) -> Check:
+    """sh:minExclusive, sh:minInclusive, sh:maxExclusive, sh:maxInclusive: compared as pyshacl
+    compares them (rdflib literals)."""
+    from pyshacl.rdfutil.compare import compare_literal
 
-            check_property.spec = ("property", target)
-            checks.append(check_property)
-        return checks
+    if not isinstance(bound, Literal):
+        raise Unsupported(f"sh:{name[0].lower() + name[1:]} must be a literal")
+    bound_is_string = isinstance(bound.value, str)
+    want = _IN_RANGE[name]
 
-    def _range_check(self, shape, bound: Literal, name: str, result):
-        from pyshacl.rdfutil.compare import compare_literal
-
-        comp = _component(name)
-        bound_is_string = isinstance(bound.value, str)
-        want = {"MinExclusive": lambda c: c > 0, "MinInclusive": lambda c: c >= 0,
-                "MaxExclusive": lambda c: c < 0, "MaxInclusive": lambda c: c <= 0}[name]
-
-        def in_range(ctx, v):
-            if type(v) is not L:
-                return False
-            lit = to_rdflib(v)
-            if isinstance(lit.value, str) != bound_is_string:
-                return False
-            try:
-                return want(compare_literal(lit, bound))
-            except (TypeError, NotImplementedError):
-                return False
-
-        return _each_value(in_range, comp, result)
-
-    def _pair_check(self, shape, other: str, name: str, result):
-        comp = _component(name)
-
-        def check_pair(ctx, f, values, out):
-            others = ctx.data.objects(f, other)
-            bad = []
-            if name == "Equals":
-                bad = [v for v in values if v not in others] + [o for o in others if o not in values]
-            elif name == "Disjoint":
-                bad = [v for v in values if v in others]
-            else:
-                for v in values:
-                    for o in others:
-                        if type(v) is B or type(o) is B:
-                            raise Unsupported("sh:lessThan on a blank node (pyshacl stops with an error)")
-                        if not _less(v, o, name == "LessThanOrEquals"):
-                            bad.append(v)
-            for v in bad:
-                result(out, f, v, comp)
-            return not bad
-
-        return check_pair
-
-    def _qualified_check(self, shape, inner, result):
-        g, node = self.g, shape.node
-        target = self.shape(inner)
-        qmin = g.value(node, SH.qualifiedMinCount)
-        qmax = g.value(node, SH.qualifiedMaxCount)
-        qmin = _as_int(qmin) if qmin is not None else None
-        qmax = _as_int(qmax) if qmax is not None else None
-        disjoint = g.value(node, SH.qualifiedValueShapesDisjoint)
-        siblings = []
-        if isinstance(disjoint, Literal) and disjoint.toPython() is True:
-            for parent in g.subjects(SH.property, node):
-                for prop in g.objects(parent, SH.property):
-                    for sib in g.objects(prop, SH.qualifiedValueShape):
-                        if sib != inner:
-                            siblings.append(self.shape(sib))
-
-        def check_qualified(ctx, f, values, out):
-            n = 0
-            for v in values:
-                if ctx.conforms(target, v) and not any(ctx.conforms(s, v) for s in siblings):
-                    n += 1
-            ok = True
-            if qmax is not None and n > qmax:
-                ok = False
-                result(out, f, None, _component("QualifiedMaxCount"))
-            if qmin is not None and n < qmin:
-                ok = False
-                result(out, f, None, _component("QualifiedMinCount"))
-            return ok
-
-        check_qualified.spec = ("qualified", (target, tuple(siblings), qmin, qmax))
-        return check_qualified
-
-    def _sparql_check(self, shape: CShape, constraint):
-        from samtbu.validate.fastsparql import compile_sparql_constraint
-
-        g = self.g
-        for p in g.predicates(constraint):
-            if str(p).startswith(_SH) and p not in (SH.select, SH.prefixes, SH.message, SH.deactivated):
-                raise Unsupported(f"{p} on SPARQL constraint {constraint}")
-        deactivated = g.value(constraint, SH.deactivated)
-        if isinstance(deactivated, Literal) and deactivated.toPython() is True:
-            return lambda ctx, f, values, out: True
-        select = g.value(constraint, SH.select)
-        if select is None:
-            raise Unsupported(f"SPARQL constraint {constraint} without sh:select")
-        evaluator = compile_sparql_constraint(g, constraint, str(select), shape.path_sparql)
-        messages = tuple(g.objects(constraint, SH.message))
-        comp = _component("SPARQL")
-        is_property = shape.path is not None
-
-        def check_sparql(ctx, f, values, out):
-            rows = evaluator(ctx, f)
-            if not rows:
-                return True
-            if out is not None:
-                for this, path, value, bindings in rows:
-                    if value is None and not is_property:
-                        value = f
-                    out.append(Result(
-                        this if this is not None else f,
-                        path if path is not None else shape.path_node,
-                        value, shape, comp, _sparql_messages(shape.messages, messages, bindings, this or f, value),
-                        constraint,
-                    ))
+    def in_range(ctx, v):
+        if type(v) is not L:
+            return False
+        lit = to_rdflib(v)
+        if isinstance(lit.value, str) != bound_is_string:
+            return False
+        try:
+            return want(compare_literal(lit, bound))
+        except (TypeError, NotImplementedError):
             return False
 
-        check_sparql.spec = ("sparql", evaluator)
-        return check_sparql
+    return _each_value(in_range, _component(name), b.result)
+
+
+def _length_component(name: str, b: _Build, limit) -> Check:
+    """sh:minLength, sh:maxLength."""
+    m = _as_int(limit)
+    minimum = name == "MinLength"
+
+    def length_ok(ctx, v):
+        if minimum and m == 0:
+            return True
+        if type(v) is B:
+            return False
+        n = len(lexical_as_rdflib(v)) if type(v) is L else len(v)
+        return n >= m if minimum else n <= m
+
+    return _each_value(length_ok, _component(name), b.result)
+
+
+def _pattern_component(b: _Build, pattern) -> Check:
+    """sh:pattern, with the shape's sh:flags."""
+    flags = b.g.value(b.shape.node, SH.flags)
+    re_flags = 0
+    if flags is not None:
+        text = str(flags).lower()
+        re_flags = (re.I if "i" in text else 0) | (re.M if "m" in text else 0)
+    compiled = re.compile(str(pattern), re_flags)
+
+    def pattern_ok(ctx, v):
+        t = type(v)
+        return t is not B and compiled.search(lexical_as_rdflib(v) if t is L else v) is not None
+
+    return _each_value(pattern_ok, _component("Pattern"), b.result, ("pattern", compiled))
+
+
+def _language_in_component(b: _Build, languages) -> Check:
+    wanted = {str(x).lower() for x in b.compiler._list(languages)}
+
+    def language_ok(ctx, v):
+        lang = v[2] if type(v) is L else None
+        return bool(lang) and ("*" in wanted or lang.lower() in wanted or lang.split("-")[0].lower() in wanted)
+
+    return _each_value(language_ok, _component("LanguageIn"), b.result)
+
+
+def _unique_lang_component(b: _Build, unique) -> Check | None:
+    if not _is_true(unique):
+        return None
+    comp, result = _component("UniqueLang"), b.result
+
+    def check_unique_lang(ctx, f, values, out):
+        seen, dup = set(), []
+        for v in values:
+            if type(v) is L and v[2]:
+                low = v[2].lower()
+                if low in seen:
+                    if low not in dup:
+                        dup.append(low)
+                else:
+                    seen.add(low)
+        for _ in dup:
+            result(out, f, None, comp)
+        return not dup
+
+    return check_unique_lang
+
+
+def _pair_component(name: str, b: _Build, other_property) -> Check:
+    """sh:equals, sh:disjoint, sh:lessThan, sh:lessThanOrEquals: the values against those of
+    another property of the focus node."""
+    if not isinstance(other_property, URIRef):
+        raise Unsupported(f"sh:{name[0].lower() + name[1:]} must be an IRI")
+    other = str(other_property)
+    comp, result = _component(name), b.result
+
+    def check_pair(ctx, f, values, out):
+        others = ctx.data.objects(f, other)
+        bad = []
+        if name == "Equals":
+            bad = [v for v in values if v not in others] + [o for o in others if o not in values]
+        elif name == "Disjoint":
+            bad = [v for v in values if v in others]
+        else:
+            for v in values:
+                for o in others:
+                    if type(v) is B or type(o) is B:
+                        raise Unsupported("sh:lessThan on a blank node (pyshacl stops with an error)")
+                    if not _less(v, o, name == "LessThanOrEquals"):
+                        bad.append(v)
+        for v in bad:
+            result(out, f, v, comp)
+        return not bad
+
+    return check_pair
+
+
+def _not_component(b: _Build, inner) -> Check:
+    target = b.compiler.conformance_shape(inner)
+    return _each_value(lambda ctx, v: not ctx.conforms(target, v), _component("Not"), b.result, ("not", target))
+
+
+def _exactly_one(hits: Iterable[bool]) -> bool:
+    return sum(1 for hit in hits if hit) == 1
+
+
+_LOGIC = {"And": all, "Or": any, "Xone": _exactly_one}
+
+
+def _logic_component(name: str, b: _Build, members_list) -> Check:
+    """sh:and, sh:or, sh:xone: how many of the listed shapes each value conforms to."""
+    members = [b.compiler.conformance_shape(m) for m in b.compiler._list(members_list)]
+    decide = _LOGIC[name]
+
+    def logic_ok(ctx, v):
+        return decide(ctx.conforms(s, v) for s in members)
+
+    return _each_value(logic_ok, _component(name), b.result, (name.lower(), members))
+
+
+def _node_component(b: _Build, inner) -> Check:
+    target = b.compiler.conformance_shape(inner)
+    comp, result = _component("Node"), b.result
+
+    def check_node(ctx, f, values, out):
+        ok = True
+        for v in values:
+            if not ctx.conforms(target, v):
+                ok = False
+                if out is None:
+                    return False
+                # as pyshacl does, the node's own results are nested under sh:detail
+                details: list = []
+                target.evaluate_one(ctx, v, details)
+                result(out, f, v, comp, details=tuple(details))
+        return ok
+
+    check_node.spec = ("node", target)  # type: ignore[attr-defined]
+    return check_node
+
+
+def _qualified_component(b: _Build, inner) -> Check:
+    """sh:qualifiedValueShape with sh:qualifiedMinCount, sh:qualifiedMaxCount and
+    sh:qualifiedValueShapesDisjoint (the sibling shapes' conforming values do not count)."""
+    compiler, g, node = b.compiler, b.g, b.shape.node
+    target = compiler.shape(inner)
+    qmin_term, qmax_term = g.value(node, SH.qualifiedMinCount), g.value(node, SH.qualifiedMaxCount)
+    qmin = _as_int(qmin_term) if qmin_term is not None else None
+    qmax = _as_int(qmax_term) if qmax_term is not None else None
+    siblings: list[CShape] = []
+    if _is_true(g.value(node, SH.qualifiedValueShapesDisjoint)):
+        for parent in g.subjects(SH.property, node):
+            for prop in g.objects(parent, SH.property):
+                siblings.extend(compiler.shape(sib) for sib in g.objects(prop, SH.qualifiedValueShape) if sib != inner)
+    result = b.result
+
+    def check_qualified(ctx, f, values, out):
+        n = 0
+        for v in values:
+            if ctx.conforms(target, v) and not any(ctx.conforms(s, v) for s in siblings):
+                n += 1
+        ok = True
+        if qmax is not None and n > qmax:
+            ok = False
+            result(out, f, None, _component("QualifiedMaxCount"))
+        if qmin is not None and n < qmin:
+            ok = False
+            result(out, f, None, _component("QualifiedMinCount"))
+        return ok
+
+    check_qualified.spec = ("qualified", (target, tuple(siblings), qmin, qmax))  # type: ignore[attr-defined]
+    return check_qualified
+
+
+def _closed_component(b: _Build, closed) -> Check | None:
+    """sh:closed true: the properties of sh:property's paths and sh:ignoredProperties only."""
+    if not _is_true(closed):
+        return None
+    g, node = b.g, b.shape.node
+    allowed = set()
+    for prop in g.objects(node, SH.property):
+        p = g.value(prop, SH.path)
+        if isinstance(p, URIRef):
+            allowed.add(str(p))
+    for ignored in g.objects(node, SH.ignoredProperties):
+        allowed.update(str(x) for x in b.compiler._list(ignored))
+    comp, result = _component("Closed"), b.result
+
+    def check_closed(ctx, f, values, out):
+        ok = True
+        for v in values:
+            for p, o in ctx.data.predicate_objects(v):
+                if p in allowed or (p == RDF_TYPE and o == RDFS_RESOURCE):
+                    continue
+                ok = False
+                if out is None:
+                    return False
+                result(out, f, o, comp, path=p)
+        return ok
+
+    check_closed.spec = ("closed", frozenset(allowed))  # type: ignore[attr-defined]
+    return check_closed
+
+
+def _has_value_component(b: _Build, wanted) -> Check:
+    w = from_rdflib(wanted)
+    comp, result = _component("HasValue"), b.result
+
+    def check_has_value(ctx, f, values, out):
+        if w in values:
+            return True
+        result(out, f, None, comp)
+        return False
+
+    check_has_value.spec = ("hasValue", w)  # type: ignore[attr-defined]
+    return check_has_value
+
+
+def _in_component(b: _Build, members_list) -> Check:
+    members = frozenset(from_rdflib(m) for m in b.compiler._list(members_list))
+    return _each_value(lambda ctx, v: v in members, _component("In"), b.result, ("in", members))
+
+
+def _sparql_component(b: _Build, constraint) -> Check:
+    """sh:sparql with sh:select (compiled by fastsparql)."""
+    from samtbu.validate.fastsparql import compile_sparql_constraint
+
+    g, shape = b.g, b.shape
+    for p in g.predicates(constraint):
+        if str(p).startswith(_SH) and p not in (SH.select, SH.prefixes, SH.message, SH.deactivated):
+            raise Unsupported(f"{p} on SPARQL constraint {constraint}")
+    if _is_true(g.value(constraint, SH.deactivated)):
+        return lambda ctx, f, values, out: True
+    select = g.value(constraint, SH.select)
+    if select is None:
+        raise Unsupported(f"SPARQL constraint {constraint} without sh:select")
+    evaluator = compile_sparql_constraint(g, constraint, str(select), shape.path_sparql)
+    messages = tuple(g.objects(constraint, SH.message))
+    comp = _component("SPARQL")
+    is_property = shape.path is not None
+
+    def check_sparql(ctx, f, values, out):
+        rows = evaluator(ctx, f)
+        if not rows:
+            return True
+        if out is not None:
+            for this, path, value, bindings in rows:
+                if value is None and not is_property:
+                    value = f
+                out.append(Result(
+                    this if this is not None else f,
+                    path if path is not None else shape.path_node,
+                    value, shape, comp, _sparql_messages(shape.messages, messages, bindings, this or f, value),
+                    constraint,
+                ))
+        return False
+
+    check_sparql.spec = ("sparql", evaluator)  # type: ignore[attr-defined]
+    return check_sparql
+
+
+def _property_component(b: _Build, prop) -> Check:
+    target = b.compiler.shape(prop)
+    if target.path is None:
+        raise Unsupported(f"sh:property {prop} has no sh:path")
+
+    def check_property(ctx, f, values, out):
+        ok = True
+        for v in values:
+            if not target.evaluate_one(ctx, v, out):
+                ok = False
+                if out is None:
+                    return False
+        return ok
+
+    check_property.spec = ("property", target)  # type: ignore[attr-defined]
+    return check_property
+
+
+# Parameters whose constraint component allows one value on a shape (more: pyshacl's business).
+_SINGLE_VALUED = (SH.datatype, SH.nodeKind, SH.flags, SH.closed)
+
+# Each constraint parameter -> the function of its constraint component, in the order the checks run
+# (and so the order of a focus node's results): sh:property last, so that the results of the
+# property shapes come after the node's own.
+_CONSTRAINT_COMPONENTS: tuple[tuple[URIRef, Callable[[_Build, Any], Check | None]], ...] = (
+    (SH["class"], _class_component),
+    (SH.datatype, _datatype_component),
+    (SH.nodeKind, _node_kind_component),
+    (SH.minCount, partial(_count_component, "MinCount")),
+    (SH.maxCount, partial(_count_component, "MaxCount")),
+    (SH.minExclusive, partial(_range_component, "MinExclusive")),
+    (SH.minInclusive, partial(_range_component, "MinInclusive")),
+    (SH.maxExclusive, partial(_range_component, "MaxExclusive")),
+    (SH.maxInclusive, partial(_range_component, "MaxInclusive")),
+    (SH.minLength, partial(_length_component, "MinLength")),
+    (SH.maxLength, partial(_length_component, "MaxLength")),
+    (SH.pattern, _pattern_component),
+    (SH.languageIn, _language_in_component),
+    (SH.uniqueLang, _unique_lang_component),
+    (SH.equals, partial(_pair_component, "Equals")),
+    (SH.disjoint, partial(_pair_component, "Disjoint")),
+    (SH.lessThan, partial(_pair_component, "LessThan")),
+    (SH.lessThanOrEquals, partial(_pair_component, "LessThanOrEquals")),
+    (SH["not"], _not_component),
+    (SH["and"], partial(_logic_component, "And")),
+    (SH["or"], partial(_logic_component, "Or")),
+    (SH.xone, partial(_logic_component, "Xone")),
+    (SH.node, _node_component),
+    (SH.qualifiedValueShape, _qualified_component),
+    (SH.closed, _closed_component),
+    (SH.hasValue, _has_value_component),
+    (SH["in"], _in_component),
+    (SH.sparql, _sparql_component),
+    (SH.property, _property_component),
+)
 
 
 def _less(a, b, or_equal: bool) -> bool:
@@ -1001,6 +1104,29 @@ def _with_hierarchy(data: Data, base: Data) -> Data:
     return merged
 
 
+# -- what the report stage reads ------------------------------------------------------------------
+
+
+def findings(results: list[Result]) -> list[Finding]:
+    """The results as the report stage reads them: in rdflib terms, each one's nested results
+    (sh:detail) after it, in the order a report graph of them lists its sh:ValidationResults."""
+    out: list[Finding] = []
+    for r in results:
+        path = r.path
+        if path is not None and not isinstance(path, (URIRef, BNode)):
+            path = to_rdflib(path)
+        out.append(Finding(
+            to_rdflib(r.focus), path, None if r.value is None else to_rdflib(r.value), r.shape.node,
+            URIRef(r.component), r.shape.severity,
+            # (a graph holds a message once)
+            tuple(dict.fromkeys(r.messages)) if r.messages else (Literal(_generic_message(r)),),
+            r.source_constraint,
+        ))
+        if r.details:
+            out.extend(findings(list(r.details)))
+    return out
+
+
 # -- the report graph -----------------------------------------------------------------------------
 
 
@@ -1071,4 +1197,4 @@ def result_key(r: Result, shapes: Graph | None = None) -> tuple:
     )
 
 
-__all__ = ["CompiledShapes", "Unsupported", "InvalidShapes", "Result", "report_graph", "datatype_ok", "xsd_lexical_ok", "result_key"]
+__all__ = ["CompiledShapes", "Unsupported", "InvalidShapes", "Result", "findings", "report_graph", "datatype_ok", "xsd_lexical_ok", "result_key"]

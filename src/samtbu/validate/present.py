@@ -1,7 +1,7 @@
 """How a result is shown to a person: the value as it was sent, codes as their notations, an entry of
 a document by its subject code (and title, where known), never by its urn:uuid.
 
-Used by ``report.results_from_shacl`` for every engine; nothing here validates.
+Used by ``report.results_from_findings`` for every engine; nothing here validates.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The report: plain values, independent of any output format.
 
-Built from the SHACL validation report graph and the payload (to name the field of the original
-payload). Every text a ``Result`` or ``RecordReport`` holds is masked when it is made (with the one
+Built from what an engine found (``Finding``: what a sh:ValidationResult says, in rdflib terms; the
+fast engine gives them directly, pyshacl's report graph is read into them) and the payload (to name
+the field of the original payload). Every text a ``Result`` or ``RecordReport`` holds is masked when it is made (with the one
 function of the output boundary, ``samtbu.output.mask_identity_numbers``), and so is every rendering:
 no renderer and no caller of the Python API can get a full identity number out of a report.
 """
@@ -11,10 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable
-from typing import cast
+from typing import NamedTuple, cast
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SH
+from rdflib.term import Node
 
 from samtbu.output import mask_identity_numbers
 
@@ -90,12 +92,16 @@ class RecordReport:
     profile: str
     results: list[Result] = field(default_factory=list)
     error: str | None = None  # the payload could not be read at all
-    # the SHACL report graph, or a ``Deferred`` that builds it when first read (a conforming record's
-    # report, which most callers never read, costs about a quarter of the record's validation)
+    # the SHACL report graph, or a ``Deferred`` that builds it when first read (only the SHACL output
+    # formats read it; a conforming record's report alone costs about a quarter of its validation)
     shacl_report: Graph | None = field(default=cast(Graph, _BuiltWhenRead("_shacl_report")), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _mask_fields(self)
+
+    def __getstate__(self) -> dict:
+        self.shacl_report  # noqa: B018 - a Deferred report is built before pickling (its builder may be a closure)
+        return self.__dict__
 
     @property
     def conforms(self) -> bool:
@@ -229,15 +235,43 @@ def _engine_values(template: str, filled: list) -> dict[str, str]:
     return {}
 
 
-def results_from_shacl(
-    report_graph: Graph,
+class Finding(NamedTuple):
+    """One result as an engine finds it, in rdflib terms: what a sh:ValidationResult says (SHACL 1.0,
+    3.6.2). The report stage presents it; the SHACL report graph is made (by the engine) only when a
+    SHACL format is asked for."""
+
+    focus: Node | None
+    path: Node | None  # an IRI, or the blank node of a complex path in the shapes graph
+    value: Node | None
+    source_shape: Node | None
+    component: Node | None  # the constraint component
+    severity: Node  # sh:Violation, sh:Warning or sh:Info
+    messages: tuple  # the engine's messages (Literals), variables filled in
+    source_constraint: Node | None = None  # a SPARQL constraint's node
+
+
+def findings_from_shacl(report_graph: Graph) -> list[Finding]:
+    """The results of a SHACL validation report graph (pyshacl's), nested ones (sh:detail) too."""
+    value = report_graph.value
+    return [
+        Finding(
+            value(node, SH.focusNode), value(node, SH.resultPath), value(node, SH.value), value(node, SH.sourceShape),
+            value(node, SH.sourceConstraintComponent), value(node, SH.resultSeverity) or SH.Violation,
+            tuple(report_graph.objects(node, SH.resultMessage)), value(node, SH.sourceConstraint),
+        )
+        for node in report_graph.subjects(RDF.type, SH.ValidationResult)
+    ]
+
+
+def results_from_findings(
+    findings: Iterable[Finding],
     shapes: Graph,
     *,
     lang: str,
     presenter,
     expected_of,
 ) -> list[Result]:
-    """Turn each sh:ValidationResult into a masked ``Result``, sorted by place and severity.
+    """Turn each finding into a masked ``Result``, sorted by place and severity.
 
     - The message is the shape's own (in the chosen language, the engine's filled-in text only
       when the shape has none), its variables filled with what a person recognises.
@@ -247,13 +281,8 @@ def results_from_shacl(
     from samtbu.validate.present import REPORT_FIELD
 
     results = []
-    for node in report_graph.subjects(RDF.type, SH.ValidationResult):
-        focus = report_graph.value(node, SH.focusNode)
-        path = report_graph.value(node, SH.resultPath)
-        value = report_graph.value(node, SH.value)
-        source_shape = report_graph.value(node, SH.sourceShape)
-        constraint = report_graph.value(node, SH.sourceConstraintComponent)
-        severity = str(report_graph.value(node, SH.resultSeverity) or SH.Violation).rsplit("#", 1)[-1]
+    for focus, path, value, source_shape, constraint, severity_iri, filled_messages, source_constraint in findings:
+        severity = str(severity_iri).rsplit("#", 1)[-1]
         simple_path = path if isinstance(path, URIRef) else None
 
         field = shapes.value(source_shape, REPORT_FIELD) if source_shape is not None else None
@@ -268,10 +297,10 @@ def results_from_shacl(
             value_text = presenter.value_text(value, pointer)
             subject_text = value_text
 
-        filled = list(report_graph.objects(node, SH.resultMessage))
+        filled = list(filled_messages)
         messages = list(shapes.objects(source_shape, SH.message)) if source_shape is not None else []
         if not messages:  # a SPARQL constraint's own templates (the shape has none)
-            messages = _constraint_messages(shapes, source_shape, report_graph.value(node, SH.sourceConstraint))
+            messages = _constraint_messages(shapes, source_shape, source_constraint)
         if not any(m.language in (lang, "nb") for m in messages):
             messages = filled + messages
         message = _pick_message(messages, lang) or f"{_short(str(constraint))} on {path}"
