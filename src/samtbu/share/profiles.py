@@ -95,59 +95,36 @@ def build_profile(policy: Policy, model: Model) -> Graph:
     props = _in_list(set(policy.properties) | {RDF.type})
     # Each check reports each offending term once (SELECT DISTINCT). No sub-query: SHACL 1.0 (5.3.1)
     # requires a sub-query to project the pre-bound $this, and an engine must refuse one that does not.
+    # (name, the graph pattern that finds an offending ?value, the message in nb and en)
     checks = [
-        (
-            "untyped-or-foreign-node",
-            f"""SELECT DISTINCT $this ?value WHERE {{
-                ?value ?p ?o .
+        ("untyped-or-foreign-node",
+         f"""?value ?p ?o .
                 FILTER (!STRSTARTS(STR(?value), "{GREP_NS}"))
-                FILTER NOT EXISTS {{ ?value a ?t . FILTER (?t IN ({types_list})) }}
-            }}""",
-            "Utsnittet har en node {?value} som ikke er av en klasse policyen omfatter.",
-            "The view has a node {?value} that is not of a class the policy covers.",
-        ),
-        (
-            "foreign-type",
-            f"""SELECT DISTINCT $this ?value WHERE {{
-                ?s a ?value .
-                FILTER (?value NOT IN ({types_list}))
-            }}""",
-            "Utsnittet har typen {?value}, som policyen ikke omfatter.",
-            "The view has the type {?value}, which the policy does not cover.",
-        ),
-        (
-            "foreign-property",
-            f"""SELECT DISTINCT $this ?value WHERE {{
-                ?s ?value ?o .
-                FILTER (!STRSTARTS(STR(?s), "{GREP_NS}"))
-                FILTER (?value NOT IN ({props}))
-            }}""",
-            "Utsnittet bruker egenskapen {?value}, som policyen ikke omfatter.",
-            "The view uses the property {?value}, which the policy does not cover.",
-        ),
-        (
-            "grep-element",
-            f"""SELECT DISTINCT $this ?value WHERE {{
-                ?s ?value ?o .
-                FILTER (STRSTARTS(STR(?s), "{GREP_NS}"))
-                FILTER (?value NOT IN (<{SBU.kode}>, <{SBU.tittel}>))
-            }}""",
-            "Utsnittet sier {?value} om et Grep-element; bare kode og tittel er tillatt.",
-            "The view states {?value} about a Grep element; only its code and title are allowed.",
-        ),
-        (
-            "dangling-reference",
-            f"""SELECT DISTINCT $this ?value WHERE {{
-                ?s ?p ?value .
+                FILTER NOT EXISTS {{ ?value a ?t . FILTER (?t IN ({types_list})) }}""",
+         "Utsnittet har en node {?value} som ikke er av en klasse policyen omfatter.",
+         "The view has a node {?value} that is not of a class the policy covers."),
+        ("foreign-type",
+         f"?s a ?value . FILTER (?value NOT IN ({types_list}))",
+         "Utsnittet har typen {?value}, som policyen ikke omfatter.",
+         "The view has the type {?value}, which the policy does not cover."),
+        ("foreign-property",
+         f'?s ?value ?o . FILTER (!STRSTARTS(STR(?s), "{GREP_NS}")) FILTER (?value NOT IN ({props}))',
+         "Utsnittet bruker egenskapen {?value}, som policyen ikke omfatter.",
+         "The view uses the property {?value}, which the policy does not cover."),
+        ("grep-element",
+         f'?s ?value ?o . FILTER (STRSTARTS(STR(?s), "{GREP_NS}")) FILTER (?value NOT IN (<{SBU.kode}>, <{SBU.tittel}>))',
+         "Utsnittet sier {?value} om et Grep-element; bare kode og tittel er tillatt.",
+         "The view states {?value} about a Grep element; only its code and title are allowed."),
+        ("dangling-reference",
+         f"""?s ?p ?value .
                 FILTER (?p != <{RDF.type}> && !isLiteral(?value))
                 FILTER (!STRSTARTS(STR(?value), "{CODE_NS}") && !STRSTARTS(STR(?value), "{GREP_NS}"))
-                FILTER NOT EXISTS {{ ?value ?q ?r }}
-            }}""",
-            "Utsnittet viser til {?value}, som ikke er med i utsnittet.",
-            "The view refers to {?value}, which is not part of the view.",
-        ),
+                FILTER NOT EXISTS {{ ?value ?q ?r }}""",
+         "Utsnittet viser til {?value}, som ikke er med i utsnittet.",
+         "The view refers to {?value}, which is not part of the view."),
     ]
-    for name, query, nb, en in checks:
+    for name, pattern, nb, en in checks:
+        query = f"SELECT DISTINCT $this ?value WHERE {{\n                {pattern}\n            }}"
         shape = URIRef(f"{SBUS}{profile_name(policy)}-{name}")
         constraint = BNode()
         g.add((shape, RDF.type, SH.NodeShape))
