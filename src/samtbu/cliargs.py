@@ -9,7 +9,6 @@ benchmarks/cli_startup.py), so it needs argparse and ``samtbu.output`` only.
 from __future__ import annotations
 
 import argparse
-import inspect
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +25,7 @@ def add_command(sub, name: str, func: Callable | None, help: str, description: s
     commands; its description (``--help``) is ``description``, else the docstring of ``func``: a
     command is described once, where it is implemented."""
     if description is None and func is not None and func.__doc__:
-        description = inspect.cleandoc(func.__doc__)
+        description = " ".join(func.__doc__.split())  # one paragraph, as argparse and the site show it
     parser = sub.add_parser(name, help=help, description=description)
     if func is not None:
         parser.set_defaults(func=func, **defaults)
@@ -49,10 +48,10 @@ def add_output(parser: argparse.ArgumentParser, default_name: str | None = None,
     parser.add_argument("-o", "--output", type=output_path_argument, metavar=metavar, help=help, **options)
 
 
-def add_lang(parser: argparse.ArgumentParser, what: str = "messages", *, short: bool = True) -> None:
-    """``-l/--lang``: the language of ``what`` (nb, nn or en; default nb)."""
+def add_lang(parser: argparse.ArgumentParser, what: str = "messages", *, short: bool = True, also: str = "") -> None:
+    """``-l/--lang``: the language of ``what`` (nb, nn or en; default nb); ``also``: a note after the default."""
     flags = ("-l", "--lang") if short else ("--lang",)
-    parser.add_argument(*flags, choices=LANGUAGES, default="nb", help=f"language of {what} (default: nb)")
+    parser.add_argument(*flags, choices=LANGUAGES, default="nb", help=f"language of {what} (default: nb{'; ' + also if also else ''})")
 
 
 def add_quiet(parser: argparse.ArgumentParser, help: str | None = None) -> None:  # noqa: A002

@@ -366,7 +366,7 @@ def register(sub) -> None:
 
     p = add_command(sub, "sign", _with_extra(cmd_sign),
                     "validate a payload and issue it as a signed W3C Verifiable Credential (eddsa-rdfc-2022)")
-    add_input(p, "payload", "the record (JSON or Turtle); with --batch, an NDJSON file")
+    add_input(p, "payload", "the record (JSON or Turtle; '-' reads standard input); with --batch, an NDJSON file", stdin=False)
     p.add_argument("--key", type=Path, required=True, help="the private key file (multibase, JWK or PEM; mode 0600)")
     add_output(p, "{payload}.signed.json; with --batch {payload}.signed.ndjson")
     p.add_argument("--form", choices=("ob3", "elm"), default="ob3", help="Open Badges 3.0 (default) or European Digital Credential")

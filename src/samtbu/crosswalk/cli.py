@@ -141,7 +141,7 @@ def register(sub) -> None:
     add_quiet(p, "do not list the unmapped elements on standard error")
 
     p = add_command(sub, "export", cmd_export, "write a record of the model in another format (" + ", ".join(sorted(EXPORTERS)) + ")")
-    add_input(p, "record", "the record (JSON or Turtle)")
+    add_input(p, "record", "the record (JSON or Turtle; '-' reads standard input)", stdin=False)
     p.add_argument("--to", dest="target", choices=sorted(EXPORTERS), required=True, help="the target format")
     add_output(p, "{name}.{target}.jsonld, ...")
     p.add_argument("--national-id", action="store_true", help=(

@@ -125,7 +125,7 @@ def register(sub) -> None:
     sp = p.add_subparsers(dest="events_command", metavar="COMMAND", required=True)
 
     def common(q, output_help: str) -> None:
-        add_input(q, "stream", "NDJSON file of events", type=str, metavar="STREAM")
+        add_input(q, "stream", "NDJSON file of events", type=None, metavar="STREAM")
         add_output(q, help=output_help)
         add_lang(q)
         q.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
@@ -153,7 +153,7 @@ def register(sub) -> None:
     g = add_command(sp, "generate", cmd_generate, "write a synthetic stream (for trying a receiver; all data made up)")
     g.add_argument("--count", type=int, default=1000, help="number of events (default: 1000)")
     g.add_argument("--seed", type=int, default=1, help="seed (default: 1)")
-    add_output(g, "events-{count}-seed{seed}.ndjson; the synthetic numbers are written as they are")
+    add_output(g, help=OUTPUT_HELP + " (events-{count}-seed{seed}.ndjson); the synthetic numbers are written as they are")
 
 
 __all__ = ["register"]

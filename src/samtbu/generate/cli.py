@@ -103,7 +103,7 @@ def register_rules(sub) -> None:
     p.add_argument("-p", "--profile", help="only the rules of this profile")
     p.add_argument("--kind", choices=("structure", "domain"), help="only rules of this kind")
     p.add_argument("--severity", type=str.capitalize, choices=("Violation", "Warning", "Info"), help="only rules of this severity")
-    add_lang(p, "descriptions and source names in text output; messages are shown in all three")
+    add_lang(p, "descriptions and source names in text output", also="messages are shown in all three")
     add_output(p, "rules.txt or rules.json")
 
 
