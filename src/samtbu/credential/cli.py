@@ -147,6 +147,7 @@ def cmd_sign(args) -> int:
     Exit 0 signed, 1 refused, 2 unreadable.
     """
 
+    from samtbu.credential.contexts import FORM_CONTEXTS
     from samtbu.credential.issue import NotSignableError, sign_credential, unsigned_credential
     from samtbu.credential.keys import read_private_key
     from samtbu.output import output_target
@@ -155,6 +156,7 @@ def cmd_sign(args) -> int:
         require("elm", "sign --form elm")  # the EDC form's page images (Pillow)
     key = read_private_key(args.key)
     contexts = _contexts(args)
+    contexts.require(FORM_CONTEXTS[args.form], f"sign --form {args.form}")
     if args.batch:
         from samtbu.credential.batch import sign_batch
 
