@@ -81,3 +81,33 @@ def test_a_command_runs_without_importing_the_other_commands():
                           cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_every_command_is_described_and_takes_output_the_same_way():
+    """The commands share their options through samtbu.cliargs: each command that runs something has
+    a description (given, or its handler's docstring, as one paragraph), and every -o/--output keeps
+    a trailing / (output_path_argument) and says what it writes."""
+    import argparse
+
+    from samtbu.cli import build_parser
+    from samtbu.output import output_path_argument
+
+    def commands(parser, prefix=""):
+        for action in parser._actions:  # noqa: SLF001 - argparse has no public accessor
+            if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+                for name, sub in action.choices.items():
+                    yield prefix + name, sub
+                    yield from commands(sub, prefix + name + " ")
+
+    outputs, described = 0, set()
+    for name, parser in commands(build_parser()):
+        if parser.description:
+            assert "\n" not in parser.description and "  " not in parser.description, name
+            described.add(name)
+        for action in parser._actions:  # noqa: SLF001
+            if "--output" in action.option_strings:
+                outputs += 1
+                assert action.option_strings[0] == "-o" and action.type is output_path_argument and action.help, name
+    assert outputs >= 15
+    assert described >= {"validate", "share", "render", "import", "export", "sign", "verify", "publish", "query", "context",
+                          "catalog", "jsonschema", "rules", "events validate", "events replay", "events schema", "events generate"}

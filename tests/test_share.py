@@ -306,6 +306,40 @@ def test_a_tampered_view_fails_the_closed_profile(model, policies):
         assert not conforms and messages, triple
 
 
+def test_the_closed_profile_runs_in_the_validation_pipeline_as_pyshacl_runs_it(model, policies):
+    """check_view goes through validate_payload (the fast engine compiles the profile: it is valid
+    SHACL, no sub-query without $this); its findings are pyshacl's on the profile as published."""
+    from samtbu.validate.engine import compiled_shapes
+    from samtbu.share.profiles import validation_profile
+
+    graph = _graph(REPO / "examples" / "vitnemaal-studiespesialisering.json", model)
+    grep_element = URIRef("http://psi.udir.no/kl06/ENG1007")
+    compared = 0
+    for policy in policies:
+        assert compiled_shapes(validation_profile(policy, model), model) is not None, policy.name
+        try:
+            view = share(graph, policy.role, policy.purpose, now=NOW, policies=policies, model=model)
+        except ShareRefused:
+            continue
+        node = next(iter(view.graph.subjects(RDF.type, None)))
+        for extra in ([], [(node, SBU.karakter, URIRef(f"{SBUK}karakter/6")), (URIRef("urn:uuid:1"), SBU.karakter, URIRef(f"{SBUK}karakter/6")),
+                           (node, RDF.type, SBU.Vurdering), (node, SBU.oppnaaddKompetanse, URIRef("urn:uuid:2")),
+                           (grep_element, SBU.fornavn, Literal("x"))]):
+            g = Graph() + view.graph
+            for triple in extra:
+                g.add(triple)
+            conforms, report, _text = pyshacl.validate(g, shacl_graph=build_profile(policy, model), inference="none", allow_warnings=False)
+            expected = sorted((str(report.value(r, SH.focusNode)), str(report.value(r, SH.value)))
+                              for r in report.subjects(RDF.type, SH.ValidationResult))
+            ours, messages = check_view(g, policy, model)
+            assert ours == conforms and len(messages) == len(expected), (policy.name, messages, expected)
+            # A value is shown as the pipeline shows it (a code by its notation, masked): compare the nodes.
+            found = sorted(re.search(r"\(focus (.*), path .*, value .*\)$", t).group(1) for t in messages)
+            assert found == sorted(focus for focus, _value in expected), (policy.name, messages, expected)
+            compared += 1
+    assert compared >= 4
+
+
 def test_a_view_that_fails_its_profile_is_not_handed_out(model, policies, monkeypatch, tmp_path):
     from samtbu.share import view as view_module
 

@@ -126,6 +126,9 @@ class Profile:
     # What a payload of this flow is about (the profile's dct:subject): the class of its root node,
     # used to pick a profile when none is given.
     root_classes: frozenset[URIRef] = frozenset()
+    # Whether the data graph carries the ontology's class hierarchy (a shape for sbu:Laerende reaches
+    # an sbu:Elev). A sharing policy's closed profile checks the view as it stands: False.
+    with_hierarchy: bool = True
 
 
 @dataclass

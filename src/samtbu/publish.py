@@ -41,6 +41,7 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, VOID
 
 from samtbu import MODEL_VERSION
+from samtbu.cliargs import add_command
 from samtbu.errors import SamtbuError
 from samtbu.model import Model, default_root
 from samtbu.namespaces import BASE_IRI
@@ -654,25 +655,12 @@ def _store_options(p: argparse.ArgumentParser, *, update: bool) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "publish",
-        help="publish the model to a SPARQL store as named graphs per artifact and version",
-        description="Publish the whole model (ontology, concept catalog, code lists, model description, catalog, "
-        "shapes, profiles, mapping sets) as named graphs <https://w3id.org/samt-bu/graph/{version}/{artifact}>. "
-        "Atomic: staged, counted, then switched in one SPARQL Update. Exit code 0: published or already "
-        "published with the same content; 2: refused or failed (the published state is unchanged).",
-    )
+    p = add_command(sub, "publish", cmd_publish, "publish the model to a SPARQL store as named graphs per artifact and version")
     _store_options(p, update=True)
     p.add_argument("--version", dest="model_version", default=MODEL_VERSION, help=f"version to publish as (default: {MODEL_VERSION})")
     p.add_argument("--force", action="store_true", help="overwrite a version already published with different content")
-    p.set_defaults(func=cmd_publish)
 
-    q = sub.add_parser(
-        "query",
-        help="run SPARQL against the published model",
-        description="Run a SPARQL query (text, a file, or a shipped query by name) against the embedded store or an endpoint. "
-        "Shipped queries take parameters with --param NAME=VALUE (an IRI, a prefixed name such as sbub:vitnemaal, or a text).",
-    )
+    q = add_command(sub, "query", cmd_query, "run SPARQL against the published model")
     _store_options(q, update=False)
     source = q.add_mutually_exclusive_group(required=True)
     source.add_argument("sparql", nargs="?", help="the query text")
@@ -681,10 +669,15 @@ def register(sub) -> None:
     source.add_argument("--list", action="store_true", help="list the shipped queries and their parameters")
     q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter of a shipped query")
     q.add_argument("--format", choices=("table", "json", "csv", "tsv"), default="table", help="result format (default: table)")
-    q.set_defaults(func=cmd_query)
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    """Publish the whole model (ontology, concept catalog, code lists, model description, catalog, shapes,
+    profiles, mapping sets) as named graphs <https://w3id.org/samt-bu/graph/{version}/{artifact}>.
+    Atomic: staged, counted, then switched in one SPARQL Update. Exit code 0: published or already
+    published with the same content; 2: refused or failed (the published state is unchanged).
+    """
+
     store = open_store(args.store, args.endpoint, args.update_endpoint, args.graph_store)
     try:
         outcome = publish(store, args.model_version, force=args.force)
@@ -695,6 +688,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    """Run a SPARQL query (text, a file, or a shipped query by name) against the embedded store or an endpoint.
+    Shipped queries take parameters with --param NAME=VALUE (an IRI, a prefixed name such as
+    sbub:vitnemaal, or a text).
+    """
+
     if args.list:
         for name, path in shipped_queries().items():
             text = path.read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from samtbu.errors import SamtbuError
 from samtbu.extras import require
-from samtbu.output import OUTPUT_HELP, output_path_argument
+from samtbu.cliargs import add_command, add_input, add_issuer_profile_option, add_output, add_quiet
 
 
 def _with_extra(func):
@@ -25,7 +25,7 @@ def _with_extra(func):
         require("sign", getattr(args, "command", None))  # one line naming the extra (samtbu.extras)
         return func(args)
 
-    run.__name__ = func.__name__
+    run.__name__, run.__doc__ = func.__name__, func.__doc__
     return run
 
 
@@ -142,6 +142,11 @@ def _signed_name(payload: Path, batch: bool) -> str:
 
 
 def cmd_sign(args) -> int:
+    """Validate the payload against its profile, export it (Open Badges 3.0, or the European Digital Credential
+    form) and add a Data Integrity proof (eddsa-rdfc-2022). A payload that does not validate is refused.
+    Exit 0 signed, 1 refused, 2 unreadable.
+    """
+
     from samtbu.credential.contexts import FORM_CONTEXTS
     from samtbu.credential.issue import NotSignableError, sign_credential, unsigned_credential
     from samtbu.credential.keys import read_private_key
@@ -199,6 +204,10 @@ def _moment(text: str | None) -> datetime | None:
 
 
 def cmd_verify(args) -> int:
+    """Verify W3C Verifiable Credentials with an eddsa-rdfc-2022 proof, offline. Exit 0 valid, 1 invalid (the
+    reason is printed: tampered, unknown issuer, expired, revoked, ...), 2 unreadable.
+    """
+
     from samtbu.credential.trust import read_trust_list
     from samtbu.credential.verify import verify_credential
 
@@ -339,9 +348,9 @@ def register(sub) -> None:
                           description="Signing keys for `samtbu sign`. A private key is written with mode 0600 and never printed.")
     ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     p = ksub.add_parser("new", help="make a new Ed25519 key file (mode 0600) and print its public key and did:key")
-    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", required=True,
-                   help="the private key file to write, or a folder (an existing one, or a path ending in /) for "
-                        "signing-key.json (.jwk, .pem); missing folders are created")
+    add_output(p, required=True,
+               help="the private key file to write, or a folder (an existing one, or a path ending in /) for "
+                    "signing-key.json (.jwk, .pem); missing folders are created")
     p.add_argument("--format", choices=KEY_FORMATS, default="multibase", help="key file format (default: multibase Multikey JSON)")
     p.add_argument("--force", action="store_true", help="overwrite an existing key file")
     p.add_argument("--trust-list", type=Path, help="also add the public key to this trust list, for --issuer / --orgnr")
@@ -357,33 +366,24 @@ def register(sub) -> None:
     _issuer_args(p)
     p.set_defaults(func=_with_extra(cmd_keys_trust))
 
-    p = sub.add_parser("sign", help="validate a payload and issue it as a signed W3C Verifiable Credential (eddsa-rdfc-2022)",
-                       description=("Validate the payload against its profile, export it (Open Badges 3.0, or the European "
-                                    "Digital Credential form) and add a Data Integrity proof (eddsa-rdfc-2022). A payload "
-                                    "that does not validate is refused. Exit 0 signed, 1 refused, 2 unreadable."))
-    p.add_argument("payload", type=Path, help="the record (JSON or Turtle; '-' reads standard input); with --batch, an NDJSON file")
+    p = add_command(sub, "sign", _with_extra(cmd_sign),
+                    "validate a payload and issue it as a signed W3C Verifiable Credential (eddsa-rdfc-2022)")
+    add_input(p, "payload", "the record (JSON or Turtle; '-' reads standard input); with --batch, an NDJSON file", stdin=False)
     p.add_argument("--key", type=Path, required=True, help="the private key file (multibase, JWK or PEM; mode 0600)")
-    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH",
-                   help=OUTPUT_HELP + " ({payload}.signed.json; with --batch {payload}.signed.ndjson)")
+    add_output(p, "{payload}.signed.json; with --batch {payload}.signed.ndjson")
     p.add_argument("--form", choices=("ob3", "elm"), default="ob3", help="Open Badges 3.0 (default) or European Digital Credential")
     p.add_argument("--profile", help="validate against this profile (default: detected)")
-    p.add_argument("--issuer-profile", dest="issuer_profiles", type=Path, metavar="FILE",
-                   help="ob3: the issuer profiles by organisasjonsnummer, each with the id (HTTP(S) URL or DID) that "
-                        "resolves to the issuer's Profile (default: $SAMTBU_OB3_ISSUER_PROFILES)")
+    add_issuer_profile_option(p)
     p.add_argument("--status-list", type=Path, help="add a credentialStatus entry in this status list (its register is updated)")
     p.add_argument("--verification-method", help="the verificationMethod to name (default: the key's did:key)")
     p.add_argument("--created", help="the proof's created time (default: now)")
     p.add_argument("--batch", action="store_true", help="the input is NDJSON, one record a line; the output NDJSON, one credential a line")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes for --batch (default: every core)")
-    p.add_argument("-q", "--quiet", action="store_true")
+    add_quiet(p)
     _common(p)
-    p.set_defaults(func=_with_extra(cmd_sign))
 
-    p = sub.add_parser("verify", help="verify signed credentials offline: proof, key, issuer, dates, status",
-                       description=("Verify W3C Verifiable Credentials with an eddsa-rdfc-2022 proof, offline. "
-                                    "Exit 0 valid, 1 invalid (the reason is printed: tampered, unknown issuer, expired, "
-                                    "revoked, ...), 2 unreadable."))
-    p.add_argument("credential", type=Path, nargs="+", help="signed credential files ('-' reads standard input)")
+    p = add_command(sub, "verify", _with_extra(cmd_verify), "verify signed credentials offline: proof, key, issuer, dates, status")
+    add_input(p, "credential", "signed credential files", nargs="+")
     p.add_argument("--trust-list", type=Path, help="the issuers and keys to trust (samtbu keys trust)")
     p.add_argument("--status-list", type=Path, action="append", help="a local copy of a status list credential (repeatable)")
     p.add_argument("--skip-status", action="store_true", help="do not check credentialStatus (the result says so)")
@@ -391,7 +391,6 @@ def register(sub) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("-v", "--verbose", action="store_true", help="list every check, also for a valid credential")
     _common(p)
-    p.set_defaults(func=_with_extra(cmd_verify))
 
     status = sub.add_parser("status", help="Bitstring Status List: publish withdrawn and replaced documents",
                             description="A signed W3C Bitstring Status List credential and the issuer's register of indexes beside it.")

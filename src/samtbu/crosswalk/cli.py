@@ -23,7 +23,8 @@ from rdflib import Graph
 
 from samtbu.errors import SamtbuError
 from samtbu.extras import require
-from samtbu.output import OUTPUT_HELP, output_path_argument, write_output
+from samtbu.cliargs import add_command, add_input, add_issuer_profile_option, add_output, add_quiet
+from samtbu.output import output_path_argument, write_output
 
 
 @dataclass
@@ -125,55 +126,33 @@ EXPORT_OPTIONS = {"--national-id": "national_id", "--issuer-profile": "issuer_pr
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "import",
-        help="turn a document in another format (EMREX ELMO) into a record of the model",
-        description=(
-            "Read a document in another format and write it as a record of the model (plain JSON or Turtle). "
-            "What the model does not hold is kept verbatim in a side record (JSON, beside the record, or --side-record) "
-            "and listed on standard error, as is what is not kept at all. A document that is not Norwegian upper "
-            "secondary documentation is imported as what it is: only what the model can state truthfully goes into "
-            "the record. Exit code 0: imported; 2: unreadable or unsafe input."
-        ),
-    )
-    p.add_argument("file", type=Path, help="the document to import ('-' reads standard input)")
+    from samtbu.grep.cli import add_grep_option
+
+    p = add_command(sub, "import", cmd_import, "turn a document in another format (EMREX ELMO) into a record of the model")
+    add_input(p, "file", "the document to import")
     p.add_argument("--from", dest="source_format", choices=sorted(IMPORTERS), required=True, help="the format of the document")
-    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({name}.json or .ttl)")
+    add_output(p, "{name}.json or .ttl")
     p.add_argument("--format", choices=IMPORT_FORMATS, help="record format (default: from the output file name, else json)")
     p.add_argument("--side-record", dest="side_record", type=output_path_argument, metavar="PATH",
                    help="write the side record here, a file or a folder for {name}.elmo-side.json (default: beside the "
                         "output, NAME.elmo-side.json; with the record on standard output, none is written unless this is given)")
     p.add_argument("--unmapped", type=output_path_argument, metavar="PATH",
                    help="also write the unmapped elements as JSON: a file, or a folder for {name}.unmapped.json")
-    p.add_argument("-q", "--quiet", action="store_true", help="do not list the unmapped elements on standard error")
-    p.set_defaults(func=cmd_import)
+    add_quiet(p, "do not list the unmapped elements on standard error")
 
-    p = sub.add_parser(
-        "export",
-        help="write a record of the model in another format (" + ", ".join(sorted(EXPORTERS)) + ")",
-        description=(
-            "Write a record (JSON or Turtle) in another format. The facts that the format does not carry are "
-            "listed on standard error; the output is checked against the format's schema where one is available. "
-            "Exit code 0: exported; 2: unreadable record, or output that does not validate."
-        ),
-    )
-    p.add_argument("record", type=Path, help="the record (JSON or Turtle; '-' reads standard input)")
+    p = add_command(sub, "export", cmd_export, "write a record of the model in another format (" + ", ".join(sorted(EXPORTERS)) + ")")
+    add_input(p, "record", "the record (JSON or Turtle; '-' reads standard input)", stdin=False)
     p.add_argument("--to", dest="target", choices=sorted(EXPORTERS), required=True, help="the target format")
-    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({name}.{target}.jsonld, ...)")
+    add_output(p, "{name}.{target}.jsonld, ...")
     p.add_argument("--national-id", action="store_true", help=(
         "put the learner's fødselsnummer in the export (elm: nationalID; elmo: nationalIdentifier; ob3: as a salted "
         "hash), for a receiver with a legal basis to need it; without it, the number is left out and listed as not carried"))
     p.add_argument("--side-record", dest="side_record", type=Path, metavar="FILE",
                    help="elmo: the side record of an import; the document is then the imported one with the record's facts "
                         "written into it")
-    p.add_argument("--issuer-profile", dest="issuer_profiles", type=Path, metavar="FILE",
-                   help="ob3: JSON file of issuer profiles by organisasjonsnummer, each with the id (HTTP(S) URL or DID) that "
-                        "resolves to the issuer's Profile (default: $SAMTBU_OB3_ISSUER_PROFILES)")
-    p.add_argument("-q", "--quiet", action="store_true", help="do not list the facts the target does not carry")
-    from samtbu.grep.cli import add_grep_option
-
+    add_issuer_profile_option(p, "JSON file of issuer profiles")
+    add_quiet(p, "do not list the facts the target does not carry")
     add_grep_option(p)  # subject and programme titles from Grep
-    p.set_defaults(func=cmd_export)
 
 
 def _read_input(path: Path) -> tuple[bytes, str]:
@@ -190,6 +169,13 @@ def _stem(path: Path) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """Read a document in another format and write it as a record of the model (plain JSON or Turtle). What the
+    model does not hold is kept verbatim in a side record (JSON, beside the record, or --side-record)
+    and listed on standard error, as is what is not kept at all. A document that is not Norwegian upper
+    secondary documentation is imported as what it is: only what the model can state truthfully goes
+    into the record. Exit code 0: imported; 2: unreadable or unsafe input.
+    """
+
     data, source = _read_input(args.file)
     result = IMPORTERS[args.source_format](data, source)
     fmt = args.format or ("turtle" if args.output and Path(args.output).suffix.lower() in (".ttl", ".turtle") else "json")
@@ -248,6 +234,11 @@ def _export_options(args: argparse.Namespace) -> dict:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """Write a record (JSON or Turtle) in another format. The facts that the format does not carry are listed
+    on standard error; the output is checked against the format's schema where one is available. Exit
+    code 0: exported; 2: unreadable record, or output that does not validate.
+    """
+
     from samtbu.validate.input import read_payload
 
     if str(args.record) == "-":

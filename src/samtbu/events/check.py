@@ -157,7 +157,6 @@ def _check(event: dict, out: Outcome, lang: str, shacl: bool, keep_content: bool
         return
 
     from samtbu.validate import read_any, validate_payload
-    from samtbu.validate.engine import ProfileError
     from samtbu.validate.input import InputError
 
     try:
@@ -198,27 +197,8 @@ def _check(event: dict, out: Outcome, lang: str, shacl: bool, keep_content: bool
     subject = event.get("subject")
     if target is not None and isinstance(subject, str) and subject and subject != str(target):
         out.results.append(result("EventSubject", lang, focus=focus, pointer="/subject", value=subject, subject=subject, result=str(target)))
-    times = values(change, "endringstidspunkt")
-    data_time = parse_time(_lex(times[0])) if len(times) == 1 else None
-    envelope_time = parse_time(event.get("time")) if isinstance(event.get("time"), str) else None
-    if data_time is not None and envelope_time is not None and data_time != envelope_time:
-        out.results.append(result("EventTime", lang, focus=focus, pointer="/time", value=event.get("time"),
-                                  time=event.get("time"), data_time=_lex(times[0])))
-    when = data_time or envelope_time
-    if when is not None:
-        given = data.get("endringstidspunkt") if isinstance(data.get("endringstidspunkt"), str) else None
-        facts.time = utc_key(when)
-        facts.time_text = (given or _lex(times[0])) if data_time is not None else event.get("time")
-    reasons = values(change, "endringsgrunn")
-    facts.reason = local_name(reasons[0]) if reasons else None
-    texts = values(change, "begrunnelse")
-    facts.begrunnelse = _lex(texts[0]) if texts else None
-    actors = values(change, "utfoertAv")
-    if actors:
-        numbers = values(actors[0], "organisasjonsnummer")
-        facts.actor = _lex(numbers[0]) if numbers else str(actors[0])
-        names = values(actors[0], "navn")
-        facts.actor_name = _lex(names[0]) if names else None
+    _check_time(event, data, values(change, "endringstidspunkt"), out, facts, focus, lang)
+    _change_facts(change, values, facts)
     if target is None:
         return
     # The result the change carries: its class, its learner, and its own profile.
@@ -229,38 +209,79 @@ def _check(event: dict, out: Outcome, lang: str, shacl: bool, keep_content: bool
         numbers = values(learners[0], "foedselsnummer")
         facts.learner = _lex(numbers[0]) if numbers else str(learners[0])
     if classes and change_class != "Tilbaketrekking":
-        profiles = _result_profiles(str(model.root))
-        names = {profiles.get(c) for c in classes}
-        name = next(iter(names)) if len(names) == 1 else None
-        if name is None:
-            out.results.append(result("EventNoProfile", lang, focus=str(target), pointer="/data/gjelderResultat",
-                                      cls=", ".join(local_name(c) for c in classes)))
-        elif shacl:
-            try:
-                report = validate_payload(payload, name, lang=lang, model=model, keep_shacl_report=False)
-            except ProfileError as exc:  # pragma: no cover - the profile names come from the model
-                out.results.append(Result("Violation", exc.message, str(target), constraint="samtbu:InternalError"))
-            else:
-                out.results.extend(r for r in _under_data(report.results) if r.constraint not in _UNKNOWN)
+        _check_result(payload, str(target), classes, out, lang, shacl, model)
     if keep_content:
-        content = data.get("gjelderResultat")
-        if not isinstance(content, dict) or "@context" in data:
-            content = _framed_result(payload, str(target), model)
-        actor = data.get("utfoertAv")
-        if isinstance(actor, dict) and actor.get("id") and len(actor) > 1:
-            content = _inline(content, actor)
-        facts.content = json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        summary = {}
-        for prop in ("karakter", "fagskolekarakter", "vurderingstype", "vurderingsdato", "gjelderFag", "dokumentstatus"):
-            found = values(target, prop)
-            if found:
-                summary[prop] = local_name(found[0]) if isinstance(found[0], str) else _lex(found[0])
-        emne = values(target, "gjelderEmne")
-        if emne:
-            codes = values(emne[0], "emnekode")
-            if codes:
-                summary["emnekode"] = _lex(codes[0])
-        facts.summary = json.dumps(summary, ensure_ascii=False, separators=(",", ":"), sort_keys=True) if summary else None
+        _content_facts(data, payload, target, values, facts, model)
+
+
+def _check_time(event: dict, data: dict, times: list, out: Outcome, facts: Facts, focus: str, lang: str) -> None:
+    """The envelope's time agrees with the change's endringstidspunkt; the time the change is filed under."""
+    data_time = parse_time(_lex(times[0])) if len(times) == 1 else None
+    envelope_time = parse_time(event.get("time")) if isinstance(event.get("time"), str) else None
+    if data_time is not None and envelope_time is not None and data_time != envelope_time:
+        out.results.append(result("EventTime", lang, focus=focus, pointer="/time", value=event.get("time"),
+                                  time=event.get("time"), data_time=_lex(times[0])))
+    when = data_time or envelope_time
+    if when is not None:
+        given = data.get("endringstidspunkt") if isinstance(data.get("endringstidspunkt"), str) else None
+        facts.time = utc_key(when)
+        facts.time_text = (given or _lex(times[0])) if data_time is not None else event.get("time")
+
+
+def _change_facts(change, values, facts: Facts) -> None:
+    """Why the change was made, and by whom."""
+    reasons = values(change, "endringsgrunn")
+    facts.reason = local_name(reasons[0]) if reasons else None
+    texts = values(change, "begrunnelse")
+    facts.begrunnelse = _lex(texts[0]) if texts else None
+    actors = values(change, "utfoertAv")
+    if actors:
+        numbers = values(actors[0], "organisasjonsnummer")
+        facts.actor = _lex(numbers[0]) if numbers else str(actors[0])
+        names = values(actors[0], "navn")
+        facts.actor_name = _lex(names[0]) if names else None
+
+
+def _check_result(payload, target: str, classes: list[str], out: Outcome, lang: str, shacl: bool, model: Model) -> None:
+    """The result the change carries, against its own profile (one for its classes, else a Warning)."""
+    from samtbu.validate import validate_payload
+    from samtbu.validate.engine import ProfileError
+
+    profiles = _result_profiles(str(model.root))
+    names = {profiles.get(c) for c in classes}
+    name = next(iter(names)) if len(names) == 1 else None
+    if name is None:
+        out.results.append(result("EventNoProfile", lang, focus=target, pointer="/data/gjelderResultat",
+                                  cls=", ".join(local_name(c) for c in classes)))
+    elif shacl:
+        try:
+            report = validate_payload(payload, name, lang=lang, model=model, keep_shacl_report=False)
+        except ProfileError as exc:  # pragma: no cover - the profile names come from the model
+            out.results.append(Result("Violation", exc.message, target, constraint="samtbu:InternalError"))
+        else:
+            out.results.extend(r for r in _under_data(report.results) if r.constraint not in _UNKNOWN)
+
+
+def _content_facts(data: dict, payload, target, values, facts: Facts, model: Model) -> None:
+    """The result's content as it is stored (standing alone), and a summary of what it says."""
+    content = data.get("gjelderResultat")
+    if not isinstance(content, dict) or "@context" in data:
+        content = _framed_result(payload, str(target), model)
+    actor = data.get("utfoertAv")
+    if isinstance(actor, dict) and actor.get("id") and len(actor) > 1:
+        content = _inline(content, actor)
+    facts.content = json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    summary = {}
+    for prop in ("karakter", "fagskolekarakter", "vurderingstype", "vurderingsdato", "gjelderFag", "dokumentstatus"):
+        found = values(target, prop)
+        if found:
+            summary[prop] = local_name(found[0]) if isinstance(found[0], str) else _lex(found[0])
+    emne = values(target, "gjelderEmne")
+    if emne:
+        codes = values(emne[0], "emnekode")
+        if codes:
+            summary["emnekode"] = _lex(codes[0])
+    facts.summary = json.dumps(summary, ensure_ascii=False, separators=(",", ":"), sort_keys=True) if summary else None
 
 
 def _inline(content, node: dict):

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from samtbu.errors import SamtbuError
+from samtbu.cliargs import add_command, add_input, add_lang, add_output
 from samtbu.output import OUTPUT_HELP, open_output, output_path_argument, write_output
 
 
@@ -39,6 +40,13 @@ def _exit(summary) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Check every event: the CloudEvents envelope, the change (profile «resultatendring»), the result it
+    carries (its own profile), and the rules that need the history (a correction refers to a registered
+    result in force, the changes of one result come in time order, an event id is not reused). The
+    report is streamed: json gives one line per event and a summary line; text lists the events with
+    results. Exit code 0: no violations; 1: violations; 2: unreadable lines or stream.
+    """
+
     from samtbu.events import validate_stream
 
     fmt = _fmt(args, args.output)
@@ -51,6 +59,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    """Check the stream as `samtbu events validate` does and apply the accepted changes in stream order
+    (rejected events are reported, never applied). Writes one JSON line per learner, in a fixed order:
+    each result with its status (gyldig, annullert, erstattet), version, content and history. Optionally
+    the history in PROV-O (N-Triples) and one record per learner for `samtbu share` and `samtbu render
+    --history`.
+    """
+
     from samtbu.events import replay_stream
 
     stem = "events" if args.stream == "-" else Path(args.stream).stem
@@ -75,6 +90,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    """Write a synthetic, valid stream: registrations from schools and tertiary vocational colleges,
+    corrections after appeal, withdrawals and replacements, in time order. Deterministic for a seed.
+    """
+
     from samtbu.events.synthetic import generate
 
     if args.count < 1:
@@ -86,6 +105,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    """Write the JSON Schema of one event: the CloudEvents 1.0 envelope as the samtbu flow uses it, and the
+    schema generated from the profile «resultatendring» for its data. The rules that need the history of
+    a result are checked by `samtbu events validate` only.
+    """
+
     from samtbu.events.schema import render_event_schema
 
     write_output(render_event_schema(), args.output, "samtbu-event-schema.json")
@@ -93,18 +117,17 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "events",
-        help="the continuous flow: validate, replay or generate a stream of CloudEvents (NDJSON)",
-        description="Results that arrive one by one and change: CloudEvents 1.0 events, one JSON object per line, "
+    p = add_command(
+        sub, "events", None, "the continuous flow: validate, replay or generate a stream of CloudEvents (NDJSON)",
+        "Results that arrive one by one and change: CloudEvents 1.0 events, one JSON object per line, "
         "whose data is a samtbu payload with one change of a result (registrering, korrigering, tilbaketrekking, erstatning).",
     )
     sp = p.add_subparsers(dest="events_command", metavar="COMMAND", required=True)
 
     def common(q, output_help: str) -> None:
-        q.add_argument("stream", metavar="STREAM", help="NDJSON file of events ('-' reads standard input)")
-        q.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=output_help)
-        q.add_argument("-l", "--lang", choices=("nb", "nn", "en"), default="nb", help="language of messages (default: nb)")
+        add_input(q, "stream", "NDJSON file of events", type=None, metavar="STREAM")
+        add_output(q, help=output_help)
+        add_lang(q)
         q.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
         q.add_argument("--no-shacl", action="store_true",
                        help="check only the envelope and the history rules, not the data with SHACL (for a stream already validated)")
@@ -112,48 +135,25 @@ def register(sub) -> None:
                        help="keep the register state in this SQLite file (check a stream against the state an earlier one left); "
                        "default: a temporary file")
 
-    v = sp.add_parser(
-        "validate", help="check every event of a stream, in order",
-        description="Check every event: the CloudEvents envelope, the change (profile «resultatendring»), the result it carries "
-        "(its own profile), and the rules that need the history (a correction refers to a registered result in force, "
-        "the changes of one result come in time order, an event id is not reused). The report is streamed: json gives one "
-        "line per event and a summary line; text lists the events with results. Exit code 0: no violations; 1: violations; "
-        "2: unreadable lines or stream.",
-    )
+    v = add_command(sp, "validate", cmd_validate, "check every event of a stream, in order", command_name="validate")
     common(v, OUTPUT_HELP + " ({stream}.report.ndjson or .txt)")
     v.add_argument("-r", "--report", choices=("json", "text"), help="report format (default: text, or json for an -o ending in .json/.jsonl/.ndjson)")
-    v.set_defaults(func=cmd_validate, command_name="validate")
 
-    r = sp.add_parser(
-        "replay", help="each learner's current state and history from a stream",
-        description="Check the stream as `samtbu events validate` does and apply the accepted changes in stream order "
-        "(rejected events are reported, never applied). Writes one JSON line per learner, in a fixed order: each result "
-        "with its status (gyldig, annullert, erstattet), version, content and history. Optionally the history in PROV-O "
-        "(N-Triples) and one record per learner for `samtbu share` and `samtbu render --history`.",
-    )
+    r = add_command(sp, "replay", cmd_replay, "each learner's current state and history from a stream", command_name="replay")
     common(r, "the learners' state (NDJSON): " + OUTPUT_HELP + " ({stream}.state.ndjson)")
     r.add_argument("--prov", type=output_path_argument, metavar="PATH", help="write the history in W3C PROV-O (N-Triples; a folder: {stream}.prov.nt)")
     r.add_argument("--records", type=Path, metavar="DIR", help="write one record per learner (the results in force, JSON-LD)")
     r.add_argument("--report-file", type=output_path_argument, metavar="PATH",
                    help="write the report of the events here (default: standard error; a folder: {stream}.report.ndjson or .txt)")
     r.add_argument("-r", "--report", choices=("json", "text"), help="report format (default: text, or json for a --report-file ending in .json/.jsonl/.ndjson)")
-    r.set_defaults(func=cmd_replay, command_name="replay")
 
-    s = sp.add_parser("schema", help="the JSON Schema (2020-12) of one event, with the profile «resultatendring» for its data",
-                      description="Write the JSON Schema of one event: the CloudEvents 1.0 envelope as the samtbu flow uses it, "
-                      "and the schema generated from the profile «resultatendring» for its data. The rules that need the history "
-                      "of a result are checked by `samtbu events validate` only.")
-    s.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " (samtbu-event-schema.json)")
-    s.set_defaults(func=cmd_schema)
+    s = add_command(sp, "schema", cmd_schema, "the JSON Schema (2020-12) of one event, with the profile «resultatendring» for its data")
+    add_output(s, "samtbu-event-schema.json")
 
-    g = sp.add_parser("generate", help="write a synthetic stream (for trying a receiver; all data made up)",
-                      description="Write a synthetic, valid stream: registrations from schools and tertiary vocational colleges, "
-                      "corrections after appeal, withdrawals and replacements, in time order. Deterministic for a seed.")
+    g = add_command(sp, "generate", cmd_generate, "write a synthetic stream (for trying a receiver; all data made up)")
     g.add_argument("--count", type=int, default=1000, help="number of events (default: 1000)")
     g.add_argument("--seed", type=int, default=1, help="seed (default: 1)")
-    g.add_argument("-o", "--output", type=output_path_argument, metavar="PATH",
-                   help=OUTPUT_HELP + " (events-{count}-seed{seed}.ndjson); the synthetic numbers are written as they are")
-    g.set_defaults(func=cmd_generate)
+    add_output(g, help=OUTPUT_HELP + " (events-{count}-seed{seed}.ndjson); the synthetic numbers are written as they are")
 
 
 __all__ = ["register"]

@@ -195,31 +195,38 @@ def apply(f: Facts | None, results: list[Result], store: Store, lang: str, *, ke
     # Applied: the event is remembered, the result's state moves on.
     if f.event_source and f.event_id:
         store.remember(f.event_source, f.event_id, f.digest, f.line)
+    _move_on(f, f.result, store, here, old, keep_history)
+    return "applied"
+
+
+def _move_on(f: Facts, iri: str, store: Store, here: Known | None, old: Known | None, keep_history: bool) -> None:
+    """Apply a change the checks of ``apply`` let through: the result's state (and the replaced
+    one's) moves on, and with ``keep_history`` the history gets the new version. ``iri``: the
+    result the change is about (``f.result``)."""
     content = f.content if keep_history else None
     if f.change == "Registrering":
-        store.put(f.result, IN_FORCE, 1, f.time, f.line, f.learner, f.result_class)
+        store.put(iri, IN_FORCE, 1, f.time, f.line, f.learner, f.result_class)
         if keep_history:
-            store.record(f, f.result, 1, "registrert", None, f.learner, content)
+            store.record(f, iri, 1, "registrert", None, f.learner, content)
     elif f.change == "Korrigering":
         here = _checked(here)
         learner = f.learner or here.learner
-        store.put(f.result, IN_FORCE, here.version + 1, f.time, f.line, learner, f.result_class or here.cls)
+        store.put(iri, IN_FORCE, here.version + 1, f.time, f.line, learner, f.result_class or here.cls)
         if keep_history:
-            store.record(f, f.result, here.version + 1, "korrigert", None, learner, content)
+            store.record(f, iri, here.version + 1, "korrigert", None, learner, content)
     elif f.change == "Tilbaketrekking":
         here = _checked(here)
-        store.put(f.result, ANNULLED, here.version, f.time, f.line, here.learner, here.cls)
+        store.put(iri, ANNULLED, here.version, f.time, f.line, here.learner, here.cls)
         if keep_history:
-            store.record(f, f.result, here.version, "trukket-tilbake", None, here.learner, None)
+            store.record(f, iri, here.version, "trukket-tilbake", None, here.learner, None)
     elif f.change == "Erstatning":
         old, replaced_iri = _checked(old), _checked(f.replaced)
         store.put(replaced_iri, REPLACED, old.version, f.time, f.line, old.learner, old.cls)
         learner = f.learner or old.learner
-        store.put(f.result, IN_FORCE, 1, f.time, f.line, learner, f.result_class)
+        store.put(iri, IN_FORCE, 1, f.time, f.line, learner, f.result_class)
         if keep_history:
-            store.record(f, replaced_iri, old.version, "erstattet", f.result, old.learner, None)
-            store.record(f, f.result, 1, "erstatter", f.replaced, learner, content)
-    return "applied"
+            store.record(f, replaced_iri, old.version, "erstattet", iri, old.learner, None)
+            store.record(f, iri, 1, "erstatter", f.replaced, learner, content)
 
 
 def _checked(value: _V | None) -> _V:

@@ -8,49 +8,34 @@ import sys
 from pathlib import Path
 
 from samtbu.model import Model
-from samtbu.output import OUTPUT_HELP, output_folder, output_path_argument, write_output
+from samtbu.cliargs import add_command, add_lang, add_output
+from samtbu.output import OUTPUT_HELP, output_folder, write_output
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "context",
-        help="generate the JSON-LD context",
-        description="Generate the JSON-LD 1.1 context from the ontology and shapes (deterministic output). "
-        "The released context of a version never changes; terms added after it are written as extension "
-        "contexts, one per ontology module (samtbu-context-{version}-{module}.jsonld). With a directory as "
-        "output, the base and every extension are written; otherwise one part (--part).",
-    )
-    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH",
-                   help=OUTPUT_HELP + "; a folder without --part gets the base context and every extension")
+    p = add_command(sub, "context", cmd_context, "generate the JSON-LD context")
+    add_output(p, help=OUTPUT_HELP + "; a folder without --part gets the base context and every extension")
     p.add_argument("--part", default=None, metavar="MODULE",
                    help="write only this extension context (a module name); default: the base context")
-    p.set_defaults(func=cmd_context)
 
     register_site(sub)
     register_rules(sub)
 
-    p = sub.add_parser(
-        "catalog",
-        help="generate the ModellDCAT-AP-NO description of the model (Turtle)",
-        description="Generate the full ModellDCAT-AP-NO description of the information model: vocab/modell.ttl "
-        "plus the model elements derived from the ontology, code lists and shapes (deterministic output).",
-    )
-    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP)
-    p.set_defaults(func=cmd_catalog)
+    p = add_command(sub, "catalog", cmd_catalog, "generate the ModellDCAT-AP-NO description of the model (Turtle)")
+    add_output(p)
 
-    p = sub.add_parser(
-        "jsonschema",
-        help="generate the JSON Schema (2020-12) of each validation profile",
-        description="Generate one JSON Schema 2020-12 per validation profile from its shapes, the ontology "
-        "and the code lists (deterministic output). Without -o, one profile is printed to standard output.",
-    )
+    p = add_command(sub, "jsonschema", cmd_jsonschema, "generate the JSON Schema (2020-12) of each validation profile")
     p.add_argument("--profile", help="only this profile (default: all profiles; required without -o if there are several)")
-    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=(
-        "with --profile: " + OUTPUT_HELP + "; without: the folder to write {profile}.json into (created if missing)"))
-    p.set_defaults(func=cmd_jsonschema)
+    add_output(p, help="with --profile: " + OUTPUT_HELP + "; without: the folder to write {profile}.json into (created if missing)")
 
 
 def cmd_context(args: argparse.Namespace) -> int:
+    """Generate the JSON-LD 1.1 context from the ontology and shapes (deterministic output). The released
+    context of a version never changes; terms added after it are written as extension contexts, one per
+    ontology module (samtbu-context-{version}-{module}.jsonld). With a directory as output, the base and
+    every extension are written; otherwise one part (--part).
+    """
+
     from samtbu.generate.context import context_file_name, context_parts, render_context
 
     from samtbu.errors import SamtbuError
@@ -75,6 +60,10 @@ def cmd_context(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
+    """Generate the full ModellDCAT-AP-NO description of the information model: vocab/modell.ttl plus the model
+    elements derived from the ontology, code lists and shapes (deterministic output).
+    """
+
     from samtbu.generate.modelldcat import model_description_file_name, render_model_description
 
     model = Model.load()
@@ -83,6 +72,10 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def cmd_jsonschema(args: argparse.Namespace) -> int:
+    """Generate one JSON Schema 2020-12 per validation profile from its shapes, the ontology and the code lists
+    (deterministic output). Without -o, one profile is printed to standard output.
+    """
+
     from samtbu.errors import SamtbuError
     from samtbu.generate.jsonschema import render_schema, schema_file_name
 
@@ -105,25 +98,22 @@ def cmd_jsonschema(args: argparse.Namespace) -> int:
 
 def register_rules(sub) -> None:
     """`samtbu rules`: the table of every validation rule (samtbu.generate.rules)."""
-    p = sub.add_parser(
-        "rules",
-        help="list every validation rule: what it checks, its messages, its source and its kind",
-        description="List every rule of every validation profile (and of the shape modules no profile uses yet): "
-        "the constraint it checks, its severity, its messages in nb, nn and en, its source (law, regulation, "
-        "Udir's guidance, a standard, or the model itself) and its kind: structure (datatype, cardinality, "
-        "class, node kind, closed shape) or domain (codes, grades, numbers, dates, patterns, SPARQL rules).",
-    )
+    p = add_command(sub, "rules", cmd_rules, "list every validation rule: what it checks, its messages, its source and its kind")
     p.add_argument("-f", "--format", choices=("text", "json"), default="text", help="output format (default: text)")
     p.add_argument("-p", "--profile", help="only the rules of this profile")
     p.add_argument("--kind", choices=("structure", "domain"), help="only rules of this kind")
     p.add_argument("--severity", type=str.capitalize, choices=("Violation", "Warning", "Info"), help="only rules of this severity")
-    p.add_argument("-l", "--lang", choices=("nb", "nn", "en"), default="nb",
-                   help="language of descriptions and source names in text output (default: nb; messages are shown in all three)")
-    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " (rules.txt or rules.json)")
-    p.set_defaults(func=cmd_rules)
+    add_lang(p, "descriptions and source names in text output", also="messages are shown in all three")
+    add_output(p, "rules.txt or rules.json")
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
+    """List every rule of every validation profile (and of the shape modules no profile uses yet): the
+    constraint it checks, its severity, its messages in nb, nn and en, its source (law, regulation,
+    Udir's guidance, a standard, or the model itself) and its kind: structure (datatype, cardinality,
+    class, node kind, closed shape) or domain (codes, grades, numbers, dates, patterns, SPARQL rules).
+    """
+
     from samtbu.generate.rules import collect_rules, render_json, render_text
 
     model = Model.load()
@@ -145,15 +135,16 @@ def register_site(sub) -> None:
     p = sub.add_parser("site", help="build or serve the documentation site (mkdocs-material)",
                        description="The published concept catalog and model documentation, generated from the model.")
     site_sub = p.add_subparsers(dest="site_command", metavar="ACTION", required=True)
-    b = site_sub.add_parser("build", help="generate the pages and run mkdocs build --strict")
-    b.add_argument("-o", "--output", type=output_path_argument, metavar="DIR", help="site folder, created if missing (default: build/site)")
+    b = add_command(site_sub, "build", cmd_site_build, "generate the pages and run mkdocs build --strict")
+    add_output(b, metavar="DIR", help=SITE_FOLDER)
     b.add_argument("--src", type=Path, help="folder for the generated Markdown sources (default: build/site-src)")
-    b.set_defaults(func=cmd_site_build)
-    s = site_sub.add_parser("serve", help="build the site (unless --no-build) and serve it on 127.0.0.1")
-    s.add_argument("-o", "--output", type=output_path_argument, metavar="DIR", help="site folder, created if missing (default: build/site)")
+    s = add_command(site_sub, "serve", cmd_site_serve, "build the site (unless --no-build) and serve it on 127.0.0.1")
+    add_output(s, metavar="DIR", help=SITE_FOLDER)
     s.add_argument("-p", "--port", type=int, default=8000, help="port (default: 8000)")
     s.add_argument("--no-build", action="store_true", help="serve the folder as it is")
-    s.set_defaults(func=cmd_site_serve)
+
+
+SITE_FOLDER = "site folder, created if missing (default: build/site)"
 
 
 def cmd_site_build(args: argparse.Namespace) -> int:

@@ -8,7 +8,8 @@ from datetime import datetime, UTC
 from pathlib import Path
 
 from samtbu.errors import SamtbuError
-from samtbu.output import OUTPUT_HELP, output_path_argument, write_output
+from samtbu.cliargs import add_command, add_input, add_lang, add_output, add_quiet
+from samtbu.output import write_output
 
 
 def _now(text: str | None) -> datetime | None:
@@ -29,6 +30,11 @@ _VIEW_SUFFIXES = {"json": "json", "jsonld": "jsonld", "turtle": "ttl", "ntriples
 
 
 def cmd_share(args: argparse.Namespace) -> int:
+    """Produce the minimal view of RECORD that the sharing policy for the recipient role and purpose allows,
+    checked against the policy's closed SHACL profile. Refusals (no policy, consent missing, result not
+    final, document not issued) end with exit code 3 and one line on stderr.
+    """
+
     from samtbu.grep import using
 
     with using(args.grep):  # Grep elements with their codes and titles, when a snapshot is in use
@@ -60,6 +66,9 @@ def _share(args: argparse.Namespace):
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    """Render the learner's results, competence, completion status and who has received what as one HTML page.
+    """
+
     from samtbu.grep import using
     from samtbu.share.overview import render_overview
 
@@ -111,16 +120,11 @@ def _originals(args: argparse.Namespace, now: datetime | None) -> dict:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "share",
-        help="the minimal view of a learner's record for a recipient role and purpose (or a refusal)",
-        description=(
-            "Produce the minimal view of RECORD that the sharing policy for the recipient role and purpose "
-            "allows, checked against the policy's closed SHACL profile. Refusals (no policy, consent missing, "
-            "result not final, document not issued) end with exit code 3 and one line on stderr."
-        ),
-    )
-    p.add_argument("record", type=Path, metavar="RECORD", help="the learner's record (plain JSON, JSON-LD, Turtle, ...)")
+    from samtbu.grep.cli import add_grep_option
+
+    p = add_command(subparsers, "share", cmd_share,
+                    "the minimal view of a learner's record for a recipient role and purpose (or a refusal)")
+    add_input(p, "record", "the learner's record (plain JSON, JSON-LD, Turtle, ...)", stdin=False, metavar="RECORD")
     p.add_argument("--recipient", required=True, metavar="ROLE", help="recipient role (code of «mottakerrolle», e.g. oppfoelgingstjenesten)")
     p.add_argument("--purpose", required=True, metavar="PURPOSE", help="purpose (code of «formaal», e.g. oppfoelging)")
     p.add_argument("--consent", type=Path, metavar="FILE", help="the learner's consent (sbu:Samtykke) where the policy requires it")
@@ -128,26 +132,19 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=("json", "jsonld", "turtle", "ntriples"), default="json", help="output format (default: json)")
     p.add_argument("--recipient-name", metavar="NAME", help="name of the receiving organisation, for the disclosure record")
     p.add_argument("--recipient-id", metavar="ID", help="organisation number or IRI of the recipient, for the disclosure record")
-    p.add_argument("--now", metavar="DATETIME", help="time of disclosure (ISO 8601; default: now)")
-    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({record}.{role}-{purpose}.json, ...)")
-    p.add_argument("-q", "--quiet", action="store_true", help="do not report withheld parts on stderr")
-    from samtbu.grep.cli import add_grep_option
-
+    _add_now(p, "time of disclosure")
+    add_output(p, "{record}.{role}-{purpose}.json, ...")
+    add_quiet(p, "do not report withheld parts on stderr")
     add_grep_option(p)
-    p.set_defaults(func=cmd_share)
 
-    r = subparsers.add_parser(
-        "render",
-        help="the learner's own overview as an accessible, printable HTML page",
-        description="Render the learner's results, competence, completion status and who has received what as one HTML page.",
-    )
-    r.add_argument("record", type=Path, metavar="RECORD", help="the learner's record")
-    r.add_argument("--lang", choices=("nb", "nn", "en"), default="nb", help="language of the page (default: nb)")
+    r = add_command(subparsers, "render", cmd_render, "the learner's own overview as an accessible, printable HTML page")
+    add_input(r, "record", "the learner's record", stdin=False, metavar="RECORD")
+    add_lang(r, "the page", short=False)
     r.add_argument("--disclosures", type=Path, metavar="FILE", help="disclosure log written by `samtbu share --log`")
     r.add_argument("--history", type=Path, metavar="STATE.ndjson",
                    help="the state file of `samtbu events replay`: show the history of corrected results")
-    r.add_argument("--now", metavar="DATETIME", help="the date the page is made (ISO 8601; default: now)")
-    r.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " ({record}.html)")
+    _add_now(r, "the date the page is made")
+    add_output(r, "{record}.html")
     r.add_argument("--credential", type=Path, action="append", metavar="FILE",
                    help="a signed credential of one of the documents (samtbu sign): the page says whether it is a "
                         "verified digital original and offers it for download (repeatable)")
@@ -155,7 +152,10 @@ def register(subparsers) -> None:
     r.add_argument("--status-list", type=Path, action="append", help="a local copy of a status list (repeatable)")
     r.add_argument("--contexts", type=Path, action="append", metavar="DIR", help="a folder with the JSON-LD context files")
     add_grep_option(r)
-    r.set_defaults(func=cmd_render)
+
+
+def _add_now(parser, what: str) -> None:
+    parser.add_argument("--now", metavar="DATETIME", help=f"{what} (ISO 8601; default: now)")
 
 
 __all__ = ["register"]

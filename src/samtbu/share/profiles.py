@@ -20,16 +20,16 @@ The profile is a plain shapes graph: it can be published, read and run by any SH
 from __future__ import annotations
 
 import functools
-import re
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDFS, SH
 
-from samtbu.model import Model
+from samtbu.model import Model, Profile
 from samtbu.namespaces import GREP, SBU, SBUK, SBUP, SBUS, local_name
-from samtbu.share.policies import Policy, Scope
-from samtbu.validate.engine import shacl_validate
+from samtbu.share.policies import Policy, Scope, policy_dir
+from samtbu.validate import validate_payload
+from samtbu.validate.input import read_payload
 
 CODE_NS = str(SBUK)
 GREP_NS = str(GREP)
@@ -93,58 +93,38 @@ def build_profile(policy: Policy, model: Model) -> Graph:
 
     types_list = _in_list(scope.types) or "<urn:samtbu:no-class>"
     props = _in_list(set(policy.properties) | {RDF.type})
-    # Each check first reduces the view to its distinct subjects, types, properties or objects, so
-    # that the filters run over a handful of terms rather than every triple.
+    # Each check reports each offending term once (SELECT DISTINCT). No sub-query: SHACL 1.0 (5.3.1)
+    # requires a sub-query to project the pre-bound $this, and an engine must refuse one that does not.
+    # (name, the graph pattern that finds an offending ?value, the message in nb and en)
     checks = [
-        (
-            "untyped-or-foreign-node",
-            f"""SELECT $this ?value WHERE {{
-                {{ SELECT DISTINCT ?value WHERE {{ ?value ?p ?o . }} }}
+        ("untyped-or-foreign-node",
+         f"""?value ?p ?o .
                 FILTER (!STRSTARTS(STR(?value), "{GREP_NS}"))
-                FILTER NOT EXISTS {{ ?value a ?t . FILTER (?t IN ({types_list})) }}
-            }}""",
-            "Utsnittet har en node {?value} som ikke er av en klasse policyen omfatter.",
-            "The view has a node {?value} that is not of a class the policy covers.",
-        ),
-        (
-            "foreign-type",
-            f"""SELECT $this ?value WHERE {{
-                {{ SELECT DISTINCT ?value WHERE {{ ?s a ?value . }} }}
-                FILTER (?value NOT IN ({types_list}))
-            }}""",
-            "Utsnittet har typen {?value}, som policyen ikke omfatter.",
-            "The view has the type {?value}, which the policy does not cover.",
-        ),
-        (
-            "foreign-property",
-            f"""SELECT $this ?value WHERE {{
-                {{ SELECT DISTINCT ?value WHERE {{ ?s ?value ?o . FILTER (!STRSTARTS(STR(?s), "{GREP_NS}")) }} }}
-                FILTER (?value NOT IN ({props}))
-            }}""",
-            "Utsnittet bruker egenskapen {?value}, som policyen ikke omfatter.",
-            "The view uses the property {?value}, which the policy does not cover.",
-        ),
-        (
-            "grep-element",
-            f"""SELECT $this ?value WHERE {{
-                {{ SELECT DISTINCT ?value WHERE {{ ?s ?value ?o . FILTER (STRSTARTS(STR(?s), "{GREP_NS}")) }} }}
-                FILTER (?value NOT IN (<{SBU.kode}>, <{SBU.tittel}>))
-            }}""",
-            "Utsnittet sier {?value} om et Grep-element; bare kode og tittel er tillatt.",
-            "The view states {?value} about a Grep element; only its code and title are allowed.",
-        ),
-        (
-            "dangling-reference",
-            f"""SELECT $this ?value WHERE {{
-                {{ SELECT DISTINCT ?value WHERE {{ ?s ?p ?value . FILTER (?p != <{RDF.type}> && !isLiteral(?value)) }} }}
+                FILTER NOT EXISTS {{ ?value a ?t . FILTER (?t IN ({types_list})) }}""",
+         "Utsnittet har en node {?value} som ikke er av en klasse policyen omfatter.",
+         "The view has a node {?value} that is not of a class the policy covers."),
+        ("foreign-type",
+         f"?s a ?value . FILTER (?value NOT IN ({types_list}))",
+         "Utsnittet har typen {?value}, som policyen ikke omfatter.",
+         "The view has the type {?value}, which the policy does not cover."),
+        ("foreign-property",
+         f'?s ?value ?o . FILTER (!STRSTARTS(STR(?s), "{GREP_NS}")) FILTER (?value NOT IN ({props}))',
+         "Utsnittet bruker egenskapen {?value}, som policyen ikke omfatter.",
+         "The view uses the property {?value}, which the policy does not cover."),
+        ("grep-element",
+         f'?s ?value ?o . FILTER (STRSTARTS(STR(?s), "{GREP_NS}")) FILTER (?value NOT IN (<{SBU.kode}>, <{SBU.tittel}>))',
+         "Utsnittet sier {?value} om et Grep-element; bare kode og tittel er tillatt.",
+         "The view states {?value} about a Grep element; only its code and title are allowed."),
+        ("dangling-reference",
+         f"""?s ?p ?value .
+                FILTER (?p != <{RDF.type}> && !isLiteral(?value))
                 FILTER (!STRSTARTS(STR(?value), "{CODE_NS}") && !STRSTARTS(STR(?value), "{GREP_NS}"))
-                FILTER NOT EXISTS {{ ?value ?q ?r }}
-            }}""",
-            "Utsnittet viser til {?value}, som ikke er med i utsnittet.",
-            "The view refers to {?value}, which is not part of the view.",
-        ),
+                FILTER NOT EXISTS {{ ?value ?q ?r }}""",
+         "Utsnittet viser til {?value}, som ikke er med i utsnittet.",
+         "The view refers to {?value}, which is not part of the view."),
     ]
-    for name, query, nb, en in checks:
+    for name, pattern, nb, en in checks:
+        query = f"SELECT DISTINCT $this ?value WHERE {{\n                {pattern}\n            }}"
         shape = URIRef(f"{SBUS}{profile_name(policy)}-{name}")
         constraint = BNode()
         g.add((shape, RDF.type, SH.NodeShape))
@@ -159,47 +139,32 @@ def build_profile(policy: Policy, model: Model) -> Graph:
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_profile(policy: Policy, root: str) -> Graph:
-    return build_profile(policy, Model.load(root))
+def _cached_profile(policy: Policy, root: str) -> Profile:
+    model = Model.load(root)
+    return Profile(
+        name=profile_name(policy), iri=profile_iri(policy), path=policy_dir(model) / f"{policy.name}.ttl",
+        shapes=build_profile(policy, model), with_hierarchy=False,
+    )
 
 
-def profile_for(policy: Policy, model: Model) -> Graph:
+def validation_profile(policy: Policy, model: Model) -> Profile:
+    """The policy's closed profile as a validation profile (one object per policy and model, so that
+    the engine compiles it once). It checks the view as it stands: without the class hierarchy,
+    which would add classes to the view and let a shape for a class reach its subclasses."""
     return _cached_profile(policy, str(model.root))
 
 
-def check_view(graph: Graph, policy: Policy, model: Model) -> tuple[bool, list[str]]:
-    """Run the policy's closed profile on a view; (conforms, messages in English)."""
-    shapes = profile_for(policy, model)
-    conforms, report, _text = shacl_validate(
-        graph, shapes, inference="none", advanced=False, allow_warnings=False
-    )
-    messages = []
-    if not conforms:
-        for result in report.subjects(RDF.type, SH.ValidationResult):
-            texts = _english(report, result, shapes)
-            focus = report.value(result, SH.focusNode)
-            path = report.value(result, SH.resultPath)
-            value = report.value(result, SH.value)
-            messages.append(f"{texts[0] if texts else 'violation'} (focus {focus}, path {path}, value {value})")
-    return conforms, sorted(messages)
+def profile_for(policy: Policy, model: Model) -> Graph:
+    return validation_profile(policy, model).shapes
 
 
-def _english(report: Graph, result, shapes: Graph) -> list:
-    """The result's message in English. pyshacl drops the language of a SPARQL constraint's message
-    once it has filled it in, so an untagged message is matched against the English template."""
-    messages = list(report.objects(result, SH.resultMessage))
-    tagged = [m for m in messages if getattr(m, "language", None) == "en"]
-    if tagged:
-        return tagged
-    constraint = report.value(result, SH.sourceConstraint)
-    for template in (shapes.objects(constraint, SH.message) if constraint is not None else ()):
-        if getattr(template, "language", None) == "en":
-            parts = re.split(r"\{[?$]\w+\}", str(template))
-            pattern = re.compile("^" + "(.*?)".join(re.escape(p) for p in parts) + "$", re.S)
-            matching = [m for m in messages if pattern.match(str(m))]
-            if matching:
-                return matching
-    return [m for m in messages if getattr(m, "language", None) is None]
+def check_view(graph: Graph, policy: Policy, model: Model, *, lang: str = "en") -> tuple[bool, list[str]]:
+    """Run the policy's closed profile on a view through the validation pipeline
+    (``samtbu.validate.validate_payload``): (conforms, messages in ``lang``, values masked)."""
+    payload = read_payload(graph, source=f"<view for {policy.name}>")
+    record = validate_payload(payload, validation_profile(policy, model), lang=lang, model=model, keep_shacl_report=False)
+    messages = [f"{r.message} (focus {r.focus_node}, path {r.path}, value {r.value})" for r in record.results]
+    return record.conforms, sorted(messages)
 
 
-__all__ = ["build_profile", "check_view", "profile_for", "profile_iri", "profile_name"]
+__all__ = ["build_profile", "check_view", "profile_for", "profile_iri", "profile_name", "validation_profile"]

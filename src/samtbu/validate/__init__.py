@@ -23,7 +23,7 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from samtbu.errors import SamtbuError
-from samtbu.model import Model
+from samtbu.model import Model, Profile
 from samtbu.namespaces import GREP, SAMTBU, SBU, UKJENT
 from samtbu.validate.engine import (
     ENGINES, EngineError, EngineRun, ProfileError, detect_profile, detect_profile_triples, run_engine, with_grep,
@@ -69,13 +69,14 @@ def unknown_term_results(payload: Payload, lang: str, model: Model | None = None
 
 
 def validate_payload(
-    payload: Payload, profile: str | None = None, *, lang: str = "nb", model: Model | None = None, engine: str = "fast",
+    payload: Payload, profile: str | Profile | None = None, *, lang: str = "nb", model: Model | None = None, engine: str = "fast",
     keep_shacl_report: bool = True, grep=None,
 ) -> RecordReport:
     """Validate one parsed payload; the profile is detected from its root node when not given.
 
     ``engine``: "fast" (default; compiled shapes, falls back to pyshacl for what it does not
-    implement) or "pyshacl". Both give the same report. ``keep_shacl_report=False``: the record
+    implement) or "pyshacl". Both give the same report. ``profile``: a profile's name, or a
+    ``Profile`` made at run time (a sharing policy's closed profile). ``keep_shacl_report=False``: the record
     need not carry the SHACL report graph (``shacl_report`` is then None), as in a batch.
     ``grep``: a Grep snapshot (``samtbu.grep.Snapshot``) or None: with one, the payload's Grep codes
     are checked against it (shapes/grep.ttl) and results name their subject by code and title."""
@@ -91,7 +92,9 @@ def validate_payload_indexed(
     None when it built none), for a caller that reads the record again (a batch's facts)."""
     model = model or Model.load()
     triples = getattr(payload, "triples", None)
-    if profile:
+    if isinstance(profile, Profile):  # a profile made at run time (a sharing policy's closed profile)
+        chosen = profile
+    elif profile:
         chosen = model.profile(profile)
     else:
         chosen = detect_profile_triples(triples, model) if triples is not None else detect_profile(payload.graph, model)

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 from samtbu.grep.cli import add_grep_option
-from samtbu.output import OUTPUT_HELP, open_output, output_path_argument, write_output
+from samtbu.cliargs import add_command, add_input, add_lang, add_output
+from samtbu.output import open_output, write_output
 from samtbu.validate import ENGINES, FORMATS, snapshot_for, validate, validate_files
 from samtbu.validate.input import InputError
 from samtbu.validate.render import RENDER_FORMATS, use_colour
 
-LANGUAGES = ("nb", "nn", "en")
 FAIL_ON = {"violation": "Violation", "warning": "Warning", "info": "Info"}
 REPORT_SUFFIXES = {"text": "txt", "json": "json", "shacl-turtle": "ttl", "shacl-jsonld": "jsonld", "junit": "xml", "sarif": "sarif"}
 
@@ -23,21 +23,14 @@ def report_file_name(report_format: str, *, batch: bool = False) -> str:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "validate",
-        help="validate payloads against a profile",
-        description=(
-            "Validate payloads (JSON, JSON-LD, Turtle, N-Triples, RDF/XML) against a validation profile. "
-            "Exit code 0: conforms; 1: violations (or results at --fail-on); 2: unreadable input or usage error."
-        ),
-    )
-    p.add_argument("paths", nargs="*", type=Path, help="files or directories; '-' or none reads standard input")
+    p = add_command(sub, "validate", cmd_validate, "validate payloads against a profile")
+    add_input(p, "paths", "files or directories; '-' or none reads standard input", stdin=False, nargs="*")
     p.add_argument("-p", "--profile", help="validation profile (default: detected from the payload's root node)")
     p.add_argument("-f", "--format", choices=FORMATS, help="input format (default: from the file name or content)")
     p.add_argument("-r", "--report", choices=RENDER_FORMATS, default="text", help="report format (default: text)")
-    p.add_argument("-l", "--lang", choices=LANGUAGES, default="nb", help="language of messages: bokmål, nynorsk or English (default: nb)")
+    add_lang(p, "messages: bokmål, nynorsk or English")
     p.add_argument("--fail-on", choices=tuple(FAIL_ON), default="violation", help="lowest severity that fails (exit 1)")
-    p.add_argument("-o", "--output", type=output_path_argument, metavar="PATH", help=OUTPUT_HELP + " (samtbu-report.txt, .json, ...)")
+    add_output(p, "samtbu-report.txt, .json, ...")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text reports")
     p.add_argument("--engine", choices=ENGINES, default="fast", help="SHACL engine (default: fast; same results as pyshacl)")
     add_grep_option(p)
@@ -49,7 +42,7 @@ def register(sub) -> None:
     b.add_argument("--no-cross-record", action="store_true", help="skip the rules that span records")
     p.add_argument("--follow-symlinks", action="store_true", help=(
         "in a directory, follow symbolic links that stay inside it (default: links are skipped, with a reason)"))
-    p.set_defaults(func=cmd_validate, usage_of=p)
+    p.set_defaults(usage_of=p)
 
 
 def _refuse_terminal_stdin(args: argparse.Namespace) -> None:
@@ -59,6 +52,10 @@ def _refuse_terminal_stdin(args: argparse.Namespace) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate payloads (JSON, JSON-LD, Turtle, N-Triples, RDF/XML) against a validation profile. Exit code 0:
+    conforms; 1: violations (or results at --fail-on); 2: unreadable input or usage error.
+    """
+
     reads_stdin = not args.paths or [str(p) for p in args.paths] == ["-"]
     if reads_stdin and not args.paths:
         _refuse_terminal_stdin(args)

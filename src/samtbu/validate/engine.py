@@ -40,9 +40,10 @@ def class_hierarchy(model: Model) -> Graph:
     return _class_hierarchy(str(model.root))
 
 
-def data_graph(payload_graph: Graph, model: Model, grep=None) -> Graph:
-    """The payload plus the class hierarchy; with a Grep snapshot, plus what it says about the
-    payload's Grep codes (and without the payload's own claims about them: samtbu.grep.facts)."""
+def data_graph(payload_graph: Graph, model: Model, grep=None, *, with_hierarchy: bool = True) -> Graph:
+    """The payload plus the class hierarchy (unless ``with_hierarchy`` is false); with a Grep
+    snapshot, plus what it says about the payload's Grep codes (and without the payload's own claims
+    about them: samtbu.grep.facts)."""
     data = PreparedQueryGraph()
     if grep is not None:
         from samtbu.grep.facts import rdflib_facts
@@ -50,7 +51,8 @@ def data_graph(payload_graph: Graph, model: Model, grep=None) -> Graph:
         data += rdflib_facts(payload_graph, grep)
     else:
         data += payload_graph
-    data += class_hierarchy(model)
+    if with_hierarchy:
+        data += class_hierarchy(model)
     return data
 
 
@@ -128,7 +130,7 @@ def run_shacl(payload_graph: Graph, profile: Profile, model: Model, grep=None) -
     """Validate with pyshacl; return the validation report graph."""
     try:
         _conforms, report_graph, _text = pyshacl.validate(
-            data_graph(payload_graph, model, grep),
+            data_graph(payload_graph, model, grep, with_hierarchy=profile.with_hierarchy),
             shacl_graph=profile.shapes,
             inference="none",
             advanced=True,
@@ -172,6 +174,30 @@ def _compiled(root: str, name: str, grep_date: str | None = None):
         return None
 
 
+_OTHER_COMPILED: dict[int, tuple] = {}  # id of a profile not of the model's files -> (profile, compiled or None)
+_OTHER_COMPILED_MAX = 64
+
+
+def _compiled_other(profile: Profile, model: Model):
+    """A profile made at run time (a sharing policy's closed profile): compiled once per profile
+    object, with the class hierarchy only when the profile asks for it. The profile is kept with its
+    compiled shapes, so that its id is not reused while the entry lives."""
+    entry = _OTHER_COMPILED.get(id(profile))
+    if entry is not None and entry[0] is profile:
+        return entry[1]
+    from samtbu.validate.fastengine import CompiledShapes, Unsupported
+
+    hierarchy = [(str(s), str(o)) for s, _p, o in class_hierarchy(model)] if profile.with_hierarchy else []
+    try:
+        compiled = CompiledShapes(profile.shapes, hierarchy)
+    except Unsupported:
+        compiled = None
+    while len(_OTHER_COMPILED) >= _OTHER_COMPILED_MAX:
+        _OTHER_COMPILED.pop(next(iter(_OTHER_COMPILED)))
+    _OTHER_COMPILED[id(profile)] = (profile, compiled)
+    return compiled
+
+
 def compiled_shapes(profile: Profile, model: Model):
     """The profile compiled for the fast engine, or None when it needs pyshacl."""
     root = str(model.root)
@@ -180,7 +206,7 @@ def compiled_shapes(profile: Profile, model: Model):
     composed = _GREP_PROFILES.get(id(profile))
     if composed is not None and composed[0] == root and _with_grep(*composed) is profile:
         return _compiled(root, profile.name, composed[2])
-    return None
+    return _compiled_other(profile, model)
 
 
 @dataclass(frozen=True)
