@@ -12,7 +12,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SH, XSD
 
 from samtbu.crosswalk.sssom import read_sssom
-from samtbu.generate.site_text import lang_texts
+from samtbu.generate.site.text import lang_texts
 from samtbu.model import Model
 from samtbu.namespaces import BASE_IRI, SBU, local_name
 
@@ -204,13 +204,13 @@ class SiteIndex:
         return sorted((s for s in shapes if isinstance(s, URIRef)), key=str)
 
     def policy_pages(self) -> list:
-        from samtbu.generate.site_tables import _policies, policy_path
+        from samtbu.generate.site.tables import _policies, policy_path
 
         policies = _policies(self)
         return [(p, policy_path(p)) for p in policies] if policies is not None else []
 
     def mapping_set_pages(self) -> list:
-        from samtbu.generate.site_tables import set_path
+        from samtbu.generate.site.tables import set_path
 
         return [(path, set_path(path.name[: -len(".sssom.tsv")])) for path in self.sssom_files()]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from samtbu.generate.site_index import SiteIndex
+from samtbu.generate.site.index import SiteIndex
 from samtbu.namespaces import BASE_IRI
 
 FORMATS = {  # file suffix -> (rdflib format, media type, name)
@@ -150,7 +150,7 @@ def write_downloads(idx: SiteIndex, out: Path, resources=None) -> list[Artifact]
 def html_targets(idx: SiteIndex, resources=None) -> dict[str, str]:
     """IRI path (below the base, with a leading slash) -> site page URL (with the anchor of the element
     that describes it), for every IRI the model defines."""
-    from samtbu.generate.site_iris import ResourceIndex, page_url
+    from samtbu.generate.site.iris import ResourceIndex, page_url
 
     resources = resources if resources is not None else ResourceIndex(idx)
     return {r.path: page_url(r.page) + (f"#{r.anchor}" if r.anchor else "") for r in resources}
@@ -176,7 +176,7 @@ EXTRA_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "rdf": "ap
 
 
 def nginx_config(idx: SiteIndex, resources=None) -> str:
-    from samtbu.generate.site_iris import ResourceIndex, RDF_FOLDER
+    from samtbu.generate.site.iris import ResourceIndex, RDF_FOLDER
 
     resources = resources if resources is not None else ResourceIndex(idx)
     v = idx.model.version
@@ -225,7 +225,7 @@ def nginx_config(idx: SiteIndex, resources=None) -> str:
 
 
 def apache_config(idx: SiteIndex, resources=None) -> str:
-    from samtbu.generate.site_iris import ResourceIndex, RDF_FOLDER
+    from samtbu.generate.site.iris import ResourceIndex, RDF_FOLDER
 
     resources = resources if resources is not None else ResourceIndex(idx)
     v = idx.model.version

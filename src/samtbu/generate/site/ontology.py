@@ -7,9 +7,9 @@ from __future__ import annotations
 from rdflib import OWL, RDFS, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF
 
-from samtbu.generate.site_index import PREFIXES, SiteIndex
-from samtbu.generate.site_pages import iri_line, mermaid_id, shape_link, term_link
-from samtbu.generate.site_text import Page, esc, lang_texts, pick
+from samtbu.generate.site.index import PREFIXES, SiteIndex
+from samtbu.generate.site.pages import iri_line, mermaid_id, shape_link, term_link
+from samtbu.generate.site.text import Page, esc, lang_texts, pick
 from samtbu.namespaces import BASE_IRI, local_name
 
 X = {
@@ -276,7 +276,7 @@ def module_page(ctx, lang: str, name: str) -> Page:
             graph = idx.onto_files_graph(path)
             rows = [m for m in idx.mappings if (m.subject, m.predicate, m.target) in graph]
             if rows:
-                from samtbu.generate.site_pages import mapping_table
+                from samtbu.generate.site.pages import mapping_table
 
                 page.add(f"## {x('alignment_rows', lang)}", "")
                 mapping_table(page, idx, rows, with_subject=True)

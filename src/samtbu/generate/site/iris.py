@@ -84,7 +84,7 @@ def shape_anchor(shape) -> str:
 def sssom_graph(path: Path) -> Graph:
     """A mapping set as RDF after the SSSOM RDF serialisation: the set, its metadata, and each mapping
     as an owl:Axiom over (subject, predicate, object) with its justification, labels and comment."""
-    from samtbu.generate.site_tables import read_set, sssom_texts
+    from samtbu.generate.site.tables import read_set, sssom_texts
 
     _name, mset, rows = read_set(path)
     meta = mset.metadata
@@ -216,7 +216,7 @@ class ResourceIndex:
                      (lambda p=policy: build_profile(p, model)), kind="sharing-profile")
 
         for path, page in idx.mapping_set_pages():
-            from samtbu.generate.site_tables import read_set
+            from samtbu.generate.site.tables import read_set
 
             _name, mset, _rows = read_set(path)
             if mset.metadata.get("mapping_set_id"):

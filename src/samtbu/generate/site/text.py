@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -254,6 +254,14 @@ class Page:
 
     def t(self, key: str) -> str:
         return t(key, self.lang)
+
+    def lines_of(self, write: Callable[[], object]) -> str:
+        """What a writer of lines adds to the page, taken back as text for a template to place."""
+        start = len(self.lines)
+        write()
+        added = self.lines[start:]
+        del self.lines[start:]
+        return "\n".join(added)
 
     def link(self, target: str, text: str, anchor: str = "") -> str:
         rel = posixpath.relpath(target, posixpath.dirname(self.path) or ".")

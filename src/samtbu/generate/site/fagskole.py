@@ -10,8 +10,8 @@ import json
 from rdflib import RDF, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SH
 
-from samtbu.generate.site_index import SiteIndex
-from samtbu.generate.site_text import Page, esc, fence, pick
+from samtbu.generate.site.index import SiteIndex
+from samtbu.generate.site.text import Page, esc, fence, pick
 from samtbu.namespaces import SBU, SBUK
 
 FAGSKOLE_PAGE = "fagskole.md"
@@ -128,7 +128,7 @@ def _rule_table(page: Page, idx: SiteIndex, module: URIRef) -> None:
 
 
 def _texts(idx: SiteIndex, subject, predicate) -> dict[str, str]:
-    from samtbu.generate.site_text import lang_texts
+    from samtbu.generate.site.text import lang_texts
 
     return lang_texts(idx.shapes, subject, predicate)
 
@@ -218,7 +218,7 @@ def pages(idx: SiteIndex, lang: str) -> list[Page]:
 
 def sections() -> list:
     """The site's sections (tabs) for these pages, registered by site.py beside the built-in ones."""
-    from samtbu.generate.site import Section
+    from samtbu.generate.site.build import Section
 
     return [Section(W["fagskole_title"], FAGSKOLE_PAGE, lambda ctx, lang: [fagskole_page(ctx.idx, lang)], sort_pages=False),
             Section(W["events_title"], EVENTS_PAGE, lambda ctx, lang: [events_page(ctx.idx, lang)], sort_pages=False)]
