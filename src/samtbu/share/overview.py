@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rdflib import RDF, Graph, Literal
+from rdflib import RDF, Graph
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model

@@ -11,7 +11,7 @@ from rdflib import RDF, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SH
 
 from samtbu.generate.site.index import SiteIndex
-from samtbu.generate.site.text import Page, esc, fence, pick
+from samtbu.generate.site.text import Page, esc, fence, pick, texts_file
 from samtbu.namespaces import SBU, SBUK
 
 FAGSKOLE_PAGE = "fagskole.md"
@@ -23,74 +23,11 @@ FAGSKOLE_PROFILES = ("fagskolevitnemaal", "fagskolekarakterutskrift", "emnevurde
 FAGSKOLE_EXAMPLES = ("fagskolevitnemaal-elkraft", "fagskolekarakterutskrift-helse", "emnevurdering")
 CHANGE_CLASSES = ("Resultatendring", "Registrering", "Korrigering", "Tilbaketrekking", "Erstatning", "Resultatversjon")
 
-W: dict[str, tuple[str, str, str]] = {
-    "fagskole_title": ("Fagskoleutdanning", "Fagskoleutdanning", "Tertiary vocational education"),
-    "fagskole_intro": (
-        "Resultater fra fagskoleutdanning (høyere yrkesfaglig utdanning) er modellert med samme omhu som resultater fra videregående opplæring: utdanningen og emnene med studiepoeng, vurderingen i hvert emne med karakter, kvalifikasjonen med nivå i NKR og grad, og vitnemål og karakterutskrift fra fagskolen. Kildene er fagskoleloven, fagskoleforskriften og NOKUTs veiledning; hver regel nedenfor viser sin kilde.",
-        "Resultat frå fagskoleutdanning (høgare yrkesfagleg utdanning) er modellerte med same omhug som resultat frå vidaregåande opplæring: utdanninga og emna med studiepoeng, vurderinga i kvart emne med karakter, kvalifikasjonen med nivå i NKR og grad, og vitnemål og karakterutskrift frå fagskolen. Kjeldene er fagskolelova, fagskoleforskrifta og rettleiinga til NOKUT; kvar regel nedanfor viser kjelda si.",
-        "Results from tertiary vocational education (higher vocational education) are modelled with the same care as results from upper secondary education: the programme and its course units with credits, the assessment in each course unit with its grade, the qualification with its NKR level and degree, and the college's diploma and transcript. The sources are the fagskole act and regulations and NOKUT's guidance; each rule below shows its source."),
-    "terms": ("Klasser", "Klassar", "Classes"),
-    "code_lists": ("Kodelister", "Kodelister", "Code lists"),
-    "rules": ("Regler og kilder", "Reglar og kjelder", "Rules and sources"),
-    "rule": ("Regel", "Regel", "Rule"),
-    "severity": ("Alvorlighet", "Alvorsgrad", "Severity"),
-    "source": ("Kilde", "Kjelde", "Source"),
-    "profiles": ("Valideringsprofiler", "Valideringsprofilar", "Validation profiles"),
-    "examples": ("Eksempler", "Døme", "Examples"),
-    "example_of": ("Syntetisk eksempel; profil", "Syntetisk døme; profil", "Synthetic example; profile"),
-    "export": ("Eksport til European Digital Credential", "Eksport til European Digital Credential", "Export to a European Digital Credential"),
-    "export_text": (
-        "`samtbu export --to elm` gjør et vitnemål eller en karakterutskrift fra fagskole om til en European Digital Credential: kvalifikasjonen med EQF-nivå 5 og studiepoeng (i fagskolens studiepoengsystem, ikke ECTS), og hvert emne som en del med karakter, karakterskala og studiepoeng. Kreditten sjekkes mot de offisielle EDC-formene. NKR-nivå 5.1 og 5.2 føres ikke over, fordi EUs IRI-er for disse nivåene ikke er kjent for prosjektet; eksporten sier fra om det.",
-        "`samtbu export --to elm` gjer eit vitnemål eller ei karakterutskrift frå fagskole om til ein European Digital Credential: kvalifikasjonen med EQF-nivå 5 og studiepoeng (i studiepoengsystemet til fagskolen, ikkje ECTS), og kvart emne som ein del med karakter, karakterskala og studiepoeng. Kreditten blir sjekka mot dei offisielle EDC-formene. NKR-nivå 5.1 og 5.2 blir ikkje førte over, fordi IRI-ane til EU for desse nivåa ikkje er kjende for prosjektet; eksporten seier frå om det.",
-        "`samtbu export --to elm` turns a diploma or transcript from a college into a European Digital Credential: the qualification with EQF level 5 and credits (in the fagskole credit system, not ECTS), and each course unit as a part with its grade, grading scheme and credits. The credential is checked against the official EDC shapes. NKR levels 5.1 and 5.2 are not carried, because the EU's IRIs for these levels are not known to the project; the export says so."),
-    "left_out": ("Ikke med, fordi ingen kilde er bekreftet", "Ikkje med, fordi inga kjelde er stadfesta", "Left out, because no source was confirmed"),
-    "events_title": ("Hendelser og endringer", "Hendingar og endringar", "Events and changes"),
-    "events_intro": (
-        "Enkeltresultater kommer inn til registeret ett og ett og endres etter at de er registrert: en karakter rettes etter klage, et resultat trekkes tilbake, et dokument erstattes. Hver endring sendes som en CloudEvents 1.0-hendelse (JSON) der data er en samtbu-nyttelast med endringen og resultatet. Endringen er en aktivitet i W3C PROV-O-forstand: hvem, når og hvorfor.",
-        "Enkeltresultat kjem inn til registeret eitt og eitt og blir endra etter at dei er registrerte: ein karakter blir retta etter klage, eit resultat blir trekt tilbake, eit dokument blir erstatta. Kvar endring blir send som ei CloudEvents 1.0-hending (JSON) der data er ei samtbu-nyttelast med endringa og resultatet. Endringa er ein aktivitet i W3C PROV-O-forstand: kven, når og kvifor.",
-        "Single results arrive in the register one by one and change after they are registered: a grade is corrected after an appeal, a result is withdrawn, a document is replaced. Each change travels as a CloudEvents 1.0 event (JSON) whose data is a samtbu payload with the change and the result. The change is an activity in the sense of W3C PROV-O: who, when and why."),
-    "types": ("Hendelsestyper", "Hendingstypar", "Event types"),
-    "type": ("type", "type", "type"),
-    "data_root": ("data (rot)", "data (rot)", "data (root)"),
-    "meaning": ("Betydning", "Tyding", "Meaning"),
-    "envelope": ("Konvolutten", "Konvolutten", "The envelope"),
-    "envelope_text": (
-        "Attributtene CloudEvents 1.0 krever (specversion \"1.0\", id, source, type), og i tillegg i samtbu-flyten: subject er IRI-en til resultatet endringen gjelder, time er endringstidspunktet (samme tidspunkt som endringstidspunkt i data, med tidssone), datacontenttype er JSON når den er oppgitt, og dataschema er profilen «resultatendring» når den er oppgitt.",
-        "Attributta CloudEvents 1.0 krev (specversion \"1.0\", id, source, type), og i tillegg i samtbu-flyten: subject er IRI-en til resultatet endringa gjeld, time er endringstidspunktet (same tidspunkt som endringstidspunkt i data, med tidssone), datacontenttype er JSON når han er oppgitt, og dataschema er profilen «resultatendring» når han er oppgitt.",
-        "The attributes CloudEvents 1.0 requires (specversion \"1.0\", id, source, type), and in the samtbu flow also: subject is the IRI of the result the change concerns, time is the time of the change (the same instant as endringstidspunkt in the data, with a time zone), datacontenttype is JSON when given, and dataschema is the profile «resultatendring» when given."),
-    "example_event": ("Eksempel: en karakter rettet etter klage", "Døme: ein karakter retta etter klage", "Example: a grade corrected after an appeal"),
-    "event_rules": ("Regler for en hendelse og for historikken", "Reglar for ei hending og for historikken", "Rules for an event and for the history"),
-    "event_rules_text": (
-        "Data valideres med profilen «resultatendring» og resultatet den bærer med sin egen profil. I tillegg gjelder disse reglene, som trenger konvolutten eller historikken til resultatet:",
-        "Data blir validerte med profilen «resultatendring» og resultatet ho ber med sin eigen profil. I tillegg gjeld desse reglane, som treng konvolutten eller historikken til resultatet:",
-        "The data is validated with the profile «resultatendring» and the result it carries with its own profile. In addition these rules apply, which need the envelope or the history of the result:"),
-    "message": ("Melding", "Melding", "Message"),
-    "commands": ("Kommandoer", "Kommandoar", "Commands"),
-    "commands_text": (
-        "`samtbu events validate` leser strømmen én gang (NDJSON, én hendelse per linje) og skriver rapporten for hver hendelse etter hvert; tilstanden ligger på disk, så minnebruken vokser ikke med strømmen. `samtbu events replay` tar inn de godkjente endringene i rekkefølge og skriver hver lærendes gjeldende tilstand og historikk (også i PROV-O), og én post per lærende som `samtbu share` og `samtbu render --history` kan bruke: deling bruker bare gjeldende tilstand, og utleveringsloggen viser hvilken versjon som ble delt.",
-        "`samtbu events validate` les straumen éin gong (NDJSON, éi hending per linje) og skriv rapporten for kvar hending etter kvart; tilstanden ligg på disk, så minnebruken veks ikkje med straumen. `samtbu events replay` tek inn dei godkjende endringane i rekkjefølgje og skriv gjeldande tilstand og historikk for kvar lærande (også i PROV-O), og éin post per lærande som `samtbu share` og `samtbu render --history` kan bruke: deling bruker berre gjeldande tilstand, og utleveringsloggen viser kva versjon som vart delt.",
-        "`samtbu events validate` reads the stream once (NDJSON, one event per line) and writes each event's report as it goes; the state is on disk, so memory does not grow with the stream. `samtbu events replay` applies the accepted changes in order and writes every learner's current state and history (also in PROV-O), and one record per learner that `samtbu share` and `samtbu render --history` can use: sharing uses the current state only, and the disclosure log shows which version was shared."),
-}
-# What the fagskole page lists as left out for want of a confirmed source (nb, nn, en).
-LEFT_OUT_ITEMS: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = (
-    ("et nasjonalt format for nummer på dokumenter fra fagskoler (profilene tar imot fagskolens eget nummer som en identifikator uten fast form)",
-     "navnene på bokstavkarakterene (Fremragende, Meget god …), som er fastsatt for universiteter og høyskoler",
-     "nasjonale koder for fagskoleutdanninger og emner (emnekoden er fagskolens egen)",
-     "hvordan FS-studienivåene 40 og 41 som Vitnemålsportalen bruker for fagskole, svarer til NKR 5.1 og 5.2",
-     "en regel om at studiepoengene for emnene på vitnemålet summerer seg til utdanningens studiepoeng",
-     "EUs IRI-er for NKR-nivå 5.1 og 5.2 (bare nivå 4 er kjent)"),
-    ("eit nasjonalt format for nummer på dokument frå fagskolar (profilane tek imot nummeret til fagskolen som ein identifikator utan fast form)",
-     "namna på bokstavkarakterane (Fremragende, Meget god …), som er fastsette for universitet og høgskolar",
-     "nasjonale kodar for fagskoleutdanningar og emne (emnekoden er fagskolen sin eigen)",
-     "korleis FS-studienivåa 40 og 41 som Vitnemålsportalen bruker for fagskole, svarar til NKR 5.1 og 5.2",
-     "ein regel om at studiepoenga for emna på vitnemålet summerer seg til studiepoenga for utdanninga",
-     "IRI-ane til EU for NKR-nivå 5.1 og 5.2 (berre nivå 4 er kjent)"),
-    ("a national format for the numbers of documents from colleges (the profiles take the college's own number as an identifier of no fixed form)",
-     "the names of the letter grades (Fremragende, Meget god …), which are set for universities and university colleges",
-     "national codes for tertiary vocational programmes and course units (the course unit code is the college's own)",
-     "how the FS study levels 40 and 41 that Vitnemålsportalen uses for fagskole correspond to NKR 5.1 and 5.2",
-     "a rule that the credits of the course units on the diploma add up to the programme's credits",
-     "the EU's IRIs for NKR levels 5.1 and 5.2 (only level 4's is known)"))
+# The pages' texts (texts/fagskole.yaml), and what the fagskole page lists as left out for want of a
+# confirmed source, as (nb, nn, en) lists.
+_TEXTS = texts_file("fagskole")
+W: dict[str, tuple[str, str, str]] = _TEXTS["texts"]
+LEFT_OUT_ITEMS: tuple[tuple[str, ...], ...] = tuple(zip(*_TEXTS["left_out"], strict=True))
 
 
 def w(key: str, lang: str) -> str:

@@ -315,21 +315,29 @@ def class_diagram(idx: SiteIndex, cls) -> str:
     return "\n".join(lines)
 
 
-def class_page(idx: SiteIndex, cls, lang: str, resources=None) -> Page:
+def ontology_term_page(idx: SiteIndex, term, lang: str, resources=None, kind: str | None = None) -> Page:
+    """The start of a class's or a property's page: title, IRI, JSON key (the property's kind),
+    module and concept, and the definition."""
     onto = idx.onto
-    page = Page(lang, idx.path(cls))
-    page.title = page.choose_plain(lang_texts(onto, cls, RDFS.label), local_name(cls), page.t('title'))
-    iri_line(page, cls, resources)
-    facts = [f"**{page.t('json_key')}:** `{local_name(cls)}`"]
-    module = onto.value(cls, RDFS.isDefinedBy)
+    page = Page(lang, idx.path(term))
+    page.title = page.choose_plain(lang_texts(onto, term, RDFS.label), local_name(term), page.t('title'))
+    iri_line(page, term, resources)
+    facts = [f"**{page.t('json_key')}:** `{local_name(term)}`"] + ([f"**{page.t('kind')}:** {page.t(kind)}"] if kind else [])
+    module = onto.value(term, RDFS.isDefinedBy)
     if module is not None:
         facts.append(f"**{page.t('module')}:** `{local_name(module)}`")
-    concept = onto.value(cls, DCTERMS.subject)
+    concept = onto.value(term, DCTERMS.subject)
     if concept is not None:
         facts.append(f"**{page.t('concept')}:** " + term_link(page, idx, concept))
     page.add(" · ".join(facts), "")
-    definition = page.choose(idx.definition(onto, cls), page.t("definition"))
+    definition = page.choose(idx.definition(onto, term), page.t("definition"))
     page.add(f"## {page.t('definition')}", "", f"> {definition}" if definition else "–", "")
+    return page
+
+
+def class_page(idx: SiteIndex, cls, lang: str, resources=None) -> Page:
+    onto = idx.onto
+    page = ontology_term_page(idx, cls, lang, resources)
     sources = sorted(onto.objects(cls, DCTERMS.source), key=str)
     if sources:
         page.add(f"**{page.t('sources')}:** " + ", ".join(f"[{esc(idx.source_label(s, lang))}]({s})" for s in sources), "")
@@ -408,20 +416,7 @@ def constraint_summary(idx: SiteIndex, shape, lang: str) -> str:
 
 def property_page(idx: SiteIndex, prop, lang: str, resources=None) -> Page:
     onto = idx.onto
-    page = Page(lang, idx.path(prop))
-    page.title = page.choose_plain(lang_texts(onto, prop, RDFS.label), local_name(prop), page.t('title'))
-    iri_line(page, prop, resources)
-    kind = idx.property_kind(prop)
-    facts = [f"**{page.t('json_key')}:** `{local_name(prop)}`", f"**{page.t('kind')}:** {page.t(kind)}"]
-    module = onto.value(prop, RDFS.isDefinedBy)
-    if module is not None:
-        facts.append(f"**{page.t('module')}:** `{local_name(module)}`")
-    concept = onto.value(prop, DCTERMS.subject)
-    if concept is not None:
-        facts.append(f"**{page.t('concept')}:** " + term_link(page, idx, concept))
-    page.add(" · ".join(facts), "")
-    definition = page.choose(idx.definition(onto, prop), page.t("definition"))
-    page.add(f"## {page.t('definition')}", "", f"> {definition}" if definition else "–", "")
+    page = ontology_term_page(idx, prop, lang, resources, kind=idx.property_kind(prop))
     domains, ranges = idx.domains(prop), idx.ranges(prop)
     page.add(f"| {page.t('what')} | {page.t('value')} |", "|---|---|")
     page.add(f"| {page.t('domain')} | " + (", ".join(term_link(page, idx, d, local_name(d)) if idx.path(d) else f"`{curie(d)}`" for d in domains) or "–") + " |")

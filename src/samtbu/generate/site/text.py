@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from importlib import resources
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -196,6 +197,19 @@ RELATIONSHIP_WITH_SOURCE = {
 
 def t(key: str, lang: str) -> str:
     return T[key][LANGS.index(lang)]
+
+
+def texts_file(name: str) -> dict:
+    """A page's texts from generate/site/texts/{name}.yaml (texts for translators, not code): every
+    entry written as {nb, nn, en} comes back as an (nb, nn, en) tuple, the form pick() takes."""
+    import yaml
+
+    def tuples(value):
+        if isinstance(value, dict):
+            return tuple(value[lang] for lang in LANGS) if set(value) == set(LANGS) else {k: tuples(v) for k, v in value.items()}
+        return [tuples(v) for v in value] if isinstance(value, list) else value
+
+    return tuples(yaml.safe_load(resources.files("samtbu.generate.site").joinpath("texts", f"{name}.yaml").read_text(encoding="utf-8")))
 
 
 def pick(values: Sequence[_T], lang: str) -> _T:
