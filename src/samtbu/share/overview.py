@@ -177,7 +177,7 @@ def render_overview(
     learners = page.of(SBU.Laerende)
     name = page.learner_name(learners)
     footer = _t("footer", lang, v=MODEL_VERSION, d="\x00").split("\x00")
-    context = {
+    context: dict[str, Any] = {
         "lang": lang,
         "t": _in(lang),
         "h": _in(lang, "history"),

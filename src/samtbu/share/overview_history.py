@@ -106,12 +106,12 @@ def fagskole_section(g: Graph, nodes: list, is_a, code, date_of, model: Model, l
         unit = g.value(n, SBU.gjelderEmne)
         return (str(g.value(n, SBU.vurderingsdato) or ""), str(g.value(unit, SBU.emnekode) or "") if unit is not None else "")
 
-    rows = []
+    units = []
     for n in sorted(assessments, key=by_date_and_unit):
         unit = g.value(n, SBU.gjelderEmne)
         grade = g.value(n, SBU.fagskolekarakter)
         notation = str(grade).rsplit("/", 1)[-1] if grade is not None else ""
-        rows.append({
+        units.append({
             "name": lang_text(g, unit, SBU.emnenavn, lang) or "" if unit is not None else "",
             "code": str(g.value(unit, SBU.emnekode) or "") if unit is not None else "",
             "credits": str(g.value(unit, SBU.studiepoeng) or "") if unit is not None else "",
@@ -120,7 +120,7 @@ def fagskole_section(g: Graph, nodes: list, is_a, code, date_of, model: Model, l
             "status": code(g.value(n, SBU.resultatstatus)),
             "history": history_view(history.get(str(n)), model, lang, date_of),
         })
-    return {"qualifications": cards, "assessments": rows}
+    return {"qualifications": cards, "assessments": units}
 
 
 __all__ = ["history_view", "fagskole_section", "lang_text", "load_history"]
