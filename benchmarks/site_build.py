@@ -42,8 +42,8 @@ def main() -> int:
             wall1, cpu1 = time.perf_counter(), cpu()
             result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--clean", "--strict", "-q", "-f", str(config)],
                                     cwd=config.parent, capture_output=True, text=True)
-            from samtbu.generate.site import _root_relative_links, site_url
-            from samtbu.generate.site_search import split_search_index
+            from samtbu.generate.site.build import _root_relative_links, site_url
+            from samtbu.generate.site.search import split_search_index
 
             split_search_index(Path(tmp) / "site")
             _root_relative_links(Path(tmp) / "site", site_url(model))

@@ -393,7 +393,7 @@ def test_mapping_set_texts_are_in_bokmaal_and_nynorsk(name):
     """Issue 18: every text of a mapping set (its title, description and comment, and each mapping's
     comment) is in English (the SSSOM slot) and in bokmål and nynorsk (the extension slots {slot}_nb
     and {slot}_nn, declared in extension_definitions as SSSOM 1.0 requires for non-standard slots)."""
-    from samtbu.generate.site_tables import read_set
+    from samtbu.generate.site.tables import read_set
 
     _name, mset, rows = read_set(MODEL.root / "crosswalks" / f"{name}.sssom.tsv")
     meta = mset.metadata

@@ -635,9 +635,9 @@ def test_the_policy_profile_refuses_anything_else_about_a_grep_element(model: Mo
 
 
 def test_the_site_explains_grep_and_links_each_grep_valued_property(model: Model):
-    from samtbu.generate.site_grep import grep_page
-    from samtbu.generate.site_index import SiteIndex
-    from samtbu.generate.site_pages import property_page
+    from samtbu.generate.site.grep import grep_page
+    from samtbu.generate.site.index import SiteIndex
+    from samtbu.generate.site.pages import property_page
     from samtbu.namespaces import SBU
 
     idx = SiteIndex(model)

@@ -232,7 +232,7 @@ def test_text_shows_missing_nynorsk_as_missing(rules):
 # -- the site page ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_site_page_lists_every_rule_with_kind_severity_messages_and_sources(model: Model, rules, lang: str):
-    from samtbu.generate.site_index import SiteIndex
+    from samtbu.generate.site.index import SiteIndex
 
     text = rules_page(SiteIndex(model), lang).render()
     rows = [line for line in text.splitlines() if line.startswith("| <a id=")]
@@ -253,7 +253,7 @@ def test_site_page_lists_every_rule_with_kind_severity_messages_and_sources(mode
 
 def test_site_registers_the_page_in_the_navigation(model: Model):
     from samtbu.generate.rules import PAGE_PATH
-    from samtbu.generate.site import SECTIONS, _register_builtin_sections
+    from samtbu.generate.site.build import SECTIONS, _register_builtin_sections
 
     _register_builtin_sections()
     section = next(s for s in SECTIONS if s.index == PAGE_PATH)

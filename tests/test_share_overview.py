@@ -140,3 +140,17 @@ def test_overview_is_accessible_in_a_real_browser(tmp_path, model, disclosure_lo
         finally:
             context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_overview_escapes_what_the_record_says(model):
+    """The page is a template: every value from the record is escaped (as html.escape writes it),
+    so a name with markup is shown as text, never as markup."""
+    import json
+
+    data = json.loads((REPO / "examples" / "vitnemaal-studiespesialisering.json").read_text(encoding="utf-8"))
+    learner = next(v for v in data.values() if isinstance(v, dict) and v.get("fornavn") == "Maren")
+    learner["fornavn"] = "<b>Maren</b> \"M'\""
+    html = render_overview(data, "nn", now=NOW, model=model)
+    assert "<b>" not in html
+    assert "&lt;b&gt;Maren&lt;/b&gt; &quot;M&#x27;&quot; Lyngvær" in html
+    assert html.count("&lt;b&gt;Maren") == 2  # the title and the heading

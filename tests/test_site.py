@@ -60,7 +60,7 @@ def built_site() -> Path:
 
 @pytest.fixture(scope="session")
 def site_index(model):
-    from samtbu.generate.site_index import SiteIndex
+    from samtbu.generate.site.index import SiteIndex
 
     return SiteIndex(model)
 
@@ -146,7 +146,7 @@ def test_language_switcher_links_each_page_to_its_translations(built_site):
 
 
 def test_missing_translation_is_marked_on_the_page():
-    from samtbu.generate.site_text import Page
+    from samtbu.generate.site.text import Page
 
     page = Page("nn", "begreper/x.md", title="x")
     shown = page.choose({"nb": "berre på bokmål", "en": "English"}, "Definisjon")
@@ -217,7 +217,7 @@ def test_content_negotiation_covers_every_iri(built_site, site_index):
 
     nginx = (built_site / "nedlasting" / "conneg" / "nginx.conf").read_text(encoding="utf-8")
     apache = (built_site / "nedlasting" / "conneg" / "apache.conf").read_text(encoding="utf-8")
-    from samtbu.generate.site_downloads import html_targets
+    from samtbu.generate.site.downloads import html_targets
 
     targets = html_targets(site_index)
     for iri in [*site_index.classes, *site_index.properties, *site_index.concepts, *site_index.schemes]:
@@ -232,7 +232,7 @@ def test_content_negotiation_covers_every_iri(built_site, site_index):
 def test_profile_page_shows_rules_and_a_validated_example(built_site, site_index):
     if not site_index.profiles:
         pytest.skip("the model has no validation profiles yet")
-    from samtbu.generate.site_profiles import valid_examples
+    from samtbu.generate.site.profiles import valid_examples
 
     for name in site_index.profiles:
         text = (built_site / "profiler" / name / "index.html").read_text(encoding="utf-8")
@@ -312,7 +312,7 @@ def test_every_mapping_set_has_a_page_with_every_mapping(built_site):
         # each mapping's comment in the page's language (the SSSOM comment, or its extension slot comment_nb/nn)
         from lxml import html as lxml_html
 
-        from samtbu.generate.site_tables import read_set
+        from samtbu.generate.site.tables import read_set
 
         rows = read_set(path)[2]
         for lang, column in (("nb", "comment_nb"), ("nn", "comment_nn"), ("en", "comment")):
@@ -486,7 +486,7 @@ def test_language_coverage_is_what_the_pages_show(built_site):
         cells = [c.text_content().strip() for c in row.xpath("./td")]
         figures[cells[0]], shown[cells[0]], shares[cells[0]] = int(cells[2]), int(cells[1]), cells[3]
     names = {"nb": "Norwegian Bokmål", "nn": "Norwegian Nynorsk", "en": "English"}
-    from samtbu.generate.site_text import t
+    from samtbu.generate.site.text import t
 
     for lang in ("nb", "nn", "en"):
         # each page's box names how many of its texts are shown in another language

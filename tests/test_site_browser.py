@@ -168,7 +168,7 @@ PREFIX = {"nb": "", "nn": "nn/", "en": "en/"}
 
 def _fixed_texts() -> dict[str, set[str]]:
     """Every fixed text the site generator writes, per language."""
-    from samtbu.generate import site_misc, site_ontology, site_tables, site_text
+    from samtbu.generate.site import misc as site_misc, ontology as site_ontology, tables as site_tables, text as site_text
 
     tables = [site_text.T, site_misc.X, site_tables.X, site_ontology.X, site_text.STATUS_LABELS]
     out: dict[str, set[str]] = {"nb": set(), "nn": set(), "en": set()}
@@ -221,8 +221,8 @@ OVERFLOW = """() => {
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 def test_seven_kinds_of_page_in_three_languages(server, browser_page, width, model):
-    from samtbu.generate.site_index import SiteIndex
-    from samtbu.generate.site_profiles import invalid_examples
+    from samtbu.generate.site.index import SiteIndex
+    from samtbu.generate.site.profiles import invalid_examples
 
     page, outside = browser_page
     page.set_viewport_size({"width": WIDTHS[width][0], "height": WIDTHS[width][1]})
@@ -297,7 +297,7 @@ def test_every_concept_is_the_first_hit_for_its_own_terms(server, browser_page, 
     """Search in each language: every preferred and admitted term of every concept, in nb, nn and en,
     finds that concept first."""
     from rdflib import SKOS
-    from samtbu.generate.site_index import SiteIndex
+    from samtbu.generate.site.index import SiteIndex
     from samtbu.namespaces import local_name
 
     page, _outside = browser_page
@@ -375,7 +375,7 @@ def test_module_diagrams_are_legible_and_link_to_class_pages(server, browser_pag
     """Issue 18: the overview diagram is split by module (a large module into its hierarchies and its
     object properties); at 1366 px every box and edge label of every diagram is drawn at 11 px or more
     (its computed font size times the SVG's scale), and the boxes link to the class pages."""
-    from samtbu.generate.site_index import SiteIndex
+    from samtbu.generate.site.index import SiteIndex
 
     page, outside = browser_page
     page.set_viewport_size({"width": 1366, "height": 900})

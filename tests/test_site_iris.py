@@ -1,7 +1,7 @@
 """Every IRI the model defines resolves, behind a real nginx and a real Apache running the generated
 content-negotiation configurations over the built site.
 
-For each IRI (site_iris.ResourceIndex: classes, properties, concepts, collections, code lists and
+For each IRI (samtbu.generate.site.iris.ResourceIndex: classes, properties, concepts, collections, code lists and
 their JSON namespaces, codes, shapes, shape and ontology modules, profiles, the sharing policies and
 their closed profiles, the mapping sets, the model description, the catalog, the publisher and the
 JSON-LD context): ``Accept: text/html`` is redirected to a page that answers 200 and has the element
@@ -117,8 +117,8 @@ def site():
 
 @pytest.fixture(scope="module")
 def resources(model):
-    from samtbu.generate.site_index import SiteIndex
-    from samtbu.generate.site_iris import ResourceIndex
+    from samtbu.generate.site.index import SiteIndex
+    from samtbu.generate.site.iris import ResourceIndex
 
     return list(ResourceIndex(SiteIndex(model)))
 

@@ -208,7 +208,7 @@ def _label(model: Model, iri: URIRef) -> dict[str, str]:
         texts = {k: v for k, v in _texts(graph, iri, RDFS.label).items() if v}
         if texts:
             return texts
-    from samtbu.generate.site_tables import LAW_NAMES, source_id
+    from samtbu.generate.site.tables import LAW_NAMES, source_id
 
     law = LAW_NAMES.get(str(iri))
     if law:
@@ -428,8 +428,8 @@ def _section(rule: Rule) -> str:
 
 def rules_page(idx, lang: str):
     """The site page (nb, nn or en) with every rule, grouped by the shape module or profile that defines it."""
-    from samtbu.generate.site_tables import source_link
-    from samtbu.generate.site_text import Page, esc
+    from samtbu.generate.site.tables import source_link
+    from samtbu.generate.site.text import Page, esc
 
     class WidePage(Page):
         """The table needs the width: the page hides the section navigation (mkdocs-material front matter)."""
@@ -473,7 +473,7 @@ def _anchor(rule_id: str) -> str:
 
 
 def _row(page, idx, rule: Rule, lang: str, esc, source_link) -> str:
-    from samtbu.generate.site_text import T, message_words, t
+    from samtbu.generate.site.text import T, message_words, t
 
     profiles = ", ".join(page.link(f"profiler/{p}.md", p) for p in rule.profiles) or f"*{_w('no_profile', lang)}*"
     severity = t(rule.severity, lang) if rule.severity in T else rule.severity

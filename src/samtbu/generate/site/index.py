@@ -11,7 +11,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SH, XSD
 
-from samtbu.generate.site_text import lang_texts
+from samtbu.generate.site.text import lang_texts
 from samtbu.model import Model
 from samtbu.namespaces import BASE_IRI, SBU, local_name
 
@@ -203,13 +203,13 @@ class SiteIndex:
         return sorted((s for s in shapes if isinstance(s, URIRef)), key=str)
 
     def policy_pages(self) -> list:
-        from samtbu.generate.site_tables import _policies, policy_path
+        from samtbu.generate.site.tables import _policies, policy_path
 
         policies = _policies(self)
         return [(p, policy_path(p)) for p in policies] if policies is not None else []
 
     def mapping_set_pages(self) -> list:
-        from samtbu.generate.site_tables import set_path
+        from samtbu.generate.site.tables import set_path
 
         return [(path, set_path(path.name[: -len(".sssom.tsv")])) for path in self.sssom_files()]
 

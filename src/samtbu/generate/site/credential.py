@@ -13,7 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from samtbu.generate.site_text import Page, fence
+from samtbu.generate.site.text import Page, fence
 
 PATH = "signering.md"
 EXAMPLE = "vitnemaal-studiespesialisering"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDFS, SH
 
-from samtbu.generate.site_index import SiteIndex
-from samtbu.generate.site_text import Page, esc, fence, lang_texts
+from samtbu.generate.site.index import SiteIndex
+from samtbu.generate.site.text import Page, esc, fence, lang_texts
 from samtbu.namespaces import GREP, SBU
 
 PAGE = "grep.md"

@@ -84,7 +84,7 @@ def shape_anchor(shape) -> str:
 def sssom_graph(path: Path) -> Graph:
     """A mapping set as RDF after the SSSOM RDF serialisation: the set, its metadata, and each mapping
     as an owl:Axiom over (subject, predicate, object) with its justification, labels and comment."""
-    from samtbu.generate.site_tables import read_set, sssom_texts
+    from samtbu.generate.site.tables import read_set, sssom_texts
 
     _name, mset, rows = read_set(path)
     meta = mset.metadata
@@ -153,10 +153,20 @@ class ResourceIndex:
         return self.items.get(str(iri))
 
     def _collect(self) -> None:
+        """Every IRI, in this order (the first place an IRI is found is its page): terms, concepts and
+        codes; the namespaces of codes; modules, shapes and profiles; sharing policies and mapping
+        sets; the model description and catalog; the JSON-LD context."""
+        self._collect_terms()
+        self._collect_code_namespaces()
+        self._collect_modules()
+        self._collect_policies_and_mappings()
+        self._collect_catalog()
+        # The JSON-LD context: a JSON document, not RDF (its HTML is the getting-started section).
+        self.add(CONTEXT_IRI, "kom-i-gang.md", "kontekst", None, kind="context")
+
+    def _collect_terms(self) -> None:
         idx = self.idx
-        model = idx.model
-        root = model.root
-        onto, vocab, shapes = idx.onto, idx.vocab, idx.shapes
+        onto, vocab = idx.onto, idx.vocab
         for term in [*idx.classes, *idx.properties]:
             self.add(term, idx.path(term), graph=functools.partial(cbd, onto, term), kind="term")
         for concept in idx.concepts:
@@ -169,8 +179,13 @@ class ResourceIndex:
             scheme = idx.code_scheme(code)
             if scheme is not None:
                 self.add(code, idx.path(scheme), code_anchor(code), functools.partial(cbd, vocab, code), kind="code")
-        # The namespace of a code list's codes in JSON (kode/{list}/): its list, and the properties
-        # whose codes are written in it.
+
+    def _collect_code_namespaces(self) -> None:
+        """The namespace of a code list's codes in JSON (kode/{list}/): its list, and the properties
+        whose codes are written in it."""
+        idx = self.idx
+        onto, vocab = idx.onto, idx.vocab
+
         def namespace_graph(namespace: str, scheme) -> Graph:
             graph = cbd(vocab, scheme)
             graph.add((URIRef(namespace), RDFS.isDefinedBy, scheme))
@@ -187,7 +202,9 @@ class ResourceIndex:
         for scheme in idx.schemes:
             self.add(str(scheme) + "/", idx.path(scheme), graph=functools.partial(namespace_graph, str(scheme) + "/", scheme), kind="namespace")
 
-        # Ontology modules and shape modules, unversioned and versioned.
+    def _collect_modules(self) -> None:
+        """Ontology modules and shape modules (unversioned and versioned), shapes and profiles."""
+        idx = self.idx
         for module_iri, (path, page) in idx.ontology_modules.items():
             graph = functools.partial(_parse, path)
             self.add(module_iri, page, graph=graph, kind="module")
@@ -199,7 +216,7 @@ class ResourceIndex:
             for version_iri in idx.onto_files_graph(path).objects(URIRef(module_iri), OWL.versionIRI):
                 self.add(version_iri, page, "former", graph, kind="shape-module")
         for shape, (page, anchor) in idx.shape_locations.items():
-            self.add(shape, page, anchor, functools.partial(cbd, shapes, shape), kind="shape")
+            self.add(shape, page, anchor, functools.partial(cbd, idx.shapes, shape), kind="shape")
 
         for name, profile in idx.profiles.items():
             # The profile's own file: its owl:imports name the shape modules, which resolve too.
@@ -208,6 +225,9 @@ class ResourceIndex:
             for version_iri in profile.shapes.objects(profile.iri, OWL.versionIRI):
                 self.add(version_iri, idx.path(profile.iri), graph=graph, kind="profile")
 
+    def _collect_policies_and_mappings(self) -> None:
+        idx = self.idx
+        model = idx.model
         for policy, page in idx.policy_pages():
             from samtbu.share.profiles import build_profile, profile_iri
 
@@ -216,14 +236,17 @@ class ResourceIndex:
                      (lambda p=policy: build_profile(p, model)), kind="sharing-profile")
 
         for path, page in idx.mapping_set_pages():
-            from samtbu.generate.site_tables import read_set
+            from samtbu.generate.site.tables import read_set
 
             _name, mset, _rows = read_set(path)
             if mset.metadata.get("mapping_set_id"):
                 self.add(mset.metadata["mapping_set_id"], page, graph=functools.partial(sssom_graph, path), kind="mapping-set")
 
-        # The model description, the catalog and the organisation (vocab/modell.ttl, katalog.ttl,
-        # organisasjoner.ttl): each subject under the base is a resource of its own.
+    def _collect_catalog(self) -> None:
+        """The model description, the catalog and the organisation (vocab/modell.ttl, katalog.ttl,
+        organisasjoner.ttl): each subject under the base is a resource of its own."""
+        model = self.idx.model
+        root = model.root
         dcat_files = [p for p in (root / "vocab" / "modell.ttl", root / "vocab" / "katalog.ttl",
                                   root / "vocab" / "organisasjoner.ttl") if p.is_file()]
         dcat = _parse(*dcat_files) if dcat_files else Graph()
@@ -247,8 +270,6 @@ class ResourceIndex:
             elif rest.startswith("organisasjon/"):
                 anchor = "kontaktpunkt" if rest.endswith("/kontaktpunkt") else "utgiver"
                 self.add(subject, "ontologi/index.md", anchor, functools.partial(cbd, dcat, subject), kind="organisation")
-        # The JSON-LD context: a JSON document, not RDF (its HTML is the getting-started section).
-        self.add(CONTEXT_IRI, "kom-i-gang.md", "kontekst", None, kind="context")
 
 
 def iris_shown(html: str) -> set[str]:

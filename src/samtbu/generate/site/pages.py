@@ -1,7 +1,7 @@
 """Site pages for the terms of the model: one per concept, class, property and code list.
 
 Each function takes the shared SiteIndex, one term and a language, and returns a Page. All content
-comes from the model; only headings and column names come from site_text.
+comes from the model; only headings and column names come from text.py.
 """
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from __future__ import annotations
 from rdflib import OWL, RDF, RDFS, SKOS, URIRef
 from rdflib.namespace import DCAT, DCTERMS, SH
 
-from samtbu.generate.site_index import EUVOC, NO_COUNTERPART, SKOSNO, XKOS, SiteIndex, curie
-from samtbu.generate.site_text import (
+from samtbu.generate.site.index import EUVOC, NO_COUNTERPART, SKOSNO, XKOS, SiteIndex, curie
+from samtbu.generate.site.text import (
     LANGS, RELATIONSHIP_WITH_SOURCE, STATUS_LABELS, Page, esc, lang_lists, lang_texts, pick,
 )
 from samtbu.namespaces import SBU, local_name
+from samtbu.templating import render
 
 
 def parenthesized(text: str) -> str:
@@ -55,7 +56,7 @@ def iri_line(page: Page, iri, resources=None) -> None:
     """The IRI, and the links to its RDF (Skosmos: per-concept downloads)."""
     resource = resources.get(iri) if resources is not None else None
     if resource is not None and resource.graph is not None:
-        from samtbu.generate.site_iris import rdf_links
+        from samtbu.generate.site.iris import rdf_links
 
         page.add(f"**{page.t('iri')}:** `{iri}` · **{page.t('rdf')}:** {rdf_links(page.lang, page.path, resource)}", "")
     else:
@@ -122,138 +123,123 @@ def examples_list(page: Page, idx: SiteIndex, term) -> None:
 
 
 # -- concepts --------------------------------------------------------------------------------------
+# Relations between concepts, each with the relation that says the same from the other concept
+# (shown too when only the other concept asserts it).
+CONCEPT_RELATIONS = (
+    ("generic_broader", URIRef(XKOS + "specializes"), URIRef(XKOS + "generalizes")),
+    ("generic_narrower", URIRef(XKOS + "generalizes"), URIRef(XKOS + "specializes")),
+    ("partitive_whole", URIRef(XKOS + "isPartOf"), URIRef(XKOS + "hasPart")),
+    ("partitive_parts", URIRef(XKOS + "hasPart"), URIRef(XKOS + "isPartOf")),
+    ("broader", SKOS.broader, SKOS.narrower),
+    ("narrower", SKOS.narrower, SKOS.broader),
+    ("related", SKOS.related, SKOS.related),
+)
+
+
 def concept_page(idx: SiteIndex, concept, lang: str, resources=None) -> Page:
+    """A concept's page (templates/concept.md.j2). The values are made in the order the page shows
+    them, so that the list of texts shown in another language follows the page."""
     vocab = idx.vocab
     page = Page(lang, idx.path(concept))
     page.title = page.choose_plain(lang_texts(vocab, concept, SKOS.prefLabel), local_name(concept), page.t('title'))
     # Search: a concept is the first hit for its own terms (the tags field weighs most).
     own_terms = [*lang_lists(vocab, concept, SKOS.prefLabel).get(lang, []), *lang_lists(vocab, concept, SKOS.altLabel).get(lang, [])]
     page.meta = {"search": {"boost": 10}, "tags": own_terms or [page.title]}
-    iri_line(page, concept, resources)
+    context: dict = {"t": page.t, "iri": page.lines_of(lambda: iri_line(page, concept, resources)), "facts": _concept_facts(page, vocab, concept),
+                     "publication": page.lines_of(lambda: publication_facts(page, idx, vocab, concept))}
+    collections = [c for c in sorted(vocab.objects(concept, URIRef("http://purl.org/umu/uneskos#memberOf")), key=str) if idx.path(c)]
+    context["collections"] = [term_link(page, idx, c) for c in collections]
+    pref, alt, hidden = (lang_lists(vocab, concept, p) for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel))
+    context["terms"] = [(code, [page.foreign(", ".join(esc(v) for v in d.get(code, [])), code) if d.get(code) else "–" for d in (pref, alt, hidden)])
+                        for code in LANGS]
+    context.update(_definition(page, idx, concept))
+    context["notes"] = [(key, text) for key, predicate in (("note", SKOS.scopeNote), ("example", SKOS.example))
+                        if (text := page.choose(lang_texts(vocab, concept, predicate), page.t(key)))]
+    context["relations"] = _relations(page, idx, concept)
+    context["criteria"] = [(term_link(page, idx, generic) if generic is not None else "", description)
+                           for rel_node in vocab.objects(concept, URIRef(SKOSNO + "hasGenericConceptRelation"))
+                           if (description := page.choose(lang_texts(vocab, rel_node, DCTERMS.description), page.t("criterion")))
+                           for generic in [vocab.value(rel_node, URIRef(SKOSNO + "hasGenericConcept"))]]
+    implementers = idx.implementers(concept)
+    context["not_used"] = not implementers and not idx.schemes_about(concept) and not any(c in idx.codes_set for c in vocab.subjects(DCTERMS.subject, concept))
+    context["used_in"] = _used_in(page, idx, concept, implementers)
+    context["mappings"] = page.lines_of(lambda: mapping_table(page, idx, idx.mappings_of(concept, *implementers), with_subject=True))
+    page.add(render("samtbu.generate.site", "concept.md.j2", False, **context))
+    return page
 
-    status = vocab.value(concept, URIRef(EUVOC + "status"))
-    version = vocab.value(concept, OWL.versionInfo)
+
+def _concept_facts(page: Page, vocab, concept) -> list[str]:
+    """Status, version and subject area of a concept."""
     facts = []
+    status = vocab.value(concept, URIRef(EUVOC + "status"))
     if status is not None:
         code = local_name(status)
-        facts.append(f"**{page.t('status')}:** {esc(pick(STATUS_LABELS[code], lang) if code in STATUS_LABELS else code)}")
+        facts.append(f"**{page.t('status')}:** {esc(pick(STATUS_LABELS[code], page.lang) if code in STATUS_LABELS else code)}")
+    version = vocab.value(concept, OWL.versionInfo)
     if version is not None:
         facts.append(f"**{page.t('version')}:** {esc(str(version))}")
     subject = page.choose(lang_texts(vocab, concept, DCTERMS.subject), page.t("subject_area"))
     if subject:
         facts.append(f"**{page.t('subject_area')}:** {subject}")
-    if facts:
-        page.add(" · ".join(facts), "")
-    publication_facts(page, idx, vocab, concept)
-    collections = sorted(vocab.objects(concept, URIRef("http://purl.org/umu/uneskos#memberOf")), key=str)
-    collections = [c for c in collections if idx.path(c)]
-    if collections:
-        page.add(f"**{page.t('collections')}:** " + ", ".join(term_link(page, idx, c) for c in collections), "")
+    return facts
 
-    # Terms in all three languages: an architect compares them side by side.
-    page.add(f"## {page.t('terms')}", "")
-    page.add(f"| {page.t('language')} | {page.t('pref_label')} | {page.t('alt_label')} | {page.t('hidden_label')} |", "|---|---|---|---|")
-    pref, alt, hidden = (lang_lists(vocab, concept, p) for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel))
-    for code in LANGS:
-        cells = [page.foreign(", ".join(esc(v) for v in d.get(code, [])), code) if d.get(code) else "–" for d in (pref, alt, hidden)]
-        page.add(f"| {code} | " + " | ".join(cells) + " |")
-    page.add("")
 
-    # Definition with source and relation to source (SKOS-AP-NO-Begrep: euvoc:xlDefinition nodes).
-    page.add(f"## {page.t('definition')}", "")
-    nodes = {}
+def _definition(page: Page, idx: SiteIndex, concept) -> dict:
+    """The definition with its relation to the source and the sources (SKOS-AP-NO-Begrep:
+    euvoc:xlDefinition nodes), in the page's language or the first there is."""
+    vocab = idx.vocab
+    nodes: dict = {}
     for node in vocab.objects(concept, URIRef(EUVOC + "xlDefinition")):
-        for code, _ in lang_texts(vocab, node, RDF.value).items():
+        for code in lang_texts(vocab, node, RDF.value):
             nodes.setdefault(code, node)
-    texts = idx.definition(vocab, concept)
-    text = page.choose(texts, page.t("definition"))
-    page.add(f"> {text}" if text else "–", "")
-    node = nodes.get(lang) or next((nodes[c] for c in (*LANGS, "") if c in nodes), None)
-    if node is not None:
-        rel = vocab.value(node, URIRef(SKOSNO + "relationshipWithSource"))
-        if rel is not None:
-            code = local_name(rel)
-            page.add(f"**{page.t('relation_to_source')}:** {esc(pick(RELATIONSHIP_WITH_SOURCE[code], lang) if code in RELATIONSHIP_WITH_SOURCE else code)}", "")
-        sources = sorted(vocab.objects(node, DCTERMS.source), key=str)
-        if sources:
-            page.add(f"**{page.t('sources')}:**", "")
-            for src in sources:
-                page.add(f"- [{esc(idx.source_label(src, lang))}]({src})" if str(src).startswith("http") else f"- {esc(str(src))}")
-            page.add("")
+    text = page.choose(idx.definition(vocab, concept), page.t("definition"))
+    found: dict = {"definition": f"> {text}" if text else "–", "relation": None, "sources": []}
+    node = nodes.get(page.lang) or next((nodes[c] for c in (*LANGS, "") if c in nodes), None)
+    if node is None:
+        return found
+    rel = vocab.value(node, URIRef(SKOSNO + "relationshipWithSource"))
+    if rel is not None:
+        code = local_name(rel)
+        found["relation"] = esc(pick(RELATIONSHIP_WITH_SOURCE[code], page.lang) if code in RELATIONSHIP_WITH_SOURCE else code)
+    found["sources"] = [f"- [{esc(idx.source_label(src, page.lang))}]({src})" if str(src).startswith("http") else f"- {esc(str(src))}"
+                        for src in sorted(vocab.objects(node, DCTERMS.source), key=str)]
+    return found
 
-    for key, predicate in (("note", SKOS.scopeNote), ("example", SKOS.example)):
-        value = page.choose(lang_texts(vocab, concept, predicate), page.t(key))
-        if value:
-            page.add(f"## {page.t(key)}", "", value, "")
 
-    # Relations
-    rels = [
-        ("generic_broader", URIRef(XKOS + "specializes")), ("generic_narrower", URIRef(XKOS + "generalizes")),
-        ("partitive_whole", URIRef(XKOS + "isPartOf")), ("partitive_parts", URIRef(XKOS + "hasPart")),
-        ("broader", SKOS.broader), ("narrower", SKOS.narrower), ("related", SKOS.related),
-    ]
-    # Inverse relations asserted only on the other concept are shown too.
-    inverse = {
-        "generic_broader": URIRef(XKOS + "generalizes"), "generic_narrower": URIRef(XKOS + "specializes"),
-        "partitive_whole": URIRef(XKOS + "hasPart"), "partitive_parts": URIRef(XKOS + "isPartOf"),
-        "broader": SKOS.narrower, "narrower": SKOS.broader, "related": SKOS.related,
-    }
-    rel_lines = []
-    for key, predicate in rels:
-        targets = set(vocab.objects(concept, predicate)) | set(vocab.subjects(inverse[key], concept))
-        targets = sorted((t for t in targets if isinstance(t, URIRef)), key=lambda t: idx.label(t, lang).casefold())
-        if not targets:
-            continue
-        rendered = []
-        for target in targets:
-            if idx.locate(target):
-                rendered.append(term_link(page, idx, target))
-            else:
-                rendered.append(f"`{local_name(target)}` ({page.t('not_in_catalog')})")
-        rel_lines.append(f"- **{page.t(key)}:** " + ", ".join(rendered))
-    criteria = []
-    for rel_node in vocab.objects(concept, URIRef(SKOSNO + "hasGenericConceptRelation")):
-        generic = vocab.value(rel_node, URIRef(SKOSNO + "hasGenericConcept"))
-        desc = page.choose(lang_texts(vocab, rel_node, DCTERMS.description), page.t("criterion"))
-        if desc:
-            criteria.append(f"- **{page.t('criterion')}** ({term_link(page, idx, generic) if generic is not None else ''}): {desc}")
-    if rel_lines or criteria:
-        page.add(f"## {page.t('relations')}", "", *rel_lines, *criteria, "")
+def _relations(page: Page, idx: SiteIndex, concept) -> list[tuple[str, list[str]]]:
+    """The concept's relations (CONCEPT_RELATIONS) that have a target, each target linked or named."""
+    vocab = idx.vocab
+    found = []
+    for key, predicate, inverse in CONCEPT_RELATIONS:
+        targets = set(vocab.objects(concept, predicate)) | set(vocab.subjects(inverse, concept))
+        targets = sorted((t for t in targets if isinstance(t, URIRef)), key=lambda t: idx.label(t, page.lang).casefold())
+        if targets:
+            found.append((key, [term_link(page, idx, target) if idx.locate(target) else f"`{local_name(target)}` ({page.t('not_in_catalog')})"
+                                for target in targets]))
+    return found
 
-    # Where it is used: the terms that implement it, their shapes, code lists and examples.
-    implementers = idx.implementers(concept)
-    schemes = idx.schemes_about(concept)
-    page.add(f"## {page.t('used_in')}", "")
-    if not implementers and not schemes and not any(c in idx.codes_set for c in vocab.subjects(DCTERMS.subject, concept)):
-        page.add(page.t("not_used"), "")
+
+def _used_in(page: Page, idx: SiteIndex, concept, implementers) -> list[tuple[str, list[str]]]:
+    """Where the concept is used: the terms that implement it, code lists, codes, shapes, examples."""
+    vocab = idx.vocab
     classes = [t for t in implementers if t in idx.classes]
     props = [t for t in implementers if t not in idx.classes]
-    if classes:
-        page.add(f"**{page.t('classes')}:** " + ", ".join(term_link(page, idx, c) + f" (`{local_name(c)}`)" for c in classes), "")
-    if props:
-        page.add(f"**{page.t('properties')}:** " + ", ".join(term_link(page, idx, p) + f" (`{local_name(p)}`)" for p in props), "")
-    if schemes:
-        page.add(f"**{page.t('code_lists')}:** " + ", ".join(term_link(page, idx, s) for s in schemes), "")
-    codes = sorted((c for c in vocab.subjects(DCTERMS.subject, concept) if c in idx.codes_set), key=str)
-    if codes:
-        rendered = []
-        for code in codes:
-            notation = vocab.value(code, SKOS.notation) or local_name(code)
-            scheme = next((s for s in idx.schemes if str(code).startswith(str(s) + "/")), None)
-            rendered.append(f"`{notation}` ({term_link(page, idx, scheme)})" if scheme is not None else f"`{notation}`")
-        page.add(f"**{page.t('codes')}:** " + ", ".join(rendered), "")
+    codes = []
+    for code in sorted((c for c in vocab.subjects(DCTERMS.subject, concept) if c in idx.codes_set), key=str):
+        notation = vocab.value(code, SKOS.notation) or local_name(code)
+        scheme = next((s for s in idx.schemes if str(code).startswith(str(s) + "/")), None)
+        codes.append(f"`{notation}` ({term_link(page, idx, scheme)})" if scheme is not None else f"`{notation}`")
     shapes = sorted({s for c in classes for s in idx.node_shapes_for(c)} | {s for p in props for s in idx.shapes_on_path(p)}, key=str)
-    named = [s for s in shapes if isinstance(s, URIRef)]
-    if named:
-        page.add(f"**{page.t('shapes')}:** " + ", ".join(f"`{local_name(s)}`" for s in named), "")
-    example_names = sorted({n for t in implementers for n in idx.examples_using(t)})
-    if example_names:
-        page.add(f"**{page.t('examples')}:** " + ", ".join(
-            f"`{n}` ({page.link(f'nedlasting/eksempler/{n}.ttl', 'Turtle')})" for n in example_names), "")
-
-    page.add(f"## {page.t('mappings')}", "")
-    mapping_table(page, idx, idx.mappings_of(concept, *implementers), with_subject=True)
-    return page
+    used_in = [
+        ("classes", [term_link(page, idx, c) + f" (`{local_name(c)}`)" for c in classes]),
+        ("properties", [term_link(page, idx, p) + f" (`{local_name(p)}`)" for p in props]),
+        ("code_lists", [term_link(page, idx, s) for s in idx.schemes_about(concept)]),
+        ("codes", codes),
+        ("shapes", [f"`{local_name(s)}`" for s in shapes if isinstance(s, URIRef)]),
+        ("examples", [f"`{n}` ({page.link(f'nedlasting/eksempler/{n}.ttl', 'Turtle')})"
+                      for n in sorted({n for t in implementers for n in idx.examples_using(t)})]),
+    ]
+    return [(key, items) for key, items in used_in if items]
 
 
 # -- classes ---------------------------------------------------------------------------------------
@@ -329,21 +315,29 @@ def class_diagram(idx: SiteIndex, cls) -> str:
     return "\n".join(lines)
 
 
-def class_page(idx: SiteIndex, cls, lang: str, resources=None) -> Page:
+def ontology_term_page(idx: SiteIndex, term, lang: str, resources=None, kind: str | None = None) -> Page:
+    """The start of a class's or a property's page: title, IRI, JSON key (the property's kind),
+    module and concept, and the definition."""
     onto = idx.onto
-    page = Page(lang, idx.path(cls))
-    page.title = page.choose_plain(lang_texts(onto, cls, RDFS.label), local_name(cls), page.t('title'))
-    iri_line(page, cls, resources)
-    facts = [f"**{page.t('json_key')}:** `{local_name(cls)}`"]
-    module = onto.value(cls, RDFS.isDefinedBy)
+    page = Page(lang, idx.path(term))
+    page.title = page.choose_plain(lang_texts(onto, term, RDFS.label), local_name(term), page.t('title'))
+    iri_line(page, term, resources)
+    facts = [f"**{page.t('json_key')}:** `{local_name(term)}`"] + ([f"**{page.t('kind')}:** {page.t(kind)}"] if kind else [])
+    module = onto.value(term, RDFS.isDefinedBy)
     if module is not None:
         facts.append(f"**{page.t('module')}:** `{local_name(module)}`")
-    concept = onto.value(cls, DCTERMS.subject)
+    concept = onto.value(term, DCTERMS.subject)
     if concept is not None:
         facts.append(f"**{page.t('concept')}:** " + term_link(page, idx, concept))
     page.add(" · ".join(facts), "")
-    definition = page.choose(idx.definition(onto, cls), page.t("definition"))
+    definition = page.choose(idx.definition(onto, term), page.t("definition"))
     page.add(f"## {page.t('definition')}", "", f"> {definition}" if definition else "–", "")
+    return page
+
+
+def class_page(idx: SiteIndex, cls, lang: str, resources=None) -> Page:
+    onto = idx.onto
+    page = ontology_term_page(idx, cls, lang, resources)
     sources = sorted(onto.objects(cls, DCTERMS.source), key=str)
     if sources:
         page.add(f"**{page.t('sources')}:** " + ", ".join(f"[{esc(idx.source_label(s, lang))}]({s})" for s in sources), "")
@@ -422,20 +416,7 @@ def constraint_summary(idx: SiteIndex, shape, lang: str) -> str:
 
 def property_page(idx: SiteIndex, prop, lang: str, resources=None) -> Page:
     onto = idx.onto
-    page = Page(lang, idx.path(prop))
-    page.title = page.choose_plain(lang_texts(onto, prop, RDFS.label), local_name(prop), page.t('title'))
-    iri_line(page, prop, resources)
-    kind = idx.property_kind(prop)
-    facts = [f"**{page.t('json_key')}:** `{local_name(prop)}`", f"**{page.t('kind')}:** {page.t(kind)}"]
-    module = onto.value(prop, RDFS.isDefinedBy)
-    if module is not None:
-        facts.append(f"**{page.t('module')}:** `{local_name(module)}`")
-    concept = onto.value(prop, DCTERMS.subject)
-    if concept is not None:
-        facts.append(f"**{page.t('concept')}:** " + term_link(page, idx, concept))
-    page.add(" · ".join(facts), "")
-    definition = page.choose(idx.definition(onto, prop), page.t("definition"))
-    page.add(f"## {page.t('definition')}", "", f"> {definition}" if definition else "–", "")
+    page = ontology_term_page(idx, prop, lang, resources, kind=idx.property_kind(prop))
     domains, ranges = idx.domains(prop), idx.ranges(prop)
     page.add(f"| {page.t('what')} | {page.t('value')} |", "|---|---|")
     page.add(f"| {page.t('domain')} | " + (", ".join(term_link(page, idx, d, local_name(d)) if idx.path(d) else f"`{curie(d)}`" for d in domains) or "–") + " |")
@@ -447,7 +428,7 @@ def property_page(idx: SiteIndex, prop, lang: str, resources=None) -> Page:
     if namespace is not None:
         page.add(f"| {page.t('code_namespace')} | `{namespace}` |")
     page.add(f"| {page.t('functional')} | {page.t('yes') if (prop, RDF.type, OWL.FunctionalProperty) in onto else page.t('no')} |", "")
-    from samtbu.generate.site_grep import grep_section
+    from samtbu.generate.site.grep import grep_section
 
     grep_section(page, idx, prop)  # what a Grep-valued property's values are in Grep
 

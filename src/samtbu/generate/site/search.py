@@ -19,7 +19,7 @@ import json
 import re
 from pathlib import Path
 
-from samtbu.generate.site_text import LANGS
+from samtbu.generate.site.text import LANGS
 
 SEARCH_LANG = {"nb": ["no"], "nn": ["no"], "en": ["en"]}
 TERMS_FIELD = "terms"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from samtbu.generate.site_index import SiteIndex
+from samtbu.generate.site.index import SiteIndex
 from samtbu.namespaces import BASE_IRI
 
 FORMATS = {  # file suffix -> (rdflib format, media type, name)
@@ -66,6 +66,14 @@ def rdf_bases(idx: SiteIndex) -> dict[str, str]:
     }
 
 
+def _copy_into(out: Path, relative: str, source: Path) -> str:
+    """Copy a file to ``out/relative`` (its folders made); returns its path in the site."""
+    target = out / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+    return f"{FOLDER}/{relative}"
+
+
 def write_downloads(idx: SiteIndex, out: Path, resources=None) -> list[Artifact]:
     """Write every download into ``out`` (the folder ``nedlasting`` of one language tree)."""
     model = idx.model
@@ -112,30 +120,16 @@ def write_downloads(idx: SiteIndex, out: Path, resources=None) -> list[Artifact]
     for folder_name in ("schemas", "jsonschema", "json-schema"):
         folder = root / folder_name
         if folder.is_dir():
-            for path in sorted(folder.rglob("*.json")):
-                target = out / "jsonschema" / path.relative_to(folder)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target)
-                schema_files.append(f"{FOLDER}/jsonschema/{path.relative_to(folder).as_posix()}")
+            schema_files += [_copy_into(out, f"jsonschema/{path.relative_to(folder).as_posix()}", path) for path in sorted(folder.rglob("*.json"))]
     if schema_files:
         artifacts.append(Artifact("dl_schemas", schema_files))
 
-    mapping_files = []
-    for path in idx.sssom_files():
-        target = out / "mapping" / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
-        mapping_files.append(f"{FOLDER}/mapping/{path.name}")
+    mapping_files = [_copy_into(out, f"mapping/{path.name}", path) for path in idx.sssom_files()]
     if mapping_files:
         artifacts.append(Artifact("dl_mappings", mapping_files))
 
-    example_files = []
-    for path in sorted((root / "examples").glob("*")):
-        if path.suffix in (".json", ".ttl"):
-            target = out / "eksempler" / path.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-            example_files.append(f"{FOLDER}/eksempler/{path.name}")
+    example_files = [_copy_into(out, f"eksempler/{path.name}", path) for path in sorted((root / "examples").glob("*"))
+                     if path.suffix in (".json", ".ttl")]
     artifacts.append(Artifact("dl_examples", example_files))
 
     conneg = out / "conneg"
@@ -150,7 +144,7 @@ def write_downloads(idx: SiteIndex, out: Path, resources=None) -> list[Artifact]
 def html_targets(idx: SiteIndex, resources=None) -> dict[str, str]:
     """IRI path (below the base, with a leading slash) -> site page URL (with the anchor of the element
     that describes it), for every IRI the model defines."""
-    from samtbu.generate.site_iris import ResourceIndex, page_url
+    from samtbu.generate.site.iris import ResourceIndex, page_url
 
     resources = resources if resources is not None else ResourceIndex(idx)
     return {r.path: page_url(r.page) + (f"#{r.anchor}" if r.anchor else "") for r in resources}
@@ -176,7 +170,7 @@ EXTRA_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "rdf": "ap
 
 
 def nginx_config(idx: SiteIndex, resources=None) -> str:
-    from samtbu.generate.site_iris import ResourceIndex, RDF_FOLDER
+    from samtbu.generate.site.iris import ResourceIndex, RDF_FOLDER
 
     resources = resources if resources is not None else ResourceIndex(idx)
     v = idx.model.version
@@ -225,7 +219,7 @@ def nginx_config(idx: SiteIndex, resources=None) -> str:
 
 
 def apache_config(idx: SiteIndex, resources=None) -> str:
-    from samtbu.generate.site_iris import ResourceIndex, RDF_FOLDER
+    from samtbu.generate.site.iris import ResourceIndex, RDF_FOLDER
 
     resources = resources if resources is not None else ResourceIndex(idx)
     v = idx.model.version

@@ -17,10 +17,10 @@ from rdflib.namespace import DCTERMS, SKOS
 
 from samtbu.crosswalk.record import NO_TERM, CrosswalkError, MappingSet
 from samtbu.crosswalk.sssom import read_sssom
-from samtbu.generate.site_downloads import FOLDER
-from samtbu.generate.site_index import SiteIndex
-from samtbu.generate.site_pages import MATCH_LABELS, parenthesized, term_link
-from samtbu.generate.site_text import Page, esc, lang_texts, pick
+from samtbu.generate.site.downloads import FOLDER
+from samtbu.generate.site.index import SiteIndex
+from samtbu.generate.site.pages import MATCH_LABELS, parenthesized, term_link
+from samtbu.generate.site.text import Page, esc, lang_texts, pick
 from samtbu.namespaces import SBUK
 
 SHARING = "deling"

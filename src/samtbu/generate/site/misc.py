@@ -8,10 +8,10 @@ from rdflib import OWL, RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS
 
 from samtbu.generate.changelog import KINDS, Changelog
-from samtbu.generate.site_downloads import FORMATS, Artifact
-from samtbu.generate.site_index import SiteIndex, curie
-from samtbu.generate.site_pages import term_link
-from samtbu.generate.site_text import LANG_NAMES, Page, esc, fence, lang_texts, pick
+from samtbu.generate.site.downloads import FORMATS, Artifact
+from samtbu.generate.site.index import SiteIndex, curie
+from samtbu.generate.site.pages import term_link
+from samtbu.generate.site.text import LANG_NAMES, Page, esc, fence, lang_texts, pick
 from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, local_name
 
 X = {
@@ -241,7 +241,7 @@ def index_page(idx: SiteIndex, lang: str, section: str) -> Page:
 
 
 def getting_started_page(idx: SiteIndex, lang: str, help_texts=None) -> Page:
-    from samtbu.generate.site_cli import command_parser, options_section
+    from samtbu.generate.site.commands import command_parser, options_section
 
     page = Page(lang, "kom-i-gang.md")
     page.title = page.t("getting_started")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Sequence
+from importlib import resources
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -198,6 +199,19 @@ def t(key: str, lang: str) -> str:
     return T[key][LANGS.index(lang)]
 
 
+def texts_file(name: str) -> dict:
+    """A page's texts from generate/site/texts/{name}.yaml (texts for translators, not code): every
+    entry written as {nb, nn, en} comes back as an (nb, nn, en) tuple, the form pick() takes."""
+    import yaml
+
+    def tuples(value):
+        if isinstance(value, dict):
+            return tuple(value[lang] for lang in LANGS) if set(value) == set(LANGS) else {k: tuples(v) for k, v in value.items()}
+        return [tuples(v) for v in value] if isinstance(value, list) else value
+
+    return tuples(yaml.safe_load(resources.files("samtbu.generate.site").joinpath("texts", f"{name}.yaml").read_text(encoding="utf-8")))
+
+
 def pick(values: Sequence[_T], lang: str) -> _T:
     """The value for ``lang`` of an (nb, nn, en) triple."""
     return values[LANGS.index(lang)]
@@ -254,6 +268,14 @@ class Page:
 
     def t(self, key: str) -> str:
         return t(key, self.lang)
+
+    def lines_of(self, write: Callable[[], object]) -> str:
+        """What a writer of lines adds to the page, taken back as text for a template to place."""
+        start = len(self.lines)
+        write()
+        added = self.lines[start:]
+        del self.lines[start:]
+        return "\n".join(added)
 
     def link(self, target: str, text: str, anchor: str = "") -> str:
         rel = posixpath.relpath(target, posixpath.dirname(self.path) or ".")

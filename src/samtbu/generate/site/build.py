@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 from samtbu.errors import SamtbuError
 from samtbu.namespaces import BASE_IRI
-from samtbu.generate.site_text import LANGS
+from samtbu.generate.site.text import LANGS
 
 if TYPE_CHECKING:
     from samtbu.generate.changelog import Changelog
-    from samtbu.generate.site_index import SiteIndex
+    from samtbu.generate.site.index import SiteIndex
 
 MERMAID_VERSION = "11.17.2"  # the major version mkdocs-material 9.x expects (it loads mermaid@11)
 CONFIG_DIR = "site"
@@ -119,7 +119,7 @@ class Section:
     the navigation (so a term page has its breadcrumb, active tab and sidebar); the sidebar lists the
     pages sorted by their title in the page's language."""
 
-    key: str | tuple[str, ...]  # text key of its title (site_text.T) or a (nb, nn, en) tuple
+    key: str | tuple[str, ...]  # text key of its title (text.T) or a (nb, nn, en) tuple
     index: str  # Markdown path of its index page
     build: Callable[[BuildContext, str], list]
     sort_pages: bool = True
@@ -150,8 +150,10 @@ def register_section(section: Section, *, before: str | None = None) -> None:
 
 
 def _register_builtin_sections() -> None:
-    from samtbu.generate import rules, site_credential, site_fagskole, site_grep, site_misc, site_ontology, site_pages, site_profiles, site_tables
-    from samtbu.generate.site_downloads import FOLDER
+    from samtbu.generate import rules
+    from samtbu.generate.site import credential as site_credential, fagskole as site_fagskole, grep as site_grep, misc as site_misc
+    from samtbu.generate.site import ontology as site_ontology, pages as site_pages, profiles as site_profiles, tables as site_tables
+    from samtbu.generate.site.downloads import FOLDER
 
     builtin = [
         Section("overview", "index.md", lambda ctx, lang: [site_misc.overview_page(ctx.idx, lang, ctx)], sort_pages=False),
@@ -189,7 +191,7 @@ def _register_builtin_sections() -> None:
 
 
 def _title(key, lang: str) -> str:
-    from samtbu.generate.site_text import T, pick
+    from samtbu.generate.site.text import T, pick
 
     return pick(key if isinstance(key, tuple) else T[key], lang)
 
@@ -236,11 +238,11 @@ def generate_sources(model, src: Path, site_dir: Path | None = None) -> Path:
     """Write the Markdown sources, the theme overrides and the build's mkdocs.yml; returns that file."""
     import yaml
 
-    from samtbu.generate import site_credential
-    from samtbu.generate.site_downloads import FOLDER, write_downloads
-    from samtbu.generate.site_index import SiteIndex
-    from samtbu.generate.site_iris import ResourceIndex, write_rdf
-    from samtbu.generate.site_text import DEFAULT_LANG
+    from samtbu.generate.site import credential as site_credential
+    from samtbu.generate.site.downloads import FOLDER, write_downloads
+    from samtbu.generate.site.index import SiteIndex
+    from samtbu.generate.site.iris import ResourceIndex, write_rdf
+    from samtbu.generate.site.text import DEFAULT_LANG
 
     src = Path(src).resolve()
     site_dir = Path(site_dir or default_output_dir(model)).resolve()
@@ -330,7 +332,7 @@ def build_site(model, output: Path | None = None, *, src: Path | None = None, st
         log = (result.stderr or "") + (result.stdout or "")
         problems = [line for line in log.splitlines() if line.startswith(("WARNING", "ERROR")) or "Error" in line]
         raise SiteError("mkdocs build failed:\n" + "\n".join(problems[:40] or log.splitlines()[-40:]))
-    from samtbu.generate.site_search import split_search_index
+    from samtbu.generate.site.search import split_search_index
 
     split_search_index(output)
     _root_relative_links(output, site_url(model))

@@ -7,67 +7,15 @@ from __future__ import annotations
 from rdflib import OWL, RDFS, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF
 
-from samtbu.generate.site_index import PREFIXES, SiteIndex
-from samtbu.generate.site_pages import iri_line, mermaid_id, shape_link, term_link
-from samtbu.generate.site_text import Page, esc, lang_texts, pick
+from samtbu.generate.site.index import PREFIXES, SiteIndex
+from samtbu.generate.site.pages import iri_line, mermaid_id, shape_link, term_link
+from samtbu.generate.site.text import Page, esc, lang_texts, pick, texts_file
 from samtbu.namespaces import BASE_IRI, local_name
 
-X = {
-    "intro": (
-        "Modellen er én OWL-ontologi i moduler, en begrepskatalog og kodelister i SKOS og SHACL-former. "
-        "Denne siden beskriver modellen som helhet; hver modul har sin egen side med et klassediagram.",
-        "Modellen er éin OWL-ontologi i modular, ein omgrepskatalog og kodelister i SKOS og SHACL-formar. "
-        "Denne sida skildrar modellen som heilskap; kvar modul har si eiga side med eit klassediagram.",
-        "The model is one OWL ontology in modules, a concept catalog and code lists in SKOS, and SHACL shapes. "
-        "This page describes the model as a whole; each module has its own page with a class diagram.",
-    ),
-    "about": ("Om modellen", "Om modellen", "About the model"),
-    "title": ("Tittel", "Tittel", "Title"),
-    "creators": ("Opphav", "Opphav", "Creators"),
-    "issued": ("Utgitt", "Gitt ut", "Issued"),
-    "prior_version": ("Forrige versjon", "Førre versjon", "Prior version"),
-    "no_prior": ("ingen (første versjon)", "ingen (første versjon)", "none (first version)"),
-    "version_notes": ("Versjonsmerknad", "Versjonsmerknad", "Version notes"),
-    "license": ("Lisens", "Lisens", "Licence"),
-    "status": ("Status", "Status", "Status"),
-    "cite": ("Slik siterer du modellen", "Slik siterer du modellen", "How to cite"),
-    "version_word": ("versjon", "versjon", "version"),
-    "namespaces": ("Navnerom", "Namnerom", "Namespaces"),
-    "prefix": ("Prefiks", "Prefiks", "Prefix"),
-    "namespace": ("Navnerom", "Namnerom", "Namespace"),
-    "ns_own": ("i modellen", "i modellen", "of the model"),
-    "ns_used": ("brukt", "brukt", "used"),
-    "modules": ("Moduler", "Modular", "Modules"),
-    "module_iri": ("Modulens IRI", "IRI-en til modulen", "Module IRI"),
-    "version_iri": ("Versjons-IRI", "Versjons-IRI", "Version IRI"),
-    "shapes_module": ("SHACL-formene i modulen", "SHACL-formene i modulen", "The module's SHACL shapes"),
-    "other_shapes": ("Former som ikke hører til én klasse eller egenskap", "Formar som ikkje høyrer til éin klasse eller eigenskap",
-                     "Shapes that belong to no single class or property"),
-    "shape_where": ("Formene står på sidene til klassene og egenskapene de gjelder:", "Formene står på sidene til klassane og eigenskapane dei gjeld:",
-                    "The shapes are shown on the pages of the classes and properties they apply to:"),
-    "diagram": ("Klassediagram for modulen", "Klassediagram for modulen", "Class diagram of the module"),
-    "diagram_note": (
-        "Klassene i modulen med underklasser og objektegenskaper. Klassene fra andre moduler er grå. Klikk på en klasse for å åpne siden dens.",
-        "Klassane i modulen med underklassar og objekteigenskapar. Klassane frå andre modular er grå. Klikk på ein klasse for å opne sida hans.",
-        "The module's classes with their subclasses and object properties. Classes from other modules are grey. Click a class to open its page.",
-    ),
-    "diagram_hierarchy": ("Arvehierarkiet under {root}", "Arvehierarkiet under {root}", "The hierarchy under {root}"),
-    "diagram_properties": ("Objektegenskapene mellom klassene", "Objekteigenskapane mellom klassane", "The object properties between the classes"),
-    "alignment_rows": ("Koblinger i modulen", "Koplingar i modulen", "Alignments in the module"),
-    "n_shapes": ("{n} former", "{n} formar", "{n} shapes"),
-}
-
-NAMESPACE_NOTES = {
-    "def/": ("klasser og egenskaper", "klassar og eigenskapar", "classes and properties"),
-    "begrep/": ("begreper", "omgrep", "concepts"),
-    "begrepssamling/": ("begrepssamlinger", "omgrepssamlingar", "concept collections"),
-    "kode/": ("kodelister og koder", "kodelister og kodar", "code lists and codes"),
-    "shapes/": ("SHACL-former", "SHACL-formar", "SHACL shapes"),
-    "profil/": ("valideringsprofiler", "valideringsprofilar", "validation profiles"),
-    "ontology/": ("ontologimoduler", "ontologimodular", "ontology modules"),
-    "delingspolicy/": ("delingspolicyer", "delingspolicyar", "sharing policies"),
-    "mapping/": ("koblingssett (SSSOM)", "koplingssett (SSSOM)", "mapping sets (SSSOM)"),
-}
+# The pages' texts and what each namespace of the model holds (texts/ontology.yaml).
+_TEXTS = texts_file("ontology")
+X: dict[str, tuple[str, str, str]] = _TEXTS["texts"]
+NAMESPACE_NOTES: dict[str, tuple[str, str, str]] = _TEXTS["namespace_notes"]
 LICENCES = {
     "http://publications.europa.eu/resource/authority/licence/NLOD_2_0": "Norsk lisens for offentlige data (NLOD) 2.0",
     "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0": "CC BY 4.0",
@@ -276,7 +224,7 @@ def module_page(ctx, lang: str, name: str) -> Page:
             graph = idx.onto_files_graph(path)
             rows = [m for m in idx.mappings if (m.subject, m.predicate, m.target) in graph]
             if rows:
-                from samtbu.generate.site_pages import mapping_table
+                from samtbu.generate.site.pages import mapping_table
 
                 page.add(f"## {x('alignment_rows', lang)}", "")
                 mapping_table(page, idx, rows, with_subject=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from samtbu.generate.site_text import Page
+from samtbu.generate.site.text import Page
 
 # --grep, shared by the commands that read a Grep snapshot (samtbu/grep/cli.py adds it to each)
 GREP_OPTION = (

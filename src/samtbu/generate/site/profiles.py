@@ -10,9 +10,9 @@ from pathlib import Path
 from rdflib import OWL, RDF, URIRef
 from rdflib.namespace import DCTERMS, SH
 
-from samtbu.generate.site_index import SiteIndex, curie
-from samtbu.generate.site_pages import constraint_summary, term_link
-from samtbu.generate.site_text import Page, esc, fence, lang_texts
+from samtbu.generate.site.index import SiteIndex, curie
+from samtbu.generate.site.pages import constraint_summary, term_link
+from samtbu.generate.site.text import Page, esc, fence, lang_texts
 from samtbu.namespaces import local_name
 
 
