@@ -466,7 +466,7 @@ def test_reimport_fails_its_profile_only_for_facts_elmo_does_not_carry(name, mod
     results = [r for r in validate(graph, profile=profile).records[0].results if r.severity == "Violation"]
     found = sorted((str(r.path).rsplit("/", 1)[-1], r.constraint) for r in results)
     assert found == REIMPORT_VIOLATIONS[name]
-    not_carried = {(n.subject, n.property) for n in export.not_carried}
+    not_carried = {(n.node, n.property) for n in export.not_carried}
     for result in results:
         prop = str(result.path).rsplit("/", 1)[-1]
         target = original.value(URIRef(result.focus_node), URIRef(str(result.path)))

@@ -58,6 +58,7 @@ from rdflib.term import Node
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model, ModelError
+from samtbu.crosswalk.record import NotCarried  # one listing of what a target does not carry, for every crosswalk
 from samtbu.crosswalk.sssom import read_sssom
 from samtbu.namespaces import GREP, SBU, SBUK, local_name
 
@@ -472,24 +473,6 @@ class Unmapped:
     def as_dict(self) -> dict:
         return {"location": self.location, "element": self.element, "reason": self.reason, "value": self.value,
                 "kept": self.kept}
-
-
-@dataclass(frozen=True)
-class NotCarried:
-    """A fact of the record that the ELMO document does not carry."""
-
-    subject: str
-    property: str
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        from samtbu.validate.report import mask_identity_numbers
-
-        return mask_identity_numbers(f"{self.subject} {self.property} {self.value}: {self.reason}")
-
-    def as_dict(self) -> dict:
-        return {"subject": self.subject, "property": self.property, "value": self.value, "reason": self.reason}
 
 
 @dataclass
@@ -909,21 +892,26 @@ class _Importer:
         for los in _children(report, "learningOpportunitySpecification"):
             self.import_los(los, doc, doc_cls)
 
+    def import_identifiers(self, element, subject: str, node: URIRef, cls: URIRef, what: str) -> None:
+        """An element's identifiers (not the node's own, already bound) as the facts the mapping
+        names for their type, else kept verbatim."""
+        for ident in _children(element, "identifier"):
+            if ident.get(SB_P):
+                continue
+            kind = ident.get("type", "")
+            prop = self.prop(f"{subject}/@type={kind}", cls)
+            if prop is not None:
+                self.literal(node, prop, ident)
+            else:
+                self.keep(ident, f"{what} identifier of type {kind!r}: {KEPT}")
+
     def import_issuer(self, issuer, doc: URIRef, doc_cls: URIRef) -> None:
         node = self.node_of(issuer, "issuer")
         cls = self.cls("elmo:elmo/report/issuer") or SBU.Organisasjon
         self.graph.add((node, RDF.type, cls))
         if (prop := self.prop("elmo:elmo/report/issuer", doc_cls)) is not None:
             self.graph.add((doc, prop, node))
-        for ident in _children(issuer, "identifier"):
-            if ident.get(SB_P):
-                continue
-            kind = ident.get("type", "")
-            prop = self.prop(f"elmo:elmo/report/issuer/identifier/@type={kind}", cls)
-            if prop is not None:
-                self.literal(node, prop, ident)
-            else:
-                self.keep(ident, f"issuer identifier of type {kind!r}: {KEPT}")
+        self.import_identifiers(issuer, "elmo:elmo/report/issuer/identifier", node, cls, "issuer")
         country = _child(issuer, "country")
         if country is not None:
             if _text(country) == "NO" and self.graph.value(node, SBU.organisasjonsnummer) is not None:
@@ -959,15 +947,7 @@ class _Importer:
                 _bind(kind, "~attachmentType", _text(kind))
             else:
                 self.keep(kind, f"the attachment type {_text(kind)!r}: {KEPT}")
-        for ident in _children(attachment, "identifier"):
-            if ident.get(SB_P):
-                continue
-            kind_text = ident.get("type", "")
-            prop = self.prop(f"elmo:Attachment/identifier/@type={kind_text}", doc_cls)
-            if prop is not None:
-                self.literal(doc, prop, ident)
-            else:
-                self.keep(ident, f"document identifier of type {kind_text!r}: {KEPT}")
+        self.import_identifiers(attachment, "elmo:Attachment/identifier", doc, doc_cls, "document")
         for content in _children(attachment, "content"):
             self.keep(content, "a rendition of the document (data: URI): kept verbatim in the side record")
 
@@ -1584,86 +1564,101 @@ class _Generator:
         return out
 
 
-def _merge(template, fresh) -> None:
-    """Write the record's facts (``fresh``, as the generator wrote them) into the imported document
-    (``template``): an element whose fact the record still states stays as the source wrote it; one
-    whose fact is gone is removed; a fact the source did not state is inserted where ELMO's sequence
-    puts it. Elements the model does not hold stay verbatim."""
+def _fact_elements(root) -> dict:
+    """The elements of a document that state a fact of the record (not a node's own identifier)."""
+    found: dict = {}
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.get(SB_P) is not None and element.get(SB_P) != "~id":
+            found.setdefault(_fact_key(element), element)
+    return found
 
-    def facts(root):
-        found = {}
-        for element in root.iter():
-            if isinstance(element.tag, str) and element.get(SB_P) is not None and element.get(SB_P) != "~id":
-                found.setdefault(_fact_key(element), element)
-        return found
 
-    def anchors(root):
-        return {_anchor_key(e): e for e in root.iter() if isinstance(e.tag, str) and e.get(SB_ROLE) is not None}
+def _anchor_elements(root) -> dict:
+    """The elements of a document that stand for a node of the record, by (role, node)."""
+    return {_anchor_key(e): e for e in root.iter() if isinstance(e.tag, str) and e.get(SB_ROLE) is not None}
 
-    t_facts, f_facts = facts(template), facts(fresh)
-    t_anchors, f_anchors = anchors(template), anchors(fresh)
-    fresh_nodes = {node for _, node in f_anchors}
-    # 1. The record no longer states these facts.
+
+def _counterpart(t_anchors: dict, fresh_element):
+    """The template element that corresponds to a fresh element's parent (created if missing)."""
+    path, element = [], fresh_element
+    while element is not None and element.get(SB_ROLE) is None:
+        path.append(element)
+        element = element.getparent()
+    if element is None or _anchor_key(element) not in t_anchors:
+        return None
+    current = t_anchors[_anchor_key(element)]
+    for step in reversed(path[1:]):
+        found = next((c for c in current if isinstance(c.tag, str) and c.tag == step.tag and c.get(SB_P) is None), None)
+        if found is None:
+            found = etree.Element(step.tag)
+            _insert_in_order(current, found)
+        current = found
+    return current
+
+
+def _remove_gone(template, t_facts: dict, f_facts: dict, fresh_nodes: set) -> None:
+    """Take out of the template the facts the record no longer states, and the results it no longer
+    has (unless a part of them is still there)."""
     for key, element in t_facts.items():
         if key not in f_facts and element.getparent() is not None:
             element.getparent().remove(element)
-    # 2. Results the record no longer has (unless a part of them is still there).
-    for (role, node), element in t_anchors.items():
-        if role in ("los",) and node not in fresh_nodes and element.getparent() is not None:
-            inner = {e.get(SB_NODE) for e in element.iter() if isinstance(e.tag, str) and e.get(SB_ROLE)} - {node}
-            if not inner & fresh_nodes:
-                parent = element.getparent()
-                parent.remove(element)
-                if _local_tag(parent) == "hasPart" and parent.getparent() is not None:
-                    parent.getparent().remove(parent)
-    t_anchors = anchors(template)
+    for (role, node), element in _anchor_elements(template).items():
+        if role != "los" or node in fresh_nodes or element.getparent() is None:
+            continue
+        inner = {e.get(SB_NODE) for e in element.iter() if isinstance(e.tag, str) and e.get(SB_ROLE)} - {node}
+        if inner & fresh_nodes:
+            continue
+        parent = element.getparent()
+        parent.remove(element)
+        if _local_tag(parent) == "hasPart" and parent.getparent() is not None:
+            parent.getparent().remove(parent)
+
+
+def _insert_new_facts(t_facts: dict, f_facts: dict, t_anchors: dict) -> None:
+    """Facts the source did not state, inserted where ELMO's sequence puts them; derived text the
+    source chose not to write is not added."""
     t_props = {(k[0], k[1]) for k in t_facts}
-
-    def counterpart(fresh_element):
-        """The template element that corresponds to a fresh element's parent (created if missing)."""
-        path, element = [], fresh_element
-        while element is not None and element.get(SB_ROLE) is None:
-            path.append(element)
-            element = element.getparent()
-        if element is None or _anchor_key(element) not in t_anchors:
-            return None
-        current = t_anchors[_anchor_key(element)]
-        for step in reversed(path[1:]):
-            found = next((c for c in current if isinstance(c.tag, str) and c.tag == step.tag and c.get(SB_P) is None), None)
-            if found is None:
-                found = etree.Element(step.tag)
-                _insert_in_order(current, found)
-            current = found
-        return current
-
-    # 3. Facts the source did not state: inserted in order.
     for key, element in f_facts.items():
         if key in t_facts:
             continue
         if key[1].startswith("~") and key[1] not in ALWAYS_DERIVED and (key[0], key[1]) not in t_props:
-            continue  # derived text the source chose not to write: not added
-        parent = counterpart(element)
+            continue
+        parent = _counterpart(t_anchors, element)
         if parent is not None:
             _insert_in_order(parent, copy.deepcopy(element))
-    # 4. Results and nodes the source did not have: inserted whole.
+
+
+def _enclosing_anchor(element):
+    parent = element.getparent()
+    while parent is not None and parent.get(SB_ROLE) is None:
+        parent = parent.getparent()
+    return parent
+
+
+def _insert_new_nodes(template, t_facts: dict, f_anchors: dict) -> None:
+    """Results and nodes the source did not have, inserted whole; a node the source wrote elsewhere
+    is not added again unless something new is stated of it."""
+    t_anchors = _anchor_elements(template)
     for key, element in f_anchors.items():
         if key in t_anchors:
             continue
-        parent_anchor = element.getparent()
-        while parent_anchor is not None and parent_anchor.get(SB_ROLE) is None:
-            parent_anchor = parent_anchor.getparent()
-        if parent_anchor is None or _anchor_key(parent_anchor) not in t_anchors or key in t_anchors:
+        parent_anchor = _enclosing_anchor(element)
+        if parent_anchor is None or _anchor_key(parent_anchor) not in t_anchors:
             continue
-        template_nodes = {node for _, node in t_anchors}
         new_facts = [f for f in element.iter() if isinstance(f.tag, str) and f.get(SB_P) and not f.get(SB_P).startswith("~")
                      and _fact_key(f) not in t_facts]
-        if key[1] in template_nodes and not new_facts:
-            continue  # the source wrote this node elsewhere and nothing new is stated: not added
-        target = counterpart(element) if element.getparent().get(SB_ROLE) is None else t_anchors[_anchor_key(parent_anchor)]
+        if key[1] in {node for _, node in t_anchors} and not new_facts:
+            continue
+        anchored = element.getparent().get(SB_ROLE) is not None
+        target = t_anchors[_anchor_key(parent_anchor)] if anchored else _counterpart(t_anchors, element)
         if target is not None:
             _insert_in_order(target, copy.deepcopy(element))
-            t_anchors = anchors(template)
-    # 5. The document is generated now.
+            t_anchors = _anchor_elements(template)
+
+
+def _finish_merged(template, fresh) -> None:
+    """The document is generated now; ELMO requires the learner's names and the issuer's web address
+    (empty means not known)."""
     generated = _child(fresh, "generatedDate")
     old = _child(template, "generatedDate")
     if old is not None:
@@ -1672,7 +1667,6 @@ def _merge(template, fresh) -> None:
         template.replace(old, new)
     else:
         template.insert(0, copy.deepcopy(generated))
-    # ELMO requires the learner's names and the issuer's web address; empty means not known.
     for learner in _children(template, "learner"):
         for name in ("givenNames", "familyName"):
             if _child(learner, name) is None:
@@ -1682,6 +1676,17 @@ def _merge(template, fresh) -> None:
             _insert_in_order(issuer, etree.Element(_elmo("url")))
 
 
+def _merge(template, fresh) -> None:
+    """Write the record's facts (``fresh``, as the generator wrote them) into the imported document
+    (``template``): an element whose fact the record still states stays as the source wrote it; one
+    whose fact is gone is removed; a fact the source did not state is inserted where ELMO's sequence
+    puts it. Elements the model does not hold stay verbatim."""
+    t_facts, f_facts = _fact_elements(template), _fact_elements(fresh)
+    f_anchors = _anchor_elements(fresh)
+    _remove_gone(template, t_facts, f_facts, {node for _, node in f_anchors})
+    _insert_new_facts(t_facts, f_facts, _anchor_elements(template))
+    _insert_new_nodes(template, t_facts, f_anchors)
+    _finish_merged(template, fresh)
 
 
 def load_side_record(source) -> dict:
