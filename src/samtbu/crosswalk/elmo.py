@@ -687,6 +687,7 @@ class _Importer:
         self.dropped: dict = {}  # template element -> why it is not carried at all
         self.learner: URIRef | None = None
         self.kinds: list[str] = []
+        self.external: set = set()  # the facts of external results (foreign or higher-education reports)
 
     # -- helpers
     def mint(self, element) -> URIRef:
@@ -774,10 +775,11 @@ class _Importer:
             else:
                 self.kinds.append("foreign")
                 _mark_used(report)
+                held = self.import_external(report)
                 for child in report:
                     if isinstance(child.tag, str):
-                        self.keep(child, f"{why}; not Norwegian upper secondary documentation, so not read into the "
-                                         "model: kept verbatim in the side record")
+                        self.keep(child, f"{why}; not Norwegian upper secondary documentation, so not read as a result "
+                                         f"of the model{held}: kept verbatim in the side record")
         for signature in root.iter(f"{{{DSIG}}}Signature"):
             self.drop(signature, "the XML signature signs the source document; it is not verified here and would not "
                                  "hold for any other document")
@@ -787,6 +789,55 @@ class _Importer:
             for group_type in _children(groups, "groupType"):
                 self.import_group_type(group_type)
         return self.graph
+
+    def import_external(self, report) -> str:
+        """A report that is not Norwegian upper secondary documentation: each learning opportunity with
+        an instance (a result), nested ones included, as an ``sbu:EksterntResultat`` in the source's own
+        words (title, grade, the grading scheme's description, date, the issuer's name and country),
+        never as a Vurdering or a document of the model. The elements stay verbatim in the side record
+        (hierarchy, credits, levels and all); the facts read are listed in it (``external``), and an
+        export with the side record writes them back only while the record still states them."""
+        cls = SBU.EksterntResultat
+        issuer = _child(report, "issuer")
+        shared: list[tuple[URIRef, Literal]] = []
+        if issuer is not None:
+            prop = self.prop("elmo:elmo/report/issuer/title", cls)
+            shared += [(prop, literal) for literal in _tagged_texts(_children(issuer, "title"))] if prop else []
+            country = _text(_child(issuer, "country"))
+            if (prop := self.prop("elmo:elmo/report/issuer/country", cls)) and re.fullmatch(r"[A-Z]{2}", country):
+                shared.append((prop, Literal(country)))
+        schemes = {el.get("localId"): el for el in _children(report, "gradingScheme")}
+        count = 0
+        for los in report.iter(_elmo("learningOpportunitySpecification")):
+            specifies = _child(los, "specifies")
+            loi = _child(specifies, "learningOpportunityInstance") if specifies is not None else None
+            if loi is None:
+                continue
+            node = self.mint(los)
+            count += 1
+            self.add_external(node, RDF.type, cls)
+            if self.learner is not None and (prop := self.prop("elmo:elmo/learner", cls)):
+                self.add_external(node, prop, self.learner)
+            if prop := self.prop("elmo:LearningOpportunitySpecification/title", cls):
+                for literal in _tagged_texts(_children(los, "title")):
+                    self.add_external(node, prop, literal)
+            grade = _text(_child(loi, "resultLabel"))
+            if grade and (prop := self.prop("elmo:learningOpportunityInstance/resultLabel", cls)):
+                self.add_external(node, prop, Literal(grade))
+            scheme = schemes.get(_text(_child(loi, "gradingSchemeLocalId")))
+            if scheme is not None and (prop := self.prop("elmo:elmo/report/gradingScheme/description", cls)):
+                for literal in _tagged_texts(_children(scheme, "description")):
+                    self.add_external(node, prop, literal)
+            date = _text(_child(loi, "date"))
+            if DATE.match(date) and (prop := self.prop("elmo:learningOpportunityInstance/date", cls)):
+                self.add_external(node, prop, Literal(date[:10], datatype=XSD.date))
+            for prop, literal in shared:
+                self.add_external(node, prop, literal)
+        return f" (its {count} result(s) are read as sbu:EksterntResultat, in the source's own words)" if count else ""
+
+    def add_external(self, s, p, o) -> None:
+        self.graph.add((s, p, o))
+        self.external.add((s, p, o))
 
     def classify(self, report) -> str | None:
         """None for a report of Norwegian upper secondary education, else why it is not one."""
@@ -1164,6 +1215,7 @@ class _Importer:
             "kind": "norwegian" if "norwegian" in self.kinds else "foreign",
             "learner": str(self.learner) if self.learner is not None else None,
             "documents": documents,
+            "external": sorted(_external_fact(t) for t in self.external),
             "template": text,
         }
 
@@ -1173,6 +1225,16 @@ class _Importer:
             if parent is not None:
                 parent.remove(element)
         return etree.tostring(self.template, encoding="unicode")
+
+
+def _tagged_texts(elements) -> list[Literal]:
+    """The texts of elements that name their language (xml:lang), as language-tagged literals."""
+    return [Literal(_text(e), lang=e.get(XML_LANG)) for e in elements if e.get(XML_LANG) and _text(e)]
+
+
+def _external_fact(triple) -> str:
+    """One fact of an external result as the side record lists it (an N-Triples line)."""
+    return " ".join(term.n3() for term in triple) + " ."
 
 
 def _status_text(terms: _Terms, status: URIRef | None, grade: URIRef | None, mapping: ElmoMapping) -> str | None:
@@ -1727,6 +1789,9 @@ def export_elmo_report(
     generator = _Generator(graph, model, mapping, generated, national_id=national_id)
     if side_record is None:
         root = generator.run()
+        for triple in _external_facts(graph):
+            generator.reasons[triple] = ("an external result (a foreign or higher-education result) is written back only "
+                                         "with the side record of its import (--side-record), verbatim")
     else:
         side = load_side_record(side_record)
         template = parse_elmo_xml(side["template"], source="the side record's template")
@@ -1734,6 +1799,7 @@ def export_elmo_report(
         if side.get("learner") and not any(e.get(SB_NODE) == side["learner"] for e in fresh.iter() if isinstance(e.tag, str)):
             raise ElmoError("the side record belongs to another record (its learner is not in this record)")
         _merge(template, fresh)
+        _carry_external(graph, side, generator)
         root = template
     withheld = [] if national_id or side_record is None else _withhold_national_identifiers(root)
     _strip_bindings(root)
@@ -1742,6 +1808,28 @@ def export_elmo_report(
     for triple in generator.carried:
         carried.add(triple)
     return ElmoExport(xml, generator.not_carried() + withheld, carried)
+
+
+def _external_facts(graph: Graph) -> list:
+    return [t for node in graph.subjects(RDF.type, SBU.EksterntResultat) for t in graph.triples((node, None, None))]
+
+
+def _carry_external(graph: Graph, side: dict, generator) -> None:
+    """External results come back from the side record verbatim, so they are carried only while the
+    record states exactly the facts the import read from them: a record that changes, drops or adds
+    one is refused rather than exported with the source's old text (which would state what the record
+    does not)."""
+    facts = _external_facts(graph)
+    stated = {_external_fact(t) for t in facts}
+    imported = set(side.get("external") or ())
+    if stated != imported:
+        differ = sorted(stated - imported) or sorted(imported - stated)
+        which = "states" if stated - imported else "no longer states"
+        raise ElmoError(
+            f"the record {which} a fact of an external result that its import did not read ({differ[0]}); an external "
+            "result is written back verbatim from the side record, so this export would state what the record does "
+            "not: export the record without --side-record, or import the changed document again")
+    generator.carried.update(facts)
 
 
 def _withhold_national_identifiers(root) -> list[NotCarried]:
