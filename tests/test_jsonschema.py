@@ -254,10 +254,15 @@ def _node_schemas(schema: dict, g, holder) -> list[dict]:
         for definition in defs.values():
             value = definition.get("properties", {}).get(_local(prop))
             for branch in _branches(value or {}):
-                for part in branch.get("then", {}).get("allOf", []):
+                for part in _object_form(branch).get("then", {}).get("allOf", []):
                     if "properties" in part and "if" not in part:
                         found.append(part)
     return found
+
+
+def _object_form(value: dict) -> dict:
+    """The object form of a node value: a node may also be given by reference, as its IRI (a string)."""
+    return value["else"] if value.get("if") == {"type": "string"} else value
 
 
 def _branches(prop_schema: dict) -> list[dict]:
@@ -333,7 +338,7 @@ def _counterpart(schema: dict, g, shape, param: str) -> str | None:
             if not all(key in b for b in branches):
                 return f"{name} has no {key}"
         elif param in ("class", "or", "node"):
-            for b in branches:
+            for b in map(_object_form, branches):
                 types = set(b.get("then", {}).get("properties", {}).get("type", {}).get("enum", []))
                 if param == "class" and not (types and types <= _subclass_names(value)):
                     return f"{name} does not restrict the nested node's type to {_local(value)}"
@@ -343,7 +348,7 @@ def _counterpart(schema: dict, g, shape, param: str) -> str | None:
                     return f"{name} has no nested constraints"
         elif param == "nodeKind":
             # a value of one of several forms (an IRI string or a node) is anyOf them
-            forms = [f for b in branches for f in b.get("anyOf", [b])]
+            forms = [f for b in branches for f in b.get("anyOf", [b["then"], b["else"]] if b.get("if") == {"type": "string"} else [b])]
             if not all(f.get("type") in ("string", "object") for f in forms):
                 return f"{name} is neither a code nor a node"
         elif param == "uniqueLang":
