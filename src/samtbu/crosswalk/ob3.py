@@ -90,7 +90,8 @@ def _host_problems(host: str, where: str) -> tuple[list[str], list[str]]:
             return [f"{where}: {host} is a private, loopback or reserved address that a verifier elsewhere cannot reach"], []
         return [], [f"{where}: an IP address rather than a domain name; it resolves only while the issuer keeps it"]
     labels = host.split(".")
-    if len(host) > 253 or len(labels) < 2 or not all(DNS_LABEL.match(label) for label in labels) or not labels[-1].isalpha() and not labels[-1].startswith("xn--"):
+    top_level_ok = labels[-1].isalpha() or labels[-1].startswith("xn--")
+    if len(host) > 253 or len(labels) < 2 or not all(DNS_LABEL.match(label) for label in labels) or not top_level_ok:
         return [f"{where}: {host!r} is not a domain name (RFC 1035 labels, a top-level domain)"], []
     if labels[-1] in NEVER_RESOLVES:
         return [f"{where}: names under .{labels[-1]} never resolve for a verifier elsewhere (RFC 6761, RFC 6762)"], []
@@ -114,8 +115,8 @@ def issuer_id_problems(issuer_id: str) -> tuple[list[str], list[str]]:
     if not RESOLVABLE_ID.match(issuer_id):
         return [f"{where}: OB 3.0 identifies an issuer by an HTTP(S) URL that resolves to its Profile, or by a DID"], []
     if issuer_id.startswith("did:web:"):
-        parts = [unquote(p) for p in issuer_id[len("did:web:"):].split(":")]
-        url = "https://" + "/".join(parts) + ("/did.json" if len(parts) > 1 else "/.well-known/did.json")
+        segments = [unquote(p) for p in issuer_id[len("did:web:"):].split(":")]
+        url = "https://" + "/".join(segments) + ("/did.json" if len(segments) > 1 else "/.well-known/did.json")
         errors, notes = _host_problems(urlsplit(url).hostname or "", where)
         return errors, notes + [f"{where}: resolves to the DID document at {url} (not fetched)"]
     if issuer_id.startswith("did:key:"):
