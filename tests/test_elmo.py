@@ -347,7 +347,7 @@ def test_record_round_trip_fact_by_fact(name, exported, model):
     original = _record(name)
     export = exported[name]
     graph = import_elmo_document(export.xml).graph
-    listed = {(n.subject, n.property, n.value) for n in export.not_carried}
+    listed = {(n.node, n.property, n.value) for n in export.not_carried}
     changed, lost = [], []
     for s, p, o in original:
         if (s, p, o) in graph:

@@ -679,19 +679,20 @@ def render_schema(model: Model, profile: str) -> str:
 # -- using a schema: errors as JSON Pointers, comparable with the SHACL report ------------------
 
 
-def described_nodes(instance) -> dict[str, dict]:
-    """The nodes a payload describes, by id: each object with an ``id`` and a ``type`` (a node given
-    only as ``{"id": ...}`` or as an IRI string is a reference, not a description)."""
-    found: dict[str, dict] = {}
-    todo = [instance]
+def described_nodes(instance) -> dict[str, tuple[dict, list]]:
+    """The nodes a payload describes, by id, with where the (first) description is (a JSON path):
+    each object with an ``id`` and a ``type`` (a node given only as ``{"id": ...}`` or as an IRI
+    string is a reference, not a description)."""
+    found: dict[str, tuple[dict, list]] = {}
+    todo: list[tuple[object, list]] = [(instance, [])]
     while todo:
-        value = todo.pop()
+        value, path = todo.pop(0)
         if isinstance(value, dict):
             if isinstance(value.get("id"), str) and "type" in value:
-                found.setdefault(value["id"], value)
-            todo += list(value.values())
+                found.setdefault(value["id"], (value, path))
+            todo += [(v, path + [k]) for k, v in value.items()]
         elif isinstance(value, list):
-            todo += value
+            todo += [(v, path + [i]) for i, v in enumerate(value)]
     return found
 
 
@@ -701,7 +702,8 @@ def reference_validator(schema: dict, instance):
     it names to be described in the same payload, with a ``type`` among ``type`` and meeting ``allOf``
     (``external``: an id the payload does not describe is allowed too). This is what SHACL checks of
     a node given by reference (``sh:class``, ``sh:node``); a plain JSON Schema validator ignores the
-    keyword, and then accepts every well-formed reference."""
+    keyword, and then accepts every well-formed reference. A fault in the referred node's own fields
+    is reported where the node is described (``error.described_at``, a JSON path), as SHACL does."""
     from jsonschema import Draft202012Validator, ValidationError, validators
 
     nodes = described_nodes(instance)
@@ -710,19 +712,23 @@ def reference_validator(schema: dict, instance):
         iri = value.get("id") if isinstance(value, dict) else value
         if not isinstance(iri, str):
             return
-        node = nodes.get(iri)
         expected = ", ".join(spec.get("type", ()))
-        if node is None:
+        if iri not in nodes:
             if not spec.get("external"):
                 yield ValidationError(f"{iri!r} refers to a node this payload does not describe (expected a {expected})")
             return
+        node, where = nodes[iri]
         kinds = node["type"] if isinstance(node["type"], list) else [node["type"]]
         if not set(kinds) & set(spec.get("type", ())):
             yield ValidationError(f"{iri!r} refers to a {'/'.join(map(str, kinds))}, expected a {expected}")
             return
         for part in spec.get("allOf", ()):
             for error in validator.descend(node, part):
-                yield ValidationError(f"{iri!r} (described elsewhere in the payload): {error.message}")
+                for leaf in _leaves([error]):
+                    found = ValidationError(leaf.message, validator=leaf.validator, validator_value=leaf.validator_value,
+                                            instance=leaf.instance, schema=leaf.schema)
+                    found.described_at = where + list(leaf.absolute_path)  # type: ignore[attr-defined]
+                    yield found
 
     cls = validators.extend(Draft202012Validator, {REFERS_TO: refers_to})
     return cls(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -735,7 +741,8 @@ def error_pointers(schema: dict, instance) -> list[tuple[str, str]]:
     validator = reference_validator(schema, instance)
     found: list[tuple[str, str]] = []
     for error in _leaves(validator.iter_errors(instance)):
-        base = "".join(f"/{_escape(str(p))}" for p in error.absolute_path)
+        path = getattr(error, "described_at", None)
+        base = "".join(f"/{_escape(str(p))}" for p in (path if path is not None else error.absolute_path))
         if error.validator == "required" and isinstance(error.instance, dict):
             missing = [k for k in error.validator_value if k not in error.instance]
             found += [(f"{base}/{_escape(k)}", error.message) for k in missing]
