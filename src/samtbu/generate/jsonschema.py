@@ -727,7 +727,7 @@ def reference_validator(schema: dict, instance):
                 for leaf in _leaves([error]):
                     found = ValidationError(leaf.message, validator=leaf.validator, validator_value=leaf.validator_value,
                                             instance=leaf.instance, schema=leaf.schema)
-                    found.described_at = where + list(leaf.absolute_path)  # type: ignore[attr-defined]
+                    found.described_at = where + list(leaf.absolute_path)
                     yield found
 
     cls = validators.extend(Draft202012Validator, {REFERS_TO: refers_to})
