@@ -320,6 +320,43 @@ def test_ob3_refuses_an_issuer_without_a_resolvable_profile(tmp_path):
         export_ob3(_graph(_example("kompetansebevis-delvis")), issuer_profiles=bad)
 
 
+@pytest.mark.parametrize("issuer_id,problem", [
+    ("http://localhost/issuer.json", "resolves to its Profile"),  # no domain name at all
+    ("https://skole.invalid/issuer.json", "never resolve"),
+    ("https://skole.local/issuer.json", "never resolve"),
+    ("https://10.1.2.3/issuer.json", "private, loopback or reserved address"),
+    ("https://192.168.0.10/issuer.json", "private, loopback or reserved address"),
+    ("https://admin:secret@skole.no/issuer.json", "user name or password"),
+    ("https://-skole.no/issuer.json", "not a domain name"),
+    ("https://skole.no:abc/issuer.json", "port is not a number"),
+    ("did:web:skole.invalid", "never resolve"),
+    ("did:key:z6MkBAD", "a did:key resolves to its key"),
+])
+def test_ob3_refuses_an_issuer_id_that_cannot_resolve(issuer_id, problem):
+    from samtbu.crosswalk.ob3 import export_ob3
+
+    with pytest.raises(CrosswalkError, match=re.escape(problem)):
+        export_ob3(_graph(_example("kompetansebevis-delvis")), issuer_profiles={"994123777": {"id": issuer_id}})
+
+
+def test_ob3_says_what_it_checked_of_the_issuer_id():
+    """Nothing is fetched: the export's warnings say what was checked offline and what was not."""
+    from samtbu.crosswalk.ob3 import export_ob3, issuer_id_problems
+
+    def notes(issuer_id):
+        return " | ".join(export_ob3(_graph(_example("kompetansebevis-delvis")),
+                                     issuer_profiles={"994123777": {"id": issuer_id}}).warnings)
+
+    assert "not fetched" in notes("https://skole.no/ob3/issuer.json") and "reserved" not in notes("https://skole.no/ob3/issuer.json")
+    assert "reserved for documentation and testing" in notes("https://skole.example/ob3/issuer.json")
+    assert "https://skole.no:8443/ob3/did.json" in notes("did:web:skole.no%3A8443:ob3")
+    assert "https://skole.no/.well-known/did.json" in notes("did:web:skole.no")
+    assert "not checked" in notes("did:ion:EiClkZMDxPKqC9c-umQfTkR8vvZ9JPhl_xLDI9Nfk38w5w")
+    # A did:key is resolved here: it is the key.
+    pytest.importorskip("cryptography")
+    assert issuer_id_problems("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK") == ([], [])
+
+
 # -- a karakterutskrift claims no qualification or achievement in any target ------------------------
 
 

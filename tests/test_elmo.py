@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from lxml import etree
@@ -161,9 +161,11 @@ def test_example_is_imported_as_what_it_is_never_relabelled(example_import):
     assert [(u.location, u.kept) for u in example_import.unmapped] == EXAMPLE_LISTING
     assert all(u.reason for u in example_import.unmapped)
     assert "issuer is in PL" in next(u.reason for u in example_import.unmapped if u.location == "/elmo/report/issuer")
-    # The record states only what the model can hold about this document: a person with names and birth date.
-    (person,) = set(graph.subjects())
+    # The record states only what the model can hold about this document: a person with names and birth
+    # date, and each result as an external result in the source's own words.
+    (person,) = set(graph.subjects(RDF.type, SBU.Person))
     assert set(graph.objects(person, RDF.type)) == {SBU.Person}
+    assert set(graph.subjects()) == {person} | set(graph.subjects(RDF.type, SBU.EksterntResultat))
     assert graph.value(person, SBU.fornavn) == Literal("Wojciech Łukasz")
     assert graph.value(person, SBU.etternavn) == Literal("Rygielski")
     assert graph.value(person, SBU.foedselsdato).toPython().isoformat() == "1983-04-12"
@@ -174,6 +176,75 @@ def test_example_is_imported_as_what_it_is_never_relabelled(example_import):
     pesel = next(u for u in example_import.unmapped if u.location == "/elmo/learner/identifier[1]")
     assert "83041200000" not in str(pesel) and pesel.kept
     assert example_import.side_record["kind"] == "foreign"
+
+
+def _external(graph, title_en):
+    (node,) = [s for s in graph.subjects(SBU.resultatnavn, Literal(title_en, lang="en"))]
+    return node
+
+
+def test_foreign_results_are_external_results_in_the_sources_own_words(example_import):
+    """Each learning opportunity with an instance, nested ones included, is an sbu:EksterntResultat:
+    its title, grade, grading scheme and date as written, the issuer's name and country (PL, never NO),
+    and the person; nothing is read as a Norwegian grade, subject or document."""
+    graph = example_import.graph
+    results = set(graph.subjects(RDF.type, SBU.EksterntResultat))
+    assert len(results) == 6  # the titled one without xml:lang included, though its title is not held
+    (person,) = set(graph.subjects(RDF.type, SBU.Person))
+    for node in results:
+        assert graph.value(node, SBU.gjelderPerson) == person
+        assert graph.value(node, SBU.laerestedsland) == Literal("PL")
+        assert set(graph.objects(node, SBU.laerestedsnavn)) == {Literal("University of Warsaw", lang="en"),
+                                                               Literal("Uniwersytet Warszawski", lang="pl")}
+    compiler = _external(graph, "Compiler construction")
+    assert graph.value(compiler, SBU.oppgittKarakter) == Literal("45.1")
+    assert graph.value(compiler, SBU.resultatdato) == Literal("2015-03-17", datatype=XSD.date)
+    assert Literal("A number of the scale from 0.0 to 100.0 (one digit of precision)", lang="en") in set(
+        graph.objects(compiler, SBU.oppgittKarakterskala))
+    assert Literal("Budowa kompilatorów", lang="pl") in set(graph.objects(compiler, SBU.resultatnavn))
+    fungi = _external(graph, "Identifying ectomycorrhizal fungi (University of Copenhagen)")
+    assert graph.value(fungi, SBU.oppgittKarakter) == Literal("Innpasset")  # as written, not a Norwegian code
+    master = _external(graph, "Master of Science in Biology")
+    assert graph.value(master, SBU.oppgittKarakter) is None and graph.value(master, SBU.resultatdato) == Literal("2009-06-15", datatype=XSD.date)
+    # The side record lists the facts read, for the export to check the record against.
+    assert len(example_import.side_record["external"]) == len([t for r in results for t in graph.triples((r, None, None))])
+
+
+def test_external_results_conform_to_their_shapes_and_bad_ones_do_not(example_import, model):
+    from pyshacl import validate as shacl
+
+    shapes = Graph().parse(model.root / "shapes" / "ekstern.ttl")  # the module of the class (no profile's root rules)
+    data = Graph()
+    for triple in example_import.graph:
+        data.add(triple)
+    conforms, _, text = shacl(data, shacl_graph=shapes, ont_graph=model.ontology, inference="none")
+    assert conforms, text
+    node = _external(data, "Compiler construction")
+    data.add((node, SBU.oppgittKarakter, Literal("46")))  # two grades
+    data.set((node, SBU.laerestedsland, Literal("Polen")))  # not ISO 3166-1 alpha-2
+    data.add((node, SBU.resultatnavn, Literal("Compilers", lang="en")))  # two English titles
+    conforms, report, _ = shacl(data, shacl_graph=shapes, ont_graph=model.ontology, inference="none")
+    assert not conforms
+    sources = {str(o) for o in report.objects(None, URIRef("http://www.w3.org/ns/shacl#sourceShape"))}
+    assert {f"https://w3id.org/samt-bu/shapes/EksterntResultat-{n}" for n in ("oppgittKarakter", "laerestedsland", "resultatnavn")} <= sources
+
+
+def test_an_edited_external_result_is_never_exported_with_the_sources_old_text(example_import):
+    """External results come back verbatim from the side record: a record that changes, adds or drops a
+    fact of one is refused with the side record, never exported with the source's old text."""
+    graph = Graph()
+    for triple in example_import.graph:
+        graph.add(triple)
+    node = _external(graph, "Compiler construction")
+    graph.set((node, SBU.oppgittKarakter, Literal("99.9")))
+    with pytest.raises(ElmoError, match="external result"):
+        export_elmo_report(graph, side_record=example_import.side_record, generated=GENERATED)
+    graph.remove((node, None, None))
+    with pytest.raises(ElmoError, match="no longer states"):
+        export_elmo_report(graph, side_record=example_import.side_record, generated=GENERATED)
+    # Without the side record the record is no issued document: refused, as before.
+    with pytest.raises(ElmoError, match="an ELMO report is issued by an institution"):
+        export_elmo_report(example_import.graph, generated=GENERATED)
 
 
 def test_example_round_trip_fact_by_fact(example_import, elmo_dir):
@@ -211,7 +282,7 @@ def test_a_norwegian_report_without_upper_secondary_results_is_not_relabelled(el
     no code of the model, so still not a karakterutskrift, a Vurdering or a Sluttkompetanse."""
     text = (elmo_dir / "example.xml").read_text(encoding="utf-8").replace("<country>PL</country>", "<country>NO</country>")
     result = import_elmo_document(text.encode("utf-8"))
-    assert {o for o in result.graph.objects(None, RDF.type)} == {SBU.Person}
+    assert {o for o in result.graph.objects(None, RDF.type)} == {SBU.Person, SBU.EksterntResultat}
     reason = next(u.reason for u in result.unmapped if u.location == "/elmo/report/issuer")
     assert "no learning opportunity of the report is identified by a Grep code" in reason
 
@@ -276,7 +347,7 @@ def test_record_round_trip_fact_by_fact(name, exported, model):
     original = _record(name)
     export = exported[name]
     graph = import_elmo_document(export.xml).graph
-    listed = {(n.subject, n.property, n.value) for n in export.not_carried}
+    listed = {(n.node, n.property, n.value) for n in export.not_carried}
     changed, lost = [], []
     for s, p, o in original:
         if (s, p, o) in graph:
@@ -395,7 +466,9 @@ def test_cli_import_writes_record_and_side_record_and_export_restores_the_docume
     side = tmp_path / "record.elmo-side.json"
     assert side.is_file()
     data = json.loads(record.read_text(encoding="utf-8"))
-    assert data["type"] == "Person" and data["fornavn"] == "Wojciech Łukasz"
+    person = next(r["gjelderPerson"] for r in data if "type" in r["gjelderPerson"])
+    assert {r["type"] for r in data} == {"EksterntResultat"} and person["type"] == "Person"
+    assert person["fornavn"] == "Wojciech Łukasz"
     out = tmp_path / "again.xml"
     done = _samtbu("export", "--to", "elmo", str(record), "--side-record", str(side), "--national-id", "-o", str(out),
                    anchors_path=elmo_dir.parent)
@@ -466,7 +539,7 @@ def test_reimport_fails_its_profile_only_for_facts_elmo_does_not_carry(name, mod
     results = [r for r in validate(graph, profile=profile).records[0].results if r.severity == "Violation"]
     found = sorted((str(r.path).rsplit("/", 1)[-1], r.constraint) for r in results)
     assert found == REIMPORT_VIOLATIONS[name]
-    not_carried = {(n.subject, n.property) for n in export.not_carried}
+    not_carried = {(n.node, n.property) for n in export.not_carried}
     for result in results:
         prop = str(result.path).rsplit("/", 1)[-1]
         target = original.value(URIRef(result.focus_node), URIRef(str(result.path)))

@@ -254,10 +254,15 @@ def _node_schemas(schema: dict, g, holder) -> list[dict]:
         for definition in defs.values():
             value = definition.get("properties", {}).get(_local(prop))
             for branch in _branches(value or {}):
-                for part in branch.get("then", {}).get("allOf", []):
+                for part in _object_form(branch).get("then", {}).get("allOf", []):
                     if "properties" in part and "if" not in part:
                         found.append(part)
     return found
+
+
+def _object_form(value: dict) -> dict:
+    """The object form of a node value: a node may also be given by reference, as its IRI (a string)."""
+    return value["else"] if value.get("if") == {"type": "string"} else value
 
 
 def _branches(prop_schema: dict) -> list[dict]:
@@ -333,7 +338,7 @@ def _counterpart(schema: dict, g, shape, param: str) -> str | None:
             if not all(key in b for b in branches):
                 return f"{name} has no {key}"
         elif param in ("class", "or", "node"):
-            for b in branches:
+            for b in map(_object_form, branches):
                 types = set(b.get("then", {}).get("properties", {}).get("type", {}).get("enum", []))
                 if param == "class" and not (types and types <= _subclass_names(value)):
                     return f"{name} does not restrict the nested node's type to {_local(value)}"
@@ -343,7 +348,7 @@ def _counterpart(schema: dict, g, shape, param: str) -> str | None:
                     return f"{name} has no nested constraints"
         elif param == "nodeKind":
             # a value of one of several forms (an IRI string or a node) is anyOf them
-            forms = [f for b in branches for f in b.get("anyOf", [b])]
+            forms = [f for b in branches for f in b.get("anyOf", [b["then"], b["else"]] if b.get("if") == {"type": "string"} else [b])]
             if not all(f.get("type") in ("string", "object") for f in forms):
                 return f"{name} is neither a code nor a node"
         elif param == "uniqueLang":
@@ -470,19 +475,6 @@ def _by_node(data, pointers) -> set[tuple[str, str]]:
     return out
 
 
-def _only_by_reference(data, fault) -> bool:
-    """Whether the fault lies in a node the payload gives only as an {"id": ...} reference at that
-    place (JSON Schema does not follow references; SHACL does)."""
-    if _param_of(fault["constraint"]) not in ("class", "or", "node", "closed", "qualifiedMinCount", "qualifiedMaxCount"):
-        return False
-    name = str(fault["path"] or "").rsplit("/", 1)[-1]
-    for obj in _objects(data):
-        if obj.get("id") == fault["focusNode"] and set(obj) - {"id"} and name in obj:
-            values = obj[name] if isinstance(obj[name], list) else [obj[name]]
-            return all(isinstance(v, dict) and set(v) == {"id"} for v in values)
-    return False
-
-
 @pytest.mark.parametrize("profile,path,data", FIXTURES)
 def test_invalid_fixture_fails_json_schema_where_it_can_express_the_fault(profile, path, data, schemas):
     expected = json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
@@ -495,8 +487,57 @@ def test_invalid_fixture_fails_json_schema_where_it_can_express_the_fault(profil
     # nothing SHACL accepts.
     assert _by_node(data, [p for p, _ in errors]) <= _by_node(data, shacl), (errors, shacl)
     listed = {(e["shape"], e["constraint"][3:]) for e in schemas[profile]["x-shacl-only"]}
-    expressible = [f for f in faults if (f["sourceShape"], _param_of(f["constraint"])) not in listed
-                   and not _only_by_reference(data, f)]
+    # References are followed (x-refers-to): a fault in a node given only by reference is found too.
+    expressible = [f for f in faults if (f["sourceShape"], _param_of(f["constraint"])) not in listed]
     if expressible:
         assert errors, f"{path.name}: the schema accepts a fault it expresses: {expressible}"
     assert bool(shacl) == bool(faults)
+
+
+# -- references: a node given by its id (a string, or {"id": ...}) is followed --------------------
+
+SCHOOL = "urn:uuid:5b7ecac4-b0e1-56c2-927d-4b37bb2e6354"
+LEARNER = "urn:uuid:c42096c3-3479-5bf0-b097-f694c472bc65"
+
+
+def _assessed_by(data: dict, value) -> tuple[dict, str]:
+    """The vitnemål with its first assessment's vurdertAv set to ``value``, and that field's pointer."""
+    data = copy.deepcopy(data)
+    index = next(i for i, r in enumerate(data["dokumenterer"]) if isinstance(r.get("vurdertAv"), dict))
+    data["dokumenterer"][index]["vurdertAv"] = value
+    return data, f"/dokumenterer/{index}/vurdertAv"
+
+
+def test_a_reference_by_iri_string_is_the_same_as_by_id_object(schemas):
+    """The context makes vurdertAv's value an IRI: "urn:..." and {"id": "urn:..."} say the same, and
+    both schema and SHACL accept either while the node is described elsewhere in the payload."""
+    data, _ = _assessed_by(_example("vitnemaal-studiespesialisering"), SCHOOL)
+    assert error_pointers(schemas["vitnemaal"], data) == []
+    assert not _shacl_violations(copy.deepcopy(data), "vitnemaal")
+
+
+@pytest.mark.parametrize("form", ["string", "object"])
+@pytest.mark.parametrize("target,why", [("urn:uuid:00000000-0000-5000-8000-000000000000", "does not describe"),
+                                        (LEARNER, "refers to a Elev")])
+def test_a_reference_to_no_node_or_the_wrong_class_fails_both(form, target, why, schemas):
+    """vurdertAv must name a Skole (sh:class): a reference to a node the payload does not describe, or
+    to the learner, is rejected by SHACL, and by the schema now that references are followed."""
+    value = target if form == "string" else {"id": target}
+    data, pointer = _assessed_by(_example("vitnemaal-studiespesialisering"), value)
+    errors = error_pointers(schemas["vitnemaal"], data)
+    assert [p for p, m in errors if why in m] == [pointer], errors
+    assert pointer in {_normalise(v) for v in _shacl_violations(copy.deepcopy(data), "vitnemaal")}
+
+
+def test_a_plain_validator_ignores_the_reference_keyword(schemas):
+    """x-refers-to is an annotation to any other JSON Schema validator: the schema stays valid 2020-12
+    and a plain validator accepts a well-formed reference (it cannot follow it)."""
+    from jsonschema import Draft202012Validator
+
+    from samtbu.generate.jsonschema import REFERS_TO
+
+    schema = schemas["vitnemaal"]
+    Draft202012Validator.check_schema(schema)
+    assert REFERS_TO in json.dumps(schema)
+    data, _ = _assessed_by(_example("vitnemaal-studiespesialisering"), LEARNER)
+    assert list(Draft202012Validator(schema).iter_errors(data)) == []

@@ -58,6 +58,7 @@ from rdflib.term import Node
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model, ModelError
+from samtbu.crosswalk.record import NotCarried  # one listing of what a target does not carry, for every crosswalk
 from samtbu.crosswalk.sssom import read_sssom
 from samtbu.namespaces import GREP, SBU, SBUK, local_name
 
@@ -474,24 +475,6 @@ class Unmapped:
                 "kept": self.kept}
 
 
-@dataclass(frozen=True)
-class NotCarried:
-    """A fact of the record that the ELMO document does not carry."""
-
-    subject: str
-    property: str
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        from samtbu.validate.report import mask_identity_numbers
-
-        return mask_identity_numbers(f"{self.subject} {self.property} {self.value}: {self.reason}")
-
-    def as_dict(self) -> dict:
-        return {"subject": self.subject, "property": self.property, "value": self.value, "reason": self.reason}
-
-
 @dataclass
 class ElmoImport:
     """An imported ELMO document: the record (what the model holds), the side record (everything
@@ -704,6 +687,7 @@ class _Importer:
         self.dropped: dict = {}  # template element -> why it is not carried at all
         self.learner: URIRef | None = None
         self.kinds: list[str] = []
+        self.external: set = set()  # the facts of external results (foreign or higher-education reports)
 
     # -- helpers
     def mint(self, element) -> URIRef:
@@ -791,10 +775,11 @@ class _Importer:
             else:
                 self.kinds.append("foreign")
                 _mark_used(report)
+                held = self.import_external(report)
                 for child in report:
                     if isinstance(child.tag, str):
-                        self.keep(child, f"{why}; not Norwegian upper secondary documentation, so not read into the "
-                                         "model: kept verbatim in the side record")
+                        self.keep(child, f"{why}; not Norwegian upper secondary documentation, so not read as a result "
+                                         f"of the model{held}: kept verbatim in the side record")
         for signature in root.iter(f"{{{DSIG}}}Signature"):
             self.drop(signature, "the XML signature signs the source document; it is not verified here and would not "
                                  "hold for any other document")
@@ -804,6 +789,55 @@ class _Importer:
             for group_type in _children(groups, "groupType"):
                 self.import_group_type(group_type)
         return self.graph
+
+    def import_external(self, report) -> str:
+        """A report that is not Norwegian upper secondary documentation: each learning opportunity with
+        an instance (a result), nested ones included, as an ``sbu:EksterntResultat`` in the source's own
+        words (title, grade, the grading scheme's description, date, the issuer's name and country),
+        never as a Vurdering or a document of the model. The elements stay verbatim in the side record
+        (hierarchy, credits, levels and all); the facts read are listed in it (``external``), and an
+        export with the side record writes them back only while the record still states them."""
+        cls = SBU.EksterntResultat
+        issuer = _child(report, "issuer")
+        shared: list[tuple[URIRef, Literal]] = []
+        if issuer is not None:
+            prop = self.prop("elmo:elmo/report/issuer/title", cls)
+            shared += [(prop, literal) for literal in _tagged_texts(_children(issuer, "title"))] if prop else []
+            country = _text(_child(issuer, "country"))
+            if (prop := self.prop("elmo:elmo/report/issuer/country", cls)) and re.fullmatch(r"[A-Z]{2}", country):
+                shared.append((prop, Literal(country)))
+        schemes = {el.get("localId"): el for el in _children(report, "gradingScheme")}
+        count = 0
+        for los in report.iter(_elmo("learningOpportunitySpecification")):
+            specifies = _child(los, "specifies")
+            loi = _child(specifies, "learningOpportunityInstance") if specifies is not None else None
+            if loi is None:
+                continue
+            node = self.mint(los)
+            count += 1
+            self.add_external(node, RDF.type, cls)
+            if self.learner is not None and (prop := self.prop("elmo:elmo/learner", cls)):
+                self.add_external(node, prop, self.learner)
+            if prop := self.prop("elmo:LearningOpportunitySpecification/title", cls):
+                for literal in _tagged_texts(_children(los, "title")):
+                    self.add_external(node, prop, literal)
+            grade = _text(_child(loi, "resultLabel"))
+            if grade and (prop := self.prop("elmo:learningOpportunityInstance/resultLabel", cls)):
+                self.add_external(node, prop, Literal(grade))
+            scheme = schemes.get(_text(_child(loi, "gradingSchemeLocalId")))
+            if scheme is not None and (prop := self.prop("elmo:elmo/report/gradingScheme/description", cls)):
+                for literal in _tagged_texts(_children(scheme, "description")):
+                    self.add_external(node, prop, literal)
+            date = _text(_child(loi, "date"))
+            if DATE.match(date) and (prop := self.prop("elmo:learningOpportunityInstance/date", cls)):
+                self.add_external(node, prop, Literal(date[:10], datatype=XSD.date))
+            for prop, literal in shared:
+                self.add_external(node, prop, literal)
+        return f" (its {count} result(s) are read as sbu:EksterntResultat, in the source's own words)" if count else ""
+
+    def add_external(self, s, p, o) -> None:
+        self.graph.add((s, p, o))
+        self.external.add((s, p, o))
 
     def classify(self, report) -> str | None:
         """None for a report of Norwegian upper secondary education, else why it is not one."""
@@ -909,21 +943,26 @@ class _Importer:
         for los in _children(report, "learningOpportunitySpecification"):
             self.import_los(los, doc, doc_cls)
 
+    def import_identifiers(self, element, subject: str, node: URIRef, cls: URIRef, what: str) -> None:
+        """An element's identifiers (not the node's own, already bound) as the facts the mapping
+        names for their type, else kept verbatim."""
+        for ident in _children(element, "identifier"):
+            if ident.get(SB_P):
+                continue
+            kind = ident.get("type", "")
+            prop = self.prop(f"{subject}/@type={kind}", cls)
+            if prop is not None:
+                self.literal(node, prop, ident)
+            else:
+                self.keep(ident, f"{what} identifier of type {kind!r}: {KEPT}")
+
     def import_issuer(self, issuer, doc: URIRef, doc_cls: URIRef) -> None:
         node = self.node_of(issuer, "issuer")
         cls = self.cls("elmo:elmo/report/issuer") or SBU.Organisasjon
         self.graph.add((node, RDF.type, cls))
         if (prop := self.prop("elmo:elmo/report/issuer", doc_cls)) is not None:
             self.graph.add((doc, prop, node))
-        for ident in _children(issuer, "identifier"):
-            if ident.get(SB_P):
-                continue
-            kind = ident.get("type", "")
-            prop = self.prop(f"elmo:elmo/report/issuer/identifier/@type={kind}", cls)
-            if prop is not None:
-                self.literal(node, prop, ident)
-            else:
-                self.keep(ident, f"issuer identifier of type {kind!r}: {KEPT}")
+        self.import_identifiers(issuer, "elmo:elmo/report/issuer/identifier", node, cls, "issuer")
         country = _child(issuer, "country")
         if country is not None:
             if _text(country) == "NO" and self.graph.value(node, SBU.organisasjonsnummer) is not None:
@@ -959,15 +998,7 @@ class _Importer:
                 _bind(kind, "~attachmentType", _text(kind))
             else:
                 self.keep(kind, f"the attachment type {_text(kind)!r}: {KEPT}")
-        for ident in _children(attachment, "identifier"):
-            if ident.get(SB_P):
-                continue
-            kind_text = ident.get("type", "")
-            prop = self.prop(f"elmo:Attachment/identifier/@type={kind_text}", doc_cls)
-            if prop is not None:
-                self.literal(doc, prop, ident)
-            else:
-                self.keep(ident, f"document identifier of type {kind_text!r}: {KEPT}")
+        self.import_identifiers(attachment, "elmo:Attachment/identifier", doc, doc_cls, "document")
         for content in _children(attachment, "content"):
             self.keep(content, "a rendition of the document (data: URI): kept verbatim in the side record")
 
@@ -1184,6 +1215,7 @@ class _Importer:
             "kind": "norwegian" if "norwegian" in self.kinds else "foreign",
             "learner": str(self.learner) if self.learner is not None else None,
             "documents": documents,
+            "external": sorted(_external_fact(t) for t in self.external),
             "template": text,
         }
 
@@ -1193,6 +1225,16 @@ class _Importer:
             if parent is not None:
                 parent.remove(element)
         return etree.tostring(self.template, encoding="unicode")
+
+
+def _tagged_texts(elements) -> list[Literal]:
+    """The texts of elements that name their language (xml:lang), as language-tagged literals."""
+    return [Literal(_text(e), lang=e.get(XML_LANG)) for e in elements if e.get(XML_LANG) and _text(e)]
+
+
+def _external_fact(triple) -> str:
+    """One fact of an external result as the side record lists it (an N-Triples line)."""
+    return " ".join(term.n3() for term in triple) + " ."
 
 
 def _status_text(terms: _Terms, status: URIRef | None, grade: URIRef | None, mapping: ElmoMapping) -> str | None:
@@ -1584,86 +1626,101 @@ class _Generator:
         return out
 
 
-def _merge(template, fresh) -> None:
-    """Write the record's facts (``fresh``, as the generator wrote them) into the imported document
-    (``template``): an element whose fact the record still states stays as the source wrote it; one
-    whose fact is gone is removed; a fact the source did not state is inserted where ELMO's sequence
-    puts it. Elements the model does not hold stay verbatim."""
+def _fact_elements(root) -> dict:
+    """The elements of a document that state a fact of the record (not a node's own identifier)."""
+    found: dict = {}
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.get(SB_P) is not None and element.get(SB_P) != "~id":
+            found.setdefault(_fact_key(element), element)
+    return found
 
-    def facts(root):
-        found = {}
-        for element in root.iter():
-            if isinstance(element.tag, str) and element.get(SB_P) is not None and element.get(SB_P) != "~id":
-                found.setdefault(_fact_key(element), element)
-        return found
 
-    def anchors(root):
-        return {_anchor_key(e): e for e in root.iter() if isinstance(e.tag, str) and e.get(SB_ROLE) is not None}
+def _anchor_elements(root) -> dict:
+    """The elements of a document that stand for a node of the record, by (role, node)."""
+    return {_anchor_key(e): e for e in root.iter() if isinstance(e.tag, str) and e.get(SB_ROLE) is not None}
 
-    t_facts, f_facts = facts(template), facts(fresh)
-    t_anchors, f_anchors = anchors(template), anchors(fresh)
-    fresh_nodes = {node for _, node in f_anchors}
-    # 1. The record no longer states these facts.
+
+def _counterpart(t_anchors: dict, fresh_element):
+    """The template element that corresponds to a fresh element's parent (created if missing)."""
+    path, element = [], fresh_element
+    while element is not None and element.get(SB_ROLE) is None:
+        path.append(element)
+        element = element.getparent()
+    if element is None or _anchor_key(element) not in t_anchors:
+        return None
+    current = t_anchors[_anchor_key(element)]
+    for step in reversed(path[1:]):
+        found = next((c for c in current if isinstance(c.tag, str) and c.tag == step.tag and c.get(SB_P) is None), None)
+        if found is None:
+            found = etree.Element(step.tag)
+            _insert_in_order(current, found)
+        current = found
+    return current
+
+
+def _remove_gone(template, t_facts: dict, f_facts: dict, fresh_nodes: set) -> None:
+    """Take out of the template the facts the record no longer states, and the results it no longer
+    has (unless a part of them is still there)."""
     for key, element in t_facts.items():
         if key not in f_facts and element.getparent() is not None:
             element.getparent().remove(element)
-    # 2. Results the record no longer has (unless a part of them is still there).
-    for (role, node), element in t_anchors.items():
-        if role in ("los",) and node not in fresh_nodes and element.getparent() is not None:
-            inner = {e.get(SB_NODE) for e in element.iter() if isinstance(e.tag, str) and e.get(SB_ROLE)} - {node}
-            if not inner & fresh_nodes:
-                parent = element.getparent()
-                parent.remove(element)
-                if _local_tag(parent) == "hasPart" and parent.getparent() is not None:
-                    parent.getparent().remove(parent)
-    t_anchors = anchors(template)
+    for (role, node), element in _anchor_elements(template).items():
+        if role != "los" or node in fresh_nodes or element.getparent() is None:
+            continue
+        inner = {e.get(SB_NODE) for e in element.iter() if isinstance(e.tag, str) and e.get(SB_ROLE)} - {node}
+        if inner & fresh_nodes:
+            continue
+        parent = element.getparent()
+        parent.remove(element)
+        if _local_tag(parent) == "hasPart" and parent.getparent() is not None:
+            parent.getparent().remove(parent)
+
+
+def _insert_new_facts(t_facts: dict, f_facts: dict, t_anchors: dict) -> None:
+    """Facts the source did not state, inserted where ELMO's sequence puts them; derived text the
+    source chose not to write is not added."""
     t_props = {(k[0], k[1]) for k in t_facts}
-
-    def counterpart(fresh_element):
-        """The template element that corresponds to a fresh element's parent (created if missing)."""
-        path, element = [], fresh_element
-        while element is not None and element.get(SB_ROLE) is None:
-            path.append(element)
-            element = element.getparent()
-        if element is None or _anchor_key(element) not in t_anchors:
-            return None
-        current = t_anchors[_anchor_key(element)]
-        for step in reversed(path[1:]):
-            found = next((c for c in current if isinstance(c.tag, str) and c.tag == step.tag and c.get(SB_P) is None), None)
-            if found is None:
-                found = etree.Element(step.tag)
-                _insert_in_order(current, found)
-            current = found
-        return current
-
-    # 3. Facts the source did not state: inserted in order.
     for key, element in f_facts.items():
         if key in t_facts:
             continue
         if key[1].startswith("~") and key[1] not in ALWAYS_DERIVED and (key[0], key[1]) not in t_props:
-            continue  # derived text the source chose not to write: not added
-        parent = counterpart(element)
+            continue
+        parent = _counterpart(t_anchors, element)
         if parent is not None:
             _insert_in_order(parent, copy.deepcopy(element))
-    # 4. Results and nodes the source did not have: inserted whole.
+
+
+def _enclosing_anchor(element):
+    parent = element.getparent()
+    while parent is not None and parent.get(SB_ROLE) is None:
+        parent = parent.getparent()
+    return parent
+
+
+def _insert_new_nodes(template, t_facts: dict, f_anchors: dict) -> None:
+    """Results and nodes the source did not have, inserted whole; a node the source wrote elsewhere
+    is not added again unless something new is stated of it."""
+    t_anchors = _anchor_elements(template)
     for key, element in f_anchors.items():
         if key in t_anchors:
             continue
-        parent_anchor = element.getparent()
-        while parent_anchor is not None and parent_anchor.get(SB_ROLE) is None:
-            parent_anchor = parent_anchor.getparent()
-        if parent_anchor is None or _anchor_key(parent_anchor) not in t_anchors or key in t_anchors:
+        parent_anchor = _enclosing_anchor(element)
+        if parent_anchor is None or _anchor_key(parent_anchor) not in t_anchors:
             continue
-        template_nodes = {node for _, node in t_anchors}
         new_facts = [f for f in element.iter() if isinstance(f.tag, str) and f.get(SB_P) and not f.get(SB_P).startswith("~")
                      and _fact_key(f) not in t_facts]
-        if key[1] in template_nodes and not new_facts:
-            continue  # the source wrote this node elsewhere and nothing new is stated: not added
-        target = counterpart(element) if element.getparent().get(SB_ROLE) is None else t_anchors[_anchor_key(parent_anchor)]
+        if key[1] in {node for _, node in t_anchors} and not new_facts:
+            continue
+        anchored = element.getparent().get(SB_ROLE) is not None
+        target = t_anchors[_anchor_key(parent_anchor)] if anchored else _counterpart(t_anchors, element)
         if target is not None:
             _insert_in_order(target, copy.deepcopy(element))
-            t_anchors = anchors(template)
-    # 5. The document is generated now.
+            t_anchors = _anchor_elements(template)
+
+
+def _finish_merged(template, fresh) -> None:
+    """The document is generated now; ELMO requires the learner's names and the issuer's web address
+    (empty means not known)."""
     generated = _child(fresh, "generatedDate")
     old = _child(template, "generatedDate")
     if old is not None:
@@ -1672,7 +1729,6 @@ def _merge(template, fresh) -> None:
         template.replace(old, new)
     else:
         template.insert(0, copy.deepcopy(generated))
-    # ELMO requires the learner's names and the issuer's web address; empty means not known.
     for learner in _children(template, "learner"):
         for name in ("givenNames", "familyName"):
             if _child(learner, name) is None:
@@ -1682,6 +1738,17 @@ def _merge(template, fresh) -> None:
             _insert_in_order(issuer, etree.Element(_elmo("url")))
 
 
+def _merge(template, fresh) -> None:
+    """Write the record's facts (``fresh``, as the generator wrote them) into the imported document
+    (``template``): an element whose fact the record still states stays as the source wrote it; one
+    whose fact is gone is removed; a fact the source did not state is inserted where ELMO's sequence
+    puts it. Elements the model does not hold stay verbatim."""
+    t_facts, f_facts = _fact_elements(template), _fact_elements(fresh)
+    f_anchors = _anchor_elements(fresh)
+    _remove_gone(template, t_facts, f_facts, {node for _, node in f_anchors})
+    _insert_new_facts(t_facts, f_facts, _anchor_elements(template))
+    _insert_new_nodes(template, t_facts, f_anchors)
+    _finish_merged(template, fresh)
 
 
 def load_side_record(source) -> dict:
@@ -1722,6 +1789,9 @@ def export_elmo_report(
     generator = _Generator(graph, model, mapping, generated, national_id=national_id)
     if side_record is None:
         root = generator.run()
+        for triple in _external_facts(graph):
+            generator.reasons[triple] = ("an external result (a foreign or higher-education result) is written back only "
+                                         "with the side record of its import (--side-record), verbatim")
     else:
         side = load_side_record(side_record)
         template = parse_elmo_xml(side["template"], source="the side record's template")
@@ -1729,6 +1799,7 @@ def export_elmo_report(
         if side.get("learner") and not any(e.get(SB_NODE) == side["learner"] for e in fresh.iter() if isinstance(e.tag, str)):
             raise ElmoError("the side record belongs to another record (its learner is not in this record)")
         _merge(template, fresh)
+        _carry_external(graph, side, generator)
         root = template
     withheld = [] if national_id or side_record is None else _withhold_national_identifiers(root)
     _strip_bindings(root)
@@ -1737,6 +1808,28 @@ def export_elmo_report(
     for triple in generator.carried:
         carried.add(triple)
     return ElmoExport(xml, generator.not_carried() + withheld, carried)
+
+
+def _external_facts(graph: Graph) -> list:
+    return [t for node in graph.subjects(RDF.type, SBU.EksterntResultat) for t in graph.triples((node, None, None))]
+
+
+def _carry_external(graph: Graph, side: dict, generator) -> None:
+    """External results come back from the side record verbatim, so they are carried only while the
+    record states exactly the facts the import read from them: a record that changes, drops or adds
+    one is refused rather than exported with the source's old text (which would state what the record
+    does not)."""
+    facts = _external_facts(graph)
+    stated = {_external_fact(t) for t in facts}
+    imported = set(side.get("external") or ())
+    if stated != imported:
+        differ = sorted(stated - imported) or sorted(imported - stated)
+        which = "states" if stated - imported else "no longer states"
+        raise ElmoError(
+            f"the record {which} a fact of an external result that its import did not read ({differ[0]}); an external "
+            "result is written back verbatim from the side record, so this export would state what the record does "
+            "not: export the record without --side-record, or import the changed document again")
+    generator.carried.update(facts)
 
 
 def _withhold_national_identifiers(root) -> list[NotCarried]:

@@ -7,7 +7,12 @@ Term correspondences: ``crosswalks/ob3.sssom.tsv``. Shape of the credential:
   configuration (:func:`load_issuer_profiles`; OB 3.0 identifies an issuer by "an HTTP URL that
   resolves to an issuer profile", or by a DID, see its recommended practices), with the issuer's
   name and organisasjonsnummer (``otherIdentifier``). A record whose issuer has no configured profile
-  is refused: a made-up or unresolvable issuer id would make the credential unverifiable;
+  is refused: a made-up or unresolvable issuer id would make the credential unverifiable. Whether the
+  id resolves is checked as far as can be done offline (:func:`issuer_id_problems`; nothing is
+  fetched): a URL's form and host (a domain name anyone can resolve: localhost, .invalid, .local and
+  private addresses are refused; documentation names such as .example are noted), the URL a
+  ``did:web`` resolves to, a ``did:key`` decoded to its key; other DID methods are noted as not checked.
+  What was checked is in the export's warnings;
 - ``credentialSubject.achievement``: one ``Achievement`` for the document's Sluttkompetanse (name from
   the competence type and yrkestittel, ``achievementType`` by document class, ``humanCode`` the
   programområde, EQF/NKR levels as ``alignment``s);
@@ -16,7 +21,8 @@ Term correspondences: ``crosswalks/ob3.sssom.tsv``. Shape of the credential:
   the grade scale's codes).
 
 A **karakterutskrift** is refused: an AchievementCredential states that the subject achieved its
-achievement, and OB 3.0 results exist only under such an achievement; a karakterutskrift documents
+achievement (``AchievementSubject`` requires ``achievement``: the schema's ``required: [type,
+achievement]``), and OB 3.0 results exist only under such an achievement; a karakterutskrift documents
 grades, fails included, and no achieved competence (Udir's guidelines, chapter 1). CLR 2.0 would wrap
 one AchievementCredential per subject, each again claiming the subject as achieved. The ELM export
 carries a karakterutskrift faithfully (grades as assessment claims, no qualification).
@@ -43,6 +49,7 @@ from pathlib import Path
 from rdflib import Literal
 
 from samtbu.crosswalk.elm import DOCUMENT_TITLES, _datetime, anchors_dir
+from samtbu.errors import SamtbuError
 from samtbu.crosswalk.record import CrosswalkError, NotCarried, NotExportable, Record, as_graph, load_mapping_set
 from samtbu.model import Model
 from samtbu.namespaces import SBU
@@ -60,11 +67,89 @@ ACHIEVEMENT_TYPES = {
 }
 # Issuer id: an HTTP(S) URL, or a DID (W3C DID Core: did:<method>:<method-specific-id>).
 RESOLVABLE_ID = re.compile(r"^(https?://[^\s/?#]+\.[^\s/?#]+(/[^\s]*)?|did:[a-z0-9]+:[A-Za-z0-9._:%-]+)$")
+DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# Names that never resolve for a verifier elsewhere: RFC 6761 § 6.3 (localhost), § 6.4 (invalid), RFC 6762
+# (.local: multicast DNS on the local link only); and names reserved for documentation and testing
+# (RFC 2606, RFC 6761 § 6.2, § 6.5), which resolve to no issuer either: fine in an example, never in a
+# credential a verifier must check.
+NEVER_RESOLVES = ("localhost", "invalid", "local")
+DOCUMENTATION_NAMES = ("example", "test", "example.com", "example.net", "example.org")
+
+
+def _host_problems(host: str, where: str) -> tuple[list[str], list[str]]:
+    """(errors, notes) for the host of an issuer URL: a DNS name a verifier anywhere can resolve."""
+    import ipaddress
+
+    host = host.lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        address = None
+    if address is not None:
+        if not address.is_global:
+            return [f"{where}: {host} is a private, loopback or reserved address that a verifier elsewhere cannot reach"], []
+        return [], [f"{where}: an IP address rather than a domain name; it resolves only while the issuer keeps it"]
+    labels = host.split(".")
+    top_level_ok = labels[-1].isalpha() or labels[-1].startswith("xn--")
+    if len(host) > 253 or len(labels) < 2 or not all(DNS_LABEL.match(label) for label in labels) or not top_level_ok:
+        return [f"{where}: {host!r} is not a domain name (RFC 1035 labels, a top-level domain)"], []
+    if labels[-1] in NEVER_RESOLVES:
+        return [f"{where}: names under .{labels[-1]} never resolve for a verifier elsewhere (RFC 6761, RFC 6762)"], []
+    if labels[-1] in DOCUMENTATION_NAMES or ".".join(labels[-2:]) in DOCUMENTATION_NAMES:
+        return [], [f"{where}: {host} is reserved for documentation and testing (RFC 2606, RFC 6761) and never resolves: "
+                    "fine in an example, not in a credential a verifier must check"]
+    return [], []
+
+
+def issuer_id_problems(issuer_id: str) -> tuple[list[str], list[str]]:
+    """What can be checked offline of whether an issuer id resolves, as OB 3.0 asks ("an HTTP URL that
+    resolves to an issuer profile", or a DID): (errors, notes). Nothing is fetched. An HTTP(S) URL: its
+    form (RFC 3986, no user or password) and its host, a domain name a verifier anywhere can resolve
+    (not localhost, .invalid, .local or a private address; a documentation name such as .example is
+    noted). ``did:web``: the HTTPS URL of the DID document it resolves to (DID Web method § 3.2) and
+    that URL's host, as above. ``did:key``: resolved here, to its Ed25519 public key (did:key method:
+    the DID is the key). Another DID method needs its resolver: noted as not checked."""
+    from urllib.parse import unquote, urlsplit
+
+    where = f"issuer id {issuer_id!r}"
+    if not RESOLVABLE_ID.match(issuer_id):
+        return [f"{where}: OB 3.0 identifies an issuer by an HTTP(S) URL that resolves to its Profile, or by a DID"], []
+    if issuer_id.startswith("did:web:"):
+        segments = [unquote(p) for p in issuer_id[len("did:web:"):].split(":")]
+        url = "https://" + "/".join(segments) + ("/did.json" if len(segments) > 1 else "/.well-known/did.json")
+        errors, notes = _host_problems(urlsplit(url).hostname or "", where)
+        return errors, notes + [f"{where}: resolves to the DID document at {url} (not fetched)"]
+    if issuer_id.startswith("did:key:"):
+        try:
+            from samtbu.credential.keys import public_key_from_did_key
+        except ImportError:  # the signing extra is not installed
+            return [], [f"{where}: a did:key is resolved by decoding it; samtbu[sign] is not installed, so not checked"]
+        try:
+            public_key_from_did_key(issuer_id)
+        except SamtbuError as exc:
+            return [f"{where}: a did:key resolves to its key, and this one does not: {exc}"], []
+        return [], []
+    if issuer_id.startswith("did:"):
+        method = issuer_id.split(":")[1]
+        return [], [f"{where}: did:{method} is resolved by its method's resolver, which samtbu does not run: not checked"]
+    parts = urlsplit(issuer_id)
+    if parts.username is not None or parts.password is not None:
+        return [f"{where}: a URL with a user name or password is not an issuer's public Profile"], []
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return [f"{where}: the port is not a number"], []
+    errors, notes = _host_problems(parts.hostname or "", where)
+    notes.append(f"{where}: form and host checked offline; the Profile it names is not fetched (no network at run time)")
+    if parts.scheme == "http":
+        notes.append(f"{where}: plain http; a verifier may refuse to fetch a Profile without TLS")
+    return errors, notes
 # Profile fields an issuer profile may add to what the record says.
 PROFILE_FIELDS = ("url", "email", "phone", "description", "image", "address", "official")
 KARAKTERUTSKRIFT_REFUSAL = (
-    "not exported: an Open Badges 3.0 AchievementCredential states that the learner achieved its achievement, and OB 3.0 "
-    "results exist only under such an achievement; a karakterutskrift documents grades (fails included) and no achieved "
+    "not exported: an Open Badges 3.0 AchievementCredential states that the learner achieved its achievement (its "
+    "AchievementSubject requires one: the OB 3.0 schema's required [type, achievement]), and OB 3.0 results exist only "
+    "under such an achievement; a karakterutskrift documents grades (fails included) and no achieved "
     "competence (Udir's guidelines for vitnemål and kompetansebevis, chapter 1), and CLR 2.0 would claim each subject "
     "as achieved. Export it with --to elm: grades as assessment claims, no qualification"
 )
@@ -108,10 +193,9 @@ def load_issuer_profiles(source=None) -> dict[str, dict]:
             raise CrosswalkError(f"key {orgnr!r} is not an organisasjonsnummer (9 digits)", where=where)
         if not isinstance(profile, dict) or not isinstance(profile.get("id"), str):
             raise CrosswalkError(f"the profile of {orgnr} has no id", where=where)
-        if not RESOLVABLE_ID.match(profile["id"]):
-            raise CrosswalkError(
-                f"the profile of {orgnr} has id {profile['id']!r}: OB 3.0 identifies an issuer by an HTTP(S) URL that "
-                "resolves to its Profile, or by a DID", where=where)
+        errors, _ = issuer_id_problems(profile["id"])
+        if errors:
+            raise CrosswalkError(f"the profile of {orgnr}: {errors[0]}", where=where)
         unknown = sorted(set(profile) - {"id", "name", *PROFILE_FIELDS})
         if unknown:
             raise CrosswalkError(f"the profile of {orgnr} has fields this export does not write: {', '.join(unknown)}", where=where)
@@ -302,7 +386,10 @@ def export_ob3(payload, *, issuer_profiles=None, salt: str | None = None, nation
     number = r.value(doc, "dokumentnummer")
     if number is not None:
         credential["description"] = f"{_nb(title, r.document_class)} {number}"
-    return Ob3Export(credential, r.not_carried(mapping), ["the credential is unsigned (no proof): signing is the issuer's"])
+    warnings = ["the credential is unsigned (no proof): signing is the issuer's"]
+    # What was checked of the issuer id (offline; nothing is fetched), as notes beside the export.
+    warnings += issuer_id_problems(issuer["id"])[1]
+    return Ob3Export(credential, r.not_carried(mapping), warnings)
 
 
 def export(payload, *, issuer_profiles=None, salt: str | None = None, national_id: bool = False,
@@ -312,4 +399,4 @@ def export(payload, *, issuer_profiles=None, salt: str | None = None, national_i
     return export_ob3(payload, issuer_profiles=issuer_profiles, salt=salt, national_id=national_id, model=model).document
 
 
-__all__ = ["export", "export_ob3", "validate_ob3", "load_issuer_profiles", "identity_hash", "Ob3Export", "schema_path"]
+__all__ = ["export", "export_ob3", "validate_ob3", "load_issuer_profiles", "issuer_id_problems", "identity_hash", "Ob3Export", "schema_path"]

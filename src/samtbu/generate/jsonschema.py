@@ -33,9 +33,16 @@ property's values), Warning and Info shapes (advice), and shapes of nodes a JSON
 writes as objects (Grep elements) or that JSON Schema cannot select (``sh:targetSubjectsOf``,
 ``sh:targetNode``). Each definition's own ``x-shacl-only`` names the shapes with such rules for that
 class. A test checks, for every profile, that each constraint has its counterpart here or is listed.
-A node given only as ``{"id": ...}`` is a reference to a node described elsewhere in the payload;
-JSON Schema cannot follow it, SHACL does. Passing the schema is therefore necessary, not sufficient:
-``samtbu validate`` is the full check.
+References: a node value may be the node itself (an object with its ``type``), or a reference to a
+node described elsewhere in the payload, ``{"id": ...}`` or the IRI as a string (the context makes
+such a property's value an IRI). Where the shapes name the class of the value (``sh:class``, an
+``sh:or`` of classes), the reference carries ``x-refers-to``: ``{"type": [the classes], "allOf":
+[the value's sh:node parts], "external": true if an sh:or also allows a node with no type}``: the id
+must be described in the same payload as an object of one of the classes that meets the parts.
+JSON Schema itself cannot look across the instance, so this is a keyword of our own: a plain
+validator treats it as an annotation and accepts any well-formed reference; :func:`error_pointers`
+(``reference_validator``) follows it, as SHACL does. Passing the schema is necessary, not sufficient:
+``samtbu validate`` is the full check (SPARQL rules, ``x-shacl-only``).
 """
 
 from __future__ import annotations
@@ -55,6 +62,9 @@ from samtbu.namespaces import BASE_IRI, SBU, local_name
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 REFERENCE = "Referanse"
+# The keyword on a reference (an id, as a string or {"id": ...}) that names what it must refer to: a
+# node described elsewhere in the same payload whose "type" is one of "type" (and that meets "allOf").
+REFERS_TO = "x-refers-to"
 
 _DATE = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _DATETIME = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
@@ -200,6 +210,7 @@ class _Builder:
                 done.add("hasValue")
             for cls in g.objects(ps, SH["class"]):
                 c.setdefault("classes", []).append({cls})
+                c.setdefault("described", []).append(True)
                 done.add("class")
             for head in g.objects(ps, SH["or"]):
                 classes = _class_alternatives(g, head)
@@ -207,6 +218,7 @@ class _Builder:
                     # Each alternative a class, or "no type at all" (a reference by IRI): a nested
                     # object of one of the classes, or a {"id": ...} reference.
                     c.setdefault("classes", []).append(classes)
+                    c.setdefault("described", []).append(not _allows_untyped(g, head))
                     done.add("or")
                 else:
                     c["only_shacl"].append(ps)
@@ -309,7 +321,7 @@ class _Builder:
                 # A range that is a union of classes (a result or a document): the IRI as a string,
                 # or a node of one of the classes, or {"id": ...} for a node described elsewhere.
                 allowed = set().union(*(self.model.hierarchy.with_descendants(m) for m in union))
-                return {"anyOf": [iri, self.node_reference(sorted(allowed, key=str))]}
+                return self.node_reference(sorted(allowed, key=str), typed=False)
             allowed = None
             for alternative in classes:
                 expanded = set().union(*(self.model.hierarchy.with_descendants(a) for a in alternative))
@@ -318,7 +330,12 @@ class _Builder:
             # every object of the property (sh:targetObjectsOf), which nest under its key in JSON.
             nodes = set(c.get("nodes", ())) | set(self.shapes.subjects(SH.targetObjectsOf, prop))
             extra = [self.partial_node(n) for n in sorted(nodes, key=str)]
-            return self.node_reference(sorted(allowed, key=str), extra)
+            # Where the shapes name the class (sh:class, or an sh:or of classes), a reference names a
+            # node of the class that the payload describes; an sh:or that also allows a node with no
+            # type at all (a node known by its IRI alone) lets an id the payload does not describe through.
+            typed = "described" in c
+            return self.node_reference(sorted(allowed, key=str), extra, typed=typed,
+                                       external=typed and not any(c["described"]))
         else:
             schema = {"type": "string"}
         if "patterns" in c and schema.get("type") == "string":
@@ -401,7 +418,13 @@ class _Builder:
         return schema
 
     # -- nodes -------------------------------------------------------------------------------
-    def node_reference(self, classes: list[URIRef], extra: list[dict] | None = None) -> dict:
+    def node_reference(self, classes: list[URIRef], extra: list[dict] | None = None, *, typed: bool = True,
+                       external: bool = False) -> dict:
+        """A node of one of the classes: an object with its ``type`` (described here), or a reference
+        to a node described elsewhere: ``{"id": ...}`` or, as the context makes the property's value an
+        IRI, the IRI as a string. ``typed``: the shapes require the node's class, so a reference names
+        a node the payload describes, of one of the classes (``x-refers-to``); ``external``: or a node
+        the payload does not describe at all."""
         names = sorted(local_name(c, SBU) for c in classes)
         for cls in classes:
             self.require(cls)
@@ -409,11 +432,18 @@ class _Builder:
         full["allOf"] = [
             {"if": {"properties": {"type": {"const": n}}}, "then": {"$ref": f"#/$defs/{n}"}} for n in names
         ] + list(extra or [])
+        refers: dict = {}
+        if typed:
+            refers[REFERS_TO] = {"type": names, **({"allOf": list(extra)} if extra else {}), **({"external": True} if external else {})}
         return {
-            "type": "object",
-            "if": {"required": ["type"]},
-            "then": full,
-            "else": {"$ref": f"#/$defs/{REFERENCE}"},
+            "if": {"type": "string"},
+            "then": {"type": "string", "$ref": f"#/$defs/{_ID_DEF}", **refers},
+            "else": {
+                "type": "object",
+                "if": {"required": ["type"]},
+                "then": full,
+                "else": {"$ref": f"#/$defs/{REFERENCE}", **refers},
+            },
         }
 
     def require(self, cls: URIRef) -> None:
@@ -507,7 +537,7 @@ class _Builder:
 
     def build(self) -> dict:
         roots = self.root_classes()
-        root = self.node_reference(roots)
+        root = self.node_reference(roots)["else"]  # the payload itself is an object, never a reference
         while self.pending:
             cls = self.pending.pop(0)
             self.defs[local_name(cls, SBU)] = self.class_schema(cls)
@@ -537,7 +567,9 @@ class _Builder:
         schema["$comment"] = (
             f"Generated by `samtbu jsonschema` from the SHACL profile {profile.iri} (model {model.version}). "
             "Rules that JSON Schema cannot express (SPARQL constraints, node-level sh:or/sh:not) are listed "
-            "in x-shacl-only and checked by `samtbu validate` only; {\"id\": ...} references are not followed."
+            "in x-shacl-only and checked by `samtbu validate` only. A reference ({\"id\": ...} or an IRI string) "
+            "names in x-refers-to the classes of the node it must refer to, described in the same payload: a "
+            "keyword of samtbu's, which plain validators ignore."
         )
         schema["x-profile"] = str(profile.iri)
         schema["x-shacl-only"] = self.shacl_only()
@@ -618,6 +650,11 @@ def _class_alternatives(graph, head) -> set | None:
     return classes or None
 
 
+def _allows_untyped(graph, head) -> bool:
+    """Whether an sh:or has the alternative "no rdf:type" (a node given only by its IRI)."""
+    return any(graph.value(graph.value(a, SH.property), SH.path) == RDF.type for a in _list(graph, head))
+
+
 def _add_patterns(schema: dict, patterns: list[str]) -> None:
     if not patterns:
         return
@@ -642,15 +679,70 @@ def render_schema(model: Model, profile: str) -> str:
 # -- using a schema: errors as JSON Pointers, comparable with the SHACL report ------------------
 
 
+def described_nodes(instance) -> dict[str, tuple[dict, list]]:
+    """The nodes a payload describes, by id, with where the (first) description is (a JSON path):
+    each object with an ``id`` and a ``type`` (a node given only as ``{"id": ...}`` or as an IRI
+    string is a reference, not a description)."""
+    found: dict[str, tuple[dict, list]] = {}
+    todo: list[tuple[object, list]] = [(instance, [])]
+    while todo:
+        value, path = todo.pop(0)
+        if isinstance(value, dict):
+            if isinstance(value.get("id"), str) and "type" in value:
+                found.setdefault(value["id"], (value, path))
+            todo += [(v, path + [k]) for k, v in value.items()]
+        elif isinstance(value, list):
+            todo += [(v, path + [i]) for i, v in enumerate(value)]
+    return found
+
+
+def reference_validator(schema: dict, instance):
+    """A JSON Schema 2020-12 validator of ``schema`` that also follows the payload's references: the
+    keyword ``x-refers-to`` on a reference (an id as a string, or ``{"id": ...}``) requires the node
+    it names to be described in the same payload, with a ``type`` among ``type`` and meeting ``allOf``
+    (``external``: an id the payload does not describe is allowed too). This is what SHACL checks of
+    a node given by reference (``sh:class``, ``sh:node``); a plain JSON Schema validator ignores the
+    keyword, and then accepts every well-formed reference. A fault in the referred node's own fields
+    is reported where the node is described (``error.described_at``, a JSON path), as SHACL does."""
+    from jsonschema import Draft202012Validator, ValidationError, validators
+
+    nodes = described_nodes(instance)
+
+    def refers_to(validator, spec, value, _schema):
+        iri = value.get("id") if isinstance(value, dict) else value
+        if not isinstance(iri, str):
+            return
+        expected = ", ".join(spec.get("type", ()))
+        if iri not in nodes:
+            if not spec.get("external"):
+                yield ValidationError(f"{iri!r} refers to a node this payload does not describe (expected a {expected})")
+            return
+        node, where = nodes[iri]
+        kinds = node["type"] if isinstance(node["type"], list) else [node["type"]]
+        if not set(kinds) & set(spec.get("type", ())):
+            yield ValidationError(f"{iri!r} refers to a {'/'.join(map(str, kinds))}, expected a {expected}")
+            return
+        for part in spec.get("allOf", ()):
+            for error in validator.descend(node, part):
+                for leaf in _leaves([error]):
+                    found = ValidationError(leaf.message, validator=leaf.validator, validator_value=leaf.validator_value,
+                                            instance=leaf.instance, schema=leaf.schema)
+                    found.described_at = where + list(leaf.absolute_path)
+                    yield found
+
+    cls = validators.extend(Draft202012Validator, {REFERS_TO: refers_to})
+    return cls(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 def error_pointers(schema: dict, instance) -> list[tuple[str, str]]:
     """(JSON Pointer, message) for each error, the pointer naming the offending field the way the
-    SHACL report does: a missing required field and an extra field are named by their own key."""
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    SHACL report does: a missing required field and an extra field are named by their own key.
+    References are followed (:func:`reference_validator`)."""
+    validator = reference_validator(schema, instance)
     found: list[tuple[str, str]] = []
     for error in _leaves(validator.iter_errors(instance)):
-        base = "".join(f"/{_escape(str(p))}" for p in error.absolute_path)
+        path = getattr(error, "described_at", None)
+        base = "".join(f"/{_escape(str(p))}" for p in (path if path is not None else error.absolute_path))
         if error.validator == "required" and isinstance(error.instance, dict):
             missing = [k for k in error.validator_value if k not in error.instance]
             found += [(f"{base}/{_escape(k)}", error.message) for k in missing]
@@ -674,5 +766,6 @@ def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-__all__ = ["build_schema", "render_schema", "schema_id", "schema_file_name", "error_pointers", "profile_constraints",
+__all__ = ["build_schema", "render_schema", "schema_id", "schema_file_name", "error_pointers", "reference_validator",
+           "described_nodes", "REFERS_TO", "profile_constraints",
            "shape_ref", "CONSTRAINT_PARAMETERS", "DIALECT"]
