@@ -240,7 +240,8 @@ def test_grep_show_prints_the_titles_in_nb_nn_en(samples: Path, tmp_path: Path):
 
 def test_grep_info_without_a_snapshot_is_one_clear_line(tmp_path: Path):
     done = samtbu("grep", "info", cwd=tmp_path)
-    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "no Grep snapshot is configured" in done.stderr
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "no Grep snapshot is configured: give --grep FILE" in done.stderr, done.stderr
 
 
 def _assert_one_line_error(done, *words):

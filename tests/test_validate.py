@@ -325,6 +325,8 @@ def test_cli_lang_nn_and_a_quiet_stderr(tmp_path: Path):
     assert result.returncode == 1 and result.stderr == "", result.stderr
     assert "BROT /karakter" in result.stdout and "«9» er ikkje ein karakter i kodelista «karakter»." in result.stdout
     assert "verdi: 'nei'" in result.stdout and "IKKJE i samsvar" in result.stdout
+    # the summary's nouns agree with their numbers: one record, two violations
+    assert result.stdout.rstrip().endswith("1 post, 0 i samsvar, 2 brot, 0 åtvaringar, 0 råd"), result.stdout
 
 
 def test_exit_2_prints_only_the_one_line_error(tmp_path: Path):

@@ -63,7 +63,8 @@ def _snapshot(args):
     snapshot = configured_snapshot(args.grep)
     if snapshot is None:
         _path, how = resolve(args.grep)
-        raise SamtbuError(f"no Grep snapshot is configured ({how}): give --grep FILE, set SAMTBU_GREP, or add "
+        why = "" if how == "not configured" else f" ({how})"  # say how it was switched off, if it was
+        raise SamtbuError(f"no Grep snapshot is configured{why}: give --grep FILE, set SAMTBU_GREP, or add "
                           "[grep] snapshot = \"FILE\" to samtbu.toml; build one with `samtbu grep import`")
     return snapshot
 

@@ -103,8 +103,12 @@ class Presenter:
         if code is not None:
             return code
         # A node with no place in a JSON original (a Turtle or JSON-LD payload's own IRI): an
-        # assessment or a competence is still named by its subject and kind, the rest by its IRI.
+        # assessment or a competence is still named by its subject and kind, a document by its
+        # number, the rest by its IRI.
         described = self._described(value)
+        if described is None:
+            number = self.graph.value(value, SBU.dokumentnummer)
+            described = str(number) if isinstance(number, Literal) else None
         return described if described is not None else str(value)
 
     def _sent_literal(self, value: Literal, pointer: str | None) -> str | None:

@@ -23,18 +23,21 @@ _WORDS = {
         "expected": "forventet", "value": "verdi", "records": "poster", "violations": "brudd",
         "warnings": "advarsler", "infos": "råd", "conforming": "i samsvar", "profile": "profil",
         "Violation": "BRUDD", "Warning": "ADVARSEL", "Info": "RÅD",
+        "record": "post", "violation": "brudd", "warning": "advarsel", "info": "råd",
     },
     "nn": {
         "conforms": "i samsvar med profilen", "not": "IKKJE i samsvar", "unreadable": "kunne ikkje lesast",
         "expected": "forventa", "value": "verdi", "records": "postar", "violations": "brot",
         "warnings": "åtvaringar", "infos": "råd", "conforming": "i samsvar", "profile": "profil",
         "Violation": "BROT", "Warning": "ÅTVARING", "Info": "RÅD",
+        "record": "post", "violation": "brot", "warning": "åtvaring", "info": "råd",
     },
     "en": {
         "conforms": "conforms to the profile", "not": "does NOT conform", "unreadable": "could not be read",
         "expected": "expected", "value": "value", "records": "records", "violations": "violations",
         "warnings": "warnings", "infos": "infos", "conforming": "conforming", "profile": "profile",
         "Violation": "VIOLATION", "Warning": "WARNING", "Info": "INFO",
+        "record": "record", "violation": "violation", "warning": "warning", "info": "info",
     },
 }
 _COLOURS = {"Violation": "\033[31m", "Warning": "\033[33m", "Info": "\033[36m", "ok": "\033[32m", "dim": "\033[2m"}
@@ -83,9 +86,13 @@ def render_text(report: Report, *, colour: bool = False) -> str:
             if details:
                 lines.append("    " + paint("; ".join(details), "dim"))
     s = report.summary()
+
+    def counted(key: str) -> str:  # "1 advarsel", "2 advarsler": the noun agrees with its number
+        return f"{s[key]} {words[key[:-1] if s[key] == 1 else key]}"
+
     lines.append(
-        f"{s['records']} {words['records']}, {s['conforming']} {words['conforming']}, "
-        f"{s['violations']} {words['violations']}, {s['warnings']} {words['warnings']}, {s['infos']} {words['infos']}"
+        f"{counted('records')}, {s['conforming']} {words['conforming']}, "
+        f"{counted('violations')}, {counted('warnings')}, {counted('infos')}"
         + (f", {s['unreadable']} {words['unreadable']}" if s["unreadable"] else "")
     )
     return "\n".join(lines) + "\n"
