@@ -19,6 +19,7 @@ import operator
 import re
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
+from typing import Any
 
 from pyparsing import ParseResults
 from rdflib import BNode, Graph, Literal, URIRef, Variable
@@ -1055,7 +1056,8 @@ def _bgp(triples, checks=()):
         """The solutions for each of ``rows`` in turn (the right side of a join): one call, and one
         plan look-up for a run of rows with the same bound variables."""
         out: list = []
-        last_key = plan = None
+        last_key: tuple | None = None
+        plan: Any = None
         for row in rows:
             key = tuple(row)
             if key != last_key:
@@ -1089,6 +1091,8 @@ def _check_lines(fn, indent: str, const, skip: str) -> list[str]:
                 f"{indent}    if type(_x) is L and type(_y) is L and _x[1] == XSD_DATE and _y[1] == XSD_DATE and "
                 f"PLAIN_DATES.get(_x[0]) and PLAIN_DATES.get(_y[0]):",
                 f"{indent}        _ok = _x[0] {op if op != '=' else '=='} _y[0]",
+                *([f"{indent}    elif type(_x) is str and type(_y) is str:",  # two IRIs: term (in)equality
+                   f"{indent}        _ok = _x {op if op != '=' else '=='} _y"] if op in ("=", "!=") else []),
                 f"{indent}    else:", f"{indent}        _ok = _compare({op!r}, _x, _y)",
                 f"{indent}except (KeyError, _Err):", f"{indent}    {skip}",
                 f"{indent}if not _ok:", f"{indent}    {skip}"]
