@@ -18,11 +18,13 @@ process tree per second of the phase, in cores, and per answered request: the fi
 other load on the machine) and memory (RSS and PSS of the process tree at the end of the phase: PSS
 counts a page that worker processes share once, divided among them). "client lag" is the p99 of how
 late the load generator itself wrote a request: when it is large, the generator was short of CPU
-and its own delay is in every latency.
+and its own delay is in every latency; the p99 from the request written to its answer, by status,
+leaves it out. With its 1,000 connections all open and waiting, a request waits in the client for a
+free one (the count is printed; its latency still runs from its scheduled time): none is dropped.
 
 With ``--baseline REV`` (e.g. main, or a commit) the service of that git revision (``git archive``,
-run from a temporary folder, without the modules this branch added as dependencies: httptools and
-uvloop) is started too and measured in the same run, phase by phase in turn with this one, and printed
+run from a temporary folder, without httptools and uvloop where its pyproject.toml does not name them)
+is started too and measured in the same run, phase by phase in turn with this one, and printed
 beside it with the ratios. The load average is printed before and after each phase: on a shared
 machine, quote it with the figures (a Linux desktop or server with autogroup scheduling gives each
 session an equal share of the cores, whatever ``nice`` says).
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -193,8 +196,10 @@ def memory_mib(pids: list[int]) -> tuple[float, float]:
 class Outcome:
     latencies: list[float] = field(default_factory=list)  # seconds from the scheduled time, answers of 200
     refused: list[float] = field(default_factory=list)  # the same, answers of 503
+    written: dict[int, list[float]] = field(default_factory=dict)  # status -> seconds from the request written to its answer
     errors: dict[str, int] = field(default_factory=dict)
     send_lag: list[float] = field(default_factory=list)  # seconds from the scheduled time to the request written
+    connection_waits: int = 0  # requests that waited in the client for a free connection (all were open and busy)
     first: float = 0.0
     last: float = 0.0
 
@@ -217,7 +222,9 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, st
 
 async def open_loop(host: str, port: int, phase: Phase, max_connections: int = 1000, timeout: float = 60.0) -> Outcome:
     """Send ``phase.rate * phase.duration`` requests on their schedule over keep-alive connections
-    (a new one whenever every open connection is waiting for an answer)."""
+    (a new one whenever every open connection is waiting for an answer). With ``max_connections``
+    open and all waiting, a request waits in the client for the first that is free (counted in
+    ``Outcome.connection_waits``; its latency still runs from its scheduled time): never dropped."""
     loop = asyncio.get_running_loop()
     body = phase.payload.read_bytes()
     request = (
@@ -225,51 +232,84 @@ async def open_loop(host: str, port: int, phase: Phase, max_connections: int = 1
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
     ).encode() + body
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []  # oldest first
+    waiters: collections.deque[asyncio.Future] = collections.deque()  # requests waiting for a connection
     opened = 0
     outcome = Outcome()
 
-    async def one(scheduled: float) -> None:
+    def release(connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None) -> None:
+        """A connection free again (or, None, one closed): to the first waiting request, else idle."""
+        nonlocal opened
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                if connection is None:
+                    opened += 1  # the waiter opens its own in the closed one's place
+                waiter.set_result(connection)
+                return
+        if connection is not None:
+            idle.append((*connection, loop.time()))
+
+    def close(writer: asyncio.StreamWriter) -> None:
+        nonlocal opened
+        writer.close()
+        opened -= 1
+        release(None)
+
+    async def connection() -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
         nonlocal opened
         while idle and idle[0][2] < loop.time() - IDLE_SECONDS:  # the service may have closed it (keep-alive timeout)
-            idle.pop(0)[1].close()
-            opened -= 1
+            close(idle.pop(0)[1])
         if idle:
             reader, writer, _since = idle.pop()
+            return reader, writer
+        if opened >= max_connections:
+            outcome.connection_waits += 1
+            waiter = loop.create_future()
+            waiters.append(waiter)
+            free = await waiter
+            if free is not None:
+                return free
         else:
-            if opened >= max_connections:
-                outcome.error("client: connection limit")
-                return
             opened += 1
-            try:
-                reader, writer = await asyncio.open_connection(host, port)
-            except OSError as exc:
-                opened -= 1
-                outcome.error(f"connect: {type(exc).__name__}")
-                return
-        outcome.send_lag.append(loop.time() - scheduled)
+        try:
+            return await asyncio.open_connection(host, port)
+        except OSError as exc:
+            opened -= 1
+            release(None)
+            outcome.error(f"connect: {type(exc).__name__}")
+            return None
+
+    async def one(scheduled: float) -> None:
+        free = await connection()
+        if free is None:
+            return
+        reader, writer = free
+        written = loop.time()
+        outcome.send_lag.append(written - scheduled)
         try:
             writer.write(request)
             status, headers, _answer = await asyncio.wait_for(read_response(reader), timeout)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError) as exc:
             outcome.error(f"connection: {type(exc).__name__}")
-            writer.close()
-            opened -= 1
+            close(writer)
             return
         latency = loop.time() - scheduled
         outcome.last = loop.time()
+        outcome.written.setdefault(status, []).append(loop.time() - written)
         if status == 200:
             outcome.latencies.append(latency)
             if headers.get("x-samtbu-conforms") != "true":
                 outcome.error("report: does not conform")
         elif status == 503:
             outcome.refused.append(latency)
+            if not headers.get("retry-after"):
+                outcome.error("HTTP 503 without Retry-After")
         else:
             outcome.error(f"HTTP {status}")
         if headers.get("connection", "").lower() == "close":
-            writer.close()
-            opened -= 1
+            close(writer)
         else:
-            idle.append((reader, writer, loop.time()))
+            release((reader, writer))
 
     total = int(phase.rate * phase.duration)
     start = loop.time() + 0.05
@@ -289,6 +329,18 @@ async def open_loop(host: str, port: int, phase: Phase, max_connections: int = 1
     return outcome
 
 
+def run(coroutine):
+    """Run the client on uvloop where it is installed (it comes with the service's dependencies): the
+    load generator shares the machine with the service, and every millisecond it is late is in every
+    latency it measures."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coroutine)
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -305,11 +357,11 @@ def load() -> str:
 def measure(url: str, phase: Phase, server: int | None) -> dict:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    asyncio.run(open_loop(host, port, Phase("warm-up", phase.payload, phase.profile, 50, 1)))  # warm, connections made
+    run(open_loop(host, port, Phase("warm-up", phase.payload, phase.profile, 50, 1)))  # warm, connections made
     pids = process_tree(server) if server else []
     load_before = load()
     cpu_before, started, client_before = cpu_seconds(pids), time.monotonic(), time.process_time()
-    outcome = asyncio.run(open_loop(host, port, phase))
+    outcome = run(open_loop(host, port, phase))
     cpu_after, elapsed = cpu_seconds(process_tree(server) if server else []), time.monotonic() - started
     client_cpu = (time.process_time() - client_before) / elapsed
     rss, pss = memory_mib(process_tree(server)) if server else (float("nan"), float("nan"))
@@ -336,6 +388,8 @@ def measure(url: str, phase: Phase, server: int | None) -> dict:
         "processes": len(pids),
         "client_cpu_cores": round(client_cpu, 2),
         "client_send_lag_p99_ms": round(percentile(outcome.send_lag, 99) * 1000, 1),
+        "client_connection_waits": outcome.connection_waits,
+        "from_written_p99_ms": {str(k): round(percentile(v, 99) * 1000, 1) for k, v in sorted(outcome.written.items())},
         "load_before": load_before,
         "load_after": load(),
     }
@@ -364,10 +418,15 @@ def print_table(results: dict[str, list[dict]]) -> None:
                 continue
             print(f"  {side:<{width}}  {r['achieved_rate']:>10.1f}  {r['p50_ms']:>7.1f}  {r['p95_ms']:>7.1f}  {r['p99_ms']:>8.1f}"
                   f"  {r['max_ms']:>8.1f}  {r['refused_503']:>6}  {r['refused_p99_ms']:>8.1f}  {r['errors']:>6}"
-                  f"  {r['server_cpu_cores']:>5.2f}  {r['server_cpu_ms_per_request']:>10.2f}  {r['server_rss_mib']:>7}  {r['server_pss_mib']:>7}  {r['processes']:>5}"
+                  f"  {r['server_cpu_cores']:>5.2f}  {r['server_cpu_ms_per_request']:>10.2f}  {r['server_rss_mib']!s:>7}  {r['server_pss_mib']!s:>7}  {r['processes']:>5}"
                   f"  {r['client_send_lag_p99_ms']:>10.1f}  {r['load_before']} / {r['load_after']}")
             if r["errors"]:
                 print(f"  {'':<{width}}  errors: {r['error_kinds']}")
+            print(f"  {'':<{width}}  p99 from the request written to its answer (the client's own lateness left out), ms, by status: "
+                  + ", ".join(f"{k}: {v:,.1f}" for k, v in r["from_written_p99_ms"].items()))
+            if r["client_connection_waits"]:
+                print(f"  {'':<{width}}  {r['client_connection_waits']:,} requests waited in the client for a free connection "
+                      "(all 1,000 open and waiting for answers; their latency counts from the scheduled time)")
         if len(rows) == 2:
             a, b = (rows[s] for s in sides)
             ratio = lambda x, y: f"{x / y:.2f}" if y else "-"  # noqa: E731
@@ -402,7 +461,12 @@ class Side:
             stop_service(self.process)
 
 
-def hide_modules(folder: Path, names: tuple[str, ...]) -> Path:
+def hide_modules(folder: Path, names: tuple[str, ...], tree: Path | None = None) -> Path:
+    """A folder to put first on the module path, where an import of each of ``names`` fails; with
+    ``tree``, only those its ``pyproject.toml`` does not name (the revision did depend on the others)."""
+    if tree is not None and (tree / "pyproject.toml").exists():
+        declared = (tree / "pyproject.toml").read_text(encoding="utf-8")
+        names = tuple(n for n in names if f'"{n}' not in declared)
     folder.mkdir(parents=True, exist_ok=True)
     for name in names:
         (folder / f"{name}.py").write_text(f"raise ImportError('{name} is not in the baseline environment')\n")
@@ -433,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
             archive = subprocess.run(["git", "-C", str(REPO), "archive", args.baseline], capture_output=True, check=True)
             (work / "tree").mkdir()
             subprocess.run(["tar", "-x", "-C", str(work / "tree")], input=archive.stdout, check=True)
-            sides.append(Side(args.baseline, work / "tree" / "src", None, [], hide_modules(work / "hidden", BASELINE_WITHOUT)))
+            sides.append(Side(args.baseline, work / "tree" / "src", None, [], hide_modules(work / "hidden", BASELINE_WITHOUT, work / "tree")))
         for side in sides:
             wait_ready(side.url, side.process)
         # phase by phase, each service in turn: the machine's load falls on both alike

@@ -259,6 +259,45 @@ def test_oxigraph_and_pyld_agree_on_every_credential(contexts, signed, name):
     assert a.nquads.count("\n") > 50
 
 
+def _canonical_of_text(text: str) -> str:
+    import pyoxigraph as ox
+
+    from samtbu.credential.canonical import _rdfc
+
+    return _rdfc(list(ox.parse(text, format=ox.RdfFormat.JSON_LD)), "oxigraph")
+
+
+@pytest.mark.parametrize("name", DOCUMENT_EXAMPLES)
+def test_pruned_contexts_expand_exactly_as_the_whole_ones(contexts, signed, name):
+    """The contexts are inlined with only the term definitions a document can reach: the same RDF, for
+    the credential, the credential with its proof, and its proof configuration."""
+    from samtbu.credential.dataintegrity import proof_configuration
+
+    document = signed[name]
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    config = proof_configuration(unsecured, verification_method=document["proof"][0]["verificationMethod"],
+                                 created=document["proof"][0]["created"])
+    for doc in (document, unsecured, config):
+        pruned, whole = contexts.inline_text(doc), json.dumps(contexts.inline(doc), ensure_ascii=False)
+        assert len(pruned) < len(whole) * 0.8
+        assert _canonical_of_text(pruned) == _canonical_of_text(whole)
+
+
+def test_pruning_keeps_prefixes_inline_terms_and_protection(contexts, signed):
+    base = {k: v for k, v in signed["fagbrev-elektriker"].items() if k != "proof"}
+    # a compact IRI in a key, a type and an @id value, through a prefix the document's own context defines
+    extended = {**base, "@context": [*base["@context"], {"ex": "https://example.org/ns#", "ex:seeAlso": {"@type": "@id"}}],
+                "ex:seeAlso": "ex:thing", "type": [*base["type"], "ex:Thing"]}
+    assert _canonical_of_text(contexts.inline_text(extended)) == _canonical_of_text(json.dumps(contexts.inline(extended)))
+    assert "<https://example.org/ns#seeAlso> <https://example.org/ns#thing>" in canonicalize(extended, contexts).nquads
+    # a protected term of the credentials context that the document does not use is still protected
+    redefined = {**base, "@context": [*base["@context"], {"digestMultibase": "https://example.org/ns#digest"}]}
+    with pytest.raises(CanonicalizationError, match="protected"):
+        canonicalize(redefined, contexts)
+    # the undefined-term guard still sees a key the pruned contexts never defined
+    assert canonicalize({**base, "karakterTillegg": "6"}, contexts).undefined == ["karakterTillegg"]
+
+
 def test_terms_no_context_defines_are_reported(contexts, signed):
     document = {k: v for k, v in signed["fagbrev-elektriker"].items() if k != "proof"}
     document["credentialSubject"] = {**document["credentialSubject"], "karakterTillegg": "6"}
@@ -340,6 +379,47 @@ def test_the_elm_form_signs_and_verifies(key):
     tampered = copy.deepcopy(document)
     tampered["credentialSubject"]["nickname"] = "added"  # not defined by the v1 and EDC contexts: would be dropped
     assert verify_credential(tampered, contexts, trust=trust, at=SOON).reason == "tampered"
+
+
+def test_the_elm_form_without_its_contexts_is_one_clear_error(tmp_path, capsys, monkeypatch):
+    """From an installed wheel the VC 1.1 and EDC contexts are missing (no PyPI package ships them):
+    `sign --form elm` stops before any work with one line naming each context and how to supply it."""
+    key_file = tmp_path / "key.json"
+    assert main(["keys", "new", "-o", str(key_file)]) == 0
+    monkeypatch.setenv("SAMTBU_ANCHORS", str(tmp_path / "no-anchors"))
+    monkeypatch.delenv("SAMTBU_CONTEXTS", raising=False)
+    capsys.readouterr()
+    payload = str(EXAMPLES / "vitnemaal-studiespesialisering.json")
+    for command in (["sign", payload], ["sign", "--batch", payload, "-o", str(tmp_path / "out.ndjson")]):
+        assert main([*command, "--key", str(key_file), "--form", "elm"]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1, err
+        assert "https://www.w3.org/2018/credentials/v1" in err and "@digitalbazaar/credentials-context" in err
+        assert "--contexts DIR" in err and "nothing is fetched" in err
+    assert not (tmp_path / "out.ndjson").exists()
+
+
+def test_the_elm_form_signs_with_contexts_from_a_folder_the_user_names(tmp_path, capsys, monkeypatch, anchors):
+    """The user's copies of the VC 1.1 and EDC contexts (here copied from the anchors) in a --contexts folder."""
+    from samtbu.credential.contexts import CREDENTIALS_V1
+
+    sources = load_contexts().sources
+    if CREDENTIALS_V1 not in sources or EDC_CONTEXT not in sources:
+        pytest.skip(f"the VC 1.1 and EDC contexts are not in {anchors} (ob3/, elm/)")
+    folder = tmp_path / "contexts"
+    folder.mkdir()
+    for url in (CREDENTIALS_V1, EDC_CONTEXT):
+        (folder / sources[url].name).write_bytes(sources[url].read_bytes())
+    key_file, out = tmp_path / "key.json", tmp_path / "elm.json"
+    assert main(["keys", "new", "-o", str(key_file)]) == 0
+    monkeypatch.setenv("SAMTBU_ANCHORS", str(tmp_path / "no-anchors"))
+    payload = str(EXAMPLES / "vitnemaal-studiespesialisering.json")
+    assert main(["sign", payload, "--key", str(key_file), "--form", "elm", "--contexts", str(folder), "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(out), "--contexts", str(folder), "--at", "2026-08-01T00:00:00Z", "--format", "json"]) == 1
+    checks = json.loads(capsys.readouterr().out)
+    assert checks["reason"] == "unknown-issuer"  # no trust list names the issuer's key, but the signature verifies
+    assert {c["check"]: c["ok"] for c in checks["checks"]}["signature"] is True
 
 
 def test_a_signed_ob3_credential_still_passes_the_ob3_json_schema(signed, key):

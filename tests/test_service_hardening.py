@@ -173,14 +173,18 @@ def test_a_lagging_event_loop_refuses_new_validations_at_once(model):
         validator.close()
 
 
+def the_validator(app):
+    from samtbu.service import AdmissionGate
+
+    return next(m for m in app.user_middleware if m.cls is AdmissionGate).kwargs["state"]["validator"]
+
+
 def test_a_lagging_service_refuses_validation_requests_before_reading_them(model):
     """While the event loop lags past the queue wait, POST /v1/validate is answered 503 (a problem
     document with Retry-After) at once; other endpoints and, once it caught up, validations answer."""
-    from samtbu.service import BusyGate
-
     app = create_app(model, Limits(queue_wait=0.2), warm=False)
     with TestClient(app) as client:
-        validator = next(m for m in app.user_middleware if m.cls is BusyGate).kwargs["state"]["validator"]
+        validator = the_validator(app)
         client.portal.call(validator.watcher.cancel)  # the test sets the lag itself
         validator.lag = 5.0
         busy = client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers={"Content-Type": "application/json"})
@@ -190,6 +194,131 @@ def test_a_lagging_service_refuses_validation_requests_before_reading_them(model
         assert client.get("/healthz").status_code == 200
         validator.lag = 0.0
         assert client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers={"Content-Type": "application/json"}).status_code == 200
+
+
+def held_validation(monkeypatch):
+    """validate_payload made to wait for the returned event; the list counts the validations begun."""
+    import samtbu.validate
+
+    real = samtbu.validate.validate_payload
+    gate, calls = threading.Event(), []
+
+    def held(*args, **kwargs):
+        calls.append(1)
+        gate.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(samtbu.validate, "validate_payload", held)
+    return gate, calls
+
+
+def wait_until(condition, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_queue_older_than_the_admit_wait_refuses_on_arrival_without_reading_the_body(model, monkeypatch):
+    """Admission control on arrival: once the oldest queued validation has waited longer than the
+    admission wait, a new POST /v1/validate is answered 503 (problem document, Retry-After) before its
+    body is read; what was admitted before is validated and answered."""
+    gate, calls = held_validation(monkeypatch)
+    body_read = []
+
+    def body():
+        body_read.append(1)
+        yield VITNEMAAL.read_bytes()
+
+    headers = {"Content-Type": "application/json"}
+    app = create_app(model, Limits(workers=1, queue=32, admit_wait=0.2, queue_wait=30, timeout=60), warm=False)
+    with TestClient(app) as client:
+        validator = the_validator(app)
+        results = []
+
+        def post():
+            results.append(client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers=headers))
+
+        holding, queued = threading.Thread(target=post), threading.Thread(target=post)
+        holding.start()
+        wait_until(lambda: calls)
+        queued.start()  # waits for the one worker thread
+        wait_until(lambda: validator.queue_age() > 0.3)  # longer than the admission wait
+        refused = client.post("/v1/validate", content=body(), headers=headers)
+        gate.set()
+        holding.join(60)
+        queued.join(60)
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["retry-after"] == "1" and refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["type"].endswith("/busy") and refused.json()["limit"] == 0.2
+        assert not body_read  # refused before the body was read
+        assert [r.status_code for r in results] == [200, 200]
+        assert len(calls) == 2  # the refused payload was never validated
+        again = client.post("/v1/validate", content=body(), headers=headers)  # caught up: admitted again
+        assert again.status_code == 200 and body_read
+
+
+def test_connections_waiting_to_be_accepted_refuse_new_validations(model):
+    """While the kernel holds more connections for the listening socket than the limit, unaccepted
+    (the event loop is behind with accepting), new validations are refused on arrival; once they are
+    accepted, validations are admitted again. A real socket: its accept queue is read from the kernel."""
+    from samtbu.service import ACCEPT_QUEUE_LIMIT, accept_queue_length
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    waiting = [socket.create_connection(listener.getsockname()) for _ in range(ACCEPT_QUEUE_LIMIT + 2)]
+    accepted = []
+    try:
+        assert accept_queue_length(listener) == len(waiting)
+        headers = {"Content-Type": "application/json"}
+        app = create_app(model, Limits(admit_wait=0.3), warm=False, listener=listener)
+        with TestClient(app) as client:
+            validator = the_validator(app)
+            wait_until(lambda: validator.accept_queue == len(waiting))  # the lag watcher reads it every 10 ms
+            refused = client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers=headers)
+            assert refused.status_code == 503 and refused.json()["limit"] == 0.3 and refused.headers["retry-after"], refused.text
+            assert client.get("/healthz").status_code == 200  # only validations are refused
+            accepted = [listener.accept()[0] for _ in waiting]
+            assert accept_queue_length(listener) == 0
+            wait_until(lambda: validator.accept_queue == 0)
+            assert client.post("/v1/validate", content=VITNEMAAL.read_bytes(), headers=headers).status_code == 200
+    finally:
+        for s in waiting + accepted + [listener]:
+            s.close()
+
+
+def test_the_load_client_waits_for_a_free_connection_instead_of_dropping_the_request():
+    """benchmarks/service_load.py: with every allowed connection open and waiting, a request waits in
+    the client for the first free one (counted, latency from its scheduled time): none is lost or
+    counted as the service's error. Against a small server that answers after 0.1 s."""
+    import asyncio
+
+    async def answer(reader, writer):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+                await reader.readexactly(length)
+                await asyncio.sleep(0.1)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Samtbu-Conforms: true\r\n\r\n{}")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    async def run() -> service_load.Outcome:
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        phase = service_load.Phase("client", VITNEMAAL, "vitnemaal", rate=50, duration=1)
+        try:
+            return await service_load.open_loop("127.0.0.1", port, phase, max_connections=2)
+        finally:
+            server.close()
+
+    outcome = asyncio.run(run())
+    assert len(outcome.latencies) == 50 and not outcome.errors and not outcome.refused, outcome.errors
+    assert outcome.connection_waits > 0  # two connections answer 20 a second: most requests waited
+    assert max(outcome.latencies) > 1.0  # and their wait counts in their latency
 
 
 def test_worker_processes_share_the_model_and_are_replaced(tmp_path):

