@@ -120,3 +120,56 @@ def test_one_sssom_reader_reads_every_mapping_set():
         assert table.metadata["mapping_set_id"].startswith("https://w3id.org/samt-bu/mapping/")
         assert table.curie_map["sbu"] == str(SBU)
         assert isinstance(table.metadata["creator_label"], list)
+
+
+def test_index_shapes_per_property_match_the_shapes_graphs():
+    """Every shape on an IRI path, and those of the shape modules alone (as a graph of the module
+    files, parsed on its own, has them: nested blank shapes included, the profiles' left out)."""
+    from rdflib import Graph
+    from rdflib.namespace import SH
+
+    m = model()
+    paths = {p for p in m.shapes.objects(None, SH.path) if isinstance(p, URIRef)}
+    assert paths and set(m.index.shapes_on_path) == paths
+    for prop in paths:
+        assert m.index.shapes_with_path(prop) == tuple(sorted(set(m.shapes.subjects(SH.path, prop)), key=str)), prop
+    modules = Graph()
+    for path in Model.shape_module_files(m.root):
+        modules.parse(path, format="turtle")
+    for prop in paths:
+        expected = sorted(modules.subjects(SH.path, prop), key=str)
+        found = m.index.shapes_with_path(prop, modules_only=True)
+        assert len(found) == len(expected), prop
+        named = [s for s in expected if isinstance(s, URIRef)]
+        assert [s for s in found if isinstance(s, URIRef)] == named, prop
+        # blank shapes differ by label between the two parses: compare what they say
+        caps = sorted(str(modules.value(s, SH.maxCount)) for s in expected)
+        assert caps == sorted(str(m.shapes.value(s, SH.maxCount)) for s in found), prop
+    profile_only = m.index.shapes_with_path(SBU.dokumentnummer)
+    assert any("Profil" in str(s) for s in profile_only)
+    assert not any("Profil" in str(s) for s in m.index.shapes_with_path(SBU.dokumentnummer, modules_only=True))
+    assert m.index.shapes_with_path(URIRef("urn:x:nothing")) == ()
+
+
+def test_index_mapping_sets_are_the_crosswalks_as_the_one_reader_reads_them():
+    import pytest
+
+    from samtbu.model import ModelError
+
+    m = model()
+    files = sorted((REPO / "crosswalks").rglob("*.sssom.tsv"))
+    assert list(m.index.mapping_sets) == [f.name.removesuffix(".sssom.tsv") for f in files]
+    for path in files:
+        table = m.index.mapping_set(path.name.removesuffix(".sssom.tsv"))
+        assert table == read_sssom(path) and table.path.resolve() == path.resolve()
+    with pytest.raises(ModelError, match="nosuchset"):
+        m.index.mapping_set("nosuchset")
+
+
+def test_the_index_reads_the_shapes_and_mapping_sets_only_when_asked():
+    from samtbu.model import Deferred, ModelIndex
+
+    index = ModelIndex.build(model())
+    for name in ("shapes_on_path", "module_shapes_on_path", "mapping_sets"):
+        assert type(index.__dict__["_lazy_" + name]) is Deferred, name
+    assert index.mapping_sets and type(index.__dict__["_lazy_mapping_sets"]) is dict

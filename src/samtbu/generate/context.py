@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import json
 from collections import OrderedDict
-from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import SH
@@ -31,21 +30,13 @@ from samtbu.model import Model, ModelError
 from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU, UKJENT, local_name
 
 
-@functools.lru_cache(maxsize=4)
-def _module_shapes(root: str) -> Graph:
-    graph = Graph()
-    for path in Model.shape_module_files(Path(root)):
-        graph.parse(path, format="turtle")
-    return graph
-
-
 def _single_valued(model: Model, prop: URIRef) -> bool:
     """A property is single-valued when the ontology says so or a module shape (the general rules in
     shapes/*.ttl, not a profile, which may leave a limit to the module) caps it at one."""
     if (prop, RDF.type, OWL.FunctionalProperty) in model.ontology:
         return True
-    shapes = _module_shapes(str(model.root))
-    caps = [shapes.value(s, SH.maxCount) for s in shapes.subjects(SH.path, prop)]
+    shapes = model.shapes
+    caps = [shapes.value(s, SH.maxCount) for s in model.index.shapes_with_path(prop, modules_only=True)]
     return any(c is not None and int(c) <= 1 for c in caps)
 
 

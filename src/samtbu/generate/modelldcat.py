@@ -147,11 +147,10 @@ def _format_pattern(model: Model, prop: URIRef, domains: list[URIRef]) -> str | 
     """The sh:pattern that the shapes of the property's domain classes give its values."""
     shapes = model.shapes
     patterns = set()
-    for domain in domains:
-        for node_shape in shapes.subjects(SH.targetClass, domain):
-            for shape in shapes.objects(node_shape, SH.property):
-                if shapes.value(shape, SH.path) == prop:
-                    patterns.update(str(p) for p in shapes.objects(shape, SH.pattern))
+    for shape in model.index.shapes_with_path(prop):
+        owners = shapes.subjects(SH.property, shape)
+        if any((node_shape, SH.targetClass, domain) in shapes for node_shape in owners for domain in domains):
+            patterns.update(str(p) for p in shapes.objects(shape, SH.pattern))
     if len(patterns) > 1:
         raise ModelError(f"the shapes give {prop} more than one format: {sorted(patterns)}")
     return patterns.pop() if patterns else None

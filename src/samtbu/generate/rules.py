@@ -283,9 +283,31 @@ def _shape_rules(model: Model, graph: Graph, shape, profiles: list[str]) -> list
     return rules
 
 
+TOOLKIT_PREFIX = "samtbu:"  # the id of a rule the toolkit checks itself: "samtbu:UnknownField"
+
+
+def toolkit_rules(model: Model) -> list[Rule]:
+    """The rules the toolkit checks itself (``shapes/verktoey/``): unknown JSON keys and types, a key
+    given twice (every profile's JSON payloads), and the cross-record rules of a batch. Their id is the
+    constraint component reports name (``samtbu:UnknownField``)."""
+    everyone = sorted(model.profiles)
+    return [
+        Rule(
+            id=rule.constraint, kind=rule.kind, profiles=everyone, severity=rule.severity,
+            description={lang: rule.descriptions.get(lang) for lang in LANGUAGES},
+            messages={lang: rule.messages.get(lang) for lang in LANGUAGES},
+            source=[Source(iri=str(i), label=_label(model, i), external=is_external(str(i))) for i in rule.sources],
+            shape=str(rule.iri), constraint=rule.constraint, check="samtbu:" + str(rule.scope).rsplit("#", 1)[-1],
+            name={lang: rule.names.get(lang) for lang in LANGUAGES},
+            module=str(rule.module) if rule.module is not None else None,
+        )
+        for rule in model.toolkit_rules.values()
+    ]
+
+
 def collect_rules(model: Model) -> list[Rule]:
     """Every rule of every shape the model has (module shapes, including those no profile uses yet,
-    and profile shapes), sorted by id."""
+    and profile shapes), and the rules the toolkit checks itself, sorted by id."""
     graph = model.shapes
     member = _profiles_of(model)
     shapes = {s for k in (SH.NodeShape, SH.PropertyShape) for s in graph.subjects(RDF.type, k)}
@@ -294,7 +316,7 @@ def collect_rules(model: Model) -> list[Rule]:
     for shape in sorted((s for s in shapes if isinstance(s, URIRef)), key=str):
         rules += _shape_rules(model, graph, shape, member.get(shape, []))
     # Blank shapes are parameters of a named shape's rule (inside sh:or, sh:not, sh:qualifiedValueShape).
-    return sorted(rules, key=lambda r: r.id)
+    return sorted(rules + toolkit_rules(model), key=lambda r: r.id)
 
 
 def unsourced_violations(rules: list[Rule]) -> list[Rule]:
@@ -348,19 +370,25 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "«Struktur» er datatype, antall, klasse, nodetype og lukket form: der er modellen selv kilden. «Domene» er "
         "alt annet (koder, karakterer, tall, datoer, mønstre og SPARQL-regler): en slik regel med alvorlighet "
         "Violation viser til en ekstern kilde (lov eller forskrift, Udirs veiledning eller håndbok, en standard); "
-        "en domeneregel som bare har modellen som kilde, er høyst en advarsel (Warning).",
+        "en domeneregel som bare har modellen som kilde, er høyst en advarsel (Warning). Sist står reglene som "
+        "verktøyet kontrollerer selv (ukjente felt og typer, et felt som står to ganger, og reglene på tvers av "
+        "postene i et parti); id-en deres er navnet valideringsrapporten gir dem (`samtbu:UnknownField`).",
         "Alle reglar i alle valideringsprofilane, og i formmodulane som ingen profil bruker enno. Ein regel er éi "
         "avgrensing i éi form; id-en er namnet på forma og avgrensinga, slik valideringsrapporten viser dei. "
         "«Struktur» er datatype, tal, klasse, nodetype og lukka form: der er modellen sjølv kjelda. «Domene» er "
         "alt anna (kodar, karakterar, tal, datoar, mønster og SPARQL-reglar): ein slik regel med alvorsgrad "
         "Violation viser til ei ekstern kjelde (lov eller forskrift, rettleiing eller handbok frå Udir, ein "
-        "standard); ein domeneregel som berre har modellen som kjelde, er høgst ei åtvaring (Warning).",
+        "standard); ein domeneregel som berre har modellen som kjelde, er høgst ei åtvaring (Warning). Sist står reglane som "
+        "verktøyet kontrollerer sjølv (ukjende felt og typar, eit felt som står to gonger, og reglane på tvers av "
+        "postane i eit parti); id-en deira er namnet valideringsrapporten gir dei (`samtbu:UnknownField`).",
         "Every rule of every validation profile, and of the shape modules no profile uses yet. A rule is one "
         "constraint of one shape; its id is the shape's name and the constraint, as the validation report shows "
         "them. «Structure» is datatype, cardinality, class, node kind and closed shapes: there the model itself is "
         "the source. «Domain» is everything else (codes, grades, numbers, dates, patterns and SPARQL rules): such a "
         "rule at severity Violation cites an external source (a law or regulation, Udir's guidance or handbook, a "
-        "standard); a domain rule whose only source is the model is at most a Warning.",
+        "standard); a domain rule whose only source is the model is at most a Warning. Last come the rules the "
+        "toolkit checks itself (unknown fields and types, a key given twice, and the rules across the records of a "
+        "batch); their id is the name the validation report gives them (`samtbu:UnknownField`).",
     ),
     "counts": ("{n} regler: {s} struktur, {d} domene.", "{n} reglar: {s} struktur, {d} domene.", "{n} rules: {s} structure, {d} domain."),
     "unsourced": (
@@ -383,6 +411,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "model_only": ("bare modellen", "berre modellen", "the model only"),
     "module": ("Formmodul", "Formmodul", "Shape module"),
     "profile_shapes": ("Profil", "Profil", "Profile"),
+    "toolkit": ("Regler som verktøyet kontrollerer selv", "Reglar som verktøyet kontrollerer sjølv", "Rules the toolkit checks itself"),
     "missing": ("mangler", "manglar", "missing"),
     "rule_texts": ("navn og beskrivelser av regler", "namn og skildringar av reglar", "names and descriptions of rules"),
 }
@@ -424,9 +453,13 @@ def rules_page(idx, lang: str):
     for rule in rules:
         sections.setdefault(_section(rule), []).append(rule)
     profile_names = set(idx.model.profiles)
-    for section in sorted(sections, key=lambda s: (s in profile_names, s)):
-        heading = _w("profile_shapes", lang) if section in profile_names else _w("module", lang)
-        page.add(f"## {heading} `{section}`", "")
+    toolkit = {_section(r) for r in rules if r.id.startswith(TOOLKIT_PREFIX)}
+    for section in sorted(sections, key=lambda s: (s in toolkit, s in profile_names, s)):
+        if section in toolkit:  # shapes/verktoey/{section}.ttl
+            page.add(f"## {_w('toolkit', lang)} (`shapes/verktoey/{section}.ttl`)", "")
+        else:
+            heading = _w("profile_shapes", lang) if section in profile_names else _w("module", lang)
+            page.add(f"## {heading} `{section}`", "")
         page.add(f"| {_w('rule', lang)} | {_w('checks', lang)} | {_w('messages', lang)} | {_w('source', lang)} |",
                  "|---|---|---|---|")
         for rule in sections[section]:

@@ -11,7 +11,6 @@ from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SH, XSD
 
-from samtbu.crosswalk.sssom import read_sssom
 from samtbu.generate.site_text import lang_texts
 from samtbu.model import Model
 from samtbu.namespaces import BASE_IRI, SBU, local_name
@@ -285,7 +284,7 @@ class SiteIndex:
         return sorted(set(self.shapes.subjects(SH.targetClass, cls)), key=str)
 
     def shapes_on_path(self, prop) -> list:
-        return sorted(set(self.shapes.subjects(SH.path, prop)), key=str)
+        return list(self.model.index.shapes_with_path(prop))
 
     def shape_list(self, shape, predicate) -> list:
         node = self.shapes.value(shape, predicate)
@@ -389,14 +388,12 @@ class SiteIndex:
         return set(self.model.codes())
 
     def sssom_files(self) -> list[Path]:
-        folder = self.model.root / "crosswalks"
-        return sorted(folder.rglob("*.sssom.tsv")) if folder.is_dir() else []
+        return [table.path for table in self.model.index.mapping_sets.values()]
 
     def _sssom_mappings(self) -> list[Mapping]:
         out = []
-        for path in self.sssom_files():
-            table = read_sssom(path)
-            curies = table.curie_map
+        for table in self.model.index.mapping_sets.values():
+            curies, path = table.curie_map, table.path
 
             def expand(value: str) -> URIRef:
                 prefix, sep, rest = value.partition(":")

@@ -39,42 +39,28 @@ PayloadLike = str | bytes | dict | list | Path | Graph
 warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
 
 
-_UNKNOWN = {
-    "field": {
-        "nb": "Ukjent felt «{name}»: det er ikke et begrep i modellen, og innholdet ville gått tapt.",
-        "nn": "Ukjend felt «{name}»: det er ikkje eit omgrep i modellen, og innhaldet ville gått tapt.",
-        "en": "Unknown field '{name}': it is not a term of the model, and its content would be lost.",
-    },
-    "type": {
-        "nb": "Ukjent type «{name}»: det er ingen klasse i modellen med dette navnet.",
-        "nn": "Ukjend type «{name}»: det finst ingen klasse i modellen med dette namnet.",
-        "en": "Unknown type '{name}': the model has no class of that name.",
-    },
-    "duplicate": {
-        "nb": "Feltet «{name}» står to ganger i samme objekt: bare den siste verdien blir lest, de andre går tapt.",
-        "nn": "Feltet «{name}» står to gonger i same objekt: berre den siste verdien blir lesen, dei andre går tapt.",
-        "en": "The key '{name}' is given twice in one object: only the last value is read, the others are lost.",
-    },
-}
-_A_TERM = {"nb": "et begrep i samtbu-konteksten", "nn": "eit omgrep i samtbu-konteksten", "en": "a term of the samtbu context"}
-_UNKNOWN_CONSTRAINT = {"field": "samtbu:UnknownField", "type": "samtbu:UnknownType", "duplicate": "samtbu:DuplicateKey"}
+# The toolkit's rule for each kind of unknown term the reader finds (its texts, severity and
+# sources are in the model: shapes/verktoey/regler.ttl).
+_UNKNOWN_RULE = {"field": "UnknownField", "type": "UnknownType", "duplicate": "DuplicateKey"}
 
 
-def unknown_term_results(payload: Payload, lang: str) -> list[Result]:
+def unknown_term_results(payload: Payload, lang: str, model: Model | None = None) -> list[Result]:
     """JSON keys and types the context does not define would vanish in JSON-LD, and of a key given
     twice only the last value is read; report them."""
-    lang = lang if lang in _A_TERM else "en"
+    if not payload.unknown_terms:
+        return []
+    model = model or Model.load()
     results = []
     for pointer, name, kind in payload.unknown_terms:
+        rule = model.toolkit_rule(_UNKNOWN_RULE[kind])
         results.append(
             Result(
-                # A key given twice is a Warning: the JSON is valid, but data would be lost silently.
-                severity="Warning" if kind == "duplicate" else "Violation",
-                message=_UNKNOWN[kind][lang].format(name=name),
+                severity=rule.severity,
+                message=rule.message(lang, name=name),
                 focus_node=payload.source,
                 value=name,
-                expected=None if kind == "duplicate" else _A_TERM[lang],
-                constraint=_UNKNOWN_CONSTRAINT[kind],
+                expected=rule.expected_text(lang),
+                constraint=rule.constraint,
                 pointer=pointer,
             )
         )
@@ -102,13 +88,13 @@ def validate_payload(
         chosen = with_grep(chosen, model, grep)
     report_graph = run_engine(payload, chosen, model, engine, report_if_conforms=False, grep=grep)
     if report_graph is None:  # conforms (the fast engine): the SHACL report only says so, built if it is read
-        results = unknown_term_results(payload, lang)
+        results = unknown_term_results(payload, lang, model)
         record = RecordReport(payload.source, payload.format, chosen.name,
                               name_subjects(results, payload, grep, lang) if grep is not None and results else results)
         if keep_shacl_report:
             if payload.unknown_terms:
                 record.shacl_report = conforming_report()
-                add_unknown_terms_to_shacl(record.shacl_report, payload)
+                add_unknown_terms_to_shacl(record.shacl_report, payload, model)
             else:
                 record.shacl_report = cast(Graph, Deferred(conforming_report))  # a Graph when read
         return record
@@ -123,11 +109,11 @@ def validate_payload(
         )
     else:  # conforms: nothing to present (a model from the compiled-model cache reads no graph for it)
         results = []
-    results = unknown_term_results(payload, lang) + results
+    results = unknown_term_results(payload, lang, model) + results
     if grep is not None and results:
         results = name_subjects(results, payload, grep, lang)
     if keep_shacl_report:
-        add_unknown_terms_to_shacl(report_graph, payload)
+        add_unknown_terms_to_shacl(report_graph, payload, model)
     return RecordReport(payload.source, payload.format, chosen.name, results,
                         shacl_report=report_graph if keep_shacl_report else None)
 
@@ -139,7 +125,7 @@ def conforming_report() -> Graph:
     return report_graph([], Graph())  # (no result: the shapes are not read)
 
 
-def add_unknown_terms_to_shacl(report_graph: Graph, payload: Payload) -> None:
+def add_unknown_terms_to_shacl(report_graph: Graph, payload: Payload, model: Model | None = None) -> None:
     """The results of ``unknown_term_results`` in the record's SHACL report as well, so that the
     shacl-turtle and shacl-jsonld reports carry what the other formats do: each a sh:ValidationResult
     on the node that holds the key, with the toolkit's constraint component (samtbu:UnknownField,
@@ -152,20 +138,22 @@ def add_unknown_terms_to_shacl(report_graph: Graph, payload: Payload) -> None:
         report = BNode()
         report_graph.add((report, RDF.type, SH.ValidationReport))
     holders = _holders(payload)
+    model = model or Model.load()
     for pointer, name, kind in payload.unknown_terms:
+        rule = model.toolkit_rule(_UNKNOWN_RULE[kind])
         node = BNode()
         report_graph.add((report, SH.result, node))
         report_graph.add((node, RDF.type, SH.ValidationResult))
         report_graph.add((node, SH.focusNode, holders(pointer)))
-        report_graph.add((node, SH.resultSeverity, SH.Warning if kind == "duplicate" else SH.Violation))
-        report_graph.add((node, SH.sourceConstraintComponent, SAMTBU[_UNKNOWN_CONSTRAINT[kind].split(":", 1)[1]]))
+        report_graph.add((node, SH.resultSeverity, SH[rule.severity]))
+        report_graph.add((node, SH.sourceConstraintComponent, rule.iri))
         if kind == "field" and _PLAIN_KEY.fullmatch(name):  # what a JSON-LD processor makes of it with the
             report_graph.add((node, SH.resultPath, UKJENT[name]))  # context's @vocab (when that is an IRI)
         elif kind == "type":
             report_graph.add((node, SH.resultPath, RDF.type))
         report_graph.add((node, SH.value, Literal(name)))
-        for language, template in _UNKNOWN[kind].items():
-            report_graph.add((node, SH.resultMessage, Literal(template.format(name=name), lang=language)))
+        for language, message in rule.message_per_language(name=name).items():
+            report_graph.add((node, SH.resultMessage, Literal(message, lang=language)))
     report_graph.set((report, SH.conforms, Literal(False)))
     report_graph.bind("samtbu", SAMTBU)
 

@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
@@ -291,6 +291,7 @@ def prepare(profile: str | None, engine: str, root: str | None = None, grep=None
 
     model = Model.load(root)
     bundled_context(model)
+    model.toolkit_rules  # noqa: B018 - read once here, before the workers fork
     snapshot = resolve_snapshot(grep if grep is not None else False)
     if engine == "fast":
         for p in ([model.profile(profile)] if profile else model.profiles.values()):
@@ -390,29 +391,10 @@ def extract_facts(payload, source: str) -> Facts:
 
 # -- the cross-record pass ------------------------------------------------------------------------
 
-_RULES = {
-    "DuplicateDocumentNumber": (
-        "Dokumentnummeret «{nr}» er utstedt til {n} ulike dokumenter i samme parti ({others}).",
-        "Dokumentnummeret «{nr}» er skrive ut til {n} ulike dokument i same parti ({others}).",
-        "The document number '{nr}' is issued to {n} different documents in this batch ({others}).",
-    ),
-    "DuplicateValidVitnemaal": (
-        "Eleven ({fnr}) har {n} gyldige vitnemål for samme kompetanse ({competence}) i samme parti ({others}).",
-        "Eleven ({fnr}) har {n} gyldige vitnemål for same kompetanse ({competence}) i same parti ({others}).",
-        "The learner ({fnr}) has {n} valid vitnemål for the same competence ({competence}) in this batch ({others}).",
-    ),
-    "DuplicateRecord": (
-        "Posten med id {id} forekommer {n} ganger i samme parti ({others}).",
-        "Posten med id {id} finst {n} gonger i same parti ({others}).",
-        "The record with id {id} occurs {n} times in this batch ({others}).",
-    ),
-}
-
-
 OTHERS_NAMED = 3  # records named in a cross-record message; the rest are counted
 
 
-def _some_others(everyone: list[str], own: set[str], count: int, lang_index: int) -> str:
+def _some_others(everyone: list[str], own: set[str], count: int, more: Callable[[int], str]) -> str:
     """The first few of the other records involved, and how many more: a message stays short
     however many records share a number, so that the report grows linearly with the batch."""
     named = []
@@ -421,9 +403,9 @@ def _some_others(everyone: list[str], own: set[str], count: int, lang_index: int
             named.append(source)
             if len(named) == OTHERS_NAMED:
                 break
-    more = count - len(named)
-    if more > 0:
-        named.append(f"og {more} til" if lang_index == 0 else f"and {more} more")
+    rest = count - len(named)
+    if rest > 0:
+        named.append(more(rest))
     return ", ".join(named)
 
 
@@ -449,30 +431,34 @@ class CrossRecordIndex:
                     for competence in competences:
                         self.vitnemaal.setdefault((fnr, competence), {}).setdefault(key, []).append(facts.source)
 
-    def results(self, lang: str) -> list[RecordReport]:
-        """One record report per record involved, holding the cross-record results."""
-        i = {"nb": 0, "nn": 1}.get(lang, 2)
+    def results(self, lang: str, model: Model | None = None) -> list[RecordReport]:
+        """One record report per record involved, holding the cross-record results (each rule's
+        severity and texts are the model's: shapes/verktoey/regler.ttl)."""
+        model = model or _STATE.get("model") or Model.load()
         found: dict[str, list[Result]] = {}
 
-        def add(source, rule, focus, pointer, value, **words):
-            message = _RULES[rule][i].format(**words)
+        def add(source, name, focus, pointer, value, **words):
+            rule = model.toolkit_rule(name)
             found.setdefault(source, []).append(Result(
-                severity="Violation", message=message, focus_node=focus, path=None, value=value,
-                constraint=f"samtbu:{rule}", pointer=pointer,
+                severity=rule.severity, message=rule.message(lang, **words), focus_node=focus, path=None, value=value,
+                constraint=rule.constraint, pointer=pointer,
             ))
+
+        def more(n: int) -> str:  # "and 3 more": the words of the scope every cross-record rule shares
+            return model.toolkit_rule("DuplicateRecord").more_text(lang, n)
 
         for doc_id, sources in self.ids.items():
             if len(sources) > 1:
                 everyone = sorted(sources)
                 for source in sources:
                     add(source, "DuplicateRecord", doc_id, "", doc_id, id=doc_id, n=len(sources),
-                        others=_some_others(everyone, {source}, len(sources) - 1, i))
+                        others=_some_others(everyone, {source}, len(sources) - 1, more))
         for nr, documents in self.numbers.items():
             if len(documents) > 1:
                 everyone = sorted({s for ss in documents.values() for s in ss})
                 for doc, sources in documents.items():
                     own = set(sources)
-                    others = _some_others(everyone, own, len(everyone) - len(own), i)
+                    others = _some_others(everyone, own, len(everyone) - len(own), more)
                     for source in dict.fromkeys(sources):
                         add(source, "DuplicateDocumentNumber", doc, "/dokumentnummer", nr, nr=nr, n=len(documents), others=others)
         for (fnr, (kind, area)), documents in self.vitnemaal.items():
@@ -481,7 +467,7 @@ class CrossRecordIndex:
                 everyone = sorted({s for ss in documents.values() for s in ss})
                 for doc, sources in documents.items():
                     own = set(sources)
-                    others = _some_others(everyone, own, len(everyone) - len(own), i)
+                    others = _some_others(everyone, own, len(everyone) - len(own), more)
                     for source in dict.fromkeys(sources):
                         add(source, "DuplicateValidVitnemaal", doc, "/utstedtTil/foedselsnummer", fnr,
                             fnr=fnr, n=len(documents), competence=competence, others=others)
@@ -611,7 +597,7 @@ def run_batch(
         if bar is not None:
             bar.stop()
     if cross_record:
-        extra = index.results(lang)
+        extra = index.results(lang, _STATE["model"])
         for record in extra:
             summary.cross_record += len(record.results)
             for r in record.results:
