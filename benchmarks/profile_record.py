@@ -9,6 +9,12 @@ the profile, indexing the triples, the compiled shapes, and the whole ``validate
 ``validate()``. For scale, pyoxigraph's parse of the same record as N-Triples (the cheapest RDF
 syntax) is timed too. Then the SPARQL constraints that cost most per record (their evaluations
 timed one by one: the model is compiled in this process, without the compiled-model cache).
+
+With ``--against REV`` (e.g. ``main``) each SPARQL constraint is also compiled by the SPARQL module
+(``fastsparql.py``) of that git revision and both evaluators are timed on the same calls, taking turns
+(CPU time, the best of three rounds, each round with evaluators just compiled, so that nothing is
+remembered from an earlier round): the figures side by side in one process, and a check that both
+give the same rows.
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", default="vitnemaal", choices=("vitnemaal", "kompetansebevis", "fagbrev"))
     parser.add_argument("--records", type=int, default=400)
     parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--against", metavar="REV", help="also time each SPARQL constraint with fastsparql.py of this git revision")
     args = parser.parse_args(argv)
     os.environ["SAMTBU_NO_CACHE"] = "1"  # compile here, so that the SPARQL evaluators can be timed
 
@@ -62,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
     spent: collections.Counter = collections.Counter()
     names: dict[str, str] = {}
+    calls: dict[str, tuple] = {}  # constraint -> (its compile arguments, the (ctx, focus) of its evaluations)
     compile_constraint = fastsparql.compile_sparql_constraint
 
     def timed_constraint(g, constraint, select, path_sparql):
@@ -70,8 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         key = str(constraint)
         names[key] = shape.rsplit("/", 1)[-1]
         clock = time.process_time
+        calls[key] = ((g, constraint, select, path_sparql), [])
+        seen = calls[key][1]
 
         def timed(ctx, focus):
+            if args.against:
+                seen.append((ctx, focus))
             started = clock()
             try:
                 return evaluate(ctx, focus)
@@ -114,8 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         ("compiled shapes (all constraints)", median_cpu(lambda p: compiled.validate(Data(p.triples)), read)),
     ]
     spent.clear()
+    for _compile_args, seen in calls.values():
+        seen.clear()  # from here on only the validate() step's evaluations
     rows.append(("validate(): the whole call", median_cpu(lambda d: validate(d, None, model=model, grep=False), halves[1])))
     sparql_per_record = {k: v / len(halves[1]) * 1000 for k, v in spent.items()}
+    frozen = {k: (a, list(seen)) for k, (a, seen) in calls.items()}
     fresh = [read_any(d, model=model) for d in halves[1]]
     rows.append(("validate_payload (as the batch: no report graph)",
                  median_cpu(lambda p: validate_payload(p, None, model=model, keep_shacl_report=False), fresh)))
@@ -129,6 +144,55 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  SPARQL constraints, sum of the means per record: {sum(sparql_per_record.values()):.3f} ms; the costliest:")
     for key, ms in sorted(sparql_per_record.items(), key=lambda kv: -kv[1])[:8]:
         print(f"    {ms:6.3f} ms  {names[key]}")
+    if args.against:
+        return compare_sparql(args.against, compile_constraint, frozen, names, len(halves[1]))
+    return 0
+
+
+def compare_sparql(rev: str, compile_new, calls: dict, names: dict, records: int) -> int:
+    """Each SPARQL constraint's evaluations of the ``validate()`` step again, with this tree's
+    evaluator and with that of ``rev``'s fastsparql.py, taking turns: CPU per record, best of 3."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    source = subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:src/samtbu/validate/fastsparql.py"],
+                            capture_output=True, check=True).stdout
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fastsparql_baseline.py"
+        path.write_bytes(source)
+        spec = importlib.util.spec_from_file_location("fastsparql_baseline", path)
+        if spec is None or spec.loader is None:
+            raise SystemExit(f"cannot load fastsparql.py of {rev}")
+        old_module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(old_module)
+    totals = {"old": 0.0, "new": 0.0}
+    rows, differing = [], []
+    for key, (compile_args, seen) in calls.items():
+        if not seen:
+            continue
+        best = {"old": float("inf"), "new": float("inf")}
+        for _round in range(3):
+            answers = {}
+            for label, compile_fn in (("old", old_module.compile_sparql_constraint), ("new", compile_new)):
+                evaluate = compile_fn(*compile_args)
+                started = time.process_time()
+                answers[label] = [evaluate(ctx, focus) for ctx, focus in seen]
+                best[label] = min(best[label], (time.process_time() - started) / records * 1000)
+            if answers["old"] != answers["new"] and names[key] not in differing:
+                differing.append(names[key])
+        totals["old"] += best["old"]
+        totals["new"] += best["new"]
+        rows.append((best["old"], best["new"], names[key]))
+    print(f"  SPARQL constraints, {rev}'s fastsparql.py against this tree's (CPU per record, the same {records} "
+          f"records' evaluations, best of 3 interleaved rounds): {totals['old']:.3f} ms -> {totals['new']:.3f} ms "
+          f"({totals['new'] / totals['old']:.2f}x); load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for old, new, name in sorted(rows, reverse=True)[:10]:
+        print(f"    {old:6.3f} ms -> {new:6.3f} ms  {name}")
+    if differing:
+        print(f"  DIFFERENT ROWS from {rev} for: {', '.join(differing)}")
+        return 1
+    print(f"  the same rows as {rev} for every evaluation")
     return 0
 
 

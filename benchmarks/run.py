@@ -250,48 +250,41 @@ def identity_check(cohort: Path, ours: Path, faults: dict[int, str], per_stratum
             "results": sum(r[3] for r in rows), "cross_injected": len(injected), "cross_missed": len(missed)}
 
 
-def latency(kind: str, runs: int = 300, warmup: int = 100, seed: int = 7, grep=False) -> float:
+def latency(kind: str, runs: int = 300, warmup: int = 100, seed: int = 7, grep=False) -> tuple[float, float]:
     """Median in-process time of ``validate()`` on one payload (bytes in, report out), over distinct
-    learners of one kind (a different seed from the cohort's), after warm-up. ``grep``: a snapshot
-    path to check the Grep codes against too (the lookups and the Grep shapes are then included)."""
+    learners of one kind (a different seed from the cohort's), after warm-up: (wall ms, CPU ms).
+    ``grep``: a snapshot path to check the Grep codes against too (the lookups and the Grep shapes
+    are then included)."""
     from cohort import Cohort
 
+    payloads = [json.dumps(doc) for _n, profile, doc in Cohort(8 * (runs + warmup), seed, fault_rate=0).records()
+                if profile == kind][: runs + warmup]
+    return _median_times(payloads, warmup, grep)
+
+
+def latency_example(example: str, runs: int = 300, warmup: int = 30, grep=False) -> tuple[float, float]:
+    """As :func:`latency`, for one example payload validated again and again."""
+    data = (REPO / "examples" / example).read_bytes()
+    return _median_times([data] * (runs + warmup), warmup, grep)
+
+
+def _median_times(payloads: list, warmup: int, grep) -> tuple[float, float]:
+    """Median wall and CPU time (ms) of ``validate()`` per payload after the first ``warmup``."""
+    from samtbu.grep import resolve_snapshot
     from samtbu.model import Model
     from samtbu.validate import validate
 
     model = Model.load()
-    payloads = [json.dumps(doc) for _n, profile, doc in Cohort(8 * (runs + warmup), seed, fault_rate=0).records()
-                if profile == kind][: runs + warmup]
-    from samtbu.grep import resolve_snapshot
-
     snapshot = resolve_snapshot(grep) or False
     for data in payloads[:warmup]:
         validate(data, None, model=model, grep=snapshot)
-    times = []
+    walls, cpus = [], []
     for data in payloads[warmup:]:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         validate(data, None, model=model, grep=snapshot)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
-
-
-def latency_example(example: str, runs: int = 300, warmup: int = 30, grep=False) -> float:
-    from samtbu.model import Model
-    from samtbu.validate import validate
-
-    from samtbu.grep import resolve_snapshot
-
-    model = Model.load()
-    snapshot = resolve_snapshot(grep) or False
-    data = (REPO / "examples" / example).read_bytes()
-    for _ in range(warmup):
-        validate(data, None, model=model, grep=snapshot)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        validate(data, None, model=model, grep=snapshot)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+        cpus.append(time.process_time() - started_cpu)
+        walls.append(time.perf_counter() - started)
+    return statistics.median(walls) * 1000, statistics.median(cpus) * 1000
 
 
 def load_average() -> str:
@@ -336,7 +329,16 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({kind: latency_example(kind) if kind.endswith(".json") else latency(kind) for kind in LATENCY_KINDS}))
         return 0
     if args.latency_only:
-        print_latencies(args.grep)
+        if args.baseline:  # side by side with the baseline, each in fresh processes taking turns
+            work = Path(tempfile.mkdtemp(prefix="samtbu-run-"))
+            try:
+                print(f"machine: {os.cpu_count()} cores; load average {load_average()} at the start")
+                latency_side_by_side(args.baseline, baseline_env(args.baseline, work))
+                print(f"load average {load_average()} at the end")
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+        else:
+            print_latencies(args.grep)
         return 0
 
     print(f"machine: {os.cpu_count()} cores; load average {load_average()} at the start; samtbu batch on {args.jobs} worker(s)")
@@ -424,17 +426,19 @@ LATENCY_KINDS = ("fagbrev", "kompetansebevis", "vitnemaal", "enkeltresultat.json
 def latency_side_by_side(rev: str, old_env: dict, rounds: int = 3) -> None:
     """The single-payload latencies of the baseline and of this tree, each round a fresh process of
     each in turn (so that the machine's load falls on both alike); the median over the rounds."""
-    times: dict[str, dict[str, list[float]]] = {"old": {k: [] for k in LATENCY_KINDS}, "new": {k: [] for k in LATENCY_KINDS}}
+    times: dict[str, dict[str, list]] = {"old": {k: [] for k in LATENCY_KINDS}, "new": {k: [] for k in LATENCY_KINDS}}
     for _ in range(rounds):
         for label, env in (("old", old_env), ("new", None)):
             done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--latency-json"], env=env,
                                   capture_output=True, text=True, check=True)
-            for kind, ms in json.loads(done.stdout).items():
-                times[label][kind].append(ms)
+            for kind, (wall, cpu) in json.loads(done.stdout).items():
+                times[label][kind].append((wall, cpu))
     for kind in LATENCY_KINDS:
-        old, new = statistics.median(times["old"][kind]), statistics.median(times["new"][kind])
-        print(f"single payload, {kind}: {rev} {old:.2f} ms, this tree {new:.2f} ms ({new / old:.2f}x; median in-process "
-              f"after warm-up, distinct learners, median of {rounds} interleaved rounds)")
+        (old, old_cpu), (new, new_cpu) = ([statistics.median(x) for x in zip(*times[label][kind], strict=True)]
+                                          for label in ("old", "new"))
+        print(f"single payload, {kind}: {rev} {old:.2f} ms wall, {old_cpu:.2f} ms CPU; this tree {new:.2f} ms wall, "
+              f"{new_cpu:.2f} ms CPU ({new / old:.2f}x wall, {new_cpu / old_cpu:.2f}x CPU; median in-process after "
+              f"warm-up, distinct learners, median of {rounds} interleaved rounds)")
 
 
 def print_latencies(grep: Path | None) -> None:
@@ -442,9 +446,11 @@ def print_latencies(grep: Path | None) -> None:
     without and with it, measured alternately so that a busy machine slows both alike."""
     if grep is None:
         for kind in ("fagbrev", "kompetansebevis", "vitnemaal"):
-            print(f"single payload, {kind} (distinct learners): median {latency(kind):.2f} ms (in-process, after warm-up)")
+            wall, cpu = latency(kind)
+            print(f"single payload, {kind} (distinct learners): median {wall:.2f} ms wall, {cpu:.2f} ms CPU (in-process, after warm-up)")
         for example in ("enkeltresultat.json", "fullfoeringsstatus.json"):
-            print(f"single payload, examples/{example}: median {latency_example(example):.2f} ms (in-process, after warm-up)")
+            wall, cpu = latency_example(example)
+            print(f"single payload, examples/{example}: median {wall:.2f} ms wall, {cpu:.2f} ms CPU (in-process, after warm-up)")
         return
     for kind in ("fagbrev", "kompetansebevis", "vitnemaal", "enkeltresultat.json", "fullfoeringsstatus.json"):
         without, with_grep = latency_pair(kind, grep)

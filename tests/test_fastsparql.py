@@ -35,6 +35,12 @@ QUERIES = [
        FILTER ((?s - 11 * FLOOR(?s / 11)) != 0) }""",
     """SELECT $this ?value WHERE { $this ex:a ?value ; ex:b ?b . BIND (?value + ?b AS ?s) FILTER (?s > 2) }""",
     """SELECT $this ?value WHERE { $this ex:a ?value ; ex:b ?b . BIND (?value - 1.5 AS ?s) FILTER (?s >= ?b) }""",
+    # conjuncts written into the join plans: two variables compared (IRIs, dates, anything), DATATYPE
+    """SELECT $this ?value WHERE { $this ex:a ?value ; ex:b ?b . FILTER (?value != ?b && DATATYPE(?b) != xsd:integer) }""",
+    """SELECT $this ?value WHERE { $this ex:a ?value . ?n ex:when ?w . FILTER (?w = ?value) }""",
+    # a digit cast of any value's text, and the parts of a date asked one after another
+    """SELECT $this ?value WHERE { $this ex:a ?value . BIND (xsd:integer(SUBSTR(STR(?value), 2, 2)) AS ?n)
+       FILTER (?n > 1 || DAY(?value) > 10 || MONTH(?value) < 12) }""",
 ]
 
 VALUES = st.sampled_from([
@@ -115,6 +121,11 @@ FOUND = [
                                   (EX.n1, EX.when, Literal("2001-01-31", datatype=_DATE))]),
     ("DATATYPE(?b) != xsd:date on a plain string", 1, [(EX.f, EX.a, Literal("a")), (EX.f, EX.b, Literal("b"))]),
     ("a wrong check digit", 5, [(EX.f, EX.a, Literal("124"))]),
+    ("two different dates", 8, [(EX.f, EX.a, Literal("2024-06-20", datatype=_DATE)),
+                                (EX.f, EX.b, Literal("2001-01-31", datatype=_DATE))]),
+    ("the same date on another node", 9, [(EX.f, EX.a, Literal("2001-01-31", datatype=_DATE)),
+                                          (EX.n1, EX.when, Literal("2001-01-31", datatype=_DATE))]),
+    ("digits 2-3 of the text are 23", 10, [(EX.f, EX.a, Literal("123"))]),
 ]
 
 

@@ -19,6 +19,7 @@ import operator
 import re
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
+from typing import Any
 
 from pyparsing import ParseResults
 from rdflib import BNode, Graph, Literal, URIRef, Variable
@@ -37,6 +38,7 @@ XSD_DOUBLE = XSD + "double"
 XSD_DATE = XSD + "date"
 _NUMERIC = {XSD + n for n in ["float", "double", "decimal", "integer", "nonPositiveInteger", "negativeInteger", "nonNegativeInteger", "positiveInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte", "long", "int", "short", "byte"]}
 _INTEGER_TYPES = _NUMERIC - {XSD + "float", XSD_DOUBLE, XSD_DECIMAL}
+_EXACT = {(int, XSD_INTEGER), (Decimal, XSD_DECIMAL)}  # (Python type, datatype) of exact numbers
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PLAIN_DATES: dict = {}
 
@@ -48,6 +50,26 @@ def _plain_date(lex: str) -> bool:
         if len(_PLAIN_DATES) > 100_000:
             _PLAIN_DATES.clear()
         found = _PLAIN_DATES[lex] = _DATE_RE.match(lex) is not None
+    return found
+
+
+_DATE_VALUES: dict = {}
+
+
+def _plain_date_value(lex: str):
+    """The date of a valid xsd:date lexical form without a time zone; None for any other (remembered:
+    YEAR, MONTH and DAY of one date are asked for one after another)."""
+    found = _DATE_VALUES.get(lex, _Err)
+    if found is _Err:
+        found = None
+        if _DATE_RE.match(lex):
+            try:
+                found = _dt.date.fromisoformat(lex)
+            except ValueError:
+                found = None
+        if len(_DATE_VALUES) > 100_000:
+            _DATE_VALUES.clear()
+        _DATE_VALUES[lex] = found
     return found
 
 
@@ -154,9 +176,12 @@ def _str(v) -> L:
 def _compare(op: str, a, b) -> bool:
     """rdflib's RelationalExpression for =, !=, <, >, <=, >=."""
     ta, tb = type(a), type(b)
-    # fast paths: canonical xsd:date; plain strings (both literals)
+    # fast paths: two computed integers; canonical xsd:date; plain strings (both literals)
+    if ta is N and tb is N and type(a[0]) is int and type(b[0]) is int and a[1] in _INTEGER_TYPES and b[1] in _INTEGER_TYPES:
+        return _OPERATORS[op](a[0], b[0])
     if ta is L and tb is L:
-        if a[1] == XSD_DATE and b[1] == XSD_DATE and _plain_date(a[0]) and _plain_date(b[0]):
+        if a[1] == XSD_DATE and b[1] == XSD_DATE and (_PLAIN_DATES.get(a[0]) or _plain_date(a[0])) and (
+                _PLAIN_DATES.get(b[0]) or _plain_date(b[0])):
             return _OPERATORS[op](a[0], b[0])
         if a[1] is None and b[1] is None and not a[2] and not b[2]:
             return _OPERATORS[op](a[0], b[0])
@@ -206,6 +231,21 @@ def _int_constant(e) -> int | None:
     if isinstance(e, Literal) and e.datatype == URIRef(XSD_INTEGER) and type(e.value) is int:
         return e.value
     return None
+
+
+def _fixed_substr_of_str(e) -> tuple[str, int, int] | None:
+    """For ``SUBSTR(STR(?v), start, length)`` with integer constants (start >= 1, length >= 0): (v, the
+    slice's start, end); None for any other expression."""
+    if getattr(e, "name", None) != "Builtin_SUBSTR" or e.length is None:
+        return None
+    inner = e.arg
+    if getattr(inner, "name", None) != "Builtin_STR":
+        return None
+    var = _var_name(inner.arg)
+    start, length = _int_constant(e.start), _int_constant(e.length)
+    if var is None or start is None or length is None or start < 1 or length < 0:
+        return None
+    return var, start - 1, start - 1 + length
 
 
 def _datatype_arg(compiler, e):
@@ -373,7 +413,20 @@ class _Compiler:
             # x = <iri> / x != <iri>: _compare with a non-literal right side is term equality
             iri = str(other)
             datatype_of = _datatype_arg(self, e.expr)
-            if datatype_of is not None:  # DATATYPE(?x) = <iri>, the commonest test in the shapes
+            dt_var = _var_name(e.expr.arg) if getattr(e.expr, "name", None) == "Builtin_DATATYPE" else None
+            if dt_var is not None:  # DATATYPE(?x) = <iri>, the commonest test in the shapes: ?x read inline
+                def datatype_is(row, _negate=op == "!="):
+                    try:
+                        v = row[dt_var]
+                    except KeyError:
+                        raise _Err(f"unbound variable ?{dt_var}") from None
+                    if type(v) is L:
+                        return ((RDF_LANGSTRING if v[2] else v[1] or XSD_STRING) == iri) is not _negate
+                    return (_datatype_of(v) == iri) is not _negate
+
+                datatype_is.inline = ("datatype", dt_var, iri, op == "!=")
+                return datatype_is
+            if datatype_of is not None:
                 if op == "=":
                     return lambda row: _datatype_of(datatype_of(row)) == iri
                 return lambda row: _datatype_of(datatype_of(row)) != iri
@@ -390,6 +443,8 @@ class _Compiler:
                     raise _Err("unbound variable") from None
                 return _compare(op, a, b)
 
+            if op in _OPERATORS:
+                rel_vars.inline = ("compare", op, lname, rname)
             return rel_vars
 
         def rel(row):
@@ -407,6 +462,13 @@ class _Compiler:
         def add(row):
             a = first(row)
             terms = [r(row) for r in rest]
+            if type(a) is N and (type(a[0]), a[1]) in _EXACT and all(type(t) is N and (type(t[0]), t[1]) in _EXACT for t in terms):
+                # xsd:integer and xsd:decimal values only (the check-digit sums): the loop below without
+                # its per-term tests; int with Decimal gives Decimal, as the type promotion does
+                res = a[0]
+                for op, t in zip(ops, terms, strict=True):
+                    res = res + t[0] if op == "+" else res - t[0]
+                return N((res, XSD_DECIMAL if type(res) is Decimal else XSD_INTEGER))
             if type(a) is L and a[1] is not None and a[1] not in _NUMERIC:
                 return _delegate_arith(_ops.AdditiveExpression, a, ops, terms)
             res = _numeric(a)
@@ -437,6 +499,15 @@ class _Compiler:
 
         if len(rest) == 1 and ops[0] == "*":
             second = rest[0]
+            factor = _int_constant(e.expr)
+            if factor is not None:
+                decimal_factor = Decimal(factor)
+
+                def mul_constant(row):  # 3 * ?d (the check-digit weights): the factor made once
+                    t = second(row)
+                    if type(t) is N and type(t[0]) is int:
+                        return N((decimal_factor * t[0], XSD_DECIMAL))
+                    return mul(row)
 
             def mul_two(row):  # x * y of two integers: Decimal(x) * y, as the general case does
                 a, t = first(row), second(row)
@@ -468,7 +539,9 @@ class _Compiler:
                 raise _Err(str(exc)) from None
             return N((res, XSD_DOUBLE if isinstance(res, float) else XSD_DECIMAL))
 
-        return mul_two if len(rest) == 1 and ops[0] == "*" else mul
+        if len(rest) == 1 and ops[0] == "*":
+            return mul_constant if factor is not None else mul_two
+        return mul
 
     # built-ins implemented here
     def _Builtin_STR(self, e):
@@ -655,11 +728,8 @@ class _Compiler:
 
         def get(row):
             v = arg(row)
-            if type(v) is L and v[1] == XSD_DATE and _DATE_RE.match(v[0]):
-                try:
-                    d = _dt.date.fromisoformat(v[0])
-                except ValueError:
-                    d = None
+            if type(v) is L and v[1] == XSD_DATE:
+                d = _plain_date_value(v[0])
                 if d is not None:
                     return N((getattr(d, part), XSD_INTEGER))
             try:
@@ -690,6 +760,24 @@ class _Compiler:
         if len(args) != 1:
             raise Unsupported(f"cast with {len(args)} arguments")
         arg = args[0]
+        digits = _fixed_substr_of_str(e.expr[0]) if iri == XSD_INTEGER else None
+        if digits is not None:
+            # xsd:integer(SUBSTR(STR(?v), start, length)), the check-digit rules' digits: the three
+            # steps below (STR, the slice, the cast of a plain literal) on ?v's text at once
+            var, first, end = digits
+
+            def digit(row):
+                try:
+                    v = row[var]
+                except KeyError:
+                    raise _Err(f"unbound variable ?{var}") from None
+                text = (v[0] if type(v) is L else _str(v)[0])[first:end]
+                try:
+                    return N((int(text), XSD_INTEGER))
+                except ValueError:
+                    raise _Err(f"cannot interpret {text!r} as int") from None
+
+            return digit
         if iri == XSD_INTEGER:
             def to_integer(row):
                 x = arg(row)
@@ -787,39 +875,50 @@ class _Compiler:
             return inner
         conds = [self.expr(c) for c in rest]
 
+        if len(conds) == 1:
+            cond = conds[0]
+
+            def filter_one(row):
+                return [r for r in inner(row) if _passes(cond, r)]
+
+            return filter_one
+
         def filter_(row):
             return [r for r in inner(row) if all(_passes(c, r) for c in conds)]
 
         return filter_
 
     def _pattern_with_checks(self, p, checks):
-        if getattr(p, "name", None) == "Extend":
-            return self._extend(p, self._pattern_with_checks(p.p, checks))
-        return self._p_BGP(p, checks)
+        binds, node = _extend_chain(p)
+        inner = self._p_BGP(node, checks)
+        return self._extend(binds, inner) if binds else inner
 
     def _p_Extend(self, p):
-        return self._extend(p, self.pattern(p.p))
+        binds, node = _extend_chain(p)
+        return self._extend(binds, self.pattern(node))
 
-    def _extend(self, p, inner):
-        expr = self.expr(p.expr)
-        var = str(p.var)
+    def _extend(self, binds, inner):
+        """BIND after BIND (innermost first) on the rows of ``inner``, one row copy for the chain: a BIND
+        whose expression errs leaves its variable unbound; a BIND to a bound variable keeps the row
+        only when the value is the same (what one Extend after another gives, row by row)."""
+        steps = [(str(b.var), self.expr(b.expr)) for b in binds]
 
         def extend(row):
             out = []
             for r in inner(row):
-                try:
-                    value = expr(r)
-                except _Err:
-                    out.append(r)
-                    continue
-                if var in r:
-                    # BIND to a bound variable: kept only if compatible
-                    if r[var] == value:
-                        out.append(r)
-                    continue
                 r2 = dict(r)
-                r2[var] = value
-                out.append(r2)
+                for var, expr in steps:
+                    try:
+                        value = expr(r2)
+                    except _Err:
+                        continue
+                    if var in r2:
+                        if r2[var] == value:
+                            continue
+                        break
+                    r2[var] = value
+                else:
+                    out.append(r2)
             return out
 
         return extend
@@ -828,6 +927,10 @@ class _Compiler:
         return self._join(self.pattern(p.p1), self.pattern(p.p2))
 
     def _join(self, left, right):
+        many = getattr(right, "many", None)
+        if many is not None:  # a basic graph pattern on the right: all left rows in one call
+            return lambda row: many(left(row))
+
         def join(row):
             out = []
             for r in left(row):
@@ -945,29 +1048,76 @@ def _bgp(triples, checks=()):
         plan = plans.get(key)
         if plan is None:
             plan = plans[key] = _plan(triples, checks, frozenset(key))
-        pre, steps, run = plan
-        for fn in pre:
-            if not _passes(fn, row):
-                return []
         out: list = []
-        run(row["__data__"], dict(row), out)
+        plan(row["__data__"], dict(row), out)
         return out
 
+    def evaluate_many(rows) -> list:
+        """The solutions for each of ``rows`` in turn (the right side of a join): one call, and one
+        plan look-up for a run of rows with the same bound variables."""
+        out: list = []
+        last_key: tuple | None = None
+        plan: Any = None
+        for row in rows:
+            key = tuple(row)
+            if key != last_key:
+                plan = plans.get(key)
+                if plan is None:
+                    plan = plans[key] = _plan(triples, checks, frozenset(key))
+                last_key = key
+            plan(row["__data__"], dict(row), out)
+        return out
+
+    evaluate.many = evaluate_many
     return evaluate
 
 
-def _generate_run(steps):
+def _check_lines(fn, indent: str, const, skip: str) -> list[str]:
+    """Source lines that drop the row (``skip``: continue, or return before the first loop) unless the
+    filter conjunct ``fn`` is true without error (what ``_passes`` decides). Two forms, the commonest
+    in the shapes, are written out in full (see ``_Compiler._RelationalExpression``); any other is
+    called."""
+    form = getattr(fn, "inline", None)
+    if form is not None and form[0] == "datatype":
+        _kind, var, iri, negate = form
+        test = "if _ok:" if negate else "if not _ok:"
+        return [f"{indent}try:", f"{indent}    _x = row[{var!r}]",
+                f"{indent}    _ok = ((RDF_LANGSTRING if _x[2] else _x[1] or XSD_STRING) if type(_x) is L else _datatype_of(_x)) == {const(iri)}",
+                f"{indent}except (KeyError, _Err):", f"{indent}    {skip}", f"{indent}{test}", f"{indent}    {skip}"]
+    if form is not None and form[0] == "compare":
+        _kind, op, a, b = form
+        return [f"{indent}try:", f"{indent}    _x = row[{a!r}]", f"{indent}    _y = row[{b!r}]",
+                # two canonical xsd:date literals compare as text (the fast path of _compare)
+                f"{indent}    if type(_x) is L and type(_y) is L and _x[1] == XSD_DATE and _y[1] == XSD_DATE and "
+                f"PLAIN_DATES.get(_x[0]) and PLAIN_DATES.get(_y[0]):",
+                f"{indent}        _ok = _x[0] {op if op != '=' else '=='} _y[0]",
+                *([f"{indent}    elif type(_x) is str and type(_y) is str:",  # two IRIs: term (in)equality
+                   f"{indent}        _ok = _x {op if op != '=' else '=='} _y"] if op in ("=", "!=") else []),
+                f"{indent}    else:", f"{indent}        _ok = _compare({op!r}, _x, _y)",
+                f"{indent}except (KeyError, _Err):", f"{indent}    {skip}",
+                f"{indent}if not _ok:", f"{indent}    {skip}"]
+    return [f"{indent}try:", f"{indent}    _v = {const(fn)}(row)",
+            f"{indent}    if _v is not True and (_v is False or not _ebv(_v)):", f"{indent}        {skip}",
+            f"{indent}except _Err:", f"{indent}    {skip}"]
+
+
+def _generate_run(steps, pre=()):
     """The nested loops of a plan as one generated function ``(data, row, out)``: one loop per triple
     pattern, the step specs decided once instead of on every triple. The common steps (subject and
     predicate known; or predicate and object known) read the index directly; the others call
     ``_triples``. A variable repeated in one pattern must match its first binding."""
-    consts: dict = {"_triples": _triples, "_ebv": _ebv, "_Err": _Err, "L": L, "E": ()}
+    consts: dict = {"_triples": _triples, "_ebv": _ebv, "_Err": _Err, "L": L, "E": (), "_compare": _compare,
+                    "_datatype_of": _datatype_of, "RDF_LANGSTRING": RDF_LANGSTRING, "XSD_STRING": XSD_STRING,
+                    "XSD_DATE": XSD_DATE, "PLAIN_DATES": _PLAIN_DATES}
     lines = ["def run(data, row, out):", "    spo = data.spo", "    pos = data.pos"]
 
     def const(value) -> str:
         name = f"K{len(consts)}"
         consts[name] = value
         return name
+
+    for fn in pre:  # the conjuncts whose variables are bound before the first pattern
+        lines += _check_lines(fn, "    ", const, "return")
 
     def term(kind, v) -> str:
         return const(v) if kind == 0 else f"row[{v!r}]" if kind == 1 else "None"
@@ -1001,9 +1151,7 @@ def _generate_run(steps):
                     lines.append(f"{body}row[{v!r}] = {t}")
         for fn in step_checks:
             # _passes inline: true without error, or else the row is dropped
-            lines += [f"{body}try:", f"{body}    _v = {const(fn)}(row)",
-                      f"{body}    if _v is not True and (_v is False or not _ebv(_v)):", f"{body}        continue",
-                      f"{body}except _Err:", f"{body}    continue"]
+            lines += _check_lines(fn, body, const, "continue")
         steps_left = indent
         indent = body
         new_vars = new
@@ -1048,7 +1196,7 @@ def _plan(triples, checks, bound):
         step_checks = [fn for names, fn in checks if id(fn) not in done and names <= bound]
         done.update(id(fn) for fn in step_checks)
         steps.append((tuple(spec), tuple(new), step_checks))
-    return pre, steps, _generate_run(steps)
+    return _generate_run(steps, pre)
 
 
 def _passes(fn, row) -> bool:
@@ -1056,6 +1204,16 @@ def _passes(fn, row) -> bool:
         return _ebv(fn(row))
     except _Err:
         return False
+
+
+def _extend_chain(p) -> tuple[list, object]:
+    """The BINDs of a chain of Extend nodes, innermost first, and the pattern under them."""
+    binds = []
+    while getattr(p, "name", None) == "Extend":
+        binds.append(p)
+        p = p.p
+    binds.reverse()
+    return binds, p
 
 
 def _bgp_vars(p) -> set:
@@ -1238,22 +1396,28 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
     if needs is None:
         needs = _PARSED_NEEDS[key] = _needs(_PARSED[text].p, path_iri)
 
+    pair = predicates if len(predicates) == 2 else None
+
     def evaluate(ctx, focus):
-        if needs and not _has_any(ctx.data.pos, needs):
-            return []  # a triple every solution needs is not in the data graph at all
         if locality is None:
+            if needs and not _has_any(ctx.data.pos, needs):
+                return []  # a triple every solution needs is not in the data graph at all
             return _evaluate(ctx, focus)
         # A local query reads only values of the focus node: its rows depend on those values alone
         # (and on the focus node itself when an expression uses $this).
         by_p = ctx.data.spo.get(focus) or _NO_VALUES
         if single is not None:
             key = tuple(by_p.get(single, ()))
+        elif pair is not None:
+            key = (tuple(by_p.get(pair[0], ())), tuple(by_p.get(pair[1], ())))
         else:
             key = tuple([tuple(by_p.get(p, ())) for p in predicates])
         if uses_this:
             key = (focus, key)
         rows = cache.get(key)
         if rows is None:
+            if needs and not _has_any(ctx.data.pos, needs):
+                return []  # (not remembered: the key holds the focus node's values only)
             rows = [(_FOCUS if this == focus and type(this) is type(focus) else this, path, value, bindings)
                     for this, path, value, bindings in _evaluate(ctx, focus)]
             if len(cache) > 20_000:
