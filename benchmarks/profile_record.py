@@ -11,7 +11,7 @@ syntax) is timed too. Then the SPARQL constraints that cost most per record (the
 timed one by one: the model is compiled in this process, without the compiled-model cache).
 
 With ``--against REV`` (e.g. ``main``) each SPARQL constraint is also compiled by the SPARQL module
-(``fastsparql.py``) of that git revision and both evaluators are timed on the same calls, taking turns
+(``validate/fast/sparql.py``, ``fastsparql.py`` before the package) of that git revision and both evaluators are timed on the same calls, taking turns
 (CPU time, the best of three rounds, each round with evaluators just compiled, so that nothing is
 remembered from an earlier round): the figures side by side in one process, and a check that both
 give the same rows.
@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 
 def ntriples(triples) -> bytes:
-    from samtbu.validate.fastterms import B, L
+    from samtbu.validate.fast.terms import B, L
 
     def term(t):
         if isinstance(t, L):
@@ -61,11 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", default="vitnemaal", choices=("vitnemaal", "kompetansebevis", "fagbrev"))
     parser.add_argument("--records", type=int, default=400)
     parser.add_argument("--warmup", type=int, default=100)
-    parser.add_argument("--against", metavar="REV", help="also time each SPARQL constraint with fastsparql.py of this git revision")
+    parser.add_argument("--against", metavar="REV", help="also time each SPARQL constraint with the fast SPARQL module of this git revision")
     args = parser.parse_args(argv)
     os.environ["SAMTBU_NO_CACHE"] = "1"  # compile here, so that the SPARQL evaluators can be timed
 
-    from samtbu.validate import fastsparql
+    from samtbu.validate.fast import sparql as fastsparql
 
     spent: collections.Counter = collections.Counter()
     names: dict[str, str] = {}
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     from samtbu.model import Model
     from samtbu.validate import read_any, validate, validate_payload
     from samtbu.validate.engine import compiled_shapes, detect_profile_triples
-    from samtbu.validate.fastterms import Data
+    from samtbu.validate.fast.terms import Data
 
     model = Model.load()
     want = args.records + args.warmup
@@ -151,19 +151,27 @@ def main(argv: list[str] | None = None) -> int:
 
 def compare_sparql(rev: str, compile_new, calls: dict, names: dict, records: int) -> int:
     """Each SPARQL constraint's evaluations of the ``validate()`` step again, with this tree's
-    evaluator and with that of ``rev``'s fastsparql.py, taking turns: CPU per record, best of 3."""
+    evaluator and with that of ``rev``'s fast SPARQL module, taking turns: CPU per record, best of 3."""
     import importlib.util
     import subprocess
     import tempfile
 
-    source = subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:src/samtbu/validate/fastsparql.py"],
-                            capture_output=True, check=True).stdout
+    import re
+
+    for where in ("src/samtbu/validate/fast/sparql.py", "src/samtbu/validate/fastsparql.py"):  # before the package
+        shown = subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:{where}"], capture_output=True)
+        if shown.returncode == 0:
+            break
+    else:
+        raise SystemExit(f"no fast SPARQL module at {rev}")
+    # an older revision's module imports its siblings by their names before the package
+    source = re.sub(rb"samtbu\.validate\.fast(engine|terms)\b", rb"samtbu.validate.fast.\1", shown.stdout)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fastsparql_baseline.py"
         path.write_bytes(source)
         spec = importlib.util.spec_from_file_location("fastsparql_baseline", path)
         if spec is None or spec.loader is None:
-            raise SystemExit(f"cannot load fastsparql.py of {rev}")
+            raise SystemExit(f"cannot load the fast SPARQL module of {rev}")
         old_module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(old_module)
     totals = {"old": 0.0, "new": 0.0}
@@ -184,7 +192,7 @@ def compare_sparql(rev: str, compile_new, calls: dict, names: dict, records: int
         totals["old"] += best["old"]
         totals["new"] += best["new"]
         rows.append((best["old"], best["new"], names[key]))
-    print(f"  SPARQL constraints, {rev}'s fastsparql.py against this tree's (CPU per record, the same {records} "
+    print(f"  SPARQL constraints, {rev}'s fast SPARQL module against this tree's (CPU per record, the same {records} "
           f"records' evaluations, best of 3 interleaved rounds): {totals['old']:.3f} ms -> {totals['new']:.3f} ms "
           f"({totals['new'] / totals['old']:.2f}x); load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for old, new, name in sorted(rows, reverse=True)[:10]:

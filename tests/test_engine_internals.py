@@ -115,7 +115,7 @@ NOT_NODE_NAMES = {"Additive", "Conditional", "Multiplicative", "Relational", "Un
 def _node_names_fastsparql_reads() -> set[str]:
     """The rdflib algebra and parser node names fastsparql dispatches on: its compiler's ``_Name``
     methods and the names it compares with a node's ``.name``."""
-    tree = ast.parse((SRC / "validate" / "fastsparql.py").read_text(encoding="utf-8"))
+    tree = ast.parse((SRC / "validate" / "fast" / "sparql.py").read_text(encoding="utf-8"))
     pattern = re.compile(r"(Builtin_\w+|[A-Z][a-z]+[A-Za-z]*)")
     names = set()
     for node in ast.walk(tree):

@@ -19,8 +19,8 @@ from rdflib.compare import isomorphic
 from samtbu.model import Model
 from samtbu.validate import validate
 from samtbu.validate.engine import compiled_shapes
-from samtbu.validate.fastengine import datatype_ok, xsd_lexical_ok
-from samtbu.validate.fastinput import _try_fast, read_fast
+from samtbu.validate.fast.engine import datatype_ok, xsd_lexical_ok
+from samtbu.validate.fast.input import _try_fast, read_fast
 from samtbu.validate.input import read_payload
 
 from _mutations import MUTATIONS, mutate
@@ -329,8 +329,8 @@ def _generated_agrees(compiled, triples) -> int:
     """Every shape's generated conformance function gives, on every node of the data, the boolean the
     engine's own evaluation gives with no result list, and ``False`` exactly where the reporting
     evaluation gives results. Returns the number of (shape, node) pairs compared."""
-    from samtbu.validate.fastengine import Context, _own_subclass_edges, _with_hierarchy
-    from samtbu.validate.fastterms import Data
+    from samtbu.validate.fast.engine import Context, _own_subclass_edges, _with_hierarchy
+    from samtbu.validate.fast.terms import Data
 
     data = Data(triples)
     own = _own_subclass_edges(data)

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, Namespace, URIRef, Variable
 from rdflib.namespace import XSD
 
-from samtbu.validate.fastsparql import compile_sparql_constraint
-from samtbu.validate.fastterms import Data, from_rdflib
+from samtbu.validate.fast.sparql import compile_sparql_constraint
+from samtbu.validate.fast.terms import Data, from_rdflib
 
 EX = Namespace("http://example.org/")
 PREFIXES = "PREFIX ex: <http://example.org/>\nPREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from samtbu.cli import main
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
-from samtbu.validate.fastinput import read_fast
+from samtbu.validate.fast.input import read_fast
 
 from test_fuzz import SEEDS, byte_mutations, json_mutations, json_values
 

@@ -393,7 +393,7 @@ def test_the_shipped_snapshot_is_what_its_sources_give(samples: Path, shipped: S
 
 def test_every_grep_code_of_the_examples_is_in_the_shipped_snapshot(shipped: Snapshot):
     from samtbu.grep.facts import grep_iris
-    from samtbu.validate.fastinput import read_fast
+    from samtbu.validate.fast.input import read_fast
 
     for path in EXAMPLES:
         for iri in grep_iris(read_fast(path).triples):
@@ -585,7 +585,7 @@ def test_the_overview_of_every_example_shows_subject_titles(path: Path, tmp_path
         html = render_overview(path, "nb")
         english = render_overview(path, "en")
     codes = [iri.rsplit("/", 1)[1] for iri in __import__("samtbu.grep.facts", fromlist=["x"]).grep_iris(
-        __import__("samtbu.validate.fastinput", fromlist=["x"]).read_fast(path).triples)]
+        __import__("samtbu.validate.fast.input", fromlist=["x"]).read_fast(path).triples)]
     if not codes:
         # a fagskole record: its course unit codes are the college's own, not Grep's
         assert "Fagskole" in path.read_text(encoding="utf-8"), path.name

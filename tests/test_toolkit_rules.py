@@ -79,7 +79,7 @@ def edited_model(tmp_path_factory) -> Model:
 
 def test_unknown_field_messages_are_read_from_the_model(edited_model: Model):
     from samtbu.validate import validate_payload
-    from samtbu.validate.fastinput import read_fast
+    from samtbu.validate.fast.input import read_fast
 
     data = json.loads((Model.load().root / "examples" / "enkeltresultat.json").read_text(encoding="utf-8"))
     data["hemmeligFelt"] = "x"

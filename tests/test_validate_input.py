@@ -136,8 +136,8 @@ def test_remote_context_inside_a_nested_node_is_refused():
 
 from rdflib import BNode, URIRef  # noqa: E402
 
-from samtbu.validate.fastinput import _try_fast, read_fast  # noqa: E402
-from samtbu.validate.fastterms import B  # noqa: E402
+from samtbu.validate.fast.input import _try_fast, read_fast  # noqa: E402
+from samtbu.validate.fast.terms import B  # noqa: E402
 from samtbu.validate.input import MAX_DEPTH  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -297,7 +297,7 @@ def test_a_base_the_turtle_payload_declares_is_used():
 def test_lone_surrogates_and_unknown_xml_encodings_are_one_clear_error(data: bytes, said: str):
     from samtbu.errors import SamtbuError
     from samtbu.validate import read_any
-    from samtbu.validate.fastinput import read_fast
+    from samtbu.validate.fast.input import read_fast
 
     for reader in (read_any, read_fast):
         with pytest.raises(SamtbuError) as caught:

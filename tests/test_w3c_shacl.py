@@ -14,8 +14,8 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH, Namespace
 
-from samtbu.validate.fastengine import CompiledShapes, InvalidShapes, Unsupported
-from samtbu.validate.fastterms import Data, from_rdflib, to_rdflib
+from samtbu.validate.fast.engine import CompiledShapes, InvalidShapes, Unsupported
+from samtbu.validate.fast.terms import Data, from_rdflib, to_rdflib
 
 from conftest import anchors_dir
 
@@ -128,7 +128,7 @@ def _refused(shapes_g: Graph, data_g: Graph) -> None:
 def _generated_agrees(compiled: CompiledShapes, data_g: Graph) -> None:
     """The generated conformance function of every shape (none when shapes refer to each other in a
     cycle) gives, on every node, what the engine's own evaluation gives with no result list."""
-    from samtbu.validate.fastengine import Context
+    from samtbu.validate.fast.engine import Context
 
     data = Data([(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in data_g])
     nodes = list(dict.fromkeys([s for s, _p, _o in data.triples] + [o for _s, _p, o in data.triples]))

@@ -401,7 +401,7 @@ _ENTRY_LOCK = threading.Lock()
 # ``model.derive(name, ...)`` (so that a model from the cache has it without making it).
 DERIVED = {
     "context": "samtbu.jsonld:context_document",
-    "fast-json-terms": "samtbu.validate.fastinput:json_terms",
+    "fast-json-terms": "samtbu.validate.fast.input:json_terms",
 }
 
 
@@ -500,17 +500,17 @@ def _lazy_model(root: Path, parts: dict, parse_files):
 def _start_build() -> None:
     """Record from here on; the compiled-query cache of this process is emptied so that every query
     and plan a profile uses is met (and recorded) again."""
-    from samtbu.validate import fastsparql
+    from samtbu.validate.fast import forget_compiled_queries
 
-    fastsparql.forget_compiled_queries()
+    forget_compiled_queries()
     MEMO.start_recording()
 
 
 def _compile_join_plans(model, compiled_profiles) -> None:
     """The fast engine generates a SPARQL query's join plans when a record first needs them: the
     model's examples are validated once here, so that the plans they need are in the entry too."""
-    from samtbu.validate.fastinput import read_fast
-    from samtbu.validate.fastterms import Data
+    from samtbu.validate.fast import read_fast
+    from samtbu.validate.fast import Data
 
     for example in model.example_files(".json"):
         try:
@@ -525,7 +525,7 @@ def build_entry(model, key: str, path: Path) -> bool:
     """Compile every profile once (recording the parsed SPARQL and the generated code) and write the
     entry. A profile the fast engine leaves to pyshacl is simply not compiled; shapes that no engine
     accepts leave no entry (the validation reports them)."""
-    from samtbu.validate.fastengine import CompiledShapes, Unsupported
+    from samtbu.validate.fast import CompiledShapes, Unsupported
 
     with _ENTRY_LOCK:
         _start_build()
@@ -588,7 +588,7 @@ def use_grep_entry(model, snapshot_date: str, compose) -> None:
         return
     except (CacheEntryError, KeyError, TypeError, ValueError, pickle.UnpicklingError, EOFError):
         pass
-    from samtbu.validate.fastengine import CompiledShapes, Unsupported
+    from samtbu.validate.fast import CompiledShapes, Unsupported
 
     with _ENTRY_LOCK:
         _start_build()

@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from samtbu.grep.reader import GREP_IRI, GREP_ONTOLOGY, STATUS_BASE
 from samtbu.grep.store import Snapshot
 from samtbu.namespaces import SBU
-from samtbu.validate.fastterms import L, RDF_TYPE
+from samtbu.validate.fast import L, RDF_TYPE
 
 # Properties of the model whose values are Grep elements (their sbu:kodeNavnerom is GREP_IRI).
 GREP_VALUED = (str(SBU.gjelderFag), str(SBU.programomraade), str(SBU.utdanningsprogram))
@@ -114,7 +114,7 @@ _PREDICATE_KIND: dict = {}  # predicate -> 0 keep, 1 Grep-valued, 2 Udir's vocab
 
 def rdflib_facts(graph: Graph, snapshot: Snapshot) -> Graph:
     """The same for an rdflib graph (the pyshacl engine): a new graph, the payload's left as it is."""
-    from samtbu.validate.fastterms import to_rdflib
+    from samtbu.validate.fast import to_rdflib
 
     out = Graph()
     for s, p, o in graph:

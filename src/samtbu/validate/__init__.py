@@ -166,7 +166,7 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.\-]+")
 def _holders(payload: Payload):
     """pointer of a JSON key -> the RDF node of the object that holds it (the nearest enclosing
     object that is a node); the payload's source as a literal when no node holds it."""
-    from samtbu.validate.fastterms import to_rdflib
+    from samtbu.validate.fast import to_rdflib
 
     by_pointer: dict[str, object] = {}
     for node, pointer in payload.pointers.items():
@@ -246,7 +246,7 @@ def read_any(data: PayloadLike, *, format: str | None = None, source: str | None
     if engine not in ENGINES:
         raise SamtbuError(f"unknown engine {engine!r} (use one of: {', '.join(ENGINES)})")
     if engine == "fast" and not isinstance(data, Graph):
-        from samtbu.validate.fastinput import read_fast
+        from samtbu.validate.fast import read_fast
 
         return read_fast(data, format=format, source=source, model=model)
     return read_payload(data, format=format, source=source, model=model)

@@ -353,10 +353,10 @@ def render_record(record: RecordReport, fmt: str, lang: str) -> str:
 def extract_facts(payload, source: str, data=None) -> Facts:
     """Document id, class, number, status, holder's fødselsnummer and competences, per document.
     ``data``: the engine's triple index of the payload, when it made one (else it is made here)."""
-    from samtbu.validate.fastterms import L, from_rdflib
+    from samtbu.validate.fast import L, from_rdflib
 
     if data is None:
-        from samtbu.validate.fastterms import Data
+        from samtbu.validate.fast import Data
 
         triples = getattr(payload, "triples", None)
         if triples is None:

@@ -146,7 +146,7 @@ def run_shacl(payload_graph: Graph, profile: Profile, model: Model, grep=None) -
     if not isinstance(report_graph, Graph):
         # pyshacl returns a ValidationFailure in place of the report when SHACL rules the shapes out
         # (e.g. a SPARQL constraint that binds $this): the fast engine refuses the same shapes.
-        from samtbu.validate.fastengine import InvalidShapes
+        from samtbu.validate.fast import InvalidShapes
 
         raise InvalidShapes(f"the shapes of profile {profile.name} cannot be used: {report_graph}")
     return report_graph
@@ -157,7 +157,7 @@ ENGINES = ("fast", "pyshacl")
 
 @functools.lru_cache(maxsize=32)
 def _compiled(root: str, name: str, grep_date: str | None = None):
-    from samtbu.validate.fastengine import CompiledShapes, Unsupported
+    from samtbu.validate.fast import CompiledShapes, Unsupported
 
     model = Model.load(root)
     hierarchy = [(str(s), str(o)) for s, _p, o in class_hierarchy(model)]
@@ -185,7 +185,7 @@ def _compiled_other(profile: Profile, model: Model):
     entry = _OTHER_COMPILED.get(id(profile))
     if entry is not None and entry[0] is profile:
         return entry[1]
-    from samtbu.validate.fastengine import CompiledShapes, Unsupported
+    from samtbu.validate.fast import CompiledShapes, Unsupported
 
     hierarchy = [(str(s), str(o)) for s, _p, o in class_hierarchy(model)] if profile.with_hierarchy else []
     try:
@@ -234,8 +234,8 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
         profile = with_grep(profile, model, grep)
     data = None
     if engine == "fast":
-        from samtbu.validate.fastengine import Unsupported, findings, report_graph
-        from samtbu.validate.fastterms import Data, from_rdflib
+        from samtbu.validate.fast import Unsupported, findings, report_graph
+        from samtbu.validate.fast import Data, from_rdflib
 
         compiled = compiled_shapes(profile, model)
         if compiled is not None:
@@ -262,7 +262,7 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
 
 def _conforming_report() -> Graph:
     """The SHACL report of a payload with no result, as pyshacl writes it."""
-    from samtbu.validate.fastengine import report_graph
+    from samtbu.validate.fast import report_graph
 
     return report_graph([], Graph())  # (no result: the shapes are not read)
 
@@ -277,7 +277,7 @@ def detect_profile(payload_graph: Graph, model: Model) -> Profile:
 
 def detect_profile_triples(triples, model: Model) -> Profile:
     """``detect_profile`` on light triples (fast engine)."""
-    from samtbu.validate.fastterms import RDF_TYPE
+    from samtbu.validate.fast import RDF_TYPE
 
     objects = {o for _s, _p, o in triples}
     root_types = {URIRef(o) for s, p, o in triples if p == RDF_TYPE and s not in objects and isinstance(o, str)}

@@ -2,7 +2,7 @@
 
 It implements the SHACL Core constraint components, the targets, property paths (predicate,
 inverse, sequence, alternative, zero-or-more, one-or-more, zero-or-one) and SPARQL-based constraints
-(``sh:sparql`` with ``sh:select``, through :mod:`samtbu.validate.fastsparql`). Whatever it does not
+(``sh:sparql`` with ``sh:select``, through :mod:`samtbu.validate.fast.sparql`). Whatever it does not
 implement (custom constraint components, SHACL-AF targets and rules, ``sh:ask`` validators,
 SPARQL it cannot compile, a recursive shape) makes :func:`compile_shapes` raise ``Unsupported``:
 the caller then validates with pyshacl. Shapes SHACL rules out (a SPARQL constraint that binds
@@ -34,9 +34,9 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from samtbu.model import ModelError, reachable
-from samtbu.validate.fastcodegen import generate_conformance
+from samtbu.validate.fast.codegen import generate_conformance
 from samtbu.validate.report import Finding
-from samtbu.validate.fastterms import (
+from samtbu.validate.fast.terms import (
     RDF_LANGSTRING, RDF_TYPE, RDFS, RDFS_SUBCLASSOF, XSD, XSD_STRING, B, Data, L, from_rdflib,
     lexical_as_rdflib, n3, rdflib_canon, to_rdflib,
 )
@@ -838,7 +838,7 @@ def _in_component(b: _Build, members_list) -> Check:
 
 def _sparql_component(b: _Build, constraint) -> Check:
     """sh:sparql with sh:select (compiled by fastsparql)."""
-    from samtbu.validate.fastsparql import compile_sparql_constraint
+    from samtbu.validate.fast.sparql import compile_sparql_constraint
 
     g, shape = b.g, b.shape
     for p in g.predicates(constraint):

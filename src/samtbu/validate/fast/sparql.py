@@ -28,8 +28,8 @@ from rdflib.plugins.sparql import operators as _ops
 from rdflib.plugins.sparql.sparql import SPARQLError
 
 from samtbu.modelcache import MEMO
-from samtbu.validate.fastengine import InvalidShapes, Unsupported
-from samtbu.validate.fastterms import RDF_LANGSTRING, XSD, XSD_STRING, B, L, from_rdflib, to_rdflib
+from samtbu.validate.fast.engine import InvalidShapes, Unsupported
+from samtbu.validate.fast.terms import RDF_LANGSTRING, XSD, XSD_STRING, B, L, from_rdflib, to_rdflib
 
 XSD_BOOLEAN = XSD + "boolean"
 XSD_INTEGER = XSD + "integer"

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from samtbu.modelcache import MEMO
-from samtbu.validate.fastterms import RDF_TYPE, RDFS, XSD_STRING, B, L, lexical_as_rdflib
+from samtbu.validate.fast.terms import RDF_TYPE, RDFS, XSD_STRING, B, L, lexical_as_rdflib
 
 ConformsFn = Callable[[object, dict, object], bool]
 
@@ -164,7 +164,7 @@ class _Generator:
             return ["for v in vals:",
                     "    if type(v) is not L or v[2] == '' or (v[1] != XSD_STRING and (v[1] is not None or v[2] is not None)):",
                     "        return False"]
-        from samtbu.validate.fastengine import _matches_datatype  # (fastengine imports this module)
+        from samtbu.validate.fast.engine import _matches_datatype  # (fastengine imports this module)
 
         d = self.const(arg, "D")
         fn = self.const(_matches_datatype, "MATCH")

@@ -23,7 +23,7 @@ from typing import Any
 
 from samtbu.model import Model
 from samtbu.validate import input as _input
-from samtbu.validate.fastterms import B, L, from_oxigraph, from_rdflib, literal, to_rdflib
+from samtbu.validate.fast.terms import B, L, from_oxigraph, from_rdflib, literal, to_rdflib
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
