@@ -540,3 +540,26 @@ def test_every_example_exports_to_every_target_it_can_carry():
                 with pytest.raises(SamtbuError) as refused:
                     exporters[target](graph)
                 assert expected in str(refused.value), (name, target, str(refused.value))
+
+
+def test_elm_document_titles_use_the_code_lists_english_terms():
+    """The ELM export names a document in English by the document type code list's label (Udir's
+    terms, issue 13), so the catalog, the code list and the exports say the same thing."""
+    from rdflib import Literal
+    from rdflib.namespace import SKOS
+
+    from samtbu.crosswalk.elm import DOCUMENT_TITLES
+
+    codes = Graph().parse(Path(__file__).resolve().parents[1] / "vocab" / "kodelister" / "dokumenttype.ttl")
+    english = {}
+    for concept in codes.subjects(SKOS.notation, None):
+        notation = str(codes.value(concept, SKOS.notation))
+        labels = [str(label) for label in codes.objects(concept, SKOS.prefLabel)
+                  if isinstance(label, Literal) and label.language == "en"]
+        english[notation] = labels[0] if labels else None
+    # (the fagskole documents have their own code lists and are added by crosswalk/fagskole.py)
+    by_notation = {document_class.lower(): titles for document_class, titles in DOCUMENT_TITLES.items()}
+    assert len(english) == 6
+    for notation, label in english.items():
+        assert notation in by_notation, f"{notation} has no ELM title"
+        assert by_notation[notation]["en"] == label, (notation, by_notation[notation]["en"], label)

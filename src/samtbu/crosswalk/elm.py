@@ -120,14 +120,16 @@ NQF_SCHEME = "http://data.europa.eu/snb/qdr/25831c2"  # the QDR scheme the EDC-g
 GENERIC_PROFILE = "http://data.europa.eu/snb/credential/e34929035b"
 BASE64 = "http://data.europa.eu/snb/encoding/6146cde7dd"
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://w3id.org/samt-bu/crosswalk/elm")
+# English titles are the document type code list's labels (vocab/kodelister/dokumenttype.ttl; Udir's
+# terms, issue 13), checked by tests/test_crosswalks.py
 DOCUMENT_TITLES = {
     "Vitnemaal": {"nb": "Vitnemål for videregående opplæring", "nn": "Vitnemål for vidaregåande opplæring",
-                  "en": "Upper secondary school diploma"},
+                  "en": "Certificate for upper secondary education and training"},
     "Kompetansebevis": {"nb": "Kompetansebevis for videregående opplæring", "nn": "Kompetansebevis for vidaregåande opplæring",
-                        "en": "Certificate of competence, upper secondary education"},
-    "Fagbrev": {"nb": "Fagbrev", "nn": "Fagbrev", "en": "Trade certificate"},
+                        "en": "Certificate of competence"},
+    "Fagbrev": {"nb": "Fagbrev", "nn": "Fagbrev", "en": "Craft certificate"},
     "Svennebrev": {"nb": "Svennebrev", "nn": "Sveinebrev", "en": "Journeyman's certificate"},
-    "Praksisbrev": {"nb": "Praksisbrev", "nn": "Praksisbrev", "en": "Certificate of practice"},
+    "Praksisbrev": {"nb": "Praksisbrev", "nn": "Praksisbrev", "en": "Practice certificate"},
     "Karakterutskrift": {"nb": "Karakterutskrift", "nn": "Karakterutskrift", "en": "Transcript of grades"},
 }
 # A karakterutskrift is not documentation of a competence: it claims none (Udir's guidelines, chapter 1).
