@@ -11,12 +11,14 @@ import functools
 import html
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Undefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, Undefined
 from markupsafe import Markup
 
 
 def _html_escaped(value: Any) -> Any:
     """A value as ``html.escape`` writes it (``&quot;``, ``&#x27;``), unless it is markup already."""
+    if type(value) is str:  # most values: no attribute to look for
+        return Markup(html.escape(value))
     if hasattr(value, "__html__"):
         return value
     return Markup(html.escape(str(value)))
@@ -33,14 +35,22 @@ def environment(package: str, html_escaping: bool = True) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # the templates are package data, not edited while a process runs: no look at the file per page
+        auto_reload=False,
         # the HTML macros ask a value which kind it is (v.iso, v.title): an absent attribute is no error there
         undefined=Undefined if html_escaping else StrictUndefined,
     )
 
 
-def render(package: str, template: str, html_escaping: bool = True, /, **context: Any) -> str:
+@functools.cache
+def template(package: str, name: str, html_escaping: bool = True) -> Template:
+    """A template of a package, compiled once per process."""
+    return environment(package, html_escaping).get_template(name)
+
+
+def render(package: str, name: str, html_escaping: bool = True, /, **context: Any) -> str:
     """A template of a package filled in with the context."""
-    return environment(package, html_escaping).get_template(template).render(**context)
+    return template(package, name, html_escaping).render(**context)
 
 
-__all__ = ["environment", "render"]
+__all__ = ["environment", "render", "template"]

@@ -24,8 +24,8 @@ from rdflib import RDF, Graph
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
 from samtbu.namespaces import GREP, MODEL_VERSION, SBU, SBUK
-from samtbu.share.overview_history import fagskole_section, history_view, lang_text, load_history
-from samtbu.share.policies import PolicySet, label
+from samtbu.share.overview_history import code_label, fagskole_section, history_view, lang_text, load_history
+from samtbu.share.policies import PolicySet
 from samtbu.share.view import _as_date, _as_datetime, _types, read_log, share
 from samtbu.templating import render
 
@@ -43,8 +43,10 @@ class DigitalOriginal:
 
 @functools.cache
 def texts() -> dict[str, dict]:
-    """The page's texts (templates/overview.yaml): texts, history, months, reasons; each text by language."""
-    return yaml.safe_load(resources.files("samtbu.share").joinpath("templates", "overview.yaml").read_text(encoding="utf-8"))
+    """The page's texts (templates/overview.yaml): texts, history, months, reasons; each text by language.
+    Read with libyaml where PyYAML has it (2 ms instead of 24 ms of the first page)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(resources.files("samtbu.share").joinpath("templates", "overview.yaml").read_text(encoding="utf-8"), Loader=loader)
 
 
 def _t(key: str, lang: str, **kwargs) -> str:
@@ -52,6 +54,7 @@ def _t(key: str, lang: str, **kwargs) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
+@functools.cache
 def _in(lang: str, table: str = "texts") -> dict[str, str]:
     """One language's texts of a table, by key."""
     return {key: by_lang[lang] for key, by_lang in texts()[table].items()}
@@ -105,32 +108,46 @@ def _datetime(value, lang: str) -> Time | str:
     return Time(local.isoformat().replace("+00:00", "Z"), f"{_date_text(local.date(), lang)} {local:%H:%M} UTC")
 
 
-def _code(model: Model, value, lang: str) -> GrepCode | str:
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(str(GREP)):
-        return _grep_code(text[len(str(GREP)):], lang)
-    if text.startswith(str(SBUK)):
-        return label(model, value, lang)
-    return text
+_NO_SNAPSHOT = object()
 
 
-def _grep_code(code: str, lang: str) -> GrepCode | str:
-    """A Grep code, followed by its title when a Grep snapshot is in use: "ENG1007 Engelsk, vg1 …".
-    A title only in another language (Grep's main text) is marked as Norwegian for screen readers."""
-    from samtbu.grep import active_snapshot
+class _Codes:
+    """Codes as one page shows them: a Grep code with its title (from the Grep snapshot in use, looked
+    up once per page), a code of ours by its label, anything else as its text."""
 
-    snapshot = active_snapshot()
-    if snapshot is None or (element := snapshot.get(code)) is None:
-        return code
-    from samtbu.grep.store import element_title
+    def __init__(self, model: Model, lang: str):
+        self.model, self.lang = model, lang
+        self._snapshot: Any = _NO_SNAPSHOT
 
-    own = element_title(element, lang, fallback=False)
-    if own:
-        return GrepCode(code, own)
-    other = element_title(element, lang)
-    return GrepCode(code, other, "no") if other else code
+    def __call__(self, value) -> GrepCode | str:
+        if value is None:
+            return ""
+        text = str(value)
+        if text.startswith(_GREP):
+            return self.grep_code(text[len(_GREP):])
+        if text.startswith(_SBUK):
+            return code_label(self.model, value, self.lang)
+        return text
+
+    def grep_code(self, code: str) -> GrepCode | str:
+        """A Grep code, followed by its title when a Grep snapshot is in use: "ENG1007 Engelsk, vg1 …".
+        A title only in another language (Grep's main text) is marked as Norwegian for screen readers."""
+        if self._snapshot is _NO_SNAPSHOT:
+            from samtbu.grep import active_snapshot
+
+            self._snapshot = active_snapshot()
+        if self._snapshot is None or (element := self._snapshot.get(code)) is None:
+            return code
+        from samtbu.grep.store import element_title
+
+        own = element_title(element, self.lang, fallback=False)
+        if own:
+            return GrepCode(code, own)
+        other = element_title(element, self.lang)
+        return GrepCode(code, other, "no") if other else code
+
+
+_GREP, _SBUK = str(GREP), str(SBUK)
 
 
 def _grade(model: Model, value, lang: str) -> NamedGrade | str:
@@ -139,11 +156,7 @@ def _grade(model: Model, value, lang: str) -> NamedGrade | str:
     notation = str(value).rsplit("/", 1)[-1]
     if notation.isdigit():
         return notation
-    return NamedGrade(notation, label(model, value, lang))
-
-
-def _is(graph: Graph, node, cls, model: Model) -> bool:
-    return any(cls in model.hierarchy.with_ancestors(t) for t in _types(graph, node))
+    return NamedGrade(notation, code_label(model, value, lang))
 
 
 def _card(rows: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -188,7 +201,7 @@ def render_overview(
         "competences": page.competences(),
         "statuses": page.statuses(),
         "years": page.results(lambda r: history_view(history.get(str(r)), model, lang, lambda v: _date(v, lang))),
-        "fagskole": fagskole_section(page.graph, page.nodes, page.is_a, lambda v: _code(model, v, lang), lambda v: _date(v, lang),
+        "fagskole": fagskole_section(page.graph, page.nodes, page.is_a, page.code_of, lambda v: _date(v, lang),
                                      model, lang, history),
         "disclosures": None if disclosures is None else page.disclosures(disclosures, learners, name),
         "footer": (footer[0], _date(now.date(), lang), footer[1]),
@@ -203,15 +216,22 @@ class _Page:
     def __init__(self, graph: Graph, model: Model, lang: str):
         self.graph, self.model, self.lang = graph, model, lang
         self.nodes = sorted(set(graph.subjects(RDF.type, None)), key=str)
+        hierarchy = model.hierarchy
+        # each node's classes and their superclasses, once: the page asks every node for several classes
+        self.kinds = {n: frozenset().union(*(hierarchy.with_ancestors(t) for t in _types(graph, n))) for n in self.nodes}
+        self.code_of = _Codes(model, lang)
 
     def is_a(self, node, cls) -> bool:
-        return _is(self.graph, node, cls, self.model)
+        kinds = self.kinds.get(node)
+        if kinds is None:  # a node without a type of its own: the same answer as for the typed ones
+            kinds = self.kinds[node] = frozenset().union(*(self.model.hierarchy.with_ancestors(t) for t in _types(self.graph, node)))
+        return cls in kinds
 
     def of(self, cls) -> list:
         return [n for n in self.nodes if self.is_a(n, cls)]
 
     def code(self, node, prop):
-        return _code(self.model, self.graph.value(node, prop), self.lang)
+        return self.code_of(self.graph.value(node, prop))
 
     def date(self, node, prop):
         return _date(self.graph.value(node, prop), self.lang)
@@ -224,13 +244,13 @@ class _Page:
 
     def person(self, learner) -> dict:
         types = _types(self.graph, learner)
-        kind = label(self.model, sorted(types, key=str)[0], self.lang) if types else _t("learner", self.lang)
+        kind = code_label(self.model, sorted(types, key=str)[0], self.lang) if types else _t("learner", self.lang)
         return {"kind": kind, "born": self.date(learner, SBU.foedselsdato)}
 
     def documents(self, originals: dict[str, DigitalOriginal] | None) -> list[dict]:
         rows = []
         for d in self.of(SBU.Dokumentasjon):
-            dtype = next((label(self.model, t, self.lang) for t in sorted(_types(self.graph, d), key=str)), "")
+            dtype = next((code_label(self.model, t, self.lang) for t in sorted(_types(self.graph, d), key=str)), "")
             issuer = self.graph.value(d, SBU.utsteder)
             issuer_name = self.graph.value(issuer, SBU.navn) if issuer is not None else None
             rows.append({
@@ -280,7 +300,7 @@ class _Page:
                 rows.append({
                     "subject": self.code(r, SBU.gjelderFag), "assessment": self.code(r, SBU.vurderingstype),
                     "grade": _grade(self.model, g.value(r, SBU.karakter), self.lang), "date": self.date(r, SBU.vurderingsdato),
-                    "status": _code(self.model, status, self.lang), "history": history_of(r),
+                    "status": self.code_of(status), "history": history_of(r),
                     "provisional": status is not None and str(status).endswith("/foreloepig"),
                 })
             years.append({"heading": f"{_t('school_year', self.lang)} {year}" if year else _t("no_year", self.lang), "rows": rows})
@@ -296,13 +316,13 @@ class _Page:
                 recipient_name = name
             role = log.value(entry, SBU.mottakerrolle)
             if recipient_name is None:
-                recipient_name = label(self.model, role, self.lang) if role is not None else ""
+                recipient_name = code_label(self.model, role, self.lang) if role is not None else ""
             rows.append({
                 "when": _datetime(log.value(entry, SBU.utleveringstidspunkt), self.lang),
                 "recipient": str(recipient_name),
-                "role": _code(self.model, role, self.lang),
-                "purpose": _code(self.model, log.value(entry, SBU.formaal), self.lang),
-                "basis": _code(self.model, log.value(entry, SBU.behandlingsgrunnlag), self.lang),
+                "role": self.code_of(role),
+                "purpose": self.code_of(log.value(entry, SBU.formaal)),
+                "basis": self.code_of(log.value(entry, SBU.behandlingsgrunnlag)),
                 "consent": log.value(entry, SBU.basertPaaSamtykke) is not None,
                 "what": _what(log, entry, self.model, self.lang),
             })
@@ -334,7 +354,7 @@ def _what(log: Graph, entry, model: Model, lang: str) -> str:
     counts: dict[str, int] = defaultdict(int)
     for resource in log.objects(entry, SBU.utlevertRessurs):
         types = sorted(_types(log, resource), key=str)
-        counts[label(model, types[0], lang) if types else "?"] += 1
+        counts[code_label(model, types[0], lang) if types else "?"] += 1
     return ", ".join(f"{n} × {name}" if n > 1 else name for name, n in sorted(counts.items()))
 
 

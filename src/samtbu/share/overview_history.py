@@ -32,6 +32,19 @@ def _t(key: str, lang: str, **words) -> str:
     return text.format(**words) if words else text
 
 
+def code_label(model: Model, iri, lang: str) -> str:
+    """A term's or code's label (``policies.label``), looked up once per model, term and language:
+    a page shows the same few codes in every row, and every page the same code lists."""
+    labels = model.derive("overview-labels", lambda _model: {})
+    key = (str(iri), lang)
+    found = labels.get(key)
+    if found is None:
+        from samtbu.share.policies import label
+
+        found = labels[key] = label(model, iri, lang)
+    return found
+
+
 def lang_text(graph: Graph, node, prop, lang: str) -> str | None:
     """A text of a node in the page's language, else nb for nn, en for the others, else nb, else any."""
     values = [o for o in graph.objects(node, prop) if isinstance(o, Literal)]
@@ -58,8 +71,6 @@ def history_view(item: dict | None, model: Model, lang: str, date_of) -> dict | 
     one entry per version or change (what, when, by whom, why; the version's grade)."""
     if not item or len(item.get("historikk", [])) < 2:
         return None
-    from samtbu.share.policies import label
-
     entries = []
     for entry in item["historikk"]:
         content = entry.get("innhold") or {}
@@ -74,9 +85,9 @@ def history_view(item: dict | None, model: Model, lang: str, date_of) -> dict | 
             if grade:
                 scheme = "karakter" if "karakter" in content else "fagskolekarakter"
                 view["grade"] = str(grade)
-                view["grade_name"] = None if str(grade).isdigit() else label(model, URIRef(f"{SBUK}{scheme}/{grade}"), lang)
+                view["grade_name"] = None if str(grade).isdigit() else code_label(model, URIRef(f"{SBUK}{scheme}/{grade}"), lang)
         if entry.get("endringsgrunn"):
-            view["reason"] = label(model, URIRef(f"{SBUK}endringsgrunn/{entry['endringsgrunn']}"), lang)
+            view["reason"] = code_label(model, URIRef(f"{SBUK}endringsgrunn/{entry['endringsgrunn']}"), lang)
         entries.append(view)
     return {"summary": _t("changed", lang, n=len(entries) - 1), "entries": entries}
 
@@ -84,8 +95,6 @@ def history_view(item: dict | None, model: Model, lang: str, date_of) -> dict | 
 def fagskole_section(g: Graph, nodes: list, is_a, code, date_of, model: Model, lang: str, history: dict) -> dict | None:
     """The learner's results from tertiary vocational education (None when there are none): the
     qualifications as cards of (text key, value), the course unit assessments by date and unit."""
-    from samtbu.share.policies import label
-
     qualifications = [n for n in nodes if is_a(n, SBU.Fagskolekvalifikasjon)]
     assessments = [n for n in nodes if is_a(n, SBU.Emnevurdering)]
     if not qualifications and not assessments:
@@ -115,7 +124,7 @@ def fagskole_section(g: Graph, nodes: list, is_a, code, date_of, model: Model, l
             "name": lang_text(g, unit, SBU.emnenavn, lang) or "" if unit is not None else "",
             "code": str(g.value(unit, SBU.emnekode) or "") if unit is not None else "",
             "credits": str(g.value(unit, SBU.studiepoeng) or "") if unit is not None else "",
-            "grade": notation if len(notation) == 1 or grade is None else label(model, grade, lang),
+            "grade": notation if len(notation) == 1 or grade is None else code_label(model, grade, lang),
             "date": date_of(g.value(n, SBU.vurderingsdato)),
             "status": code(g.value(n, SBU.resultatstatus)),
             "history": history_view(history.get(str(n)), model, lang, date_of),
@@ -123,4 +132,4 @@ def fagskole_section(g: Graph, nodes: list, is_a, code, date_of, model: Model, l
     return {"qualifications": cards, "assessments": units}
 
 
-__all__ = ["history_view", "fagskole_section", "lang_text", "load_history"]
+__all__ = ["history_view", "fagskole_section", "code_label", "lang_text", "load_history"]

@@ -1,0 +1,129 @@
+"""Benchmark: the learner's overview page (``samtbu.share.overview.render_overview``), CPU per page.
+
+    python benchmarks/overview.py [--rounds 5] [--profile]
+    PYTHONPATH=/tmp/ov-base/src python benchmarks/overview.py   # another checkout, same examples
+
+Every example in ``examples/`` is drawn in nb, nn and en, twice: plain, and with a disclosure log
+(made once, before the timing, by sharing two examples). Prints the CPU time (``time.process_time``:
+on a shared machine the wall time counts the waits for a core) of the first page in the process
+(model loaded, templates compiled), then per page over each later round, and the part of it not
+spent in ``share()`` (the learner's view, which the page is drawn from): that part is the page's
+own drawing. ``--profile`` prints the 25 functions with the most own time of one more round.
+Run it with another checkout's ``src`` on ``PYTHONPATH`` to compare two versions in one run (the
+examples are the ones of the checkout measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO / "src") not in sys.path:
+    sys.path.append(str(REPO / "src"))  # after PYTHONPATH: another checkout's src may be measured
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)  # after every example's date of issue
+LANGS = ("nb", "nn", "en")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="rounds over every example, language and variant")
+    parser.add_argument("--profile", action="store_true", help="profile one more round (cProfile, by own time)")
+    parser.add_argument("--against", metavar="SRC", help="another checkout's src: both measured in turns, in fresh processes")
+    parser.add_argument("--turns", type=int, default=3, help="with --against: processes per side, taken in turns")
+    args = parser.parse_args()
+    if args.against:
+        return side_by_side(Path(args.against), args.rounds, args.turns)
+
+    import samtbu
+    from samtbu.model import Model
+    from samtbu.share import overview, share
+
+    views: dict = {}
+    original_share = overview.share
+
+    def prepared_share(record, role, purpose, **k):
+        """The learner's view, made once per record: the rounds of drawing time the page alone."""
+        key = (str(record), role, purpose)
+        if key not in views:
+            views[key] = original_share(record, role, purpose, **k)
+        return views[key]
+
+    examples = sorted((Path(samtbu.__file__).resolve().parents[2] / "examples").glob("*.json"))
+    start = time.process_time()
+    model = Model.load()
+    overview.render_overview(examples[0], "nb", now=NOW, model=model)
+    first = time.process_time() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "utleveringer.ttl"
+        vitnemaal = next(e for e in examples if e.name == "vitnemaal-studiespesialisering.json")
+        for role, purpose, name in (("opptak-hoeyere-utdanning", "opptak-hoeyere-utdanning", "Samordna opptak"),
+                                    ("oppfoelgingstjenesten", "oppfoelging", "Oppfølgingstjenesten i Vestland")):
+            share(vitnemaal, role, purpose, now=NOW, log=log, recipient_name=name, model=model)
+        plain = [(e, lang, None) for e in examples for lang in LANGS]
+        with_log = [(e, lang, log) for e in examples for lang in LANGS]
+
+        def one_round(share_function, variants) -> float:
+            overview.share = share_function
+            start = time.process_time()
+            for example, lang, disclosures in variants:
+                overview.render_overview(example, lang, now=NOW, model=model, disclosures=disclosures)
+            return 1000 * (time.process_time() - start) / len(variants)
+
+        one_round(prepared_share, plain)  # the views made
+        print(f"samtbu from {Path(samtbu.__file__).parent} (load average {os.getloadavg()[0]:.2f})")
+        print(f"first page in the process (model loaded, templates compiled, policies read): {first:.3f} s CPU")
+        figures: dict[str, list[float]] = {"with share()": [], "drawing": [], "drawing with the log": []}
+        for round_ in range(args.rounds):
+            figures["with share()"].append(one_round(original_share, plain))
+            figures["drawing"].append(one_round(prepared_share, plain))
+            figures["drawing with the log"].append(one_round(prepared_share, with_log))
+            print(f"round {round_ + 1}: " + "; ".join(f"{name} {values[-1]:.2f} ms" for name, values in figures.items()))
+        print(f"median of {args.rounds} rounds, CPU per page ({len(plain)} pages each): "
+              + "; ".join(f"{name} {statistics.median(values):.2f} ms" for name, values in figures.items())
+              + f" (load average {os.getloadavg()[0]:.2f})")
+        print("RESULT " + json.dumps({"first": first, **{name: statistics.median(v) for name, v in figures.items()}}))
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.runcall(one_round, prepared_share, plain + with_log)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    return 0
+
+
+def side_by_side(other: Path, rounds: int, turns: int) -> int:
+    """This checkout's src and another's, each in ``turns`` fresh processes taken in turns (so both
+    see the same load), and the medians of their figures side by side."""
+    sides = {"this": REPO / "src", "other": other.resolve()}
+    results: dict[str, list[dict]] = {side: [] for side in sides}
+    for turn in range(turns):
+        for side, src in sides.items():
+            env = {**os.environ, "PYTHONPATH": str(src)}
+            run = subprocess.run([sys.executable, __file__, "--rounds", str(rounds)], env=env, capture_output=True, text=True)
+            if run.returncode != 0:
+                print(run.stdout + run.stderr, file=sys.stderr)
+                return 1
+            line = next(x for x in run.stdout.splitlines() if x.startswith("RESULT "))
+            results[side].append(json.loads(line[len("RESULT "):]))
+            print(f"turn {turn + 1}, {side} ({src}): " + ", ".join(f"{k} {v:.3f}" for k, v in results[side][-1].items()))
+    print(f"medians over {turns} processes a side, {rounds} rounds each (load average {os.getloadavg()[0]:.2f}):")
+    for name in results["this"][0]:
+        unit, scale = ("s", 1) if name == "first" else ("ms", 1)
+        this, that = (statistics.median(r[name] * scale for r in results[side]) for side in sides)
+        print(f"  {name:24} this {this:8.3f} {unit}   other {that:8.3f} {unit}   this/other {this / that:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
