@@ -87,16 +87,20 @@ def main() -> int:
         print(f"samtbu from {Path(samtbu.__file__).parent} (load average {os.getloadavg()[0]:.2f})")
         print(f"first page in the process: model loaded {loaded - start:.3f} s CPU, first view (share()) {viewed - loaded:.3f} s, "
               f"first drawing (templates compiled, texts read) {first:.3f} s")
-        figures: dict[str, list[float]] = {"with share()": [], "drawing": [], "drawing with the log": []}
+        concepts = ConceptPages(model)
+        print(f"concept pages: {len(concepts.concepts)} concepts x nb/nn/en, site index made in {concepts.setup:.3f} s CPU, "
+              f"first page (template compiled) {1000 * concepts.first:.1f} ms")
+        figures: dict[str, list[float]] = {"with share()": [], "drawing": [], "drawing with the log": [], "concept page": []}
         for round_ in range(args.rounds):
             figures["with share()"].append(one_round(original_share, plain))
             figures["drawing"].append(one_round(prepared_share, plain))
             figures["drawing with the log"].append(one_round(prepared_share, with_log))
+            figures["concept page"].append(concepts.one_round())
             print(f"round {round_ + 1}: " + "; ".join(f"{name} {values[-1]:.2f} ms" for name, values in figures.items()))
         print(f"median of {args.rounds} rounds, CPU per page ({len(plain)} pages each): "
               + "; ".join(f"{name} {statistics.median(values):.2f} ms" for name, values in figures.items())
               + f" (load average {os.getloadavg()[0]:.2f})")
-        print("RESULT " + json.dumps({"first drawing": first, **{name: statistics.median(v) for name, v in figures.items()}}))
+        print("RESULT " + json.dumps({"first drawing": first, "first concept page": concepts.first, **{name: statistics.median(v) for name, v in figures.items()}}))
         if args.profile:
             import cProfile
             import pstats
@@ -105,6 +109,39 @@ def main() -> int:
             profiler.runcall(one_round, prepared_share, plain + with_log)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     return 0
+
+
+class ConceptPages:
+    """The site's concept pages (``concept_page``: the catalog's concepts in nb, nn and en), alone:
+    the site index and the IRI index are made before, as the site build does once."""
+
+    def __init__(self, model):
+        try:
+            from samtbu.generate.site import pages
+            from samtbu.generate.site.index import SiteIndex
+            from samtbu.generate.site.iris import ResourceIndex
+        except ImportError:  # a checkout from before the generate/site/ package
+            from samtbu.generate import site_pages as pages  # type: ignore[no-redef]
+            from samtbu.generate.site_index import SiteIndex  # type: ignore[no-redef]
+            from samtbu.generate.site_iris import ResourceIndex  # type: ignore[no-redef]
+        start = time.process_time()
+        self.idx = SiteIndex(model)
+        self.resources = ResourceIndex(self.idx)
+        self.concepts = list(self.idx.concepts)
+        self.page = pages.concept_page
+        self.setup = time.process_time() - start
+        start = time.process_time()
+        self.page(self.idx, self.concepts[0], "nb", self.resources)
+        self.first = time.process_time() - start
+        self.one_round()  # the index's own caches filled
+
+    def one_round(self) -> float:
+        """CPU per page (ms) over every concept in every language."""
+        start = time.process_time()
+        for concept in self.concepts:
+            for lang in LANGS:
+                self.page(self.idx, concept, lang, self.resources)
+        return 1000 * (time.process_time() - start) / (len(self.concepts) * len(LANGS))
 
 
 def side_by_side(other: Path, rounds: int, turns: int) -> int:
@@ -124,7 +161,7 @@ def side_by_side(other: Path, rounds: int, turns: int) -> int:
             print(f"turn {turn + 1}, {side} ({src}): " + ", ".join(f"{k} {v:.3f}" for k, v in results[side][-1].items()))
     print(f"medians over {turns} processes a side, {rounds} rounds each (load average {os.getloadavg()[0]:.2f}):")
     for name in results["this"][0]:
-        unit, scale = ("ms", 1000) if name == "first drawing" else ("ms", 1)
+        unit, scale = ("ms", 1000) if name.startswith("first") else ("ms", 1)
         this, that = (statistics.median(r[name] * scale for r in results[side]) for side in sides)
         print(f"  {name:24} this {this:8.3f} {unit}   other {that:8.3f} {unit}   this/other {this / that:.2f}")
     return 0

@@ -6,6 +6,8 @@ comes from the model; only headings and column names come from text.py.
 
 from __future__ import annotations
 
+import weakref
+
 from rdflib import OWL, RDF, RDFS, SKOS, URIRef
 from rdflib.namespace import DCAT, DCTERMS, SH
 
@@ -15,6 +17,28 @@ from samtbu.generate.site.text import (
 )
 from samtbu.namespaces import SBU, local_name
 from samtbu.templating import render
+
+
+# What a build asks of its index again and again (a label for every link, in every language; the
+# examples that use a term, on each language's page), kept per index: the index does not change
+# while its pages are written.
+_ASKED: weakref.WeakKeyDictionary[SiteIndex, dict] = weakref.WeakKeyDictionary()
+
+
+def _asked(idx: SiteIndex, key: tuple, make):
+    asked = _ASKED.setdefault(idx, {})
+    found = asked.get(key)
+    if found is None:
+        found = asked[key] = make()
+    return found
+
+
+def _label(idx: SiteIndex, iri, lang: str) -> str:
+    return _asked(idx, ("label", iri, lang), lambda: idx.label(iri, lang))
+
+
+def _examples_using(idx: SiteIndex, term) -> list[str]:
+    return _asked(idx, ("examples", term), lambda: idx.examples_using(term))
 
 
 def parenthesized(text: str) -> str:
@@ -36,7 +60,7 @@ MATCH_LABELS = {
 
 def term_link(page: Page, idx: SiteIndex, iri, text: str | None = None) -> str:
     """A link to the term's page if it has one, otherwise its IRI (marked when it is a catalog slug)."""
-    label = text or idx.label(iri, page.lang)
+    label = text or _label(idx, iri, page.lang)
     located = idx.locate(iri)
     if located:
         return page.link(located[0], label, located[1]) if located[0] != page.path else f"[{esc(label)}](#{located[1]})"
@@ -110,7 +134,7 @@ def mapping_table(page: Page, idx: SiteIndex, mappings, with_subject: bool = Fal
 
 
 def examples_list(page: Page, idx: SiteIndex, term) -> None:
-    names = idx.examples_using(term)
+    names = _examples_using(idx, term)
     if not names:
         page.add(page.t("no_examples"), "")
         return
@@ -212,7 +236,7 @@ def _relations(page: Page, idx: SiteIndex, concept) -> list[tuple[str, list[str]
     found = []
     for key, predicate, inverse in CONCEPT_RELATIONS:
         targets = set(vocab.objects(concept, predicate)) | set(vocab.subjects(inverse, concept))
-        targets = sorted((t for t in targets if isinstance(t, URIRef)), key=lambda t: idx.label(t, page.lang).casefold())
+        targets = sorted((t for t in targets if isinstance(t, URIRef)), key=lambda t: _label(idx, t, page.lang).casefold())
         if targets:
             found.append((key, [term_link(page, idx, target) if idx.locate(target) else f"`{local_name(target)}` ({page.t('not_in_catalog')})"
                                 for target in targets]))
@@ -237,7 +261,7 @@ def _used_in(page: Page, idx: SiteIndex, concept, implementers) -> list[tuple[st
         ("codes", codes),
         ("shapes", [f"`{local_name(s)}`" for s in shapes if isinstance(s, URIRef)]),
         ("examples", [f"`{n}` ({page.link(f'nedlasting/eksempler/{n}.ttl', 'Turtle')})"
-                      for n in sorted({n for t in implementers for n in idx.examples_using(t)})]),
+                      for n in sorted({n for t in implementers for n in _examples_using(idx, t)})]),
     ]
     return [(key, items) for key, items in used_in if items]
 
@@ -470,7 +494,7 @@ def code_list_page(idx: SiteIndex, scheme, lang: str, resources=None) -> Page:
     threshold = vocab.value(scheme, SBU.laavesteBestaatteKarakter)
     if threshold is not None:
         page.add(f"**{page.t('threshold')}:** `{vocab.value(threshold, SKOS.notation) or local_name(threshold)}` "
-                 f"{esc(parenthesized(idx.label(threshold, lang)))}", "")
+                 f"{esc(parenthesized(_label(idx, threshold, lang)))}", "")
     users = sorted(set(idx.onto.subjects(SBU.kodeliste, scheme)), key=str)
     if users:
         page.add(f"**{page.t('used_by_props')}:** " + ", ".join(term_link(page, idx, u) + f" (`{local_name(u)}`)" for u in users), "")
@@ -526,7 +550,7 @@ def hierarchy(page: Page, idx: SiteIndex, members, parents_of) -> list[str]:
     for member, ups in parents.items():
         for up in ups:
             children.setdefault(up, []).append(member)
-    label = lambda m: idx.label(m, page.lang).casefold()  # noqa: E731
+    label = lambda m: _label(idx, m, page.lang).casefold()  # noqa: E731
     lines: list[str] = []
 
     def walk(node, depth, seen):
@@ -553,7 +577,7 @@ def collection_page(idx: SiteIndex, collection, lang: str) -> Page:
     if desc:
         page.add(desc, "")
     members = set(vocab.objects(collection, SKOS.member)) | set(vocab.subjects(URIRef("http://purl.org/umu/uneskos#memberOf"), collection))
-    members = sorted((m for m in members if m in idx.concepts), key=lambda m: idx.label(m, lang).casefold())
+    members = sorted((m for m in members if m in idx.concepts), key=lambda m: _label(idx, m, lang).casefold())
 
     def broader(concept):
         ups = set(vocab.objects(concept, URIRef(XKOS + "specializes"))) | set(vocab.subjects(URIRef(XKOS + "generalizes"), concept))
