@@ -1,7 +1,8 @@
 """Benchmark: the learner's overview page (``samtbu.share.overview.render_overview``), CPU per page.
 
     python benchmarks/overview.py [--rounds 5] [--profile]
-    PYTHONPATH=/tmp/ov-base/src python benchmarks/overview.py   # another checkout, same examples
+    PYTHONPATH=/tmp/ov-base/src python benchmarks/overview.py   # another checkout (its own examples and model)
+    python benchmarks/overview.py --against /tmp/ov-base/src [--turns 3]   # both, in turns, side by side
 
 Every example in ``examples/`` is drawn in nb, nn and en, twice: plain, and with a disclosure log
 (made once, before the timing, by sharing two examples). Prints the CPU time (``time.process_time``:
@@ -40,9 +41,10 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="profile one more round (cProfile, by own time)")
     parser.add_argument("--against", metavar="SRC", help="another checkout's src: both measured in turns, in fresh processes")
     parser.add_argument("--turns", type=int, default=3, help="with --against: processes per side, taken in turns")
+    parser.add_argument("--src", default=str(REPO / "src"), help="with --against: the src measured as 'this' (default: this checkout's)")
     args = parser.parse_args()
     if args.against:
-        return side_by_side(Path(args.against), args.rounds, args.turns)
+        return side_by_side(Path(args.src), Path(args.against), args.rounds, args.turns)
 
     import samtbu
     from samtbu.model import Model
@@ -144,10 +146,10 @@ class ConceptPages:
         return 1000 * (time.process_time() - start) / (len(self.concepts) * len(LANGS))
 
 
-def side_by_side(other: Path, rounds: int, turns: int) -> int:
-    """This checkout's src and another's, each in ``turns`` fresh processes taken in turns (so both
-    see the same load), and the medians of their figures side by side."""
-    sides = {"this": REPO / "src", "other": other.resolve()}
+def side_by_side(this: Path, other: Path, rounds: int, turns: int) -> int:
+    """Two checkouts' src, each in ``turns`` fresh processes taken in turns (so both see the same
+    load), and the medians of their figures side by side."""
+    sides = {"this": this.resolve(), "other": other.resolve()}
     results: dict[str, list[dict]] = {side: [] for side in sides}
     for turn in range(turns):
         for side, src in sides.items():
