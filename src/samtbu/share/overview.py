@@ -23,8 +23,8 @@ from rdflib import RDF, Graph
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
-from samtbu.namespaces import GREP, MODEL_VERSION, SBU, SBUK
-from samtbu.share.overview_history import code_label, fagskole_section, history_view, lang_text, load_history
+from samtbu.namespaces import GREP, MODEL_VERSION, SBUK
+from samtbu.share.overview_history import SBU, code_label, fagskole_section, history_view, lang_text, load_history
 from samtbu.share.policies import PolicySet
 from samtbu.share.view import _as_date, _as_datetime, _types, read_log, share
 from samtbu.templating import render

@@ -18,7 +18,20 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 
 from samtbu.model import Model
-from samtbu.namespaces import SBU, SBUK
+from samtbu.namespaces import SBU as _SBU, SBUK
+
+
+class _Terms:
+    """The model's terms, each made once: rdflib makes a new URIRef (and checks it) at every
+    ``SBU.name``, and a page asks for the same few terms in every row."""
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = _SBU[name]
+        setattr(self, name, term)
+        return term
+
+
+SBU = _Terms()
 
 
 # What happened to a result, as the history names it (a text of each; another word is shown as it is).
