@@ -4,14 +4,16 @@
     PYTHONPATH=/tmp/ov-base/src python benchmarks/overview.py   # another checkout (its own examples and model)
     python benchmarks/overview.py --against /tmp/ov-base/src [--turns 3]   # both, in turns, side by side
 
-Every example in ``examples/`` is drawn in nb, nn and en, twice: plain, and with a disclosure log
-(made once, before the timing, by sharing two examples). Prints the CPU time (``time.process_time``:
-on a shared machine the wall time counts the waits for a core) of the first page in the process
-(model loaded, templates compiled), then per page over each later round, and the part of it not
-spent in ``share()`` (the learner's view, which the page is drawn from): that part is the page's
-own drawing. ``--profile`` prints the 25 functions with the most own time of one more round.
-Run it with another checkout's ``src`` on ``PYTHONPATH`` to compare two versions in one run (the
-examples are the ones of the checkout measured).
+Every example in ``examples/`` is drawn in nb, nn and en: with ``share()`` (the learner's view,
+which the page is drawn from), from a view made before (the page's own drawing), and from a view
+made before with a disclosure log (made once, before the timing; the page parses it each time).
+Then the site's concept pages alone (every concept in nb, nn and en, the site index made before).
+Prints CPU time (``time.process_time``: on a shared machine the wall time counts the waits for a
+core): the first page in the process split into model, view and drawing, the first concept page,
+then per page over each round and the medians. ``--profile`` prints the 25 functions with the most
+own time of one more round of drawing. ``--against SRC`` measures this checkout's src and another's
+(e.g. ``git worktree add /tmp/ov-base 46cae7a~1``) in fresh processes taken in turns, and prints
+the medians side by side with their ratio; each side reads its own examples and model.
 """
 
 from __future__ import annotations
@@ -24,14 +26,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "src") not in sys.path:
     sys.path.append(str(REPO / "src"))  # after PYTHONPATH: another checkout's src may be measured
 
-NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)  # after every example's date of issue
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # after every example's date of issue
 LANGS = ("nb", "nn", "en")
 
 
@@ -102,7 +104,8 @@ def main() -> int:
         print(f"median of {args.rounds} rounds, CPU per page ({len(plain)} pages each): "
               + "; ".join(f"{name} {statistics.median(values):.2f} ms" for name, values in figures.items())
               + f" (load average {os.getloadavg()[0]:.2f})")
-        print("RESULT " + json.dumps({"first drawing": first, "first concept page": concepts.first, **{name: statistics.median(v) for name, v in figures.items()}}))
+        medians = {name: statistics.median(values) for name, values in figures.items()}
+        print("RESULT " + json.dumps({"first drawing": first, "first concept page": concepts.first, **medians}))
         if args.profile:
             import cProfile
             import pstats
