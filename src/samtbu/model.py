@@ -77,11 +77,6 @@ def _same(value):
     return value
 
 
-def _deferred(load) -> Any:
-    """A ``Deferred`` where a field's value is expected (typed as the value it stands for)."""
-    return Deferred(load)
-
-
 def _lazy() -> Any:
     """The default of a field that may be given as a ``Deferred`` (see ``_LazyField``)."""
     return _LazyField()
@@ -384,44 +379,88 @@ class CodeList:
     notations: dict[URIRef, str]  # code -> skos:notation (the code in JSON)
 
 
-@dataclass
 class ModelIndex:
     """One typed index of the loaded model: what every generator, crosswalk and policy asks of the
-    graphs, read once. Plain data (picklable); made by ``Model.index``."""
+    graphs. Each part is made when first read, from only what it needs: the mapping sets read the
+    TSVs of ``crosswalks/`` and no graph, the code lists read the vocabularies, the shapes per
+    property the shapes graph. Made by ``Model.index`` (free: nothing is read until a part is).
+    Pickles as plain data: every part, made, without the model."""
 
-    hierarchy: ClassHierarchy
-    classes: tuple[URIRef, ...]  # the model's classes (owl:Class in sbu:), sorted
-    property_kinds: dict[URIRef, str]  # the model's properties -> ObjectProperty, DatatypeProperty or AnnotationProperty
-    domains: dict[URIRef, tuple[URIRef, ...]]  # property -> its rdfs:domain classes (an owl:unionOf read as its members)
-    ranges: dict[URIRef, tuple[URIRef, ...]]  # property -> its rdfs:range classes or datatypes (likewise)
-    code_valued: frozenset[URIRef]  # properties whose values are codes (sbu:kodeNavnerom)
-    code_lists: dict[URIRef, CodeList]  # the model's code lists by IRI
-    labels: dict[URIRef, dict[str, str]]  # term, concept, code or list -> language -> label (first of each language, sorted)
-    definitions: dict[URIRef, dict[str, str]]  # likewise, skos:definition
-    profile_targets: dict[str, frozenset[URIRef]]  # profile name -> the classes of its payloads' roots (dct:subject)
-    # Made when first read (each a ``Deferred`` until then): not every reader needs the shapes graph
-    # or the mapping sets. Shapes are nodes of ``Model.shapes``: read their parameters there.
-    shapes_on_path: dict[URIRef, tuple[Node, ...]] = field(default=_lazy(), repr=False, compare=False)
-    # property -> the shapes whose sh:path is the property (module and profile shapes, nested ones
-    # too), sorted
-    module_shapes_on_path: dict[URIRef, tuple[Node, ...]] = field(default=_lazy(), repr=False, compare=False)
-    # likewise, only the shapes of the shape modules (shapes/*.ttl: the general rules, not a profile's)
-    mapping_sets: dict[str, SssomTable] = field(default=_lazy(), repr=False, compare=False)
-    # the crosswalks' SSSOM mapping sets by name ("elmo" for crosswalks/elmo.sssom.tsv), as written
+    def __init__(self, model: Model):
+        self._model: Model | None = model
 
     @classmethod
     def build(cls, model: Model) -> ModelIndex:
-        onto, vocab = model.ontology, model.vocab
+        return cls(model)
+
+    @property
+    def model(self) -> Model:
+        if self._model is None:
+            raise ModelError("an index read back from a pickle has only the parts it was pickled with")
+        return self._model
+
+    PARTS = ("hierarchy", "classes", "property_kinds", "domains", "ranges", "code_valued", "code_lists", "labels",
+             "definitions", "profile_targets", "shapes_on_path", "module_shapes_on_path", "mapping_sets")
+
+    def __getstate__(self) -> dict:
+        return {name: getattr(self, name) for name in self.PARTS} | {"_model": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    @functools.cached_property
+    def hierarchy(self) -> ClassHierarchy:
+        return self.model.hierarchy
+
+    @functools.cached_property
+    def classes(self) -> tuple[URIRef, ...]:
+        """The model's classes (owl:Class in sbu:), sorted."""
+        return tuple(self.model.classes())
+
+    @functools.cached_property
+    def property_kinds(self) -> dict[URIRef, str]:
+        """The model's properties -> ObjectProperty, DatatypeProperty or AnnotationProperty."""
+        onto = self.model.ontology
         kinds: dict[URIRef, str] = {}
         for kind in PROPERTY_KINDS:
             for prop in sorted(onto.subjects(RDF.type, OWL[kind]), key=str):
                 if _in(prop, SBU):
                     kinds.setdefault(prop, kind)
+        return kinds
+
+    @functools.cached_property
+    def domains(self) -> dict[URIRef, tuple[URIRef, ...]]:
+        """Property -> its rdfs:domain classes (an owl:unionOf read as its members)."""
+        onto = self.model.ontology
+        return {p: _members(onto, onto.objects(p, RDFS.domain)) for p in self.property_kinds}
+
+    @functools.cached_property
+    def ranges(self) -> dict[URIRef, tuple[URIRef, ...]]:
+        """Property -> its rdfs:range classes or datatypes (likewise)."""
+        onto = self.model.ontology
+        return {p: _members(onto, onto.objects(p, RDFS.range)) for p in self.property_kinds}
+
+    @functools.cached_property
+    def code_valued(self) -> frozenset[URIRef]:
+        """The properties whose values are codes (sbu:kodeNavnerom)."""
+        onto = self.model.ontology
+        return frozenset(p for p in self.property_kinds if onto.value(p, SBU.kodeNavnerom) is not None)
+
+    @functools.cached_property
+    def code_lists(self) -> dict[URIRef, CodeList]:
+        """The model's code lists by IRI."""
+        vocab = self.model.vocab
         schemes: dict[URIRef, CodeList] = {}
-        for scheme in model.code_schemes():
+        for scheme in self.model.code_schemes():
             codes = sorted(c for c in vocab.subjects(SKOS.inScheme, scheme) if isinstance(c, URIRef))
             notations = {c: str(n) for c in codes if (n := vocab.value(c, SKOS.notation)) is not None}
             schemes[scheme] = CodeList(scheme, tuple(codes), notations)
+        return schemes
+
+    @functools.cached_property
+    def labels(self) -> dict[URIRef, dict[str, str]]:
+        """Term, concept, code or list -> language -> label (first of each language, sorted)."""
+        onto, vocab = self.model.ontology, self.model.vocab
         texts = {RDFS.label: onto, SKOS.prefLabel: vocab}
         labels: dict[URIRef, dict[str, str]] = {}
         for predicate, graph in texts.items():
@@ -430,26 +469,40 @@ class ModelIndex:
                     labels.setdefault(subject, {})
         for subject in labels:
             labels[subject] = texts_by_language(onto, subject, RDFS.label) | texts_by_language(vocab, subject, SKOS.prefLabel)
+        return labels
+
+    @functools.cached_property
+    def definitions(self) -> dict[URIRef, dict[str, str]]:
+        """Likewise, skos:definition."""
         definitions: dict[URIRef, dict[str, str]] = {}
-        for graph in (onto, vocab):
+        for graph in (self.model.ontology, self.model.vocab):
             for subject in set(graph.subjects(SKOS.definition, None)):
                 if isinstance(subject, URIRef):
                     definitions[subject] = definitions.get(subject, {}) | texts_by_language(graph, subject, SKOS.definition)
-        return cls(
-            hierarchy=model.hierarchy,
-            classes=tuple(model.classes()),
-            property_kinds=kinds,
-            domains={p: _members(onto, onto.objects(p, RDFS.domain)) for p in kinds},
-            ranges={p: _members(onto, onto.objects(p, RDFS.range)) for p in kinds},
-            code_valued=frozenset(p for p in kinds if onto.value(p, SBU.kodeNavnerom) is not None),
-            code_lists=schemes,
-            labels=labels,
-            definitions=definitions,
-            profile_targets={name: profile.root_classes for name, profile in model.profiles.items()},
-            shapes_on_path=_deferred(lambda: _shapes_on_path(model.shapes, modules_only=False)),
-            module_shapes_on_path=_deferred(lambda: _shapes_on_path(model.shapes, modules_only=True)),
-            mapping_sets=_deferred(lambda: read_mapping_sets(model.root)),
-        )
+        return definitions
+
+    @functools.cached_property
+    def profile_targets(self) -> dict[str, frozenset[URIRef]]:
+        """Profile name -> the classes of its payloads' roots (dct:subject)."""
+        return {name: profile.root_classes for name, profile in self.model.profiles.items()}
+
+    # Shapes are nodes of ``Model.shapes``: read their parameters there.
+    @functools.cached_property
+    def shapes_on_path(self) -> dict[URIRef, tuple[Node, ...]]:
+        """Property -> the shapes whose sh:path is the property (module and profile shapes, nested
+        ones too), sorted."""
+        return _shapes_on_path(self.model.shapes, modules_only=False)
+
+    @functools.cached_property
+    def module_shapes_on_path(self) -> dict[URIRef, tuple[Node, ...]]:
+        """Likewise, only the shapes of the shape modules (shapes/*.ttl: the general rules, not a profile's)."""
+        return _shapes_on_path(self.model.shapes, modules_only=True)
+
+    @functools.cached_property
+    def mapping_sets(self) -> dict[str, SssomTable]:
+        """The crosswalks' SSSOM mapping sets by name ("elmo" for crosswalks/elmo.sssom.tsv), as
+        written: read from the TSVs alone."""
+        return read_mapping_sets(self.model.root)
 
     def shapes_with_path(self, prop: URIRef, *, modules_only: bool = False) -> tuple[Node, ...]:
         """The shapes whose sh:path is ``prop`` (``modules_only``: of the shape modules only), sorted."""
