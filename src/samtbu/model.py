@@ -400,10 +400,11 @@ class ModelIndex:
         return self._model
 
     PARTS = ("hierarchy", "classes", "property_kinds", "domains", "ranges", "code_valued", "code_lists", "labels",
-             "definitions", "profile_targets", "shapes_on_path", "module_shapes_on_path", "mapping_sets")
+             "definitions", "profile_targets", "shapes_on_path", "module_shapes_on_path", "mapping_set_files")
 
     def __getstate__(self) -> dict:
         return {name: getattr(self, name) for name in self.PARTS} | {"_model": None}
+    # (the mapping sets' tables are kept by the one reader, crosswalk.sssom, by file)
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -499,18 +500,25 @@ class ModelIndex:
         return _shapes_on_path(self.model.shapes, modules_only=True)
 
     @functools.cached_property
+    def mapping_set_files(self) -> dict[str, Path]:
+        """The crosswalks' SSSOM mapping sets by name ("elmo" for crosswalks/elmo.sssom.tsv): their
+        files, found without reading them."""
+        return mapping_set_files(self.model.root)
+
+    @property
     def mapping_sets(self) -> dict[str, SssomTable]:
-        """The crosswalks' SSSOM mapping sets by name ("elmo" for crosswalks/elmo.sssom.tsv), as
-        written: read from the TSVs alone."""
-        return read_mapping_sets(self.model.root)
+        """Every mapping set by name, as written (read from the TSVs alone, each once)."""
+        return {name: self.mapping_set(name) for name in self.mapping_set_files}
 
     def shapes_with_path(self, prop: URIRef, *, modules_only: bool = False) -> tuple[Node, ...]:
         """The shapes whose sh:path is ``prop`` (``modules_only``: of the shape modules only), sorted."""
         return (self.module_shapes_on_path if modules_only else self.shapes_on_path).get(prop, ())
 
     def mapping_set(self, name: str) -> SssomTable:
-        """The mapping set ``crosswalks/{name}.sssom.tsv``."""
-        return _named(self.mapping_sets, name, "no mapping set")
+        """The mapping set ``crosswalks/{name}.sssom.tsv`` (only that file is read: an export reads one)."""
+        from samtbu.crosswalk.sssom import read_sssom
+
+        return read_sssom(_named(self.mapping_set_files, name, "no mapping set"))
 
     def properties(self, *kinds: str) -> tuple[URIRef, ...]:
         """The model's properties (of these kinds; default all), sorted."""
@@ -656,19 +664,17 @@ def _named_owner(graph: Graph, node: Node) -> Node | None:
     return node
 
 
-def read_mapping_sets(root: Path) -> dict[str, SssomTable]:
-    """The SSSOM mapping sets under ``crosswalks/`` by name, each read by the one reader
-    (``samtbu.crosswalk.sssom``)."""
-    from samtbu.crosswalk.sssom import read_sssom
-
+def mapping_set_files(root: Path) -> dict[str, Path]:
+    """The SSSOM mapping sets under ``crosswalks/`` by name (the file's name without
+    ``.sssom.tsv``); each is read by the one reader (``samtbu.crosswalk.sssom``) when asked for."""
     folder = root / "crosswalks"
-    sets: dict[str, SssomTable] = {}
+    files: dict[str, Path] = {}
     for path in sorted(folder.rglob("*.sssom.tsv")) if folder.is_dir() else []:
-        table = read_sssom(path)
-        if table.name in sets:
-            raise ModelError(f"{path}: a second mapping set named {table.name!r} (beside {sets[table.name].path})")
-        sets[table.name] = table
-    return sets
+        name = path.name.removesuffix(".sssom.tsv")
+        if name in files:
+            raise ModelError(f"{path}: a second mapping set named {name!r} (beside {files[name]})")
+        files[name] = path
+    return files
 
 
 def _members(graph: Graph, values: Iterable) -> tuple[URIRef, ...]:
