@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 LANGUAGES = ("nb", "nn", "en")
 SHAPES_MODULE_BASE = BASE_IRI + "shapes/module/"
+# The files of the rules the toolkit checks itself (shapes/verktoey/{name}.ttl) name themselves so.
+TOOLKIT_RULES_BASE = BASE_IRI + "shapes/verktoey/"
+EVENT_RULES = URIRef(TOOLKIT_RULES_BASE + "hendelser")  # the rules of an event stream (samtbu.events)
 
 
 class ModelError(Exception):
@@ -206,9 +209,24 @@ class Model:
         return self.derive("index", ModelIndex.build)
 
     @property
+    def all_toolkit_rules(self) -> dict[str, ToolkitRule]:
+        """Every rule of ``shapes/verktoey/`` by name, read once: the payload and batch rules
+        (``toolkit_rules``) and those of an event stream (``event_rules``)."""
+        return self.derive("toolkit-rules:all", lambda model: read_toolkit_rules(model.toolkit_rule_files(model.root)))
+
+    @property
     def toolkit_rules(self) -> dict[str, ToolkitRule]:
-        """The rules the toolkit checks itself (``shapes/verktoey/``) by name: "UnknownField", …"""
-        return self.derive("toolkit-rules", lambda model: read_toolkit_rules(model.toolkit_rule_files(model.root)))
+        """The rules the toolkit checks itself on a payload or a batch (``shapes/verktoey/regler.ttl``)
+        by name: "UnknownField", …"""
+        return self.derive("toolkit-rules", lambda model: {
+            name: rule for name, rule in model.all_toolkit_rules.items() if rule.module != EVENT_RULES})
+
+    @property
+    def event_rules(self) -> dict[str, ToolkitRule]:
+        """The rules of an event and of the history of a result (``shapes/verktoey/hendelser.ttl``) by
+        name, in the order they stand there: "EventNotJson", …"""
+        return self.derive("event-rules", lambda model: {
+            name: rule for name, rule in model.all_toolkit_rules.items() if rule.module == EVENT_RULES})
 
     def toolkit_rule(self, name: str) -> ToolkitRule:
         return _named(self.toolkit_rules, name, "unknown toolkit rule")
@@ -555,12 +573,12 @@ class ModelIndex:
 
 # -- the rules the toolkit checks itself -----------------------------------------------------------
 
-_TEMPLATE_VARIABLE = re.compile(r"\{\?([A-Za-z_][A-Za-z0-9_]*)\}")
+TEMPLATE_VARIABLE = re.compile(r"\{\?([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def fill_template(template: str, words: dict) -> str:
     """A message template with each ``{?name}`` replaced by ``words[name]`` (SHACL-SPARQL's form)."""
-    return _TEMPLATE_VARIABLE.sub(lambda m: str(words[m.group(1)]), template)
+    return TEMPLATE_VARIABLE.sub(lambda m: str(words[m.group(1)]), template)
 
 
 @dataclass(frozen=True)
