@@ -18,6 +18,7 @@ EXPECTED = {  # name -> (severity, kind, scope)
     "UnknownField": ("Violation", STRUCTURE, "PerPost"),
     "UnknownType": ("Violation", STRUCTURE, "PerPost"),
     "DuplicateKey": ("Warning", STRUCTURE, "PerPost"),
+    "Unreadable": ("Violation", STRUCTURE, "PerPost"),
     "DuplicateRecord": ("Violation", DOMAIN, "PaaTversAvPoster"),
     "DuplicateDocumentNumber": ("Violation", DOMAIN, "PaaTversAvPoster"),
     "DuplicateValidVitnemaal": ("Warning", DOMAIN, "PaaTversAvPoster"),
@@ -153,3 +154,19 @@ def _variables(template: str) -> set[str]:
     from samtbu.model import TEMPLATE_VARIABLE
 
     return {m.group(1) for m in TEMPLATE_VARIABLE.finditer(template)}
+
+
+def test_an_unreadable_record_is_one_rule_of_the_model_named_in_one_place(model: Model):
+    """samtbu:Unreadable is defined in shapes/verktoey/regler.ttl, and the SHACL report and the batch
+    summary name it by the one constant of samtbu.namespaces."""
+    from samtbu.namespaces import UNREADABLE, UNREADABLE_ID
+    from samtbu.validate.render import shacl_graph
+    from samtbu.validate.report import RecordReport, Report
+    from rdflib.namespace import SH
+
+    rule = model.toolkit_rule("Unreadable")
+    assert rule.iri == UNREADABLE and rule.constraint == UNREADABLE_ID
+    assert rule.severity == "Violation" and rule.sources
+    report = Report(records=[RecordReport(source="a.json", format="json", profile="vitnemaal", error="malformed JSON")])
+    graph = shacl_graph(report)
+    assert list(graph.objects(None, SH.sourceConstraintComponent)) == [UNREADABLE]

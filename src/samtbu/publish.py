@@ -2,6 +2,7 @@
 
 Graphs: ``https://w3id.org/samt-bu/graph/{version}/{artifact}``, e.g. ``.../graph/0.1.0/ontology/core``,
 ``.../graph/0.1.0/kodelister/karakter``, ``.../graph/0.1.0/profiler/vitnemaal``,
+``.../graph/0.1.0/verktoey/regler`` (the rules the toolkit checks itself, ``shapes/verktoey/``),
 ``.../graph/0.1.0/crosswalks/elmo``. A manifest graph, ``https://w3id.org/samt-bu/graph/manifest``,
 records each published version: its graphs (``dct:hasPart``), their triple counts (``void:triples``)
 and a SHA-256 checksum of the model files it was made from (``spdx:checksum``).
@@ -148,6 +149,8 @@ def collect_artifacts(root: Path | None = None) -> list[Artifact]:
         add(f"shapes/{path.stem}", path)
     for path in Model.profile_files(root):
         add(f"profiler/{path.stem}", path)
+    for path in Model.toolkit_rule_files(root):  # the rules the toolkit checks itself (not shapes)
+        add(f"verktoey/{path.stem}", path)
     crosswalks = root / "crosswalks"
     if crosswalks.is_dir():
         for path in sorted(crosswalks.glob("*.ttl")):
