@@ -305,7 +305,7 @@ def test_sharing_table_lists_every_policy_with_its_legal_sources(built_site):
                 assert f'href="{source}"' in page, f"{lang}: the page of {name} lacks {source}"
 
 
-def test_every_mapping_set_has_a_page_with_every_mapping(built_site):
+def test_every_mapping_set_has_a_page_with_every_mapping(built_site, model):
     """Issue 8: each crosswalks/*.sssom.tsv has a page in every language with one table row per mapping,
     sssom:NoTermFound shown as no counterpart, and a link to the downloadable TSV."""
     files = sorted((REPO / "crosswalks").glob("*.sssom.tsv"))
@@ -329,7 +329,7 @@ def test_every_mapping_set_has_a_page_with_every_mapping(built_site):
 
         from samtbu.generate.site.tables import read_set
 
-        rows = read_set(path)[2]
+        rows = read_set(model.index.mapping_set(name))[2]
         for lang, column in (("nb", "comment_nb"), ("nn", "comment_nn"), ("en", "comment")):
             tree = lxml_html.fromstring(_page_html(built_site, lang, f"koblinger/{name}.md"))
             shown = [" ".join(td.text_content().split()) for td in tree.xpath("//article//table//tbody/tr/td[last()]")]
