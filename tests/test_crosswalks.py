@@ -432,7 +432,7 @@ def test_mapping_set_texts_are_in_bokmaal_and_nynorsk(name):
     and {slot}_nn, declared in extension_definitions as SSSOM 1.0 requires for non-standard slots)."""
     from samtbu.generate.site.tables import read_set
 
-    _name, mset, rows = read_set(MODEL.root / "crosswalks" / f"{name}.sssom.tsv")
+    _name, mset, rows = read_set(MODEL.index.mapping_set(name))
     meta = mset.metadata
     declared = {d["slot_name"]: d["property"] for d in meta["extension_definitions"]}
     assert declared["comment_nb"] == declared["comment_nn"] == str(RDFS.comment)

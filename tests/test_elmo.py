@@ -22,6 +22,7 @@ from rdflib.compare import isomorphic
 from lxml import etree
 
 from samtbu.crosswalk import elmo as elmo_module
+from samtbu.crosswalk.sssom import read_sssom
 from samtbu.crosswalk.elmo import (
     ALLOWED_PREDICATES,
     ELMO_NS,
@@ -292,7 +293,7 @@ def test_the_code_reads_the_mapping(tmp_path, mapping, elmo_dir):
     text = mapping.path.read_text(encoding="utf-8")
     reduced = tmp_path / "elmo.sssom.tsv"
     reduced.write_text("\n".join(l for l in text.splitlines() if not l.startswith("elmo:elmo/learner/givenNames\t")) + "\n", encoding="utf-8")
-    graph, unmapped = import_elmo((elmo_dir / "example.xml").read_bytes(), mapping=ElmoMapping.load(reduced))
+    graph, unmapped = import_elmo((elmo_dir / "example.xml").read_bytes(), mapping=ElmoMapping.of(read_sssom(reduced)))
     assert ("/elmo/learner/givenNames", True) in [(u.location, u.kept) for u in unmapped]
     assert not list(graph.objects(None, SBU.fornavn))
 

@@ -7,6 +7,7 @@ import csv
 import pickle
 from pathlib import Path
 
+import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, URIRef
 from rdflib.collection import Collection
 
@@ -166,10 +167,28 @@ def test_index_mapping_sets_are_the_crosswalks_as_the_one_reader_reads_them():
         m.index.mapping_set("nosuchset")
 
 
-def test_the_index_reads_the_shapes_and_mapping_sets_only_when_asked():
-    from samtbu.model import Deferred, ModelIndex
+def test_each_part_of_the_index_reads_only_what_it_needs():
+    """The mapping sets are read from the TSVs without a graph (an export pays for no class
+    hierarchy, shapes or labels); the code lists need the vocabularies and nothing else."""
+    from samtbu.model import Deferred
 
-    index = ModelIndex.build(model())
-    for name in ("shapes_on_path", "module_shapes_on_path", "mapping_sets"):
-        assert type(index.__dict__["_lazy_" + name]) is Deferred, name
-    assert index.mapping_sets and type(index.__dict__["_lazy_mapping_sets"]) is dict
+    real = model()
+
+    def unread(name):
+        def load():
+            raise AssertionError(f"the {name} graph was read")
+        return Deferred(load)
+
+    def fresh(**graphs) -> Model:
+        given = {name: graphs.get(name, unread(name)) for name in ("ontology", "vocab", "shapes", "profiles")}
+        return Model(root=real.root, **given)
+
+    index = fresh().index
+    assert not index.__dict__.keys() & set(index.PARTS)
+    assert list(index.mapping_sets) == list(real.index.mapping_sets)
+    assert index.mapping_set("elmo").rows == real.index.mapping_set("elmo").rows
+    assert "hierarchy" not in index.__dict__ and "hierarchy" not in index.model.derived
+    index = fresh(vocab=real.vocab).index
+    assert index.code_lists == real.index.code_lists
+    with pytest.raises(AssertionError, match="ontology graph was read"):
+        index.classes

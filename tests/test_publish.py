@@ -140,6 +140,30 @@ def test_every_model_file_is_an_artifact(repo):
         assert "crosswalks/elmo" in names
 
 
+def test_the_toolkit_rules_and_the_mapping_sets_are_published(tmp_path, repo):
+    """The rules the toolkit checks itself (shapes/verktoey/) are graphs of their own, queryable as the
+    shapes are; the mapping sets are those of the model index, one graph each."""
+    from samtbu.model import Model
+
+    artifacts = {a.name: a for a in collect_artifacts(repo)}
+    rule_files = Model.toolkit_rule_files(repo)
+    assert {f"verktoey/{p.stem}" for p in rule_files} == {"verktoey/regler", "verktoey/hendelser"}
+    assert {n for n in artifacts if n.startswith("crosswalks/") and not (repo / "crosswalks" / f"{n[11:]}.ttl").exists()} == {
+        f"crosswalks/{name}" for name in Model.load(repo).index.mapping_sets}
+    store = EmbeddedStore(tmp_path / "store")
+    assert publish(store, root=repo).changed
+    result = store.query(f"""
+        PREFIX sh: <http://www.w3.org/ns/shacl#>
+        SELECT ?rule ?message WHERE {{ GRAPH <{artifacts["verktoey/regler"].iri(MODEL_VERSION)}> {{
+          ?rule a sh:ConstraintComponent ; sh:message ?message . FILTER(lang(?message) = "nn") }} }}""")
+    messages = {row["rule"]: row["message"] for row in result.rows}
+    assert "<https://w3id.org/samt-bu/validering#Unreadable>" in messages
+    assert messages["<https://w3id.org/samt-bu/validering#UnknownField>"].startswith('"Ukjend felt')
+    events = artifacts["verktoey/hendelser"].iri(MODEL_VERSION)
+    assert store.count(events) == len(artifacts["verktoey/hendelser"].graph) > 100
+    store.close()
+
+
 def test_shipped_queries_exist():
     assert {"shapes-using-concept", "codes-of-scheme", "concepts-changed-since", "classes-and-properties"} <= set(shipped_queries())
 

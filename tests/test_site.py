@@ -212,6 +212,21 @@ def test_downloads_parse_in_every_format(built_site, model):
         assert "$schema" in schema or "type" in schema
 
 
+def test_the_toolkit_rules_are_a_download_of_their_own(site_index, model, tmp_path):
+    """shapes/verktoey/ (the rules the toolkit checks itself, beside the shapes) is offered as the
+    model states it, with a name on the downloads page in each language."""
+    from samtbu.generate.site.downloads import FOLDER, write_downloads
+    from samtbu.generate.site.misc import x
+
+    artifacts = {a.key: a for a in write_downloads(site_index, tmp_path / FOLDER)}
+    files = artifacts["dl_toolkit_rules"].files
+    assert files == [f"{FOLDER}/former/verktoey/{p.name}" for p in model.toolkit_rule_files(model.root)]
+    for path in model.toolkit_rule_files(model.root):
+        copy = tmp_path / FOLDER / "former" / "verktoey" / path.name
+        assert copy.read_bytes() == path.read_bytes()
+    assert len({x("dl_toolkit_rules", lang) for lang in ("nb", "nn", "en")}) == 3
+
+
 def test_content_negotiation_covers_every_iri(built_site, site_index):
     from samtbu.namespaces import BASE_IRI
 
@@ -290,7 +305,7 @@ def test_sharing_table_lists_every_policy_with_its_legal_sources(built_site):
                 assert f'href="{source}"' in page, f"{lang}: the page of {name} lacks {source}"
 
 
-def test_every_mapping_set_has_a_page_with_every_mapping(built_site):
+def test_every_mapping_set_has_a_page_with_every_mapping(built_site, model):
     """Issue 8: each crosswalks/*.sssom.tsv has a page in every language with one table row per mapping,
     sssom:NoTermFound shown as no counterpart, and a link to the downloadable TSV."""
     files = sorted((REPO / "crosswalks").glob("*.sssom.tsv"))
@@ -314,7 +329,7 @@ def test_every_mapping_set_has_a_page_with_every_mapping(built_site):
 
         from samtbu.generate.site.tables import read_set
 
-        rows = read_set(path)[2]
+        rows = read_set(model.index.mapping_set(name))[2]
         for lang, column in (("nb", "comment_nb"), ("nn", "comment_nn"), ("en", "comment")):
             tree = lxml_html.fromstring(_page_html(built_site, lang, f"koblinger/{name}.md"))
             shown = [" ".join(td.text_content().split()) for td in tree.xpath("//article//table//tbody/tr/td[last()]")]

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from rdflib import URIRef
 
 from samtbu.generate.rules import DOMAIN, STRUCTURE, collect_rules, unsourced_violations
 from samtbu.model import LANGUAGES, Model, ModelError, fill_template, read_toolkit_rules
@@ -17,6 +18,7 @@ EXPECTED = {  # name -> (severity, kind, scope)
     "UnknownField": ("Violation", STRUCTURE, "PerPost"),
     "UnknownType": ("Violation", STRUCTURE, "PerPost"),
     "DuplicateKey": ("Warning", STRUCTURE, "PerPost"),
+    "Unreadable": ("Violation", STRUCTURE, "PerPost"),
     "DuplicateRecord": ("Violation", DOMAIN, "PaaTversAvPoster"),
     "DuplicateDocumentNumber": ("Violation", DOMAIN, "PaaTversAvPoster"),
     "DuplicateValidVitnemaal": ("Warning", DOMAIN, "PaaTversAvPoster"),
@@ -117,3 +119,54 @@ def test_the_other_records_are_counted_in_the_reports_language(model: Model, lan
         index.add(facts)
     message = index.results(lang, model)[0].results[0].message
     assert message.endswith(f"r1.json, r2.json, r3.json, {more}).")
+
+
+# -- the rules of an event stream (shapes/verktoey/hendelser.ttl, samtbu.events.rules) ----------------
+
+def test_every_event_rule_is_model_data_with_three_messages_a_severity_and_a_source(model: Model):
+    """The event rules are read from the model as the toolkit's other rules are, kept apart from them
+    (no payload or batch is checked against them), and each states what a rule of the model must."""
+    from samtbu.events.rules import RULES
+    from samtbu.generate.rules import is_external
+
+    rules = model.event_rules
+    assert len(rules) == 17 and not rules.keys() & model.toolkit_rules.keys()
+    assert set(RULES) == set(rules)
+    for name, rule in rules.items():
+        assert rule.severity in ("Violation", "Warning"), name
+        assert rule.kind in (STRUCTURE, DOMAIN), name
+        assert str(rule.scope).rsplit("#", 1)[1] == ("PerHendelse" if rule.kind == STRUCTURE else "IHistorikken"), name
+        assert set(rule.messages) == set(LANGUAGES) and len(set(rule.messages.values())) == 3, name
+        assert len(rule.sources) == 1, f"{name}: one dct:source"
+        if rule.severity == "Violation":
+            assert is_external(str(rule.sources[0])), f"{name}: a Violation cites only the model"
+        assert rule.module == URIRef("https://w3id.org/samt-bu/shapes/verktoey/hendelser"), name
+        # what the checks use is what the model says, with the templates in Python's form
+        used = RULES[name]
+        assert (used.severity, used.source) == (rule.severity, str(rule.sources[0])), name
+        assert used.message("nn", **dict.fromkeys(_variables(rule.messages["nn"]), "X")) == rule.message("nn", **dict.fromkeys(_variables(rule.messages["nn"]), "X")), name
+    assert RULES["EventType"].source == "https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md#type"
+    assert RULES["EventIdReused"].nb == ("Kilde {source} og id {id} er brukt før (linje {line}) for en annen hendelse; "
+                                         "kilde og id skal være unike for hver hendelse.")
+
+
+def _variables(template: str) -> set[str]:
+    from samtbu.model import TEMPLATE_VARIABLE
+
+    return {m.group(1) for m in TEMPLATE_VARIABLE.finditer(template)}
+
+
+def test_an_unreadable_record_is_one_rule_of_the_model_named_in_one_place(model: Model):
+    """samtbu:Unreadable is defined in shapes/verktoey/regler.ttl, and the SHACL report and the batch
+    summary name it by the one constant of samtbu.namespaces."""
+    from samtbu.namespaces import UNREADABLE, UNREADABLE_ID
+    from samtbu.validate.render import shacl_graph
+    from samtbu.validate.report import RecordReport, Report
+    from rdflib.namespace import SH
+
+    rule = model.toolkit_rule("Unreadable")
+    assert rule.iri == UNREADABLE and rule.constraint == UNREADABLE_ID
+    assert rule.severity == "Violation" and rule.sources
+    report = Report(records=[RecordReport(source="a.json", format="json", profile="vitnemaal", error="malformed JSON")])
+    graph = shacl_graph(report)
+    assert list(graph.objects(None, SH.sourceConstraintComponent)) == [UNREADABLE]

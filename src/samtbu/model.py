@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 LANGUAGES = ("nb", "nn", "en")
 SHAPES_MODULE_BASE = BASE_IRI + "shapes/module/"
+# The files of the rules the toolkit checks itself (shapes/verktoey/{name}.ttl) name themselves so.
+TOOLKIT_RULES_BASE = BASE_IRI + "shapes/verktoey/"
+EVENT_RULES = URIRef(TOOLKIT_RULES_BASE + "hendelser")  # the rules of an event stream (samtbu.events)
 
 
 class ModelError(Exception):
@@ -75,11 +78,6 @@ class Deferred:
 
 def _same(value):
     return value
-
-
-def _deferred(load) -> Any:
-    """A ``Deferred`` where a field's value is expected (typed as the value it stands for)."""
-    return Deferred(load)
 
 
 def _lazy() -> Any:
@@ -211,9 +209,24 @@ class Model:
         return self.derive("index", ModelIndex.build)
 
     @property
+    def all_toolkit_rules(self) -> dict[str, ToolkitRule]:
+        """Every rule of ``shapes/verktoey/`` by name, read once: the payload and batch rules
+        (``toolkit_rules``) and those of an event stream (``event_rules``)."""
+        return self.derive("toolkit-rules:all", lambda model: read_toolkit_rules(model.toolkit_rule_files(model.root)))
+
+    @property
     def toolkit_rules(self) -> dict[str, ToolkitRule]:
-        """The rules the toolkit checks itself (``shapes/verktoey/``) by name: "UnknownField", …"""
-        return self.derive("toolkit-rules", lambda model: read_toolkit_rules(model.toolkit_rule_files(model.root)))
+        """The rules the toolkit checks itself on a payload or a batch (``shapes/verktoey/regler.ttl``)
+        by name: "UnknownField", …"""
+        return self.derive("toolkit-rules", lambda model: {
+            name: rule for name, rule in model.all_toolkit_rules.items() if rule.module != EVENT_RULES})
+
+    @property
+    def event_rules(self) -> dict[str, ToolkitRule]:
+        """The rules of an event and of the history of a result (``shapes/verktoey/hendelser.ttl``) by
+        name, in the order they stand there: "EventNotJson", …"""
+        return self.derive("event-rules", lambda model: {
+            name: rule for name, rule in model.all_toolkit_rules.items() if rule.module == EVENT_RULES})
 
     def toolkit_rule(self, name: str) -> ToolkitRule:
         return _named(self.toolkit_rules, name, "unknown toolkit rule")
@@ -384,44 +397,89 @@ class CodeList:
     notations: dict[URIRef, str]  # code -> skos:notation (the code in JSON)
 
 
-@dataclass
 class ModelIndex:
     """One typed index of the loaded model: what every generator, crosswalk and policy asks of the
-    graphs, read once. Plain data (picklable); made by ``Model.index``."""
+    graphs. Each part is made when first read, from only what it needs: the mapping sets read the
+    TSVs of ``crosswalks/`` and no graph, the code lists read the vocabularies, the shapes per
+    property the shapes graph. Made by ``Model.index`` (free: nothing is read until a part is).
+    Pickles as plain data: every part, made, without the model."""
 
-    hierarchy: ClassHierarchy
-    classes: tuple[URIRef, ...]  # the model's classes (owl:Class in sbu:), sorted
-    property_kinds: dict[URIRef, str]  # the model's properties -> ObjectProperty, DatatypeProperty or AnnotationProperty
-    domains: dict[URIRef, tuple[URIRef, ...]]  # property -> its rdfs:domain classes (an owl:unionOf read as its members)
-    ranges: dict[URIRef, tuple[URIRef, ...]]  # property -> its rdfs:range classes or datatypes (likewise)
-    code_valued: frozenset[URIRef]  # properties whose values are codes (sbu:kodeNavnerom)
-    code_lists: dict[URIRef, CodeList]  # the model's code lists by IRI
-    labels: dict[URIRef, dict[str, str]]  # term, concept, code or list -> language -> label (first of each language, sorted)
-    definitions: dict[URIRef, dict[str, str]]  # likewise, skos:definition
-    profile_targets: dict[str, frozenset[URIRef]]  # profile name -> the classes of its payloads' roots (dct:subject)
-    # Made when first read (each a ``Deferred`` until then): not every reader needs the shapes graph
-    # or the mapping sets. Shapes are nodes of ``Model.shapes``: read their parameters there.
-    shapes_on_path: dict[URIRef, tuple[Node, ...]] = field(default=_lazy(), repr=False, compare=False)
-    # property -> the shapes whose sh:path is the property (module and profile shapes, nested ones
-    # too), sorted
-    module_shapes_on_path: dict[URIRef, tuple[Node, ...]] = field(default=_lazy(), repr=False, compare=False)
-    # likewise, only the shapes of the shape modules (shapes/*.ttl: the general rules, not a profile's)
-    mapping_sets: dict[str, SssomTable] = field(default=_lazy(), repr=False, compare=False)
-    # the crosswalks' SSSOM mapping sets by name ("elmo" for crosswalks/elmo.sssom.tsv), as written
+    def __init__(self, model: Model):
+        self._model: Model | None = model
 
     @classmethod
     def build(cls, model: Model) -> ModelIndex:
-        onto, vocab = model.ontology, model.vocab
+        return cls(model)
+
+    @property
+    def model(self) -> Model:
+        if self._model is None:
+            raise ModelError("an index read back from a pickle has only the parts it was pickled with")
+        return self._model
+
+    PARTS = ("hierarchy", "classes", "property_kinds", "domains", "ranges", "code_valued", "code_lists", "labels",
+             "definitions", "profile_targets", "shapes_on_path", "module_shapes_on_path", "mapping_set_files")
+
+    def __getstate__(self) -> dict:
+        return {name: getattr(self, name) for name in self.PARTS} | {"_model": None}
+    # (the mapping sets' tables are kept by the one reader, crosswalk.sssom, by file)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    @functools.cached_property
+    def hierarchy(self) -> ClassHierarchy:
+        return self.model.hierarchy
+
+    @functools.cached_property
+    def classes(self) -> tuple[URIRef, ...]:
+        """The model's classes (owl:Class in sbu:), sorted."""
+        return tuple(self.model.classes())
+
+    @functools.cached_property
+    def property_kinds(self) -> dict[URIRef, str]:
+        """The model's properties -> ObjectProperty, DatatypeProperty or AnnotationProperty."""
+        onto = self.model.ontology
         kinds: dict[URIRef, str] = {}
         for kind in PROPERTY_KINDS:
             for prop in sorted(onto.subjects(RDF.type, OWL[kind]), key=str):
                 if _in(prop, SBU):
                     kinds.setdefault(prop, kind)
+        return kinds
+
+    @functools.cached_property
+    def domains(self) -> dict[URIRef, tuple[URIRef, ...]]:
+        """Property -> its rdfs:domain classes (an owl:unionOf read as its members)."""
+        onto = self.model.ontology
+        return {p: _members(onto, onto.objects(p, RDFS.domain)) for p in self.property_kinds}
+
+    @functools.cached_property
+    def ranges(self) -> dict[URIRef, tuple[URIRef, ...]]:
+        """Property -> its rdfs:range classes or datatypes (likewise)."""
+        onto = self.model.ontology
+        return {p: _members(onto, onto.objects(p, RDFS.range)) for p in self.property_kinds}
+
+    @functools.cached_property
+    def code_valued(self) -> frozenset[URIRef]:
+        """The properties whose values are codes (sbu:kodeNavnerom)."""
+        onto = self.model.ontology
+        return frozenset(p for p in self.property_kinds if onto.value(p, SBU.kodeNavnerom) is not None)
+
+    @functools.cached_property
+    def code_lists(self) -> dict[URIRef, CodeList]:
+        """The model's code lists by IRI."""
+        vocab = self.model.vocab
         schemes: dict[URIRef, CodeList] = {}
-        for scheme in model.code_schemes():
+        for scheme in self.model.code_schemes():
             codes = sorted(c for c in vocab.subjects(SKOS.inScheme, scheme) if isinstance(c, URIRef))
             notations = {c: str(n) for c in codes if (n := vocab.value(c, SKOS.notation)) is not None}
             schemes[scheme] = CodeList(scheme, tuple(codes), notations)
+        return schemes
+
+    @functools.cached_property
+    def labels(self) -> dict[URIRef, dict[str, str]]:
+        """Term, concept, code or list -> language -> label (first of each language, sorted)."""
+        onto, vocab = self.model.ontology, self.model.vocab
         texts = {RDFS.label: onto, SKOS.prefLabel: vocab}
         labels: dict[URIRef, dict[str, str]] = {}
         for predicate, graph in texts.items():
@@ -430,34 +488,55 @@ class ModelIndex:
                     labels.setdefault(subject, {})
         for subject in labels:
             labels[subject] = texts_by_language(onto, subject, RDFS.label) | texts_by_language(vocab, subject, SKOS.prefLabel)
+        return labels
+
+    @functools.cached_property
+    def definitions(self) -> dict[URIRef, dict[str, str]]:
+        """Likewise, skos:definition."""
         definitions: dict[URIRef, dict[str, str]] = {}
-        for graph in (onto, vocab):
+        for graph in (self.model.ontology, self.model.vocab):
             for subject in set(graph.subjects(SKOS.definition, None)):
                 if isinstance(subject, URIRef):
                     definitions[subject] = definitions.get(subject, {}) | texts_by_language(graph, subject, SKOS.definition)
-        return cls(
-            hierarchy=model.hierarchy,
-            classes=tuple(model.classes()),
-            property_kinds=kinds,
-            domains={p: _members(onto, onto.objects(p, RDFS.domain)) for p in kinds},
-            ranges={p: _members(onto, onto.objects(p, RDFS.range)) for p in kinds},
-            code_valued=frozenset(p for p in kinds if onto.value(p, SBU.kodeNavnerom) is not None),
-            code_lists=schemes,
-            labels=labels,
-            definitions=definitions,
-            profile_targets={name: profile.root_classes for name, profile in model.profiles.items()},
-            shapes_on_path=_deferred(lambda: _shapes_on_path(model.shapes, modules_only=False)),
-            module_shapes_on_path=_deferred(lambda: _shapes_on_path(model.shapes, modules_only=True)),
-            mapping_sets=_deferred(lambda: read_mapping_sets(model.root)),
-        )
+        return definitions
+
+    @functools.cached_property
+    def profile_targets(self) -> dict[str, frozenset[URIRef]]:
+        """Profile name -> the classes of its payloads' roots (dct:subject)."""
+        return {name: profile.root_classes for name, profile in self.model.profiles.items()}
+
+    # Shapes are nodes of ``Model.shapes``: read their parameters there.
+    @functools.cached_property
+    def shapes_on_path(self) -> dict[URIRef, tuple[Node, ...]]:
+        """Property -> the shapes whose sh:path is the property (module and profile shapes, nested
+        ones too), sorted."""
+        return _shapes_on_path(self.model.shapes, modules_only=False)
+
+    @functools.cached_property
+    def module_shapes_on_path(self) -> dict[URIRef, tuple[Node, ...]]:
+        """Likewise, only the shapes of the shape modules (shapes/*.ttl: the general rules, not a profile's)."""
+        return _shapes_on_path(self.model.shapes, modules_only=True)
+
+    @functools.cached_property
+    def mapping_set_files(self) -> dict[str, Path]:
+        """The crosswalks' SSSOM mapping sets by name ("elmo" for crosswalks/elmo.sssom.tsv): their
+        files, found without reading them."""
+        return mapping_set_files(self.model.root)
+
+    @property
+    def mapping_sets(self) -> dict[str, SssomTable]:
+        """Every mapping set by name, as written (read from the TSVs alone, each once)."""
+        return {name: self.mapping_set(name) for name in self.mapping_set_files}
 
     def shapes_with_path(self, prop: URIRef, *, modules_only: bool = False) -> tuple[Node, ...]:
         """The shapes whose sh:path is ``prop`` (``modules_only``: of the shape modules only), sorted."""
         return (self.module_shapes_on_path if modules_only else self.shapes_on_path).get(prop, ())
 
     def mapping_set(self, name: str) -> SssomTable:
-        """The mapping set ``crosswalks/{name}.sssom.tsv``."""
-        return _named(self.mapping_sets, name, "no mapping set")
+        """The mapping set ``crosswalks/{name}.sssom.tsv`` (only that file is read: an export reads one)."""
+        from samtbu.crosswalk.sssom import read_sssom
+
+        return read_sssom(_named(self.mapping_set_files, name, "no mapping set"))
 
     def properties(self, *kinds: str) -> tuple[URIRef, ...]:
         """The model's properties (of these kinds; default all), sorted."""
@@ -494,12 +573,12 @@ class ModelIndex:
 
 # -- the rules the toolkit checks itself -----------------------------------------------------------
 
-_TEMPLATE_VARIABLE = re.compile(r"\{\?([A-Za-z_][A-Za-z0-9_]*)\}")
+TEMPLATE_VARIABLE = re.compile(r"\{\?([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def fill_template(template: str, words: dict) -> str:
     """A message template with each ``{?name}`` replaced by ``words[name]`` (SHACL-SPARQL's form)."""
-    return _TEMPLATE_VARIABLE.sub(lambda m: str(words[m.group(1)]), template)
+    return TEMPLATE_VARIABLE.sub(lambda m: str(words[m.group(1)]), template)
 
 
 @dataclass(frozen=True)
@@ -603,19 +682,17 @@ def _named_owner(graph: Graph, node: Node) -> Node | None:
     return node
 
 
-def read_mapping_sets(root: Path) -> dict[str, SssomTable]:
-    """The SSSOM mapping sets under ``crosswalks/`` by name, each read by the one reader
-    (``samtbu.crosswalk.sssom``)."""
-    from samtbu.crosswalk.sssom import read_sssom
-
+def mapping_set_files(root: Path) -> dict[str, Path]:
+    """The SSSOM mapping sets under ``crosswalks/`` by name (the file's name without
+    ``.sssom.tsv``); each is read by the one reader (``samtbu.crosswalk.sssom``) when asked for."""
     folder = root / "crosswalks"
-    sets: dict[str, SssomTable] = {}
+    files: dict[str, Path] = {}
     for path in sorted(folder.rglob("*.sssom.tsv")) if folder.is_dir() else []:
-        table = read_sssom(path)
-        if table.name in sets:
-            raise ModelError(f"{path}: a second mapping set named {table.name!r} (beside {sets[table.name].path})")
-        sets[table.name] = table
-    return sets
+        name = path.name.removesuffix(".sssom.tsv")
+        if name in files:
+            raise ModelError(f"{path}: a second mapping set named {name!r} (beside {files[name]})")
+        files[name] = path
+    return files
 
 
 def _members(graph: Graph, values: Iterable) -> tuple[URIRef, ...]:

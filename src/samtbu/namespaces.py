@@ -24,6 +24,10 @@ UKJENT = Namespace(BASE_IRI + "ukjent#")
 # twice, an unreadable record, the cross-record rules of a batch): their constraint components in
 # every report format, "samtbu:UnknownField" in JSON, SARIF and JUnit, this IRI in the SHACL reports.
 SAMTBU = Namespace(BASE_IRI + "validering#")
+# The constraint component of a record that cannot be read (a rule of shapes/verktoey/regler.ttl, as
+# every rule the toolkit checks itself): its IRI in SHACL reports, its name in the other formats.
+UNREADABLE = SAMTBU.Unreadable
+UNREADABLE_ID = "samtbu:Unreadable"
 
 ELM = Namespace("http://data.europa.eu/snb/model/elm/")
 DPV = Namespace("https://w3id.org/dpv#")

@@ -2,6 +2,7 @@
 
 Graphs: ``https://w3id.org/samt-bu/graph/{version}/{artifact}``, e.g. ``.../graph/0.1.0/ontology/core``,
 ``.../graph/0.1.0/kodelister/karakter``, ``.../graph/0.1.0/profiler/vitnemaal``,
+``.../graph/0.1.0/verktoey/regler`` (the rules the toolkit checks itself, ``shapes/verktoey/``),
 ``.../graph/0.1.0/crosswalks/elmo``. A manifest graph, ``https://w3id.org/samt-bu/graph/manifest``,
 records each published version: its graphs (``dct:hasPart``), their triple counts (``void:triples``)
 and a SHA-256 checksum of the model files it was made from (``spdx:checksum``).
@@ -42,6 +43,7 @@ from rdflib.namespace import DCTERMS, OWL, VOID
 
 from samtbu import MODEL_VERSION
 from samtbu.cliargs import add_command
+from samtbu.crosswalk.sssom import SssomTable
 from samtbu.errors import SamtbuError
 from samtbu.model import Model, default_root
 from samtbu.namespaces import BASE_IRI
@@ -84,13 +86,11 @@ def _turtle(path: Path) -> Graph:
     return graph
 
 
-def sssom_graph(path: Path) -> Graph:
-    """An SSSOM mapping set (TSV with a YAML header) as RDF: each mapping as an ``sssom:Mapping`` node
-    with its fields, and the mapping asserted as a triple (subject predicate object)."""
-    from samtbu.crosswalk.sssom import read_sssom
-
-    table = read_sssom(path)
-    meta = table.metadata
+def sssom_graph(table: SssomTable) -> Graph:
+    """An SSSOM mapping set (TSV with a YAML header, as the model index read it) as RDF: each mapping
+    as an ``sssom:Mapping`` node with its fields, and the mapping asserted as a triple (subject
+    predicate object)."""
+    path, meta = table.path, table.metadata
     prefixes = {"skos": "http://www.w3.org/2004/02/skos/core#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
                 "owl": "http://www.w3.org/2002/07/owl#", "semapv": "https://w3id.org/semapv/vocab/"}
     prefixes.update(meta.get("curie_map") or {})
@@ -149,12 +149,14 @@ def collect_artifacts(root: Path | None = None) -> list[Artifact]:
         add(f"shapes/{path.stem}", path)
     for path in Model.profile_files(root):
         add(f"profiler/{path.stem}", path)
+    for path in Model.toolkit_rule_files(root):  # the rules the toolkit checks itself (not shapes)
+        add(f"verktoey/{path.stem}", path)
     crosswalks = root / "crosswalks"
     if crosswalks.is_dir():
         for path in sorted(crosswalks.glob("*.ttl")):
             add(f"crosswalks/{path.stem}", path)
-        for path in sorted(crosswalks.glob("*.sssom.tsv")):
-            add(f"crosswalks/{path.name[: -len('.sssom.tsv')]}", path, sssom_graph(path))
+    for name, table in Model.load(root).index.mapping_sets.items():
+        add(f"crosswalks/{name}", table.path, sssom_graph(table))
     names = [a.name for a in artifacts]
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:

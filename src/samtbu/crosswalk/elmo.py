@@ -59,7 +59,7 @@ from rdflib.term import Node
 from samtbu.errors import SamtbuError
 from samtbu.model import Model, ModelError
 from samtbu.crosswalk.record import NotCarried  # one listing of what a target does not carry, for every crosswalk
-from samtbu.crosswalk.sssom import read_sssom
+from samtbu.crosswalk.sssom import SssomTable
 from samtbu.namespaces import GREP, SBU, SBUK, local_name
 
 ELMO_NS = "https://github.com/emrex-eu/elmo-schemas/tree/v1"
@@ -67,7 +67,6 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 XML_LANG = f"{{{XML_NS}}}lang"
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 64
-MAPPING_FILE = Path("crosswalks") / "elmo.sssom.tsv"
 MINT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://w3id.org/samt-bu/mapping/elmo")
 # The namespaces whose terms the mapping names by their local name (rdf: for rdf:type, "type"); a term
 # of any other namespace is named by its whole IRI.
@@ -138,11 +137,27 @@ class ElmoMapping:
             self._by_subject.setdefault(row.subject_id, []).append(row)
 
     @classmethod
-    def load(cls, path: Path | None = None, model: Model | None = None) -> ElmoMapping:
-        if path is None:
-            model = model or Model.load()
-            path = model.root / MAPPING_FILE
-        return _load_mapping(str(path))
+    def load(cls, model: Model | None = None) -> ElmoMapping:
+        """The model's mapping set ``elmo`` (read by the model index), made once per model."""
+        model = model or Model.load()
+        return model.derive("crosswalk-mapping:elmo", lambda m: cls.of(m.index.mapping_set("elmo")))
+
+    @classmethod
+    def of(cls, table: SssomTable) -> ElmoMapping:
+        """The mapping from a set as the one reader (``crosswalk.sssom``) read it."""
+        path, curie_map = table.path, table.curie_map
+        rows = []
+        for record in table.rows:
+            predicate = record["predicate_id"]
+            if predicate not in ALLOWED_PREDICATES:
+                raise ModelError(f"{path}: predicate {predicate!r} is not a SKOS mapping predicate")
+            rows.append(
+                MappingRow(
+                    record["subject_id"], record["subject_label"], predicate, record["object_id"],
+                    record["object_label"], record.get("comment") or "", _expand(record["object_id"], curie_map, path),
+                )
+            )
+        return cls(rows, table.metadata, path)
 
     def rows_for(self, subject: str) -> list[MappingRow]:
         return self._by_subject.get(subject, [])
@@ -164,24 +179,6 @@ class ElmoMapping:
             if row.subject_id.startswith(prefix + "="):
                 out.setdefault(unquote(row.subject_id[len(prefix) + 1:]), []).append(row.object_iri)
         return out
-
-
-@functools.lru_cache(maxsize=4)
-def _load_mapping(path_text: str) -> ElmoMapping:
-    table = read_sssom(path_text)
-    path, metadata, curie_map = table.path, table.metadata, table.curie_map
-    rows = []
-    for record in table.rows:
-        predicate = record["predicate_id"]
-        if predicate not in ALLOWED_PREDICATES:
-            raise ModelError(f"{path}: predicate {predicate!r} is not a SKOS mapping predicate")
-        rows.append(
-            MappingRow(
-                record["subject_id"], record["subject_label"], predicate, record["object_id"],
-                record["object_label"], record.get("comment") or "", _expand(record["object_id"], curie_map, path),
-            )
-        )
-    return ElmoMapping(rows, metadata, path)
 
 
 def _expand(curie: str, curie_map: dict, path: Path) -> URIRef:

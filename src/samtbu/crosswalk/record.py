@@ -9,14 +9,12 @@ carries; a fact of the record whose property has no row, or only a row with obje
 
 from __future__ import annotations
 
-import functools
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
 
-from samtbu.crosswalk.sssom import read_sssom
+from samtbu.crosswalk.sssom import SssomTable
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
 from samtbu.namespaces import GREP, SBU, SBUK
@@ -119,22 +117,14 @@ class MappingSet:
         return URIRef(self.curie_map[prefix] + local)
 
 
-def mapping_path(name: str, model: Model | None = None) -> Path:
-    model = model or Model.load()
-    for root in (model.root, Path(__file__).resolve().parent.parent / "_model"):
-        path = root / "crosswalks" / f"{name}.sssom.tsv"
-        if path.is_file():
-            return path
-    raise CrosswalkError(f"the mapping set crosswalks/{name}.sssom.tsv was not found")
-
-
 def load_mapping_set(name: str, model: Model | None = None) -> MappingSet:
-    return _load(str(mapping_path(name, model)), name)
+    """The mapping set ``name`` of the model (``crosswalks/{name}.sssom.tsv``, read by the model
+    index), its CURIEs expanded; made once per model."""
+    model = model or Model.load()
+    return model.derive("crosswalk-mapping:" + name, lambda m: _expanded(name, m.index.mapping_set(name)))
 
 
-@functools.lru_cache(maxsize=8)
-def _load(path_text: str, name: str) -> MappingSet:
-    table = read_sssom(path_text)
+def _expanded(name: str, table: SssomTable) -> MappingSet:
     mapping_set = MappingSet(name, table.metadata, table.curie_map, [])
     for row in table.rows:
         subject = mapping_set.expand(row["subject_id"])
@@ -337,4 +327,4 @@ def not_a_document_reason(graph: Graph, target: str | None) -> str:
     return f"not exported: {need}; {kind}" if need else f"not exported: {kind}"
 
 
-__all__ = ["CrosswalkError", "NotExportable", "FAGSKOLE_DOCUMENTS", "fagskole_refusal", "as_graph", "grep_titles", "TARGET_NEEDS", "not_a_document_reason", "Mapping", "MappingSet", "NotCarried", "Record", "load_mapping_set", "mapping_path"]
+__all__ = ["CrosswalkError", "NotExportable", "FAGSKOLE_DOCUMENTS", "fagskole_refusal", "as_graph", "grep_titles", "TARGET_NEEDS", "not_a_document_reason", "Mapping", "MappingSet", "NotCarried", "Record", "load_mapping_set"]

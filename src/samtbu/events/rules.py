@@ -1,8 +1,10 @@
 """The rules for an event and for a change in the history of a result, with their messages in
 bokmål, nynorsk and English, severities and sources.
 
-The rules are data, in ``rules.toml`` beside this module. Two kinds of rule live there, the ones SHACL cannot state: the CloudEvents envelope of an event (its
-attributes, and that it agrees with its data), and the rules that need the history of the result
+The rules are model data, ``shapes/verktoey/hendelser.ttl`` beside the toolkit's other rules, read by
+``Model.event_rules``. Two kinds of rule live there, the ones SHACL cannot state: the CloudEvents
+envelope of an event (its attributes, and that it agrees with its data), and the rules that need the
+history of the result
 (a correction refers to a registered result that is still in force, the changes of one result come
 in time order, an event is not delivered twice with different content). The change itself and the
 result it carries are checked by SHACL, with the profile «resultatendring» and the result's own
@@ -11,26 +13,31 @@ profile (see ``check.py``).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
+from samtbu.model import TEMPLATE_VARIABLE, Model, ToolkitRule
 from samtbu.validate.report import Result, mask_identity_numbers
 
-# The rules themselves are data: their severities, sources and messages in nb, nn and en.
-RULES_FILE = Path(__file__).with_name("rules.toml")
 CLOUDEVENTS = "https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md"
 PROV_CONSTRAINTS = "https://www.w3.org/TR/prov-constraints/"
 
 
 @dataclass(frozen=True)
 class Rule:
+    """An event rule as the checks use it: its templates in Python's format form ({name})."""
+
     name: str
     severity: str
     source: str
     nb: str
     nn: str
     en: str
+
+    @classmethod
+    def of(cls, rule: ToolkitRule) -> Rule:
+        """The rule as the model states it (its message templates are SHACL-SPARQL's, {?name})."""
+        texts = [TEMPLATE_VARIABLE.sub(r"{\1}", rule.messages[lang]) for lang in ("nb", "nn", "en")]
+        return cls(rule.name, rule.severity, str(rule.sources[0]), *texts)
 
     def message(self, lang: str, **words) -> str:
         template = {"nb": self.nb, "nn": self.nn}.get(lang, self.en)
@@ -60,16 +67,10 @@ def json_kind(value) -> tuple[str, str, str]:
 
 
 def _load_rules() -> dict[str, Rule]:
-    """The rules of ``rules.toml`` (beside this module), in the order they stand there."""
-    with RULES_FILE.open("rb") as f:
-        table = tomllib.load(f)
-    sources = table.pop("sources")
-
-    def source(ref: str) -> str:
-        key, hash_, fragment = ref.partition("#")
-        return sources[key] + hash_ + fragment
-
-    return {name: Rule(name, r["severity"], source(r["source"]), r["nb"], r["nn"], r["en"]) for name, r in table.items()}
+    """The event rules of the model: those of one event first (the envelope), then those of the
+    history of a result, each by name."""
+    rules = Model.load().event_rules.values()
+    return {rule.name: Rule.of(rule) for rule in sorted(rules, key=lambda r: (r.kind != "structure", r.name))}
 
 
 RULES: dict[str, Rule] = _load_rules()

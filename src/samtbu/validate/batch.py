@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
-from samtbu.namespaces import SBU
+from samtbu.namespaces import SBU, UNREADABLE_ID
 from samtbu.validate.input import MAX_BYTES, SUFFIXES, bounded_lines, payload_files, too_large
 from samtbu.validate.report import RecordReport, Report, Result
 
@@ -494,7 +494,7 @@ class Summary:
         self.records += 1
         if unreadable:
             self.unreadable += 1
-            self.by_rule["samtbu:Unreadable"] += 1
+            self.by_rule[UNREADABLE_ID] += 1
             return
         if conforms:
             self.conforming += 1

@@ -12,7 +12,7 @@ from rdflib import RDF, BNode, Graph, Literal
 from rdflib.namespace import SH
 
 from samtbu import MODEL_VERSION
-from samtbu.namespaces import SAMTBU
+from samtbu.namespaces import SAMTBU, UNREADABLE
 from samtbu.validate.report import Report
 
 RENDER_FORMATS = ("text", "json", "shacl-turtle", "shacl-jsonld", "junit", "sarif")
@@ -124,7 +124,7 @@ def _unreadable_report(graph: Graph, source: str, reason: str) -> None:
     graph.add((result, RDF.type, SH.ValidationResult))
     graph.add((result, SH.focusNode, Literal(source)))  # no node was read: the record is named by its source
     graph.add((result, SH.resultSeverity, SH.Violation))
-    graph.add((result, SH.sourceConstraintComponent, SAMTBU.Unreadable))
+    graph.add((result, SH.sourceConstraintComponent, UNREADABLE))
     graph.add((result, SH.resultMessage, Literal(reason)))
 
 

@@ -1,5 +1,5 @@
 """The site's downloads: every artifact serialized at build time (rdflib), the JSON-LD context, the
-shapes, schemas and mapping sets when present, the examples, and content-negotiation configurations
+shapes, the toolkit's own rules, schemas and mapping sets when present, the examples, and content-negotiation configurations
 for nginx and Apache so that each IRI of the model answers HTML to a browser and RDF to a machine."""
 
 from __future__ import annotations
@@ -105,6 +105,11 @@ def write_downloads(idx: SiteIndex, out: Path, resources=None) -> list[Artifact]
         profile_files += _serialize(profile.shapes, out, f"former/profil-{name}", ("ttl",))
     if profile_files:
         artifacts.append(Artifact("dl_profiles", profile_files))
+    # The rules the toolkit checks itself beside the shapes (shapes/verktoey/: a payload's unknown keys,
+    # the cross-record rules of a batch, the rules of an event stream), as the model states them.
+    rule_files = [_copy_into(out, f"former/verktoey/{path.name}", path) for path in model.toolkit_rule_files(root)]
+    if rule_files:
+        artifacts.append(Artifact("dl_toolkit_rules", rule_files))
 
     schema_files = []
     try:

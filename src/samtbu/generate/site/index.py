@@ -211,7 +211,7 @@ class SiteIndex:
     def mapping_set_pages(self) -> list:
         from samtbu.generate.site.tables import set_path
 
-        return [(path, set_path(path.name[: -len(".sssom.tsv")])) for path in self.sssom_files()]
+        return [(table, set_path(name)) for name, table in self.model.index.mapping_sets.items()]
 
     def labels(self, iri) -> dict[str, str]:
         for graph, predicate in (

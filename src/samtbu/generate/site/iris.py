@@ -24,6 +24,7 @@ from collections.abc import Callable
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
+from samtbu.crosswalk.sssom import SssomTable
 from samtbu.namespaces import BASE_IRI, CONTEXT_IRI, SBU, local_name
 
 RDF_FOLDER = "nedlasting/rdf"
@@ -81,12 +82,12 @@ def shape_anchor(shape) -> str:
     return local_name(shape)
 
 
-def sssom_graph(path: Path) -> Graph:
+def sssom_graph(table: SssomTable) -> Graph:
     """A mapping set as RDF after the SSSOM RDF serialisation: the set, its metadata, and each mapping
     as an owl:Axiom over (subject, predicate, object) with its justification, labels and comment."""
     from samtbu.generate.site.tables import read_set, sssom_texts
 
-    _name, mset, rows = read_set(path)
+    _name, mset, rows = read_set(table)
     meta = mset.metadata
     graph = Graph()
     graph.bind("sssom", SSSOM)
@@ -235,12 +236,9 @@ class ResourceIndex:
             self.add(profile_iri(policy), page, "lukket-profil",
                      (lambda p=policy: build_profile(p, model)), kind="sharing-profile")
 
-        for path, page in idx.mapping_set_pages():
-            from samtbu.generate.site.tables import read_set
-
-            _name, mset, _rows = read_set(path)
-            if mset.metadata.get("mapping_set_id"):
-                self.add(mset.metadata["mapping_set_id"], page, graph=functools.partial(sssom_graph, path), kind="mapping-set")
+        for table, page in idx.mapping_set_pages():
+            if table.metadata.get("mapping_set_id"):
+                self.add(table.metadata["mapping_set_id"], page, graph=functools.partial(sssom_graph, table), kind="mapping-set")
 
     def _collect_catalog(self) -> None:
         """The model description, the catalog and the organisation (vocab/modell.ttl, katalog.ttl,

@@ -104,6 +104,8 @@ X = {
     "dl_context": ("JSON-LD-kontekst", "JSON-LD-kontekst", "JSON-LD context"),
     "dl_shapes": ("SHACL-former (samlet og per modul)", "SHACL-formar (samla og per modul)", "SHACL shapes (merged and per module)"),
     "dl_profiles": ("Valideringsprofiler (med importerte former)", "Valideringsprofilar (med importerte formar)", "Validation profiles (with imported shapes)"),
+    "dl_toolkit_rules": ("Regler som verktøyet kontrollerer selv, utenfor SHACL", "Reglar som verktøyet kontrollerer sjølv, utanfor SHACL",
+                         "Rules the toolkit checks itself, outside SHACL"),
     "dl_schemas": ("JSON Schema", "JSON Schema", "JSON Schemas"),
     "dl_mappings": ("Koblingssett (SSSOM)", "Koplingssett (SSSOM)", "Mapping sets (SSSOM)"),
     "dl_examples": ("Syntetiske eksempler (JSON og Turtle)", "Syntetiske døme (JSON og Turtle)", "Synthetic examples (JSON and Turtle)"),

@@ -16,7 +16,7 @@ from rdflib import RDFS, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from samtbu.crosswalk.record import NO_TERM, CrosswalkError, MappingSet
-from samtbu.crosswalk.sssom import read_sssom
+from samtbu.crosswalk.sssom import SssomTable
 from samtbu.generate.site.downloads import FOLDER
 from samtbu.generate.site.index import SiteIndex
 from samtbu.generate.site.pages import MATCH_LABELS, parenthesized, term_link
@@ -259,9 +259,9 @@ def sharing_pages(idx: SiteIndex, lang: str) -> list[Page]:
 
 
 # -- crosswalks ------------------------------------------------------------------------------------
-def read_set(path: Path) -> tuple[str, MappingSet, list[dict]]:
-    """The set's name, its metadata and curie_map (as the crosswalks read them) and every row with all its columns."""
-    table = read_sssom(path)
+def read_set(table: SssomTable) -> tuple[str, MappingSet, list[dict]]:
+    """The set's name, its metadata and curie_map (as the crosswalks read them) and every row with all
+    its columns, from the set as the model index read it."""
     return table.name, MappingSet(table.name, table.metadata, table.curie_map, []), list(table.rows)
 
 
@@ -372,7 +372,7 @@ def crosswalk_page(idx: SiteIndex, lang: str, path: Path, name: str, mset: Mappi
 
 
 def crosswalk_pages(idx: SiteIndex, lang: str) -> list[Page]:
-    sets = [(path, read_set(path)) for path in idx.sssom_files()]
+    sets = [(table.path, read_set(table)) for table in idx.model.index.mapping_sets.values()]
     pages = [crosswalks_index_page(idx, lang, sets)]
     pages += [crosswalk_page(idx, lang, path, *parsed) for path, parsed in sets]
     return pages
