@@ -278,13 +278,35 @@ def detect_profile(payload_graph: Graph, model: Model) -> Profile:
 def detect_profile_triples(triples, model: Model) -> Profile:
     """``detect_profile`` on light triples (fast engine)."""
     from samtbu.validate.fast import RDF_TYPE
+    from samtbu.validate.fast.terms import B, IndexedTriples
 
+    root = triples.root if type(triples) is IndexedTriples else None
+    if root is not None:
+        # A JSON document's nodes other than its top one are all objects of triples: the top one is
+        # the only possible root, and it is one unless some triple points back to it.
+        types = triples.spo.get(root, {}).get(RDF_TYPE, ())
+        if types and (type(root) is B or not any(root in by_o for by_o in triples.pos.values())):
+            return choose_profile(frozenset(URIRef(o) for o in types if isinstance(o, str)), model)
+        return choose_profile(frozenset(), model)
     objects = {o for _s, _p, o in triples}
     root_types = {URIRef(o) for s, p, o in triples if p == RDF_TYPE and s not in objects and isinstance(o, str)}
     return choose_profile(root_types, model)
 
 
-def choose_profile(root_types: set, model: Model) -> Profile:
+def choose_profile(root_types: set | frozenset, model: Model) -> Profile:
+    """The profile for a payload whose root nodes have these classes (remembered per model)."""
+    chosen = model.derive("profile-by-root-types", lambda _model: {})
+    key = frozenset(root_types)
+    found = chosen.get(key)
+    if found is None:
+        found = _choose_profile(key, model)
+        if len(chosen) >= 1024:  # payloads name few combinations of classes; a flood of others is not kept
+            chosen.clear()
+        chosen[key] = found
+    return found
+
+
+def _choose_profile(root_types: frozenset, model: Model) -> Profile:
     superclasses = {sup for t in root_types for sup in model.hierarchy.with_ancestors(t)}
     candidates = [p for p in model.profiles.values() if p.root_classes & (root_types | superclasses)]
     if len(candidates) == 1:
