@@ -18,6 +18,7 @@ import itertools
 import json
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,7 @@ def _load_json_stdlib(text: str):
 # RFC 8259 and gives the same values; what it refuses and ``json`` may take (NaN, lone surrogates,
 # integers beyond 64 bits, nesting beyond 1024) goes to ``read_payload``, which reads or refuses it
 # as before (the fast path gives up on all of these anyway).
+_load_json: Callable[[str], Any]
 try:
     from orjson import loads as _load_json
 except ImportError:  # pragma: no cover - orjson is a dependency; a bare install still works
