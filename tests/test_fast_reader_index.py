@@ -125,3 +125,23 @@ def test_data_of_a_plain_list_is_built_as_before():
     assert data.triples == triples[:1] + triples[2:]
     assert data.spo == {"urn:a": {SBU + "p": ["urn:b"]}, "urn:b": {SBU + "q": ["urn:a"]}}
     assert data.pos == {SBU + "p": {"urn:b": ["urn:a"]}, SBU + "q": {"urn:a": ["urn:b"]}}
+
+
+@pytest.mark.parametrize("value", ["18446744073709551616", "1e400", "NaN", '"\\ud800"'])
+def test_what_orjson_refuses_is_read_or_refused_by_read_payload_as_before(value: str, model):
+    # orjson refuses these (json takes some: integers beyond 64 bits, 1e400 as infinity); the fast
+    # path gives them to read_payload, whose graph or error is what the reader gives
+    from samtbu.errors import SamtbuError
+    from samtbu.validate.fast.input import read_fast
+    from samtbu.validate.input import read_payload
+
+    text = '{"id": "urn:x:s", "type": "Skole", "navn": "x", "organisasjonsnummer": %s}' % value
+    assert _try_fast(text, None, "<t>", model) is None
+    try:
+        expected = read_payload(text, model=model)
+    except SamtbuError as refused:
+        with pytest.raises(type(refused)) as also:
+            read_fast(text, model=model)
+        assert str(also.value) == str(refused)
+    else:
+        assert len(read_fast(text, model=model).triples) == len(expected.graph)
