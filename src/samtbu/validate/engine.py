@@ -22,6 +22,7 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from samtbu.errors import SamtbuError
 from samtbu.model import Model, Profile
 from samtbu.validate.report import Finding, findings_from_shacl
+from samtbu.validate.fast.terms import RDF_TYPE as _RDF_TYPE, B, IndexedTriples  # light: rdflib only
 
 
 class ProfileError(SamtbuError):
@@ -277,29 +278,36 @@ def detect_profile(payload_graph: Graph, model: Model) -> Profile:
 
 def detect_profile_triples(triples, model: Model) -> Profile:
     """``detect_profile`` on light triples (fast engine)."""
-    from samtbu.validate.fast import RDF_TYPE
-    from samtbu.validate.fast.terms import B, IndexedTriples
-
-    root = triples.root if type(triples) is IndexedTriples else None
-    if root is not None:
+    if type(triples) is IndexedTriples and triples.root is not None:
         # A JSON document's nodes other than its top one are all objects of triples: the top one is
-        # the only possible root, and it is one unless some triple points back to it.
-        types = triples.spo.get(root, {}).get(RDF_TYPE, ())
-        if types and (type(root) is B or not any(root in by_o for by_o in triples.pos.values())):
-            return choose_profile(frozenset(URIRef(o) for o in types if isinstance(o, str)), model)
-        return choose_profile(frozenset(), model)
+        # the only possible root, and it is one unless some triple points back to it. (Its types
+        # are class IRIs of the context, str.)
+        root = triples.root
+        types = triples.spo.get(root, _NO_PROPERTIES).get(_RDF_TYPE, ())
+        if types and type(root) is not B:
+            for by_o in triples.pos.values():
+                if root in by_o:
+                    types = ()
+                    break
+        return choose_profile(frozenset(types), model)
     objects = {o for _s, _p, o in triples}
-    root_types = {URIRef(o) for s, p, o in triples if p == RDF_TYPE and s not in objects and isinstance(o, str)}
+    root_types = {URIRef(o) for s, p, o in triples if p == _RDF_TYPE and s not in objects and isinstance(o, str)}
     return choose_profile(root_types, model)
 
 
+_NO_PROPERTIES: dict = {}
+
+
 def choose_profile(root_types: set | frozenset, model: Model) -> Profile:
-    """The profile for a payload whose root nodes have these classes (remembered per model)."""
-    chosen = model.derive("profile-by-root-types", lambda _model: {})
+    """The profile for a payload whose root nodes have these classes (IRIs as URIRef or str);
+    remembered per model and set of classes."""
+    chosen = model.derived.get("profile-by-root-types")
+    if chosen is None:
+        chosen = model.derive("profile-by-root-types", lambda _model: {})
     key = frozenset(root_types)
     found = chosen.get(key)
     if found is None:
-        found = _choose_profile(key, model)
+        found = _choose_profile(frozenset(URIRef(t) for t in key), model)
         if len(chosen) >= 1024:  # payloads name few combinations of classes; a flood of others is not kept
             chosen.clear()
         chosen[key] = found
