@@ -163,8 +163,10 @@ def test_extras_in_pyproject_and_in_the_code_agree():
             assert distribution.get(module, module).lower() in names, f"extra {extra!r}: {module} is not in pyproject.toml"
     core = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
     core_names = {requirement.split(">")[0].split("=")[0].split("<")[0].strip().lower() for requirement in core}
-    # jinja2: the learner's overview (`samtbu render`, part of the core share feature) is a template
-    assert core_names == {"rdflib", "pyshacl", "pyoxigraph", "pyld", "defusedxml", "pyyaml", "platformdirs", "jinja2"}, core_names
+    # jinja2: the learner's overview (`samtbu render`, part of the core share feature) is a template;
+    # orjson: the fast JSON reader's parser (validation's default path)
+    assert core_names == {"rdflib", "pyshacl", "pyoxigraph", "pyld", "defusedxml", "pyyaml", "platformdirs", "jinja2",
+                          "orjson"}, core_names
     all_extras = declared["all"][0]
     assert all(name in all_extras for name in EXTRAS), all_extras
 

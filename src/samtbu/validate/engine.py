@@ -22,6 +22,7 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from samtbu.errors import SamtbuError
 from samtbu.model import Model, Profile
 from samtbu.validate.report import Finding, findings_from_shacl
+from samtbu.validate.fast.terms import RDF_TYPE as _RDF_TYPE, B, IndexedTriples  # light: rdflib only
 
 
 class ProfileError(SamtbuError):
@@ -277,14 +278,43 @@ def detect_profile(payload_graph: Graph, model: Model) -> Profile:
 
 def detect_profile_triples(triples, model: Model) -> Profile:
     """``detect_profile`` on light triples (fast engine)."""
-    from samtbu.validate.fast import RDF_TYPE
-
+    if type(triples) is IndexedTriples and triples.root is not None:
+        # A JSON document's nodes other than its top one are all objects of triples: the top one is
+        # the only possible root, and it is one unless some triple points back to it. (Its types
+        # are class IRIs of the context, str.)
+        root = triples.root
+        types = triples.spo.get(root, _NO_PROPERTIES).get(_RDF_TYPE, ())
+        if types and type(root) is not B:
+            for by_o in triples.pos.values():
+                if root in by_o:
+                    types = ()
+                    break
+        return choose_profile(frozenset(types), model)
     objects = {o for _s, _p, o in triples}
-    root_types = {URIRef(o) for s, p, o in triples if p == RDF_TYPE and s not in objects and isinstance(o, str)}
+    root_types = {URIRef(o) for s, p, o in triples if p == _RDF_TYPE and s not in objects and isinstance(o, str)}
     return choose_profile(root_types, model)
 
 
-def choose_profile(root_types: set, model: Model) -> Profile:
+_NO_PROPERTIES: dict = {}
+
+
+def choose_profile(root_types: set | frozenset, model: Model) -> Profile:
+    """The profile for a payload whose root nodes have these classes (IRIs as URIRef or str);
+    remembered per model and set of classes."""
+    chosen = model.derived.get("profile-by-root-types")
+    if chosen is None:
+        chosen = model.derive("profile-by-root-types", lambda _model: {})
+    key = frozenset(root_types)
+    found = chosen.get(key)
+    if found is None:
+        found = _choose_profile(frozenset(URIRef(t) for t in key), model)
+        if len(chosen) >= 1024:  # payloads name few combinations of classes; a flood of others is not kept
+            chosen.clear()
+        chosen[key] = found
+    return found
+
+
+def _choose_profile(root_types: frozenset, model: Model) -> Profile:
     superclasses = {sup for t in root_types for sup in model.hierarchy.with_ancestors(t)}
     candidates = [p for p in model.profiles.values() if p.root_classes & (root_types | superclasses)]
     if len(candidates) == 1:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from samtbu.model import Model
 from samtbu.validate import input as _input
-from samtbu.validate.fast.terms import B, L, from_oxigraph, from_rdflib, literal, to_rdflib
+from samtbu.validate.fast.terms import B, IndexedTriples, L, from_oxigraph, from_rdflib, literal, to_rdflib
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -97,7 +98,7 @@ def _try_fast(data, format, source, model) -> FastPayload | None:
         return None
     source = source or "<payload>"
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    if len(raw) > _input.MAX_BYTES or not raw.strip():
+    if len(raw) > _input.MAX_BYTES or not raw or raw.isspace():
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -108,8 +109,8 @@ def _try_fast(data, format, source, model) -> FastPayload | None:
         try:
             # as ``input._load_json``, whose errors ``read_payload`` gives; the depth limit is
             # checked during the walk in ``_json_fast``
-            document = json.loads(text, parse_constant=_input._refuse_constant)
-        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+            document = _load_json(text)
+        except (ValueError, RecursionError):  # JSONDecodeError (orjson's too) is a ValueError
             return None
         if _input.lone_surrogate_at(text, document) is not None:
             return None  # read_payload reports where
@@ -120,6 +121,21 @@ def _try_fast(data, format, source, model) -> FastPayload | None:
     if format in ("turtle", "ntriples"):
         return _rdf_fast(text, source, format)
     return None
+
+
+def _load_json_stdlib(text: str):
+    return json.loads(text, parse_constant=_input._refuse_constant)
+
+
+# orjson parses a payload in about half the time of the json module. It takes exactly the JSON of
+# RFC 8259 and gives the same values; what it refuses and ``json`` may take (NaN, lone surrogates,
+# integers beyond 64 bits, nesting beyond 1024) goes to ``read_payload``, which reads or refuses it
+# as before (the fast path gives up on all of these anyway).
+_load_json: Callable[[str], Any]
+try:
+    from orjson import loads as _load_json
+except ImportError:  # pragma: no cover - orjson is a dependency; a bare install still works
+    _load_json = _load_json_stdlib
 
 
 # -- Turtle / N-Triples with pyoxigraph -----------------------------------------------------------
@@ -206,13 +222,16 @@ class _Terms:
                 self.props[key] = (iri, "typed", typ)
         if ctx.get("id") != "@id" or ctx.get("type") != "@type":
             self.ok = False
-        # What the walk looks a JSON key up in: key -> (kind, IRI, extra, cache of string values).
-        # "id" and "type" are in it as kinds of their own; keys with "/" or "~" are left out (their
-        # JSON Pointer would need escaping: such payloads go to ``read_payload``).
-        self.fields: dict[str, tuple[str, str | None, str | None, dict]] = {"id": ("id-key", None, None, {}), "type": ("type", None, None, {})}
+        # What the walk looks a JSON key up in, resolved once per key: key -> (predicate IRI, cache of
+        # the terms of its string values, kind, extra). "id" and "type" are in it as kinds of their
+        # own ("type"'s cache is the class table itself: a name not in it is no class of the
+        # context); keys with "/" or "~" are left out (their JSON Pointer would need escaping: such
+        # payloads go to ``read_payload``).
+        self.fields: dict[str, tuple[str | None, dict, str, str | None]] = {
+            "id": (None, {}, "id-key", None), "type": (RDF_TYPE, self.classes, "type", None)}
         for key, (iri, kind, extra) in self.props.items():
             if "/" not in key and "~" not in key:
-                self.fields[key] = (kind, iri, extra, {})
+                self.fields[key] = (iri, {}, kind, extra)
 
 
 _TERMS_CACHE: dict[str, _Terms] = {}
@@ -239,10 +258,12 @@ def json_terms(model: Model) -> _Terms:
 def _json_fast(document: Any, source: str, model: Model) -> FastPayload | None:
     """Plain JSON -> triples in one walk over the document, or None to fall back.
 
-    The walk does at once what used to take three passes (``input._check_depth``, the triples, and
-    ``input._ids_to_pointers``). Only *whether* the fast path gives up matters, never why: every
-    ``_Fallback`` sends the payload to ``input.read_payload``, which finds the same fault and gives
-    its own message. So the order of the checks below is free, but their union must stay the same.
+    The walk does at once what used to take four passes (``input._check_depth``, the triples,
+    ``input._ids_to_pointers`` and the engine's index of the triples, ``Data``): the triples come
+    out as an ``IndexedTriples``, de-duplicated and indexed as they are found. Only *whether* the
+    fast path gives up matters, never why: every ``_Fallback`` sends the payload to
+    ``input.read_payload``, which finds the same fault and gives its own message. So the order of
+    the checks below is free, but their union must stay the same.
     """
     if not isinstance(document, dict) or not document or "@context" in document:
         return None
@@ -252,7 +273,7 @@ def _json_fast(document: Any, source: str, model: Model) -> FastPayload | None:
     # The depth limit holds for a parsed dict given as such too, as in ``read_payload``.
     walk = _Walk(terms, f"fj{next(_BNODE_IDS)}x", _input.MAX_DEPTH)
     try:
-        walk.node(document, "", 1)
+        root = walk.node(document, "", 1)
     except _Fallback:
         return None
     # Pointers of nodes with an id come after those of blank nodes and never replace one: the
@@ -260,7 +281,9 @@ def _json_fast(document: Any, source: str, model: Model) -> FastPayload | None:
     pointers = walk.pointers
     for node_id, pointer in walk.ids.items():
         pointers.setdefault(node_id, pointer)
-    return FastPayload(source, "json", list(dict.fromkeys(walk.triples)), pointers, [], key_count=walk.keys, document=document)
+    triples = walk.triples
+    triples.root = root  # every other node of the document is the object of a triple
+    return FastPayload(source, "json", triples, pointers, [], key_count=walk.keys, document=document)
 
 
 # Terms already worked out for a string value of a field, per field: the regular expressions and
@@ -278,12 +301,18 @@ def _remember(cache: dict, key: str, value):
     return value
 
 
+# An id the fast path takes as a subject: an absolute IRI, not one of read_payload's pointer IRIs.
+_SUBJECT_IRI = re.compile(f"(?!{re.escape(_input.POINTER_IRI)})" + _ABSOLUTE_IRI.pattern.lstrip("^"))
+
+
 def _subject_ok(node_id: str) -> bool:
-    return bool(_ABSOLUTE_IRI.match(node_id)) and not node_id.startswith(_input.POINTER_IRI)
+    """Whether the id can be a subject (remembered)."""
+    return _remember(_NODE_IDS_OK, node_id, _SUBJECT_IRI.match(node_id) is not None)
 
 
 class _Walk:
-    """One payload's walk: the triples, blank node pointers and id pointers, as they are found."""
+    """One payload's walk: the triples (indexed as ``Data`` indexes them), blank node pointers and
+    id pointers, as they are found."""
 
     def __init__(self, terms: _Terms, prefix: str, max_depth: int):
         self.fields = terms.fields
@@ -296,13 +325,16 @@ class _Walk:
         # back). So only from MAX_DEPTH - 2 on can a node hold a value over the limit, and only
         # there is its subtree measured, exactly as ``input._check_depth`` measures it.
         self.deep = max_depth - 3
-        self.triples: list = []
+        self.triples = IndexedTriples()
+        self.spo: dict = {}
+        self.pos: dict = {}
+        self.triples.spo, self.triples.pos = self.spo, self.pos
         self.pointers: dict = {}  # blank node -> pointer
         self.ids: dict[str, str] = {}  # id -> pointer of its first occurrence, in document order
         self.keys = 0  # keys of the objects read
 
     def node(self, obj: dict, pointer: str, depth: int):
-        """The subject of a node object; its triples (and those of nested nodes) are appended."""
+        """The subject of a node object; its triples (and those of nested nodes) are added."""
         if depth > self.deep and _input._depth_exceeded(obj, depth):
             raise _Fallback
         # No "@id"/"@type"/... check: keys starting with "@" are not in ``fields`` and fall back below.
@@ -316,53 +348,127 @@ class _Walk:
             if type(node_id) is str:
                 ok = _NODE_IDS_OK.get(node_id)
                 if ok is None:
-                    ok = _remember(_NODE_IDS_OK, node_id, _subject_ok(node_id))
-            else:
-                ok = isinstance(node_id, str) and _subject_ok(node_id)
+                    ok = _subject_ok(node_id)
+            else:  # a str subclass in a dict payload: not remembered
+                ok = isinstance(node_id, str) and _SUBJECT_IRI.match(node_id) is not None
             if not ok:
                 raise _Fallback
             subject = node_id
-            self.ids.setdefault(node_id, pointer)
-        append = self.triples.append
-        fields = self.fields
+            if node_id not in self.ids:
+                self.ids[node_id] = pointer
+            if len(obj) == 1:  # {"id": ...}: a reference, no triple
+                self.keys += 1
+                return subject
         self.keys += len(obj)
+        fields = self.fields
+        spo = self.spo
+        pos = self.pos
+        append = self.triples.append
+        by_p = None  # spo[subject], once the node has a triple
         for key, value in obj.items():
             field = fields.get(key)
             if field is None:
                 raise _Fallback  # not a term of the context, a JSON-LD keyword, or a key with "/" or "~"
-            kind, iri, extra, cache = field
-            if kind == "id-key":
-                continue
-            if kind == "type":
-                for name in value if isinstance(value, list) else (value,):
-                    cls = self.classes.get(name) if isinstance(name, str) else None
-                    if cls is None:
-                        raise _Fallback
-                    append((subject, RDF_TYPE, cls))
-                continue
-            if kind == "lang":
-                self._language_map(subject, iri, value, f"{pointer}/{key}")
-                continue
-            if type(value) is str:  # the common case, inline
+            iri, cache, kind, extra = field
+            if type(value) is str:  # the common case
                 term = cache.get(value)
                 if term is None:
+                    if kind == "id-key":
+                        continue
                     term = self._string(kind, extra, value, cache)
-                append((subject, iri, term))
+            elif type(value) is dict and (kind == "plain" or kind == "id"):  # a nested node
+                term = value.get("id") if len(value) == 1 and depth < self.deep else None
+                if type(term) is str and _NODE_IDS_OK.get(term):  # {"id": ...}: as in ``_child``
+                    if term not in self.ids:
+                        self.ids[term] = f"{pointer}/{key}"
+                    self.keys += 1
+                else:
+                    term = self.node(value, f"{pointer}/{key}", depth + 1)
+            elif kind == "id-key":
+                continue
+            elif kind == "lang":
+                self._language_map(subject, iri, value, f"{pointer}/{key}")
+                continue
             elif isinstance(value, list):
                 for i, item in enumerate(value):
                     if type(item) is str:
                         term = cache.get(item)
                         if term is None:
                             term = self._string(kind, extra, item, cache)
+                    elif type(item) is dict and (kind == "plain" or kind == "id"):
+                        term = self._child(item, pointer, f"{key}/{i}", depth + 2)
                     else:
                         term = self._value(kind, extra, item, pointer, key, i, depth + 2)
-                    append((subject, iri, term))
+                    self._add(subject, iri, term)
+                continue
             else:
-                append((subject, iri, self._value(kind, extra, value, pointer, key, None, depth + 1)))
+                term = self._value(kind, extra, value, pointer, key, None, depth + 1)
+            # the triple (subject, iri, term), inline, indexed as ``_add`` (and ``Data``) does
+            if by_p is None:
+                by_p = spo.get(subject)
+                if by_p is None:
+                    by_p = spo[subject] = {}
+            objs = by_p.get(iri)
+            if objs is None:
+                by_p[iri] = [term]
+            elif term in objs:
+                continue
+            else:
+                objs.append(term)
+            append((subject, iri, term))
+            by_o = pos.get(iri)
+            if by_o is None:
+                pos[iri] = {term: [subject]}
+            else:
+                subs = by_o.get(term)
+                if subs is None:
+                    by_o[term] = [subject]
+                else:
+                    subs.append(subject)
         return subject
+
+    def _child(self, obj: dict, pointer: str, step: str, depth: int):
+        """The subject of a nested node object at ``pointer/step``; a reference to a node (only an
+        id already seen as good) is taken without a walk of its own."""
+        if len(obj) == 1 and depth <= self.deep:
+            node_id = obj.get("id")
+            if type(node_id) is str and _NODE_IDS_OK.get(node_id):
+                if node_id not in self.ids:
+                    self.ids[node_id] = f"{pointer}/{step}"
+                self.keys += 1
+                return node_id
+        return self.node(obj, f"{pointer}/{step}", depth)
+
+    def _add(self, s, p, o) -> None:
+        """The triple, unless it is there already, in the list and the index (as ``Data`` builds them)."""
+        by_p = self.spo.get(s)
+        if by_p is None:
+            by_p = self.spo[s] = {}
+        objs = by_p.get(p)
+        if objs is None:
+            by_p[p] = [o]
+        elif o in objs:
+            return
+        else:
+            objs.append(o)
+        self.triples.append((s, p, o))
+        by_o = self.pos.get(p)
+        if by_o is None:
+            self.pos[p] = {o: [s]}
+        else:
+            subs = by_o.get(o)
+            if subs is None:
+                by_o[o] = [s]
+            else:
+                subs.append(s)
 
     def _string(self, kind: str, extra, item: str, cache: dict | None):
         """The term of a string value (checked), remembered in the field's cache."""
+        if kind == "type":  # the cache of "type" is the class table
+            cls = self.classes.get(item)
+            if cls is None:
+                raise _Fallback
+            return cls
         if not item.isprintable() and _UNSAFE_TEXT.search(item):  # isprintable: a quick "none of them"
             raise _Fallback
         if kind == "plain":
@@ -392,7 +498,7 @@ class _Walk:
             return self.node(item, child, depth)
         if isinstance(item, str):
             return self._string(kind, extra, item, None)  # a str subclass: not cached
-        if isinstance(item, bool) or (isinstance(item, int) and abs(item) < 10**15):
+        if kind != "type" and (isinstance(item, bool) or (isinstance(item, int) and abs(item) < 10**15)):
             # JSON-LD: a native value gets the term's datatype, else xsd:boolean / xsd:integer
             lexical = ("true" if item else "false") if isinstance(item, bool) else str(item)
             native = XSD_BOOLEAN if isinstance(item, bool) else XSD_INTEGER
@@ -403,14 +509,13 @@ class _Walk:
         if not isinstance(value, dict):
             raise _Fallback
         self.keys += len(value)
-        append = self.triples.append
         for lang, text in value.items():
             if not isinstance(lang, str) or not _LANG_TAG.match(lang):
                 raise _Fallback
             for item in (text if isinstance(text, list) else (text,)):
                 if not isinstance(item, str) or (not item.isprintable() and _UNSAFE_TEXT.search(item)):
                     raise _Fallback
-                append((subject, iri, L((item, None, lang))))
+                self._add(subject, iri, L((item, None, lang)))
         # "id" is a language tag (Indonesian); ``input._ids_to_pointers`` takes the map for a node
         # with that id, so its pointer is kept the same way.
         node_id = value.get("id")

@@ -171,12 +171,37 @@ def n3(term) -> str:
 # -- the per-record index -------------------------------------------------------------------------
 
 
+class IndexedTriples(list):
+    """De-duplicated triples with the index ``Data`` would build of them, built while they were
+    read (the JSON reader does: it knows each triple's subject and predicate as it finds it), so
+    that ``Data`` of them is not built again. Read only, once filled: the index is not kept up to
+    date by list operations. ``root``: the node every other node of the payload hangs from (a JSON
+    document's top node), or None."""
+
+    __slots__ = ("spo", "pos", "root")
+
+    def __init__(self):
+        super().__init__()
+        self.spo: dict = {}
+        self.pos: dict = {}
+        self.root = None
+
+
 class Data:
-    """The triples of one data graph, indexed by subject and by predicate/object."""
+    """The triples of one data graph, indexed by subject and by predicate/object.
+
+    ``spo``: subject -> predicate -> objects; ``pos``: predicate -> object -> subjects (lists in the
+    order the triples come; every key in the order it first comes); ``triples``: the triples
+    without repeats, in their order."""
 
     __slots__ = ("spo", "pos", "triples")
 
     def __init__(self, triples):
+        if type(triples) is IndexedTriples:  # indexed as they were read
+            self.spo = triples.spo
+            self.pos = triples.pos
+            self.triples = triples
+            return
         spo: dict = {}
         pos: dict = {}
         unique = []
@@ -241,6 +266,6 @@ class Data:
 
 
 __all__ = [
-    "B", "L", "Data", "literal", "lexical_as_rdflib", "rdflib_canon", "to_rdflib", "from_rdflib", "from_oxigraph", "n3",
+    "B", "L", "Data", "IndexedTriples", "literal", "lexical_as_rdflib", "rdflib_canon", "to_rdflib", "from_rdflib", "from_oxigraph", "n3",
     "XSD", "RDF", "RDFS", "XSD_STRING", "RDF_LANGSTRING", "RDF_TYPE", "RDFS_SUBCLASSOF",
 ]
