@@ -560,18 +560,7 @@ class _Compiler:
     def _Builtin_CONCAT(self, e):
         args = [self.expr(x) for x in e.arg]
 
-        def concat(row):
-            values = [a(row) for a in args]
-            dts = {(v[1] if type(v) is L else _datatype_of(v)) for v in values if _is_literal(v)}
-            langs = {(v[2] if type(v) is L else None) for v in values if _is_literal(v)}
-            dt = dts.pop() if len(dts) == 1 else None
-            lang = langs.pop() if len(langs) == 1 else None
-            text = "".join(_string(v)[0] for v in values)
-            if lang:
-                return L((text, None, lang))
-            return L((text, dt if dt == XSD_STRING else None, None)) if dt in (None, XSD_STRING) else _from_r(Literal(text, datatype=URIRef(dt)))
-
-        return concat
+        return lambda row: _concat_values([a(row) for a in args])
 
     def _compatible(self, a, b):
         _string(a)
@@ -992,6 +981,18 @@ def _mul_two(a, t):
     if type(a) is N and type(t) is N and type(a[0]) is int and type(t[0]) is int:
         return N((Decimal(a[0]) * t[0], XSD_DECIMAL))
     return _mul_values(a, ("*",), [t])
+
+
+def _concat_values(values):
+    """CONCAT of evaluated arguments."""
+    dts = {(v[1] if type(v) is L else _datatype_of(v)) for v in values if _is_literal(v)}
+    langs = {(v[2] if type(v) is L else None) for v in values if _is_literal(v)}
+    dt = dts.pop() if len(dts) == 1 else None
+    lang = langs.pop() if len(langs) == 1 else None
+    text = "".join(_string(v)[0] for v in values)
+    if lang:
+        return L((text, None, lang))
+    return L((text, dt if dt == XSD_STRING else None, None)) if dt in (None, XSD_STRING) else _from_r(Literal(text, datatype=URIRef(dt)))
 
 
 def _floor_value(v):

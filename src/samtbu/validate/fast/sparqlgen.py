@@ -116,7 +116,7 @@ class _Writer:
             "_datatype_of": _s._datatype_of, "_is_literal": _s._is_literal, "_add_values": _s._add_values,
             "_mul_values": _s._mul_values, "_mul_constant": _s._mul_constant, "_mul_two": _s._mul_two,
             "_floor_value": _s._floor_value, "_date_part_value": _s._date_part_value, "_to_integer": _s._to_integer,
-            "_cast": _s._cast, "_triples": _s._triples, "_and_values": _and_values, "_unbound": _unbound,
+            "_cast": _s._cast, "_concat_values": _s._concat_values, "_triples": _s._triples, "_and_values": _and_values, "_unbound": _unbound,
             "_row": _row, "_fail": _fail, "L": L, "B": B, "N": _s.N, "E": (), "ONE": (0,),
             "XSD_INTEGER": _s.XSD_INTEGER, "_as_term": _s._as_term, "Decimal": Decimal, "XSD_DECIMAL": _s.XSD_DECIMAL,
             "XSD_DATE": _s.XSD_DATE, "PLAIN_DATES": _s._PLAIN_DATES,
@@ -474,7 +474,13 @@ class _Writer:
             iri = self.const(str(other))
             cmp = "==" if op == "=" else "!="
             if getattr(e.expr, "name", None) == "Builtin_DATATYPE":
-                return f"(_datatype_of({self.expr(e.expr.arg, st, ind)}) {cmp} {iri})", True
+                x = self.tmp()
+                self.emit(ind, f"{x} = {self.expr(e.expr.arg, st, ind)}")
+                if str(other) in (_s.XSD_STRING, _s.RDF_LANGSTRING):
+                    return f"(_datatype_of({x}) {cmp} {iri})", True
+                # a typed literal's datatype is its own (an ill-typed one's too: its language is "")
+                test = f"(({x}[1] == {iri} and not {x}[2]) if type({x}) is L else _datatype_of({x}) == {iri})"
+                return (test if op == "=" else f"(not {test})"), True
             t = self.tmp()
             self.emit(ind, f"{t} = {self.expr(e.expr, st, ind)}")
             if op == "=":
@@ -675,6 +681,14 @@ class _Writer:
         if iri == _s.XSD_INTEGER:
             return f"_to_integer({arg})", False
         return f"_cast({self.const(iri)}, {arg})", False
+
+    def _Builtin_CONCAT(self, e, st, ind):
+        values = []
+        for x in e.arg:
+            t = self.tmp()
+            self.emit(ind, f"{t} = {self.expr(x, st, ind)}")
+            values.append(t)
+        return f"_concat_values([{', '.join(values)}])", False
 
     def _Builtin_DATATYPE(self, e, st, ind):
         return f"_datatype_of({self.expr(e.arg, st, ind)})", False
