@@ -76,7 +76,7 @@ def _agree(args, records) -> int:
 @pytest.fixture(scope="module")
 def model_constraints():
     g = Graph()
-    for path in sorted((ROOT / "shapes").glob("*.ttl")):
+    for path in sorted((ROOT / "shapes").rglob("*.ttl")):  # the modules, the profiles, Grep
         g.parse(path, format="turtle")
     return _constraints(g)
 

@@ -90,6 +90,26 @@ def _all_vars(e) -> set:
     return found
 
 
+def _bgp_vars_below(p) -> set:
+    """The variables (blank nodes as ``_:id``) of the triple patterns below ``p``."""
+    found: set = set()
+
+    def walk(x):
+        if isinstance(x, (list, tuple)):
+            for i in x:
+                walk(i)
+        elif hasattr(x, "items") and getattr(x, "name", None) is not None:
+            if x.name == "BGP":
+                found.update(str(t) if isinstance(t, Variable) else "_:" + str(t)
+                             for triple in x.triples for t in triple if isinstance(t, (Variable, BNode)))
+            for k, v in x.items():
+                if not str(k).startswith("_"):
+                    walk(v)
+
+    walk(p)
+    return found
+
+
 def _names(e) -> set:
     """Every algebra or expression node name below ``e``."""
     found: set = set()
@@ -125,6 +145,10 @@ class _Writer:
         self.locals: dict[str, str] = {}
         self.lines: list[str] = []
         self.counter = 0
+        self.hoisted: dict = {}
+        self.hoisted_lines: list[str] = []
+        self.helper_depth = 0
+        self.helpers: list[str] = []  # the EXISTS functions' source
 
     # -- names ------------------------------------------------------------------------------------
     def const(self, value) -> str:
@@ -148,6 +172,19 @@ class _Writer:
     def tmp(self) -> str:
         self.counter += 1
         return f"t{self.counter}"
+
+    def hoist(self, key, code: str, ind: str) -> str:
+        """A look-up that does not change during a call (the focus node's, a constant's), made once at
+        the start of the function: its name (inside an EXISTS function: made where it is needed)."""
+        if self.helper_depth:
+            name = self.tmp()
+            self.emit(ind, f"{name} = {code}")
+            return name
+        name = self.hoisted.get(key)
+        if name is None:
+            name = self.hoisted[key] = f"h{len(self.hoisted)}"
+            self.hoisted_lines.append(f"    {name} = {code}")
+        return name
 
     def emit(self, indent: str, line: str) -> None:
         self.lines.append(indent + line)
@@ -179,8 +216,9 @@ class _Writer:
         others = [v for k, v in self.locals.items() if k != "this"]
         if others:  # every variable starts unbound
             self.lines.insert(start, body + " = ".join(others) + " = None")
+        self.lines[start:start] = self.hoisted_lines
         self.emit(body, "return out")
-        return "\n".join(self.lines) + "\n"
+        return "\n\n".join(self.helpers + ["\n".join(self.lines)]) + "\n"
 
     def _project(self, names, st: _State, ind: str) -> None:
         """A row as the closure path's constraint makes it of a projected solution (``_evaluate``):
@@ -319,22 +357,37 @@ class _Writer:
         s, pr, o = term(sk, sv), term(pk, pv), term(ok_, ov)
         body = ind + "    "
         if sk in (0, 1) and pk in (0, 1) and ok_ in (0, 1, 2):
-            b = self.tmp()
-            if sk == 0 and type(sv) is str:
-                self.emit(ind, f"{b} = spo.get({s})")
+            if sk == 1 and sv == "this":  # the focus node's own triples: looked up once per call
+                b = self.hoist(("spo", s), f"spo.get({s}) if type({s}) is not L else None", ind)
+            elif sk == 0 and type(sv) is str:
+                b = self.hoist(("spo", s), f"spo.get({s})", ind)
             else:
+                b = self.tmp()
                 self.emit(ind, f"{b} = spo.get({s}) if type({s}) is not L else None")
-            self.emit(ind, f"for x in ({b}.get({pr}, E) if {b} is not None else E):")
+            objs = f"({b}.get({pr}, E) if {b} is not None else E)"
             if ok_ == 2:
+                self.emit(ind, f"for x in {objs}:")
                 self.emit(body, f"{self.local(ov)} = x")
             else:
-                self.emit(body, f"if not (x == {o} and type(x) is type({o})):")
-                self.emit(body, "    continue")
+                # every term known: a look-up, not a loop (the index holds an object once; the body
+                # runs once or not at all, and a row dropped in it ends this step, as in the loop)
+                found = self.tmp()
+                self.emit(ind, f"{found} = {objs}")
+                self.emit(ind, f"if {o} in {found} and type({found}[{found}.index({o})]) is type({o}):")
         elif sk == 2 and pk in (0, 1) and ok_ in (0, 1):
-            b = self.tmp()
-            self.emit(ind, f"{b} = pos.get({pr})")
+            b = self.hoist(("pos", pr), f"pos.get({pr})", ind) if pk == 0 else self.tmp()
+            if pk != 0:
+                self.emit(ind, f"{b} = pos.get({pr})")
             self.emit(ind, f"for x in ({b}.get({o}, E) if {b} is not None else E):")
             self.emit(body, f"{self.local(sv)} = x")
+        elif sk == 2 and pk == 0 and ok_ == 2 and sv != ov:
+            # every triple of a constant predicate, in the order data.subject_objects gives them
+            b = self.hoist(("pos", pr), f"pos.get({pr})", ind)
+            self.emit(ind, f"for y, xs in ({b}.items() if {b} is not None else E):")
+            self.emit(body, "for x in xs:")
+            body += "    "
+            self.emit(body, f"{self.local(sv)} = x")
+            self.emit(body, f"{self.local(ov)} = y")
         else:
             self.emit(ind, f"for ts, tp, to in _triples(data, {s}, {pr}, {o}):")
             for k, v, t, typed in ((sk, sv, "ts", False), (pk, pv, "tp", True), (ok_, ov, "to", True)):
@@ -689,6 +742,41 @@ class _Writer:
             self.emit(ind, f"{t} = {self.expr(x, st, ind)}")
             values.append(t)
         return f"_concat_values([{', '.join(values)}])", False
+
+    def _Builtin_EXISTS(self, e, st, ind):
+        return self._exists(e, st, ind, True)
+
+    def _Builtin_NOTEXISTS(self, e, st, ind):
+        return self._exists(e, st, ind, False)
+
+    def _exists(self, e, st, ind, want: bool):
+        """``EXISTS { ... }`` as a function of its own (true at the first solution) called with the
+        variables bound here; with a perhaps unbound variable in it, the closure path's EXISTS."""
+        from rdflib.plugins.sparql.algebra import translateGroupGraphPattern
+
+        graph = e.graph
+        if getattr(graph, "name", None) in ("GroupGraphPatternSub", "GroupGraphPattern"):
+            graph = translateGroupGraphPattern(graph)
+        mentioned = _all_vars(graph) | _bgp_vars_below(graph)
+        if mentioned & st.maybe:
+            return None
+        params = sorted(mentioned & st.certain)
+        name = f"ex{len(self.helpers)}"
+        outer_lines, self.lines = self.lines, []
+        self.helper_depth += 1
+        try:
+            args = ", ".join(["data", "spo", "pos"] + [self.local(v) for v in params])
+            self.emit("", f"def {name}({args}):")
+            self.emit("    ", "for _once in ONE:")
+            inner = _State(frozenset(params), frozenset(), frozenset())
+            self.pattern(graph, inner, [], lambda _st, ind2: self.emit(ind2, "return True"), "        ")
+            self.emit("    ", "return False")
+            self.helpers.append("\n".join(self.lines))
+        finally:
+            self.helper_depth -= 1
+            self.lines = outer_lines
+        call = f"{name}({', '.join(['data', 'spo', 'pos'] + [self.local(v) for v in params])})"
+        return (call if want else f"(not {call})"), True
 
     def _Builtin_DATATYPE(self, e, st, ind):
         return f"_datatype_of({self.expr(e.arg, st, ind)})", False
