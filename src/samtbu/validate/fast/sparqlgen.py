@@ -586,15 +586,16 @@ class _Writer:
                 f"    {r} = _compare({op!r}, {a}, {b})",
             ])
             return r
+        iris = [f"if type({a}) is str and type({b}) is str:", f"    {r} = {a} {py} {b}"] if op in ("=", "!=") else []
         self.emit_lines(ind, [
-            f"if type({a}) is L and type({b}) is L:",
+            *iris,
+            f"{'elif' if iris else 'if'} type({a}) is L and type({b}) is L:",
             f"    if {a}[1] == XSD_DATE and {b}[1] == XSD_DATE and PLAIN_DATES.get({a}[0]) and PLAIN_DATES.get({b}[0]):",
             f"        {r} = {a}[0] {py} {b}[0]",
             f"    elif {a}[1] is None and {b}[1] is None and not {a}[2] and not {b}[2]:",
             f"        {r} = {a}[0] {py} {b}[0]",
             "    else:",
             f"        {r} = _compare({op!r}, {a}, {b})",
-            *([f"elif type({a}) is str and type({b}) is str:", f"    {r} = {a} {py} {b}"] if op in ("=", "!=") else []),
             "else:",
             f"    {r} = _compare({op!r}, {a}, {b})",
         ])
