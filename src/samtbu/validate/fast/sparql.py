@@ -1005,7 +1005,7 @@ def _floor_value(v):
         raise _Err(str(exc)) from None
 
 
-_DATE_PARTS = {"year": _ops.Builtin_YEAR, "month": _ops.Builtin_MONTH, "day": _ops.Builtin_DAY}
+_DATE_PARTS: dict[str, Any] = {"year": _ops.Builtin_YEAR, "month": _ops.Builtin_MONTH, "day": _ops.Builtin_DAY}
 
 
 def _date_part_value(v, part: str):
@@ -1429,6 +1429,7 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
         found = _QUERY_CACHE[key] = (pattern, _locality(algebra.p, text, path_iri), query)
     pattern, locality, query = found
     cache: dict = {}
+    predicates: tuple
     predicates, uses_this = locality if locality is not None else ((), False)
     single = predicates[0] if len(predicates) == 1 else None  # one predicate: its values are the key
     needs = _PARSED_NEEDS.get(key)

@@ -152,6 +152,7 @@ class _Writer:
 
     # -- names ------------------------------------------------------------------------------------
     def const(self, value) -> str:
+        key: tuple
         try:
             key = (type(value), value)
             hash(key)
@@ -177,9 +178,9 @@ class _Writer:
         """A look-up that does not change during a call (the focus node's, a constant's), made once at
         the start of the function: its name (inside an EXISTS function: made where it is needed)."""
         if self.helper_depth:
-            name = self.tmp()
-            self.emit(ind, f"{name} = {code}")
-            return name
+            here = self.tmp()
+            self.emit(ind, f"{here} = {code}")
+            return here
         name = self.hoisted.get(key)
         if name is None:
             name = self.hoisted[key] = f"h{len(self.hoisted)}"
