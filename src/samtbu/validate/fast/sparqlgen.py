@@ -1,25 +1,31 @@
 """SPARQL-based constraints as generated Python: each query one function.
 
 :mod:`samtbu.validate.fast.sparql` compiles a query into a tree of closures, one call per algebra
-node and per expression node, rows carried as dicts. For the queries the shapes use, this module
-writes the whole query instead as the source of one function ``query(row) -> rows`` (compiled once,
-and kept in the compiled-model cache by its text like the engine's other generated code):
+node and per expression node, rows carried as dicts. This module writes the whole query instead as
+the source of one function ``query(data, focus) -> rows`` (compiled once, and kept in the
+compiled-model cache by its source text like the engine's other generated code) that returns the
+rows as the constraint keeps them, (this, path, value, other bindings), each once:
 
 - the basic graph patterns as nested loops over the record's index (``data.spo`` / ``data.pos``), in
-  the join order the closure path plans, variables held in local variables;
+  the join order the closure path plans, variables held in local variables; a triple pattern with
+  every term known is a look-up; the focus node's and constant predicates' index entries are
+  looked up once per call;
 - ``UNION`` as one branch after the other, ``BIND`` as an assignment, ``FILTER`` conjuncts checked as
   soon as every variable they read is bound (what the closure path does inside a pattern, here across
-  joins and unions too);
-- expressions inline (comparisons, ``DATATYPE``, ``REGEX`` of a constant pattern, ``STR``, fixed
-  ``SUBSTR``, the ``xsd:integer`` digit casts, ``IF``, ``&&``, ``||``, ``!``, ``BOUND``, ``isIRI`` and
-  the like), the arithmetic through the closure path's value-level operators, expressions without
-  variables folded to their value once;
-- any other expression (``EXISTS``, ``CONCAT``, ``NOW()``, ``IN`` ...) calls the closure path's own
-  compiled expression, and any other pattern (``OPTIONAL``, a variable that a failed ``BIND`` may
-  leave unbound used in a triple pattern, ...) leaves the whole query to the closure path.
+  joins and unions too), ``EXISTS`` as a function of its own that stops at the first solution;
+- expressions inline: comparisons with their fast paths, ``DATATYPE`` tests, ``REGEX`` of a constant
+  pattern, ``STR``, fixed ``SUBSTR``, the ``xsd:integer`` digit casts, ``IF``, ``&&``, ``||``, ``!``,
+  ``BOUND``, ``isIRI`` and the like, ``IN`` of IRIs; the check-digit sums and the modulo idiom
+  ``X - K * FLOOR(X / K)`` on Python integers where that gives the Decimal arithmetic's value
+  exactly; other arithmetic and CONCAT through the closure path's value-level operators;
+  expressions without variables folded to their value once;
+- any other expression (``NOW()``, ``STRAFTER`` ...) calls the closure path's own compiled
+  expression, and any other pattern (``OPTIONAL``, a variable that a failed ``BIND`` may leave
+  unbound used in a triple pattern, ...) leaves the whole query to the closure path.
 
-The rows are those of the closure path, in the same order (the tests compare both on every SPARQL
-constraint of the model and on the W3C SPARQL tests).
+The rows are those of the closure path, in the same order (tests/test_fast_sparqlgen.py compares both
+on every SPARQL constraint of the model, on every example and fixture, on random graphs and on the
+W3C SPARQL tests).
 """
 
 from __future__ import annotations
