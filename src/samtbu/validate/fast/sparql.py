@@ -9,6 +9,10 @@ GRAPH, property paths other than a plain IRI, ``$shapesGraph``, ``$currentShape`
 ``Unsupported``: the profile is then validated with pyshacl. A query SHACL itself rules out (MINUS,
 VALUES, SERVICE, ``AS $this``, a sub-query without ``$this``: section 5.3.1) raises ``InvalidShapes``,
 as pyshacl refuses it too.
+
+Each query is also written as one generated Python function where :mod:`samtbu.validate.fast.sparqlgen`
+can (every query of the model's shapes today); that function then evaluates it, with the same rows,
+and the closures serve the rest and the expressions it leaves to them.
 """
 
 from __future__ import annotations
