@@ -8,7 +8,8 @@ runs for a record: reading the JSON (json.loads alone, then the whole reader int
 the profile, indexing the triples, the compiled shapes, and the whole ``validate_payload`` and
 ``validate()``. For scale, pyoxigraph's parse of the same record as N-Triples (the cheapest RDF
 syntax) is timed too. Then the SPARQL constraints that cost most per record (their evaluations
-timed one by one: the model is compiled in this process, without the compiled-model cache).
+timed one by one: the model is compiled in this process, without the compiled-model cache), and how
+many of the queries run as one generated function each (``validate/fast/sparqlgen.py``).
 
 With ``--against REV`` (e.g. ``main``) each SPARQL constraint is also compiled by the SPARQL module
 (``validate/fast/sparql.py``, ``fastsparql.py`` before the package) of that git revision and both evaluators are timed on the same calls, taking turns
@@ -144,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  SPARQL constraints, sum of the means per record: {sum(sparql_per_record.values()):.3f} ms; the costliest:")
     for key, ms in sorted(sparql_per_record.items(), key=lambda kv: -kv[1])[:8]:
         print(f"    {ms:6.3f} ms  {names[key]}")
+    queries = getattr(fastsparql, "_QUERY_CACHE", {}).values()
+    generated = sum(1 for entry in queries if len(entry) > 2 and entry[2] is not None)
+    print(f"  SPARQL queries written as one generated function each: {generated} of {len(queries)} "
+          "(the others run as closures)")
     if args.against:
         return compare_sparql(args.against, compile_constraint, frozen, names, len(halves[1]))
     return 0

@@ -9,6 +9,10 @@ GRAPH, property paths other than a plain IRI, ``$shapesGraph``, ``$currentShape`
 ``Unsupported``: the profile is then validated with pyshacl. A query SHACL itself rules out (MINUS,
 VALUES, SERVICE, ``AS $this``, a sub-query without ``$this``: section 5.3.1) raises ``InvalidShapes``,
 as pyshacl refuses it too.
+
+Each query is also written as one generated Python function where :mod:`samtbu.validate.fast.sparqlgen`
+can (every query of the model's shapes today); that function then evaluates it, with the same rows,
+and the closures serve the rest and the expressions it leaves to them.
 """
 
 from __future__ import annotations
@@ -272,9 +276,18 @@ class _Compiler:
     def __init__(self, prefixes, path_iri: str | None = None):
         self.regex_cache: dict = {}
         self.path_iri = path_iri
+        self._made: dict = {}  # id of an expression node -> (the node, its function): made once
 
     # Each compiled expression is a function row -> value, raising _Err on an error.
     def expr(self, e):
+        made = self._made.get(id(e))
+        if made is not None and made[0] is e:
+            return made[1]
+        fn = self._expr(e)
+        self._made[id(e)] = (e, fn)
+        return fn
+
+    def _expr(self, e):
         if isinstance(e, Variable):
             name = str(e)
             if name == "PATH":
@@ -460,33 +473,7 @@ class _Compiler:
         rest = [self.expr(x) for x in e.other]
 
         def add(row):
-            a = first(row)
-            terms = [r(row) for r in rest]
-            if type(a) is N and (type(a[0]), a[1]) in _EXACT and all(type(t) is N and (type(t[0]), t[1]) in _EXACT for t in terms):
-                # xsd:integer and xsd:decimal values only (the check-digit sums): the loop below without
-                # its per-term tests; int with Decimal gives Decimal, as the type promotion does
-                res = a[0]
-                for op, t in zip(ops, terms, strict=True):
-                    res = res + t[0] if op == "+" else res - t[0]
-                return N((res, XSD_DECIMAL if type(res) is Decimal else XSD_INTEGER))
-            if type(a) is L and a[1] is not None and a[1] not in _NUMERIC:
-                return _delegate_arith(_ops.AdditiveExpression, a, ops, terms)
-            res = _numeric(a)
-            dt = _datatype_of(a)
-            for op, t in zip(ops, terms):
-                n = _numeric(t)
-                if type(res) is Literal or type(n) is Literal:
-                    return _delegate_arith(_ops.AdditiveExpression, a, ops, terms)
-                if type(n) is Decimal and type(res) is float:
-                    n = float(n)
-                if type(n) is float and type(res) is Decimal:
-                    res = float(res)
-                dt = _promote(dt, _datatype_of(t))
-                res = res + n if op == "+" else res - n
-            # what Literal(res, datatype=dt) gives back for the common cases, without building it
-            if (type(res) is int and dt == XSD_INTEGER) or (type(res) is Decimal and dt == XSD_DECIMAL):
-                return N((res, dt))
-            return _from_r(Literal(res, datatype=URIRef(dt)))
+            return _add_values(first(row), ops, [r(row) for r in rest])
 
         return add
 
@@ -497,6 +484,9 @@ class _Compiler:
         ops = list(e.op)
         rest = [self.expr(x) for x in e.other]
 
+        def mul(row):
+            return _mul_values(first(row), ops, [r(row) for r in rest])
+
         if len(rest) == 1 and ops[0] == "*":
             second = rest[0]
             factor = _int_constant(e.expr)
@@ -504,43 +494,14 @@ class _Compiler:
                 decimal_factor = Decimal(factor)
 
                 def mul_constant(row):  # 3 * ?d (the check-digit weights): the factor made once
-                    t = second(row)
-                    if type(t) is N and type(t[0]) is int:
-                        return N((decimal_factor * t[0], XSD_DECIMAL))
-                    return mul(row)
+                    return _mul_constant(decimal_factor, second(row))
+
+                return mul_constant
 
             def mul_two(row):  # x * y of two integers: Decimal(x) * y, as the general case does
-                a, t = first(row), second(row)
-                if type(a) is N and type(t) is N and type(a[0]) is int and type(t[0]) is int:
-                    return N((Decimal(a[0]) * t[0], XSD_DECIMAL))
-                return mul(row)
+                return _mul_two(first(row), second(row))
 
-        def mul(row):
-            a = first(row)
-            terms = [r(row) for r in rest]
-            try:
-                n0 = _numeric(a)
-                if type(n0) is Literal:
-                    raise _Err("not numeric")
-                res = Decimal(n0)
-                for op, t in zip(ops, terms):
-                    f = _numeric(t)
-                    if type(f) is Literal:
-                        raise _Err("not numeric")
-                    if type(f) is float:
-                        res = float(res)
-                    if op == "*":
-                        res *= f
-                    else:
-                        res /= f
-            except (InvalidOperation, ZeroDivisionError):
-                raise _Err("divide by 0") from None
-            except TypeError as exc:
-                raise _Err(str(exc)) from None
-            return N((res, XSD_DOUBLE if isinstance(res, float) else XSD_DECIMAL))
-
-        if len(rest) == 1 and ops[0] == "*":
-            return mul_constant if factor is not None else mul_two
+            return mul_two
         return mul
 
     # built-ins implemented here
@@ -603,18 +564,7 @@ class _Compiler:
     def _Builtin_CONCAT(self, e):
         args = [self.expr(x) for x in e.arg]
 
-        def concat(row):
-            values = [a(row) for a in args]
-            dts = {(v[1] if type(v) is L else _datatype_of(v)) for v in values if _is_literal(v)}
-            langs = {(v[2] if type(v) is L else None) for v in values if _is_literal(v)}
-            dt = dts.pop() if len(dts) == 1 else None
-            lang = langs.pop() if len(langs) == 1 else None
-            text = "".join(_string(v)[0] for v in values)
-            if lang:
-                return L((text, None, lang))
-            return L((text, dt if dt == XSD_STRING else None, None)) if dt in (None, XSD_STRING) else _from_r(Literal(text, datatype=URIRef(dt)))
-
-        return concat
+        return lambda row: _concat_values([a(row) for a in args])
 
     def _compatible(self, a, b):
         _string(a)
@@ -710,35 +660,11 @@ class _Compiler:
 
     def _Builtin_FLOOR(self, e):
         arg = self.expr(e.arg)
-
-        def floor(row):
-            v = arg(row)
-            n = _numeric(v)
-            if isinstance(n, Literal):
-                raise _Err("not numeric")
-            try:
-                return N((int(math.floor(n)), _datatype_of(v)))
-            except (ValueError, OverflowError) as exc:
-                raise _Err(str(exc)) from None
-
-        return floor
+        return lambda row: _floor_value(arg(row))
 
     def _date_part(self, e, part):
         arg = self.expr(e.arg)
-
-        def get(row):
-            v = arg(row)
-            if type(v) is L and v[1] == XSD_DATE:
-                d = _plain_date_value(v[0])
-                if d is not None:
-                    return N((getattr(d, part), XSD_INTEGER))
-            try:
-                fn = {"year": _ops.Builtin_YEAR, "month": _ops.Builtin_MONTH, "day": _ops.Builtin_DAY}[part]
-                return _from_r(fn(SimpleNamespace(arg=_to_r(v)), None))
-            except (SPARQLError, TypeError, ValueError, AttributeError) as exc:
-                raise _Err(str(exc)) from None
-
-        return get
+        return lambda row: _date_part_value(arg(row), part)
 
     def _Builtin_YEAR(self, e):
         return self._date_part(e, "year")
@@ -779,16 +705,7 @@ class _Compiler:
 
             return digit
         if iri == XSD_INTEGER:
-            def to_integer(row):
-                x = arg(row)
-                if type(x) is L and (x[1] is None or x[1] == XSD_STRING) and not x[2]:
-                    try:
-                        return N((int(x[0]), XSD_INTEGER))
-                    except ValueError:
-                        raise _Err(f"cannot interpret {x[0]!r} as int") from None
-                return _cast(iri, x)
-
-            return to_integer
+            return lambda row: _to_integer(arg(row))
         return lambda row: _cast(iri, arg(row))
 
     def _Builtin_EXISTS(self, e):
@@ -998,6 +915,123 @@ def _delegate_arith(fn, a, ops, terms):
         raise _Err(str(exc)) from None
     except (TypeError, ValueError, InvalidOperation, ArithmeticError, AttributeError) as exc:
         raise _Err(str(exc)) from None
+
+
+# -- value-level operators (the closures above and the generated queries of sparqlgen call them) ------
+
+
+def _add_values(a, ops, terms):
+    """rdflib's AdditiveExpression on computed values: ``a`` then each (op, term) of ``ops``/``terms``."""
+    if type(a) is N and (type(a[0]), a[1]) in _EXACT and all(type(t) is N and (type(t[0]), t[1]) in _EXACT for t in terms):
+        # xsd:integer and xsd:decimal values only (the check-digit sums): the loop below without
+        # its per-term tests; int with Decimal gives Decimal, as the type promotion does
+        res = a[0]
+        for op, t in zip(ops, terms, strict=True):
+            res = res + t[0] if op == "+" else res - t[0]
+        return N((res, XSD_DECIMAL if type(res) is Decimal else XSD_INTEGER))
+    if type(a) is L and a[1] is not None and a[1] not in _NUMERIC:
+        return _delegate_arith(_ops.AdditiveExpression, a, ops, terms)
+    res = _numeric(a)
+    dt = _datatype_of(a)
+    for op, t in zip(ops, terms, strict=True):
+        n = _numeric(t)
+        if type(res) is Literal or type(n) is Literal:
+            return _delegate_arith(_ops.AdditiveExpression, a, ops, terms)
+        if type(n) is Decimal and type(res) is float:
+            n = float(n)
+        if type(n) is float and type(res) is Decimal:
+            res = float(res)
+        dt = _promote(dt, _datatype_of(t))
+        res = res + n if op == "+" else res - n
+    # what Literal(res, datatype=dt) gives back for the common cases, without building it
+    if (type(res) is int and dt == XSD_INTEGER) or (type(res) is Decimal and dt == XSD_DECIMAL):
+        return N((res, dt))
+    return _from_r(Literal(res, datatype=URIRef(dt)))
+
+
+def _mul_values(a, ops, terms):
+    """rdflib's MultiplicativeExpression on computed values."""
+    try:
+        n0 = _numeric(a)
+        if type(n0) is Literal:
+            raise _Err("not numeric")
+        res = Decimal(n0)
+        for op, t in zip(ops, terms, strict=True):
+            f = _numeric(t)
+            if type(f) is Literal:
+                raise _Err("not numeric")
+            if type(f) is float:
+                res = float(res)
+            if op == "*":
+                res *= f
+            else:
+                res /= f
+    except (InvalidOperation, ZeroDivisionError):
+        raise _Err("divide by 0") from None
+    except TypeError as exc:
+        raise _Err(str(exc)) from None
+    return N((res, XSD_DOUBLE if isinstance(res, float) else XSD_DECIMAL))
+
+
+def _mul_constant(decimal_factor: Decimal, t):
+    """``factor * t`` for an integer constant factor (given as its Decimal)."""
+    if type(t) is N and type(t[0]) is int:
+        return N((decimal_factor * t[0], XSD_DECIMAL))
+    return _mul_values(N((int(decimal_factor), XSD_INTEGER)), ("*",), [t])
+
+
+def _mul_two(a, t):
+    """``a * t``: Decimal(a) * t for two integers, as the general case does."""
+    if type(a) is N and type(t) is N and type(a[0]) is int and type(t[0]) is int:
+        return N((Decimal(a[0]) * t[0], XSD_DECIMAL))
+    return _mul_values(a, ("*",), [t])
+
+
+def _concat_values(values):
+    """CONCAT of evaluated arguments."""
+    dts = {(v[1] if type(v) is L else _datatype_of(v)) for v in values if _is_literal(v)}
+    langs = {(v[2] if type(v) is L else None) for v in values if _is_literal(v)}
+    dt = dts.pop() if len(dts) == 1 else None
+    lang = langs.pop() if len(langs) == 1 else None
+    text = "".join(_string(v)[0] for v in values)
+    if lang:
+        return L((text, None, lang))
+    return L((text, dt if dt == XSD_STRING else None, None)) if dt in (None, XSD_STRING) else _from_r(Literal(text, datatype=URIRef(dt)))
+
+
+def _floor_value(v):
+    n = _numeric(v)
+    if isinstance(n, Literal):
+        raise _Err("not numeric")
+    try:
+        return N((int(math.floor(n)), _datatype_of(v)))
+    except (ValueError, OverflowError) as exc:
+        raise _Err(str(exc)) from None
+
+
+_DATE_PARTS: dict[str, Any] = {"year": _ops.Builtin_YEAR, "month": _ops.Builtin_MONTH, "day": _ops.Builtin_DAY}
+
+
+def _date_part_value(v, part: str):
+    """YEAR, MONTH or DAY of a value."""
+    if type(v) is L and v[1] == XSD_DATE:
+        d = _plain_date_value(v[0])
+        if d is not None:
+            return N((getattr(d, part), XSD_INTEGER))
+    try:
+        return _from_r(_DATE_PARTS[part](SimpleNamespace(arg=_to_r(v)), None))
+    except (SPARQLError, TypeError, ValueError, AttributeError) as exc:
+        raise _Err(str(exc)) from None
+
+
+def _to_integer(x):
+    """xsd:integer(x)."""
+    if type(x) is L and (x[1] is None or x[1] == XSD_STRING) and not x[2]:
+        try:
+            return N((int(x[0]), XSD_INTEGER))
+        except ValueError:
+            raise _Err(f"cannot interpret {x[0]!r} as int") from None
+    return _cast(XSD_INTEGER, x)
 
 
 _PROMOTED: dict = {}
@@ -1275,6 +1309,9 @@ def _triples(data, s, p, o):
 # -- the constraint -------------------------------------------------------------------------------
 
 _QUERY_CACHE: dict = {}
+# Each query as one generated function (samtbu.validate.fast.sparqlgen) where the generator writes it;
+# False: the closures alone (the tests compare the two)
+GENERATED_QUERIES = True
 _PARSED: dict = {}  # query text -> rdflib algebra (parsing is the slow part: once per text)
 
 
@@ -1387,9 +1424,16 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
         if any(str(v) == "PATH" for v in algebra.PV):
             raise Unsupported("$PATH projected")
         compiler = _Compiler(prefixes, path_iri)
-        found = _QUERY_CACHE[key] = (compiler.pattern(algebra.p), _locality(algebra.p, text, path_iri))
-    pattern, locality = found
+        pattern = compiler.pattern(algebra.p)  # (what it refuses, the profile's engine refuses)
+        query = None
+        if GENERATED_QUERIES:
+            from samtbu.validate.fast.sparqlgen import generate_query
+
+            query = generate_query(algebra.p, compiler)
+        found = _QUERY_CACHE[key] = (pattern, _locality(algebra.p, text, path_iri), query)
+    pattern, locality, query = found
     cache: dict = {}
+    predicates: tuple
     predicates, uses_this = locality if locality is not None else ((), False)
     single = predicates[0] if len(predicates) == 1 else None  # one predicate: its values are the key
     needs = _PARSED_NEEDS.get(key)
@@ -1428,6 +1472,8 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
         return [(focus if this is _FOCUS else this, path, value, bindings) for this, path, value, bindings in rows]
 
     def _evaluate(ctx, focus):
+        if query is not None:
+            return query(ctx.data, focus)
         rows = []
         seen = []
         for r in pattern({"this": focus, "__data__": ctx.data}):

@@ -1,0 +1,936 @@
+"""SPARQL-based constraints as generated Python: each query one function.
+
+:mod:`samtbu.validate.fast.sparql` compiles a query into a tree of closures, one call per algebra
+node and per expression node, rows carried as dicts. This module writes the whole query instead as
+the source of one function ``query(data, focus) -> rows`` (compiled once, and kept in the
+compiled-model cache by its source text like the engine's other generated code) that returns the
+rows as the constraint keeps them, (this, path, value, other bindings), each once:
+
+- the basic graph patterns as nested loops over the record's index (``data.spo`` / ``data.pos``), in
+  the join order the closure path plans, variables held in local variables; a triple pattern with
+  every term known is a look-up; the focus node's and constant predicates' index entries are
+  looked up once per call;
+- ``UNION`` as one branch after the other, ``BIND`` as an assignment, ``FILTER`` conjuncts checked as
+  soon as every variable they read is bound (what the closure path does inside a pattern, here across
+  joins and unions too), ``EXISTS`` as a function of its own that stops at the first solution;
+- expressions inline: comparisons with their fast paths, ``DATATYPE`` tests, ``REGEX`` of a constant
+  pattern, ``STR``, fixed ``SUBSTR``, the ``xsd:integer`` digit casts, ``IF``, ``&&``, ``||``, ``!``,
+  ``BOUND``, ``isIRI`` and the like, ``IN`` of IRIs; the check-digit sums and the modulo idiom
+  ``X - K * FLOOR(X / K)`` on Python integers where that gives the Decimal arithmetic's value
+  exactly; other arithmetic and CONCAT through the closure path's value-level operators;
+  expressions without variables folded to their value once;
+- any other expression (``NOW()``, ``STRAFTER`` ...) calls the closure path's own compiled
+  expression, and any other pattern (``OPTIONAL``, a variable that a failed ``BIND`` may leave
+  unbound used in a triple pattern, ...) leaves the whole query to the closure path.
+
+The rows are those of the closure path, in the same order (tests/test_fast_sparqlgen.py compares both
+on every SPARQL constraint of the model, on every example and fixture, on random graphs and on the
+W3C SPARQL tests).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+
+from rdflib import BNode, Literal, URIRef, Variable
+
+from samtbu.modelcache import MEMO
+from samtbu.validate.fast import sparql as _s
+from samtbu.validate.fast.engine import Unsupported
+from samtbu.validate.fast.terms import XSD, B, L
+
+Rows = Callable[[object, object], list]
+
+_NONDETERMINISTIC = {"Builtin_NOW", "Builtin_RAND", "Builtin_UUID", "Builtin_STRUUID", "Builtin_BNODE"}
+_MAX_SOURCE = 200_000  # a query bigger than this is left to the closure path
+
+
+class _State:
+    """What the generated code knows at one point: variables certainly bound, variables assigned but
+    perhaps unbound (``None``: a BIND whose expression erred), and the filter checks already made."""
+
+    __slots__ = ("certain", "maybe", "done")
+
+    def __init__(self, certain: frozenset, maybe: frozenset, done: frozenset):
+        self.certain, self.maybe, self.done = certain, maybe, done
+
+    def bind(self, names) -> _State:
+        return _State(self.certain | set(names), self.maybe - set(names), self.done)
+
+    def assign_maybe(self, name: str) -> _State:
+        if name in self.certain:
+            return self
+        return _State(self.certain, self.maybe | {name}, self.done)
+
+    def checked(self, ids) -> _State:
+        return _State(self.certain, self.maybe, self.done | set(ids))
+
+
+class _Check:
+    """A filter conjunct: the variables it reads (None when it holds EXISTS: checked where written)."""
+
+    def __init__(self, expr):
+        self.expr = expr
+        self.vars = _s._expr_vars(expr)
+        self.pushable = bool(self.vars)
+
+
+def _all_vars(e) -> set:
+    """Every variable an expression mentions, inside EXISTS too."""
+    found: set = set()
+
+    def walk(x):
+        if isinstance(x, Variable):
+            found.add(str(x))
+        elif isinstance(x, (list, tuple)):
+            for i in x:
+                walk(i)
+        elif hasattr(x, "items") and getattr(x, "name", None) is not None:
+            for k, v in x.items():
+                if not str(k).startswith("_"):
+                    walk(v)
+
+    walk(e)
+    return found
+
+
+def _bgp_vars_below(p) -> set:
+    """The variables (blank nodes as ``_:id``) of the triple patterns below ``p``."""
+    found: set = set()
+
+    def walk(x):
+        if isinstance(x, (list, tuple)):
+            for i in x:
+                walk(i)
+        elif hasattr(x, "items") and getattr(x, "name", None) is not None:
+            if x.name == "BGP":
+                found.update(str(t) if isinstance(t, Variable) else "_:" + str(t)
+                             for triple in x.triples for t in triple if isinstance(t, (Variable, BNode)))
+            for k, v in x.items():
+                if not str(k).startswith("_"):
+                    walk(v)
+
+    walk(p)
+    return found
+
+
+def _names(e) -> set:
+    """Every algebra or expression node name below ``e``."""
+    found: set = set()
+
+    def walk(x):
+        if isinstance(x, (list, tuple)):
+            for i in x:
+                walk(i)
+        elif hasattr(x, "items") and getattr(x, "name", None) is not None:
+            found.add(x.name)
+            for k, v in x.items():
+                if not str(k).startswith("_"):
+                    walk(v)
+
+    walk(e)
+    return found
+
+
+class _Writer:
+    def __init__(self, compiler):
+        self.compiler = compiler
+        self.namespace: dict = {
+            "_Err": _s._Err, "_ebv": _s._ebv, "_compare": _s._compare, "_str": _s._str, "_string": _s._string,
+            "_datatype_of": _s._datatype_of, "_is_literal": _s._is_literal, "_add_values": _s._add_values,
+            "_mul_values": _s._mul_values, "_mul_constant": _s._mul_constant, "_mul_two": _s._mul_two,
+            "_floor_value": _s._floor_value, "_date_part_value": _s._date_part_value, "_to_integer": _s._to_integer,
+            "_cast": _s._cast, "_concat_values": _s._concat_values, "_triples": _s._triples, "_and_values": _and_values, "_unbound": _unbound,
+            "_row": _row, "_fail": _fail, "L": L, "B": B, "N": _s.N, "E": (), "ONE": (0,),
+            "XSD_INTEGER": _s.XSD_INTEGER, "_as_term": _s._as_term, "Decimal": Decimal, "XSD_DECIMAL": _s.XSD_DECIMAL,
+            "XSD_DATE": _s.XSD_DATE, "PLAIN_DATES": _s._PLAIN_DATES,
+        }
+        self._const_names: dict = {}
+        self.locals: dict[str, str] = {}
+        self.lines: list[str] = []
+        self.counter = 0
+        self.hoisted: dict = {}
+        self.hoisted_lines: list[str] = []
+        self.helper_depth = 0
+        self.helpers: list[str] = []  # the EXISTS functions' source
+
+    # -- names ------------------------------------------------------------------------------------
+    def const(self, value) -> str:
+        key: tuple
+        try:
+            key = (type(value), value)
+            hash(key)
+        except TypeError:
+            key = ("id", id(value))
+        name = self._const_names.get(key)
+        if name is None:
+            name = self._const_names[key] = f"K{len(self._const_names)}"
+            self.namespace[name] = value
+        return name
+
+    def local(self, var: str) -> str:
+        name = self.locals.get(var)
+        if name is None:
+            name = self.locals[var] = f"v{len(self.locals)}"
+        return name
+
+    def tmp(self) -> str:
+        self.counter += 1
+        return f"t{self.counter}"
+
+    def hoist(self, key, code: str, ind: str) -> str:
+        """A look-up that does not change during a call (the focus node's, a constant's), made once at
+        the start of the function: its name (inside an EXISTS function: made where it is needed)."""
+        if self.helper_depth:
+            here = self.tmp()
+            self.emit(ind, f"{here} = {code}")
+            return here
+        name = self.hoisted.get(key)
+        if name is None:
+            name = self.hoisted[key] = f"h{len(self.hoisted)}"
+            self.hoisted_lines.append(f"    {name} = {code}")
+        return name
+
+    def emit(self, indent: str, line: str) -> None:
+        self.lines.append(indent + line)
+
+    # -- the query --------------------------------------------------------------------------------
+    def query(self, p) -> str:
+        """``def query(data, this)``: the rows of the query for the focus node ``this``, as the
+        constraint keeps them: (this, path, value, other bindings), each once, in solution order."""
+        if getattr(p, "name", None) in ("Distinct", "Reduced"):
+            p = p.p  # the rows are kept once each anyway (below), in the order they are first met
+        if getattr(p, "name", None) != "Project":
+            raise Unsupported("generated SPARQL: no projection at the top")
+        names = [str(v) for v in p.PV]
+        if "failure" in names:
+            raise Unsupported("generated SPARQL: ?failure projected")
+        this = self.local("this")
+        self.emit("", f"def query(data, {this}):")
+        body = "    "
+        self.emit(body, "spo = data.spo")
+        self.emit(body, "pos = data.pos")
+        self.emit(body, "out = []")
+        start = len(self.lines)
+        self.emit(body, "for _once in ONE:")
+
+        def project(st: _State, ind: str) -> None:
+            self._project(names, st, ind)
+
+        self.pattern(p.p, _State(frozenset({"this"}), frozenset(), frozenset()), [], project, body + "    ")
+        others = [v for k, v in self.locals.items() if k != "this"]
+        if others:  # every variable starts unbound
+            self.lines.insert(start, body + " = ".join(others) + " = None")
+        self.lines[start:start] = self.hoisted_lines
+        self.emit(body, "return out")
+        return "\n\n".join(self.helpers + ["\n".join(self.lines)]) + "\n"
+
+    def _project(self, names, st: _State, ind: str) -> None:
+        """A row as the closure path's constraint makes it of a projected solution (``_evaluate``):
+        $this, ?path and ?value (None where unbound), the other bindings; none when all three are
+        unbound; each row once."""
+        bound = {n for n in names if n in st.certain or n in st.maybe}
+
+        def slot(n: str) -> str:
+            return self.local(n) if n in bound else "None"
+
+        this, path, value = slot("this"), slot("path"), slot("value")
+        if value != "None":
+            value = f"_as_term({value})"
+        rest = [n for n in names if n in bound and n not in ("this", "path", "value")]
+        r = self.tmp()
+        if not any(n in st.maybe for n in rest):
+            self.emit(ind, f"{r} = {{{', '.join(f'{n!r}: {self.local(n)}' for n in rest)}}}")
+        else:
+            self.emit(ind, f"{r} = {{}}")
+            for n in rest:
+                v = self.local(n)
+                if n in st.maybe:
+                    self.emit(ind, f"if {v} is not None:")
+                    self.emit(ind, f"    {r}[{n!r}] = {v}")
+                else:
+                    self.emit(ind, f"{r}[{n!r}] = {v}")
+        if not any(n in st.certain for n in ("this", "path", "value") if n in names):
+            self.emit(ind, f"if {this} is None and {path} is None and {slot('value')} is None:")
+            self.emit(ind, "    continue")
+        entry = self.tmp()
+        self.emit(ind, f"{entry} = ({this}, {path}, {value}, {r})")
+        self.emit(ind, f"if {entry} not in out:")
+        self.emit(ind, f"    out.append({entry})")
+
+    # -- graph patterns: code for every solution, then ``cont`` (state, indent) -----------------
+    def pattern(self, p, st: _State, pending: list, cont, ind: str) -> None:
+        name = getattr(p, "name", None)
+        if name == "BGP":
+            self._bgp(p, st, pending, cont, ind)
+        elif name == "Filter":
+            self._filter(p, st, pending, cont, ind)
+        elif name == "Extend":
+            self._extend(p, st, pending, cont, ind)
+        elif name == "Join":
+            self.pattern(p.p1, st, pending, lambda st1, ind1: self.pattern(p.p2, st1, pending, cont, ind1), ind)
+        elif name == "Union":
+            # each branch in a loop of its own, so that dropping a row in one never skips the other
+            for branch in (p.p1, p.p2):
+                self.emit(ind, "for _once in ONE:")
+                self.pattern(branch, st, pending, cont, ind + "    ")
+        else:
+            raise Unsupported(f"generated SPARQL: {name}")
+
+    def _ready(self, st: _State, pending: list, ind: str) -> _State:
+        """The pending conjuncts whose variables are all bound now, checked here."""
+        ready = [c for c in pending if id(c) not in st.done and c.vars <= st.certain]
+        for c in ready:
+            self.check(c.expr, st, ind)
+        return st.checked(id(c) for c in ready) if ready else st
+
+    def _filter(self, p, st: _State, pending: list, cont, ind: str) -> None:
+        expr = p.expr
+        conjuncts = [expr]
+        if getattr(expr, "name", None) == "ConditionalAndExpression" and expr.other:
+            conjuncts = [expr.expr] + list(expr.other)
+        checks = [_Check(c) for c in conjuncts]
+
+        def after(st2: _State, ind2: str) -> None:
+            for c in checks:
+                if id(c) not in st2.done:
+                    self.check(c.expr, st2, ind2)
+            cont(st2.checked(id(c) for c in checks), ind2)
+
+        self.pattern(p.p, st, pending + [c for c in checks if c.pushable], after, ind)
+
+    def _extend(self, p, st: _State, pending: list, cont, ind: str) -> None:
+        var = str(p.var)
+
+        def after(st2: _State, ind2: str) -> None:
+            value = self.tmp()
+            self.emit(ind2, "try:")
+            code = self.expr(p.expr, st2, ind2 + "    ")
+            self.emit(ind2, f"    {value} = {code}")
+            self.emit(ind2, "except _Err:")
+            self.emit(ind2, f"    {value} = None")
+            v = self.local(var)
+            if var in st2.certain:  # BIND to a bound variable: the row stays when the value is the same
+                self.emit(ind2, f"if {value} is not None and not ({v} == {value}):")
+                self.emit(ind2, "    continue")
+            elif var in st2.maybe:
+                self.emit(ind2, f"if {v} is None:")
+                self.emit(ind2, f"    {v} = {value}")
+                self.emit(ind2, f"elif {value} is not None and not ({v} == {value}):")
+                self.emit(ind2, "    continue")
+            else:
+                self.emit(ind2, f"{v} = {value}")
+            cont(st2.assign_maybe(var), ind2)
+
+        self.pattern(p.p, st, pending, after, ind)
+
+    def _bgp(self, p, st: _State, pending: list, cont, ind: str) -> None:
+        triples = [tuple(self.compiler._pattern_term(t) for t in triple) for triple in p.triples]
+        for triple in triples:
+            for kind, v in triple:
+                if kind == "var" and v in st.maybe:
+                    raise Unsupported("generated SPARQL: a perhaps unbound variable in a triple pattern")
+        st = self._ready(st, pending, ind)
+        bound = set(st.certain)
+        remaining = list(triples)
+        while remaining:  # the closure path's join order (_plan): most bound terms first
+            best = max(remaining, key=lambda t: sum(1 for kind, v in t if kind == "const" or v in bound))
+            remaining.remove(best)
+            spec, new = [], []
+            for kind, v in best:
+                if kind == "const":
+                    spec.append((0, v))
+                elif v in bound:
+                    spec.append((1, v))
+                elif v in new:
+                    spec.append((3, v))
+                else:
+                    spec.append((2, v))
+                    new.append(v)
+            bound.update(new)
+            ind = self._step(spec, ind)
+            st = self._ready(st.bind(new), pending, ind)
+        cont(st, ind)
+
+    def _step(self, spec, ind: str) -> str:
+        """One triple pattern's loop (what _generate_run writes); the indent of its body."""
+        (sk, sv), (pk, pv), (ok_, ov) = spec
+
+        def term(kind, v) -> str:
+            return self.const(v) if kind == 0 else self.local(v) if kind == 1 else "None"
+
+        s, pr, o = term(sk, sv), term(pk, pv), term(ok_, ov)
+        body = ind + "    "
+        if sk in (0, 1) and pk in (0, 1) and ok_ in (0, 1, 2):
+            if sk == 1 and sv == "this":  # the focus node's own triples: looked up once per call
+                b = self.hoist(("spo", s), f"spo.get({s}) if type({s}) is not L else None", ind)
+            elif sk == 0 and type(sv) is str:
+                b = self.hoist(("spo", s), f"spo.get({s})", ind)
+            else:
+                b = self.tmp()
+                self.emit(ind, f"{b} = spo.get({s}) if type({s}) is not L else None")
+            objs = f"({b}.get({pr}, E) if {b} is not None else E)"
+            if ok_ == 2:
+                self.emit(ind, f"for x in {objs}:")
+                self.emit(body, f"{self.local(ov)} = x")
+            else:
+                # every term known: a look-up, not a loop (the index holds an object once; the body
+                # runs once or not at all, and a row dropped in it ends this step, as in the loop)
+                found = self.tmp()
+                self.emit(ind, f"{found} = {objs}")
+                self.emit(ind, f"if {o} in {found} and type({found}[{found}.index({o})]) is type({o}):")
+        elif sk == 2 and pk in (0, 1) and ok_ in (0, 1):
+            b = self.hoist(("pos", pr), f"pos.get({pr})", ind) if pk == 0 else self.tmp()
+            if pk != 0:
+                self.emit(ind, f"{b} = pos.get({pr})")
+            self.emit(ind, f"for x in ({b}.get({o}, E) if {b} is not None else E):")
+            self.emit(body, f"{self.local(sv)} = x")
+        elif sk == 2 and pk == 0 and ok_ == 2 and sv != ov:
+            # every triple of a constant predicate, in the order data.subject_objects gives them
+            b = self.hoist(("pos", pr), f"pos.get({pr})", ind)
+            self.emit(ind, f"for y, xs in ({b}.items() if {b} is not None else E):")
+            self.emit(body, "for x in xs:")
+            body += "    "
+            self.emit(body, f"{self.local(sv)} = x")
+            self.emit(body, f"{self.local(ov)} = y")
+        else:
+            self.emit(ind, f"for ts, tp, to in _triples(data, {s}, {pr}, {o}):")
+            for k, v, t, typed in ((sk, sv, "ts", False), (pk, pv, "tp", True), (ok_, ov, "to", True)):
+                if k == 3:
+                    lv = self.local(v)
+                    self.emit(body, f"if {lv} != {t}" + (f" or type({lv}) is not type({t}):" if typed else ":"))
+                    self.emit(body, "    continue")
+                if k == 2:
+                    self.emit(body, f"{self.local(v)} = {t}")
+        return body
+
+    # -- expressions --------------------------------------------------------------------------------
+    def check(self, e, st: _State, ind: str) -> None:
+        """Drop the row unless ``e`` is true without error (the closure path's ``_passes``)."""
+        ok = self.tmp()
+        self.emit(ind, "try:")
+        code, is_bool = self.expr_kind(e, st, ind + "    ")
+        self.emit(ind, f"    {ok} = {code}" if is_bool else f"    {ok} = _ebv({code})")
+        self.emit(ind, "except _Err:")
+        self.emit(ind, f"    {ok} = False")
+        self.emit(ind, f"if not {ok}:")
+        self.emit(ind, "    continue")
+
+    def expr(self, e, st: _State, ind: str) -> str:
+        return self.expr_kind(e, st, ind)[0]
+
+    def ebv(self, e, st: _State, ind: str) -> str:
+        code, is_bool = self.expr_kind(e, st, ind)
+        return code if is_bool else f"_ebv({code})"
+
+    def var(self, name: str, st: _State, ind: str) -> str:
+        if name == "PATH":
+            raise Unsupported("$PATH in an expression")
+        if name in st.certain:
+            return self.local(name)
+        if name in st.maybe:
+            v = self.local(name)
+            self.emit(ind, f"if {v} is None:")
+            self.emit(ind, f"    _unbound({name!r})")
+            return v
+        return f"_unbound({name!r})"
+
+    def expr_kind(self, e, st: _State, ind: str) -> tuple[str, bool]:
+        """Python code for the value of ``e`` (statements written before it at ``ind``, any of which may
+        raise ``_Err``) and whether the value is surely a bool."""
+        if isinstance(e, Variable):
+            return self.var(str(e), st, ind), False
+        if isinstance(e, BNode):
+            raise Unsupported("blank node in a SPARQL expression")
+        if isinstance(e, (URIRef, Literal)):
+            return self.const(_s._from_r(e)), False
+        name = getattr(e, "name", None)
+        if name is None:
+            raise Unsupported(f"SPARQL expression {e!r}")
+        folded = self._fold(e)
+        if folded is not None:
+            return folded, False
+        method = getattr(self, "_" + name, None)
+        found = method(e, st, ind) if method is not None else None
+        if found is not None:
+            return found
+        return self._closure(e, st, ind), False
+
+    def _fold(self, e) -> str | None:
+        """An expression without variables, nor anything that changes from call to call: its value."""
+        names = _names(e)
+        if _all_vars(e) or names & _NONDETERMINISTIC or names & {"Builtin_EXISTS", "Builtin_NOTEXISTS"}:
+            return None
+        fn = self.compiler.expr(e)
+        try:
+            value = fn({})
+        except _s._Err:
+            return "_fail()"
+        except Exception:  # noqa: BLE001 - not folded: evaluated as written, every time
+            return None
+        return self.const(value)
+
+    def _closure(self, e, st: _State, ind: str) -> str:
+        """The closure path's own compiled expression, called with a row of the bound variables."""
+        fn = self.const(self.compiler.expr(e))
+        used = sorted(_all_vars(e) & (st.certain | st.maybe))
+        fixed = [n for n in used if n in st.certain]
+        maybe = [n for n in used if n in st.maybe]
+        entries = ", ".join([f"{n!r}: {self.local(n)}" for n in fixed] + ["'__data__': data"])
+        if not maybe:
+            return f"{fn}({{{entries}}})"
+        pairs = ", ".join(f"({n!r}, {self.local(n)})" for n in maybe)
+        return f"{fn}(_row({{{entries}}}, ({pairs},)))"
+
+    def _ConditionalOrExpression(self, e, st, ind):
+        parts = [e.expr] + list(e.other or [])
+        if len(parts) == 1:
+            return self.expr_kind(parts[0], st, ind)
+        r, err = self.tmp(), self.tmp()
+        self.emit(ind, f"{r} = False")
+        self.emit(ind, f"{err} = None")
+        for i, part in enumerate(parts):  # true at the first true operand; else the last error, or false
+            inner = ind if i == 0 else ind + "    "
+            if i:
+                self.emit(ind, f"if not {r}:")
+            self.emit(inner, "try:")
+            code = self.ebv(part, st, inner + "    ")
+            self.emit(inner, f"    if {code}:")
+            self.emit(inner, f"        {r} = True")
+            self.emit(inner, "except _Err as _x:")
+            self.emit(inner, f"    {err} = _x")
+        self.emit(ind, f"if not {r} and {err} is not None:")
+        self.emit(ind, f"    raise {err}")
+        return r, True
+
+    def _ConditionalAndExpression(self, e, st, ind):
+        parts = [e.expr] + list(e.other or [])
+        if len(parts) == 1:
+            return self.expr_kind(parts[0], st, ind)
+        values = []
+        for part in parts:  # every operand evaluated, then the errors and EBVs left to right
+            t = self.tmp()
+            self.emit(ind, "try:")
+            code = self.expr(part, st, ind + "    ")
+            self.emit(ind, f"    {t} = {code}")
+            self.emit(ind, "except _Err as _x:")
+            self.emit(ind, f"    {t} = _x")
+            values.append(t)
+        return f"_and_values(({', '.join(values)},))", True
+
+    def _UnaryNot(self, e, st, ind):
+        return f"(not {self.ebv(e.expr, st, ind)})", True
+
+    def _RelationalExpression(self, e, st, ind):
+        op = e.op
+        if e.other is None:
+            return self.expr_kind(e.expr, st, ind)
+        other = e.other
+        if op in ("IN", "NOT IN"):
+            return self._in(e, st, ind)
+        if op in ("=", "!=") and isinstance(other, URIRef):
+            iri = self.const(str(other))
+            cmp = "==" if op == "=" else "!="
+            if getattr(e.expr, "name", None) == "Builtin_DATATYPE":
+                x = self.tmp()
+                self.emit(ind, f"{x} = {self.expr(e.expr.arg, st, ind)}")
+                if str(other) in (_s.XSD_STRING, _s.RDF_LANGSTRING):
+                    return f"(_datatype_of({x}) {cmp} {iri})", True
+                # a typed literal's datatype is its own (an ill-typed one's too: its language is "")
+                test = f"(({x}[1] == {iri} and not {x}[2]) if type({x}) is L else _datatype_of({x}) == {iri})"
+                return (test if op == "=" else f"(not {test})"), True
+            t = self.tmp()
+            self.emit(ind, f"{t} = {self.expr(e.expr, st, ind)}")
+            if op == "=":
+                return f"(type({t}) is str and {t} == {iri})", True
+            return f"(not (type({t}) is str and {t} == {iri}))", True
+        a, b = self.tmp(), self.tmp()
+        self.emit(ind, f"{a} = {self._operand(e.expr, st, ind)}")
+        self.emit(ind, f"{b} = {self._operand(other, st, ind)}")
+        b_value = _s._from_r(other) if isinstance(other, (URIRef, Literal)) else None
+        return self._compare(op, a, b, b_value, ind), True
+
+    def _operand(self, e, st, ind) -> str:
+        """A comparison's operand: as any expression, but ``X - K * FLOOR(X / K)`` (X modulo K, the
+        check-digit rules) computed on integers where X is an integer below 10**24 (or a Decimal of
+        one): the same value as the Decimal arithmetic gives; a comparison looks at nothing else."""
+        mod = _modulo(e)
+        if mod is None:
+            return self.expr(e, st, ind)
+        x_expr, k = mod
+        x, r = self.tmp(), self.tmp()
+        self.emit(ind, f"{x} = {self.expr(x_expr, st, ind)}")
+        self.emit_lines(ind, [
+            f"if type({x}) is N and ((type({x}[0]) is int and {-_SMALL} < {x}[0] < {_SMALL}) or (type({x}[0]) is Decimal"
+            f" and {x}[0].is_finite() and {-_SMALL} < {x}[0] < {_SMALL} and {x}[0] == {x}[0].to_integral_value())):",
+            f"    {r} = N((Decimal(int({x}[0]) % {k}), XSD_DECIMAL))",
+            "else:",
+        ])
+        self.emit(ind, f"    {r} = {self.expr(e, st, ind + '    ')}")
+        return r
+
+    def _compare(self, op: str, a: str, b: str, b_value, ind: str) -> str:
+        """``_compare(op, a, b)`` with its fast paths written out (``b_value``: b's value when it is a
+        constant): two canonical xsd:date literals or two plain strings by their text, two IRIs (= and
+        !=), an integer or decimal value against an integer constant by value."""
+        py = "==" if op == "=" else op
+        r = self.tmp()
+        if type(b_value) is _s.N and type(b_value[0]) is int:
+            self.emit_lines(ind, [
+                f"if type({a}) is N and (type({a}[0]) is int or type({a}[0]) is Decimal):",
+                f"    {r} = {a}[0] {py} {b_value[0]!r}",
+                "else:",
+                f"    {r} = _compare({op!r}, {a}, {b})",
+            ])
+            return r
+        if type(b_value) is L and b_value[1] is None and not b_value[2]:
+            self.emit_lines(ind, [
+                f"if type({a}) is L and {a}[1] is None and not {a}[2]:",
+                f"    {r} = {a}[0] {py} {b}[0]",
+                "else:",
+                f"    {r} = _compare({op!r}, {a}, {b})",
+            ])
+            return r
+        iris = [f"if type({a}) is str and type({b}) is str:", f"    {r} = {a} {py} {b}"] if op in ("=", "!=") else []
+        self.emit_lines(ind, [
+            *iris,
+            f"{'elif' if iris else 'if'} type({a}) is L and type({b}) is L:",
+            f"    if {a}[1] == XSD_DATE and {b}[1] == XSD_DATE and PLAIN_DATES.get({a}[0]) and PLAIN_DATES.get({b}[0]):",
+            f"        {r} = {a}[0] {py} {b}[0]",
+            f"    elif {a}[1] is None and {b}[1] is None and not {a}[2] and not {b}[2]:",
+            f"        {r} = {a}[0] {py} {b}[0]",
+            "    else:",
+            f"        {r} = _compare({op!r}, {a}, {b})",
+            "else:",
+            f"    {r} = _compare({op!r}, {a}, {b})",
+        ])
+        return r
+
+    def _in(self, e, st, ind):
+        """``x IN (<iri>, ...)`` / ``NOT IN``: with IRIs only, a set look-up (what _term_eq gives an IRI:
+        equal to a value that is an IRI of the same text, to nothing else)."""
+        others = [] if e.other == URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#nil") else list(e.other)
+        if not all(isinstance(x, URIRef) for x in others):
+            return None
+        x = self.tmp()
+        self.emit(ind, f"{x} = {self.expr(e.expr, st, ind)}")
+        found = f"(type({x}) is str and {x} in {self.const(frozenset(str(o) for o in others))})"
+        return (found if e.op == "IN" else f"(not {found})"), True
+
+    def emit_lines(self, ind: str, lines) -> None:
+        for line in lines:
+            self.lines.append(ind + line)
+
+    def _AdditiveExpression(self, e, st, ind):
+        if e.other is None:
+            return self.expr_kind(e.expr, st, ind)
+        linear = _linear(e)
+        if linear is not None:
+            return self._linear_sum(e, linear, st, ind), False
+        first = self.tmp()
+        self.emit(ind, f"{first} = {self.expr(e.expr, st, ind)}")
+        rest = []
+        for x in e.other:
+            t = self.tmp()
+            self.emit(ind, f"{t} = {self.expr(x, st, ind)}")
+            rest.append(t)
+        return f"_add_values({first}, {self.const(tuple(e.op))}, [{', '.join(rest)}])", False
+
+    def _linear_sum(self, e, terms, st, ind) -> str:
+        """``3*?d1 + 7*?d2 - ?d3 ...`` (the check-digit sums) on Python integers where every variable is an
+        xsd:integer below 10**12: what the Decimal arithmetic gives exactly at that size (a Decimal
+        wherever a term has a constant factor, as ``_mul_constant`` makes one; else an integer)."""
+        names = []
+        for _sign, _factor, var in terms:
+            names.append(self.var(var, st, ind))
+        guard = " and ".join(f"type({v}) is N and type({v}[0]) is int and {v}[1] == XSD_INTEGER and {-_TERM} < {v}[0] < {_TERM}"
+                             for v in dict.fromkeys(names))
+        total = " ".join(f"{sign} {factor} * {v}[0]" if factor is not None else f"{sign} {v}[0]"
+                         for (sign, factor, _var), v in zip(terms, names, strict=True))
+        r = self.tmp()
+        decimal = any(factor is not None for _sign, factor, _var in terms)
+        self.emit(ind, f"if {guard}:")
+        self.emit(ind, f"    {r} = N((Decimal({total}), XSD_DECIMAL))" if decimal else f"    {r} = N(({total}, XSD_INTEGER))")
+        self.emit(ind, "else:")
+        first = self.tmp()
+        inner = ind + "    "
+        self.emit(inner, f"{first} = {self.expr(e.expr, st, inner)}")
+        rest = []
+        for x in e.other:
+            t = self.tmp()
+            self.emit(inner, f"{t} = {self.expr(x, st, inner)}")
+            rest.append(t)
+        self.emit(inner, f"{r} = _add_values({first}, {self.const(tuple(e.op))}, [{', '.join(rest)}])")
+        return r
+
+    def _MultiplicativeExpression(self, e, st, ind):
+        if e.other is None:
+            return self.expr_kind(e.expr, st, ind)
+        ops = list(e.op)
+        if len(ops) == 1 and ops[0] == "*":
+            factor = _s._int_constant(e.expr)
+            if factor is not None:
+                return f"_mul_constant({self.const(Decimal(factor))}, {self.expr(e.other[0], st, ind)})", False
+            a = self.tmp()
+            self.emit(ind, f"{a} = {self.expr(e.expr, st, ind)}")
+            return f"_mul_two({a}, {self.expr(e.other[0], st, ind)})", False
+        first = self.tmp()
+        self.emit(ind, f"{first} = {self.expr(e.expr, st, ind)}")
+        rest = []
+        for x in e.other:
+            t = self.tmp()
+            self.emit(ind, f"{t} = {self.expr(x, st, ind)}")
+            rest.append(t)
+        return f"_mul_values({first}, {self.const(tuple(ops))}, [{', '.join(rest)}])", False
+
+    def _text_of_str(self, e, st, ind) -> str | None:
+        """For ``STR(x)``: code for the text (the lexical form), with ``x`` read once."""
+        if getattr(e, "name", None) != "Builtin_STR":
+            return None
+        x = self.tmp()
+        self.emit(ind, f"{x} = {self.expr(e.arg, st, ind)}")
+        return f"({x}[0] if type({x}) is L else _str({x})[0])"
+
+    def _Builtin_STR(self, e, st, ind):
+        return f"_str({self.expr(e.arg, st, ind)})", False
+
+    def _Builtin_REGEX(self, e, st, ind):
+        if e.flags is not None or not isinstance(e.pattern, Literal):
+            return None
+        pattern = _s._from_r(e.pattern)
+        if type(pattern) is not L or not (pattern[1] is None or pattern[1] == _s.XSD_STRING):
+            return None
+        try:
+            compiled = re.compile(pattern[0], 0)
+        except re.error:
+            return None
+        text = self._text_of_str(e.text, st, ind)
+        if text is None:
+            text = f"_string({self.expr(e.text, st, ind)})[0]"
+        return f"({self.const(compiled)}.search({text}) is not None)", True
+
+    def _Builtin_SUBSTR(self, e, st, ind):
+        fixed = _s._int_constant(e.start), _s._int_constant(e.length) if e.length is not None else None
+        if fixed[0] is None or fixed[1] is None or fixed[0] < 1 or fixed[1] < 0:
+            return None
+        first, end = fixed[0] - 1, fixed[0] - 1 + fixed[1]
+        text = self._text_of_str(e.arg, st, ind)
+        if text is not None:  # STR(...) is always a plain literal
+            return f"L(({text}[{first}:{end}], None, None))", False
+        a = self.tmp()
+        self.emit(ind, f"{a} = _string({self.expr(e.arg, st, ind)})")
+        return f"L(({a}[0][{first}:{end}], {a}[1], {a}[2]))", False
+
+    def _Function(self, e, st, ind):
+        iri = str(e.iri)
+        if not iri.startswith(XSD) or len(e.expr) != 1:
+            return None
+        digits = _s._fixed_substr_of_str(e.expr[0]) if iri == _s.XSD_INTEGER else None
+        if digits is not None:  # xsd:integer(SUBSTR(STR(?v), start, length)): the digits of ?v's text
+            var, first, end = digits
+            v = self.var(var, st, ind)
+            text, t = self.tmp(), self.tmp()
+            self.emit(ind, f"{text} = ({v}[0] if type({v}) is L else _str({v})[0])[{first}:{end}]")
+            self.emit(ind, "try:")
+            self.emit(ind, f"    {t} = N((int({text}), XSD_INTEGER))")
+            self.emit(ind, "except ValueError:")
+            self.emit(ind, "    raise _Err('cannot interpret as int') from None")
+            return t, False
+        arg = self.expr(e.expr[0], st, ind)
+        if iri == _s.XSD_INTEGER:
+            return f"_to_integer({arg})", False
+        return f"_cast({self.const(iri)}, {arg})", False
+
+    def _Builtin_CONCAT(self, e, st, ind):
+        values = []
+        for x in e.arg:
+            t = self.tmp()
+            self.emit(ind, f"{t} = {self.expr(x, st, ind)}")
+            values.append(t)
+        return f"_concat_values([{', '.join(values)}])", False
+
+    def _Builtin_EXISTS(self, e, st, ind):
+        return self._exists(e, st, ind, True)
+
+    def _Builtin_NOTEXISTS(self, e, st, ind):
+        return self._exists(e, st, ind, False)
+
+    def _exists(self, e, st, ind, want: bool):
+        """``EXISTS { ... }`` as a function of its own (true at the first solution) called with the
+        variables bound here; with a perhaps unbound variable in it, the closure path's EXISTS."""
+        from rdflib.plugins.sparql.algebra import translateGroupGraphPattern
+
+        graph = e.graph
+        if getattr(graph, "name", None) in ("GroupGraphPatternSub", "GroupGraphPattern"):
+            graph = translateGroupGraphPattern(graph)
+        mentioned = _all_vars(graph) | _bgp_vars_below(graph)
+        if mentioned & st.maybe:
+            return None
+        params = sorted(mentioned & st.certain)
+        name = f"ex{len(self.helpers)}"
+        outer_lines, self.lines = self.lines, []
+        self.helper_depth += 1
+        try:
+            args = ", ".join(["data", "spo", "pos"] + [self.local(v) for v in params])
+            self.emit("", f"def {name}({args}):")
+            self.emit("    ", "for _once in ONE:")
+            inner = _State(frozenset(params), frozenset(), frozenset())
+            self.pattern(graph, inner, [], lambda _st, ind2: self.emit(ind2, "return True"), "        ")
+            self.emit("    ", "return False")
+            self.helpers.append("\n".join(self.lines))
+        finally:
+            self.helper_depth -= 1
+            self.lines = outer_lines
+        call = f"{name}({', '.join(['data', 'spo', 'pos'] + [self.local(v) for v in params])})"
+        return (call if want else f"(not {call})"), True
+
+    def _Builtin_DATATYPE(self, e, st, ind):
+        return f"_datatype_of({self.expr(e.arg, st, ind)})", False
+
+    def _Builtin_FLOOR(self, e, st, ind):
+        return f"_floor_value({self.expr(e.arg, st, ind)})", False
+
+    def _Builtin_YEAR(self, e, st, ind):
+        return f"_date_part_value({self.expr(e.arg, st, ind)}, 'year')", False
+
+    def _Builtin_MONTH(self, e, st, ind):
+        return f"_date_part_value({self.expr(e.arg, st, ind)}, 'month')", False
+
+    def _Builtin_DAY(self, e, st, ind):
+        return f"_date_part_value({self.expr(e.arg, st, ind)}, 'day')", False
+
+    def _Builtin_IF(self, e, st, ind):
+        r = self.tmp()
+        cond = self.ebv(e.arg1, st, ind)
+        self.emit(ind, f"if {cond}:")
+        self.emit(ind + "    ", f"{r} = {self.expr(e.arg2, st, ind + '    ')}")
+        self.emit(ind, "else:")
+        self.emit(ind + "    ", f"{r} = {self.expr(e.arg3, st, ind + '    ')}")
+        return r, False
+
+    def _Builtin_BOUND(self, e, st, ind):
+        if not isinstance(e.arg, Variable):
+            return None
+        name = str(e.arg)
+        if name in st.certain:
+            return "True", True
+        if name in st.maybe:
+            return f"({self.local(name)} is not None)", True
+        return "False", True
+
+    def _Builtin_isIRI(self, e, st, ind):
+        return f"(type({self.expr(e.arg, st, ind)}) is str)", True
+
+    _Builtin_isURI = _Builtin_isIRI
+
+    def _Builtin_isBLANK(self, e, st, ind):
+        return f"(type({self.expr(e.arg, st, ind)}) is B)", True
+
+    def _Builtin_isLITERAL(self, e, st, ind):
+        return f"_is_literal({self.expr(e.arg, st, ind)})", True
+
+
+_SMALL = 10**24  # an integer this small divides by a small constant exactly in Decimal arithmetic (28 digits)
+_TERM = 10**12  # and a sum of terms this small, with constant factors below 10**6, stays below it
+
+
+def _linear(e):
+    """For ``t1 +/- t2 ...`` where each term is a variable or ``<integer constant> * variable`` (the constant
+    below 10**6, at most 1,000 terms): [(sign, factor or None, variable)]; else None."""
+    items = [e.expr] + list(e.other)
+    if len(items) > 1000:
+        return None
+    signs = ["+"] + list(e.op)
+    out = []
+    for sign, item in zip(signs, items, strict=True):
+        if isinstance(item, Variable) and str(item) != "PATH":
+            out.append((sign, None, str(item)))
+            continue
+        if getattr(item, "name", None) != "MultiplicativeExpression" or not item.other or len(item.other) != 1:
+            return None
+        factor = _s._int_constant(item.expr)
+        var = item.other[0]
+        if list(item.op) != ["*"] or factor is None or not -10**6 < factor < 10**6:
+            return None
+        if not isinstance(var, Variable) or str(var) == "PATH":
+            return None
+        out.append((sign, factor, str(var)))
+    if out[0][1] is None:
+        return None  # a bare first term: the arithmetic starts from its own type (left to the general path)
+    return out
+
+
+def _same(a, b) -> bool:
+    """The same expression, as far as the modulo idiom needs: a variable, or YEAR/MONTH/DAY of one."""
+    if isinstance(a, Variable) or isinstance(b, Variable):
+        return isinstance(a, Variable) and isinstance(b, Variable) and str(a) == str(b) != "PATH"
+    name = getattr(a, "name", None)
+    return (name in ("Builtin_YEAR", "Builtin_MONTH", "Builtin_DAY") and getattr(b, "name", None) == name
+            and _same(a.arg, b.arg))
+
+
+def _modulo(e):
+    """For ``X - K * FLOOR(X / K)`` (K a positive integer constant): (X, K); else None."""
+    if getattr(e, "name", None) != "AdditiveExpression" or not e.other or len(e.other) != 1 or list(e.op) != ["-"]:
+        return None
+    x, product = e.expr, e.other[0]
+    if getattr(product, "name", None) != "MultiplicativeExpression" or not product.other or len(product.other) != 1:
+        return None
+    k = _s._int_constant(product.expr)
+    floor = product.other[0]
+    if list(product.op) != ["*"] or k is None or k <= 0 or getattr(floor, "name", None) != "Builtin_FLOOR":
+        return None
+    quotient = floor.arg
+    if getattr(quotient, "name", None) != "MultiplicativeExpression" or not quotient.other or len(quotient.other) != 1:
+        return None
+    if list(quotient.op) != ["/"] or _s._int_constant(quotient.other[0]) != k or not _same(quotient.expr, x):
+        return None
+    return x, k
+
+
+def _and_values(values) -> bool:
+    """``&&`` over evaluated operands (an operand that erred is its _Err): errors and EBVs left to right."""
+    for v in values:
+        if isinstance(v, _s._Err):
+            raise v
+        if not (v is True or (v is not False and _s._ebv(v))):
+            return False
+    return True
+
+
+def _unbound(name: str):
+    raise _s._Err(f"unbound variable ?{name}")
+
+
+def _fail():
+    raise _s._Err("error in a constant expression")
+
+
+def _row(fixed: dict, maybe) -> dict:
+    """A row for a closure: the certainly bound variables and those of ``maybe`` that are bound."""
+    fixed.update((name, value) for name, value in maybe if value is not None)
+    return fixed
+
+
+def generate_query(p, compiler) -> Rows | None:
+    """One function ``query(data, focus) -> rows`` for the query (its algebra ``p``; ``compiler``: the
+    query's closure compiler, for what stays closures); None when the generator does not write this
+    query (the closure path then evaluates it)."""
+    writer = _Writer(compiler)
+    try:
+        source = writer.query(p)
+        if len(source) > _MAX_SOURCE:
+            return None
+        code = MEMO.code(source, "<samtbu sparql query>")
+    except (Unsupported, SyntaxError, RecursionError, MemoryError):
+        return None
+    namespace = writer.namespace
+    exec(code, namespace)  # noqa: S102 - our own generated code
+    query = namespace["query"]
+    query.source = source
+    return query
+
+
+__all__ = ["generate_query"]

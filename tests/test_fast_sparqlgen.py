@@ -1,0 +1,166 @@
+"""The generated SPARQL queries (samtbu.validate.fast.sparqlgen) against the closure path they replace
+(samtbu.validate.fast.sparql with GENERATED_QUERIES off): the same rows, in the same order, for every
+SPARQL constraint of the model (Grep's included) on every node of the examples and fixtures, on
+random graphs for the query shapes of test_fastsparql, and on the W3C SHACL-SPARQL tests."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import Graph, URIRef
+from rdflib.namespace import SH
+
+from samtbu.validate.fast import sparql
+from samtbu.validate.fast.terms import Data, from_rdflib
+
+from conftest import anchors_dir
+from test_fastsparql import PREFIXES, QUERIES, graphs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _constraints(g: Graph) -> list:
+    """(shapes graph, constraint, select, $PATH text) of every sh:sparql with sh:select in ``g``."""
+    found = []
+    for shape, constraint in g.subject_objects(SH.sparql):
+        select = g.value(constraint, SH.select)
+        if select is None:
+            continue
+        path = g.value(shape, SH.path)
+        found.append((g, constraint, str(select), f"<{path}>" if isinstance(path, URIRef) else None))
+    return found
+
+
+def _both(args):
+    """The constraint compiled with the generated query and with closures alone (fresh each time)."""
+    out = []
+    for generated in (True, False):
+        sparql.GENERATED_QUERIES = generated
+        sparql.forget_compiled_queries()
+        try:
+            out.append(sparql.compile_sparql_constraint(*args))
+        finally:
+            sparql.GENERATED_QUERIES = True
+    sparql.forget_compiled_queries()
+    return out
+
+
+def _query_of(args):
+    sparql.forget_compiled_queries()
+    sparql.compile_sparql_constraint(*args)
+    (_pattern, _locality, query), = sparql._QUERY_CACHE.values()
+    return query
+
+
+def _data(triples) -> tuple[SimpleNamespace, list]:
+    data = Data(triples)
+    nodes = list(dict.fromkeys([s for s, _p, _o in data.triples] + [o for _s, _p, o in data.triples if type(o) is str]))
+    return SimpleNamespace(data=data), nodes
+
+
+def _agree(args, records) -> int:
+    generated, closures = _both(args)
+    compared = 0
+    for ctx, nodes in records:
+        for node in nodes:
+            assert generated(ctx, node) == closures(ctx, node), (args[2], node)
+            compared += 1
+    return compared
+
+
+@pytest.fixture(scope="module")
+def model_constraints():
+    g = Graph()
+    for path in sorted((ROOT / "shapes").rglob("*.ttl")):  # the modules, the profiles, Grep
+        g.parse(path, format="turtle")
+    return _constraints(g)
+
+
+@pytest.fixture(scope="module")
+def records():
+    """Every example and fixture payload, each as (context, its nodes)."""
+    from samtbu.model import Model
+    from samtbu.validate import read_any
+
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+    model = Model.load()
+    out = []
+    paths = sorted((ROOT / "examples").glob("*.json")) + sorted((ROOT / "tests" / "fixtures").rglob("*.json"))
+    for path in paths:
+        try:
+            payload = read_any(path.read_bytes(), source=str(path), model=model)
+        except Exception:  # noqa: BLE001 - a fixture the reader refuses has no graph to compare on
+            continue
+        out.append(_data(payload.triples))
+    assert len(out) >= 20, "too few payloads read"
+    return out
+
+
+def test_every_sparql_constraint_of_the_model_is_generated(model_constraints):
+    missing = [args[2] for args in model_constraints if _query_of(args) is None]
+    assert len(model_constraints) >= 40
+    assert not missing, f"left to the closure path: {missing}"
+
+
+def test_generated_rows_equal_the_closure_path_on_every_payload(model_constraints, records):
+    compared = sum(_agree(args, records) for args in model_constraints)
+    assert compared > 10_000
+
+
+def test_the_comparison_sees_rows(model_constraints, records):
+    """The fixtures make the constraints report something: the equality above is not of empty lists."""
+    with_rows = set()
+    for args in model_constraints:
+        generated, _closures = _both(args)
+        for ctx, nodes in records:
+            if any(generated(ctx, node) for node in nodes):
+                with_rows.add(args[1])
+                break
+    assert len(with_rows) >= 10
+
+
+QUOTES = '"' * 3
+
+
+def _query_args(query: str):
+    turtle = ("@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .\n"
+              f"ex:S sh:path ex:a ; sh:sparql ex:C . ex:C sh:select {QUOTES}{query}{QUOTES} .")
+    return Graph().parse(data=turtle, format="turtle"), URIRef("http://example.org/C"), query, "<http://example.org/a>"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs(), st.integers(0, len(QUERIES) - 1))
+def test_generated_rows_equal_the_closure_path_on_random_graphs(g: Graph, which: int):
+    args = _query_args(PREFIXES + QUERIES[which])
+    assert _query_of(args) is not None
+    ctx, nodes = _data([(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in g])
+    _agree(args, [(ctx, nodes)])
+
+
+def _w3c_sparql_cases() -> list[Path]:
+    suite = anchors_dir() / "w3c-shacl-tests" / "sparql"
+    return sorted(suite.rglob("*.ttl")) if suite.is_dir() else []
+
+
+W3C = _w3c_sparql_cases()
+
+
+@pytest.mark.skipif(not W3C, reason="the W3C SHACL test suite is not in the anchors (SAMTBU_ANCHORS)")
+@pytest.mark.parametrize("case", W3C, ids=lambda p: p.stem)
+def test_generated_rows_equal_the_closure_path_on_the_w3c_sparql_tests(case: Path):
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+    g = Graph().parse(case, format="turtle", publicID=case.as_uri())
+    constraints = _constraints(g)
+    if not constraints:
+        pytest.skip("no SPARQL constraint in this file")
+    ctx, nodes = _data([(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in g])
+    for args in constraints:
+        try:
+            _agree(args, [(ctx, nodes)])
+        except (sparql.Unsupported, sparql.InvalidShapes):
+            continue  # refused by the closure path too: the profile goes to pyshacl, or is rejected
