@@ -357,3 +357,17 @@ def test_the_summary_counts_every_record_of_every_task(tmp_path: Path):
         assert summary.cross_record == len(lines)  # the same record id in every readable record
         outs[jobs] = [line for line in out.getvalue().splitlines() if '"summary"' not in line]
     assert outs[1] == outs[2]
+
+
+def test_the_batch_benchmark_alone_prints_its_figures(tmp_path: Path):
+    """benchmarks/run.py --batch-only: per round the batch's wall and CPU time and its CPU per record
+    with the start-up taken off, then the best round, from a real batch of the cohort."""
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--learners", "40", "--jobs", "2", "--batch-only", "--rounds", "2",
+         "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rounds = [line for line in proc.stdout.splitlines() if line.startswith("round ")]
+    assert len(rounds) == 2 and all("ms CPU per record without it" in line for line in rounds)
+    assert "samtbu --batch, this tree (best of 2): 40 records" in proc.stdout
