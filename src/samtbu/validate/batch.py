@@ -402,9 +402,8 @@ def extract_facts(payload, source: str, data=None) -> Facts:
 
     # The roots: typed IRI nodes that are no triple's object (found through the indexes: a set of
     # every object, built for this alone, cost more than the rest of the facts together).
-    roots = {node for nodes in typed_by_class.values() for node in nodes if type(node) is str}
-    for by_object in data.pos.values():
-        roots.difference_update(by_object)
+    roots = {node for node in set().union(*typed_by_class.values()) if type(node) is str}
+    roots.difference_update(*data.pos.values())
     facts.roots = sorted(roots)
     documents = {node for cls in _DOCUMENT_CLASSES for node in typed_by_class.get(cls, ())}
     for node in (out if len(documents) > 1 else documents):  # in the order of the record's triples
