@@ -156,7 +156,7 @@ def test_an_internal_error_is_a_record_not_a_crash(monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom 14830751220")
 
-    monkeypatch.setattr("samtbu.validate.validate_payload_indexed", explode)  # what a batch calls (validate_payload and the index)
+    monkeypatch.setattr(batch, "validate_payload_indexed", explode)  # what a batch calls (validate_payload and the index)
     out = io.StringIO()
     raw = RawRecord(0, "x.json", (EXAMPLES / "enkeltresultat.json").read_bytes(), "json")
     summary = batch.run_batch([raw, raw], out, profile="enkeltresultat", jobs=1, progress=False)
@@ -259,3 +259,115 @@ def test_the_benchmark_cohort_is_clean_where_meant_and_faulty_where_injected(mod
             found[fault] = found.get(fault, 0) + 1
     assert {f for f, _ in FAULTS} - set(CROSS_RECORD_FAULTS) - set(found) <= {"karakter-ig"}  # IG: kompetansebevis only, rare
     assert set(grade_codes()) - used_grades <= {"IG"}, set(grade_codes()) - used_grades  # IG only as a fault
+
+
+def _facts_by_definition(triples) -> tuple[list, list]:
+    """The cross-record facts as the rules define them, straight from the triples (no index)."""
+    from samtbu.validate.batch import _DOCUMENT_CLASSES, _RDF_TYPE, _SBU
+    from samtbu.validate.fast import L
+
+    def text(term):
+        return term[0] if type(term) is L else str(term)
+
+    def values(node, prop):
+        return list(dict.fromkeys(o for s, p, o in triples if s == node and p == _SBU + prop))
+
+    objects = {o for _s, _p, o in triples}
+    subjects = list(dict.fromkeys(s for s, _p, _o in triples))
+    typed = [s for s in subjects if any(p == _RDF_TYPE for s2, p, _o in triples if s2 == s)]
+    roots = sorted(s for s in typed if type(s) is str and s not in objects)
+    documents = []
+    for node in subjects:
+        classes = sorted(str(t) for t in values_of(triples, node, _RDF_TYPE) if str(t) in _DOCUMENT_CLASSES)
+        if not classes:
+            continue
+        fnrs = sorted({text(f) for holder in values(node, "utstedtTil") for f in values(holder, "foedselsnummer")})
+        competences = sorted({(str(k), ";".join(sorted(str(x) for x in values(result, "programomraade"))))
+                              for result in values(node, "dokumenterer") for k in values(result, "kompetansetype")})
+        documents.append((str(node) if type(node) is str else None, classes[0], [text(v) for v in values(node, "dokumentnummer")],
+                          [str(v) for v in values(node, "dokumentstatus")], fnrs, competences))
+    return roots, documents
+
+
+def values_of(triples, node, predicate) -> list:
+    return list(dict.fromkeys(o for s, p, o in triples if s == node and p == predicate))
+
+
+def test_facts_for_the_cross_record_rules_are_those_of_the_triples(model):
+    """What a record gives the cross-record pass (read through the engine's index) is what the rules
+    define on its triples: the roots (typed IRI nodes that are no triple's object) and, per document
+    in the order of the record, its id, class, numbers, status, holders' numbers and competences.
+    Over every example and every invalid fixture, and a record of two documents."""
+    from samtbu.validate import read_any, validate_payload_indexed
+    from samtbu.validate.batch import extract_facts
+
+    paths = [p for p in sorted(EXAMPLES.glob("*")) if p.suffix in (".json", ".ttl")]
+    paths += [p for p in sorted((REPO / "tests" / "fixtures" / "invalid").glob("*/*"))
+              if p.suffix in (".json", ".ttl") and not p.name.endswith(".expected.json")]
+    # one record of two documents (two profiles: no profile is chosen, the facts are read all the same)
+    two = "\n".join((EXAMPLES / name).read_text() for name in ("vitnemaal-studiespesialisering.ttl", "kompetansebevis-delvis.ttl"))
+    checked = with_documents = 0
+    for source in [*paths, two]:
+        try:
+            payload = read_any(source, format=None if isinstance(source, Path) else "turtle", model=model)
+        except Exception:  # noqa: BLE001 - a fixture that cannot be read gives no facts
+            continue
+        try:
+            _record, data = validate_payload_indexed(payload, None, model=model, keep_shacl_report=False)
+        except Exception:  # noqa: BLE001 - no profile: the facts are made from the triples
+            data = None
+        facts = extract_facts(payload, str(source), data)
+        roots, documents = _facts_by_definition(payload.triples)
+        assert (facts.roots, facts.documents) == (roots, documents), source
+        assert extract_facts(payload, str(source)).documents == documents  # without the engine's index
+        checked += 1
+        with_documents += bool(documents)
+    assert checked > 100 and with_documents > 50
+    assert len(documents) == 2 and len(roots) == 2  # the last: two documents in one record
+
+
+def test_a_conforming_records_line_is_what_json_dumps_writes():
+    from samtbu.validate.batch import render_record
+    from samtbu.validate.report import RecordReport
+
+    for source in ("a.json", 'x"y\\z\n\tæøå\u2028\x01.json', "folder/12345678901.json"):
+        record = RecordReport(source, "json", "vitnemaal", [])
+        assert render_record(record, "json", "nb") == json.dumps(record.to_dict(), ensure_ascii=False) + "\n"
+    assert "12345678901" not in render_record(RecordReport("folder/12345678901.json", "json", "vitnemaal"), "json", "nb")
+
+
+def test_the_summary_counts_every_record_of_every_task(tmp_path: Path):
+    """Workers give back a task's reports as one text and the records' stats compactly: the summary,
+    the reports and the cross-record pass see every record once, on one worker and on two."""
+    from samtbu.validate.batch import CHUNK_RECORDS
+
+    good, bad = json.dumps(_doc("enkeltresultat.json")), json.dumps({**_doc("enkeltresultat.json"), "karakter": "7"})
+    lines = [bad if i % 10 == 3 else good for i in range(CHUNK_RECORDS * 2 + 7)]
+    path = tmp_path / "many.ndjson"
+    path.write_text("\n".join(lines) + "\n{not json\n")
+    outs = {}
+    for jobs in (1, 2):
+        out = io.StringIO()
+        summary = run_batch(iter_records(path, chunks=True), out, jobs=jobs, progress=False)
+        records = [r for r in _lines(out.getvalue()) if "summary" not in r and not r.get("crossRecord")]
+        assert summary.records == len(lines) + 1 == len(records)
+        assert summary.unreadable == 1 and summary.with_violations == sum(1 for line in lines if line is bad)
+        assert summary.conforming == len(lines) - summary.with_violations
+        assert [r["source"] for r in records] == [f"{path}:{i}" for i in range(1, len(lines) + 2)]
+        assert summary.cross_record == len(lines)  # the same record id in every readable record
+        outs[jobs] = [line for line in out.getvalue().splitlines() if '"summary"' not in line]
+    assert outs[1] == outs[2]
+
+
+def test_the_batch_benchmark_alone_prints_its_figures(tmp_path: Path):
+    """benchmarks/run.py --batch-only: per round the batch's wall and CPU time and its CPU per record
+    with the start-up taken off, then the best round, from a real batch of the cohort."""
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--learners", "40", "--jobs", "2", "--batch-only", "--rounds", "2",
+         "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rounds = [line for line in proc.stdout.splitlines() if line.startswith("round ")]
+    assert len(rounds) == 2 and all("ms CPU per record without it" in line for line in rounds)
+    assert "samtbu --batch, this tree (best of 2): 40 records" in proc.stdout

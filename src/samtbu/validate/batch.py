@@ -24,6 +24,7 @@ import time
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO
 from collections.abc import Callable, Iterable, Iterator
@@ -31,7 +32,9 @@ from collections.abc import Callable, Iterable, Iterator
 from samtbu.errors import SamtbuError
 from samtbu.model import Model
 from samtbu.namespaces import SBU, UNREADABLE_ID
-from samtbu.validate.input import MAX_BYTES, SUFFIXES, bounded_lines, payload_files, too_large
+from samtbu.validate import read_any, validate_payload_indexed
+from samtbu.validate.engine import ProfileError
+from samtbu.validate.input import MAX_BYTES, SUFFIXES, InputError, bounded_lines, payload_files, too_large
 from samtbu.validate.report import RecordReport, Report, Result
 
 BATCH_FORMATS = ("json", "text", "junit", "sarif")
@@ -39,9 +42,13 @@ ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 NDJSON_SUFFIXES = (".ndjson", ".jsonl", ".jsonlines")
 
 _SBU = str(SBU)
+_json_string = encode_basestring  # a string as json.dumps(..., ensure_ascii=False) writes it
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _DOCUMENT_CLASSES = {_SBU + c for c in ("Vitnemaal", "Kompetansebevis", "Karakterutskrift", "Fagbrev", "Svennebrev", "Praksisbrev", "Dokumentasjon")}
 _GYLDIG = "https://w3id.org/samt-bu/kode/dokumentstatus/gyldig"
+_DOKUMENTNUMMER, _DOKUMENTSTATUS, _UTSTEDT_TIL, _FOEDSELSNUMMER, _DOKUMENTERER, _KOMPETANSETYPE, _PROGRAMOMRAADE = (
+    _SBU + name for name in ("dokumentnummer", "dokumentstatus", "utstedtTil", "foedselsnummer", "dokumenterer", "kompetansetype",
+                             "programomraade"))
 
 
 class BatchError(SamtbuError):
@@ -260,7 +267,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 # -- one record, in a worker ----------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Facts:
     """The few facts of a record the cross-record rules need."""
 
@@ -269,7 +276,7 @@ class Facts:
     roots: list = field(default_factory=list)  # IRIs of the root nodes: the record's identity
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     index: int
     source: str
@@ -310,10 +317,6 @@ def _init_worker(profile, engine, root, grep_path=None):
 
 def validate_record(raw: RawRecord, fmt: str, lang: str) -> Outcome:
     """Validate one record; never raises (an unreadable or failing record is reported as such)."""
-    from samtbu.validate import read_any, validate_payload_indexed
-    from samtbu.validate.engine import ProfileError
-    from samtbu.validate.input import InputError
-
     model: Model = _STATE["model"]
     profile, engine = _STATE["profile"], _STATE["engine"]
     facts = None
@@ -331,16 +334,41 @@ def validate_record(raw: RawRecord, fmt: str, lang: str) -> Outcome:
             # The exception's text could quote the payload: only its kind is reported.
             record = RecordReport(raw.source, raw.format or "?", profile or "?",
                                   error=f"internal error while validating ({type(exc).__name__}); please report it")
-    stats = (
-        record.error is not None, record.conforms, record.count("Violation"), record.count("Warning"),
-        tuple(_rule_name(r) for r in record.results),
-    )
     keep = record if fmt in ("junit", "sarif") else None
-    return Outcome(raw.index, raw.source, render_record(record, fmt, lang), stats, keep, facts)
+    return Outcome(raw.index, raw.source, render_record(record, fmt, lang), record_stats(record), keep, facts)
+
+
+# The stats of a record without any result (most of a cohort): one object, so that a task's
+# outcomes carry it to the parent once (pickle writes an object it has written before as a reference).
+_CONFORMING = (False, True, 0, 0, ())
+
+
+def record_stats(record: RecordReport) -> tuple:
+    """What the summary needs of a record: (unreadable, conforms, violations, warnings, rule names)."""
+    if record.error is None and not record.results:
+        return _CONFORMING
+    return (record.error is not None, record.conforms, record.count("Violation"), record.count("Warning"),
+            tuple(_rule_name(r) for r in record.results))
+
+
+def validate_task(task: Iterable[RawRecord | RawChunk], fmt: str, lang: str) -> tuple[str, list[tuple]]:
+    """Validate the records of a task (single records, or chunks that are read here): their reports
+    as one text, in order, and for each record the rest the batch needs, ``(stats, record kept for
+    JUnit or SARIF or None, facts)``: what goes back from a worker to the parent, compactly."""
+    texts, rest = [], []
+    for raw in task:
+        for one in (raw.expand() if isinstance(raw, RawChunk) else (raw,)):
+            outcome = validate_record(one, fmt, lang)
+            texts.append(outcome.text)
+            rest.append((outcome.stats, outcome.record, outcome.facts))
+    return "".join(texts), rest
 
 
 def render_record(record: RecordReport, fmt: str, lang: str) -> str:
     if fmt == "json":
+        if record.error is None and not record.results:  # most records: the line json.dumps would write
+            return (f'{{"source": {_json_string(record.source)}, "format": {_json_string(record.format)}, '
+                    f'"profile": {_json_string(record.profile)}, "conforms": true, "results": []}}\n')
         return json.dumps(record.to_dict(), ensure_ascii=False) + "\n"
     if fmt == "text":
         from samtbu.validate.render import render_text
@@ -363,29 +391,39 @@ def extract_facts(payload, source: str, data=None) -> Facts:
             triples = [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in payload.graph]
         data = Data(triples)
     out = data.spo  # the engine's index of this record (built once)
-
-    def values(node, prop):
-        return out.get(node, {}).get(_SBU + prop, [])
+    facts = Facts(source)
+    typed_by_class = data.pos.get(_RDF_TYPE)
+    if not typed_by_class:
+        return facts
+    empty: dict = {}
 
     def text(term):
         return term[0] if type(term) is L else str(term)
 
-    facts = Facts(source)
-    objects = {o for by_o in data.pos.values() for o in by_o}
-    facts.roots = sorted(n for n, props in out.items() if type(n) is str and _RDF_TYPE in props and n not in objects)
-    for node, props in out.items():
-        classes = [str(t) for t in props.get(_RDF_TYPE, []) if str(t) in _DOCUMENT_CLASSES]
-        if not classes:
+    # The roots: typed IRI nodes that are no triple's object (found through the indexes: a set of
+    # every object, built for this alone, cost more than the rest of the facts together).
+    roots = {node for node in set().union(*typed_by_class.values()) if type(node) is str}
+    roots.difference_update(*data.pos.values())
+    facts.roots = sorted(roots)
+    documents = {node for cls in _DOCUMENT_CLASSES for node in typed_by_class.get(cls, ())}
+    for node in (out if len(documents) > 1 else documents):  # in the order of the record's triples
+        if node not in documents:
             continue
-        numbers = [text(v) for v in values(node, "dokumentnummer")]
-        status = [str(v) for v in values(node, "dokumentstatus")]
-        fnrs = sorted({text(f) for holder in values(node, "utstedtTil") for f in values(holder, "foedselsnummer")})
-        competences = sorted({
-            (str(k), ";".join(sorted(str(x) for x in values(result, "programomraade"))))
-            for result in values(node, "dokumenterer") for k in values(result, "kompetansetype")
-        })
+        props = out[node]
+        cls = min(str(t) for t in props[_RDF_TYPE] if str(t) in _DOCUMENT_CLASSES)
+        numbers = [text(v) for v in props.get(_DOKUMENTNUMMER, ())]
+        status = [str(v) for v in props.get(_DOKUMENTSTATUS, ())]
+        fnrs = sorted({text(f) for holder in props.get(_UTSTEDT_TIL, ())
+                       for f in out.get(holder, empty).get(_FOEDSELSNUMMER, ())})
+        competences = set()
+        for result in props.get(_DOKUMENTERER, ()):  # most are assessments, without a competence type
+            result_props = out.get(result, empty)
+            kinds = result_props.get(_KOMPETANSETYPE)
+            if kinds:
+                areas = ";".join(sorted(str(x) for x in result_props.get(_PROGRAMOMRAADE, ())))
+                competences.update((str(k), areas) for k in kinds)
         doc_id = str(node) if type(node) is str else None
-        facts.documents.append((doc_id, sorted(classes)[0], numbers, status, fnrs, competences))
+        facts.documents.append((doc_id, cls, numbers, status, fnrs, sorted(competences)))
     return facts
 
 
@@ -574,22 +612,22 @@ def run_batch(
     show = sys.stderr.isatty() if progress is None else progress
     bar = _Progress(total) if show else None
 
-    def consume(outcome: Outcome) -> None:
-        summary.add(outcome.stats)
-        if cross_record:
-            index.add(outcome.facts)
+    def consume(text: str, outcomes: list[tuple]) -> None:  # a task's (see validate_task)
         if fmt in ("json", "text"):
-            out.write(outcome.text)
-        else:
-            kept.append(outcome.record)
+            out.write(text)
+        for stats, record, facts in outcomes:
+            summary.add(stats)
+            if cross_record:
+                index.add(facts)
+            if record is not None:
+                kept.append(record)
         if bar is not None:
-            bar.advance()
+            bar.advance(len(outcomes))
 
     try:
         if jobs <= 1:
             for raw in records:
-                for one in (raw.expand() if isinstance(raw, RawChunk) else (raw,)):
-                    consume(validate_record(one, fmt, lang))
+                consume(*validate_task((raw,), fmt, lang))
         else:
             _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize)
     finally:
@@ -685,19 +723,13 @@ def _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize) -> 
     snapshot = _STATE.get("grep")
     initargs = (profile, engine, root, str(snapshot.path) if snapshot is not None else None)
     with ctx.Pool(jobs, initializer=_init_worker, initargs=initargs) as pool:
-        for outcomes in pool.imap(_pool_task, ((task, fmt, lang) for task in feed())):
+        for text, outcomes in pool.imap(_pool_task, ((task, fmt, lang) for task in feed())):
             in_flight.release()
-            for outcome in outcomes:
-                consume(outcome)
+            consume(text, outcomes)
 
 
-def _pool_task(args) -> list[Outcome]:
-    task, fmt, lang = args
-    outcomes = []
-    for raw in task:
-        for one in (raw.expand() if isinstance(raw, RawChunk) else (raw,)):
-            outcomes.append(validate_record(one, fmt, lang))
-    return outcomes
+def _pool_task(args) -> tuple[str, list[tuple]]:
+    return validate_task(*args)
 
 
 class _Progress:
@@ -716,11 +748,12 @@ class _Progress:
         self.task = self.progress.add_task("validate", total=total)
         self.progress.start()
 
-    def advance(self) -> None:
-        self.done += 1
+    def advance(self, records: int = 1) -> None:
+        before = self.done
+        self.done += records
         if self.progress is not None:
-            self.progress.advance(self.task)
-        elif self.done == self.total or self.done % 100 == 0:
+            self.progress.advance(self.task, records)
+        elif self.done == self.total or self.done // 100 > before // 100:
             sys.stderr.write(f"\rvalidating {self.done}" + (f"/{self.total}" if self.total else ""))
             sys.stderr.flush()
 
