@@ -26,6 +26,8 @@ from samtbu.modelcache import MEMO
 from samtbu.validate.fast.terms import RDF_TYPE, RDFS, XSD_STRING, B, L, lexical_as_rdflib
 
 ConformsFn = Callable[[object, dict, object], bool]
+# The index entry of a node that is no subject (generated code only reads it)
+_EMPTY_INDEX: dict = {}
 
 def _refs(shape) -> list:
     found = []
@@ -75,6 +77,34 @@ def _has_cycle(shapes) -> bool:
 
 
 _VALS = re.compile(r"\bvals\b")
+# A generated expression longer than this is called as its function instead of written inline.
+_INLINE_LIMIT = 400
+
+
+class _Body:
+    """What one generated function has read so far: its focus node's entry of the index (``_fb``),
+    the values of each predicate of it (``_p<n>``), the class closure (``sups``). Each is read once,
+    at its first use; every check's lines run at the top level of the function, in order, so a
+    name read by an earlier check is bound for every later one."""
+
+    def __init__(self, generator: _Generator, lines: list):
+        self.generator, self.lines = generator, lines
+        self.names: dict = {}
+
+    def focus_values(self, predicate) -> str:
+        name = self.names.get(predicate)
+        if name is None:
+            if "_fb" not in self.names:
+                self.names["_fb"] = "_fb"
+                self.lines.append("    _fb = spo.get(f, ED)")
+            name = self.names[predicate] = f"_p{len(self.names)}"
+            self.lines.append(f"    {name} = _fb.get({self.generator.const(predicate, 'P')}, E)")
+        return name
+
+    def superclasses(self) -> None:
+        if "sups" not in self.names:
+            self.names["sups"] = "sups"
+            self.lines.append("    sups = ctx._supers if ctx._supers is not None else ctx.superclasses_map()")
 
 
 class _Generator:
@@ -84,6 +114,8 @@ class _Generator:
         self.constants: dict = {"L": L, "B": B, "XSD_STRING": XSD_STRING, "RDF_TYPE": RDF_TYPE,
                                 "RDFS_RESOURCE": RDFS + "Resource"}
         self._constant_ids: dict = {}
+        self._walrus = 0
+        self.body: _Body | None = None
 
     def const(self, value, prefix: str) -> str:
         key = (prefix, id(value))
@@ -100,38 +132,102 @@ class _Generator:
         if shape.deactivated:
             lines.append("    return True")
             return "\n".join(lines)
+        self.body = body = _Body(self, lines)
         if shape.predicate is not None:
-            p = self.const(shape.predicate, "P")
-            lines.append("    _b = spo.get(f)")
-            lines.append(f"    vals = _b.get({p}, E) if _b is not None else E")
+            vals = body.focus_values(shape.predicate)
         elif shape.path is not None:
             path = self.const(shape.path, "PATH")
             lines.append(f"    vals = {path}(ctx, f)")
+            vals = "vals"
         else:
             lines.append("    vals = (f,)")
-        focus_read = False
+            vals = "vals"
         for check in shape.checks:
             spec = getattr(check, "spec", None)
             inner = spec[1] if spec is not None and spec[0] == "property" else None
             if inner is not None and shape.path is None and inner.predicate is not None:
                 # A property shape of a node shape: its body inline, on the node's own values for
-                # the predicate (the node is read once), instead of a call per property.
+                # the predicate (read once for all the checks on it), instead of a call per property.
                 if inner.deactivated:
                     continue
-                if not focus_read:
-                    lines.append("    _fb = spo.get(f)")
-                    focus_read = True
-                p = self.const(inner.predicate, "P")
-                lines.append(f"    pvals = _fb.get({p}, E) if _fb is not None else E")
                 for inner_check in inner.checks:
-                    lines.extend("    " + _VALS.sub("pvals", line) for line in self.check(inner_check))
+                    written = self.check(inner_check)
+                    if written:
+                        pvals = body.focus_values(inner.predicate)
+                        lines.extend("    " + _VALS.sub(pvals, line) for line in written)
                 continue
-            lines.extend("    " + line for line in self.check(check))
+            lines.extend("    " + _VALS.sub(vals, line) for line in self.check(check))
         lines.append("    return True")
+        self.body = None
         return "\n".join(lines)
 
     def call(self, shape, node: str) -> str:
+        """Whether ``node`` conforms to the shape: its expression inline when it has a short one
+        (the node's entry of the index read once, as ``_d``), else a call of its function."""
+        if node == "v":
+            expression = self.expression(shape, "v")
+            if expression is not None and len(expression) <= _INLINE_LIMIT:
+                return expression
         return f"{self.names[id(shape)]}(ctx, spo, {node})"
+
+    def expression(self, shape, x: str) -> str | None:
+        """The generated function of the shape as one expression on the node ``x`` (its entry of the
+        index is ``_d``), for the shapes made only of checks that have one; else None."""
+        if shape.deactivated:
+            return "True"
+        if shape.predicate is not None:
+            self._walrus += 1
+            values = f"_w{self._walrus}"
+            parts = [e for e in (self.value_expression(c, values) for c in shape.checks) if e != "True"]
+            if any(e is None for e in parts):
+                return None
+            if not parts:
+                return "True"
+            read = f"_d.get({self.const(shape.predicate, 'P')}, E)"
+            if len(parts) == 1:
+                return "(" + parts[0].replace(values, read, 1) + ")"
+            return "(" + " and ".join([parts[0].replace(values, f"({values} := {read})", 1)] + parts[1:]) + ")"
+        if shape.path is not None:
+            return None
+        parts = []
+        for check in shape.checks:
+            kind, arg = getattr(check, "spec", None) or (None, None)
+            if kind == "in":
+                part = f"{x} in {self.const(arg, 'IN')}"
+            elif kind == "hasValue":
+                part = f"{x} == {self.const(arg, 'W')}"
+            elif kind == "minCount":
+                part = "True" if arg <= 1 else "False"
+            elif kind == "maxCount":
+                part = "True" if arg >= 1 else "False"
+            elif kind in ("node", "property"):
+                part = self.expression(arg, x)
+            elif kind == "not":
+                inner = self.expression(arg, x)
+                part = None if inner is None else f"not {inner}"
+            elif kind in ("and", "or"):
+                members = [self.expression(m, x) for m in arg]
+                part = None if any(m is None for m in members) else "(" + f" {kind} ".join(members) + ")"
+            else:
+                return None
+            if part is None:
+                return None
+            if part != "True":
+                parts.append(part)
+        return "(" + " and ".join(parts) + ")" if parts else "True"
+
+    def value_expression(self, check, values: str) -> str | None:
+        """A check on the value nodes ``values`` of a property shape as an expression, or None."""
+        kind, arg = getattr(check, "spec", None) or (None, None)
+        if kind == "minCount":
+            return "True" if arg <= 0 else f"len({values}) >= {int(arg)}"
+        if kind == "maxCount":
+            return f"len({values}) <= {int(arg)}"
+        if kind == "in":
+            return f"{self.const(arg, 'IN')}.issuperset({values})"
+        if kind == "hasValue":
+            return f"{self.const(arg, 'W')} in {values}"
+        return None
 
     def check(self, check) -> list[str]:
         """The lines that return False when the values break the check: the check's kind written
@@ -144,6 +240,8 @@ class _Generator:
         return [f"if not {fn}(ctx, f, vals, None):", "    return False"]
 
     def min_count(self, arg) -> list[str]:
+        if int(arg) <= 0:
+            return []
         return [f"if len(vals) < {int(arg)}:", "    return False"]
 
     def max_count(self, arg) -> list[str]:
@@ -164,11 +262,18 @@ class _Generator:
             return ["for v in vals:",
                     "    if type(v) is not L or v[2] == '' or (v[1] != XSD_STRING and (v[1] is not None or v[2] is not None)):",
                     "        return False"]
-        from samtbu.validate.fast.engine import _matches_datatype  # (fastengine imports this module)
+        from samtbu.validate.fast.engine import _DT_OK, _SPECIAL_DATATYPES, _matches_datatype, datatype_ok
 
         d = self.const(arg, "D")
-        fn = self.const(_matches_datatype, "MATCH")
-        return ["for v in vals:", f"    if not {fn}(v, {d}):", "        return False"]
+        if arg in _SPECIAL_DATATYPES:
+            fn = self.const(_matches_datatype, "MATCH")
+            return ["for v in vals:", f"    if not {fn}(v, {d}):", "        return False"]
+        # _matches_datatype for any other datatype: a literal of it, not ill-typed (language ""),
+        # whose lexical form is valid for it (remembered by datatype_ok, its table read here first)
+        known, check = self.const(_DT_OK, "DT_OK"), self.const(datatype_ok, "DATATYPE_OK")
+        return ["for v in vals:",
+                f"    if type(v) is not L or v[1] != {d} or v[2] == '' or not ({known}.get((v[0], {d})) or {check}(v[0], {d})):",
+                "        return False"]
 
     def node_kind(self, arg) -> list[str]:
         iri, blank, literal = arg
@@ -186,43 +291,52 @@ class _Generator:
     def class_(self, arg) -> list[str]:
         # ctx.is_instance inline: one of v's types is the class or a subclass of it
         c = self.const(arg, "C")
-        return ["sups = ctx._supers if ctx._supers is not None else ctx.superclasses_map()",
-                "for v in vals:", "    if type(v) is L:", "        return False",
-                "    _t = spo.get(v)", "    for t in (_t.get(RDF_TYPE, E) if _t is not None else E):",
+        if self.body is not None:
+            self.body.superclasses()
+        return ["for v in vals:", "    if type(v) is L:", "        return False",
+                "    for t in spo.get(v, ED).get(RDF_TYPE, E):",
                 f"        if t == {c} or {c} in sups.get(t, E):", "            break",
                 "    else:", "        return False"]
 
     def pattern(self, arg) -> list[str]:
         regex = self.const(arg, "RE")
         lexical = self.const(lexical_as_rdflib, "LEX")
+        # lexical_as_rdflib inline for a plain literal and xsd:string
         return ["for v in vals:", "    t = type(v)",
-                f"    if t is B or {regex}.search({lexical}(v) if t is L else v) is None:",
+                f"    if t is B or {regex}.search(((v[0] if v[1] is None or v[1] == XSD_STRING else {lexical}(v)) if t is L else v)) is None:",
                 "        return False"]
 
+    def _each(self, test: str) -> list[str]:
+        """Lines that return False when ``test`` holds for a value node ``v``; the node's entry of
+        the index read once (``_d``) when the test reads it."""
+        lines = ["for v in vals:"]
+        if "_d" in re.findall(r"\b_d\b", test):
+            lines.append("    _d = spo.get(v, ED)")
+        return lines + [f"    if {test}:", "        return False"]
+
     def not_(self, arg) -> list[str]:
-        return ["for v in vals:", f"    if {self.call(arg, 'v')}:", "        return False"]
+        return self._each(self.call(arg, "v"))
 
     def node(self, arg) -> list[str]:  # sh:node, and sh:property on the values of a path
-        return ["for v in vals:", f"    if not {self.call(arg, 'v')}:", "        return False"]
+        return self._each(f"not {self.call(arg, 'v')}")
 
     def and_(self, arg) -> list[str]:
-        calls = " and ".join(self.call(s, "v") for s in arg)
-        return ["for v in vals:", f"    if not ({calls}):", "        return False"]
+        return self._each("not (" + " and ".join(self.call(s, "v") for s in arg) + ")")
 
     def or_(self, arg) -> list[str]:
-        calls = " or ".join(self.call(s, "v") for s in arg)
-        return ["for v in vals:", f"    if not ({calls}):", "        return False"]
+        return self._each("not (" + " or ".join(self.call(s, "v") for s in arg) + ")")
 
     def xone(self, arg) -> list[str]:
         calls = ", ".join(self.call(s, "v") for s in arg)
-        return ["for v in vals:", f"    if ({calls},).count(True) != 1:", "        return False"]
+        return self._each(f"({calls},).count(True) != 1")
 
     def qualified(self, arg) -> list[str]:
         target, siblings, qmin, qmax = arg
         counted = self.call(target, "v")
         if siblings:
             counted += " and not (" + " or ".join(self.call(x, "v") for x in siblings) + ")"
-        lines = ["n = 0", "for v in vals:", f"    if {counted}:", "        n += 1"]
+        lines = ["n = 0"] + self._each(counted)[:-2]
+        lines += [f"    if {counted}:", "        n += 1"]
         if qmax is not None:
             lines += [f"if n > {int(qmax)}:", "    return False"]
         if qmin is not None:
@@ -244,8 +358,12 @@ class _Generator:
             return [f"if {evaluator}(ctx, f):", "    return False"]
         # a local query: its rows for these values, remembered across records, else evaluated
         cache, predicate = by_values
-        rows, p = self.const(cache, "ROWS"), self.const(predicate, "P")
-        return ["_q = spo.get(f)", f"_r = {rows}.get(tuple(_q.get({p}, E)) if _q else E)",
+        rows = self.const(cache, "ROWS")
+        if self.body is not None:
+            values = self.body.focus_values(predicate)
+        else:
+            values = f"spo.get(f, ED).get({self.const(predicate, 'P')}, E)"
+        return [f"_r = {rows}.get(tuple({values}))",
                 f"if _r is None and {evaluator}(ctx, f) or _r:", "    return False"]
 
 
@@ -271,6 +389,7 @@ def generate_conformance(shapes) -> dict | None:
     source = "\n\n".join(generator.function(s) for s in shapes)
     namespace = dict(generator.constants)
     namespace["E"] = ()
+    namespace["ED"] = _EMPTY_INDEX
     exec(MEMO.code(source, "<samtbu shapes>"), namespace)  # noqa: S102 - our own generated code (compiled once per model: samtbu.modelcache)
     return {id(s): namespace[generator.names[id(s)]] for s in shapes}
 

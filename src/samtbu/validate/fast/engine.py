@@ -146,6 +146,10 @@ def datatype_ok(lex: str, dt: str) -> bool:
     return ok
 
 
+# The datatypes _matches_datatype treats otherwise than by the literal's own datatype
+_SPECIAL_DATATYPES = frozenset((RDFS_LITERAL, RDFS_DATATYPE, XSD_STRING, RDF_LANGSTRING))
+
+
 def _matches_datatype(v, dt: str) -> bool:
     if type(v) is not L:
         return False
@@ -1005,6 +1009,17 @@ class CompiledShapes:
         for shape in self.target_shapes:
             shape.static_types = tuple(dict.fromkeys(
                 sub for cls in shape.targets[1] for sub in self._sub_closure.get(cls, (cls,))))
+        # Dispatch by the record's types: type -> the positions of the shapes that target its
+        # instances by class only; the shapes with other targets (sh:targetNode, ...) run for every
+        # record. A record's plan (by its set of types) lists the shapes it meets, in target order.
+        self._always: tuple = tuple(i for i, shape in enumerate(self.target_shapes) if not shape.deactivated
+                                    and (shape.targets[0] or shape.targets[2] or shape.targets[3]))
+        self._by_type: dict = {}
+        for i, shape in enumerate(self.target_shapes):
+            if not shape.deactivated and i not in self._always:
+                for t in shape.static_types:
+                    self._by_type.setdefault(t, []).append(i)
+        self._plans: dict = {}
 
     def hierarchy_closure(self, data: list) -> dict:
         own = data
@@ -1024,38 +1039,62 @@ class CompiledShapes:
         own = _own_subclass_edges(data)
         data = _with_hierarchy(data, self.hierarchy_data)
         ctx = Context(data, self, own)
-        spo = data.spo
         typed = data.pos.get(RDF_TYPE) or {}
         out: list[Result] = []
         try:
-            for shape in self.target_shapes:
-                if shape.deactivated:
-                    continue
-                nodes, _classes, subjects_of, objects_of = shape.targets
-                if own or nodes or subjects_of or objects_of:
+            if own:  # the payload's own subclass edges: every shape's focus nodes found anew
+                for shape in self.target_shapes:
+                    if not shape.deactivated:
+                        self._check(ctx, shape, shape.focus_nodes(ctx), out)
+                return out
+            for shape, types in self._plan(typed):
+                if types is None:  # not only by class: sh:targetNode, sh:targetSubjectsOf, ...
                     focus = shape.focus_nodes(ctx)
-                else:  # only classes, and no subclass edges in the payload: the precomputed types
-                    found: dict = {}
-                    for t in shape.static_types:
-                        instances = typed.get(t)
-                        if instances:
-                            for s in instances:
-                                found[s] = None
-                    focus = list(found)
-                if not focus:
-                    continue
-                conforms = shape.conforms_fn
-                if conforms is None:
-                    shape.evaluate(ctx, focus, out)
-                    continue
-                # Ask only whether each node conforms; the reporting evaluation, which makes the
-                # results, runs for the few that do not.
-                for f in focus:
-                    if not conforms(ctx, spo, f):
-                        shape.evaluate_one(ctx, f, out)
+                elif len(types) == 1:
+                    focus = typed[types[0]]
+                else:  # a node of two of the types is one focus node
+                    focus = list(dict.fromkeys(s for t in types for s in typed[t]))
+                self._check(ctx, shape, focus, out)
         except _Recursion:
             raise Unsupported("recursive shapes") from None
         return out
+
+    def _plan(self, typed: dict) -> tuple:
+        """The target shapes a record with these types meets, in target order, each with the types
+        of the record that it targets (in the order of its static types), or None when its focus
+        nodes are found otherwise (not only by class). The same for every record of one layout."""
+        key = frozenset(typed)
+        plan = self._plans.get(key)
+        if plan is not None:
+            return plan
+        positions = set(self._always)
+        for t in key:
+            positions.update(self._by_type.get(t, ()))
+        shapes = self.target_shapes
+        plan = tuple(
+            (shapes[i], None if i in self._always else tuple(t for t in shapes[i].static_types if t in key))
+            for i in sorted(positions)
+        )
+        if len(self._plans) >= 4096:
+            self._plans.clear()
+        self._plans[key] = plan
+        return plan
+
+    @staticmethod
+    def _check(ctx: Context, shape: CShape, focus, out: list) -> None:
+        """The results of one target shape on its focus nodes."""
+        if not focus:
+            return
+        conforms = shape.conforms_fn
+        if conforms is None:
+            shape.evaluate(ctx, focus, out)
+            return
+        # Ask only whether each node conforms; the reporting evaluation, which makes the results,
+        # runs for the few that do not.
+        spo = ctx.data.spo
+        for f in focus:
+            if not conforms(ctx, spo, f):
+                shape.evaluate_one(ctx, f, out)
 
 
 def _own_subclass_edges(data: Data) -> list:
