@@ -106,6 +106,33 @@ def test_the_payloads_own_subclass_edge_is_followed():
     assert _dispatched(compiled, data) == keys
 
 
+def test_a_class_check_follows_the_payloads_own_subclass_edge():
+    """sh:class in the generated code: one set test with the static hierarchy, the payload's own
+    edges otherwise."""
+    compiled = _compiled()
+    with_edge = _data('ex:e a ex:E ; ex:name "e" . ex:E rdfs:subClassOf ex:A . ex:x ex:owner ex:e .')
+    assert _dispatched(compiled, with_edge) == [] == _every_shape(compiled, with_edge)
+    without = _data('ex:e a ex:E ; ex:name "e" . ex:x ex:owner ex:e .')
+    keys = _dispatched(compiled, without)
+    assert _shapes_of(keys) == [("<http://example.org/x>", "OwnerShape", "ClassConstraintComponent")]
+    assert keys == _every_shape(compiled, without)
+    through_hierarchy = _data('ex:b a ex:B ; ex:name "b" ; ex:code "y" . ex:x ex:owner ex:b .')
+    assert _dispatched(compiled, through_hierarchy) == []
+    for data in (with_edge, without, through_hierarchy):
+        _generated_functions_agree(compiled, data)
+
+
+def _generated_functions_agree(compiled: CompiledShapes, data: Data) -> None:
+    """Every shape's generated function gives the engine's own answer (no result list) on every node."""
+    own = _own_subclass_edges(data)
+    merged = _with_hierarchy(data, compiled.hierarchy_data)
+    nodes = list(dict.fromkeys([s for s, _p, _o in merged.triples] + [o for _s, _p, o in merged.triples]))
+    for shape in compiled.shapes.values():
+        for node in nodes:
+            assert shape.conforms_fn(Context(merged, compiled, own), merged.spo, node) == \
+                shape.evaluate_one(Context(merged, compiled, own), node, None), (shape.node, node)
+
+
 def test_targets_other_than_classes_run_for_every_record():
     compiled = _compiled()
     data = _data("""
@@ -176,6 +203,47 @@ def test_every_example_and_fixture_same_results_in_the_same_order(model: Model):
         compared += 1
         results += len(keys)
     assert compared > 20 and results > 20, (compared, results)
+
+
+def _type_functions_agree(compiled: CompiledShapes, data: Data) -> int:
+    """Each type's one generated function answers, on every node, whether the node conforms to every
+    shape that targets the type by class (their own generated functions, each asked on its own)."""
+    own = _own_subclass_edges(data)
+    merged = _with_hierarchy(data, compiled.hierarchy_data)
+    nodes = list(dict.fromkeys([s for s, _p, _o in merged.triples] + [o for _s, _p, o in merged.triples]))
+    compared = 0
+    assert compiled._type_conforms is not None
+    for t, conforms_all in compiled._type_conforms.items():
+        shapes = [compiled.target_shapes[i] for i in compiled._by_type[t]]
+        for node in nodes:
+            each = all(s.conforms_fn(Context(merged, compiled, own), merged.spo, node) for s in shapes)
+            assert conforms_all(Context(merged, compiled, own), merged.spo, node) == each, (t, node)
+            compared += 1
+    return compared
+
+
+def test_the_function_of_a_type_is_all_of_its_shapes(model: Model):
+    compiled = _compiled()
+    small = _type_functions_agree(compiled, _data("""
+        ex:n a ex:A , ex:B , ex:C ; ex:code "x" ; ex:name "n" .
+        ex:m a ex:B , ex:C ; ex:code "z" .
+        ex:k a ex:A , ex:B ; ex:code "x" .
+        ex:e a ex:E . ex:E rdfs:subClassOf ex:A .
+    """))
+    assert small > 20
+    compared = 0
+    for path, profile in _files():
+        if profile not in model.profiles:
+            continue
+        compiled = compiled_shapes(model.profile(profile), model)
+        if compiled is None:
+            continue
+        try:
+            data = Data(read_fast(path, model=model).triples)
+        except Exception:  # noqa: BLE001 - a fixture the fast reader refuses is another test's business
+            continue
+        compared += _type_functions_agree(compiled, data)
+    assert compared > 10_000, compared
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -83,7 +83,7 @@ _INLINE_LIMIT = 400
 
 class _Body:
     """What one generated function has read so far: its focus node's entry of the index (``_fb``),
-    the values of each predicate of it (``_p<n>``), the class closure (``sups``). Each is read once,
+    the values of each predicate of it (``_p<n>``). Each is read once,
     at its first use; every check's lines run at the top level of the function, in order, so a
     name read by an earlier check is bound for every later one."""
 
@@ -91,20 +91,19 @@ class _Body:
         self.generator, self.lines = generator, lines
         self.names: dict = {}
 
+    def focus_entry(self) -> str:
+        if "_fb" not in self.names:
+            self.names["_fb"] = "_fb"
+            self.lines.append("    _fb = spo.get(f, ED)")
+        return "_fb"
+
     def focus_values(self, predicate) -> str:
         name = self.names.get(predicate)
         if name is None:
-            if "_fb" not in self.names:
-                self.names["_fb"] = "_fb"
-                self.lines.append("    _fb = spo.get(f, ED)")
+            self.focus_entry()
             name = self.names[predicate] = f"_p{len(self.names)}"
             self.lines.append(f"    {name} = _fb.get({self.generator.const(predicate, 'P')}, E)")
         return name
-
-    def superclasses(self) -> None:
-        if "sups" not in self.names:
-            self.names["sups"] = "sups"
-            self.lines.append("    sups = ctx._supers if ctx._supers is not None else ctx.superclasses_map()")
 
 
 class _Generator:
@@ -116,6 +115,16 @@ class _Generator:
         self._constant_ids: dict = {}
         self._walrus = 0
         self.body: _Body | None = None
+        # the node a check's test is on and its entry of the index: a value node ("v", "_d") in a
+        # loop, or the focus node itself ("f", "_fb") for the checks of a node shape
+        self.node, self.entry = "v", "_d"
+        # the class hierarchy the engine's Context uses when the payload has no subclass edges of
+        # its own (``STATIC``), and each class's subclasses in it
+        self.sub_closure: dict = {}
+        self.constants["STATIC"] = None
+        from samtbu.validate.fast.engine import Context  # (fastengine imports this module)
+
+        self.constants["IS_INSTANCE"] = Context.is_instance
 
     def const(self, value, prefix: str) -> str:
         key = (prefix, id(value))
@@ -127,12 +136,32 @@ class _Generator:
         return name
 
     def function(self, shape) -> str:
-        name = self.names[id(shape)]
+        lines = [f"def {self.names[id(shape)]}(ctx, spo, f):"]
+        self.body = _Body(self, lines)
+        self.shape_lines(shape)
+        lines.append("    return True")
+        self.body = None
+        return "\n".join(lines)
+
+    def all_of(self, name: str, shapes) -> str:
+        """One function that answers whether a node conforms to every one of the shapes: their
+        bodies one after the other, reading the node's values once for all of them."""
         lines = [f"def {name}(ctx, spo, f):"]
+        self.body = _Body(self, lines)
+        for shape in shapes:
+            self.shape_lines(shape)
+        lines.append("    return True")
+        self.body = None
+        return "\n".join(lines)
+
+    def shape_lines(self, shape) -> None:
+        """The lines of the shape's checks (each returns False when it fails) into the function
+        being written."""
+        body = self.body
+        assert body is not None
+        lines = body.lines
         if shape.deactivated:
-            lines.append("    return True")
-            return "\n".join(lines)
-        self.body = body = _Body(self, lines)
+            return
         if shape.predicate is not None:
             vals = body.focus_values(shape.predicate)
         elif shape.path is not None:
@@ -156,23 +185,28 @@ class _Generator:
                         pvals = body.focus_values(inner.predicate)
                         lines.extend("    " + _VALS.sub(pvals, line) for line in written)
                 continue
+            if shape.path is None and spec is not None and spec[0] in _ON_THE_NODE:
+                # a node shape's own value is its focus node: no loop over (f,)
+                self.node, self.entry = "f", "_fb"
+                try:
+                    lines.extend("    " + line for line in self.check(check))
+                finally:
+                    self.node, self.entry = "v", "_d"
+                continue
             lines.extend("    " + _VALS.sub(vals, line) for line in self.check(check))
-        lines.append("    return True")
-        self.body = None
-        return "\n".join(lines)
 
-    def call(self, shape, node: str) -> str:
-        """Whether ``node`` conforms to the shape: its expression inline when it has a short one
-        (the node's entry of the index read once, as ``_d``), else a call of its function."""
-        if node == "v":
-            expression = self.expression(shape, "v")
-            if expression is not None and len(expression) <= _INLINE_LIMIT:
-                return expression
-        return f"{self.names[id(shape)]}(ctx, spo, {node})"
+    def call(self, shape) -> str:
+        """Whether the node of the test (``self.node``) conforms to the shape: its expression inline
+        when it has a short one (the node's entry of the index read once), else a call of its
+        function."""
+        expression = self.expression(shape, self.node, self.entry)
+        if expression is not None and len(expression) <= _INLINE_LIMIT:
+            return expression
+        return f"{self.names[id(shape)]}(ctx, spo, {self.node})"
 
-    def expression(self, shape, x: str) -> str | None:
+    def expression(self, shape, x: str, d: str) -> str | None:
         """The generated function of the shape as one expression on the node ``x`` (its entry of the
-        index is ``_d``), for the shapes made only of checks that have one; else None."""
+        index is ``d``), for the shapes made only of checks that have one; else None."""
         if shape.deactivated:
             return "True"
         if shape.predicate is not None:
@@ -183,7 +217,10 @@ class _Generator:
                 return None
             if not parts:
                 return "True"
-            read = f"_d.get({self.const(shape.predicate, 'P')}, E)"
+            if x == "f" and self.body is not None:  # the focus node's values, read once per function
+                read = self.body.focus_values(shape.predicate)
+                return "(" + " and ".join(part.replace(values, read) for part in parts) + ")"
+            read = f"{d}.get({self.const(shape.predicate, 'P')}, E)"
             if len(parts) == 1:
                 return "(" + parts[0].replace(values, read, 1) + ")"
             return "(" + " and ".join([parts[0].replace(values, f"({values} := {read})", 1)] + parts[1:]) + ")"
@@ -200,13 +237,15 @@ class _Generator:
                 part = "True" if arg <= 1 else "False"
             elif kind == "maxCount":
                 part = "True" if arg >= 1 else "False"
+            elif kind == "class":
+                part = f"(type({x}) is not L and {self.instance_test(arg, x, f'{d}.get(RDF_TYPE, E)')})"
             elif kind in ("node", "property"):
-                part = self.expression(arg, x)
+                part = self.expression(arg, x, d)
             elif kind == "not":
-                inner = self.expression(arg, x)
+                inner = self.expression(arg, x, d)
                 part = None if inner is None else f"not {inner}"
             elif kind in ("and", "or"):
-                members = [self.expression(m, x) for m in arg]
+                members = [self.expression(m, x, d) for m in arg]
                 part = None if any(m is None for m in members) else "(" + f" {kind} ".join(members) + ")"
             else:
                 return None
@@ -215,6 +254,13 @@ class _Generator:
             if part != "True":
                 parts.append(part)
         return "(" + " and ".join(parts) + ")" if parts else "True"
+
+    def instance_test(self, cls, x: str, types: str) -> str:
+        """Whether the node ``x`` with these types is an instance of the class (not a literal:
+        tested by the caller): ctx.is_instance, with the static hierarchy one set test."""
+        subclasses = frozenset(self.sub_closure.get(cls, ())) | {cls}
+        return (f"(not {self.const(subclasses, 'SUBS')}.isdisjoint({types}) if ctx._supers is STATIC "
+                f"else IS_INSTANCE(ctx, {x}, {self.const(cls, 'C')}))")
 
     def value_expression(self, check, values: str) -> str | None:
         """A check on the value nodes ``values`` of a property shape as an expression, or None."""
@@ -227,7 +273,27 @@ class _Generator:
             return f"{self.const(arg, 'IN')}.issuperset({values})"
         if kind == "hasValue":
             return f"{self.const(arg, 'W')} in {values}"
+        if kind == "qualified":
+            target, siblings, qmin, qmax = arg
+            members = self._only_in(target)
+            if members is None or siblings:
+                return None
+            # the values that conform to the target shape are those in its sh:in list
+            m = self.const(members, "IN")
+            if qmax is None and qmin == 1:
+                return f"not {m}.isdisjoint({values})"
+            tests = ([] if qmin is None else [f"len({m}.intersection({values})) >= {int(qmin)}"]) + (
+                [] if qmax is None else [f"len({m}.intersection({values})) <= {int(qmax)}"])
+            return " and ".join(tests) if tests else "True"
         return None
+
+    @staticmethod
+    def _only_in(shape):
+        """The sh:in members of a node shape that has only that check, else None."""
+        if shape.deactivated or shape.path is not None or len(shape.checks) != 1:
+            return None
+        kind, arg = getattr(shape.checks[0], "spec", None) or (None, None)
+        return arg if kind == "in" else None
 
     def check(self, check) -> list[str]:
         """The lines that return False when the values break the check: the check's kind written
@@ -290,13 +356,8 @@ class _Generator:
 
     def class_(self, arg) -> list[str]:
         # ctx.is_instance inline: one of v's types is the class or a subclass of it
-        c = self.const(arg, "C")
-        if self.body is not None:
-            self.body.superclasses()
-        return ["for v in vals:", "    if type(v) is L:", "        return False",
-                "    for t in spo.get(v, ED).get(RDF_TYPE, E):",
-                f"        if t == {c} or {c} in sups.get(t, E):", "            break",
-                "    else:", "        return False"]
+        test = self.instance_test(arg, "v", "spo.get(v, ED).get(RDF_TYPE, E)")
+        return ["for v in vals:", f"    if type(v) is L or not {test}:", "        return False"]
 
     def pattern(self, arg) -> list[str]:
         regex = self.const(arg, "RE")
@@ -307,34 +368,39 @@ class _Generator:
                 "        return False"]
 
     def _each(self, test: str) -> list[str]:
-        """Lines that return False when ``test`` holds for a value node ``v``; the node's entry of
-        the index read once (``_d``) when the test reads it."""
+        """Lines that return False when ``test`` holds for the node of the test: each value node
+        ``v`` (its entry of the index read once, as ``_d``, when the test reads it), or the focus
+        node of a node shape."""
+        if self.node == "f":
+            if re.search(r"\b_fb\b", test) and self.body is not None:
+                self.body.focus_entry()
+            return [f"if {test}:", "    return False"]
         lines = ["for v in vals:"]
-        if "_d" in re.findall(r"\b_d\b", test):
+        if re.search(r"\b_d\b", test):
             lines.append("    _d = spo.get(v, ED)")
         return lines + [f"    if {test}:", "        return False"]
 
     def not_(self, arg) -> list[str]:
-        return self._each(self.call(arg, "v"))
+        return self._each(self.call(arg))
 
     def node(self, arg) -> list[str]:  # sh:node, and sh:property on the values of a path
-        return self._each(f"not {self.call(arg, 'v')}")
+        return self._each(f"not {self.call(arg)}")
 
     def and_(self, arg) -> list[str]:
-        return self._each("not (" + " and ".join(self.call(s, "v") for s in arg) + ")")
+        return self._each("not (" + " and ".join(self.call(s) for s in arg) + ")")
 
     def or_(self, arg) -> list[str]:
-        return self._each("not (" + " or ".join(self.call(s, "v") for s in arg) + ")")
+        return self._each("not (" + " or ".join(self.call(s) for s in arg) + ")")
 
     def xone(self, arg) -> list[str]:
-        calls = ", ".join(self.call(s, "v") for s in arg)
+        calls = ", ".join(self.call(s) for s in arg)
         return self._each(f"({calls},).count(True) != 1")
 
     def qualified(self, arg) -> list[str]:
         target, siblings, qmin, qmax = arg
-        counted = self.call(target, "v")
+        counted = self.call(target)
         if siblings:
-            counted += " and not (" + " or ".join(self.call(x, "v") for x in siblings) + ")"
+            counted += " and not (" + " or ".join(self.call(x) for x in siblings) + ")"
         lines = ["n = 0"] + self._each(counted)[:-2]
         lines += [f"    if {counted}:", "        n += 1"]
         if qmax is not None:
@@ -367,6 +433,9 @@ class _Generator:
                 f"if _r is None and {evaluator}(ctx, f) or _r:", "    return False"]
 
 
+# The checks of a node shape that are written on its focus node itself (not in a loop over (f,))
+_ON_THE_NODE = ("not", "node", "and", "or", "xone")
+
 # The kind of a check (its ``spec``, set by the engine's constraint components) -> how it is
 # written inline.
 _INLINE: dict[str, Callable[[_Generator, Any], list[str]]] = {
@@ -379,19 +448,27 @@ _INLINE: dict[str, Callable[[_Generator, Any], list[str]]] = {
 }
 
 
-def generate_conformance(shapes) -> dict | None:
-    """For each shape (by id), its generated conformance function; None when the shapes refer to
-    each other in a cycle."""
+def generate_conformance(shapes, groups=(), *, closure: dict | None = None, sub_closure: dict | None = None) -> dict | None:
+    """For each shape (by id), its generated conformance function, and for each group of shapes
+    (by its position in ``groups``, as ``("all", i)``) one function that answers whether a node
+    conforms to all of them; None when the shapes refer to each other in a cycle."""
     shapes = list(shapes)
     if _has_cycle(shapes):
         return None
     generator = _Generator(shapes)
-    source = "\n\n".join(generator.function(s) for s in shapes)
+    # (``closure`` is the engine's class -> superclasses map, which a Context uses when the payload
+    # has no subclass edges: a class test is then one set test against the class's subclasses)
+    generator.constants["STATIC"] = closure if closure is not None else object()
+    generator.sub_closure = sub_closure or {}
+    source = "\n\n".join([generator.function(s) for s in shapes]
+                          + [generator.all_of(f"all{i}", group) for i, group in enumerate(groups)])
     namespace = dict(generator.constants)
     namespace["E"] = ()
     namespace["ED"] = _EMPTY_INDEX
     exec(MEMO.code(source, "<samtbu shapes>"), namespace)  # noqa: S102 - our own generated code (compiled once per model: samtbu.modelcache)
-    return {id(s): namespace[generator.names[id(s)]] for s in shapes}
+    found: dict = {id(s): namespace[generator.names[id(s)]] for s in shapes}
+    found.update({("all", i): namespace[f"all{i}"] for i in range(len(groups))})
+    return found
 
 
 __all__ = ["generate_conformance", "ConformsFn"]

@@ -997,10 +997,6 @@ class CompiledShapes:
                 compiler.shape(s)
         self.target_shapes = [compiler.shape(s) for s in sorted(candidates, key=str)]
         self.shapes = compiler.shapes
-        generated = generate_conformance(self.shapes.values()) if generate else None
-        if generated is not None:
-            for shape in self.shapes.values():
-                shape.conforms_fn = generated[id(shape)]
         self.hierarchy = list(hierarchy)
         self._closure = reachable(self.hierarchy)
         self._sub_closure = _inverse(self._closure)
@@ -1020,6 +1016,18 @@ class CompiledShapes:
                 for t in shape.static_types:
                     self._by_type.setdefault(t, []).append(i)
         self._plans: dict = {}
+        # For each type, one generated function: does an instance conform to every shape that
+        # targets it by class (types with the same shapes share one)
+        groups = list(dict.fromkeys(tuple(positions) for positions in self._by_type.values()))
+        generated = generate_conformance(
+            self.shapes.values(), [[self.target_shapes[i] for i in group] for group in groups],
+            closure=self._closure, sub_closure=self._sub_closure) if generate else None
+        self._type_conforms: dict | None = None
+        if generated is not None:
+            for shape in self.shapes.values():
+                shape.conforms_fn = generated[id(shape)]
+            by_group = {group: generated[("all", i)] for i, group in enumerate(groups)}
+            self._type_conforms = {t: by_group[tuple(positions)] for t, positions in self._by_type.items()}
 
     def hierarchy_closure(self, data: list) -> dict:
         own = data
@@ -1042,6 +1050,8 @@ class CompiledShapes:
         typed = data.pos.get(RDF_TYPE) or {}
         out: list[Result] = []
         try:
+            if not own and self._conforms_all(ctx, typed):
+                return out  # every focus node conforms to every shape: no results
             if own:  # the payload's own subclass edges: every shape's focus nodes found anew
                 for shape in self.target_shapes:
                     if not shape.deactivated:
@@ -1058,6 +1068,29 @@ class CompiledShapes:
         except _Recursion:
             raise Unsupported("recursive shapes") from None
         return out
+
+    def _conforms_all(self, ctx: Context, typed: dict) -> bool:
+        """Whether every focus node conforms to every target shape (nearly every record does):
+        the instances of each type by the one function of that type's shapes, then the shapes
+        with other targets. Only a record with a result is then validated shape by shape, which
+        gives the results in their order."""
+        by_type = self._type_conforms
+        if by_type is None:
+            return False
+        spo = ctx.data.spo
+        for t, instances in typed.items():
+            conforms = by_type.get(t)
+            if conforms is not None:
+                for f in instances:
+                    if not conforms(ctx, spo, f):
+                        return False
+        for i in self._always:
+            shape = self.target_shapes[i]
+            conforms = shape.conforms_fn
+            for f in shape.focus_nodes(ctx):
+                if not conforms(ctx, spo, f):
+                    return False
+        return True
 
     def _plan(self, typed: dict) -> tuple:
         """The target shapes a record with these types meets, in target order, each with the types
@@ -1116,14 +1149,10 @@ def _inverse(closure: dict) -> dict:
 def _merge_index(base: dict, added: dict) -> dict:
     """A two-level index (key -> key -> list) of base plus added; base's inner dicts are copied only
     where added has the same outer key, and no value is listed twice."""
-    merged = dict(base)
-    for outer, inner in added.items():
-        shared = merged.get(outer)
-        if shared is None:
-            merged[outer] = inner
-            continue
-        combined = {k: list(values) for k, values in shared.items()}
-        for k, values in inner.items():
+    merged = {**base, **added}  # (a key of both stays where base has it)
+    for outer in base.keys() & added.keys():
+        combined = {k: list(values) for k, values in base[outer].items()}
+        for k, values in added[outer].items():
             current = combined.setdefault(k, [])
             current.extend(v for v in values if v not in current)
         merged[outer] = combined
@@ -1139,7 +1168,9 @@ def _with_hierarchy(data: Data, base: Data) -> Data:
     spo = _merge_index(base.spo, data.spo)
     pos = _merge_index(base.pos, data.pos)
     merged.spo, merged.pos = spo, pos
-    merged.triples = data.triples + [t for t in base.triples if not data.has(*t)]
+    # (the hierarchy's triples are all rdfs:subClassOf: none is the payload's when it has none)
+    merged.triples = data.triples + (base.triples if RDFS_SUBCLASSOF not in data.pos else
+                                     [t for t in base.triples if not data.has(*t)])
     return merged
 
 
