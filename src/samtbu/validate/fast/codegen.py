@@ -29,6 +29,11 @@ ConformsFn = Callable[[object, dict, object], bool]
 # The index entry of a node that is no subject (generated code only reads it)
 _EMPTY_INDEX: dict = {}
 
+def _spec(check) -> tuple[Any, Any]:
+    """A check's (kind, argument), set by the engine's constraint component; (None, None) without."""
+    return getattr(check, "spec", None) or (None, None)
+
+
 def _refs(shape) -> list:
     found = []
     for check in shape.checks:
@@ -117,7 +122,7 @@ class _Generator:
         self.body: _Body | None = None
         # the node a check's test is on and its entry of the index: a value node ("v", "_d") in a
         # loop, or the focus node itself ("f", "_fb") for the checks of a node shape
-        self.node, self.entry = "v", "_d"
+        self.test_node, self.test_entry = "v", "_d"
         # the class hierarchy the engine's Context uses when the payload has no subclass edges of
         # its own (``STATIC``), and each class's subclasses in it
         self.sub_closure: dict = {}
@@ -158,7 +163,8 @@ class _Generator:
         """The lines of the shape's checks (each returns False when it fails) into the function
         being written."""
         body = self.body
-        assert body is not None
+        if body is None:
+            raise RuntimeError("shape_lines outside a function being written")
         lines = body.lines
         if shape.deactivated:
             return
@@ -187,22 +193,22 @@ class _Generator:
                 continue
             if shape.path is None and spec is not None and spec[0] in _ON_THE_NODE:
                 # a node shape's own value is its focus node: no loop over (f,)
-                self.node, self.entry = "f", "_fb"
+                self.test_node, self.test_entry = "f", "_fb"
                 try:
                     lines.extend("    " + line for line in self.check(check))
                 finally:
-                    self.node, self.entry = "v", "_d"
+                    self.test_node, self.test_entry = "v", "_d"
                 continue
             lines.extend("    " + _VALS.sub(vals, line) for line in self.check(check))
 
     def call(self, shape) -> str:
-        """Whether the node of the test (``self.node``) conforms to the shape: its expression inline
+        """Whether the node of the test (``self.test_node``) conforms to the shape: its expression inline
         when it has a short one (the node's entry of the index read once), else a call of its
         function."""
-        expression = self.expression(shape, self.node, self.entry)
+        expression = self.expression(shape, self.test_node, self.test_entry)
         if expression is not None and len(expression) <= _INLINE_LIMIT:
             return expression
-        return f"{self.names[id(shape)]}(ctx, spo, {self.node})"
+        return f"{self.names[id(shape)]}(ctx, spo, {self.test_node})"
 
     def expression(self, shape, x: str, d: str) -> str | None:
         """The generated function of the shape as one expression on the node ``x`` (its entry of the
@@ -210,50 +216,61 @@ class _Generator:
         if shape.deactivated:
             return "True"
         if shape.predicate is not None:
-            self._walrus += 1
-            values = f"_w{self._walrus}"
-            parts = [e for e in (self.value_expression(c, values) for c in shape.checks) if e != "True"]
-            if any(e is None for e in parts):
-                return None
-            if not parts:
-                return "True"
-            if x == "f" and self.body is not None:  # the focus node's values, read once per function
-                read = self.body.focus_values(shape.predicate)
-                return "(" + " and ".join(part.replace(values, read) for part in parts) + ")"
-            read = f"{d}.get({self.const(shape.predicate, 'P')}, E)"
-            if len(parts) == 1:
-                return "(" + parts[0].replace(values, read, 1) + ")"
-            return "(" + " and ".join([parts[0].replace(values, f"({values} := {read})", 1)] + parts[1:]) + ")"
+            return self._property_expression(shape, x, d)
         if shape.path is not None:
             return None
-        parts = []
+        parts: list[str] = []
         for check in shape.checks:
-            kind, arg = getattr(check, "spec", None) or (None, None)
-            if kind == "in":
-                part = f"{x} in {self.const(arg, 'IN')}"
-            elif kind == "hasValue":
-                part = f"{x} == {self.const(arg, 'W')}"
-            elif kind == "minCount":
-                part = "True" if arg <= 1 else "False"
-            elif kind == "maxCount":
-                part = "True" if arg >= 1 else "False"
-            elif kind == "class":
-                part = f"(type({x}) is not L and {self.instance_test(arg, x, f'{d}.get(RDF_TYPE, E)')})"
-            elif kind in ("node", "property"):
-                part = self.expression(arg, x, d)
-            elif kind == "not":
-                inner = self.expression(arg, x, d)
-                part = None if inner is None else f"not {inner}"
-            elif kind in ("and", "or"):
-                members = [self.expression(m, x, d) for m in arg]
-                part = None if any(m is None for m in members) else "(" + f" {kind} ".join(members) + ")"
-            else:
-                return None
+            part = self._node_check_expression(check, x, d)
             if part is None:
                 return None
             if part != "True":
                 parts.append(part)
         return "(" + " and ".join(parts) + ")" if parts else "True"
+
+    def _property_expression(self, shape, x: str, d: str) -> str | None:
+        self._walrus += 1
+        values = f"_w{self._walrus}"
+        parts: list[str] = []
+        for check in shape.checks:
+            part = self.value_expression(check, values)
+            if part is None:
+                return None
+            if part != "True":
+                parts.append(part)
+        if not parts:
+            return "True"
+        if x == "f" and self.body is not None:  # the focus node's values, read once per function
+            read = self.body.focus_values(shape.predicate)
+            return "(" + " and ".join(part.replace(values, read) for part in parts) + ")"
+        read = f"{d}.get({self.const(shape.predicate, 'P')}, E)"
+        if len(parts) == 1:
+            return "(" + parts[0].replace(values, read, 1) + ")"
+        return "(" + " and ".join([parts[0].replace(values, f"({values} := {read})", 1)] + parts[1:]) + ")"
+
+    def _node_check_expression(self, check, x: str, d: str) -> str | None:
+        """A check of a node shape (its value node is ``x`` itself) as an expression, or None."""
+        kind, arg = _spec(check)
+        if kind == "in":
+            return f"{x} in {self.const(arg, 'IN')}"
+        if kind == "hasValue":
+            return f"{x} == {self.const(arg, 'W')}"
+        if kind == "minCount":
+            return "True" if arg <= 1 else "False"
+        if kind == "maxCount":
+            return "True" if arg >= 1 else "False"
+        if kind == "class":
+            return f"(type({x}) is not L and {self.instance_test(arg, x, f'{d}.get(RDF_TYPE, E)')})"
+        if kind in ("node", "property"):
+            return self.expression(arg, x, d)
+        if kind == "not":
+            inner = self.expression(arg, x, d)
+            return None if inner is None else f"not {inner}"
+        if kind in ("and", "or"):
+            members = [self.expression(m, x, d) for m in arg]
+            written = [m for m in members if m is not None]
+            return "(" + f" {kind} ".join(written) + ")" if len(written) == len(members) else None
+        return None
 
     def instance_test(self, cls, x: str, types: str) -> str:
         """Whether the node ``x`` with these types is an instance of the class (not a literal:
@@ -264,7 +281,7 @@ class _Generator:
 
     def value_expression(self, check, values: str) -> str | None:
         """A check on the value nodes ``values`` of a property shape as an expression, or None."""
-        kind, arg = getattr(check, "spec", None) or (None, None)
+        kind, arg = _spec(check)
         if kind == "minCount":
             return "True" if arg <= 0 else f"len({values}) >= {int(arg)}"
         if kind == "maxCount":
@@ -292,13 +309,13 @@ class _Generator:
         """The sh:in members of a node shape that has only that check, else None."""
         if shape.deactivated or shape.path is not None or len(shape.checks) != 1:
             return None
-        kind, arg = getattr(shape.checks[0], "spec", None) or (None, None)
+        kind, arg = _spec(shape.checks[0])
         return arg if kind == "in" else None
 
     def check(self, check) -> list[str]:
         """The lines that return False when the values break the check: the check's kind written
         inline (``_INLINE``), or a call of the engine's own closure with no result list."""
-        kind, arg = getattr(check, "spec", None) or (None, None)
+        kind, arg = _spec(check)
         write = _INLINE.get(kind)
         if write is not None:
             return write(self, arg)
@@ -371,7 +388,7 @@ class _Generator:
         """Lines that return False when ``test`` holds for the node of the test: each value node
         ``v`` (its entry of the index read once, as ``_d``, when the test reads it), or the focus
         node of a node shape."""
-        if self.node == "f":
+        if self.test_node == "f":
             if re.search(r"\b_fb\b", test) and self.body is not None:
                 self.body.focus_entry()
             return [f"if {test}:", "    return False"]
@@ -425,10 +442,8 @@ class _Generator:
         # a local query: its rows for these values, remembered across records, else evaluated
         cache, predicate = by_values
         rows = self.const(cache, "ROWS")
-        if self.body is not None:
-            values = self.body.focus_values(predicate)
-        else:
-            values = f"spo.get(f, ED).get({self.const(predicate, 'P')}, E)"
+        values = (self.body.focus_values(predicate) if self.body is not None
+                  else f"spo.get(f, ED).get({self.const(predicate, 'P')}, E)")
         return [f"_r = {rows}.get(tuple({values}))",
                 f"if _r is None and {evaluator}(ctx, f) or _r:", "    return False"]
 
