@@ -11,6 +11,12 @@ results. So a result can never differ from the reporting engine's: the generated
 only whether that engine runs, and it is the same boolean the engine computes with no result list
 (``evaluate_one(ctx, f, None)``), which the tests check on every example, fixture, mutant and W3C test.
 
+A function reads its focus node's entry of the index and each predicate's values once, for all the
+checks on them; a short shape behind ``sh:or``/``sh:not``/``sh:and``/``sh:node`` is written as one
+expression instead of a call; ``sh:class`` is one set test against the class's subclasses while the
+payload adds no subclass edges. For each group of target shapes (those targeting one type), one more
+function answers whether a node conforms to all of them, their bodies one after another.
+
 Checks without an inline form (ranges, lengths, languages, property pairs, SPARQL) call the engine's own closure with no result list. A shapes graph whose shapes
 refer to each other in a cycle is not generated at all (the engine's memo detects recursion at run
 time; generated functions do not memoise).
