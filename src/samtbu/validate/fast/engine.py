@@ -43,6 +43,7 @@ from samtbu.validate.fast.terms import (
 
 
 _EMPTY: list = []
+_NONE: frozenset = frozenset()
 
 
 class Unsupported(Exception):
@@ -1017,8 +1018,9 @@ class CompiledShapes:
                     self._by_type.setdefault(t, []).append(i)
         self._plans: dict = {}
         # For each type, one generated function: does an instance conform to every shape that
-        # targets it by class (types with the same shapes share one)
-        groups = list(dict.fromkeys(tuple(positions) for positions in self._by_type.values()))
+        # targets it by class (types with the same shapes share one). In an order that does not
+        # depend on the hierarchy's: the compiled-model cache keeps the generated code by its text.
+        groups = sorted({tuple(positions) for positions in self._by_type.values() if len(positions) > 1})
         generated = generate_conformance(
             self.shapes.values(), [[self.target_shapes[i] for i in group] for group in groups],
             closure=self._closure, sub_closure=self._sub_closure) if generate else None
@@ -1027,7 +1029,8 @@ class CompiledShapes:
             for shape in self.shapes.values():
                 shape.conforms_fn = generated[id(shape)]
             by_group = {group: generated[("all", i)] for i, group in enumerate(groups)}
-            self._type_conforms = {t: by_group[tuple(positions)] for t, positions in self._by_type.items()}
+            self._type_conforms = {t: by_group[tuple(positions)] if len(positions) > 1 else
+                                   self.target_shapes[positions[0]].conforms_fn for t, positions in self._by_type.items()}
 
     def hierarchy_closure(self, data: list) -> dict:
         own = data
@@ -1050,47 +1053,74 @@ class CompiledShapes:
         typed = data.pos.get(RDF_TYPE) or {}
         out: list[Result] = []
         try:
-            if not own and self._conforms_all(ctx, typed):
-                return out  # every focus node conforms to every shape: no results
             if own:  # the payload's own subclass edges: every shape's focus nodes found anew
                 for shape in self.target_shapes:
                     if not shape.deactivated:
                         self._check(ctx, shape, shape.focus_nodes(ctx), out)
                 return out
+            failing = self._failing(ctx, typed)
+            if failing is None:
+                # no function of the record's types: shape by shape
+                for shape, types in self._plan(typed):
+                    self._check(ctx, shape, self._focus(ctx, shape, types, typed), out)
+                return out
+            if not failing:
+                return out  # every focus node conforms to every shape: no results
+            # Shape by shape, in target order, for the nodes that failed: a node that the function of
+            # one of its types found conforming conforms to every shape that targets that type.
+            spo = ctx.data.spo
             for shape, types in self._plan(typed):
-                if types is None:  # not only by class: sh:targetNode, sh:targetSubjectsOf, ...
-                    focus = shape.focus_nodes(ctx)
-                elif len(types) == 1:
-                    focus = typed[types[0]]
-                else:  # a node of two of the types is one focus node
-                    focus = list(dict.fromkeys(s for t in types for s in typed[t]))
-                self._check(ctx, shape, focus, out)
+                if types is None:
+                    nodes = failing.get(id(shape))
+                    if nodes:
+                        for f in nodes:
+                            shape.evaluate_one(ctx, f, out)
+                    continue
+                suspects = failing.get(types[0], _NONE) if len(types) == 1 else \
+                    set().union(*(failing.get(t, _NONE) for t in types))
+                if not suspects:
+                    continue
+                conforms = shape.conforms_fn
+                for f in self._focus(ctx, shape, types, typed):
+                    if f in suspects and not conforms(ctx, spo, f):
+                        shape.evaluate_one(ctx, f, out)
         except _Recursion:
             raise Unsupported("recursive shapes") from None
         return out
 
-    def _conforms_all(self, ctx: Context, typed: dict) -> bool:
-        """Whether every focus node conforms to every target shape (nearly every record does):
-        the instances of each type by the one function of that type's shapes, then the shapes
-        with other targets. Only a record with a result is then validated shape by shape, which
-        gives the results in their order."""
+    @staticmethod
+    def _focus(ctx: Context, shape: CShape, types: tuple | None, typed: dict):
+        """A planned shape's focus nodes in the record."""
+        if types is None:  # not only by class: sh:targetNode, sh:targetSubjectsOf, ...
+            return shape.focus_nodes(ctx)
+        if len(types) == 1:
+            return typed[types[0]]
+        # a node of two of the types is one focus node
+        return list(dict.fromkeys(s for t in types for s in typed[t]))
+
+    def _failing(self, ctx: Context, typed: dict) -> dict | None:
+        """The nodes that do not conform (nearly every record has none): for each of the record's
+        types, the instances that the one function of that type's shapes finds failing one of them,
+        and for each shape with other targets (by its id), its failing focus nodes in order. Empty
+        when every node conforms; None when the shapes have no generated functions."""
         by_type = self._type_conforms
         if by_type is None:
-            return False
+            return None
         spo = ctx.data.spo
+        failing: dict = {}
         for t, instances in typed.items():
             conforms = by_type.get(t)
             if conforms is not None:
                 for f in instances:
                     if not conforms(ctx, spo, f):
-                        return False
+                        failing.setdefault(t, set()).add(f)
         for i in self._always:
             shape = self.target_shapes[i]
             conforms = shape.conforms_fn
             for f in shape.focus_nodes(ctx):
                 if not conforms(ctx, spo, f):
-                    return False
-        return True
+                    failing.setdefault(id(shape), []).append(f)
+        return failing
 
     def _plan(self, typed: dict) -> tuple:
         """The target shapes a record with these types meets, in target order, each with the types
