@@ -43,6 +43,7 @@ from samtbu.validate.fast.terms import (
 
 
 _EMPTY: list = []
+_NONE: frozenset = frozenset()
 
 
 class Unsupported(Exception):
@@ -144,6 +145,10 @@ def datatype_ok(lex: str, dt: str) -> bool:
         _DT_OK.clear()
     _DT_OK[key] = ok
     return ok
+
+
+# The datatypes _matches_datatype treats otherwise than by the literal's own datatype
+_SPECIAL_DATATYPES = frozenset((RDFS_LITERAL, RDFS_DATATYPE, XSD_STRING, RDF_LANGSTRING))
 
 
 def _matches_datatype(v, dt: str) -> bool:
@@ -993,10 +998,6 @@ class CompiledShapes:
                 compiler.shape(s)
         self.target_shapes = [compiler.shape(s) for s in sorted(candidates, key=str)]
         self.shapes = compiler.shapes
-        generated = generate_conformance(self.shapes.values()) if generate else None
-        if generated is not None:
-            for shape in self.shapes.values():
-                shape.conforms_fn = generated[id(shape)]
         self.hierarchy = list(hierarchy)
         self._closure = reachable(self.hierarchy)
         self._sub_closure = _inverse(self._closure)
@@ -1005,6 +1006,31 @@ class CompiledShapes:
         for shape in self.target_shapes:
             shape.static_types = tuple(dict.fromkeys(
                 sub for cls in shape.targets[1] for sub in self._sub_closure.get(cls, (cls,))))
+        # Dispatch by the record's types: type -> the positions of the shapes that target its
+        # instances by class only; the shapes with other targets (sh:targetNode, ...) run for every
+        # record. A record's plan (by its set of types) lists the shapes it meets, in target order.
+        self._always: tuple = tuple(i for i, shape in enumerate(self.target_shapes) if not shape.deactivated
+                                    and (shape.targets[0] or shape.targets[2] or shape.targets[3]))
+        self._by_type: dict = {}
+        for i, shape in enumerate(self.target_shapes):
+            if not shape.deactivated and i not in self._always:
+                for t in shape.static_types:
+                    self._by_type.setdefault(t, []).append(i)
+        self._plans: dict = {}
+        # For each type, one generated function: does an instance conform to every shape that
+        # targets it by class (types with the same shapes share one). In an order that does not
+        # depend on the hierarchy's: the compiled-model cache keeps the generated code by its text.
+        groups = sorted({tuple(positions) for positions in self._by_type.values() if len(positions) > 1})
+        generated = generate_conformance(
+            self.shapes.values(), [[self.target_shapes[i] for i in group] for group in groups],
+            closure=self._closure, sub_closure=self._sub_closure) if generate else None
+        self._type_conforms: dict | None = None
+        if generated is not None:
+            for shape in self.shapes.values():
+                shape.conforms_fn = generated[id(shape)]
+            by_group = {group: generated[("all", i)] for i, group in enumerate(groups)}
+            self._type_conforms = {t: by_group[tuple(positions)] if len(positions) > 1 else
+                                   self.target_shapes[positions[0]].conforms_fn for t, positions in self._by_type.items()}
 
     def hierarchy_closure(self, data: list) -> dict:
         own = data
@@ -1024,38 +1050,114 @@ class CompiledShapes:
         own = _own_subclass_edges(data)
         data = _with_hierarchy(data, self.hierarchy_data)
         ctx = Context(data, self, own)
-        spo = data.spo
         typed = data.pos.get(RDF_TYPE) or {}
         out: list[Result] = []
         try:
-            for shape in self.target_shapes:
-                if shape.deactivated:
+            if own:  # the payload's own subclass edges: every shape's focus nodes found anew
+                for shape in self.target_shapes:
+                    if not shape.deactivated:
+                        self._check(ctx, shape, shape.focus_nodes(ctx), out)
+                return out
+            failing = self._failing(ctx, typed)
+            if failing is None:
+                # no function of the record's types: shape by shape
+                for shape, types in self._plan(typed):
+                    self._check(ctx, shape, self._focus(ctx, shape, types, typed), out)
+                return out
+            if not failing:
+                return out  # every focus node conforms to every shape: no results
+            # Shape by shape, in target order, for the nodes that failed: a node that the function of
+            # one of its types found conforming conforms to every shape that targets that type.
+            spo = ctx.data.spo
+            for shape, types in self._plan(typed):
+                if types is None:
+                    nodes = failing.get(id(shape))
+                    if nodes:
+                        for f in nodes:
+                            shape.evaluate_one(ctx, f, out)
                     continue
-                nodes, _classes, subjects_of, objects_of = shape.targets
-                if own or nodes or subjects_of or objects_of:
-                    focus = shape.focus_nodes(ctx)
-                else:  # only classes, and no subclass edges in the payload: the precomputed types
-                    found: dict = {}
-                    for t in shape.static_types:
-                        instances = typed.get(t)
-                        if instances:
-                            for s in instances:
-                                found[s] = None
-                    focus = list(found)
-                if not focus:
+                suspects = failing.get(types[0], _NONE) if len(types) == 1 else \
+                    set().union(*(failing.get(t, _NONE) for t in types))
+                if not suspects:
                     continue
                 conforms = shape.conforms_fn
-                if conforms is None:
-                    shape.evaluate(ctx, focus, out)
-                    continue
-                # Ask only whether each node conforms; the reporting evaluation, which makes the
-                # results, runs for the few that do not.
-                for f in focus:
-                    if not conforms(ctx, spo, f):
+                for f in self._focus(ctx, shape, types, typed):
+                    if f in suspects and not conforms(ctx, spo, f):
                         shape.evaluate_one(ctx, f, out)
         except _Recursion:
             raise Unsupported("recursive shapes") from None
         return out
+
+    @staticmethod
+    def _focus(ctx: Context, shape: CShape, types: tuple | None, typed: dict):
+        """A planned shape's focus nodes in the record."""
+        if types is None:  # not only by class: sh:targetNode, sh:targetSubjectsOf, ...
+            return shape.focus_nodes(ctx)
+        if len(types) == 1:
+            return typed[types[0]]
+        # a node of two of the types is one focus node
+        return list(dict.fromkeys(s for t in types for s in typed[t]))
+
+    def _failing(self, ctx: Context, typed: dict) -> dict | None:
+        """The nodes that do not conform (nearly every record has none): for each of the record's
+        types, the instances that the one function of that type's shapes finds failing one of them,
+        and for each shape with other targets (by its id), its failing focus nodes in order. Empty
+        when every node conforms; None when the shapes have no generated functions."""
+        by_type = self._type_conforms
+        if by_type is None:
+            return None
+        spo = ctx.data.spo
+        failing: dict = {}
+        for t, instances in typed.items():
+            conforms = by_type.get(t)
+            if conforms is not None:
+                for f in instances:
+                    if not conforms(ctx, spo, f):
+                        failing.setdefault(t, set()).add(f)
+        for i in self._always:
+            shape = self.target_shapes[i]
+            conforms = shape.conforms_fn
+            for f in shape.focus_nodes(ctx):
+                if not conforms(ctx, spo, f):
+                    failing.setdefault(id(shape), []).append(f)
+        return failing
+
+    def _plan(self, typed: dict) -> tuple:
+        """The target shapes a record with these types meets, in target order, each with the types
+        of the record that it targets (in the order of its static types), or None when its focus
+        nodes are found otherwise (not only by class). The same for every record of one layout."""
+        key = frozenset(typed)
+        plan = self._plans.get(key)
+        if plan is not None:
+            return plan
+        positions = set(self._always)
+        for t in key:
+            positions.update(self._by_type.get(t, ()))
+        shapes = self.target_shapes
+        plan = tuple(
+            (shapes[i], None if i in self._always else tuple(t for t in shapes[i].static_types if t in key))
+            for i in sorted(positions)
+        )
+        if len(self._plans) >= 4096:
+            self._plans.clear()
+        self._plans[key] = plan
+        return plan
+
+    @staticmethod
+    def _check(ctx: Context, shape: CShape, focus, out: list) -> None:
+        """The results of one target shape on its focus nodes."""
+        if not focus:
+            return
+        conforms = shape.conforms_fn
+        if conforms is None:
+            shape.evaluate(ctx, focus, out)
+            return
+        # Ask only whether each node conforms; the reporting evaluation, which makes the results,
+        # runs for the few that do not.
+        spo = ctx.data.spo
+        for f in focus:
+            if not conforms(ctx, spo, f):
+                shape.evaluate_one(ctx, f, out)
 
 
 def _own_subclass_edges(data: Data) -> list:
@@ -1077,14 +1179,10 @@ def _inverse(closure: dict) -> dict:
 def _merge_index(base: dict, added: dict) -> dict:
     """A two-level index (key -> key -> list) of base plus added; base's inner dicts are copied only
     where added has the same outer key, and no value is listed twice."""
-    merged = dict(base)
-    for outer, inner in added.items():
-        shared = merged.get(outer)
-        if shared is None:
-            merged[outer] = inner
-            continue
-        combined = {k: list(values) for k, values in shared.items()}
-        for k, values in inner.items():
+    merged = {**base, **added}  # (a key of both stays where base has it)
+    for outer in base.keys() & added.keys():
+        combined = {k: list(values) for k, values in base[outer].items()}
+        for k, values in added[outer].items():
             current = combined.setdefault(k, [])
             current.extend(v for v in values if v not in current)
         merged[outer] = combined
@@ -1100,7 +1198,9 @@ def _with_hierarchy(data: Data, base: Data) -> Data:
     spo = _merge_index(base.spo, data.spo)
     pos = _merge_index(base.pos, data.pos)
     merged.spo, merged.pos = spo, pos
-    merged.triples = data.triples + [t for t in base.triples if not data.has(*t)]
+    # (the hierarchy's triples are all rdfs:subClassOf: none is the payload's when it has none)
+    merged.triples = data.triples + (base.triples if RDFS_SUBCLASSOF not in data.pos else
+                                     [t for t in base.triples if not data.has(*t)])
     return merged
 
 
