@@ -51,21 +51,27 @@ class _State:
     """What the generated code knows at one point: variables certainly bound, variables assigned but
     perhaps unbound (``None``: a BIND whose expression erred), and the filter checks already made."""
 
-    __slots__ = ("certain", "maybe", "done")
+    __slots__ = ("certain", "maybe", "done", "entries")
 
-    def __init__(self, certain: frozenset, maybe: frozenset, done: frozenset):
+    def __init__(self, certain: frozenset, maybe: frozenset, done: frozenset, entries: tuple = ()):
         self.certain, self.maybe, self.done = certain, maybe, done
+        # (variable, local name) of the index entries (``spo.get(v)``) already looked up for certainly
+        # bound variables: a later pattern on the same subject reuses them
+        self.entries = entries
 
     def bind(self, names) -> _State:
-        return _State(self.certain | set(names), self.maybe - set(names), self.done)
+        return _State(self.certain | set(names), self.maybe - set(names), self.done, self.entries)
 
     def assign_maybe(self, name: str) -> _State:
         if name in self.certain:
             return self
-        return _State(self.certain, self.maybe | {name}, self.done)
+        return _State(self.certain, self.maybe | {name}, self.done, self.entries)
 
     def checked(self, ids) -> _State:
-        return _State(self.certain, self.maybe, self.done | set(ids))
+        return _State(self.certain, self.maybe, self.done | set(ids), self.entries)
+
+    def with_entries(self, entries: dict) -> _State:
+        return _State(self.certain, self.maybe, self.done, tuple(entries.items()))
 
 
 class _Check:
@@ -287,11 +293,7 @@ class _Writer:
         return st.checked(id(c) for c in ready) if ready else st
 
     def _filter(self, p, st: _State, pending: list, cont, ind: str) -> None:
-        expr = p.expr
-        conjuncts = [expr]
-        if getattr(expr, "name", None) == "ConditionalAndExpression" and expr.other:
-            conjuncts = [expr.expr] + list(expr.other)
-        checks = [_Check(c) for c in conjuncts]
+        checks = [_Check(c) for c in _conjuncts(p.expr)]
 
         def after(st2: _State, ind2: str) -> None:
             for c in checks:
@@ -333,6 +335,7 @@ class _Writer:
                 if kind == "var" and v in st.maybe:
                     raise Unsupported("generated SPARQL: a perhaps unbound variable in a triple pattern")
         st = self._ready(st, pending, ind)
+        entries = dict(st.entries)
         bound = set(st.certain)
         remaining = list(triples)
         while remaining:  # the closure path's join order (_plan): most bound terms first
@@ -350,12 +353,13 @@ class _Writer:
                     spec.append((2, v))
                     new.append(v)
             bound.update(new)
-            ind = self._step(spec, ind)
+            ind = self._step(spec, ind, entries)
             st = self._ready(st.bind(new), pending, ind)
-        cont(st, ind)
+        cont(st.with_entries(entries), ind)
 
-    def _step(self, spec, ind: str) -> str:
-        """One triple pattern's loop (what _generate_run writes); the indent of its body."""
+    def _step(self, spec, ind: str, entries: dict) -> str:
+        """One triple pattern's loop (what _generate_run writes); the indent of its body. ``entries``:
+        the index entries looked up for bound variables so far (added to)."""
         (sk, sv), (pk, pv), (ok_, ov) = spec
 
         def term(kind, v) -> str:
@@ -368,8 +372,12 @@ class _Writer:
                 b = self.hoist(("spo", s), f"spo.get({s}) if type({s}) is not L else None", ind)
             elif sk == 0 and type(sv) is str:
                 b = self.hoist(("spo", s), f"spo.get({s})", ind)
+            elif sk == 1 and sv in entries:
+                b = entries[sv]
             else:
                 b = self.tmp()
+                if sk == 1:
+                    entries[sv] = b
                 self.emit(ind, f"{b} = spo.get({s}) if type({s}) is not L else None")
             objs = f"({b}.get({pr}, E) if {b} is not None else E)"
             if ok_ == 2:
@@ -546,6 +554,10 @@ class _Writer:
             if op == "=":
                 return f"(type({t}) is str and {t} == {iri})", True
             return f"(not (type({t}) is str and {t} == {iri}))", True
+        if self._is_text(e.expr) and self._is_text(other):  # two simple literals: by their text
+            a = self.tmp()
+            self.emit(ind, f"{a} = {self.text(e.expr, st, ind)}")
+            return f"({a} {'==' if op == '=' else op} {self.text(other, st, ind)})", True
         a, b = self.tmp(), self.tmp()
         self.emit(ind, f"{a} = {self._operand(e.expr, st, ind)}")
         self.emit(ind, f"{b} = {self._operand(other, st, ind)}")
@@ -685,6 +697,53 @@ class _Writer:
             rest.append(t)
         return f"_mul_values({first}, {self.const(tuple(ops))}, [{', '.join(rest)}])", False
 
+    def text(self, e, st, ind) -> str | None:
+        """For an expression whose value is always a simple literal (no datatype, no language): code for
+        its text, raising ``_Err`` where the expression errs; None for any other expression. Such are
+        ``STR(x)``, a plain string constant, ``SUBSTR`` of one with fixed bounds and ``CONCAT`` of them
+        (which gives a simple literal when every argument is one)."""
+        if not self._is_text(e):
+            return None
+        if isinstance(e, Literal):
+            return self.const(_s._from_r(e)[0])
+        name = getattr(e, "name", None)
+        if name == "Builtin_STR":
+            return self._text_of_str(e, st, ind)
+        if name == "Builtin_SUBSTR":
+            first, end = self._substr_bounds(e)  # type: ignore[misc]
+            t = self.tmp()
+            self.emit(ind, f"{t} = {self.text(e.arg, st, ind)}[{first}:{end}]")
+            return t
+        parts = []  # CONCAT
+        for x in e.arg:
+            t = self.tmp()
+            self.emit(ind, f"{t} = {self.text(x, st, ind)}")
+            parts.append(t)
+        return "(" + " + ".join(parts) + ")"
+
+    def _is_text(self, e) -> bool:
+        """Whether :meth:`text` writes ``e`` (without writing anything)."""
+        if isinstance(e, Literal):
+            value = _s._from_r(e)
+            return type(value) is L and value[1] is None and not value[2]
+        name = getattr(e, "name", None)
+        if name == "Builtin_STR":
+            return True
+        if name == "Builtin_SUBSTR":
+            return self._substr_bounds(e) is not None and self._is_text(e.arg)
+        if name == "Builtin_CONCAT":
+            return bool(e.arg) and all(self._is_text(x) for x in e.arg)
+        return False
+
+    @staticmethod
+    def _substr_bounds(e) -> tuple[int, int] | None:
+        """``SUBSTR(x, start, length)`` with constant start >= 1 and length >= 0: the Python slice."""
+        start = _s._int_constant(e.start)
+        length = _s._int_constant(e.length) if e.length is not None else None
+        if start is None or length is None or start < 1 or length < 0:
+            return None
+        return start - 1, start - 1 + length
+
     def _text_of_str(self, e, st, ind) -> str | None:
         """For ``STR(x)``: code for the text (the lexical form), with ``x`` read once."""
         if getattr(e, "name", None) != "Builtin_STR":
@@ -706,7 +765,7 @@ class _Writer:
             compiled = re.compile(pattern[0], 0)
         except re.error:
             return None
-        text = self._text_of_str(e.text, st, ind)
+        text = self.text(e.text, st, ind)
         if text is None:
             text = f"_string({self.expr(e.text, st, ind)})[0]"
         return f"({self.const(compiled)}.search({text}) is not None)", True
@@ -716,8 +775,8 @@ class _Writer:
         if fixed[0] is None or fixed[1] is None or fixed[0] < 1 or fixed[1] < 0:
             return None
         first, end = fixed[0] - 1, fixed[0] - 1 + fixed[1]
-        text = self._text_of_str(e.arg, st, ind)
-        if text is not None:  # STR(...) is always a plain literal
+        text = self.text(e.arg, st, ind)
+        if text is not None:  # a simple literal's substring is one
             return f"L(({text}[{first}:{end}], None, None))", False
         a = self.tmp()
         self.emit(ind, f"{a} = _string({self.expr(e.arg, st, ind)})")
@@ -744,6 +803,9 @@ class _Writer:
         return f"_cast({self.const(iri)}, {arg})", False
 
     def _Builtin_CONCAT(self, e, st, ind):
+        text = self.text(e, st, ind)
+        if text is not None:
+            return f"L(({text}, None, None))", False
         values = []
         for x in e.arg:
             t = self.tmp()
@@ -888,6 +950,15 @@ def _modulo(e):
     if list(quotient.op) != ["/"] or _s._int_constant(quotient.other[0]) != k or not _same(quotient.expr, x):
         return None
     return x, k
+
+
+def _conjuncts(e) -> list:
+    """The operands of ``a && b && ...``, nested ones too: a row passes the filter when each is true
+    without error, whichever is checked first (an error or false in any one drops it, as it drops the
+    whole conjunction); so each is checked on its own, as soon as its variables are bound."""
+    if getattr(e, "name", None) == "ConditionalAndExpression" and e.other:
+        return [c for part in [e.expr, *e.other] for c in _conjuncts(part)]
+    return [e]
 
 
 def _and_values(values) -> bool:
