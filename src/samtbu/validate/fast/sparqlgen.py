@@ -30,6 +30,7 @@ W3C SPARQL tests).
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -149,7 +150,7 @@ class _Writer:
             "_mul_values": _s._mul_values, "_mul_constant": _s._mul_constant, "_mul_two": _s._mul_two,
             "_floor_value": _s._floor_value, "_date_part_value": _s._date_part_value, "_to_integer": _s._to_integer,
             "_cast": _s._cast, "_concat_values": _s._concat_values, "_triples": _s._triples, "_and_values": _and_values, "_unbound": _unbound,
-            "_row": _row, "_fail": _fail, "L": L, "B": B, "N": _s.N, "E": (), "ONE": (0,),
+            "_row": _row, "_fail": _fail, "_now_term": _now_term, "L": L, "B": B, "N": _s.N, "E": (), "ONE": (0,),
             "XSD_INTEGER": _s.XSD_INTEGER, "_as_term": _s._as_term, "Decimal": Decimal, "XSD_DECIMAL": _s.XSD_DECIMAL,
             "XSD_DATE": _s.XSD_DATE, "PLAIN_DATES": _s._PLAIN_DATES,
         }
@@ -198,6 +199,15 @@ class _Writer:
             name = self.hoisted[key] = f"h{len(self.hoisted)}"
             self.hoisted_lines.append(f"    {name} = {code}")
         return name
+
+    def named(self, code: str, ind: str) -> str:
+        """A name for the value of ``code``: itself when it is a name already (a variable's local, a
+        temporary), else a new temporary assigned here."""
+        if code.isidentifier():
+            return code
+        t = self.tmp()
+        self.emit(ind, f"{t} = {code}")
+        return t
 
     def emit(self, indent: str, line: str) -> None:
         self.lines.append(indent + line)
@@ -381,8 +391,7 @@ class _Writer:
                 self.emit(ind, f"{b} = spo.get({s}) if type({s}) is not L else None")
             objs = f"({b}.get({pr}, E) if {b} is not None else E)"
             if ok_ == 2:
-                self.emit(ind, f"for x in {objs}:")
-                self.emit(body, f"{self.local(ov)} = x")
+                self.emit(ind, f"for {self.local(ov)} in {objs}:")
             else:
                 # every term known: a look-up, not a loop (the index holds an object once; the body
                 # runs once or not at all, and a row dropped in it ends this step, as in the loop)
@@ -393,16 +402,13 @@ class _Writer:
             b = self.hoist(("pos", pr), f"pos.get({pr})", ind) if pk == 0 else self.tmp()
             if pk != 0:
                 self.emit(ind, f"{b} = pos.get({pr})")
-            self.emit(ind, f"for x in ({b}.get({o}, E) if {b} is not None else E):")
-            self.emit(body, f"{self.local(sv)} = x")
+            self.emit(ind, f"for {self.local(sv)} in ({b}.get({o}, E) if {b} is not None else E):")
         elif sk == 2 and pk == 0 and ok_ == 2 and sv != ov:
             # every triple of a constant predicate, in the order data.subject_objects gives them
             b = self.hoist(("pos", pr), f"pos.get({pr})", ind)
-            self.emit(ind, f"for y, xs in ({b}.items() if {b} is not None else E):")
-            self.emit(body, "for x in xs:")
+            self.emit(ind, f"for {self.local(ov)}, xs in ({b}.items() if {b} is not None else E):")
+            self.emit(body, f"for {self.local(sv)} in xs:")
             body += "    "
-            self.emit(body, f"{self.local(sv)} = x")
-            self.emit(body, f"{self.local(ov)} = y")
         else:
             self.emit(ind, f"for ts, tp, to in _triples(data, {s}, {pr}, {o}):")
             for k, v, t, typed in ((sk, sv, "ts", False), (pk, pv, "tp", True), (ok_, ov, "to", True)):
@@ -542,15 +548,13 @@ class _Writer:
             iri = self.const(str(other))
             cmp = "==" if op == "=" else "!="
             if getattr(e.expr, "name", None) == "Builtin_DATATYPE":
-                x = self.tmp()
-                self.emit(ind, f"{x} = {self.expr(e.expr.arg, st, ind)}")
+                x = self.named(self.expr(e.expr.arg, st, ind), ind)
                 if str(other) in (_s.XSD_STRING, _s.RDF_LANGSTRING):
                     return f"(_datatype_of({x}) {cmp} {iri})", True
                 # a typed literal's datatype is its own (an ill-typed one's too: its language is "")
                 test = f"(({x}[1] == {iri} and not {x}[2]) if type({x}) is L else _datatype_of({x}) == {iri})"
                 return (test if op == "=" else f"(not {test})"), True
-            t = self.tmp()
-            self.emit(ind, f"{t} = {self.expr(e.expr, st, ind)}")
+            t = self.named(self.expr(e.expr, st, ind), ind)
             if op == "=":
                 return f"(type({t}) is str and {t} == {iri})", True
             return f"(not (type({t}) is str and {t} == {iri}))", True
@@ -558,9 +562,8 @@ class _Writer:
             a = self.tmp()
             self.emit(ind, f"{a} = {self.text(e.expr, st, ind)}")
             return f"({a} {'==' if op == '=' else op} {self.text(other, st, ind)})", True
-        a, b = self.tmp(), self.tmp()
-        self.emit(ind, f"{a} = {self._operand(e.expr, st, ind)}")
-        self.emit(ind, f"{b} = {self._operand(other, st, ind)}")
+        a = self.named(self._operand(e.expr, st, ind), ind)
+        b = self.named(self._operand(other, st, ind), ind)
         b_value = _s._from_r(other) if isinstance(other, (URIRef, Literal)) else None
         return self._compare(op, a, b, b_value, ind), True
 
@@ -748,8 +751,7 @@ class _Writer:
         """For ``STR(x)``: code for the text (the lexical form), with ``x`` read once."""
         if getattr(e, "name", None) != "Builtin_STR":
             return None
-        x = self.tmp()
-        self.emit(ind, f"{x} = {self.expr(e.arg, st, ind)}")
+        x = self.named(self.expr(e.arg, st, ind), ind)
         return f"({x}[0] if type({x}) is L else _str({x})[0])"
 
     def _Builtin_STR(self, e, st, ind):
@@ -768,7 +770,15 @@ class _Writer:
         text = self.text(e.text, st, ind)
         if text is None:
             text = f"_string({self.expr(e.text, st, ind)})[0]"
-        return f"({self.const(compiled)}.search({text}) is not None)", True
+        # whether a text matches is remembered per pattern (across records: the same years, codes and
+        # dates come again and again), a dictionary look-up instead of a search
+        memo = self.const(_Memo())
+        t, r = self.tmp(), self.tmp()
+        self.emit(ind, f"{t} = {text}")
+        self.emit(ind, f"{r} = {memo}.get({t})")
+        self.emit(ind, f"if {r} is None:")
+        self.emit(ind, f"    {r} = {memo}.search({self.const(compiled)}, {t})")
+        return r, True
 
     def _Builtin_SUBSTR(self, e, st, ind):
         fixed = _s._int_constant(e.start), _s._int_constant(e.length) if e.length is not None else None
@@ -847,6 +857,9 @@ class _Writer:
             self.lines = outer_lines
         call = f"{name}({', '.join(['data', 'spo', 'pos'] + [self.local(v) for v in params])})"
         return (call if want else f"(not {call})"), True
+
+    def _Builtin_NOW(self, e, st, ind):
+        return "_now_term()", False
 
     def _Builtin_DATATYPE(self, e, st, ind):
         return f"_datatype_of({self.expr(e.arg, st, ind)})", False
@@ -952,6 +965,18 @@ def _modulo(e):
     return x, k
 
 
+class _Memo(dict):
+    """Whether a text matches one regular expression, remembered per text (at most 50,000 texts)."""
+
+    __slots__ = ()
+
+    def search(self, compiled, text: str) -> bool:
+        if len(self) >= 50_000:
+            self.clear()
+        found = self[text] = compiled.search(text) is not None
+        return found
+
+
 def _conjuncts(e) -> list:
     """The operands of ``a && b && ...``, nested ones too: a row passes the filter when each is true
     without error, whichever is checked first (an error or false in any one drops it, as it drops the
@@ -969,6 +994,18 @@ def _and_values(values) -> bool:
         if not (v is True or (v is not False and _s._ebv(v))):
             return False
     return True
+
+
+def _now_term():
+    """``NOW()`` as the closure path gives it (an rdflib Literal of the time, as a term), without building
+    the Literal for the usual time-zoned time: its lexical form is ``isoformat()``, as rdflib writes it."""
+    now = _s._now()
+    if type(now) is _dt.datetime and now.tzinfo is not None:
+        return L((now.isoformat(), _XSD_DATETIME, None))
+    return _s._from_r(Literal(now))
+
+
+_XSD_DATETIME = XSD + "dateTime"
 
 
 def _unbound(name: str):
