@@ -52,27 +52,33 @@ class _State:
     """What the generated code knows at one point: variables certainly bound, variables assigned but
     perhaps unbound (``None``: a BIND whose expression erred), and the filter checks already made."""
 
-    __slots__ = ("certain", "maybe", "done", "entries")
+    __slots__ = ("certain", "maybe", "done", "entries", "dates")
 
-    def __init__(self, certain: frozenset, maybe: frozenset, done: frozenset, entries: tuple = ()):
+    def __init__(self, certain: frozenset, maybe: frozenset, done: frozenset, entries: tuple = (),
+                 dates: frozenset = frozenset()):
         self.certain, self.maybe, self.done = certain, maybe, done
         # (variable, local name) of the index entries (``spo.get(v)``) already looked up for certainly
         # bound variables: a later pattern on the same subject reuses them
         self.entries = entries
+        # certainly bound variables that passed ``DATATYPE(?v) = xsd:date``: literals typed xsd:date (a
+        # variable bound by a triple pattern is a term of the data, never a computed number or boolean)
+        self.dates = dates
 
     def bind(self, names) -> _State:
-        return _State(self.certain | set(names), self.maybe - set(names), self.done, self.entries)
+        return _State(self.certain | set(names), self.maybe - set(names), self.done, self.entries, self.dates)
 
     def assign_maybe(self, name: str) -> _State:
         if name in self.certain:
             return self
-        return _State(self.certain, self.maybe | {name}, self.done, self.entries)
+        return _State(self.certain, self.maybe | {name}, self.done, self.entries, self.dates)
 
-    def checked(self, ids) -> _State:
-        return _State(self.certain, self.maybe, self.done | set(ids), self.entries)
+    def checked(self, checks) -> _State:
+        """After these filter conjuncts held."""
+        dates = {c.date_var for c in checks if c.date_var is not None and c.date_var in self.certain}
+        return _State(self.certain, self.maybe, self.done | {id(c) for c in checks}, self.entries, self.dates | dates)
 
     def with_entries(self, entries: dict) -> _State:
-        return _State(self.certain, self.maybe, self.done, tuple(entries.items()))
+        return _State(self.certain, self.maybe, self.done, tuple(entries.items()), self.dates)
 
 
 class _Check:
@@ -82,6 +88,11 @@ class _Check:
         self.expr = expr
         self.vars = _s._expr_vars(expr)
         self.pushable = bool(self.vars)
+        # the variable of ``DATATYPE(?v) = xsd:date``
+        self.date_var = None
+        if (getattr(expr, "name", None) == "RelationalExpression" and expr.op == "=" and expr.other == URIRef(_s.XSD_DATE)
+                and getattr(expr.expr, "name", None) == "Builtin_DATATYPE" and isinstance(expr.expr.arg, Variable)):
+            self.date_var = str(expr.expr.arg)
 
 
 def _all_vars(e) -> set:
@@ -298,9 +309,10 @@ class _Writer:
     def _ready(self, st: _State, pending: list, ind: str) -> _State:
         """The pending conjuncts whose variables are all bound now, checked here."""
         ready = [c for c in pending if id(c) not in st.done and c.vars <= st.certain]
-        for c in ready:
+        for c in ready:  # (each knowing what the ones before it established)
             self.check(c.expr, st, ind)
-        return st.checked(id(c) for c in ready) if ready else st
+            st = st.checked([c])
+        return st
 
     def _filter(self, p, st: _State, pending: list, cont, ind: str) -> None:
         checks = [_Check(c) for c in _conjuncts(p.expr)]
@@ -309,7 +321,8 @@ class _Writer:
             for c in checks:
                 if id(c) not in st2.done:
                     self.check(c.expr, st2, ind2)
-            cont(st2.checked(id(c) for c in checks), ind2)
+                    st2 = st2.checked([c])
+            cont(st2.checked(checks), ind2)
 
         self.pattern(p.p, st, pending + [c for c in checks if c.pushable], after, ind)
 
@@ -423,10 +436,13 @@ class _Writer:
     # -- expressions --------------------------------------------------------------------------------
     def check(self, e, st: _State, ind: str) -> None:
         """Drop the row unless ``e`` is true without error (the closure path's ``_passes``)."""
-        ok = self.tmp()
         self.emit(ind, "try:")
         code, is_bool = self.expr_kind(e, st, ind + "    ")
-        self.emit(ind, f"    {ok} = {code}" if is_bool else f"    {ok} = _ebv({code})")
+        if is_bool and re.fullmatch(r"t\d+", code):  # a temporary of this check's own: tested as it is
+            ok = code
+        else:
+            ok = self.tmp()
+            self.emit(ind, f"    {ok} = {code}" if is_bool else f"    {ok} = _ebv({code})")
         self.emit(ind, "except _Err:")
         self.emit(ind, f"    {ok} = False")
         self.emit(ind, f"if not {ok}:")
@@ -558,6 +574,16 @@ class _Writer:
             if op == "=":
                 return f"(type({t}) is str and {t} == {iri})", True
             return f"(not (type({t}) is str and {t} == {iri}))", True
+        if (isinstance(e.expr, Variable) and isinstance(other, Variable) and str(e.expr) in st.dates
+                and str(other) in st.dates):  # two xsd:date literals: _compare's fast path for them
+            a, b, r = self.local(str(e.expr)), self.local(str(other)), self.tmp()
+            self.emit_lines(ind, [
+                f"if PLAIN_DATES.get({a}[0]) and PLAIN_DATES.get({b}[0]):",
+                f"    {r} = {a}[0] {'==' if op == '=' else op} {b}[0]",
+                "else:",
+                f"    {r} = _compare({op!r}, {a}, {b})",
+            ])
+            return r, True
         if self._is_text(e.expr) and self._is_text(other):  # two simple literals: by their text
             a = self.tmp()
             self.emit(ind, f"{a} = {self.text(e.expr, st, ind)}")
