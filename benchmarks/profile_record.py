@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", default="vitnemaal", choices=("vitnemaal", "kompetansebevis", "fagbrev"))
     parser.add_argument("--records", type=int, default=400)
     parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the --against comparison (the best is kept)")
     parser.add_argument("--against", metavar="REV", help="also time each SPARQL constraint with the fast SPARQL module of this git revision")
     args = parser.parse_args(argv)
     os.environ["SAMTBU_NO_CACHE"] = "1"  # compile here, so that the SPARQL evaluators can be timed
@@ -171,13 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  SPARQL queries written as one generated function each: {generated} of {len(queries)} "
           "(the others run as closures)")
     if args.against:
-        return compare_sparql(args.against, compile_constraint, frozen, names, len(thirds[1]))
+        return compare_sparql(args.against, compile_constraint, frozen, names, len(thirds[1]), args.rounds)
     return 0
 
 
-def compare_sparql(rev: str, compile_new, calls: dict, names: dict, records: int) -> int:
+def compare_sparql(rev: str, compile_new, calls: dict, names: dict, records: int, rounds: int = 3) -> int:
     """Each SPARQL constraint's evaluations of the ``validate()`` step again, with this tree's
-    evaluator and with that of ``rev``'s fast SPARQL module, taking turns: CPU per record, best of 3."""
+    evaluator and with that of ``rev``'s fast SPARQL module, taking turns: CPU per record, best of
+    ``rounds``."""
     import importlib
     import subprocess
     import tempfile
@@ -219,7 +221,7 @@ def compare_sparql(rev: str, compile_new, calls: dict, names: dict, records: int
         if not seen:
             continue
         best = {"old": float("inf"), "new": float("inf")}
-        for _round in range(3):
+        for _round in range(rounds):
             answers = {}
             for label, compile_fn in (("old", old_module.compile_sparql_constraint), ("new", compile_new)):
                 evaluate = compile_fn(*compile_args)
@@ -232,7 +234,7 @@ def compare_sparql(rev: str, compile_new, calls: dict, names: dict, records: int
         totals["new"] += best["new"]
         rows.append((best["old"], best["new"], names[key]))
     print(f"  SPARQL constraints, {rev}'s fast SPARQL module against this tree's (CPU per record, the same {records} "
-          f"records' evaluations, best of 3 interleaved rounds): {totals['old']:.3f} ms -> {totals['new']:.3f} ms "
+          f"records' evaluations, best of {rounds} interleaved rounds): {totals['old']:.3f} ms -> {totals['new']:.3f} ms "
           f"({totals['new'] / totals['old']:.2f}x); load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for old, new, name in sorted(rows, reverse=True)[:10]:
         print(f"    {old:6.3f} ms -> {new:6.3f} ms  {name}")

@@ -52,10 +52,10 @@ class _State:
     """What the generated code knows at one point: variables certainly bound, variables assigned but
     perhaps unbound (``None``: a BIND whose expression erred), and the filter checks already made."""
 
-    __slots__ = ("certain", "maybe", "done", "entries", "dates")
+    __slots__ = ("certain", "maybe", "done", "entries", "dates", "ints")
 
     def __init__(self, certain: frozenset, maybe: frozenset, done: frozenset, entries: tuple = (),
-                 dates: frozenset = frozenset()):
+                 dates: frozenset = frozenset(), ints: frozenset = frozenset()):
         self.certain, self.maybe, self.done = certain, maybe, done
         # (variable, local name) of the index entries (``spo.get(v)``) already looked up for certainly
         # bound variables: a later pattern on the same subject reuses them
@@ -63,22 +63,32 @@ class _State:
         # certainly bound variables that passed ``DATATYPE(?v) = xsd:date``: literals typed xsd:date (a
         # variable bound by a triple pattern is a term of the data, never a computed number or boolean)
         self.dates = dates
+        # variables BIND assigned the digits of a text (xsd:integer(SUBSTR(STR(?v), i, n)), n <= 12):
+        # unbound or an xsd:integer below 10**12
+        self.ints = ints
+
+    def _with(self, **changes) -> _State:
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        fields.update(changes)
+        return _State(**fields)
 
     def bind(self, names) -> _State:
-        return _State(self.certain | set(names), self.maybe - set(names), self.done, self.entries, self.dates)
+        return self._with(certain=self.certain | set(names), maybe=self.maybe - set(names), ints=self.ints - set(names))
 
-    def assign_maybe(self, name: str) -> _State:
+    def assign_maybe(self, name: str, digits: bool = False) -> _State:
         if name in self.certain:
             return self
-        return _State(self.certain, self.maybe | {name}, self.done, self.entries, self.dates)
+        if name in self.maybe:  # assigned again: known no more
+            return self._with(ints=self.ints - {name})
+        return self._with(maybe=self.maybe | {name}, ints=self.ints | {name} if digits else self.ints)
 
     def checked(self, checks) -> _State:
         """After these filter conjuncts held."""
         dates = {c.date_var for c in checks if c.date_var is not None and c.date_var in self.certain}
-        return _State(self.certain, self.maybe, self.done | {id(c) for c in checks}, self.entries, self.dates | dates)
+        return self._with(done=self.done | {id(c) for c in checks}, dates=self.dates | dates)
 
     def with_entries(self, entries: dict) -> _State:
-        return _State(self.certain, self.maybe, self.done, tuple(entries.items()), self.dates)
+        return self._with(entries=tuple(entries.items()))
 
 
 class _Check:
@@ -161,7 +171,7 @@ class _Writer:
             "_mul_values": _s._mul_values, "_mul_constant": _s._mul_constant, "_mul_two": _s._mul_two,
             "_floor_value": _s._floor_value, "_date_part_value": _s._date_part_value, "_to_integer": _s._to_integer,
             "_cast": _s._cast, "_concat_values": _s._concat_values, "_triples": _s._triples, "_and_values": _and_values, "_unbound": _unbound,
-            "_row": _row, "_fail": _fail, "_now_term": _now_term, "L": L, "B": B, "N": _s.N, "E": (), "ONE": (0,),
+            "_row": _row, "_fail": _fail, "_now_term": _now_term, "INTEGERS": _INTEGERS, "_integer_of_text": _integer_of_text, "L": L, "B": B, "N": _s.N, "E": (), "ONE": (0,),
             "XSD_INTEGER": _s.XSD_INTEGER, "_as_term": _s._as_term, "Decimal": Decimal, "XSD_DECIMAL": _s.XSD_DECIMAL,
             "XSD_DATE": _s.XSD_DATE, "PLAIN_DATES": _s._PLAIN_DATES,
         }
@@ -330,14 +340,17 @@ class _Writer:
         var = str(p.var)
 
         def after(st2: _State, ind2: str) -> None:
-            value = self.tmp()
+            v = self.local(var)
+            fresh = var not in st2.certain and var not in st2.maybe
+            value = v if fresh else self.tmp()  # (a new variable is assigned its value directly)
             self.emit(ind2, "try:")
             code = self.expr(p.expr, st2, ind2 + "    ")
             self.emit(ind2, f"    {value} = {code}")
             self.emit(ind2, "except _Err:")
             self.emit(ind2, f"    {value} = None")
-            v = self.local(var)
-            if var in st2.certain:  # BIND to a bound variable: the row stays when the value is the same
+            if fresh:
+                pass
+            elif var in st2.certain:  # BIND to a bound variable: the row stays when the value is the same
                 self.emit(ind2, f"if {value} is not None and not ({v} == {value}):")
                 self.emit(ind2, "    continue")
             elif var in st2.maybe:
@@ -345,9 +358,8 @@ class _Writer:
                 self.emit(ind2, f"    {v} = {value}")
                 self.emit(ind2, f"elif {value} is not None and not ({v} == {value}):")
                 self.emit(ind2, "    continue")
-            else:
-                self.emit(ind2, f"{v} = {value}")
-            cont(st2.assign_maybe(var), ind2)
+            digits = _s._fixed_substr_of_str(p.expr.expr[0]) if _is_integer_cast(p.expr) else None
+            cont(st2.assign_maybe(var, digits is not None and digits[2] - digits[1] <= 12), ind2)
 
         self.pattern(p.p, st, pending, after, ind)
 
@@ -408,9 +420,18 @@ class _Writer:
             else:
                 # every term known: a look-up, not a loop (the index holds an object once; the body
                 # runs once or not at all, and a row dropped in it ends this step, as in the loop)
-                found = self.tmp()
-                self.emit(ind, f"{found} = {objs}")
-                self.emit(ind, f"if {o} in {found} and type({found}[{found}.index({o})]) is type({o}):")
+                if b in self.hoisted.values() and pk == 0 and len(ind) >= 12:
+                    # of the focus node's (a constant's) values, inside a loop: a set of (value, type)
+                    # made at the first look-up of the call, instead of a search of the list each time
+                    # (a value is matched with its type, as the closure path's _triples matches it)
+                    found = self.hoist(("set", b, pr), "None", ind)
+                    self.emit(ind, f"if {found} is None:")
+                    self.emit(ind, f"    {found} = {{(x, type(x)) for x in {objs}}}")
+                    self.emit(ind, f"if ({o}, type({o})) in {found}:")
+                else:
+                    found = self.tmp()
+                    self.emit(ind, f"{found} = {objs}")
+                    self.emit(ind, f"if {o} in {found} and type({found}[{found}.index({o})]) is type({o}):")
         elif sk == 2 and pk in (0, 1) and ok_ in (0, 1):
             b = self.hoist(("pos", pr), f"pos.get({pr})", ind) if pk == 0 else self.tmp()
             if pk != 0:
@@ -686,14 +707,19 @@ class _Writer:
         names = []
         for _sign, _factor, var in terms:
             names.append(self.var(var, st, ind))
+        known = {self.local(v) for v in st.ints}  # (bound here: var() raised for an unbound one)
         guard = " and ".join(f"type({v}) is N and type({v}[0]) is int and {v}[1] == XSD_INTEGER and {-_TERM} < {v}[0] < {_TERM}"
-                             for v in dict.fromkeys(names))
+                             for v in dict.fromkeys(names) if v not in known)
         total = " ".join(f"{sign} {factor} * {v}[0]" if factor is not None else f"{sign} {v}[0]"
                          for (sign, factor, _var), v in zip(terms, names, strict=True))
         r = self.tmp()
         decimal = any(factor is not None for _sign, factor, _var in terms)
+        fast = f"{r} = N((Decimal({total}), XSD_DECIMAL))" if decimal else f"{r} = N(({total}, XSD_INTEGER))"
+        if not guard:
+            self.emit(ind, fast)
+            return r
         self.emit(ind, f"if {guard}:")
-        self.emit(ind, f"    {r} = N((Decimal({total}), XSD_DECIMAL))" if decimal else f"    {r} = N(({total}, XSD_INTEGER))")
+        self.emit(ind, "    " + fast)
         self.emit(ind, "else:")
         first = self.tmp()
         inner = ind + "    "
@@ -828,10 +854,9 @@ class _Writer:
             v = self.var(var, st, ind)
             text, t = self.tmp(), self.tmp()
             self.emit(ind, f"{text} = ({v}[0] if type({v}) is L else _str({v})[0])[{first}:{end}]")
-            self.emit(ind, "try:")
-            self.emit(ind, f"    {t} = N((int({text}), XSD_INTEGER))")
-            self.emit(ind, "except ValueError:")
-            self.emit(ind, "    raise _Err('cannot interpret as int') from None")
+            self.emit(ind, f"{t} = INTEGERS.get({text})")  # the digits' value, made once per text
+            self.emit(ind, f"if {t} is None:")
+            self.emit(ind, f"    {t} = _integer_of_text({text})")
             return t, False
         arg = self.expr(e.expr[0], st, ind)
         if iri == _s.XSD_INTEGER:
@@ -1001,6 +1026,27 @@ class _Memo(dict):
             self.clear()
         found = self[text] = compiled.search(text) is not None
         return found
+
+
+_INTEGERS: dict = {}  # text -> its xsd:integer value, for the digit casts
+
+
+def _integer_of_text(text: str):
+    """``xsd:integer`` of a few characters of a text, as the closure path casts them (``int()``);
+    remembered (at most 50,000 texts)."""
+    try:
+        value = _s.N((int(text), _s.XSD_INTEGER))
+    except ValueError:
+        raise _s._Err("cannot interpret as int") from None
+    if len(_INTEGERS) >= 50_000:
+        _INTEGERS.clear()
+    _INTEGERS[text] = value
+    return value
+
+
+def _is_integer_cast(e) -> bool:
+    """``xsd:integer(x)``."""
+    return (getattr(e, "name", None) == "Function" and str(e.iri) == _s.XSD_INTEGER and len(e.expr) == 1)
 
 
 def _conjuncts(e) -> list:
