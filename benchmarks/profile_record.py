@@ -1,6 +1,6 @@
 """Where the time of one record goes, against the cost of only parsing it.
 
-    python benchmarks/profile_record.py --kind vitnemaal --records 400
+    python benchmarks/profile_record.py --kind vitnemaal --records 400 [--against main] [--grep grep/grep-eksempler.sqlite]
 
 Validates distinct synthetic learners of one kind (cohort.py, a seed of its own), each once, in
 process, after a warm-up, and prints the median CPU time of each step of the pipeline that the batch
@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", default="vitnemaal", choices=("vitnemaal", "kompetansebevis", "fagbrev"))
     parser.add_argument("--records", type=int, default=400)
     parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--grep", type=Path, metavar="SNAPSHOT",
+                        help="validate() with this Grep snapshot (e.g. grep/grep-eksempler.sqlite): its lookups and "
+                             "the Grep shapes' SPARQL constraints are then timed too")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the --against comparison (the best is kept)")
     parser.add_argument("--against", metavar="REV", help="also time each SPARQL constraint with the fast SPARQL module of this git revision")
     args = parser.parse_args(argv)
@@ -92,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         key = str(constraint)
         names[key] = shape.rsplit("/", 1)[-1]
         clock = time.process_time
-        calls[key] = ((g, constraint, select, path_sparql), [])
-        seen = calls[key][1]
+        # (one list per constraint: with --grep the same constraint is compiled for two profiles)
+        seen = calls.setdefault(key, ((g, constraint, select, path_sparql), []))[1]
 
         def timed(ctx, focus):
             if args.against:
@@ -120,12 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     from samtbu.validate.fast.terms import Data
 
     model = Model.load()
+    from samtbu.grep import resolve_snapshot
+
+    snapshot = (resolve_snapshot(args.grep) or False) if args.grep else False
     want = args.records + args.warmup
     payloads = [json.dumps(doc, ensure_ascii=False).encode() for _n, profile, doc in
                 Cohort(12 * want, 11, fault_rate=0).records() if profile == args.kind][:want]
     warm, timed_payloads = payloads[: args.warmup], payloads[args.warmup:]
     for data in warm:
-        validate(data, None, model=model, grep=False)
+        validate(data, None, model=model, grep=snapshot)
     spent.clear()
     # each step on its own copy of the records, so that no step meets a record a second time
     # (the SPARQL evaluators remember their rows per value: a second pass would be cheaper)
@@ -146,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     counted.clear()
     for _compile_args, seen in calls.values():
         seen.clear()  # from here on only the validate() step's evaluations
-    rows.append(("validate(): the whole call", median_cpu(lambda d: validate(d, None, model=model, grep=False), thirds[1])))
+    rows.append(("validate(): the whole call" + (f" (Grep: {args.grep.name})" if args.grep else ""), median_cpu(lambda d: validate(d, None, model=model, grep=snapshot), thirds[1])))
     # each evaluation is timed by two clock readings, whose own cost (a system call for the CPU clock,
     # ~0.2-1 us) would be counted in: taken off, as measured here
     overhead = timer_cost()

@@ -915,6 +915,10 @@ def _delegate_arith(fn, a, ops, terms):
         raise _Err(str(exc)) from None
     except (TypeError, ValueError, InvalidOperation, ArithmeticError, AttributeError) as exc:
         raise _Err(str(exc)) from None
+    except RecursionError:
+        # rdflib's Literal.__add__ recurses without end on an ill-typed numeric literal ("x"^^xsd:integer
+        # + itself); in SPARQL that is a type error (found by test_fast_sparqlgen's random graphs)
+        raise _Err("arithmetic on an ill-typed literal") from None
 
 
 # -- value-level operators (the closures above and the generated queries of sparqlgen call them) ------
@@ -1497,9 +1501,61 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
             rows.append(entry)
         return rows
 
+    if query is not None and locality is None:
+        evaluate = _whole_query(query, needs)
+    elif pair is not None and not uses_this:
+        evaluate = _by_two_predicates(cache, pair, evaluate)
     evaluate.locality = locality
     # for generated code: a local query on one predicate, not using $this, is looked up by the values
     evaluate.cache_by_values = (cache, single) if single is not None and not uses_this else None
+    return evaluate
+
+
+def _whole_query(query, needs):
+    """The evaluation of a generated query that reads more than the focus node's values: straight to
+    it, after the check that the data graph holds the triples every solution needs."""
+    if not needs:
+        def evaluate(ctx, focus):
+            return query(ctx.data, focus)
+    elif len(needs) == 1 and all(o is None for _p, o in needs[0]):
+        predicates = tuple(p for p, _o in needs[0])
+
+        def evaluate(ctx, focus):
+            data = ctx.data
+            pos = data.pos
+            for p in predicates:
+                if not pos.get(p):
+                    return []  # a triple every solution needs is not in the data graph at all
+            return query(data, focus)
+    else:
+        def evaluate(ctx, focus):
+            data = ctx.data
+            if not _has_any(data.pos, needs):
+                return []
+            return query(data, focus)
+    return evaluate
+
+
+def _by_two_predicates(cache: dict, pair, general):
+    """A local query on two predicates: its rows looked up by the focus node's values (the key the
+    general evaluation remembers them by); ``general`` when they are not remembered yet."""
+    first, second = pair
+    remembered = cache.get
+    no_values = ((), ())
+
+    def evaluate(ctx, focus):
+        by_p = ctx.data.spo.get(focus)
+        if by_p is None:
+            rows = remembered(no_values)
+        else:
+            a, b = by_p.get(first), by_p.get(second)
+            rows = remembered((tuple(a) if a else (), tuple(b) if b else ()))
+        if rows is None:
+            return general(ctx, focus)
+        if not rows:
+            return rows
+        return [(focus if this is _FOCUS else this, path, value, bindings) for this, path, value, bindings in rows]
+
     return evaluate
 
 
