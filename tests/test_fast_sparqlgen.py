@@ -6,6 +6,7 @@ random graphs for the query shapes of test_fastsparql, and on the W3C SHACL-SPAR
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -140,6 +141,64 @@ def test_generated_rows_equal_the_closure_path_on_random_graphs(g: Graph, which:
     assert _query_of(args) is not None
     ctx, nodes = _data([(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in g])
     _agree(args, [(ctx, nodes)])
+
+
+# Queries on the generator's own fast paths (what the model's rules use), compared with the closure path
+# on random graphs: two variables known to be xsd:date literals (after DATATYPE(?v) = xsd:date),
+# simple-literal text expressions (STR, SUBSTR, CONCAT) compared as text, REGEX matches remembered per
+# text, digit casts remembered per text and check-digit sums over them, a set for the look-ups in the
+# focus node's values inside a loop, an index entry reused by a later pattern on the same subject,
+# NOW() without an rdflib Literal, nested && checked one conjunct at a time.
+FAST_PATHS = [
+    """SELECT $this ?value WHERE { $this $PATH ?value . ?n ex:when ?w .
+       FILTER (DATATYPE(?value) = xsd:date && DATATYPE(?w) = xsd:date && ?w <= ?value) }""",
+    """SELECT DISTINCT $this ?value WHERE { $this $PATH ?value .
+       { ?v ex:of $this } UNION { ?d ex:to $this ; ex:has ?v }
+       ?v ex:when ?w . FILTER (DATATYPE(?value) = xsd:date && (DATATYPE(?w) = xsd:date && ?w != ?value)) }""",
+    """SELECT $this ?value WHERE { $this $PATH ?value ; ex:b ?b .
+       FILTER (REGEX(STR(?b), "^[0-9]{4}") && DATATYPE(?value) = xsd:date)
+       FILTER (STR(?value) < CONCAT(SUBSTR(STR(?b), 1, 4), "-08-01") || STR(?value) > CONCAT(SUBSTR(STR(?b), 6, 4), "-07-31")) }""",
+    """SELECT $this ?value WHERE { $this $PATH ?value ; ex:b ?b . FILTER (SUBSTR(STR(?value), 2, 3) != STR(?b)) }""",
+    """SELECT $this ?value WHERE { $this $PATH ?value ; ex:b ?b . FILTER (REGEX(STR(?value), "^[a-z0-9]") && REGEX(STR(?b), "[0-9]$"))
+       BIND (xsd:integer(SUBSTR(STR(?value), 1, 2)) AS ?d1) BIND (xsd:integer(SUBSTR(STR(?b), 1, 1)) AS ?d2)
+       BIND (3*?d1 + ?d2 AS ?s) FILTER ((?s - 11 * FLOOR(?s / 11)) != 0) }""",
+    """SELECT DISTINCT $this ?value WHERE { $this $PATH ?x . ?x ex:of ?value ; ex:when ?t .
+       ?y ex:of ?value ; ex:when ?t . FILTER (?x != ?y) $this $PATH ?y . }""",
+    """SELECT $this ?value WHERE { $this $PATH ?value . FILTER (DATATYPE(?value) = xsd:date && STR(?value) > SUBSTR(STR(NOW()), 1, 10)) }""",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs(), st.integers(0, len(FAST_PATHS) - 1))
+def test_generated_fast_paths_equal_the_closure_path_on_random_graphs(g: Graph, which: int):
+    args = _query_args(PREFIXES + FAST_PATHS[which])
+    assert _query_of(args) is not None
+    ctx, nodes = _data([(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in g])
+    _agree(args, [(ctx, nodes)])
+
+
+def test_the_fast_paths_are_written():
+    """The queries above do meet the fast paths (else the comparison would test the general code)."""
+    sources = [_query_of(_query_args(PREFIXES + q)).source for q in FAST_PATHS]
+    assert "PLAIN_DATES.get(v" in sources[0] and "_compare('<='" in sources[0]
+    assert "PLAIN_DATES.get(v" in sources[1]
+    assert ".search(" in sources[2] and "_concat_values" not in sources[2]
+    assert "INTEGERS.get(" in sources[4] and " is N and type(" not in sources[4]  # the sum without type guards
+    assert "{(x, type(x)) for x in" in sources[5]
+    assert "_now_term()" in sources[6]
+
+
+@pytest.mark.parametrize("now", [
+    datetime(2026, 12, 4, 13, 9, 17, 399337, tzinfo=timezone.utc), datetime(2026, 1, 1, tzinfo=timezone.utc),
+    datetime(2025, 6, 30, 23, 59, 59, 1, tzinfo=timezone(timedelta(hours=2))), datetime(2024, 2, 29, 12, 0),
+])
+def test_now_is_the_closure_paths_now(monkeypatch, now):
+    from rdflib import Literal
+
+    from samtbu.validate.fast import sparqlgen
+
+    monkeypatch.setattr(sparql, "_NOW_VALUE", now)
+    assert sparqlgen._now_term() == sparql._from_r(Literal(sparql._now()))
 
 
 def _w3c_sparql_cases() -> list[Path]:
