@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grep", type=Path, metavar="SNAPSHOT",
                         help="validate() with this Grep snapshot (e.g. grep/grep-eksempler.sqlite): its lookups and "
                              "the Grep shapes' SPARQL constraints are then timed too")
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of the records with an injected fault (cohort.py)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the --against comparison (the best is kept)")
     parser.add_argument("--against", metavar="REV", help="also time each SPARQL constraint with the fast SPARQL module of this git revision")
     args = parser.parse_args(argv)
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     snapshot = (resolve_snapshot(args.grep) or False) if args.grep else False
     want = args.records + args.warmup
     payloads = [json.dumps(doc, ensure_ascii=False).encode() for _n, profile, doc in
-                Cohort(12 * want, 11, fault_rate=0).records() if profile == args.kind][:want]
+                Cohort(12 * want, 11, fault_rate=args.fault_rate).records() if profile == args.kind][:want]
     warm, timed_payloads = payloads[: args.warmup], payloads[args.warmup:]
     for data in warm:
         validate(data, None, model=model, grep=snapshot)
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     nt = [ntriples(p.triples) for p in read]
     parse = median_cpu(lambda b: list(pyoxigraph.parse(b, pyoxigraph.RdfFormat.N_TRIPLES)), nt)
     rows.append(("pyoxigraph: parse the record as N-Triples", parse))
-    print(f"{args.kind}: {len(timed_payloads)} distinct records, {statistics.mean(len(p.triples) for p in read):.0f} triples "
+    print(f"{args.kind}: {len(timed_payloads)} distinct records ({args.fault_rate:.0%} with a fault), {statistics.mean(len(p.triples) for p in read):.0f} triples "
           f"each on average; median CPU per record; load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for name, ms in rows:
         print(f"  {name:52} {ms:7.3f} ms  {ms / parse:5.1f}x parsing")

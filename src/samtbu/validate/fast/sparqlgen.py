@@ -52,10 +52,10 @@ class _State:
     """What the generated code knows at one point: variables certainly bound, variables assigned but
     perhaps unbound (``None``: a BIND whose expression erred), and the filter checks already made."""
 
-    __slots__ = ("certain", "maybe", "done", "entries", "dates", "ints")
+    __slots__ = ("certain", "maybe", "done", "entries", "dates", "ints", "found")
 
     def __init__(self, certain: frozenset, maybe: frozenset, done: frozenset, entries: tuple = (),
-                 dates: frozenset = frozenset(), ints: frozenset = frozenset()):
+                 dates: frozenset = frozenset(), ints: frozenset = frozenset(), found: bool = False):
         self.certain, self.maybe, self.done = certain, maybe, done
         # (variable, local name) of the index entries (``spo.get(v)``) already looked up for certainly
         # bound variables: a later pattern on the same subject reuses them
@@ -66,6 +66,9 @@ class _State:
         # variables BIND assigned the digits of a text (xsd:integer(SUBSTR(STR(?v), i, n)), n <= 12):
         # unbound or an xsd:integer below 10**12
         self.ints = ints
+        # inside a ``try`` that ends the search once a row is made (every projected variable is bound:
+        # any further solution gives the same row again)
+        self.found = found
 
     def _with(self, **changes) -> _State:
         fields = {name: getattr(self, name) for name in self.__slots__}
@@ -171,7 +174,7 @@ class _Writer:
             "_mul_values": _s._mul_values, "_mul_constant": _s._mul_constant, "_mul_two": _s._mul_two,
             "_floor_value": _s._floor_value, "_date_part_value": _s._date_part_value, "_to_integer": _s._to_integer,
             "_cast": _s._cast, "_concat_values": _s._concat_values, "_triples": _s._triples, "_and_values": _and_values, "_unbound": _unbound,
-            "_row": _row, "_fail": _fail, "_now_term": _now_term, "INTEGERS": _INTEGERS, "_integer_of_text": _integer_of_text, "L": L, "B": B, "N": _s.N, "E": (), "ONE": (0,),
+            "_row": _row, "_fail": _fail, "_now_term": _now_term, "_Found": _Found, "INTEGERS": _INTEGERS, "_integer_of_text": _integer_of_text, "L": L, "B": B, "N": _s.N, "E": (), "ONE": (0,),
             "XSD_INTEGER": _s.XSD_INTEGER, "_as_term": _s._as_term, "Decimal": Decimal, "XSD_DECIMAL": _s.XSD_DECIMAL,
             "XSD_DATE": _s.XSD_DATE, "PLAIN_DATES": _s._PLAIN_DATES,
         }
@@ -183,6 +186,7 @@ class _Writer:
         self.hoisted_lines: list[str] = []
         self.helper_depth = 0
         self.helpers: list[str] = []  # the EXISTS functions' source
+        self.projected: set = set()
 
     # -- names ------------------------------------------------------------------------------------
     def const(self, value) -> str:
@@ -242,6 +246,7 @@ class _Writer:
         if getattr(p, "name", None) != "Project":
             raise Unsupported("generated SPARQL: no projection at the top")
         names = [str(v) for v in p.PV]
+        self.projected = set(names)
         if "failure" in names:
             raise Unsupported("generated SPARQL: ?failure projected")
         this = self.local("this")
@@ -296,6 +301,8 @@ class _Writer:
         self.emit(ind, f"{entry} = ({this}, {path}, {value}, {r})")
         self.emit(ind, f"if {entry} not in out:")
         self.emit(ind, f"    out.append({entry})")
+        if st.found:
+            self.emit(ind, "raise _Found")
 
     # -- graph patterns: code for every solution, then ``cont`` (state, indent) -----------------
     def pattern(self, p, st: _State, pending: list, cont, ind: str) -> None:
@@ -371,6 +378,7 @@ class _Writer:
                     raise Unsupported("generated SPARQL: a perhaps unbound variable in a triple pattern")
         st = self._ready(st, pending, ind)
         entries = dict(st.entries)
+        scope = None
         bound = set(st.certain)
         remaining = list(triples)
         while remaining:  # the closure path's join order (_plan): most bound terms first
@@ -390,7 +398,27 @@ class _Writer:
             bound.update(new)
             ind = self._step(spec, ind, entries)
             st = self._ready(st.bind(new), pending, ind)
+            if scope is None and not st.found and not self.helper_depth and self.projected <= st.certain:
+                scope = len(self.lines), ind
+                self.emit(ind, "try:")
+                ind += "    "
+                st = st._with(found=True)
         cont(st.with_entries(entries), ind)
+        if scope is not None:
+            self._close_scope(*scope)
+
+    def _close_scope(self, start: int, ind: str) -> None:
+        """End the ``try`` opened at line ``start`` where the row became fixed: the search stops at its first
+        row when loops follow inside it; else (nothing to skip) the ``try`` is a plain block."""
+        body = range(start + 1, len(self.lines))
+        if any(self.lines[i].lstrip().startswith("for ") for i in body):
+            self.emit(ind, "except _Found:")
+            self.emit(ind, "    pass")
+            return
+        self.lines[start] = ind + "if True:"
+        for i in body:
+            if self.lines[i].strip() == "raise _Found":
+                self.lines[i] = self.lines[i].replace("raise _Found", "pass")
 
     def _step(self, spec, ind: str, entries: dict) -> str:
         """One triple pattern's loop (what _generate_run writes); the indent of its body. ``entries``:
@@ -1014,6 +1042,10 @@ def _modulo(e):
     if list(quotient.op) != ["/"] or _s._int_constant(quotient.other[0]) != k or not _same(quotient.expr, x):
         return None
     return x, k
+
+
+class _Found(Exception):
+    """The row of the solutions below is made: no other can follow from them (_Writer._close_scope)."""
 
 
 class _Memo(dict):
