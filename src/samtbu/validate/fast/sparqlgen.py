@@ -174,7 +174,8 @@ class _Writer:
             "_mul_values": _s._mul_values, "_mul_constant": _s._mul_constant, "_mul_two": _s._mul_two,
             "_floor_value": _s._floor_value, "_date_part_value": _s._date_part_value, "_to_integer": _s._to_integer,
             "_cast": _s._cast, "_concat_values": _s._concat_values, "_triples": _s._triples, "_and_values": _and_values, "_unbound": _unbound,
-            "_row": _row, "_fail": _fail, "_now_term": _now_term, "_Found": _Found, "INTEGERS": _INTEGERS, "_integer_of_text": _integer_of_text, "L": L, "B": B, "N": _s.N, "E": (), "ONE": (0,),
+            "_row": _row, "_fail": _fail, "_now_term": _now_term, "_Found": _Found, "INTEGERS": _INTEGERS,
+            "_integer_of_text": _integer_of_text, "L": L, "B": B, "N": _s.N, "E": (), "ONE": (0,),
             "XSD_INTEGER": _s.XSD_INTEGER, "_as_term": _s._as_term, "Decimal": Decimal, "XSD_DECIMAL": _s.XSD_DECIMAL,
             "XSD_DATE": _s.XSD_DATE, "PLAIN_DATES": _s._PLAIN_DATES,
         }
@@ -861,10 +862,10 @@ class _Writer:
         return r, True
 
     def _Builtin_SUBSTR(self, e, st, ind):
-        fixed = _s._int_constant(e.start), _s._int_constant(e.length) if e.length is not None else None
-        if fixed[0] is None or fixed[1] is None or fixed[0] < 1 or fixed[1] < 0:
+        bounds = self._substr_bounds(e)
+        if bounds is None:
             return None
-        first, end = fixed[0] - 1, fixed[0] - 1 + fixed[1]
+        first, end = bounds
         text = self.text(e.arg, st, ind)
         if text is not None:  # a simple literal's substring is one
             return f"L(({text}[{first}:{end}], None, None))", False
