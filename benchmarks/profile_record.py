@@ -153,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     counted.clear()
     for _compile_args, seen in calls.values():
         seen.clear()  # from here on only the validate() step's evaluations
-    rows.append(("validate(): the whole call" + (f" (Grep: {args.grep.name})" if args.grep else ""), median_cpu(lambda d: validate(d, None, model=model, grep=snapshot), thirds[1])))
+    rows.append(("validate(): the whole call" + (f" (Grep: {args.grep.name})" if args.grep else ""),
+                 median_cpu(lambda d: validate(d, None, model=model, grep=snapshot), thirds[1])))
     # each evaluation is timed by two clock readings, whose own cost (a system call for the CPU clock,
     # ~0.2-1 us) would be counted in: taken off, as measured here
     overhead = timer_cost()
@@ -165,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     nt = [ntriples(p.triples) for p in read]
     parse = median_cpu(lambda b: list(pyoxigraph.parse(b, pyoxigraph.RdfFormat.N_TRIPLES)), nt)
     rows.append(("pyoxigraph: parse the record as N-Triples", parse))
-    print(f"{args.kind}: {len(timed_payloads)} distinct records ({args.fault_rate:.0%} with a fault), {statistics.mean(len(p.triples) for p in read):.0f} triples "
+    print(f"{args.kind}: {len(timed_payloads)} distinct records ({args.fault_rate:.0%} with a fault), "
+          f"{statistics.mean(len(p.triples) for p in read):.0f} triples "
           f"each on average; median CPU per record; load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for name, ms in rows:
         print(f"  {name:52} {ms:7.3f} ms  {ms / parse:5.1f}x parsing")
