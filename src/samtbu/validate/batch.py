@@ -100,6 +100,9 @@ CHUNK_RECORDS = 64
 # most IN_FLIGHT_BYTES of payloads are read ahead of the records being validated.
 CHUNK_BYTES = 4 * 1024 * 1024
 IN_FLIGHT_BYTES = 64 * 1024 * 1024
+# With more than one job, the batch's first tasks, up to this many records, are validated in the
+# parent (see run_batch): enough to meet the profiles a cohort uses, a few tenths of a second at most.
+SERIAL_RECORDS = 128
 
 
 def iter_records(source: str | Path | IO[bytes], *, name: str | None = None, chunks: bool = False,
@@ -289,9 +292,13 @@ class Outcome:
 _STATE: dict = {}
 
 
-def prepare(profile: str | None, engine: str, root: str | None = None, grep=None) -> None:
-    """Load the model and compile the profiles once (in the parent before forking, or per worker).
-    ``grep``: a Grep snapshot (or its path): the records are checked against it too."""
+def prepare(profile: str | None, engine: str, root: str | None = None, grep=None, *, compile_all: bool = False) -> None:
+    """Load the model once (in the parent before forking, or per worker). A profile's shapes are
+    compiled when the first record that needs it is validated (``compiled_shapes`` keeps them for
+    the process): a cohort uses a few of the model's profiles, and compiling all of them was most
+    of a batch's start-up. ``compile_all``: compile every profile now instead (the given one only,
+    when ``profile`` is set). ``grep``: a Grep snapshot (or its path): the records are checked
+    against it too."""
     from samtbu.grep import resolve_snapshot
     from samtbu.jsonld import bundled_context
     from samtbu.validate.engine import compiled_shapes, with_grep
@@ -300,7 +307,7 @@ def prepare(profile: str | None, engine: str, root: str | None = None, grep=None
     bundled_context(model)
     model.toolkit_rules  # noqa: B018 - read once here, before the workers fork
     snapshot = resolve_snapshot(grep if grep is not None else False)
-    if engine == "fast":
+    if engine == "fast" and compile_all:
         for p in ([model.profile(profile)] if profile else model.profiles.values()):
             compiled_shapes(with_grep(p, model, snapshot) if snapshot is not None else p, model)
     _STATE.update(model=model, profile=profile, engine=engine, grep=snapshot)
@@ -629,7 +636,18 @@ def run_batch(
             for raw in records:
                 consume(*validate_task((raw,), fmt, lang))
         else:
-            _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize)
+            tasks = _tasks(records, max(chunksize, 32))
+            # The first tasks are validated here, before the workers fork: the profiles they need
+            # are compiled once, in this process, and the workers share them; a batch that ends
+            # within them (a few files) starts no worker at all.
+            serial = 0
+            for task in tasks:
+                consume(*validate_task(task, fmt, lang))
+                serial += sum(raw.records if isinstance(raw, RawChunk) else 1 for raw in task)
+                if serial >= SERIAL_RECORDS:
+                    gc.freeze()  # what was compiled now, too (see prepare)
+                    _run_pool(tasks, consume, fmt, lang, profile, engine, jobs)
+                    break
     finally:
         gc.set_threshold(*gc_threshold)
         if bar is not None:
@@ -687,33 +705,34 @@ class _InFlight:
             self.condition.notify_all()
 
 
-def _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize) -> None:
-    chunksize = max(chunksize, 32)
-    import multiprocessing as mp
-
-    # A task is a chunk of an NDJSON file (the worker reads it) or a group of single records.
-    in_flight = _InFlight(max(jobs * 8, 16), IN_FLIGHT_BYTES)
-
-    def tasks():
-        group: list = []
-        size = 0
-        for raw in records:
-            if isinstance(raw, RawChunk):
-                if group:
-                    yield group
-                    group, size = [], 0
-                yield [raw]
-                continue
-            group.append(raw)
-            size += len(raw.data or b"")
-            if len(group) >= chunksize or size >= CHUNK_BYTES:
+def _tasks(records: Iterable[RawRecord | RawChunk], chunksize: int) -> Iterator[list]:
+    """The records in tasks for the workers: a chunk of an NDJSON file (the worker reads it), or a
+    group of at most ``chunksize`` single records and about CHUNK_BYTES bytes."""
+    group: list = []
+    size = 0
+    for raw in records:
+        if isinstance(raw, RawChunk):
+            if group:
                 yield group
                 group, size = [], 0
-        if group:
+            yield [raw]
+            continue
+        group.append(raw)
+        size += len(raw.data or b"")
+        if len(group) >= chunksize or size >= CHUNK_BYTES:
             yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def _run_pool(tasks: Iterator[list], consume, fmt, lang, profile, engine, jobs) -> None:
+    import multiprocessing as mp
+
+    in_flight = _InFlight(max(jobs * 8, 16), IN_FLIGHT_BYTES)
 
     def feed():
-        for task in tasks():
+        for task in tasks:
             in_flight.acquire(_task_bytes(task))
             yield task
 
