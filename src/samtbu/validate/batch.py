@@ -165,28 +165,56 @@ def _ndjson_chunks(path: Path, counter) -> Iterator[RawChunk | RawRecord]:
     offsets, line numbers and record indexes as ``_ndjson`` would give them (the lines are only
     scanned here, not kept). A line over the size limit is given as an unreadable record of its own,
     and never read by a worker."""
-    with path.open("rb") as stream:
-        start = offset = 0
-        first_line, first_index, records, lineno = 1, None, 0, 0
-        for line, length in bounded_lines(stream, MAX_BYTES):
-            lineno += 1
-            if line is None:
-                if records:
-                    yield RawChunk(str(path), start, offset, first_index, first_line, records)
-                yield _too_long(next(counter), f"{path}:{lineno}", length)
-                offset += length
-                start, first_line, first_index, records = offset, lineno + 1, None, 0
-                continue
-            offset += length
-            if line.strip():
-                index = next(counter)
-                first_index = index if first_index is None else first_index
-                records += 1
-            if records == CHUNK_RECORDS or (records and offset - start >= CHUNK_BYTES):
+    start = offset = 0
+    first_line, first_index, records, lineno = 1, None, 0, 0
+    for length, blank in _line_lengths(path):
+        lineno += 1
+        if length > MAX_BYTES:
+            if records:
                 yield RawChunk(str(path), start, offset, first_index, first_line, records)
-                start, first_line, first_index, records = offset, lineno + 1, None, 0
-        if records:
+            yield _too_long(next(counter), f"{path}:{lineno}", length)
+            offset += length
+            start, first_line, first_index, records = offset, lineno + 1, None, 0
+            continue
+        offset += length
+        if not blank:
+            index = next(counter)
+            first_index = index if first_index is None else first_index
+            records += 1
+        if records == CHUNK_RECORDS or (records and offset - start >= CHUNK_BYTES):
             yield RawChunk(str(path), start, offset, first_index, first_line, records)
+            start, first_line, first_index, records = offset, lineno + 1, None, 0
+    if records:
+        yield RawChunk(str(path), start, offset, first_index, first_line, records)
+
+
+_WHITESPACE = frozenset(b" \t\n\r\x0b\x0c")  # what bytes.strip() takes off
+
+
+def _line_lengths(path: Path, block_size: int = 1 << 20) -> Iterator[tuple[int, bool]]:
+    """(length with its b"\n", whether only whitespace) of each line of a file, split as iterating
+    over the binary file does. The file is read in blocks and only searched for line ends: the
+    parent of a batch does not need the lines (reading each one into memory was most of its own
+    work), and a line longer than memory is only counted."""
+    length, blank = 0, True  # of the line read so far
+    with path.open("rb") as stream:
+        while block := stream.read(block_size):
+            find, size, start = block.find, len(block), 0
+            while start < size:
+                end = find(b"\n", start)
+                stop = size if end < 0 else end + 1
+                # most lines start with "{": only a part that starts with whitespace is looked at whole
+                if blank and block[start] in _WHITESPACE:
+                    blank = not block[start:stop].strip()
+                else:
+                    blank = False
+                length += stop - start
+                if end < 0:
+                    break
+                yield length, blank
+                length, blank, start = 0, True, stop
+    if length:
+        yield length, blank
 
 
 def _too_long(index: int, source: str, length: int) -> RawRecord:
