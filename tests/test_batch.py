@@ -438,3 +438,19 @@ def test_the_benchmark_signs_and_verifies_a_sample_of_the_cohort(tmp_path: Path)
     assert all(figures["cpu_ms"][step] > 0 for step in ("secure", "verify", "validate+export+secure"))
     assert set(cohort.known_faults) & set(range(0, 60, 5))  # every 5th record: some carry a fault
     assert figures["refused"].get("does not validate", 0) > 0  # and are refused, not signed
+
+
+def test_line_ends_found_in_blocks_are_those_of_reading_line_by_line(tmp_path: Path):
+    """The parent scans an NDJSON file in blocks: lines that span blocks, blank and whitespace-only
+    lines (also across a block border), a raw carriage return and a last line without a newline give
+    the lengths and blanks of reading the file line by line, whatever the block size."""
+    from samtbu.validate.batch import _line_lengths
+    from samtbu.validate.input import MAX_BYTES, bounded_lines
+
+    path = tmp_path / "lines.ndjson"
+    path.write_bytes(b'{"a": 1}\n\n   \t \n \r\n  {"b": "\r"}\n\x0b\x0c\n{"c": [1, 2, 3]}\n      \n  x')
+    with path.open("rb") as stream:
+        expected = [(length, not line.strip()) for line, length in bounded_lines(stream, MAX_BYTES)]
+    assert [blank for _length, blank in expected] == [False, True, True, True, False, True, False, True, False]
+    for block_size in (1, 2, 3, 5, 8, 1 << 20):
+        assert list(_line_lengths(path, block_size)) == expected, block_size

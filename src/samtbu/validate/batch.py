@@ -204,10 +204,7 @@ def _line_lengths(path: Path, block_size: int = 1 << 20) -> Iterator[tuple[int, 
                 end = find(b"\n", start)
                 stop = size if end < 0 else end + 1
                 # most lines start with "{": only a part that starts with whitespace is looked at whole
-                if blank and block[start] in _WHITESPACE:
-                    blank = not block[start:stop].strip()
-                else:
-                    blank = False
+                blank = blank and block[start] in _WHITESPACE and not block[start:stop].strip()
                 length += stop - start
                 if end < 0:
                     break
