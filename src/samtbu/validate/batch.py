@@ -1,9 +1,10 @@
 """Bulk validation: many independent payloads, on every core, in bounded memory.
 
 Input: a directory, a tar or zip archive, or an NDJSON (JSON lines) stream (file or standard input).
-Each payload is validated on its own with the one pipeline (``validate_payload``); shapes and code
-lists are prepared once per worker (before the workers fork, so they share them). Reports are written
-as records complete, in input order: JSON lines, text, or (accumulated compactly) JUnit or SARIF. A
+Each payload is validated on its own with the one pipeline (``validate_payload``); the model is
+loaded once, and a profile compiled when its first record is met: the parent validates the first
+records itself before the workers fork, so that they share the profiles those needed. Reports are
+written as records complete, in input order: JSON lines, text, or (accumulated compactly) JUnit or SARIF. A
 failing or unreadable record never stops the batch.
 
 After the last record a global pass checks rules that span records, on a compact index of a few key
@@ -663,6 +664,8 @@ def run_batch(
         if jobs <= 1:
             for raw in records:
                 consume(*validate_task((raw,), fmt, lang))
+        elif engine != "fast":  # pyshacl compiles nothing to share, and takes seconds a record
+            _run_pool(_tasks(records, max(chunksize, 32)), consume, fmt, lang, profile, engine, jobs)
         else:
             tasks = _tasks(records, max(chunksize, 32))
             # The first tasks are validated here, before the workers fork: the profiles they need
