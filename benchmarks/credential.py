@@ -17,6 +17,11 @@ The batch generates the synthetic cohort (``cohort.py``, seeded; not timed), the
 prints the wall time, the CPU time of this process and its workers, the rate per wall second and per
 CPU second, the load average before and after, how many were refused (the cohort's faulty records do
 not validate, so they are not signed), and what the rate gives for 60,000 (an extrapolation, named so).
+
+``--sample-of COHORT --sample N`` signs and verifies N records of a cohort (spread evenly over it)
+one by one, as ``samtbu sign`` and ``samtbu verify`` do, and prints JSON: how many were signed and
+refused, how many of the signed verify, and the median CPU time per record of each step
+(``benchmarks/run.py`` runs it beside its batch, with the baseline's toolkit too).
 """
 
 from __future__ import annotations
@@ -166,6 +171,74 @@ def _verify_sample(signed: Path, key, contexts, every: int = 500) -> str:
     return f"{checked - failed} of {checked} verify"
 
 
+def sample_cohort(cohort: Path, size: int, out: Path) -> int:
+    """``size`` records of the cohort, spread evenly over it (every k-th line), written to ``out``
+    (NDJSON); how many were written."""
+    with cohort.open("rb") as lines:
+        total = sum(1 for _ in lines)
+    step = max(1, total // max(size, 1))
+    written = 0
+    with cohort.open("rb") as lines, out.open("wb") as sample:
+        for i, line in enumerate(lines):
+            if i % step == 0 and written < size:
+                sample.write(line)
+                written += 1
+    return written
+
+
+def sign_sample(sample: Path, engine: str = "oxigraph", warmup: int = 5) -> dict:
+    """Every record of ``sample`` (NDJSON) validated and exported, signed and verified one at a time,
+    as ``samtbu sign`` (validate, export, add the proof, proof time now) and ``samtbu verify`` (every
+    check, the issuer by a trust list that holds the key for each school's issuer profile) do; the
+    median CPU time per record of each step. A record that does not validate is refused, as by
+    ``samtbu sign``. The first ``warmup`` records are signed once before (contexts parsed, profiles
+    compiled), as a batch's first records would be."""
+    from collections import Counter
+
+    from samtbu.credential.contexts import load_contexts
+    from samtbu.credential.issue import NotSignableError, sign_credential, unsigned_credential
+    from samtbu.credential.keys import SigningKey
+    from samtbu.credential.trust import TrustList, add_to_trust_list
+    from samtbu.credential.verify import verify_credential
+    from samtbu.model import Model
+
+    model, contexts, key = Model.load(), load_contexts(), SigningKey.generate()
+    profiles = _issuer_profiles(sample)
+    records = [line for line in sample.read_bytes().splitlines() if line.strip()]
+    trust = TrustList()
+    for profile in profiles.values():
+        add_to_trust_list(trust, key.public, issuer_id=profile["id"], name=None, organisation_numbers=[])
+    for data in records[:warmup]:
+        try:
+            sign_credential(unsigned_credential(data, model=model, issuer_profiles=profiles).document, key, contexts, engine=engine)
+        except NotSignableError:
+            pass
+    cpu: dict[str, list[float]] = {"validate+export": [], "secure": [], "validate+export+secure": [], "verify": []}
+    refused: Counter = Counter()
+    verified = 0
+    for data in records:
+        started = time.process_time()
+        try:
+            document = unsigned_credential(data, model=model, issuer_profiles=profiles).document
+        except NotSignableError as exc:  # the reason's kind (the payload does not validate; not a valid document)
+            reason = str(exc)
+            refused["does not validate" if "does not validate" in reason else reason.split(":")[0]] += 1
+            continue
+        exported = time.process_time()
+        signed, _ = sign_credential(document, key, contexts, engine=engine)
+        secured = time.process_time()
+        valid = verify_credential(signed, contexts, trust=trust, engine=engine).valid
+        checked = time.process_time()
+        verified += bool(valid)
+        cpu["validate+export"].append(exported - started)
+        cpu["secure"].append(secured - exported)
+        cpu["validate+export+secure"].append(secured - started)
+        cpu["verify"].append(checked - secured)
+    return {"records": len(records), "signed": len(records) - sum(refused.values()), "refused": dict(refused), "verified": verified,
+            "engine": engine, "cpu_ms": {step: round(statistics.median(times) * 1000, 3) if times else None
+                                         for step, times in cpu.items()}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=100, help="timed operations per figure (pyld: a quarter)")
@@ -177,7 +250,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "samtbu-bench")
+    parser.add_argument("--sample-of", type=Path, metavar="COHORT",
+                        help="sign and verify --sample records of this cohort (NDJSON) one by one; print JSON")
+    parser.add_argument("--sample", type=int, default=300, help="records of --sample-of (spread evenly)")
     args = parser.parse_args(argv)
+    if args.sample_of:
+        with tempfile.TemporaryDirectory(prefix="samtbu-sign-") as work:
+            sample = Path(work) / "sample.ndjson"
+            sample_cohort(args.sample_of, args.sample, sample)
+            print(json.dumps(sign_sample(sample, (args.engine or ["oxigraph"])[0])))
+        return 0
     figures: dict = {"load_average_before": os.getloadavg()}
     if not args.batch_only:
         figures["latency"] = latency(args.runs, args.warmup, tuple(args.engine or ("oxigraph", "pyld")))

@@ -7,7 +7,12 @@
 2. Runs ``samtbu validate --batch`` on it (a separate process, all workers) and measures wall time,
    CPU time and peak memory (RSS summed over the process tree, sampled every 50 ms); with
    ``--baseline REV`` the toolkit of that git revision too, in the same run, and checks that both
-   wrote the same results for every record; then the batch with the Grep snapshot.
+   wrote the same results for every record; then the batch with the Grep snapshot; then signing
+   (unless ``--no-signing``): ``--sign-sample`` records of the cohort (300, spread evenly) validated,
+   exported, signed and verified one by one as ``samtbu sign`` and ``samtbu verify`` do
+   (benchmarks/credential.py ``--sample-of``, a fresh process of each tree): the median CPU time per
+   record of secure, verify and the whole validate+export+secure path, how many were signed and
+   refused, and how many of the signed verify (any that does not fails the run).
 3. The identity check against plain pyshacl (``pyshacl.validate`` on each record's rdflib graph, as
    the pipeline's pyshacl engine does, nothing cached), on a stratified sample: ``--per-stratum``
    records of every injected fault kind, of the records with warnings and of the conforming ones.
@@ -328,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grep", type=Path, default=REPO / "grep" / "grep-eksempler.sqlite",
                         help="Grep snapshot for the runs with Grep (default: the one shipped for the examples)")
     parser.add_argument("--no-latency", action="store_true", help="skip the single-payload latencies")
+    parser.add_argument("--no-signing", action="store_true", help="skip signing and verifying a sample of the cohort")
+    parser.add_argument("--sign-sample", type=int, default=300, help="records of the cohort signed and verified (default 300)")
     parser.add_argument("--latency-only", action="store_true", help="only the single-payload latencies, without and with Grep")
     parser.add_argument("--latency-json", action="store_true", help=argparse.SUPPRESS)  # one round, for side by side
     parser.add_argument("--batch-only", action="store_true",
@@ -376,6 +383,9 @@ def main(argv: list[str] | None = None) -> int:
             with_grep = run_batch(cohort, args.workdir / f"report-{args.learners}-grep.jsonl", args.jobs, args.grep)
             print_batch(f"samtbu --batch --grep {args.grep.name}", args.learners, with_grep)
             print(f"  with Grep / without: wall {with_grep['wall'] / ours['wall']:.2f}x, CPU {with_grep['cpu'] / ours['cpu']:.2f}x")
+
+        if not args.no_signing:
+            failed |= not signing(cohort, args.sign_sample, args.baseline, old_env)
 
         check = identity_check(cohort, ours_out, faults, args.per_stratum, args.learners)
         print(f"identity check against plain pyshacl, {args.per_stratum} records per stratum:")
@@ -478,6 +488,34 @@ def batch_rounds(args, cohort: Path) -> int:
         shutil.rmtree(work, ignore_errors=True)
     print(f"load average {load_average()} at the end")
     return 0
+
+
+SIGN_STEPS = ("secure", "verify", "validate+export+secure")
+
+
+def signing(cohort: Path, sample: int, rev: str | None, old_env: dict | None) -> bool:
+    """Sign and verify ``sample`` records of the cohort with this tree (and the baseline's toolkit,
+    first): benchmarks/credential.py ``--sample-of`` in a fresh process of each. Prints the median
+    CPU time per record of each step side by side; False when a signed record does not verify."""
+    trees = ([(rev, old_env)] if old_env is not None else []) + [("this tree", None)]
+    figures = {}
+    for label, env in trees:
+        done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "credential.py"), "--sample-of", str(cohort),
+                               "--sample", str(sample)], env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"signing the sample failed ({label}):\n{done.stderr}")
+        figures[label] = json.loads(done.stdout.splitlines()[-1])
+    ours = figures["this tree"]
+    print(f"signing {ours['records']} records of the cohort (spread evenly; each validated, exported, secured and verified "
+          f"as samtbu sign and samtbu verify do, {ours['engine']}): {ours['signed']} signed, {sum(ours['refused'].values())} refused "
+          f"({', '.join(f'{n} {why}' for why, n in ours['refused'].items()) or 'none'}); {ours['verified']} of {ours['signed']} verify")
+    for step in SIGN_STEPS:
+        line = f"  {step}: CPU per record, median: this tree {ours['cpu_ms'][step]:.2f} ms"
+        if rev is not None and rev in figures:
+            old = figures[rev]["cpu_ms"][step]
+            line += f"; {rev} {old:.2f} ms ({ours['cpu_ms'][step] / old:.2f}x)"
+        print(line)
+    return all(f["verified"] == f["signed"] for f in figures.values())
 
 
 LATENCY_KINDS = ("fagbrev", "kompetansebevis", "vitnemaal", "enkeltresultat.json", "fullfoeringsstatus.json")

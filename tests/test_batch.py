@@ -371,3 +371,86 @@ def test_the_batch_benchmark_alone_prints_its_figures(tmp_path: Path):
     rounds = [line for line in proc.stdout.splitlines() if line.startswith("round ")]
     assert len(rounds) == 2 and all("ms CPU per record without it" in line for line in rounds)
     assert "samtbu --batch, this tree (best of 2): 40 records" in proc.stdout
+
+
+_LAZY_SCRIPT = r"""
+import io, json, os, sys
+from pathlib import Path
+from samtbu.validate.batch import SERIAL_RECORDS, iter_records, run_batch
+from samtbu.validate.engine import _compiled
+
+forks = []
+os.register_at_fork(before=lambda: forks.append(1))
+path, jobs = Path(sys.argv[1]), int(sys.argv[2])
+out = io.StringIO()
+summary = run_batch(iter_records(path, chunks=True), out, jobs=jobs, progress=False)
+lines = [line for line in out.getvalue().splitlines() if '"summary"' not in line]
+print(json.dumps({"lines": lines, "compiled_here": _compiled.cache_info().currsize, "forks": len(forks),
+                  "serial": SERIAL_RECORDS, "records": summary.records}))
+"""
+
+
+def _lazy_batch(path: Path, jobs: int) -> dict:
+    done = subprocess.run([sys.executable, "-c", _LAZY_SCRIPT, str(path), str(jobs)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_a_profile_is_compiled_when_its_first_record_is_met(tmp_path: Path):
+    """A batch compiles only the profiles its records need, when the first of them is met: in the
+    parent for the first records (before the workers fork, so they share them), in a worker for a
+    profile first met later. The reports are those of one process, in the same order; a batch that
+    ends within the first records starts no worker."""
+    from samtbu.validate.batch import SERIAL_RECORDS
+
+    enkelt, vitnemaal = json.dumps(_doc("enkeltresultat.json")), json.dumps(_doc("vitnemaal-studiespesialisering.json"))
+    bad = json.dumps({**_doc("vitnemaal-studiespesialisering.json"), "dokumentnummer": 7})
+    late = tmp_path / "late.ndjson"  # the vitnemål profile is first needed after the records the parent validates
+    late.write_text("\n".join([enkelt] * (SERIAL_RECORDS + 10) + [vitnemaal, bad] * 40) + "\n")
+    one, two = _lazy_batch(late, 1), _lazy_batch(late, 2)
+    assert one["records"] == two["records"] == SERIAL_RECORDS + 90
+    assert one["lines"] == two["lines"]  # identical reports, identical order
+    assert one["compiled_here"] == 2 and one["forks"] == 0  # enkeltresultat and vitnemaal, of the model's 10
+    assert two["compiled_here"] == 1 and two["forks"] == 2  # the parent met enkeltresultat only; the workers the rest
+    assert sum('"profile": "vitnemaal"' in line and '"conforms": false' in line for line in two["lines"]) == 40
+    small = tmp_path / "small.ndjson"
+    small.write_text("\n".join([enkelt, vitnemaal, bad] * 10) + "\n")
+    few = _lazy_batch(small, 2)
+    assert few["forks"] == 0 and few["compiled_here"] == 2 and few["records"] == 30
+    assert few["lines"] == _lazy_batch(small, 1)["lines"]
+
+
+def test_the_benchmark_signs_and_verifies_a_sample_of_the_cohort(tmp_path: Path):
+    """benchmarks/run.py's signing step (benchmarks/credential.py --sample-of): records of the cohort
+    spread evenly, each validated, exported, signed and verified; the faulty ones refused."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from cohort import Cohort, write_ndjson
+
+    cohort = Cohort(60, 2026, fault_rate=0.2)
+    path = tmp_path / "cohort.ndjson"
+    write_ndjson(cohort, path)
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "credential.py"), "--sample-of", str(path), "--sample", "12"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout.splitlines()[-1])
+    assert figures["records"] == 12 and figures["signed"] + sum(figures["refused"].values()) == 12
+    assert figures["signed"] > 0 and figures["verified"] == figures["signed"]
+    assert all(figures["cpu_ms"][step] > 0 for step in ("secure", "verify", "validate+export+secure"))
+    assert set(cohort.known_faults) & set(range(0, 60, 5))  # every 5th record: some carry a fault
+    assert figures["refused"].get("does not validate", 0) > 0  # and are refused, not signed
+
+
+def test_line_ends_found_in_blocks_are_those_of_reading_line_by_line(tmp_path: Path):
+    """The parent scans an NDJSON file in blocks: lines that span blocks, blank and whitespace-only
+    lines (also across a block border), a raw carriage return and a last line without a newline give
+    the lengths and blanks of reading the file line by line, whatever the block size."""
+    from samtbu.validate.batch import _line_lengths
+    from samtbu.validate.input import MAX_BYTES, bounded_lines
+
+    path = tmp_path / "lines.ndjson"
+    path.write_bytes(b'{"a": 1}\n\n   \t \n \r\n  {"b": "\r"}\n\x0b\x0c\n{"c": [1, 2, 3]}\n      \n  x')
+    with path.open("rb") as stream:
+        expected = [(length, not line.strip()) for line, length in bounded_lines(stream, MAX_BYTES)]
+    assert [blank for _length, blank in expected] == [False, True, True, True, False, True, False, True, False]
+    for block_size in (1, 2, 3, 5, 8, 1 << 20):
+        assert list(_line_lengths(path, block_size)) == expected, block_size

@@ -1,9 +1,10 @@
 """Sign many records on every core: NDJSON (or a folder, or an archive) in, NDJSON credentials out.
 
 Reading is the validation batch's (``samtbu.validate.batch.iter_records``: an NDJSON file goes to the
-workers as byte ranges they read themselves); the model is loaded and the profiles compiled once
-before the workers fork. Each record is validated, exported and signed as ``samtbu sign`` does; a
-record that does not validate is refused and listed, and the batch goes on. The output keeps the
+workers as byte ranges they read themselves); the model is loaded once before the workers fork, and
+a profile is compiled in a worker when its first record needs it. Each record is validated, exported
+and signed as ``samtbu sign`` does; a record that does not validate is refused and listed, and the
+batch goes on. The output keeps the
 input order, one credential a line. With a status list, the parent draws the random indexes and
 hands each task its share, so no two workers can give out the same index.
 """

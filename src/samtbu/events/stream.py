@@ -81,7 +81,7 @@ _STATE: dict = {}
 
 
 def _prepare(root: str | None = None) -> None:
-    """Load the model and compile the profiles once (before the workers fork)."""
+    """Load the model once (before the workers fork; a profile is compiled when first needed)."""
     from samtbu.events.check import _result_profiles
     from samtbu.validate.batch import prepare
 

@@ -1,9 +1,10 @@
 """Bulk validation: many independent payloads, on every core, in bounded memory.
 
 Input: a directory, a tar or zip archive, or an NDJSON (JSON lines) stream (file or standard input).
-Each payload is validated on its own with the one pipeline (``validate_payload``); shapes and code
-lists are prepared once per worker (before the workers fork, so they share them). Reports are written
-as records complete, in input order: JSON lines, text, or (accumulated compactly) JUnit or SARIF. A
+Each payload is validated on its own with the one pipeline (``validate_payload``); the model is
+loaded once, and a profile compiled when its first record is met: the parent validates the first
+records itself before the workers fork, so that they share the profiles those needed. Reports are
+written as records complete, in input order: JSON lines, text, or (accumulated compactly) JUnit or SARIF. A
 failing or unreadable record never stops the batch.
 
 After the last record a global pass checks rules that span records, on a compact index of a few key
@@ -100,6 +101,9 @@ CHUNK_RECORDS = 64
 # most IN_FLIGHT_BYTES of payloads are read ahead of the records being validated.
 CHUNK_BYTES = 4 * 1024 * 1024
 IN_FLIGHT_BYTES = 64 * 1024 * 1024
+# With more than one job, the batch's first tasks, up to this many records, are validated in the
+# parent (see run_batch): enough to meet the profiles a cohort uses, a few tenths of a second at most.
+SERIAL_RECORDS = 128
 
 
 def iter_records(source: str | Path | IO[bytes], *, name: str | None = None, chunks: bool = False,
@@ -162,28 +166,53 @@ def _ndjson_chunks(path: Path, counter) -> Iterator[RawChunk | RawRecord]:
     offsets, line numbers and record indexes as ``_ndjson`` would give them (the lines are only
     scanned here, not kept). A line over the size limit is given as an unreadable record of its own,
     and never read by a worker."""
-    with path.open("rb") as stream:
-        start = offset = 0
-        first_line, first_index, records, lineno = 1, None, 0, 0
-        for line, length in bounded_lines(stream, MAX_BYTES):
-            lineno += 1
-            if line is None:
-                if records:
-                    yield RawChunk(str(path), start, offset, first_index, first_line, records)
-                yield _too_long(next(counter), f"{path}:{lineno}", length)
-                offset += length
-                start, first_line, first_index, records = offset, lineno + 1, None, 0
-                continue
-            offset += length
-            if line.strip():
-                index = next(counter)
-                first_index = index if first_index is None else first_index
-                records += 1
-            if records == CHUNK_RECORDS or (records and offset - start >= CHUNK_BYTES):
+    start = offset = 0
+    first_line, first_index, records, lineno = 1, None, 0, 0
+    for length, blank in _line_lengths(path):
+        lineno += 1
+        if length > MAX_BYTES:
+            if records:
                 yield RawChunk(str(path), start, offset, first_index, first_line, records)
-                start, first_line, first_index, records = offset, lineno + 1, None, 0
-        if records:
+            yield _too_long(next(counter), f"{path}:{lineno}", length)
+            offset += length
+            start, first_line, first_index, records = offset, lineno + 1, None, 0
+            continue
+        offset += length
+        if not blank:
+            index = next(counter)
+            first_index = index if first_index is None else first_index
+            records += 1
+        if records == CHUNK_RECORDS or (records and offset - start >= CHUNK_BYTES):
             yield RawChunk(str(path), start, offset, first_index, first_line, records)
+            start, first_line, first_index, records = offset, lineno + 1, None, 0
+    if records:
+        yield RawChunk(str(path), start, offset, first_index, first_line, records)
+
+
+_WHITESPACE = frozenset(b" \t\n\r\x0b\x0c")  # what bytes.strip() takes off
+
+
+def _line_lengths(path: Path, block_size: int = 1 << 20) -> Iterator[tuple[int, bool]]:
+    """(length with its b"\n", whether only whitespace) of each line of a file, split as iterating
+    over the binary file does. The file is read in blocks and only searched for line ends: the
+    parent of a batch does not need the lines (reading each one into memory was most of its own
+    work), and a line longer than memory is only counted."""
+    length, blank = 0, True  # of the line read so far
+    with path.open("rb") as stream:
+        while block := stream.read(block_size):
+            find, size, start = block.find, len(block), 0
+            while start < size:
+                end = find(b"\n", start)
+                stop = size if end < 0 else end + 1
+                # most lines start with "{": only a part that starts with whitespace is looked at whole
+                blank = blank and block[start] in _WHITESPACE and not block[start:stop].strip()
+                length += stop - start
+                if end < 0:
+                    break
+                yield length, blank
+                length, blank, start = 0, True, stop
+    if length:
+        yield length, blank
 
 
 def _too_long(index: int, source: str, length: int) -> RawRecord:
@@ -275,6 +304,9 @@ class Facts:
     documents: list = field(default_factory=list)  # (document id, class, dokumentnummer, status, fnr, competences)
     roots: list = field(default_factory=list)  # IRIs of the root nodes: the record's identity
 
+    def __reduce__(self):  # from a worker to the parent as a plain tuple: a quarter less pickling (measured)
+        return Facts, (self.source, self.documents, self.roots)
+
 
 @dataclass(slots=True)
 class Outcome:
@@ -289,9 +321,13 @@ class Outcome:
 _STATE: dict = {}
 
 
-def prepare(profile: str | None, engine: str, root: str | None = None, grep=None) -> None:
-    """Load the model and compile the profiles once (in the parent before forking, or per worker).
-    ``grep``: a Grep snapshot (or its path): the records are checked against it too."""
+def prepare(profile: str | None, engine: str, root: str | None = None, grep=None, *, compile_all: bool = False) -> None:
+    """Load the model once (in the parent before forking, or per worker). A profile's shapes are
+    compiled when the first record that needs it is validated (``compiled_shapes`` keeps them for
+    the process): a cohort uses a few of the model's profiles, and compiling all of them was most
+    of a batch's start-up. ``compile_all``: compile every profile now instead (the given one only,
+    when ``profile`` is set). ``grep``: a Grep snapshot (or its path): the records are checked
+    against it too."""
     from samtbu.grep import resolve_snapshot
     from samtbu.jsonld import bundled_context
     from samtbu.validate.engine import compiled_shapes, with_grep
@@ -300,7 +336,7 @@ def prepare(profile: str | None, engine: str, root: str | None = None, grep=None
     bundled_context(model)
     model.toolkit_rules  # noqa: B018 - read once here, before the workers fork
     snapshot = resolve_snapshot(grep if grep is not None else False)
-    if engine == "fast":
+    if engine == "fast" and compile_all:
         for p in ([model.profile(profile)] if profile else model.profiles.values()):
             compiled_shapes(with_grep(p, model, snapshot) if snapshot is not None else p, model)
     _STATE.update(model=model, profile=profile, engine=engine, grep=snapshot)
@@ -628,8 +664,21 @@ def run_batch(
         if jobs <= 1:
             for raw in records:
                 consume(*validate_task((raw,), fmt, lang))
+        elif engine != "fast":  # pyshacl compiles nothing to share, and takes seconds a record
+            _run_pool(_tasks(records, max(chunksize, 32)), consume, fmt, lang, profile, engine, jobs)
         else:
-            _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize)
+            tasks = _tasks(records, max(chunksize, 32))
+            # The first tasks are validated here, before the workers fork: the profiles they need
+            # are compiled once, in this process, and the workers share them; a batch that ends
+            # within them (a few files) starts no worker at all.
+            serial = 0
+            for task in tasks:
+                consume(*validate_task(task, fmt, lang))
+                serial += sum(raw.records if isinstance(raw, RawChunk) else 1 for raw in task)
+                if serial >= SERIAL_RECORDS:
+                    gc.freeze()  # what was compiled now, too (see prepare)
+                    _run_pool(tasks, consume, fmt, lang, profile, engine, jobs)
+                    break
     finally:
         gc.set_threshold(*gc_threshold)
         if bar is not None:
@@ -687,33 +736,34 @@ class _InFlight:
             self.condition.notify_all()
 
 
-def _run_pool(records, consume, fmt, lang, profile, engine, jobs, chunksize) -> None:
-    chunksize = max(chunksize, 32)
-    import multiprocessing as mp
-
-    # A task is a chunk of an NDJSON file (the worker reads it) or a group of single records.
-    in_flight = _InFlight(max(jobs * 8, 16), IN_FLIGHT_BYTES)
-
-    def tasks():
-        group: list = []
-        size = 0
-        for raw in records:
-            if isinstance(raw, RawChunk):
-                if group:
-                    yield group
-                    group, size = [], 0
-                yield [raw]
-                continue
-            group.append(raw)
-            size += len(raw.data or b"")
-            if len(group) >= chunksize or size >= CHUNK_BYTES:
+def _tasks(records: Iterable[RawRecord | RawChunk], chunksize: int) -> Iterator[list]:
+    """The records in tasks for the workers: a chunk of an NDJSON file (the worker reads it), or a
+    group of at most ``chunksize`` single records and about CHUNK_BYTES bytes."""
+    group: list = []
+    size = 0
+    for raw in records:
+        if isinstance(raw, RawChunk):
+            if group:
                 yield group
                 group, size = [], 0
-        if group:
+            yield [raw]
+            continue
+        group.append(raw)
+        size += len(raw.data or b"")
+        if len(group) >= chunksize or size >= CHUNK_BYTES:
             yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def _run_pool(tasks: Iterator[list], consume, fmt, lang, profile, engine, jobs) -> None:
+    import multiprocessing as mp
+
+    in_flight = _InFlight(max(jobs * 8, 16), IN_FLIGHT_BYTES)
 
     def feed():
-        for task in tasks():
+        for task in tasks:
             in_flight.acquire(_task_bytes(task))
             yield task
 
