@@ -25,6 +25,7 @@ time; generated functions do not memoise).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -92,29 +93,102 @@ _VALS = re.compile(r"\bvals\b")
 _INLINE_LIMIT = 400
 
 
-class _Body:
-    """What one generated function has read so far: its focus node's entry of the index (``_fb``),
-    the values of each predicate of it (``_p<n>``). Each is read once,
-    at its first use; every check's lines run at the top level of the function, in order, so a
-    name read by an earlier check is bound for every later one."""
+class _Loop:
+    """A check over each value node ``v`` of ``var`` (its lines return False when one breaks it),
+    with lines before the loop (``pre``) and after it (``post``): the checks of one function over
+    the same values are written as one loop."""
 
-    def __init__(self, generator: _Generator, lines: list):
-        self.generator, self.lines = generator, lines
+    __slots__ = ("var", "pre", "body", "post")
+
+    def __init__(self, var: str, body: list, pre: list | None = None, post: list | None = None):
+        self.var, self.body, self.pre, self.post = var, body, pre or [], post or []
+
+
+# A check whose lines call the engine (a SPARQL query, a closure): written after the cheap ones
+_COSTLY = re.compile(r"\b(SPARQL|CHECK)\d+\(")
+_USES_D = re.compile(r"\b_d\b")
+_TYPES_OF_V = "_d.get(RDF_TYPE, E)"
+_CLASS_TEST_OF_V = re.compile(r"\(not SUBS\d+\.isdisjoint\(_d\.get\(RDF_TYPE, E\)\) if _st else IS_INSTANCE\(ctx, v, C\d+\)\)")
+
+
+class _Body:
+    """What one generated function has read: its focus node's entry of the index (``_fb``), the
+    values of each predicate of it (``_p<n>``), the value nodes of each path (``_v<n>``), whether
+    the class hierarchy is the static one (``_st``). Each is read once, at the top of the function.
+
+    A function only answers whether its node passes every check, and each check is pure: so the
+    checks are written in the order that costs least, not in the shapes' order. The checks over
+    one list of values share one loop (its value's entry of the index read once, a class test made
+    once for all the checks that make it); the checks that call the engine (SPARQL, closures) come
+    last, so a failing node rarely reaches them."""
+
+    def __init__(self, generator: _Generator, header: str):
+        self.generator, self.header = generator, header
         self.names: dict = {}
+        self.bindings: list[str] = []
+        self.items: list = []
+
+    def bind(self, key, name: str, expression: str) -> str:
+        found = self.names.get(key)
+        if found is None:
+            found = self.names[key] = name
+            self.bindings.append(f"    {name} = {expression}")
+        return found
 
     def focus_entry(self) -> str:
-        if "_fb" not in self.names:
-            self.names["_fb"] = "_fb"
-            self.lines.append("    _fb = spo.get(f, ED)")
-        return "_fb"
+        return self.bind("_fb", "_fb", "spo.get(f, ED)")
 
     def focus_values(self, predicate) -> str:
-        name = self.names.get(predicate)
-        if name is None:
+        if predicate not in self.names:
             self.focus_entry()
-            name = self.names[predicate] = f"_p{len(self.names)}"
-            self.lines.append(f"    {name} = _fb.get({self.generator.const(predicate, 'P')}, E)")
-        return name
+        return self.bind(predicate, f"_p{len(self.names)}", f"_fb.get({self.generator.const(predicate, 'P')}, E)")
+
+    def focus_itself(self) -> str:
+        """The value nodes of a node shape: its focus node alone."""
+        return self.bind("(f,)", "_vf", "(f,)")
+
+    def path_values(self, path_constant: str) -> str:
+        return self.bind(("path", path_constant), f"_v{len(self.names)}", f"{path_constant}(ctx, f)")
+
+    def static(self) -> str:
+        return self.bind("_st", "_st", "ctx._supers is STATIC")
+
+    def add(self, written, vals: str) -> None:
+        """A check's lines (or ``_Loop``) with its values' name in place of ``vals``."""
+        if isinstance(written, _Loop):
+            self.items.append(_Loop(vals if written.var == "vals" else written.var,
+                                    [_VALS.sub(vals, line) for line in written.body],
+                                    [_VALS.sub(vals, line) for line in written.pre],
+                                    [_VALS.sub(vals, line) for line in written.post]))
+        elif written:
+            self.items.append([_VALS.sub(vals, line) for line in written])
+
+    def source(self) -> str:
+        merged: dict = {}
+        cheap: list = []
+        costly: list = []
+        for item in self.items:
+            if isinstance(item, _Loop):
+                loop = merged.get(item.var)
+                if loop is None:
+                    loop = merged[item.var] = _Loop(item.var, [])
+                    (costly if _COSTLY.search("\n".join(item.pre + item.body + item.post)) else cheap).append(loop)
+                loop.pre.extend(item.pre)
+                loop.body.extend(item.body)
+                loop.post.extend(item.post)
+            else:
+                (costly if _COSTLY.search("\n".join(item)) else cheap).append(item)
+        lines = [self.header] + self.bindings
+        for item in cheap + costly:
+            if isinstance(item, _Loop):
+                lines.extend("    " + line for line in item.pre)
+                lines.append(f"    for v in {item.var}:")
+                lines.extend("        " + line for line in self.generator.shared_tests(item.body))
+                lines.extend("    " + line for line in item.post)
+            else:
+                lines.extend("    " + line for line in item)
+        lines.append("    return True")
+        return "\n".join(lines)
 
 
 class _Generator:
@@ -136,6 +210,7 @@ class _Generator:
         from samtbu.validate.fast.engine import Context  # (fastengine imports this module)
 
         self.constants["IS_INSTANCE"] = Context.is_instance
+        self._subclasses: dict = {}  # class -> the name of its subclasses' set
 
     def const(self, value, prefix: str) -> str:
         key = (prefix, id(value))
@@ -147,65 +222,72 @@ class _Generator:
         return name
 
     def function(self, shape) -> str:
-        lines = [f"def {self.names[id(shape)]}(ctx, spo, f):"]
-        self.body = _Body(self, lines)
-        self.shape_lines(shape)
-        lines.append("    return True")
-        self.body = None
-        return "\n".join(lines)
+        return self.all_of(self.names[id(shape)], [shape])
 
     def all_of(self, name: str, shapes) -> str:
         """One function that answers whether a node conforms to every one of the shapes: their
-        bodies one after the other, reading the node's values once for all of them."""
-        lines = [f"def {name}(ctx, spo, f):"]
-        self.body = _Body(self, lines)
-        for shape in shapes:
-            self.shape_lines(shape)
-        lines.append("    return True")
-        self.body = None
-        return "\n".join(lines)
+        checks in one body, reading the node's values once for all of them."""
+        self.body = _Body(self, f"def {name}(ctx, spo, f):")
+        try:
+            for shape in shapes:
+                self.shape_lines(shape)
+            return self.body.source()
+        finally:
+            self.body = None
 
     def shape_lines(self, shape) -> None:
-        """The lines of the shape's checks (each returns False when it fails) into the function
-        being written."""
+        """The shape's checks (each returns False when it fails) into the function being written."""
         body = self.body
         if body is None:
             raise RuntimeError("shape_lines outside a function being written")
-        lines = body.lines
         if shape.deactivated:
             return
         if shape.predicate is not None:
             vals = body.focus_values(shape.predicate)
         elif shape.path is not None:
-            path = self.const(shape.path, "PATH")
-            lines.append(f"    vals = {path}(ctx, f)")
-            vals = "vals"
+            vals = body.path_values(self.const(shape.path, "PATH"))
         else:
-            lines.append("    vals = (f,)")
-            vals = "vals"
+            vals = body.focus_itself()
         for check in shape.checks:
             spec = getattr(check, "spec", None)
             inner = spec[1] if spec is not None and spec[0] == "property" else None
             if inner is not None and shape.path is None and inner.predicate is not None:
-                # A property shape of a node shape: its body inline, on the node's own values for
-                # the predicate (read once for all the checks on it), instead of a call per property.
+                # A property shape of a node shape: its checks on the node's own values for the
+                # predicate (read once for all the checks on them), instead of a call per property.
                 if inner.deactivated:
                     continue
                 for inner_check in inner.checks:
                     written = self.check(inner_check)
                     if written:
-                        pvals = body.focus_values(inner.predicate)
-                        lines.extend("    " + _VALS.sub(pvals, line) for line in written)
+                        body.add(written, body.focus_values(inner.predicate))
                 continue
             if shape.path is None and spec is not None and spec[0] in _ON_THE_NODE:
                 # a node shape's own value is its focus node: no loop over (f,)
                 self.test_node, self.test_entry = "f", "_fb"
                 try:
-                    lines.extend("    " + line for line in self.check(check))
+                    body.add(self.check(check), vals)
                 finally:
                     self.test_node, self.test_entry = "v", "_d"
                 continue
-            lines.extend("    " + _VALS.sub(vals, line) for line in self.check(check))
+            body.add(self.check(check), vals)
+
+    def shared_tests(self, lines: list) -> list:
+        """The body of a loop over value nodes: the value's entry of the index read once (``_d``),
+        and a class test or the value's types that several checks make, once (``_k<n>``, ``_t``)."""
+        text = "\n".join(lines)
+        head = []
+        if _USES_D.search(text):
+            head.append("_d = spo.get(v, ED)")
+        for test, n in Counter(_CLASS_TEST_OF_V.findall(text)).items():
+            if n > 1:
+                name = f"_k{len(head)}"
+                head.append(f"{name} = {test}")
+                text = text.replace(test, name)
+        if text.count(_TYPES_OF_V) + sum(line.count(_TYPES_OF_V) for line in head) > 1:
+            head = [line.replace(_TYPES_OF_V, "_t") for line in head]
+            head.insert(1, f"_t = {_TYPES_OF_V}")
+            text = text.replace(_TYPES_OF_V, "_t")
+        return head + text.split("\n")
 
     def call(self, shape) -> str:
         """Whether the node of the test (``self.test_node``) conforms to the shape: its expression inline
@@ -281,9 +363,12 @@ class _Generator:
     def instance_test(self, cls, x: str, types: str) -> str:
         """Whether the node ``x`` with these types is an instance of the class (not a literal:
         tested by the caller): ctx.is_instance, with the static hierarchy one set test."""
-        subclasses = frozenset(self.sub_closure.get(cls, ())) | {cls}
-        return (f"(not {self.const(subclasses, 'SUBS')}.isdisjoint({types}) if ctx._supers is STATIC "
-                f"else IS_INSTANCE(ctx, {x}, {self.const(cls, 'C')}))")
+        subs = self._subclasses.get(cls)
+        if subs is None:
+            subs = self._subclasses[cls] = self.const(frozenset(self.sub_closure.get(cls, ())) | {cls}, "SUBS")
+        static = self.body.static() if self.body is not None else "ctx._supers is STATIC"
+        test = f"(not {subs}.isdisjoint({types}) if {static} else IS_INSTANCE(ctx, {x}, {self.const(cls, 'C')}))"
+        return test
 
     def value_expression(self, check, values: str) -> str | None:
         """A check on the value nodes ``values`` of a property shape as an expression, or None."""
@@ -318,7 +403,7 @@ class _Generator:
         kind, arg = _spec(shape.checks[0])
         return arg if kind == "in" else None
 
-    def check(self, check) -> list[str]:
+    def check(self, check) -> list[str] | _Loop:
         """The lines that return False when the values break the check: the check's kind written
         inline (``_INLINE``), or a call of the engine's own closure with no result list."""
         kind, arg = _spec(check)
@@ -337,8 +422,7 @@ class _Generator:
         return [f"if len(vals) > {int(arg)}:", "    return False"]
 
     def in_(self, arg) -> list[str]:
-        m = self.const(arg, "IN")
-        return ["for v in vals:", f"    if v not in {m}:", "        return False"]
+        return [f"if not {self.const(arg, 'IN')}.issuperset(vals):", "    return False"]
 
     def has_value(self, arg) -> list[str]:
         w = self.const(arg, "W")
@@ -348,21 +432,19 @@ class _Generator:
         if arg == XSD_STRING:
             # _matches_datatype for xsd:string: a literal, not ill-typed (language ""), datatype
             # xsd:string, or neither datatype nor language.
-            return ["for v in vals:",
-                    "    if type(v) is not L or v[2] == '' or (v[1] != XSD_STRING and (v[1] is not None or v[2] is not None)):",
-                    "        return False"]
+            return _Loop("vals", ["if type(v) is not L or v[2] == '' or (v[1] != XSD_STRING and (v[1] is not None or v[2] is not None)):",
+                                  "    return False"])
         from samtbu.validate.fast.engine import _DT_OK, _SPECIAL_DATATYPES, _matches_datatype, datatype_ok
 
         d = self.const(arg, "D")
         if arg in _SPECIAL_DATATYPES:
             fn = self.const(_matches_datatype, "MATCH")
-            return ["for v in vals:", f"    if not {fn}(v, {d}):", "        return False"]
+            return _Loop("vals", [f"if not {fn}(v, {d}):", "    return False"])
         # _matches_datatype for any other datatype: a literal of it, not ill-typed (language ""),
         # whose lexical form is valid for it (remembered by datatype_ok, its table read here first)
         known, check = self.const(_DT_OK, "DT_OK"), self.const(datatype_ok, "DATATYPE_OK")
-        return ["for v in vals:",
-                f"    if type(v) is not L or v[1] != {d} or v[2] == '' or not ({known}.get((v[0], {d})) or {check}(v[0], {d})):",
-                "        return False"]
+        return _Loop("vals", [f"if type(v) is not L or v[1] != {d} or v[2] == '' or not ({known}.get((v[0], {d})) or {check}(v[0], {d})):",
+                              "    return False"])
 
     def node_kind(self, arg) -> list[str]:
         iri, blank, literal = arg
@@ -375,33 +457,29 @@ class _Generator:
             bad.append("t is L")
         if not bad:
             return []
-        return ["for v in vals:", "    t = type(v)", f"    if {' or '.join(bad)}:", "        return False"]
+        return _Loop("vals", ["t = type(v)", f"if {' or '.join(bad)}:", "    return False"])
 
     def class_(self, arg) -> list[str]:
         # ctx.is_instance inline: one of v's types is the class or a subclass of it
-        test = self.instance_test(arg, "v", "spo.get(v, ED).get(RDF_TYPE, E)")
-        return ["for v in vals:", f"    if type(v) is L or not {test}:", "        return False"]
+        test = self.instance_test(arg, "v", _TYPES_OF_V)
+        return _Loop("vals", [f"if type(v) is L or not {test}:", "    return False"])
 
     def pattern(self, arg) -> list[str]:
         regex = self.const(arg, "RE")
         lexical = self.const(lexical_as_rdflib, "LEX")
         # lexical_as_rdflib inline for a plain literal and xsd:string
-        return ["for v in vals:", "    t = type(v)",
-                f"    if t is B or {regex}.search(((v[0] if v[1] is None or v[1] == XSD_STRING else {lexical}(v)) if t is L else v)) is None:",
-                "        return False"]
+        return _Loop("vals", ["t = type(v)",
+                              f"if t is B or {regex}.search(((v[0] if v[1] is None or v[1] == XSD_STRING else {lexical}(v)) if t is L else v)) is None:",
+                              "    return False"])
 
-    def _each(self, test: str) -> list[str]:
+    def _each(self, test: str) -> list[str] | _Loop:
         """Lines that return False when ``test`` holds for the node of the test: each value node
-        ``v`` (its entry of the index read once, as ``_d``, when the test reads it), or the focus
-        node of a node shape."""
+        ``v`` (its entry of the index is ``_d``), or the focus node of a node shape."""
         if self.test_node == "f":
             if re.search(r"\b_fb\b", test) and self.body is not None:
                 self.body.focus_entry()
             return [f"if {test}:", "    return False"]
-        lines = ["for v in vals:"]
-        if re.search(r"\b_d\b", test):
-            lines.append("    _d = spo.get(v, ED)")
-        return lines + [f"    if {test}:", "        return False"]
+        return _Loop("vals", [f"if {test}:", "    return False"])
 
     def not_(self, arg) -> list[str]:
         return self._each(self.call(arg))
@@ -419,26 +497,27 @@ class _Generator:
         calls = ", ".join(self.call(s) for s in arg)
         return self._each(f"({calls},).count(True) != 1")
 
-    def qualified(self, arg) -> list[str]:
+    def qualified(self, arg) -> _Loop:
         target, siblings, qmin, qmax = arg
         counted = self.call(target)
         if siblings:
             counted += " and not (" + " or ".join(self.call(x) for x in siblings) + ")"
-        lines = ["n = 0"] + self._each(counted)[:-2]
-        lines += [f"    if {counted}:", "        n += 1"]
+        self._walrus += 1
+        n = f"_n{self._walrus}"
+        after = []
         if qmax is not None:
-            lines += [f"if n > {int(qmax)}:", "    return False"]
+            after += [f"if {n} > {int(qmax)}:", "    return False"]
         if qmin is not None:
-            lines += [f"if n < {int(qmin)}:", "    return False"]
-        return lines
+            after += [f"if {n} < {int(qmin)}:", "    return False"]
+        return _Loop("vals", [f"if {counted}:", f"    {n} += 1"], [f"{n} = 0"], after)
 
     def closed(self, arg) -> list[str]:
         allowed = self.const(arg, "ALLOWED")
         # sh:closed allows rdf:type rdfs:Resource besides the listed properties (as pyshacl does)
-        return ["for v in vals:", "    _c = spo.get(v)", "    if _c:", "        for p, objs in _c.items():",
-                f"            if p in {allowed}:", "                continue",
-                "            if p == RDF_TYPE and all(o == RDFS_RESOURCE for o in objs):", "                continue",
-                "            return False"]
+        return _Loop("vals", ["_c = spo.get(v)", "if _c:", "    for p, objs in _c.items():",
+                              f"        if p in {allowed}:", "            continue",
+                              "        if p == RDF_TYPE and all(o == RDFS_RESOURCE for o in objs):", "            continue",
+                              "        return False"])
 
     def sparql(self, arg) -> list[str]:
         by_values = getattr(arg, "cache_by_values", None)
@@ -459,7 +538,7 @@ _ON_THE_NODE = ("not", "node", "and", "or", "xone")
 
 # The kind of a check (its ``spec``, set by the engine's constraint components) -> how it is
 # written inline.
-_INLINE: dict[str, Callable[[_Generator, Any], list[str]]] = {
+_INLINE: dict[str, Callable[[_Generator, Any], list[str] | _Loop]] = {
     "minCount": _Generator.min_count, "maxCount": _Generator.max_count, "in": _Generator.in_,
     "hasValue": _Generator.has_value, "datatype": _Generator.datatype, "nodeKind": _Generator.node_kind,
     "class": _Generator.class_, "pattern": _Generator.pattern, "not": _Generator.not_,
