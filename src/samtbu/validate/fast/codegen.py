@@ -104,11 +104,40 @@ class _Loop:
         self.var, self.body, self.pre, self.post = var, body, pre or [], post or []
 
 
+class _Count:
+    """sh:minCount / sh:maxCount on ``var``: the counts of one list are written as one test, and a
+    list of exactly one value is then read as that value (``_x<n>``)."""
+
+    __slots__ = ("var", "low", "high")
+
+    def __init__(self, var: str, low: int, high: int | None):
+        self.var, self.low, self.high = var, low, high
+
+
 # A check whose lines call the engine (a SPARQL query, a closure): written after the cheap ones
 _COSTLY = re.compile(r"\b(SPARQL|CHECK)\d+\(")
 _USES_D = re.compile(r"\b_d\b")
 _TYPES_OF_V = "_d.get(RDF_TYPE, E)"
 _CLASS_TEST_OF_V = re.compile(r"\(not SUBS\d+\.isdisjoint\(_d\.get\(RDF_TYPE, E\)\) if _st else IS_INSTANCE\(ctx, v, C\d+\)\)")
+
+
+def _single_value(text: str, var: str, value: str) -> str:
+    """The set tests of the list ``var`` written on its one value."""
+    text = re.sub(rf"\b(IN\d+)\.issuperset\({var}\)", rf"({value} in \1)", text)
+    text = re.sub(rf"\b(IN\d+)\.isdisjoint\({var}\)", rf"({value} not in \1)", text)
+    text = re.sub(rf"\blen\({var}\)", "1", text)
+    return re.sub(rf"\b(W\d+) in {var}\b", rf"\1 == {value}", text)
+
+
+def _used(bindings: list, text: str) -> list:
+    """The bindings that the text (or a binding kept) reads."""
+    kept: list = []
+    for line in reversed(bindings):
+        name = line.split("=", 1)[0].strip()
+        if re.search(rf"\b{name}\b", text):
+            kept.append(line)
+            text += "\n" + line
+    return kept[::-1]
 
 
 class _Body:
@@ -155,7 +184,9 @@ class _Body:
 
     def add(self, written, vals: str) -> None:
         """A check's lines (or ``_Loop``) with its values' name in place of ``vals``."""
-        if isinstance(written, _Loop):
+        if isinstance(written, _Count):
+            self.items.append(_Count(vals, written.low, written.high))
+        elif isinstance(written, _Loop):
             self.items.append(_Loop(vals if written.var == "vals" else written.var,
                                     [_VALS.sub(vals, line) for line in written.body],
                                     [_VALS.sub(vals, line) for line in written.pre],
@@ -165,10 +196,16 @@ class _Body:
 
     def source(self) -> str:
         merged: dict = {}
+        counts: dict = {}  # list -> [fewest, most] values
         cheap: list = []
         costly: list = []
         for item in self.items:
-            if isinstance(item, _Loop):
+            if isinstance(item, _Count):
+                bounds = counts.setdefault(item.var, [0, None])
+                bounds[0] = max(bounds[0], item.low)
+                if item.high is not None:
+                    bounds[1] = item.high if bounds[1] is None else min(bounds[1], item.high)
+            elif isinstance(item, _Loop):
                 loop = merged.get(item.var)
                 if loop is None:
                     loop = merged[item.var] = _Loop(item.var, [])
@@ -178,17 +215,101 @@ class _Body:
                 loop.post.extend(item.post)
             else:
                 (costly if _COSTLY.search("\n".join(item)) else cheap).append(item)
-        lines = [self.header] + self.bindings
+        lines: list[str] = []
+        # a list of exactly one value (its counts tested first): that value, ``_x<n>``, instead
+        single = {"_vf": "f"}
+        for var, (low, high) in counts.items():
+            if high is None:
+                test = f"len({var}) < {low}"
+            elif low == high:
+                test = f"len({var}) != {low}"
+            else:
+                test = f"len({var}) > {high}" if low == 0 else f"not {low} <= len({var}) <= {high}"
+            lines += [f"    if {test}:", "        return False"]
+            if low == high == 1:
+                single[var] = "_x" + var[2:]
+                lines.append(f"    {single[var]} = {var}[0]")
+        # each check's lines, its set tests on a list of one value written on that value
+        written: list = []
         for item in cheap + costly:
             if isinstance(item, _Loop):
-                lines.extend("    " + line for line in item.pre)
-                lines.append(f"    for v in {item.var}:")
-                lines.extend("        " + line for line in self.generator.shared_tests(item.body))
-                lines.extend("    " + line for line in item.post)
+                body = self.generator.shared_tests(item.body)
+                part = list(item.pre)
+                if item.var in single:  # no loop over one value
+                    part += [f"v = {single[item.var]}"] + body
+                else:
+                    part += [f"for v in {item.var}:"] + ["    " + line for line in body]
+                part += item.post
             else:
-                lines.extend("    " + line for line in item)
-        lines.append("    return True")
-        return "\n".join(lines)
+                part = item
+            text = "\n".join(part)
+            for var, value in single.items():
+                if var in text:
+                    text = _single_value(text, var, value)
+            written.append(text)
+        lines += self._remembered(written)
+        text = "\n".join(lines)
+        return "\n".join([self.header] + _used(self.bindings, text) + [text, "    return True"])
+
+    def _remembered(self, written: list) -> list:
+        """The checks, those that read only single values (no other node, no engine call) grouped by
+        the values they read: a group runs only for values it has not yet passed (a set of the
+        values that passed, kept across records; a blank node, equal to an IRI of its text, never
+        in it)."""
+        groups: dict = {}
+        order: list = []
+        for text in written:
+            names = set(_NAME.findall(text))
+            values = sorted(n for n in names if _SINGLE.match(n))
+            if values and not names & _READS_MORE and not any(_READS_MORE_NUMBERED.match(n) for n in names):
+                key = tuple(values)
+                if key not in groups:
+                    groups[key] = []
+                    order.append(key)
+                groups[key].append(text)
+            else:
+                order.append(text)
+        # a group on some of the values of another is part of it (one set test for both)
+        for key in sorted(groups, key=len):
+            wider = [other for other in groups if other != key and set(key) < set(other)]
+            if wider:
+                into = min(wider, key=len)
+                groups[into][:0] = groups.pop(key)
+                order[order.index(key)] = None
+        lines: list = []
+        for entry in order:
+            if entry is None:
+                continue
+            if type(entry) is tuple and not _worth_remembering(groups[entry]):
+                lines.extend("    " + line for text in groups[entry] for line in text.split("\n"))
+                continue
+            if type(entry) is str:
+                lines.extend("    " + line for line in entry.split("\n"))
+                continue
+            passed = self.generator.const(set(), "PASSED")
+            key = entry[0] if len(entry) == 1 else "(" + ", ".join(entry) + ")"
+            blank = " or ".join(f"type({n}) is B" for n in entry)
+            lines.append(f"    if {key} not in {passed} or {blank}:")
+            lines.extend("        " + line for text in groups[entry] for line in text.split("\n"))
+            lines += [f"        if len({passed}) >= {_PASSED_KEPT}:", f"            {passed}.clear()",
+                      f"        {passed}.add({key})"]
+        return lines
+
+
+# What a check reads that makes it more than a function of its values (another node's entry, the
+# engine): such a check runs every time
+_NAME = re.compile(r"\b[A-Za-z_]\w*\b")
+_SINGLE = re.compile(r"^_x\d+$")
+_READS_MORE = frozenset(("_d", "_t", "_fb", "spo", "ctx", "f", "_st", "_c", "_r", "IS_INSTANCE", "STATIC", "RDF_TYPE", "_vf"))
+_READS_MORE_NUMBERED = re.compile(r"^(SPARQL|CHECK|PATH|ROWS|SUBS|C|s|all|_w|_v|_p|_k)\d+$")
+def _worth_remembering(texts: list) -> bool:
+    """More than a set test or two: a regular expression, a lexical form, several tests."""
+    text = "\n".join(texts)
+    return text.count("return False") > 2 or any(name in text for name in ("RE", "DATATYPE_OK", "MATCH", "LEX"))
+
+
+# The values a group remembers as passed (then forgotten, and remembered anew): a bound on memory
+_PASSED_KEPT = 4096
 
 
 class _Generator:
@@ -213,7 +334,9 @@ class _Generator:
         self._subclasses: dict = {}  # class -> the name of its subclasses' set
 
     def const(self, value, prefix: str) -> str:
-        key = (prefix, id(value))
+        # (a string by its value: one class, predicate or datatype is one name, so the checks that
+        # test it are one text, written once in a loop)
+        key = (prefix, value if type(value) is str else id(value))
         name = self._constant_ids.get(key)
         if name is None:
             name = f"{prefix}{len(self._constant_ids)}"
@@ -413,13 +536,11 @@ class _Generator:
         fn = self.const(check, "CHECK")
         return [f"if not {fn}(ctx, f, vals, None):", "    return False"]
 
-    def min_count(self, arg) -> list[str]:
-        if int(arg) <= 0:
-            return []
-        return [f"if len(vals) < {int(arg)}:", "    return False"]
+    def min_count(self, arg) -> list[str] | _Count:
+        return [] if int(arg) <= 0 else _Count("vals", int(arg), None)
 
-    def max_count(self, arg) -> list[str]:
-        return [f"if len(vals) > {int(arg)}:", "    return False"]
+    def max_count(self, arg) -> _Count:
+        return _Count("vals", 0, int(arg))
 
     def in_(self, arg) -> list[str]:
         return [f"if not {self.const(arg, 'IN')}.issuperset(vals):", "    return False"]
@@ -481,7 +602,10 @@ class _Generator:
             return [f"if {test}:", "    return False"]
         return _Loop("vals", [f"if {test}:", "    return False"])
 
-    def not_(self, arg) -> list[str]:
+    def not_(self, arg) -> list[str] | _Loop:
+        members = self._only_in(arg)
+        if members is not None and self.test_node == "v":  # none of the values in the list
+            return [f"if not {self.const(members, 'IN')}.isdisjoint(vals):", "    return False"]
         return self._each(self.call(arg))
 
     def node(self, arg) -> list[str]:  # sh:node, and sh:property on the values of a path
@@ -514,7 +638,7 @@ class _Generator:
     def closed(self, arg) -> list[str]:
         allowed = self.const(arg, "ALLOWED")
         # sh:closed allows rdf:type rdfs:Resource besides the listed properties (as pyshacl does)
-        return _Loop("vals", ["_c = spo.get(v)", "if _c:", "    for p, objs in _c.items():",
+        return _Loop("vals", ["_c = spo.get(v)", f"if _c and not {allowed}.issuperset(_c):", "    for p, objs in _c.items():",
                               f"        if p in {allowed}:", "            continue",
                               "        if p == RDF_TYPE and all(o == RDFS_RESOURCE for o in objs):", "            continue",
                               "        return False"])
