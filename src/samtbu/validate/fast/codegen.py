@@ -24,6 +24,7 @@ time; generated functions do not memoise).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -328,9 +329,7 @@ class _Generator:
         # its own (``STATIC``), and each class's subclasses in it
         self.sub_closure: dict = {}
         self.constants["STATIC"] = None
-        from samtbu.validate.fast.engine import Context  # (fastengine imports this module)
-
-        self.constants["IS_INSTANCE"] = Context.is_instance
+        self.constants["IS_INSTANCE"] = _is_instance()
         self._subclasses: dict = {}  # class -> the name of its subclasses' set
 
     def const(self, value, prefix: str) -> str:
@@ -593,6 +592,15 @@ class _Generator:
                               f"if t is B or {regex}.search(((v[0] if v[1] is None or v[1] == XSD_STRING else {lexical}(v)) if t is L else v)) is None:",
                               "    return False"])
 
+    def length(self, arg) -> list[str] | _Loop:
+        minimum, limit = arg
+        if minimum and limit == 0:
+            return []  # (any node, a blank one too, has at least no characters)
+        lexical = self.const(lexical_as_rdflib, "LEX")
+        return _Loop("vals", ["t = type(v)",
+                              f"if t is B or len({lexical}(v) if t is L else v) {'<' if minimum else '>'} {int(limit)}:",
+                              "    return False"])
+
     def _each(self, test: str) -> list[str] | _Loop:
         """Lines that return False when ``test`` holds for the node of the test: each value node
         ``v`` (its entry of the index is ``_d``), or the focus node of a node shape."""
@@ -668,31 +676,159 @@ _INLINE: dict[str, Callable[[_Generator, Any], list[str] | _Loop]] = {
     "class": _Generator.class_, "pattern": _Generator.pattern, "not": _Generator.not_,
     "node": _Generator.node, "property": _Generator.node, "and": _Generator.and_, "or": _Generator.or_,
     "xone": _Generator.xone, "qualified": _Generator.qualified, "closed": _Generator.closed,
-    "sparql": _Generator.sparql,
+    "sparql": _Generator.sparql, "length": _Generator.length,
 }
 
 
 def generate_conformance(shapes, groups=(), *, closure: dict | None = None, sub_closure: dict | None = None) -> dict | None:
     """For each shape (by id), its generated conformance function, and for each group of shapes
     (by its position in ``groups``, as ``("all", i)``) one function that answers whether a node
-    conforms to all of them; None when the shapes refer to each other in a cycle."""
+    conforms to all of them; None when the shapes refer to each other in a cycle.
+
+    The source is generated once per structure of the shapes (``_structure``): the compiled-model
+    cache keeps it, with where each of its constants comes from, so a process that meets the same
+    shapes again only looks its constants up (``_constants``)."""
     shapes = list(shapes)
-    if _has_cycle(shapes):
-        return None
-    generator = _Generator(shapes)
+    groups = [list(group) for group in groups]
+    structure, objects = _structure(shapes, groups)
+    key = hashlib.sha256(repr(structure).encode()).hexdigest()
     # (``closure`` is the engine's class -> superclasses map, which a Context uses when the payload
     # has no subclass edges: a class test is then one set test against the class's subclasses)
-    generator.constants["STATIC"] = closure if closure is not None else object()
-    generator.sub_closure = sub_closure or {}
-    source = "\n\n".join([generator.function(s) for s in shapes]
-                          + [generator.all_of(f"all{i}", group) for i, group in enumerate(groups)])
-    namespace = dict(generator.constants)
+    static = closure if closure is not None else object()
+    sub_closure = sub_closure or {}
+    kept = MEMO.generated(key)
+    namespace = None
+    if kept is not None:
+        source, recipe = kept
+        namespace = _constants(recipe, objects, static, sub_closure)
+    if namespace is None:
+        if _has_cycle(shapes):
+            return None
+        generator = _Generator(shapes)
+        generator.constants["STATIC"] = static
+        generator.sub_closure = sub_closure
+        source = "\n\n".join([generator.function(s) for s in shapes]
+                              + [generator.all_of(f"all{i}", group) for i, group in enumerate(groups)])
+        namespace = dict(generator.constants)
+        recipe = _recipe(generator, objects)
+        if recipe is not None:
+            MEMO.record_generated(key, source, recipe)
     namespace["E"] = ()
     namespace["ED"] = _EMPTY_INDEX
     exec(MEMO.code(source, "<samtbu shapes>"), namespace)  # noqa: S102 - our own generated code (compiled once per model: samtbu.modelcache)
-    found: dict = {id(s): namespace[generator.names[id(s)]] for s in shapes}
+    found: dict = {id(s): namespace[f"s{i}"] for i, s in enumerate(shapes)}
     found.update({("all", i): namespace[f"all{i}"] for i in range(len(groups))})
     return found
+
+
+# -- the generated source, kept ---------------------------------------------------------------------
+# The source depends only on the structure of the shapes: their order, each one's checks (their kinds
+# and the plain values the generator reads: counts, datatypes, classes, predicates) and which objects
+# (sets, regular expressions, closures, SPARQL evaluators) they share, each named by its first place.
+# Two processes that compile the same shapes meet the same structure, and the source generated for it
+# is valid for both, with the constants of each process looked up by those places.
+
+# The constants every namespace has, and the module-level objects a check refers to (by name)
+_FIXED = ("L", "B", "XSD_STRING", "RDF_TYPE", "RDFS_RESOURCE", "STATIC", "IS_INSTANCE")
+
+
+def _module_objects() -> dict:
+    from samtbu.validate.fast import engine
+
+    return {"DT_OK": engine._DT_OK, "DATATYPE_OK": engine.datatype_ok, "MATCH": engine._matches_datatype,
+            "LEX": lexical_as_rdflib}
+
+
+def _structure(shapes: list, groups: list) -> tuple[tuple, list]:
+    """The shapes' structure (shapes by position, plain values as themselves, any other object by
+    the order it is first met), and those objects in that order."""
+    position = {id(s): i for i, s in enumerate(shapes)}
+    objects: list = []
+    seen: dict = {}
+
+    def place(x) -> int:
+        found = seen.get(id(x))
+        if found is None:
+            found = seen[id(x)] = len(objects)
+            objects.append(x)
+        return found
+
+    def canonical(x):
+        t = type(x)
+        if t is str or t is int or t is bool or x is None:
+            return x
+        if t is tuple or t is list:
+            return tuple(canonical(y) for y in x)
+        shape = position.get(id(x))
+        if shape is not None and shapes[shape] is x:
+            return ("S", shape)
+        return ("O", place(x))
+
+    described = []
+    for shape in shapes:
+        checks = []
+        for check in shape.checks:
+            kind, arg = _spec(check)
+            extra = canonical(getattr(arg, "cache_by_values", None)) if kind == "sparql" else None
+            checks.append((kind, place(check), canonical(arg), extra))
+        described.append((shape.deactivated, shape.predicate, None if shape.path is None else place(shape.path),
+                          tuple(checks)))
+    return (tuple(described), tuple(tuple(position[id(s)] for s in group) for group in groups)), objects
+
+
+def _recipe(generator: _Generator, objects: list) -> dict | None:
+    """Where each constant of the generated source comes from: an object of the structure (by its
+    place), a module-level object, the subclasses of a class, a new set, or its (plain) value; None
+    when a constant is none of these (the source is then not kept)."""
+    places = {id(x): i for i, x in enumerate(objects)}
+    module = {id(x): name for name, x in _module_objects().items()}
+    classes = {name: cls for cls, name in generator._subclasses.items()}
+    recipe: dict = {}
+    for name, value in generator.constants.items():
+        if name in _FIXED:
+            continue
+        if name in classes:
+            recipe[name] = ("subclasses", classes[name])
+        elif name.startswith("PASSED"):
+            recipe[name] = ("set", None)
+        elif id(value) in places:
+            recipe[name] = ("object", places[id(value)])
+        elif id(value) in module:
+            recipe[name] = ("module", module[id(value)])
+        elif type(value) is str:
+            recipe[name] = ("value", value)
+        else:
+            return None
+    return recipe
+
+
+def _constants(recipe: dict, objects: list, static, sub_closure: dict) -> dict | None:
+    module = _module_objects()
+    namespace = {"L": L, "B": B, "XSD_STRING": XSD_STRING, "RDF_TYPE": RDF_TYPE, "RDFS_RESOURCE": RDFS + "Resource",
+                 "STATIC": static, "IS_INSTANCE": _is_instance()}
+    try:
+        for name, (how, what) in recipe.items():
+            if how == "object":
+                namespace[name] = objects[what]
+            elif how == "subclasses":
+                namespace[name] = frozenset(sub_closure.get(what, ())) | {what}
+            elif how == "set":
+                namespace[name] = set()
+            elif how == "module":
+                namespace[name] = module[what]
+            elif how == "value":
+                namespace[name] = what
+            else:
+                return None
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None  # a damaged entry: generated again
+    return namespace
+
+
+def _is_instance():
+    from samtbu.validate.fast.engine import Context  # (fastengine imports this module)
+
+    return Context.is_instance
 
 
 __all__ = ["generate_conformance", "ConformsFn"]
