@@ -312,7 +312,7 @@ class CompileMemo:
         if blob is None:
             return None
         try:
-            kept = pickle.loads(blob)
+            kept = pickle.loads(blob)  # noqa: S301 - a part of our own entry (its owner and checksum checked)
         except Exception:  # noqa: BLE001 - a damaged part: generated again
             self.generated_blobs.pop(key, None)
             return None
@@ -336,7 +336,7 @@ class CompileMemo:
             self.algebra_blobs.update(pickle.loads(parts["algebra"]))
             self.code_blobs.update(pickle.loads(parts["code"]))
             if "generated" in parts:
-                self.generated_blobs.update(pickle.loads(parts["generated"]))
+                self.generated_blobs.update(pickle.loads(parts["generated"]))  # noqa: S301 - as above
 
     def recorded_code(self) -> frozenset:
         return frozenset(self.recording["code"]) if self.recording is not None else frozenset()

@@ -11,15 +11,26 @@ results. So a result can never differ from the reporting engine's: the generated
 only whether that engine runs, and it is the same boolean the engine computes with no result list
 (``evaluate_one(ctx, f, None)``), which the tests check on every example, fixture, mutant and W3C test.
 
-A function reads its focus node's entry of the index and each predicate's values once, for all the
-checks on them; a short shape behind ``sh:or``/``sh:not``/``sh:and``/``sh:node`` is written as one
-expression instead of a call; ``sh:class`` is one set test against the class's subclasses while the
-payload adds no subclass edges. For each group of target shapes (those targeting one type), one more
-function answers whether a node conforms to all of them, their bodies one after another.
+A function reads its focus node's entry of the index and each predicate's values once, at its top,
+for all the checks on them; a short shape behind ``sh:or``/``sh:not``/``sh:and``/``sh:node`` is
+written as one expression instead of a call; ``sh:class`` is one set test against the class's
+subclasses while the payload adds no subclass edges. For each group of target shapes (those
+targeting one type), one more function answers whether a node conforms to all of them. A function
+answers only a boolean and every check is pure, so its checks are written in the order that costs
+least (``_Body``): the counts of a list first, as one test; a list of exactly one value then read as
+that value (no loop, a set test a membership test); the checks over one list in one loop, a class
+test that several make once; the checks that read only such single values (patterns, datatypes,
+lengths, ``sh:in``) grouped by the values they read and skipped for values that passed them before
+(a bounded set per group; a blank node, equal to an IRI of its text, is never in it); SPARQL and
+closures last.
 
-Checks without an inline form (ranges, lengths, languages, property pairs, SPARQL) call the engine's own closure with no result list. A shapes graph whose shapes
-refer to each other in a cycle is not generated at all (the engine's memo detects recursion at run
-time; generated functions do not memoise).
+Checks without an inline form (ranges, languages, property pairs) call the engine's own closure with
+no result list. A shapes graph whose shapes refer to each other in a cycle is not generated at all
+(the engine's memo detects recursion at run time; generated functions do not memoise).
+
+The source depends only on the structure of the shapes (``_structure``): it is generated once per
+structure and kept, with where each of its constants comes from, in the compiled-model cache; a
+process that compiles the same shapes looks its own constants up instead of generating it again.
 """
 
 from __future__ import annotations
@@ -114,6 +125,9 @@ class _Count:
     def __init__(self, var: str, low: int, high: int | None):
         self.var, self.low, self.high = var, low, high
 
+
+# What a check is written as: lines, a loop over the values, or a count of them
+Written = list[str] | _Loop | _Count
 
 # A check whose lines call the engine (a SPARQL query, a closure): written after the cheap ones
 _COSTLY = re.compile(r"\b(SPARQL|CHECK)\d+\(")
@@ -288,12 +302,12 @@ class _Body:
                 lines.extend("    " + line for line in entry.split("\n"))
                 continue
             passed = self.generator.const(set(), "PASSED")
-            key = entry[0] if len(entry) == 1 else "(" + ", ".join(entry) + ")"
+            read = entry[0] if len(entry) == 1 else "(" + ", ".join(entry) + ")"
             blank = " or ".join(f"type({n}) is B" for n in entry)
-            lines.append(f"    if {key} not in {passed} or {blank}:")
+            lines.append(f"    if {read} not in {passed} or {blank}:")
             lines.extend("        " + line for text in groups[entry] for line in text.split("\n"))
             lines += [f"        if len({passed}) >= {_PASSED_KEPT}:", f"            {passed}.clear()",
-                      f"        {passed}.add({key})"]
+                      f"        {passed}.add({read})"]
         return lines
 
 
@@ -525,7 +539,7 @@ class _Generator:
         kind, arg = _spec(shape.checks[0])
         return arg if kind == "in" else None
 
-    def check(self, check) -> list[str] | _Loop:
+    def check(self, check) -> Written:
         """The lines that return False when the values break the check: the check's kind written
         inline (``_INLINE``), or a call of the engine's own closure with no result list."""
         kind, arg = _spec(check)
@@ -535,20 +549,20 @@ class _Generator:
         fn = self.const(check, "CHECK")
         return [f"if not {fn}(ctx, f, vals, None):", "    return False"]
 
-    def min_count(self, arg) -> list[str] | _Count:
+    def min_count(self, arg) -> Written:
         return [] if int(arg) <= 0 else _Count("vals", int(arg), None)
 
-    def max_count(self, arg) -> _Count:
+    def max_count(self, arg) -> Written:
         return _Count("vals", 0, int(arg))
 
-    def in_(self, arg) -> list[str]:
+    def in_(self, arg) -> Written:
         return [f"if not {self.const(arg, 'IN')}.issuperset(vals):", "    return False"]
 
-    def has_value(self, arg) -> list[str]:
+    def has_value(self, arg) -> Written:
         w = self.const(arg, "W")
         return [f"if {w} not in vals:", "    return False"]
 
-    def datatype(self, arg) -> list[str]:
+    def datatype(self, arg) -> Written:
         if arg == XSD_STRING:
             # _matches_datatype for xsd:string: a literal, not ill-typed (language ""), datatype
             # xsd:string, or neither datatype nor language.
@@ -566,7 +580,7 @@ class _Generator:
         return _Loop("vals", [f"if type(v) is not L or v[1] != {d} or v[2] == '' or not ({known}.get((v[0], {d})) or {check}(v[0], {d})):",
                               "    return False"])
 
-    def node_kind(self, arg) -> list[str]:
+    def node_kind(self, arg) -> Written:
         iri, blank, literal = arg
         bad = []
         if not iri:
@@ -579,12 +593,12 @@ class _Generator:
             return []
         return _Loop("vals", ["t = type(v)", f"if {' or '.join(bad)}:", "    return False"])
 
-    def class_(self, arg) -> list[str]:
+    def class_(self, arg) -> Written:
         # ctx.is_instance inline: one of v's types is the class or a subclass of it
         test = self.instance_test(arg, "v", _TYPES_OF_V)
         return _Loop("vals", [f"if type(v) is L or not {test}:", "    return False"])
 
-    def pattern(self, arg) -> list[str]:
+    def pattern(self, arg) -> Written:
         regex = self.const(arg, "RE")
         lexical = self.const(lexical_as_rdflib, "LEX")
         # lexical_as_rdflib inline for a plain literal and xsd:string
@@ -592,7 +606,7 @@ class _Generator:
                               f"if t is B or {regex}.search(((v[0] if v[1] is None or v[1] == XSD_STRING else {lexical}(v)) if t is L else v)) is None:",
                               "    return False"])
 
-    def length(self, arg) -> list[str] | _Loop:
+    def length(self, arg) -> Written:
         minimum, limit = arg
         if minimum and limit == 0:
             return []  # (any node, a blank one too, has at least no characters)
@@ -601,7 +615,7 @@ class _Generator:
                               f"if t is B or len({lexical}(v) if t is L else v) {'<' if minimum else '>'} {int(limit)}:",
                               "    return False"])
 
-    def _each(self, test: str) -> list[str] | _Loop:
+    def _each(self, test: str) -> Written:
         """Lines that return False when ``test`` holds for the node of the test: each value node
         ``v`` (its entry of the index is ``_d``), or the focus node of a node shape."""
         if self.test_node == "f":
@@ -610,26 +624,26 @@ class _Generator:
             return [f"if {test}:", "    return False"]
         return _Loop("vals", [f"if {test}:", "    return False"])
 
-    def not_(self, arg) -> list[str] | _Loop:
+    def not_(self, arg) -> Written:
         members = self._only_in(arg)
         if members is not None and self.test_node == "v":  # none of the values in the list
             return [f"if not {self.const(members, 'IN')}.isdisjoint(vals):", "    return False"]
         return self._each(self.call(arg))
 
-    def node(self, arg) -> list[str]:  # sh:node, and sh:property on the values of a path
+    def node(self, arg) -> Written:  # sh:node, and sh:property on the values of a path
         return self._each(f"not {self.call(arg)}")
 
-    def and_(self, arg) -> list[str]:
+    def and_(self, arg) -> Written:
         return self._each("not (" + " and ".join(self.call(s) for s in arg) + ")")
 
-    def or_(self, arg) -> list[str]:
+    def or_(self, arg) -> Written:
         return self._each("not (" + " or ".join(self.call(s) for s in arg) + ")")
 
-    def xone(self, arg) -> list[str]:
+    def xone(self, arg) -> Written:
         calls = ", ".join(self.call(s) for s in arg)
         return self._each(f"({calls},).count(True) != 1")
 
-    def qualified(self, arg) -> _Loop:
+    def qualified(self, arg) -> Written:
         target, siblings, qmin, qmax = arg
         counted = self.call(target)
         if siblings:
@@ -643,7 +657,7 @@ class _Generator:
             after += [f"if {n} < {int(qmin)}:", "    return False"]
         return _Loop("vals", [f"if {counted}:", f"    {n} += 1"], [f"{n} = 0"], after)
 
-    def closed(self, arg) -> list[str]:
+    def closed(self, arg) -> Written:
         allowed = self.const(arg, "ALLOWED")
         # sh:closed allows rdf:type rdfs:Resource besides the listed properties (as pyshacl does)
         return _Loop("vals", ["_c = spo.get(v)", f"if _c and not {allowed}.issuperset(_c):", "    for p, objs in _c.items():",
@@ -651,7 +665,7 @@ class _Generator:
                               "        if p == RDF_TYPE and all(o == RDFS_RESOURCE for o in objs):", "            continue",
                               "        return False"])
 
-    def sparql(self, arg) -> list[str]:
+    def sparql(self, arg) -> Written:
         by_values = getattr(arg, "cache_by_values", None)
         evaluator = self.const(arg, "SPARQL")
         if by_values is None:
@@ -670,7 +684,7 @@ _ON_THE_NODE = ("not", "node", "and", "or", "xone")
 
 # The kind of a check (its ``spec``, set by the engine's constraint components) -> how it is
 # written inline.
-_INLINE: dict[str, Callable[[_Generator, Any], list[str] | _Loop]] = {
+_INLINE: dict[str, Callable[[_Generator, Any], Written]] = {
     "minCount": _Generator.min_count, "maxCount": _Generator.max_count, "in": _Generator.in_,
     "hasValue": _Generator.has_value, "datatype": _Generator.datatype, "nodeKind": _Generator.node_kind,
     "class": _Generator.class_, "pattern": _Generator.pattern, "not": _Generator.not_,
