@@ -133,6 +133,7 @@ Written = list[str] | _Loop | _Count
 _COSTLY = re.compile(r"\b(SPARQL|CHECK)\d+\(")
 _USES_D = re.compile(r"\b_d\b")
 _TYPES_OF_V = "_d.get(RDF_TYPE, E)"
+_VALUES_OF_V = re.compile(r"_d\.get\(P\d+, E\)")
 _CLASS_TEST_OF_V = re.compile(r"\(not SUBS\d+\.isdisjoint\(_d\.get\(RDF_TYPE, E\)\) if _st else IS_INSTANCE\(ctx, v, C\d+\)\)")
 
 
@@ -419,6 +420,11 @@ class _Generator:
                 name = f"_k{len(head)}"
                 head.append(f"{name} = {test}")
                 text = text.replace(test, name)
+        for read, n in Counter(_VALUES_OF_V.findall(text)).items():  # a predicate's values of v read once
+            if n > 1:
+                name = f"_g{len(head)}"
+                head.append(f"{name} = {read}")
+                text = text.replace(read, name)
         if text.count(_TYPES_OF_V) + sum(line.count(_TYPES_OF_V) for line in head) > 1:
             head = [line.replace(_TYPES_OF_V, "_t") for line in head]
             head.insert(1, f"_t = {_TYPES_OF_V}")

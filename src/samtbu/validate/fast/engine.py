@@ -385,12 +385,14 @@ class CShape:
     def focus_nodes(self, ctx: Context) -> list:
         nodes, classes, subjects_of, objects_of = self.targets
         found: dict = dict.fromkeys(nodes)
-        data = ctx.data
-        for cls in classes:
-            for sub in ctx.compiled.subclasses(cls, ctx):
-                for s in data.subjects(RDF_TYPE, sub):
-                    found[s] = None
-        pos = data.pos
+        pos = ctx.data.pos
+        if classes:
+            typed = pos.get(RDF_TYPE, _NO_OBJECTS)
+            for cls in classes:
+                for sub in ctx.compiled.subclasses(cls, ctx):
+                    instances = typed.get(sub)
+                    if instances:
+                        found.update(dict.fromkeys(instances))
         for p in subjects_of:  # (the subjects in the order data.subject_objects gives them)
             for subjects in pos.get(p, _NO_OBJECTS).values():
                 found.update(dict.fromkeys(subjects))
