@@ -324,6 +324,13 @@ def code(self, source, filename):
     calls["from the entry" if key in self.code_blobs else "compiled"] += 1
     return original(self, source, filename)
 modelcache.CompileMemo.code = code
+calls.update({"source kept": 0, "source generated": 0})
+original_generated = modelcache.CompileMemo.generated
+def generated(self, key):
+    kept = original_generated(self, key)
+    calls["source kept" if kept is not None else "source generated"] += 1
+    return kept
+modelcache.CompileMemo.generated = generated
 for path in sorted(Path("examples").glob("*.json")):
     validate(path)
 print(json.dumps(calls))
@@ -332,7 +339,8 @@ print(json.dumps(calls))
 
 def test_every_process_finds_its_generated_code_in_the_entry(tmp_path):
     """The generated functions (conformance and join plans) are the same source in every process,
-    whatever its hash seed, so the entry's compiled code is used and nothing is compiled again."""
+    whatever its hash seed, so the entry's compiled code is used and nothing is compiled again; the
+    source of the conformance functions is not generated again either (the entry keeps it)."""
     cache = tmp_path / "cache"
     assert cli("cache", "build", cache=cache).returncode == 0
     for seed in ("1", "2"):
@@ -340,3 +348,4 @@ def test_every_process_finds_its_generated_code_in_the_entry(tmp_path):
         done = subprocess.run([sys.executable, "-c", COUNT_COMPILES], env=env, capture_output=True, timeout=600, cwd=REPO)
         calls = json.loads(done.stdout)
         assert calls["compiled"] == 0 and calls["from the entry"] > 20, (seed, calls, done.stderr[-1000:])
+        assert calls["source generated"] == 0 and calls["source kept"] >= 5, (seed, calls)

@@ -8,8 +8,9 @@ per model keeps the results:
 - the model's graphs (ontology, vocab, shapes, each profile's shapes graph), as their triples in the
   order they were read and their prefixes; each graph is read from the entry only when first used;
 - the profiles' names, IRIs and root classes, the class hierarchy, the JSON-LD context;
-- the parsed SPARQL of every constraint (by query text) and the code of the generated functions (by
-  source text): the closures of the compiled shapes are made again from them in milliseconds.
+- the parsed SPARQL of every constraint (by query text), the source of the fast engine's generated
+  functions (by the structure of the shapes, with where each constant of it comes from) and its code
+  (by source text): the closures of the compiled shapes are made again from them in milliseconds.
 
 The key is a SHA-256 of the content of every model file ``Model.load`` reads, the toolkit's version
 and the source of its modules, the Python bytecode tag and the versions of rdflib and pyparsing (whose
@@ -260,6 +261,7 @@ class CompileMemo:
     def __init__(self):
         self.algebra_blobs: dict[str, bytes] = {}
         self.code_blobs: dict[str, bytes] = {}
+        self.generated_blobs: dict[str, bytes] = {}
         self.recording: dict | None = None
         self._lock = threading.Lock()
 
@@ -303,21 +305,50 @@ class CompileMemo:
                 self.recording["code"][key] = blob if blob is not None else marshal.dumps(code)
         return code
 
+    def generated(self, key: str):
+        """The generated source (and where its constants come from) kept for a structure of shapes
+        (``samtbu.validate.fast.codegen``), or None."""
+        blob = self.generated_blobs.get(key)
+        if blob is None:
+            return None
+        try:
+            kept = pickle.loads(blob)  # noqa: S301 - a part of our own entry (its owner and checksum checked)
+        except Exception:  # noqa: BLE001 - a damaged part: generated again
+            self.generated_blobs.pop(key, None)
+            return None
+        if self.recording is not None:
+            with self._lock:
+                self.recording["generated"][key] = blob
+        return kept
+
+    def record_generated(self, key: str, source: str, recipe: dict) -> None:
+        try:
+            blob = pickle.dumps((source, recipe), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - not storable: generated again next time
+            return
+        with self._lock:
+            self.generated_blobs[key] = blob
+            if self.recording is not None:
+                self.recording["generated"][key] = blob
+
     def load(self, parts: dict) -> None:
         with self._lock:
             self.algebra_blobs.update(pickle.loads(parts["algebra"]))
             self.code_blobs.update(pickle.loads(parts["code"]))
+            if "generated" in parts:
+                self.generated_blobs.update(pickle.loads(parts["generated"]))  # noqa: S301 - as above
 
     def recorded_code(self) -> frozenset:
         return frozenset(self.recording["code"]) if self.recording is not None else frozenset()
 
     def start_recording(self) -> None:
-        self.recording = {"algebra": {}, "code": {}}
+        self.recording = {"algebra": {}, "code": {}, "generated": {}}
 
     def stop_recording(self) -> dict:
         """What the compilations since ``start_recording`` used, as the parts of an entry."""
-        recorded, self.recording = self.recording or {"algebra": {}, "code": {}}, None
-        return {"algebra": pickle.dumps(recorded["algebra"]), "code": pickle.dumps(recorded["code"])}
+        recorded, self.recording = self.recording or {"algebra": {}, "code": {}, "generated": {}}, None
+        return {"algebra": pickle.dumps(recorded["algebra"]), "code": pickle.dumps(recorded["code"]),
+                "generated": pickle.dumps(recorded["generated"])}
 
 
 MEMO = CompileMemo()

@@ -44,6 +44,7 @@ from samtbu.validate.fast.terms import (
 
 _EMPTY: list = []
 _NONE: frozenset = frozenset()
+_NO_OBJECTS: dict = {}
 
 
 class Unsupported(Exception):
@@ -384,17 +385,19 @@ class CShape:
     def focus_nodes(self, ctx: Context) -> list:
         nodes, classes, subjects_of, objects_of = self.targets
         found: dict = dict.fromkeys(nodes)
-        data = ctx.data
-        for cls in classes:
-            for sub in ctx.compiled.subclasses(cls, ctx):
-                for s in data.subjects(RDF_TYPE, sub):
-                    found[s] = None
-        for p in subjects_of:
-            for s, _o in data.subject_objects(p):
-                found[s] = None
-        for p in objects_of:
-            for _s, o in data.subject_objects(p):
-                found[o] = None
+        pos = ctx.data.pos
+        if classes:
+            typed = pos.get(RDF_TYPE, _NO_OBJECTS)
+            for cls in classes:
+                for sub in ctx.compiled.subclasses(cls, ctx):
+                    instances = typed.get(sub)
+                    if instances:
+                        found.update(dict.fromkeys(instances))
+        for p in subjects_of:  # (the subjects in the order data.subject_objects gives them)
+            for subjects in pos.get(p, _NO_OBJECTS).values():
+                found.update(dict.fromkeys(subjects))
+        for p in objects_of:  # (every object in pos has a subject)
+            found.update(dict.fromkeys(pos.get(p, _NO_OBJECTS)))
         return list(found)
 
 
@@ -635,7 +638,7 @@ def _length_component(name: str, b: _Build, limit) -> Check:
         n = len(lexical_as_rdflib(v)) if type(v) is L else len(v)
         return n >= m if minimum else n <= m
 
-    return _each_value(length_ok, _component(name), b.result)
+    return _each_value(length_ok, _component(name), b.result, ("length", (minimum, m)))
 
 
 def _pattern_component(b: _Build, pattern) -> Check:
