@@ -129,13 +129,23 @@ def _grep_shortcut(profile: Profile, model: Model):
     """The compiled shapes of the profile that ``profile`` composes with shapes/grep.ttl, when the
     shortcut holds for it: a profile of the model's files, and grep.ttl's shapes those that
     samtbu.grep.facts knows how to rule out. None otherwise."""
+    found = _GREP_SHORTCUTS.get(id(profile))
+    if found is not None and found[0] is profile:
+        return found[1]
     from samtbu.grep.facts import known_grep_shapes
 
     composed = _GREP_PROFILES.get(id(profile))
     root = str(model.root)
     if composed is None or composed[0] != root or _with_grep(*composed) is not profile or not known_grep_shapes(root):
         return None
-    return _compiled(root, composed[1])
+    compiled = _compiled(root, composed[1])
+    if len(_GREP_SHORTCUTS) >= 64:
+        _GREP_SHORTCUTS.clear()
+    _GREP_SHORTCUTS[id(profile)] = (profile, compiled)  # (the composed profiles live as long as _with_grep's cache)
+    return compiled
+
+
+_GREP_SHORTCUTS: dict = {}  # id of a composed profile -> (it, its base profile's compiled shapes)
 
 
 class EngineError(SamtbuError):
