@@ -109,9 +109,6 @@ def _element_facts(iri: str, element) -> tuple:
     return tuple(out)
 
 
-_VALUED = frozenset(GREP_VALUED)
-
-
 def data_triples(triples, snapshot: Snapshot) -> list[tuple]:
     """The payload's light triples without Grep claims, plus the snapshot's facts about its codes."""
     return list(grep_data(triples, snapshot)[0].triples)
@@ -221,7 +218,7 @@ def _may_report(spo: dict, pos: dict, entries: dict) -> bool:
             return True
         if code.fra is not None or code.til is not None:
             if dates is None:
-                dates = [o[0] for p in _DATES for o in pos.get(p, ()) if type(o) is L]
+                dates = [o[0] for p in _DATES for o in pos.get(p, ()) if isinstance(o, L)]
             if any((code.til is not None and d > code.til) or (code.fra is not None and d < code.fra) for d in dates):
                 return True
     for area, subjects in (pos.get(_PROGRAMOMRAADE) or {}).items():
