@@ -20,7 +20,7 @@ from rdflib.plugins.sparql import parser as sparql_parser
 from rdflib.plugins.sparql.algebra import translateQuery
 
 from samtbu.errors import SamtbuError
-from samtbu.model import Model, Profile
+from samtbu.model import Deferred, Model, Profile
 from samtbu.validate.report import Finding, findings_from_shacl
 from samtbu.validate.fast.terms import RDF_TYPE as _RDF_TYPE, B, IndexedTriples  # light: rdflib only
 
@@ -96,18 +96,24 @@ _PREFIX_GUESS = "https://w3id.org/samt-bu/shapes/Sluttkompetanse-programomraade-
 
 @functools.lru_cache(maxsize=32)
 def _with_grep(root: str, name: str, snapshot_date: str) -> Profile:
-    from samtbu.grep.facts import grep_shapes
-
     model = Model.load(root)
     base = model.profile(name)
-    shapes = Graph()
-    shapes += base.shapes
-    shapes += grep_shapes(root, snapshot_date)
-    # With Grep data, Grep decides whether a programme area belongs to the education programme
-    # (sbus:GrepSluttkompetanse-programomraade-utdanningsprogram): the code-prefix guess made without
-    # Grep data is switched off, so that one fault gives one result.
-    shapes.add((URIRef(_PREFIX_GUESS), SH.deactivated, Literal(True)))
-    return Profile(name=base.name, iri=base.iri, path=base.path, shapes=shapes, root_classes=base.root_classes)
+
+    def compose() -> Graph:
+        from samtbu.grep.facts import grep_shapes
+
+        shapes = Graph()
+        shapes += base.shapes
+        shapes += grep_shapes(root, snapshot_date)
+        # With Grep data, Grep decides whether a programme area belongs to the education programme
+        # (sbus:GrepSluttkompetanse-programomraade-utdanningsprogram): the code-prefix guess made without
+        # Grep data is switched off, so that one fault gives one result.
+        shapes.add((URIRef(_PREFIX_GUESS), SH.deactivated, Literal(True)))
+        return shapes
+
+    # The composed graph is made when first read (to compile it, or to describe a result): a batch
+    # whose records all take run_engine's shortcut never needs it.
+    return Profile(name=base.name, iri=base.iri, path=base.path, shapes=Deferred(compose), root_classes=base.root_classes)
 
 
 _GREP_PROFILES: dict = {}  # id of a composed profile -> (root, name, date), to find its compiled shapes
@@ -192,7 +198,6 @@ def _compiled(root: str, name: str, grep_date: str | None = None):
         from samtbu.modelcache import use_grep_entry
 
         use_grep_entry(model, grep_date, lambda other: _with_grep(root, other, grep_date))
-        _compiled(root, name)  # the shortcut of run_engine's Grep branch: compiled now, before a batch forks
     profile = _with_grep(root, name, grep_date) if grep_date is not None else model.profile(name)
     from samtbu.modelcache import shapes_to_compile
 
@@ -233,8 +238,43 @@ def compiled_shapes(profile: Profile, model: Model):
         return _compiled(root, profile.name)
     composed = _GREP_PROFILES.get(id(profile))
     if composed is not None and composed[0] == root and _with_grep(*composed) is profile:
-        return _compiled(root, profile.name, composed[2])
+        return _grep_compiled(root, profile.name, composed[2])
     return _compiled_other(profile, model)
+
+
+@functools.lru_cache(maxsize=32)
+def _grep_compiled(root: str, name: str, grep_date: str):
+    """A profile composed with shapes/grep.ttl, compiled. When run_engine's shortcut holds for it,
+    compiled when first used (only records that a Grep shape may report on need it), and the
+    profile's own shapes, which the shortcut runs, compiled now (before a batch forks)."""
+    from samtbu.grep.facts import known_grep_shapes
+
+    if not known_grep_shapes(root):
+        return _compiled(root, name, grep_date)
+    _compiled(root, name)
+    return _CompiledWhenUsed(lambda: _compiled(root, name, grep_date))
+
+
+class _CompiledWhenUsed:
+    """Compiled shapes made on their first use; as compiled shapes that need pyshacl
+    (``compiled_shapes`` gives None for them) when they cannot be compiled."""
+
+    def __init__(self, make: Callable):
+        self._make = make
+
+    def _get(self):
+        compiled = self._make()  # (cached by _compiled)
+        if compiled is None:
+            from samtbu.validate.fast import Unsupported
+
+            raise Unsupported("the composed profile needs pyshacl")
+        return compiled
+
+    def validate(self, data):
+        return self._get().validate(data)
+
+    def __getattr__(self, name: str):
+        return getattr(self._get(), name)
 
 
 @dataclass(frozen=True)
