@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pyshacl
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
@@ -113,7 +113,7 @@ def _with_grep(root: str, name: str, snapshot_date: str) -> Profile:
 
     # The composed graph is made when first read (to compile it, or to describe a result): a batch
     # whose records all take run_engine's shortcut never needs it.
-    return Profile(name=base.name, iri=base.iri, path=base.path, shapes=Deferred(compose), root_classes=base.root_classes)
+    return Profile(name=base.name, iri=base.iri, path=base.path, shapes=cast(Graph, Deferred(compose)), root_classes=base.root_classes)
 
 
 _GREP_PROFILES: dict = {}  # id of a composed profile -> (root, name, date), to find its compiled shapes
