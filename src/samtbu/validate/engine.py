@@ -245,13 +245,16 @@ def compiled_shapes(profile: Profile, model: Model):
 @functools.lru_cache(maxsize=32)
 def _grep_compiled(root: str, name: str, grep_date: str):
     """A profile composed with shapes/grep.ttl, compiled. When run_engine's shortcut holds for it,
-    compiled when first used (only records that a Grep shape may report on need it), and the
-    profile's own shapes, which the shortcut runs, compiled now (before a batch forks)."""
+    compiled when first used (only records that a Grep shape may report on need it; composed now),
+    and the profile's own shapes, which the shortcut runs, compiled now (before a batch forks)."""
     from samtbu.grep.facts import known_grep_shapes
 
     if not known_grep_shapes(root):
         return _compiled(root, name, grep_date)
     _compiled(root, name)
+    # The composed graph is made now, though: a record with results reads it (to describe them),
+    # and a batch's workers would otherwise each make it again after the fork.
+    _with_grep(root, name, grep_date).shapes  # noqa: B018
     return _CompiledWhenUsed(lambda: _compiled(root, name, grep_date))
 
 
