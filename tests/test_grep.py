@@ -652,3 +652,122 @@ def test_the_site_explains_grep_and_links_each_grep_valued_property(model: Model
             text = "\n".join(property_page(idx, prop, lang).lines)
             assert f"(http://psi.udir.no/ontologi/kl06/{kind})" in text and "grep.md)" in text, (prop, lang)
     assert "grep.md)" not in "\n".join(property_page(idx, SBU.karakter, "nb").lines)
+
+
+# -- the shortcut: records that no Grep shape can report on skip grep.ttl's shapes ------------------
+
+
+def test_the_shortcut_is_written_for_the_grep_shapes_as_they_are():
+    """samtbu.grep.facts._may_report rules out every shape of shapes/grep.ttl: when a shape, a query
+    or a target there changes, review it, then update KNOWN_GREP_SHAPES (until then the shortcut is
+    off and every record is checked with grep.ttl's shapes, which is slower but right)."""
+    from samtbu.grep.facts import KNOWN_GREP_SHAPES, grep_shapes_digest, known_grep_shapes
+
+    assert grep_shapes_digest(str(REPO)) == KNOWN_GREP_SHAPES
+    assert known_grep_shapes(str(REPO))
+
+
+def _grep_mutations(doc: dict, kind: int) -> None:
+    """Faults that shapes/grep.ttl reports (and one that only the prefix guess, deactivated with Grep, would)."""
+    vurderinger = [x for x in doc.get("dokumenterer", []) if isinstance(x, dict) and x.get("type") == "Vurdering"]
+    kompetanse = [x for x in doc.get("dokumenterer", []) if isinstance(x, dict) and x.get("programomraade")]
+    if kind == 0 and vurderinger:
+        vurderinger[0]["gjelderFag"] = "SAK1099"  # not in the snapshot
+    elif kind == 1 and vurderinger:
+        vurderinger[-1]["gjelderFag"] = "NOR0001"  # utgått, replaced by NOR0201
+    elif kind == 2 and vurderinger:
+        vurderinger[0]["gjelderFag"] = "NOR0201"  # gyldig-fra 2008-08-01
+        vurderinger[0]["vurderingsdato"], vurderinger[0]["skoleaar"] = "2007-06-05", "2006-2007"
+    elif kind == 3 and kompetanse:
+        kompetanse[0]["programomraade"] = "ELELE3----"  # EL's (in the second snapshot, ST's too)
+    elif kind == 4 and kompetanse:
+        kompetanse[0]["programomraade"] = "STREA1----"  # not in the snapshot
+    elif kind == 5 and vurderinger:
+        vurderinger[0]["gjelderFag"] = "STREA3----"  # a code of another type
+    elif kind == 6 and kompetanse:
+        kompetanse[0]["utdanningsprogram"] = "EL"  # STREA3---- is ST's
+
+
+@pytest.fixture(scope="module")
+def widened_snapshot(shipped: Snapshot, tmp_path_factory) -> Snapshot:
+    """The shipped snapshot, with ELELE3---- under ST as well as EL: a programme area that Grep puts
+    under the programme though its code does not start with the programme's (the prefix guess only)."""
+    import dataclasses
+
+    elements = [shipped.get(code) for code in shipped.codes()]
+    elements = [dataclasses.replace(e, refs={**e.refs, "utdanningsprogram-referanse": ["EL", "ST"]}) if e.kode == "ELELE3----" else e
+                for e in elements]
+    path = tmp_path_factory.mktemp("grep") / "widened.sqlite"
+    build_snapshot(elements, path, snapshot_date=shipped.date)
+    return Snapshot(path)
+
+
+@pytest.mark.parametrize("which", ["shipped", "widened"])
+def test_the_shortcut_gives_exactly_the_results_of_the_grep_shapes(which: str, model: Model, shipped: Snapshot,
+                                                                   widened_snapshot: Snapshot, monkeypatch):
+    """Every record of a mixed cohort (half with a fault the model reports, a third with a Grep fault)
+    gives the same results, in the same order, with the shortcut as with grep.ttl's shapes run on it,
+    and the shortcut is taken where no Grep shape reports."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from cohort import Cohort
+
+    from samtbu.validate import engine
+
+    snapshot = shipped if which == "shipped" else widened_snapshot
+    taken = []
+    shortcut = engine._grep_shortcut
+
+    def counted(profile, model):
+        found = shortcut(profile, model)
+        taken.append(found is not None)
+        return found
+
+    def keys(report) -> list:
+        return [(r.severity, r.source_shape, r.constraint, r.focus_node, r.path, r.value, r.message, r.pointer, r.subject)
+                for r in report.results]
+
+    docs = []
+    for i, (_name, _profile, doc) in enumerate(Cohort(240, seed=21, fault_rate=0.5).records()):
+        if i % 3 == 0:
+            _grep_mutations(doc, (i // 3) % 7)
+        docs.append(json.dumps(doc, ensure_ascii=False))
+    monkeypatch.setattr(engine, "_grep_shortcut", counted)
+    fast = [validate(d, None, model=model, grep=snapshot) for d in docs]
+    monkeypatch.setattr(engine, "_grep_shortcut", lambda profile, model: None)
+    full = [validate(d, None, model=model, grep=snapshot) for d in docs]
+    grep_results = 0
+    for i, (a, b) in enumerate(zip(fast, full)):
+        assert keys(a) == keys(b), (i, a.render("text"), b.render("text"))
+        grep_results += any("/Grep" in (r.source_shape or "") for r in b.results)
+    assert grep_results >= 40 and sum(taken) >= len(docs) - grep_results - 10, (grep_results, sum(taken))
+    if which == "widened":  # the prefix guess fired and was left out, as the composed shapes deactivate it
+        without = [validate(d, None, model=model, grep=False) for d in docs[9::21]]
+        assert any(r.source_shape == SBUS_PREFIX_RULE for report in without for r in report.results)
+
+
+def test_the_grep_index_is_the_payload_s_plus_the_facts_and_leaves_the_payload_s_alone(shipped: Snapshot):
+    """grep_data adds the facts to a copy of the payload's index: the same triples and the same
+    index as indexing the filtered payload and the facts anew, and the payload's index unchanged."""
+    import copy
+
+    from samtbu.grep.facts import GREP_VALUED, _indexed, grep_data, is_payload_grep_claim, light_facts
+    from samtbu.grep.reader import GREP_IRI, GREP_ONTOLOGY
+    from samtbu.validate.fast import Data, read_fast
+    from samtbu.validate.fast.terms import RDF_TYPE, IndexedTriples
+
+    fixture = read_fast(REPO / "tests" / "fixtures" / "grep" / "programomraade-annet-utdanningsprogram.json").triples
+    claim = ("http://psi.udir.no/kl06/ELELE3----", GREP_ONTOLOGY + "utdanningsprogram-referanse", "http://psi.udir.no/kl06/ST")
+    claiming = _indexed(Data([*fixture, claim, (claim[0], RDF_TYPE, GREP_ONTOLOGY + "programomraade")]))  # as a reader would index it
+    payloads = [read_fast(path).triples for path in EXAMPLES] + [fixture, claiming]
+    for triples in payloads:
+        indexed = type(triples) is IndexedTriples
+        before = copy.deepcopy((list(triples), triples.spo, triples.pos) if indexed else list(triples))
+        data, _may_report = grep_data(triples, shipped)
+        assert ((list(triples), triples.spo, triples.pos) if indexed else list(triples)) == before
+        kept = [t for t in triples if not is_payload_grep_claim(t[1], t[2])]
+        iris = list(dict.fromkeys(o for _s, p, o in kept if p in GREP_VALUED and type(o) is str and o.startswith(GREP_IRI)))
+        anew = Data(kept + light_facts(iris, shipped))
+        assert sorted(data.triples) == sorted(anew.triples) and len(data.triples) == len(anew.triples)
+        as_sets = lambda index: {k: {k2: set(v2) for k2, v2 in v.items()} for k, v in index.items()}  # noqa: E731
+        assert as_sets(data.spo) == as_sets(anew.spo) and as_sets(data.pos) == as_sets(anew.pos)
+    assert claim not in grep_data(claiming, shipped)[0].triples

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pyshacl
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
@@ -20,7 +20,7 @@ from rdflib.plugins.sparql import parser as sparql_parser
 from rdflib.plugins.sparql.algebra import translateQuery
 
 from samtbu.errors import SamtbuError
-from samtbu.model import Model, Profile
+from samtbu.model import Deferred, Model, Profile
 from samtbu.validate.report import Finding, findings_from_shacl
 from samtbu.validate.fast.terms import RDF_TYPE as _RDF_TYPE, B, IndexedTriples  # light: rdflib only
 
@@ -91,20 +91,29 @@ def shacl_validate(data: Graph, shapes: Graph, **options):
     return pyshacl.validate(working, shacl_graph=shapes, inplace=True, **options)
 
 
+_PREFIX_GUESS = "https://w3id.org/samt-bu/shapes/Sluttkompetanse-programomraade-utdanningsprogram"
+
+
 @functools.lru_cache(maxsize=32)
 def _with_grep(root: str, name: str, snapshot_date: str) -> Profile:
-    from samtbu.grep.facts import grep_shapes
-
     model = Model.load(root)
     base = model.profile(name)
-    shapes = Graph()
-    shapes += base.shapes
-    shapes += grep_shapes(root, snapshot_date)
-    # With Grep data, Grep decides whether a programme area belongs to the education programme
-    # (sbus:GrepSluttkompetanse-programomraade-utdanningsprogram): the code-prefix guess made without
-    # Grep data is switched off, so that one fault gives one result.
-    shapes.add((URIRef("https://w3id.org/samt-bu/shapes/Sluttkompetanse-programomraade-utdanningsprogram"), SH.deactivated, Literal(True)))
-    return Profile(name=base.name, iri=base.iri, path=base.path, shapes=shapes, root_classes=base.root_classes)
+
+    def compose() -> Graph:
+        from samtbu.grep.facts import grep_shapes
+
+        shapes = Graph()
+        shapes += base.shapes
+        shapes += grep_shapes(root, snapshot_date)
+        # With Grep data, Grep decides whether a programme area belongs to the education programme
+        # (sbus:GrepSluttkompetanse-programomraade-utdanningsprogram): the code-prefix guess made without
+        # Grep data is switched off, so that one fault gives one result.
+        shapes.add((URIRef(_PREFIX_GUESS), SH.deactivated, Literal(True)))
+        return shapes
+
+    # The composed graph is made when first read (to compile it, or to describe a result): a batch
+    # whose records all take run_engine's shortcut never needs it.
+    return Profile(name=base.name, iri=base.iri, path=base.path, shapes=cast(Graph, Deferred(compose)), root_classes=base.root_classes)
 
 
 _GREP_PROFILES: dict = {}  # id of a composed profile -> (root, name, date), to find its compiled shapes
@@ -120,6 +129,29 @@ def with_grep(profile: Profile, model: Model, grep=None) -> Profile:
     composed = _with_grep(str(model.root), profile.name, date)
     _GREP_PROFILES[id(composed)] = (str(model.root), profile.name, date)
     return composed
+
+
+def _grep_shortcut(profile: Profile, model: Model):
+    """The compiled shapes of the profile that ``profile`` composes with shapes/grep.ttl, when the
+    shortcut holds for it: a profile of the model's files, and grep.ttl's shapes those that
+    samtbu.grep.facts knows how to rule out. None otherwise."""
+    found = _GREP_SHORTCUTS.get(id(profile))
+    if found is not None and found[0] is profile:
+        return found[1]
+    from samtbu.grep.facts import known_grep_shapes
+
+    composed = _GREP_PROFILES.get(id(profile))
+    root = str(model.root)
+    if composed is None or composed[0] != root or _with_grep(*composed) is not profile or not known_grep_shapes(root):
+        return None
+    compiled = _compiled(root, composed[1])
+    if len(_GREP_SHORTCUTS) >= 64:
+        _GREP_SHORTCUTS.clear()
+    _GREP_SHORTCUTS[id(profile)] = (profile, compiled)  # (the composed profiles live as long as _with_grep's cache)
+    return compiled
+
+
+_GREP_SHORTCUTS: dict = {}  # id of a composed profile -> (it, its base profile's compiled shapes)
 
 
 class EngineError(SamtbuError):
@@ -206,8 +238,46 @@ def compiled_shapes(profile: Profile, model: Model):
         return _compiled(root, profile.name)
     composed = _GREP_PROFILES.get(id(profile))
     if composed is not None and composed[0] == root and _with_grep(*composed) is profile:
-        return _compiled(root, profile.name, composed[2])
+        return _grep_compiled(root, profile.name, composed[2])
     return _compiled_other(profile, model)
+
+
+@functools.lru_cache(maxsize=32)
+def _grep_compiled(root: str, name: str, grep_date: str):
+    """A profile composed with shapes/grep.ttl, compiled. When run_engine's shortcut holds for it,
+    compiled when first used (only records that a Grep shape may report on need it; composed now),
+    and the profile's own shapes, which the shortcut runs, compiled now (before a batch forks)."""
+    from samtbu.grep.facts import known_grep_shapes
+
+    if not known_grep_shapes(root):
+        return _compiled(root, name, grep_date)
+    _compiled(root, name)
+    # The composed graph is made now, though: a record with results reads it (to describe them),
+    # and a batch's workers would otherwise each make it again after the fork.
+    _with_grep(root, name, grep_date).shapes  # noqa: B018
+    return _CompiledWhenUsed(lambda: _compiled(root, name, grep_date))
+
+
+class _CompiledWhenUsed:
+    """Compiled shapes made on their first use; as compiled shapes that need pyshacl
+    (``compiled_shapes`` gives None for them) when they cannot be compiled."""
+
+    def __init__(self, make: Callable):
+        self._make = make
+
+    def _get(self):
+        compiled = self._make()  # (cached by _compiled)
+        if compiled is None:
+            from samtbu.validate.fast import Unsupported
+
+            raise Unsupported("the composed profile needs pyshacl")
+        return compiled
+
+    def validate(self, data):
+        return self._get().validate(data)
+
+    def __getattr__(self, name: str):
+        return getattr(self._get(), name)
 
 
 @dataclass(frozen=True)
@@ -243,13 +313,25 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
             triples = getattr(payload, "triples", None)
             if triples is None:
                 triples = [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in payload.graph]
+            left_out = None
             if grep is not None:
-                from samtbu.grep.facts import data_triples
+                from samtbu.grep.facts import grep_data
 
-                triples = data_triples(triples, grep)
-            data = Data(triples)
+                data, grep_may_report = grep_data(triples, grep)
+                if not grep_may_report:
+                    # No shape of shapes/grep.ttl can report on this payload (samtbu.grep.facts), so
+                    # the profile's own compiled shapes give the same results: they are the composed
+                    # shapes but for grep.ttl's and the deactivated prefix guess, whose results are
+                    # left out. (Most records of a batch: a fraction of the cost of grep.ttl's shapes.)
+                    base = _grep_shortcut(profile, model)
+                    if base is not None:
+                        compiled, left_out = base, _PREFIX_GUESS
+            else:
+                data = Data(triples)
             try:
                 results = compiled.validate(data)
+                if left_out is not None and results:
+                    results = [r for r in results if str(r.shape.node) != left_out]
             except Unsupported:
                 pass
             else:
