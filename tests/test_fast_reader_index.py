@@ -242,3 +242,16 @@ def test_a_node_id_first_given_as_a_language_map_text_is_still_checked(model):
     assert _try_fast(text, None, "<t>", model) is None
     text = json.dumps({"id": "urn:x:a", "type": "Skole", "tittel": {"id": "not an IRI"}})
     assert _try_fast(text, None, "<t>", model) is not None
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "examples").glob("*.json")), ids=lambda p: p.name)
+def test_bytes_with_a_byte_order_mark_and_text_read_as_the_bytes(path: Path, model):
+    # orjson parses the bytes (less a byte order mark), not the text decoded from them
+    import codecs
+
+    data = path.read_bytes()
+    read = _try_fast(data, None, "<t>", model)
+    for other in (codecs.BOM_UTF8 + data, data.decode("utf-8")):
+        again = _try_fast(other, None, "<t>", model)
+        assert list(again.triples) == list(read.triples) and again.key_count == read.key_count
+        assert again.document == read.document
