@@ -131,8 +131,8 @@ def check_event(raw: bytes | str, line: int, index: int, stream: str, *, lang: s
     try:
         _check(event, out, lang, shacl, keep_content, model or _model())
     except Exception as exc:  # noqa: BLE001 - one broken event must not stop the stream
-        out.results.append(Result("Violation", mask_identity_numbers(f"internal error while checking the event: {type(exc).__name__}: {exc}"),
-                                  source, constraint="samtbu:InternalError", pointer=""))
+        out.results.append(result("InternalError", lang, focus=source, pointer="",
+                                  error=mask_identity_numbers(f"{type(exc).__name__}: {exc}")))
     return out
 
 
@@ -257,7 +257,7 @@ def _check_result(payload, target: str, classes: list[str], out: Outcome, lang: 
         try:
             report = validate_payload(payload, name, lang=lang, model=model, keep_shacl_report=False)
         except ProfileError as exc:  # pragma: no cover - the profile names come from the model
-            out.results.append(Result("Violation", exc.message, target, constraint="samtbu:InternalError"))
+            out.results.append(result("InternalError", lang, focus=target, error=exc.message))
         else:
             out.results.extend(r for r in _under_data(report.results) if r.constraint not in _UNKNOWN)
 

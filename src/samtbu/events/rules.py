@@ -37,7 +37,8 @@ class Rule:
     def of(cls, rule: ToolkitRule) -> Rule:
         """The rule as the model states it (its message templates are SHACL-SPARQL's, {?name})."""
         texts = [TEMPLATE_VARIABLE.sub(r"{\1}", rule.messages[lang]) for lang in ("nb", "nn", "en")]
-        return cls(rule.name, rule.severity, str(rule.sources[0]), *texts)
+        # InternalError (the toolkit's own failure) cites no source: it is not a rule of the data.
+        return cls(rule.name, rule.severity, str(rule.sources[0]) if rule.sources else "", *texts)
 
     def message(self, lang: str, **words) -> str:
         template = {"nb": self.nb, "nn": self.nn}.get(lang, self.en)
