@@ -145,3 +145,113 @@ def test_what_orjson_refuses_is_read_or_refused_by_read_payload_as_before(value:
         assert str(also.value) == str(refused)
     else:
         assert len(read_fast(text, model=model).triples) == len(expected.graph)
+
+
+# -- the fast reader against read_payload (pyld and rdflib), and its cheap checks ---------------------
+
+
+def _graph_and_pointers_as_read_payload(data, read, model) -> None:
+    """The fast reader's triples are read_payload's graph (pyld's expansion, rdflib's terms) and
+    its pointers the same (blank nodes, named differently, at the same set of places)."""
+    from rdflib import BNode, URIRef
+    from rdflib.compare import isomorphic
+
+    from samtbu.validate.input import read_payload
+
+    slow = read_payload(data, model=model)
+    assert isomorphic(read.graph, slow.graph)
+    assert len(read.triples) == len(slow.graph)
+    assert {k: v for k, v in read.pointers.items() if type(k) is not B} == {
+        str(k): v for k, v in slow.pointers.items() if isinstance(k, URIRef)}
+    assert sorted(v for k, v in read.pointers.items() if type(k) is B) == sorted(
+        v for k, v in slow.pointers.items() if isinstance(k, BNode))
+    assert read.unknown_terms == slow.unknown_terms == []
+
+
+@pytest.mark.parametrize("path", JSON_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_triples_and_pointers_as_read_payload_on_every_example_and_fixture(path: Path, model):
+    data = path.read_bytes()
+    read = _try_fast(data, None, "<t>", model)
+    if read is None:
+        pytest.skip("read by read_payload (a fault the fast reader leaves to it)")
+    _graph_and_pointers_as_read_payload(data, read, model)
+
+
+@pytest.mark.parametrize("name", sorted(CRAFTED))
+def test_triples_and_pointers_as_read_payload_on_unusual_documents(name: str, model):
+    text = json.dumps(CRAFTED[name])
+    _graph_and_pointers_as_read_payload(text, _try_fast(text, None, "<t>", model), model)
+
+
+@pytest.mark.parametrize("path", JSON_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_the_counts_the_duplicate_key_check_takes(path: Path, model):
+    # with no backslash in the text, each '"' opens or closes a key or a string value: the counts
+    # the reader gives ``duplicate_keys`` (so that it need not read the text again) must be exact
+    text = path.read_text(encoding="utf-8")
+    read = _try_fast(text, None, "<t>", model)
+    if read is None or "\\" in text:
+        pytest.skip("not read by the fast reader, or a backslash in the text")
+    assert text.count('"') == 2 * (read.key_count + read.string_count)
+
+
+@pytest.mark.parametrize("name", sorted(CRAFTED))
+def test_the_counts_on_unusual_documents(name: str, model):
+    for text in (json.dumps(CRAFTED[name]), json.dumps(CRAFTED[name], indent=2)):
+        read = _try_fast(text, None, "<t>", model)
+        assert text.count('"') == 2 * (read.key_count + read.string_count)
+
+
+@pytest.mark.parametrize("given_twice", [
+    '{"id": "urn:x:s", "type": "Skole", "navn": "a", "navn": "b"}',
+    '{"id": "urn:x:s", "type": "Skole", "navn": "a", "utsteder": {"type": "Skole", "navn": "x", "navn" : "y"}}',
+    '{"id": "urn:x:s", "type": "Skole", "tittel": {"nb": "a", "nb": "b"}}',
+    '{"id": "urn:x:s", "type": "Skole", "navn": "a", "navn": 4}',
+    '{"id": "urn:x:s", "type": "Skole", "navn": ["a"], "navn": ["a", "b"]}',
+    '{"id": "urn:x:s", "type": "Skole", "navn": "a\\u0041", "navn": "b"}',
+])
+def test_a_key_given_twice_is_left_to_read_payload_which_reports_it(given_twice: str, model):
+    from samtbu.validate.fast.input import read_fast
+
+    assert _try_fast(given_twice, None, "<t>", model) is None
+    read = read_fast(given_twice, model=model)
+    assert [kind for _pointer, _key, kind in read.unknown_terms] == ["duplicate"]
+
+
+@pytest.mark.parametrize("node_id,ok", [
+    ("urn:uuid:5e25f046-52c5-5463-9e8e-5836bf260bc7", True), ("https://example.org/a", True),
+    ("tag:x.no,2026:a", True), ("ex+1.a-b:x", True), ("urn:x:æøå", True), ("urn:x:a\n", True),
+    ("urn:x:a b", False), ("urn:x:a\u00a0b", False), ("urn:x:a\u2003", False), ("urn:x:a<b", False),
+    ("urn:x:a>b", False), ('urn:x:"', False), ("urn:x:{", False), ("urn:x:a\tb", False), ("urn:x:a\n\n", False),
+    ("urn:x:\x1f", False), ("1urn:x", False), ("urn", False), (":x", False), ("relative/id", False), ("", False),
+    ("urn:samtbu:json-pointer:/a", False), ("urn:samtbu:json-pointer", True),
+])
+def test_node_ids_are_checked_all_at_once_as_one_at_a_time(node_id: str, ok: bool):
+    from samtbu.validate.fast.input import _SUBJECT_IRI, _subjects_ok
+
+    assert (_SUBJECT_IRI.match(node_id) is not None) is ok
+    good = ["urn:uuid:1", "https://example.org/b"]
+    assert _subjects_ok([node_id]) is ok
+    assert _subjects_ok([*good, node_id]) is ok
+    assert _subjects_ok([node_id, *good]) is ok
+
+
+def test_a_node_id_first_given_as_a_language_map_text_is_still_checked(model):
+    # "id" is a language tag: its text is no subject; the same text as a node's id later is one
+    text = json.dumps({"id": "urn:x:a", "type": "Skole", "tittel": {"id": "not an IRI"},
+                       "utsteder": {"id": "not an IRI", "type": "Skole"}})
+    assert _try_fast(text, None, "<t>", model) is None
+    text = json.dumps({"id": "urn:x:a", "type": "Skole", "tittel": {"id": "not an IRI"}})
+    assert _try_fast(text, None, "<t>", model) is not None
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "examples").glob("*.json")), ids=lambda p: p.name)
+def test_bytes_with_a_byte_order_mark_and_text_read_as_the_bytes(path: Path, model):
+    # orjson parses the bytes (less a byte order mark), not the text decoded from them
+    import codecs
+
+    data = path.read_bytes()
+    read = _try_fast(data, None, "<t>", model)
+    for other in (codecs.BOM_UTF8 + data, data.decode("utf-8")):
+        again = _try_fast(other, None, "<t>", model)
+        assert list(again.triples) == list(read.triples) and again.key_count == read.key_count
+        assert again.document == read.document

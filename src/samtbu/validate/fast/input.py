@@ -14,6 +14,7 @@ error messages.
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import json
 import re
@@ -43,6 +44,7 @@ class FastPayload:
     _graph: Any = field(default=None, repr=False)
     data: Any = field(default=None, repr=False)  # the engine's index of the triples, once built
     key_count: int = field(default=0, repr=False)  # JSON keys read (to tell whether one was given twice)
+    string_count: int = field(default=0, repr=False)  # JSON string values read (the same)
     document: Any = field(default=None, repr=False)  # the parsed JSON as sent (None for RDF)
 
     @property
@@ -108,14 +110,16 @@ def _try_fast(data, format, source, model) -> FastPayload | None:
     if format == "json":
         try:
             # as ``input._load_json``, whose errors ``read_payload`` gives; the depth limit is
-            # checked during the walk in ``_json_fast``
-            document = _load_json(text)
+            # checked during the walk in ``_json_fast``. The bytes (checked UTF-8 just above, less a
+            # byte order mark) rather than the text: given a str, orjson has it written as UTF-8
+            # again, which cost more than a third of the parse for a vitnemål.
+            document = _load_json(raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw)
         except (ValueError, RecursionError):  # JSONDecodeError (orjson's too) is a ValueError
             return None
         if _input.lone_surrogate_at(text, document) is not None:
             return None  # read_payload reports where
         fast = _json_fast(document, source, model)
-        if fast is not None and _input.duplicate_keys(text, document, fast.key_count):
+        if fast is not None and _input.duplicate_keys(text, document, fast.key_count, fast.string_count):
             return None  # read_payload reports the keys given twice
         return fast
     if format in ("turtle", "ntriples"):
@@ -274,7 +278,9 @@ def _json_fast(document: Any, source: str, model: Model) -> FastPayload | None:
     walk = _Walk(terms, f"fj{next(_BNODE_IDS)}x", _input.MAX_DEPTH)
     try:
         root = walk.node(document, "", 1)
-    except _Fallback:
+    except (_Fallback, KeyError):  # KeyError: a key that is no field of the context
+        return None
+    if walk.unchecked and not _subjects_ok(walk.unchecked):
         return None
     # Pointers of nodes with an id come after those of blank nodes and never replace one: the
     # merge of ``input._ids_to_pointers``'s result that this replaces.
@@ -283,7 +289,8 @@ def _json_fast(document: Any, source: str, model: Model) -> FastPayload | None:
         pointers.setdefault(node_id, pointer)
     triples = walk.triples
     triples.root = root  # every other node of the document is the object of a triple
-    return FastPayload(source, "json", triples, pointers, [], key_count=walk.keys, document=document)
+    return FastPayload(source, "json", triples, pointers, [], key_count=walk.keys, document=document,
+                       string_count=walk.keys - walk.others)
 
 
 # Terms already worked out for a string value of a field, per field: the regular expressions and
@@ -291,7 +298,6 @@ def _json_fast(document: Any, source: str, model: Model) -> FastPayload | None:
 # back in every payload (and an id many times in one). Only exact ``str`` values are cached, so a
 # str subclass in a dict payload keeps its own object as before; a cache is emptied when full.
 _CACHE_MAX = 4096
-_NODE_IDS_OK: dict[str, bool] = {}  # node "id" value -> passes the checks of a subject IRI
 
 
 def _remember(cache: dict, key: str, value):
@@ -301,13 +307,33 @@ def _remember(cache: dict, key: str, value):
     return value
 
 
-# An id the fast path takes as a subject: an absolute IRI, not one of read_payload's pointer IRIs.
+# The ids the fast path takes as subjects: absolute IRIs, none of read_payload's pointer IRIs.
 _SUBJECT_IRI = re.compile(f"(?!{re.escape(_input.POINTER_IRI)})" + _ABSOLUTE_IRI.pattern.lstrip("^"))
+# They are checked all at once when the walk is done (ids differ from payload to payload, and a
+# match of ``_SUBJECT_IRI`` per id cost more than the rest of a node), joined after a "<" each (no
+# IRI holds one): an id that starts as a pointer IRI, or not with a scheme and ":", a character no
+# IRI holds (for ASCII, where most are, the bytes deleted by ``bytes.translate``: C speed, where a
+# regular expression's character class takes ~20 ns a character).
+_POINTER_ID = "<" + _input.POINTER_IRI
+_NO_COMMON_SCHEME = re.compile(r"<(?!urn:|https?:)")
+_NO_SCHEME = re.compile(r"<(?![A-Za-z][A-Za-z0-9+.\-]*:)")
+_IRI_EXCLUDED = re.compile(r'[\s>"{}|\\^`]')
+_IRI_EXCLUDED_ASCII = bytes(c for c in range(128) if chr(c) != "<" and re.match(r'[\s<>"{}|\\^`]', chr(c)))
 
 
-def _subject_ok(node_id: str) -> bool:
-    """Whether the id can be a subject (remembered)."""
-    return _remember(_NODE_IDS_OK, node_id, _SUBJECT_IRI.match(node_id) is not None)
+def _subjects_ok(node_ids: list) -> bool:
+    """Whether every id matches ``_SUBJECT_IRI``."""
+    joined = "<" + "<".join(node_ids)
+    if joined.count("<") == len(node_ids) and _POINTER_ID not in joined and (
+            _NO_COMMON_SCHEME.search(joined) is None or _NO_SCHEME.search(joined) is None):
+        if joined.isascii():
+            ascii_ids = joined.encode("ascii")
+            if len(ascii_ids.translate(None, _IRI_EXCLUDED_ASCII)) == len(ascii_ids):
+                return True
+        elif _IRI_EXCLUDED.search(joined) is None:
+            return True
+    # else one at a time (its "$" takes a line feed at the end, which the checks above do not)
+    return all(_SUBJECT_IRI.match(node_id) for node_id in node_ids)
 
 
 class _Walk:
@@ -332,6 +358,11 @@ class _Walk:
         self.pointers: dict = {}  # blank node -> pointer
         self.ids: dict[str, str] = {}  # id -> pointer of its first occurrence, in document order
         self.keys = 0  # keys of the objects read
+        # values that are no string (objects, arrays, numbers) less the items of arrays: every value
+        # is a key's or an item's, so the string values are ``keys - others``
+        self.others = 0
+        self.unchecked: list = []  # node ids, checked as subjects when the walk is done (``_subjects_ok``)
+        self.map_ids: set = set()  # ids that (so far) only a language map gave: no subjects, not checked
 
     def node(self, obj: dict, pointer: str, depth: int):
         """The subject of a node object; its triples (and those of nested nodes) are added."""
@@ -342,20 +373,17 @@ class _Walk:
         if node_id is None:
             if "id" in obj:
                 raise _Fallback
-            subject = B(f"{self.prefix}{next(self.counter)}")
+            subject: str = B(f"{self.prefix}{next(self.counter)}")
             self.pointers[subject] = pointer
         else:
-            if type(node_id) is str:
-                ok = _NODE_IDS_OK.get(node_id)
-                if ok is None:
-                    ok = _subject_ok(node_id)
-            else:  # a str subclass in a dict payload: not remembered
-                ok = isinstance(node_id, str) and _SUBJECT_IRI.match(node_id) is not None
-            if not ok:
+            if not isinstance(node_id, str):
                 raise _Fallback
             subject = node_id
             if node_id not in self.ids:
                 self.ids[node_id] = pointer
+                self.unchecked.append(node_id)
+            elif node_id in self.map_ids:
+                self.unchecked.append(node_id)
             if len(obj) == 1:  # {"id": ...}: a reference, no triple
                 self.keys += 1
                 return subject
@@ -366,10 +394,8 @@ class _Walk:
         append = self.triples.append
         by_p = None  # spo[subject], once the node has a triple
         for key, value in obj.items():
-            field = fields.get(key)
-            if field is None:
-                raise _Fallback  # not a term of the context, a JSON-LD keyword, or a key with "/" or "~"
-            iri, cache, kind, extra = field
+            # KeyError (a fallback too): not a term of the context, a JSON-LD keyword, or a key with "/" or "~"
+            iri, cache, kind, extra = fields[key]
             if type(value) is str:  # the common case
                 term = cache.get(value)
                 if term is None:
@@ -377,10 +403,14 @@ class _Walk:
                         continue
                     term = self._string(kind, extra, value, cache)
             elif type(value) is dict and (kind == "plain" or kind == "id"):  # a nested node
+                self.others += 1
                 term = value.get("id") if len(value) == 1 and depth < self.deep else None
-                if type(term) is str and _NODE_IDS_OK.get(term):  # {"id": ...}: as in ``_child``
+                if type(term) is str:  # {"id": ...}: a reference, as ``node`` takes it
                     if term not in self.ids:
                         self.ids[term] = f"{pointer}/{key}"
+                        self.unchecked.append(term)
+                    elif term in self.map_ids:
+                        self.unchecked.append(term)
                     self.keys += 1
                 else:
                     term = self.node(value, f"{pointer}/{key}", depth + 1)
@@ -390,12 +420,14 @@ class _Walk:
                 self._language_map(subject, iri, value, f"{pointer}/{key}")
                 continue
             elif isinstance(value, list):
+                self.others += 1 - len(value)
                 for i, item in enumerate(value):
                     if type(item) is str:
                         term = cache.get(item)
                         if term is None:
                             term = self._string(kind, extra, item, cache)
                     elif type(item) is dict and (kind == "plain" or kind == "id"):
+                        self.others += 1
                         term = self._child(item, pointer, f"{key}/{i}", depth + 2)
                     else:
                         term = self._value(kind, extra, item, pointer, key, i, depth + 2)
@@ -408,12 +440,12 @@ class _Walk:
                 by_p = spo.get(subject)
                 if by_p is None:
                     by_p = spo[subject] = {}
-            objs = by_p.get(iri)
-            if objs is None:
+            if iri not in by_p:
                 by_p[iri] = [term]
-            elif term in objs:
-                continue
             else:
+                objs = by_p[iri]
+                if term in objs:
+                    continue
                 objs.append(term)
             append((subject, iri, term))
             by_o = pos.get(iri)
@@ -428,13 +460,16 @@ class _Walk:
         return subject
 
     def _child(self, obj: dict, pointer: str, step: str, depth: int):
-        """The subject of a nested node object at ``pointer/step``; a reference to a node (only an
-        id already seen as good) is taken without a walk of its own."""
+        """The subject of a nested node object at ``pointer/step``; a reference to a node is taken
+        without a walk of its own (its pointer made only for the id's first occurrence)."""
         if len(obj) == 1 and depth <= self.deep:
             node_id = obj.get("id")
-            if type(node_id) is str and _NODE_IDS_OK.get(node_id):
+            if type(node_id) is str:
                 if node_id not in self.ids:
                     self.ids[node_id] = f"{pointer}/{step}"
+                    self.unchecked.append(node_id)
+                elif node_id in self.map_ids:
+                    self.unchecked.append(node_id)
                 self.keys += 1
                 return node_id
         return self.node(obj, f"{pointer}/{step}", depth)
@@ -494,12 +529,14 @@ class _Walk:
         if isinstance(item, dict):
             if kind not in ("plain", "id"):
                 raise _Fallback
+            self.others += 1
             child = f"{pointer}/{key}" if index is None else f"{pointer}/{key}/{index}"
             return self.node(item, child, depth)
         if isinstance(item, str):
             return self._string(kind, extra, item, None)  # a str subclass: not cached
         if kind != "type" and (isinstance(item, bool) or (isinstance(item, int) and abs(item) < 10**15)):
             # JSON-LD: a native value gets the term's datatype, else xsd:boolean / xsd:integer
+            self.others += 1
             lexical = ("true" if item else "false") if isinstance(item, bool) else str(item)
             native = XSD_BOOLEAN if isinstance(item, bool) else XSD_INTEGER
             return literal(lexical, extra if kind == "typed" else native)
@@ -509,9 +546,12 @@ class _Walk:
         if not isinstance(value, dict):
             raise _Fallback
         self.keys += len(value)
+        self.others += 1
         for lang, text in value.items():
             if not isinstance(lang, str) or not _LANG_TAG.match(lang):
                 raise _Fallback
+            if isinstance(text, list):
+                self.others += 1 - len(text)
             for item in (text if isinstance(text, list) else (text,)):
                 if not isinstance(item, str) or (not item.isprintable() and _UNSAFE_TEXT.search(item)):
                     raise _Fallback
@@ -519,8 +559,9 @@ class _Walk:
         # "id" is a language tag (Indonesian); ``input._ids_to_pointers`` takes the map for a node
         # with that id, so its pointer is kept the same way.
         node_id = value.get("id")
-        if isinstance(node_id, str) and not node_id.startswith(_input.POINTER_IRI):
-            self.ids.setdefault(node_id, pointer)
+        if isinstance(node_id, str) and not node_id.startswith(_input.POINTER_IRI) and node_id not in self.ids:
+            self.ids[node_id] = pointer
+            self.map_ids.add(node_id)
 
 
 __all__ = ["FastPayload", "read_fast", "from_payload"]
