@@ -127,7 +127,7 @@ def _try_fast(data, format, source, model) -> FastPayload | None:
     return None
 
 
-def _load_json_stdlib(text: str):
+def _load_json_stdlib(text: str | bytes):
     return json.loads(text, parse_constant=_input._refuse_constant)
 
 
@@ -135,7 +135,7 @@ def _load_json_stdlib(text: str):
 # RFC 8259 and gives the same values; what it refuses and ``json`` may take (NaN, lone surrogates,
 # integers beyond 64 bits, nesting beyond 1024) goes to ``read_payload``, which reads or refuses it
 # as before (the fast path gives up on all of these anyway).
-_load_json: Callable[[str], Any]
+_load_json: Callable[[str | bytes], Any]
 try:
     from orjson import loads as _load_json
 except ImportError:  # pragma: no cover - orjson is a dependency; a bare install still works
@@ -420,18 +420,7 @@ class _Walk:
                 self._language_map(subject, iri, value, f"{pointer}/{key}")
                 continue
             elif isinstance(value, list):
-                self.others += 1 - len(value)
-                for i, item in enumerate(value):
-                    if type(item) is str:
-                        term = cache.get(item)
-                        if term is None:
-                            term = self._string(kind, extra, item, cache)
-                    elif type(item) is dict and (kind == "plain" or kind == "id"):
-                        self.others += 1
-                        term = self._child(item, pointer, f"{key}/{i}", depth + 2)
-                    else:
-                        term = self._value(kind, extra, item, pointer, key, i, depth + 2)
-                    self._add(subject, iri, term)
+                self._list(subject, key, value, pointer, depth)
                 continue
             else:
                 term = self._value(kind, extra, value, pointer, key, None, depth + 1)
@@ -458,6 +447,22 @@ class _Walk:
                 else:
                     subs.append(subject)
         return subject
+
+    def _list(self, subject, key: str, value: list, pointer: str, depth: int) -> None:
+        """The triples of the items of an array, the value of ``key`` of the node ``subject``."""
+        iri, cache, kind, extra = self.fields[key]
+        self.others += 1 - len(value)
+        for i, item in enumerate(value):
+            if type(item) is str:
+                term = cache.get(item)
+                if term is None:
+                    term = self._string(kind, extra, item, cache)
+            elif type(item) is dict and (kind == "plain" or kind == "id"):
+                self.others += 1
+                term = self._child(item, pointer, f"{key}/{i}", depth + 2)
+            else:
+                term = self._value(kind, extra, item, pointer, key, i, depth + 2)
+            self._add(subject, iri, term)
 
     def _child(self, obj: dict, pointer: str, step: str, depth: int):
         """The subject of a nested node object at ``pointer/step``; a reference to a node is taken

@@ -1206,6 +1206,27 @@ def _generate_run(steps, pre=()):
     return namespace["run"]
 
 
+def next_pattern(remaining: list, bound: set) -> tuple[list, list]:
+    """Take the next triple pattern of a join off ``remaining``: the one with most terms constant or
+    bound already. Returns its spec, per term (0, constant) / (1, bound variable) / (2, new variable) /
+    (3, variable repeated in this pattern: must equal), and the variables it binds anew."""
+    best = max(remaining, key=lambda t: sum(1 for kind, v in t if kind == "const" or v in bound))
+    remaining.remove(best)
+    spec: list = []
+    new: list = []
+    for kind, v in best:
+        if kind == "const":
+            spec.append((0, v))
+        elif v in bound:
+            spec.append((1, v))
+        elif v in new:
+            spec.append((3, v))
+        else:
+            spec.append((2, v))
+            new.append(v)
+    return spec, new
+
+
 def _plan(triples, checks, bound):
     bound = set(bound)
     pre = [fn for names, fn in checks if names <= bound]
@@ -1213,23 +1234,7 @@ def _plan(triples, checks, bound):
     remaining = list(triples)
     steps = []
     while remaining:
-        def score(t):
-            return sum(1 for kind, v in t if kind == "const" or v in bound)
-
-        best = max(remaining, key=score)
-        remaining.remove(best)
-        spec = []
-        new = []
-        for kind, v in best:
-            if kind == "const":
-                spec.append((0, v))
-            elif v in bound:
-                spec.append((1, v))
-            elif v in new:
-                spec.append((3, v))  # repeated in this triple: must equal
-            else:
-                spec.append((2, v))
-                new.append(v)
+        spec, new = next_pattern(remaining, bound)
         bound.update(new)
         step_checks = [fn for names, fn in checks if id(fn) not in done and names <= bound]
         done.update(id(fn) for fn in step_checks)
@@ -1406,17 +1411,7 @@ def check_pre_binding(tree, shape_name: str, pre_bound=PRE_BOUND) -> None:
 
 def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: str | None):
     """A function (ctx, focus) -> list of (this, path, value, other bindings) rows, as pyshacl keeps them."""
-    if re.search(r"[$?](shapesGraph|currentShape)\b", select):
-        raise Unsupported("$shapesGraph / $currentShape in a SPARQL constraint")
-    path_iri = None
-    if re.search(r"[$?]PATH\b", select):
-        if path_sparql is None:
-            raise Unsupported("$PATH in a SPARQL constraint of a node shape")
-        if not re.fullmatch(r"<[^<>]*>", path_sparql):
-            raise Unsupported("$PATH with a complex path")
-        # pyshacl puts the path's text in place of $PATH; with a one-IRI path that is the same as
-        # binding the variable PATH to the IRI in every triple pattern (anywhere else: Unsupported)
-        path_iri = path_sparql[1:-1]
+    path_iri = _path_iri(select, path_sparql)
     prefixes = _prefixes(g, constraint)
     text = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes.items())) + select
     key = (text, path_iri)
@@ -1478,28 +1473,7 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
     def _evaluate(ctx, focus):
         if query is not None:
             return query(ctx.data, focus)
-        rows = []
-        seen = []
-        for r in pattern({"this": focus, "__data__": ctx.data}):
-            r.pop("__data__", None)
-            failure = r.pop("failure", None)
-            if failure is not None:
-                if ("failure",) not in seen:
-                    seen.append(("failure",))
-                    rows.append((None, None, None, r))
-                continue
-            path = r.pop("path", None)
-            value = r.pop("value", None)
-            this = r.pop("this", None)
-            if path is None and value is None and this is None:
-                continue
-            value = _as_term(value)
-            entry = (this, path, value, r)
-            if entry in seen:
-                continue
-            seen.append(entry)
-            rows.append(entry)
-        return rows
+        return _closure_rows(pattern, ctx, focus)
 
     if query is not None and locality is None:
         evaluate = _whole_query(query, needs)
@@ -1509,6 +1483,48 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
     # for generated code: a local query on one predicate, not using $this, is looked up by the values
     evaluate.cache_by_values = (cache, single) if single is not None and not uses_this else None
     return evaluate
+
+
+def _path_iri(select: str, path_sparql: str | None) -> str | None:
+    """The IRI $PATH stands for in a constraint's query (None without $PATH); what the engine cannot
+    compile raises Unsupported."""
+    if re.search(r"[$?](shapesGraph|currentShape)\b", select):
+        raise Unsupported("$shapesGraph / $currentShape in a SPARQL constraint")
+    if not re.search(r"[$?]PATH\b", select):
+        return None
+    if path_sparql is None:
+        raise Unsupported("$PATH in a SPARQL constraint of a node shape")
+    if not re.fullmatch(r"<[^<>]*>", path_sparql):
+        raise Unsupported("$PATH with a complex path")
+    # pyshacl puts the path's text in place of $PATH; with a one-IRI path that is the same as
+    # binding the variable PATH to the IRI in every triple pattern (anywhere else: Unsupported)
+    return path_sparql[1:-1]
+
+
+def _closure_rows(pattern, ctx, focus) -> list:
+    """The rows of a query on the closure path (no generated function), as pyshacl keeps them."""
+    rows = []
+    seen: list = []
+    for r in pattern({"this": focus, "__data__": ctx.data}):
+        r.pop("__data__", None)
+        failure = r.pop("failure", None)
+        if failure is not None:
+            if ("failure",) not in seen:
+                seen.append(("failure",))
+                rows.append((None, None, None, r))
+            continue
+        path = r.pop("path", None)
+        value = r.pop("value", None)
+        this = r.pop("this", None)
+        if path is None and value is None and this is None:
+            continue
+        value = _as_term(value)
+        entry = (this, path, value, r)
+        if entry in seen:
+            continue
+        seen.append(entry)
+        rows.append(entry)
+    return rows
 
 
 def _whole_query(query, needs):

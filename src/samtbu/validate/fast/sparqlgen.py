@@ -108,61 +108,38 @@ class _Check:
             self.date_var = str(expr.expr.arg)
 
 
+def _below(x):
+    """``x`` and every value below it, depth first: lists and tuples looked into, and an algebra or
+    expression node's fields (those not starting with ``_``)."""
+    yield x
+    if isinstance(x, (list, tuple)):
+        for item in x:
+            yield from _below(item)
+    elif _is_node(x):
+        for k, v in x.items():
+            if not str(k).startswith("_"):
+                yield from _below(v)
+
+
+def _is_node(x) -> bool:
+    return hasattr(x, "items") and getattr(x, "name", None) is not None
+
+
 def _all_vars(e) -> set:
     """Every variable an expression mentions, inside EXISTS too."""
-    found: set = set()
-
-    def walk(x):
-        if isinstance(x, Variable):
-            found.add(str(x))
-        elif isinstance(x, (list, tuple)):
-            for i in x:
-                walk(i)
-        elif hasattr(x, "items") and getattr(x, "name", None) is not None:
-            for k, v in x.items():
-                if not str(k).startswith("_"):
-                    walk(v)
-
-    walk(e)
-    return found
+    return {str(x) for x in _below(e) if isinstance(x, Variable)}
 
 
 def _bgp_vars_below(p) -> set:
     """The variables (blank nodes as ``_:id``) of the triple patterns below ``p``."""
-    found: set = set()
-
-    def walk(x):
-        if isinstance(x, (list, tuple)):
-            for i in x:
-                walk(i)
-        elif hasattr(x, "items") and getattr(x, "name", None) is not None:
-            if x.name == "BGP":
-                found.update(str(t) if isinstance(t, Variable) else "_:" + str(t)
-                             for triple in x.triples for t in triple if isinstance(t, (Variable, BNode)))
-            for k, v in x.items():
-                if not str(k).startswith("_"):
-                    walk(v)
-
-    walk(p)
-    return found
+    return {str(t) if isinstance(t, Variable) else "_:" + str(t)
+            for x in _below(p) if _is_node(x) and x.name == "BGP"
+            for triple in x.triples for t in triple if isinstance(t, (Variable, BNode))}
 
 
 def _names(e) -> set:
     """Every algebra or expression node name below ``e``."""
-    found: set = set()
-
-    def walk(x):
-        if isinstance(x, (list, tuple)):
-            for i in x:
-                walk(i)
-        elif hasattr(x, "items") and getattr(x, "name", None) is not None:
-            found.add(x.name)
-            for k, v in x.items():
-                if not str(k).startswith("_"):
-                    walk(v)
-
-    walk(e)
-    return found
+    return {x.name for x in _below(e) if _is_node(x)}
 
 
 class _Writer:
@@ -383,19 +360,7 @@ class _Writer:
         bound = set(st.certain)
         remaining = list(triples)
         while remaining:  # the closure path's join order (_plan): most bound terms first
-            best = max(remaining, key=lambda t: sum(1 for kind, v in t if kind == "const" or v in bound))
-            remaining.remove(best)
-            spec, new = [], []
-            for kind, v in best:
-                if kind == "const":
-                    spec.append((0, v))
-                elif v in bound:
-                    spec.append((1, v))
-                elif v in new:
-                    spec.append((3, v))
-                else:
-                    spec.append((2, v))
-                    new.append(v)
+            spec, new = _s.next_pattern(remaining, bound)
             bound.update(new)
             ind = self._step(spec, ind, entries)
             st = self._ready(st.bind(new), pending, ind)
@@ -714,12 +679,8 @@ class _Writer:
         for line in lines:
             self.lines.append(ind + line)
 
-    def _AdditiveExpression(self, e, st, ind):
-        if e.other is None:
-            return self.expr_kind(e.expr, st, ind)
-        linear = _linear(e)
-        if linear is not None:
-            return self._linear_sum(e, linear, st, ind), False
+    def _operands(self, e, st, ind) -> tuple[str, list[str]]:
+        """The operands of an additive or multiplicative expression, each computed into a name of its own."""
         first = self.tmp()
         self.emit(ind, f"{first} = {self.expr(e.expr, st, ind)}")
         rest = []
@@ -727,6 +688,15 @@ class _Writer:
             t = self.tmp()
             self.emit(ind, f"{t} = {self.expr(x, st, ind)}")
             rest.append(t)
+        return first, rest
+
+    def _AdditiveExpression(self, e, st, ind):
+        if e.other is None:
+            return self.expr_kind(e.expr, st, ind)
+        linear = _linear(e)
+        if linear is not None:
+            return self._linear_sum(e, linear, st, ind), False
+        first, rest = self._operands(e, st, ind)
         return f"_add_values({first}, {self.const(tuple(e.op))}, [{', '.join(rest)}])", False
 
     def _linear_sum(self, e, terms, st, ind) -> str:
@@ -750,14 +720,8 @@ class _Writer:
         self.emit(ind, f"if {guard}:")
         self.emit(ind, "    " + fast)
         self.emit(ind, "else:")
-        first = self.tmp()
         inner = ind + "    "
-        self.emit(inner, f"{first} = {self.expr(e.expr, st, inner)}")
-        rest = []
-        for x in e.other:
-            t = self.tmp()
-            self.emit(inner, f"{t} = {self.expr(x, st, inner)}")
-            rest.append(t)
+        first, rest = self._operands(e, st, inner)
         self.emit(inner, f"{r} = _add_values({first}, {self.const(tuple(e.op))}, [{', '.join(rest)}])")
         return r
 
@@ -772,13 +736,7 @@ class _Writer:
             a = self.tmp()
             self.emit(ind, f"{a} = {self.expr(e.expr, st, ind)}")
             return f"_mul_two({a}, {self.expr(e.other[0], st, ind)})", False
-        first = self.tmp()
-        self.emit(ind, f"{first} = {self.expr(e.expr, st, ind)}")
-        rest = []
-        for x in e.other:
-            t = self.tmp()
-            self.emit(ind, f"{t} = {self.expr(x, st, ind)}")
-            rest.append(t)
+        first, rest = self._operands(e, st, ind)
         return f"_mul_values({first}, {self.const(tuple(ops))}, [{', '.join(rest)}])", False
 
     def text(self, e, st, ind) -> str | None:
