@@ -186,8 +186,9 @@ def _files() -> list[tuple[Path, str]]:
     return examples + fixtures
 
 
-def test_every_example_and_fixture_same_results_in_the_same_order(model: Model):
-    compared = results = 0
+def _compiled_files(model: Model):
+    """(path, compiled shapes of its profile, its data) for every example and fixture the fast engine
+    and the fast reader take."""
     for path, profile in _files():
         if profile not in model.profiles:
             continue
@@ -198,6 +199,12 @@ def test_every_example_and_fixture_same_results_in_the_same_order(model: Model):
             data = Data(read_fast(path, model=model).triples)
         except Exception:  # noqa: BLE001 - a fixture the fast reader refuses is another test's business
             continue
+        yield path, compiled, data
+
+
+def test_every_example_and_fixture_same_results_in_the_same_order(model: Model):
+    compared = results = 0
+    for path, compiled, data in _compiled_files(model):
         keys = _dispatched(compiled, data)
         assert keys == _every_shape(compiled, data), path.name
         compared += 1
@@ -232,16 +239,7 @@ def test_the_function_of_a_type_is_all_of_its_shapes(model: Model):
     """))
     assert small > 20
     compared = 0
-    for path, profile in _files():
-        if profile not in model.profiles:
-            continue
-        compiled = compiled_shapes(model.profile(profile), model)
-        if compiled is None:
-            continue
-        try:
-            data = Data(read_fast(path, model=model).triples)
-        except Exception:  # noqa: BLE001 - a fixture the fast reader refuses is another test's business
-            continue
+    for path, compiled, data in _compiled_files(model):
         compared += _type_functions_agree(compiled, data)
     assert compared > 10_000, compared
 

@@ -406,12 +406,7 @@ class _Walk:
                 self.others += 1
                 term = value.get("id") if len(value) == 1 and depth < self.deep else None
                 if type(term) is str:  # {"id": ...}: a reference, as ``node`` takes it
-                    if term not in self.ids:
-                        self.ids[term] = f"{pointer}/{key}"
-                        self.unchecked.append(term)
-                    elif term in self.map_ids:
-                        self.unchecked.append(term)
-                    self.keys += 1
+                    self._reference(term, pointer, key)
                 else:
                     term = self.node(value, f"{pointer}/{key}", depth + 1)
             elif kind == "id-key":
@@ -470,14 +465,19 @@ class _Walk:
         if len(obj) == 1 and depth <= self.deep:
             node_id = obj.get("id")
             if type(node_id) is str:
-                if node_id not in self.ids:
-                    self.ids[node_id] = f"{pointer}/{step}"
-                    self.unchecked.append(node_id)
-                elif node_id in self.map_ids:
-                    self.unchecked.append(node_id)
-                self.keys += 1
+                self._reference(node_id, pointer, step)
                 return node_id
         return self.node(obj, f"{pointer}/{step}", depth)
+
+    def _reference(self, node_id: str, pointer: str, step: str) -> None:
+        """A node object that is only ``{"id": ...}`` at ``pointer/step``: no triple; the id's pointer
+        kept for its first occurrence, and the id checked once the walk is done."""
+        if node_id not in self.ids:
+            self.ids[node_id] = f"{pointer}/{step}"
+            self.unchecked.append(node_id)
+        elif node_id in self.map_ids:
+            self.unchecked.append(node_id)
+        self.keys += 1
 
     def _add(self, s, p, o) -> None:
         """The triple, unless it is there already, in the list and the index (as ``Data`` builds them)."""
