@@ -217,6 +217,25 @@ def test_a_key_given_twice_is_left_to_read_payload_which_reports_it(given_twice:
     assert [kind for _pointer, _key, kind in read.unknown_terms] == ["duplicate"]
 
 
+@pytest.mark.parametrize("junk", [
+    b"\xed\xa0\x80", b"\xc0\xaf", b"\xe0\x80\xaf", b"\xf5\x80\x80\x80", b"\xf4\x90\x80\x80", b"\xe2\x82", b"\x80", b"\xff",
+    b"\xef\xbb\xbf", "æøå".encode(), "\u2028".encode(), "\U0001F600".encode(),
+])
+def test_bytes_read_without_their_text_only_when_they_are_utf8(junk: bytes, model):
+    # a payload with no backslash is parsed from its bytes, never decoded to text: whatever the
+    # decoder refuses must be left to read_payload (which reports it), the rest read as it reads it
+    for data in (b'{"id": "urn:x:s", "type": "Skole", "navn": "a' + junk + b'"}', b'{"id": "urn:x:s", "type": "Skole"}' + junk,
+                 b"\xef\xbb\xbf" + b'{"type": "Skole", "navn": "' + junk + b'"}'):
+        read = _try_fast(data, None, "<t>", model)
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            assert read is None
+            continue
+        if read is not None:
+            _graph_and_pointers_as_read_payload(data, read, model)
+
+
 @pytest.mark.parametrize("node_id,ok", [
     ("urn:uuid:5e25f046-52c5-5463-9e8e-5836bf260bc7", True), ("https://example.org/a", True),
     ("tag:x.no,2026:a", True), ("ex+1.a-b:x", True), ("urn:x:æøå", True), ("urn:x:a\n", True),
