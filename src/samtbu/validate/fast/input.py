@@ -102,7 +102,7 @@ def _try_fast(data, format, source, model) -> FastPayload | None:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > _input.MAX_BYTES or not raw or raw.isspace():
         return None
-    if format in (None, "json") and _PARSER_CHECKS_UTF8:
+    if format in (None, "json") and _PARSER_CHECKS_UTF8:  # the usual payload, without its text
         body = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
         if body[:1] == b"{" and b"\\" not in body:
             return _json_bytes(body, source, model)
@@ -311,9 +311,13 @@ def _json_fast(document: Any, source: str, model: Model) -> FastPayload | None:
         return None
     # Pointers of nodes with an id come after those of blank nodes and never replace one: the
     # merge of ``input._ids_to_pointers``'s result that this replaces.
+    # (With no blank node, as in most payloads, that is the ids' own dict, taken as it is.)
     pointers = walk.pointers
-    for node_id, pointer in walk.ids.items():
-        pointers.setdefault(node_id, pointer)
+    if not pointers:
+        pointers = walk.ids
+    else:
+        for node_id, pointer in walk.ids.items():
+            pointers.setdefault(node_id, pointer)
     triples = walk.triples
     triples.root = root  # every other node of the document is the object of a triple
     return FastPayload(source, "json", triples, pointers, [], key_count=walk.keys, document=document,
