@@ -26,8 +26,21 @@ SEVERITY_RANK = {"Violation": 3, "Warning": 2, "Info": 1}
 
 def _mask_fields(obj) -> None:
     for name, value in obj.__dict__.items():
-        if isinstance(value, str):
-            object.__setattr__(obj, name, mask_identity_numbers(value))
+        if isinstance(value, str) and value not in _NOTHING_TO_MASK:
+            masked = mask_identity_numbers(value)
+            if masked is value:
+                if len(_NOTHING_TO_MASK) >= _NOTHING_TO_MASK_KEPT:
+                    _NOTHING_TO_MASK.clear()
+                _NOTHING_TO_MASK.add(value)
+            else:
+                object.__setattr__(obj, name, masked)
+
+
+# Texts in which mask_identity_numbers found nothing to mask (a record's source, format and profile,
+# most messages: they recur from record to record), remembered so that the search is not made again
+# for each; a bounded set, and by its definition it holds no identity number.
+_NOTHING_TO_MASK: set = set()
+_NOTHING_TO_MASK_KEPT = 4096
 
 
 @dataclass(frozen=True)
