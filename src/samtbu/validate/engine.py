@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import pyshacl
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
@@ -280,9 +279,8 @@ class _CompiledWhenUsed:
         return getattr(self._get(), name)
 
 
-@dataclass(frozen=True)
-class EngineRun:
-    """What an engine found in one payload."""
+class EngineRun(NamedTuple):
+    """What an engine found in one payload. (A named tuple: one is made for every record validated.)"""
 
     findings: list[Finding]
     # builds the SHACL validation report graph (for the SHACL output formats; most callers never ask)

@@ -70,11 +70,14 @@ class Result:
         return {k: v for k, v in self.__dict__.items() if v is not None} | {"location": self.location}
 
 
-@dataclass(frozen=True)
 class Deferred:
-    """A value built when it is first read (see ``_BuiltWhenRead``)."""
+    """A value built when it is first read (see ``_BuiltWhenRead``). (A plain class: one is made for
+    every record validated.)"""
 
-    build: Callable[[], Graph]
+    __slots__ = ("build",)
+
+    def __init__(self, build: Callable[[], Graph]) -> None:
+        self.build = build
 
 
 class _BuiltWhenRead:
