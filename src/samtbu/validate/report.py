@@ -363,9 +363,8 @@ def _pointer_of(presenter, focus, path: URIRef | None) -> str | None:
     from samtbu.namespaces import SBU
 
     base = presenter.pointer(focus)
-    payload = presenter.payload
     if base is None:
-        return "" if payload.pointers and (focus, None, None) not in payload.graph else None
+        return "" if presenter.payload.pointers and not presenter.has_subject(focus) else None
     if path is not None and str(path).startswith(str(SBU)):
         return f"{base}/{str(path)[len(str(SBU)):]}"
     return base
