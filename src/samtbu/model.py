@@ -54,6 +54,14 @@ def default_root() -> Path:
     return root
 
 
+@functools.cache
+def _default_root_text() -> str:
+    """``default_root()``, found once per process: ``Model.load()`` (and ``validate()`` without a
+    model) asks on every call, and resolving the package's path costs several system calls. (The
+    package does not move while it runs; the model's content is keyed by the cache as before.)"""
+    return str(default_root())
+
+
 def _parse(paths: list[Path]) -> Graph:
     graph = Graph()
     for path in paths:
@@ -175,7 +183,7 @@ class Model:
     # -- loading -----------------------------------------------------------------------------
     @classmethod
     def load(cls, root: Path | str | None = None) -> Model:
-        return _load_cached(str(Path(root).resolve()) if root else str(default_root()))
+        return _load_cached(str(Path(root).resolve()) if root else _default_root_text())
 
     def code_lists(self) -> Graph:
         """The bundled code lists only: what payload codes are checked against."""

@@ -32,19 +32,29 @@ class ConfigError(SamtbuError):
 
 def config_files() -> list[Path]:
     """The config files looked at, first match wins."""
-    files = [Path.cwd() / "samtbu.toml"]
+    return [Path(name) for name in _config_names()]
+
+
+def _config_names() -> list[str]:
+    """``config_files`` as plain paths: ``validate()`` without ``grep=`` looks them up on every call,
+    and pathlib's objects cost several times the look-ups themselves."""
+    names = [os.path.join(os.getcwd(), "samtbu.toml")]
     if os.environ.get(CONFIG_ENV):
-        files.append(Path(os.environ[CONFIG_ENV]))
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    files.append(Path(base) / "samtbu" / "config.toml")
-    return files
+        names.append(str(Path(os.environ[CONFIG_ENV])))  # (as pathlib reads it: "dir/config.toml/" is the file)
+    base = os.environ.get("XDG_CONFIG_HOME")
+    if not base:
+        home = os.path.expanduser("~")
+        base = os.path.join(home if not home.startswith("~") else str(Path.home()), ".config")  # (Path.home raises there)
+    names.append(os.path.join(base, "samtbu", "config.toml"))
+    return names
 
 
 def _from_config() -> tuple[str | None, str | None]:
     """(snapshot path or 'none', where it was configured)."""
-    for file in config_files():
-        if not file.is_file():
+    for name in _config_names():
+        if not os.path.isfile(name):
             continue
+        file = Path(name)
         try:
             data = tomllib.loads(file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

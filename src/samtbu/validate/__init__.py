@@ -111,7 +111,8 @@ def validate_payload_indexed(
         results = results_from_findings(
             run.findings, chosen.shapes, lang=lang, presenter=Presenter(payload, lang, vocab), expected_of=expected_of
         )
-    results = unknown_term_results(payload, lang, model) + results
+    if payload.unknown_terms:
+        results = unknown_term_results(payload, lang, model) + results
     if grep is not None and results:
         results = name_subjects(results, payload, grep, lang)
     # the SHACL report graph is made only when it is read (for the SHACL formats; most callers never do)
@@ -236,6 +237,8 @@ def validate(
 
 def snapshot_for(grep):
     """A ``Snapshot`` or None from what a caller gave (see ``validate``)."""
+    if grep is False:
+        return None
     from samtbu.grep import resolve_snapshot
 
     return resolve_snapshot(grep)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import pyshacl
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
@@ -280,9 +279,8 @@ class _CompiledWhenUsed:
         return getattr(self._get(), name)
 
 
-@dataclass(frozen=True)
-class EngineRun:
-    """What an engine found in one payload."""
+class EngineRun(NamedTuple):
+    """What an engine found in one payload. (A named tuple: one is made for every record validated.)"""
 
     findings: list[Finding]
     # builds the SHACL validation report graph (for the SHACL output formats; most callers never ask)
@@ -305,13 +303,14 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
         profile = with_grep(profile, model, grep)
     data = None
     if engine == "fast":
-        from samtbu.validate.fast import Unsupported, findings, report_graph
-        from samtbu.validate.fast import Data, from_rdflib
+        fast = _fast()
+        Unsupported, findings, report_graph = fast.Unsupported, fast.findings, fast.report_graph
 
         compiled = compiled_shapes(profile, model)
         if compiled is not None:
             triples = getattr(payload, "triples", None)
             if triples is None:
+                from_rdflib = fast.from_rdflib
                 triples = [(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in payload.graph]
             left_out = None
             if grep is not None:
@@ -327,7 +326,7 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
                     if base is not None:
                         compiled, left_out = base, _PREFIX_GUESS
             else:
-                data = Data(triples)
+                data = fast.Data(triples)
             try:
                 results = compiled.validate(data)
                 if left_out is not None and results:
@@ -341,6 +340,20 @@ def run_engine(payload, profile: Profile, model: Model, engine: str = "fast", *,
                 return EngineRun(findings(results), lambda: report_graph(results, profile.shapes), data)
     graph = run_shacl(payload.graph, profile, model, grep)
     return EngineRun(findings_from_shacl(graph), lambda: graph, data)
+
+
+def _fast():
+    """The fast engine's package, imported when first used (a process that only reads the model
+    need not load it) and then looked up once per call instead of imported again."""
+    global _FAST
+    if _FAST is None:
+        from samtbu.validate import fast
+
+        _FAST = fast
+    return _FAST
+
+
+_FAST = None
 
 
 def _conforming_report() -> Graph:

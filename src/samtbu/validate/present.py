@@ -13,6 +13,7 @@ from rdflib import SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from samtbu.namespaces import GREP, SBU, SBUK
+from samtbu.validate.fast.terms import IndexedTriples, from_rdflib, to_rdflib  # light: rdflib only
 
 # The property of a result's entry that a rule is about (shapes: sbu:rapportFelt), so that the
 # result points at that field of the entry (/dokumenterer/7/karakter), not at the list.
@@ -65,6 +66,35 @@ def json_scalar_text(value: Any) -> str | None:
     return None
 
 
+class _TripleIndex:
+    """What a presenter reads of a payload's graph (``value``, ``objects``, whether a node is a
+    subject), read from the fast reader's index of the payload's triples: the same terms in the same
+    order as the rdflib graph of those triples gives them (both keep the order the triples were
+    read in, and a term once), without building that graph, which costs more than validating the
+    record did."""
+
+    __slots__ = ("spo",)
+
+    def __init__(self, spo: dict):
+        self.spo = spo
+
+    def objects(self, subject: Node, predicate: Node) -> list[Node]:
+        by_p = self.spo.get(from_rdflib(subject))
+        objs = by_p.get(str(predicate)) if by_p else None
+        if not objs:
+            return []
+        # (two light terms may be one rdflib term, e.g. an ill-typed literal rdflib normalises)
+        return list(dict.fromkeys(to_rdflib(o) for o in objs))
+
+    def value(self, subject: Node, predicate: Node) -> Node | None:
+        by_p = self.spo.get(from_rdflib(subject))
+        objs = by_p.get(str(predicate)) if by_p else None
+        return to_rdflib(objs[0]) if objs else None
+
+    def has_subject(self, node: Node) -> bool:
+        return from_rdflib(node) in self.spo
+
+
 class Presenter:
     """Shows the nodes and values of one payload's results."""
 
@@ -72,13 +102,24 @@ class Presenter:
         self.payload = payload
         self.lang = lang
         self.vocab = vocab  # the code lists: a type code is named by its label
-        self._graph: Graph | None = None
+        self._graph: Graph | _TripleIndex | None = None
 
     @property
-    def graph(self) -> Graph:
+    def graph(self) -> Graph | _TripleIndex:
+        """The payload's graph, or for a payload the fast reader indexed (whose rdflib graph is not
+        built yet), the same read from its index."""
         if self._graph is None:
-            self._graph = self.payload.graph
+            triples = getattr(self.payload, "triples", None)
+            if type(triples) is IndexedTriples and getattr(self.payload, "_graph", None) is None:
+                self._graph = _TripleIndex(triples.spo)
+            else:
+                self._graph = self.payload.graph
         return self._graph
+
+    def has_subject(self, node: Node) -> bool:
+        """Whether the payload says anything about the node."""
+        graph = self.graph
+        return graph.has_subject(node) if isinstance(graph, _TripleIndex) else (node, None, None) in graph
 
     def pointer(self, node: Node | None) -> str | None:
         return None if node is None else self.payload.pointer(node)

@@ -26,8 +26,21 @@ SEVERITY_RANK = {"Violation": 3, "Warning": 2, "Info": 1}
 
 def _mask_fields(obj) -> None:
     for name, value in obj.__dict__.items():
-        if isinstance(value, str):
-            object.__setattr__(obj, name, mask_identity_numbers(value))
+        if isinstance(value, str) and value not in _NOTHING_TO_MASK:
+            masked = mask_identity_numbers(value)
+            if masked is value:
+                if len(_NOTHING_TO_MASK) >= _NOTHING_TO_MASK_KEPT:
+                    _NOTHING_TO_MASK.clear()
+                _NOTHING_TO_MASK.add(value)
+            else:
+                object.__setattr__(obj, name, masked)
+
+
+# Texts in which mask_identity_numbers found nothing to mask (a record's source, format and profile,
+# most messages: they recur from record to record), remembered so that the search is not made again
+# for each; a bounded set, and by its definition it holds no identity number.
+_NOTHING_TO_MASK: set = set()
+_NOTHING_TO_MASK_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -57,11 +70,14 @@ class Result:
         return {k: v for k, v in self.__dict__.items() if v is not None} | {"location": self.location}
 
 
-@dataclass(frozen=True)
 class Deferred:
-    """A value built when it is first read (see ``_BuiltWhenRead``)."""
+    """A value built when it is first read (see ``_BuiltWhenRead``). (A plain class: one is made for
+    every record validated.)"""
 
-    build: Callable[[], Graph]
+    __slots__ = ("build",)
+
+    def __init__(self, build: Callable[[], Graph]) -> None:
+        self.build = build
 
 
 class _BuiltWhenRead:
@@ -347,9 +363,8 @@ def _pointer_of(presenter, focus, path: URIRef | None) -> str | None:
     from samtbu.namespaces import SBU
 
     base = presenter.pointer(focus)
-    payload = presenter.payload
     if base is None:
-        return "" if payload.pointers and (focus, None, None) not in payload.graph else None
+        return "" if presenter.payload.pointers and not presenter.has_subject(focus) else None
     if path is not None and str(path).startswith(str(SBU)):
         return f"{base}/{str(path)[len(str(SBU)):]}"
     return base

@@ -133,6 +133,7 @@ Written = list[str] | _Loop | _Count
 _COSTLY = re.compile(r"\b(SPARQL|CHECK)\d+\(")
 _USES_D = re.compile(r"\b_d\b")
 _TYPES_OF_V = "_d.get(RDF_TYPE, E)"
+_TYPE_OF_V = re.compile(r"\btype\(v\)")
 _VALUES_OF_V = re.compile(r"_d\.get\(P\d+, E\)")
 _CLASS_TEST_OF_V = re.compile(r"\(not SUBS\d+\.isdisjoint\(_d\.get\(RDF_TYPE, E\)\) if _st else IS_INSTANCE\(ctx, v, C\d+\)\)")
 
@@ -251,7 +252,10 @@ class _Body:
             if isinstance(item, _Loop):
                 body = self.generator.shared_tests(item.body)
                 part = list(item.pre)
-                if item.var in single:  # no loop over one value
+                if item.var == "_vf" and body and body[0] == "_d = spo.get(v, ED)":
+                    # the focus node itself: its entry of the index is read already (``_fb``)
+                    part += ["v = f", "_d = " + self.focus_entry()] + body[1:]
+                elif item.var in single:  # no loop over one value
                     part += [f"v = {single[item.var]}"] + body
                 else:
                     part += [f"for v in {item.var}:"] + ["    " + line for line in body]
@@ -429,6 +433,11 @@ class _Generator:
             head = [line.replace(_TYPES_OF_V, "_t") for line in head]
             head.insert(1, f"_t = {_TYPES_OF_V}")
             text = text.replace(_TYPES_OF_V, "_t")
+        if sum(len(_TYPE_OF_V.findall(line)) for line in [text, *head]) > 1:
+            # the kind of the value (literal, blank node, IRI) that several checks test, read once
+            head = [_TYPE_OF_V.sub("_tv", line) for line in head]
+            head.insert(1 if head and head[0].startswith("_d =") else 0, "_tv = type(v)")
+            text = _TYPE_OF_V.sub("_tv", text)
         return head + text.split("\n")
 
     def call(self, shape) -> str:
@@ -666,7 +675,9 @@ class _Generator:
     def closed(self, arg) -> Written:
         allowed = self.const(arg, "ALLOWED")
         # sh:closed allows rdf:type rdfs:Resource besides the listed properties (as pyshacl does)
-        return _Loop("vals", ["_c = spo.get(v)", f"if _c and not {allowed}.issuperset(_c):", "    for p, objs in _c.items():",
+        # (the value's entry of the index, ``_d``, is read once for all the checks on the value; the
+        # focus node's own, ``_fb``, once for the function)
+        return _Loop("vals", [f"if _d and not {allowed}.issuperset(_d):", "    for p, objs in _d.items():",
                               f"        if p in {allowed}:", "            continue",
                               "        if p == RDF_TYPE and all(o == RDFS_RESOURCE for o in objs):", "            continue",
                               "        return False"])

@@ -388,11 +388,13 @@ class CShape:
         pos = ctx.data.pos
         if classes:
             typed = pos.get(RDF_TYPE, _NO_OBJECTS)
-            for cls in classes:
-                for sub in ctx.compiled.subclasses(cls, ctx):
-                    instances = typed.get(sub)
-                    if instances:
-                        found.update(dict.fromkeys(instances))
+            # (with the static hierarchy, the classes and their subclasses are known before the record)
+            types = self.static_types if not ctx.own_edges and self.static_types else \
+                [sub for cls in classes for sub in ctx.compiled.subclasses(cls, ctx)]
+            for t in types:
+                instances = typed.get(t)
+                if instances:
+                    found.update(dict.fromkeys(instances))
         for p in subjects_of:  # (the subjects in the order data.subject_objects gives them)
             for subjects in pos.get(p, _NO_OBJECTS).values():
                 found.update(dict.fromkeys(subjects))
@@ -1182,7 +1184,10 @@ def _inverse(closure: dict) -> dict:
 def _merge_index(base: dict, added: dict) -> dict:
     """A two-level index (key -> key -> list) of base plus added; base's inner dicts are copied only
     where added has the same outer key, and no value is listed twice."""
-    merged = {**base, **added}  # (a key of both stays where base has it)
+    merged = base.copy()
+    merged.update(added)  # (a key of both stays where base has it)
+    if len(merged) == len(base) + len(added):
+        return merged  # no outer key in both (nearly every record: the payload says nothing of a class)
     for outer in base.keys() & added.keys():
         combined = {k: list(values) for k, values in base[outer].items()}
         for k, values in added[outer].items():
