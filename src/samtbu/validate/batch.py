@@ -462,7 +462,7 @@ def extract_facts(payload, source: str, data=None) -> Facts:
         status = [str(v) for v in props.get(_DOKUMENTSTATUS, ())]
         fnrs = sorted({f[0] if type(f) is L else str(f) for holder in props.get(_UTSTEDT_TIL, ())
                        for f in out.get(holder, empty).get(_FOEDSELSNUMMER, ())})
-        competences = set()
+        competences: set[tuple[str, str]] = set()
         if with_kind:
             documented = props.get(_DOKUMENTERER, ())
             for result in with_kind:
@@ -771,7 +771,7 @@ def _run_pool(tasks: Iterator[list], consume, fmt, lang, profile, engine, jobs) 
     import multiprocessing as mp
 
     method = "fork" if "fork" in mp.get_all_start_methods() else None
-    ctx = mp.get_context(method)
+    ctx: Any = mp.get_context(method)  # its Process and Pipe (BaseContext's stub has no Process)
     root = str(_STATE["model"].root)
     snapshot = _STATE.get("grep")
     initargs = (profile, engine, root, str(snapshot.path) if snapshot is not None else None)
