@@ -454,3 +454,93 @@ def test_line_ends_found_in_blocks_are_those_of_reading_line_by_line(tmp_path: P
     assert [blank for _length, blank in expected] == [False, True, True, True, False, True, False, True, False]
     for block_size in (1, 2, 3, 5, 8, 1 << 20):
         assert list(_line_lengths(path, block_size)) == expected, block_size
+
+
+_KILLED_WORKER_SCRIPT = r"""
+import io, json, os, signal, sys
+from pathlib import Path
+from samtbu.validate import batch
+from samtbu.validate.batch import BatchError, iter_records, run_batch
+
+path = Path(sys.argv[1])
+validate_record = batch.validate_record
+
+def dies_on_its_record(raw, fmt, lang):  # the workers are forked: they run this too
+    if raw.source.endswith(":300") and os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return validate_record(raw, fmt, lang)
+
+PARENT = os.getpid()
+batch.validate_record = dies_on_its_record
+try:
+    run_batch(iter_records(path, chunks=True), io.StringIO(), jobs=2, progress=False)
+except BatchError as exc:
+    print(json.dumps({"error": exc.message}))
+"""
+
+
+def test_a_worker_that_is_killed_stops_the_batch_with_a_clear_error(tmp_path: Path):
+    """A worker killed in the middle of a task (the kernel's out-of-memory killer, say) ends the
+    batch with a BatchError that says so and names where its task began: never a hang (a
+    multiprocessing.Pool waited forever for the lost task) and never a silent gap in the reports."""
+    from samtbu.validate.batch import CHUNK_RECORDS
+
+    path = tmp_path / "many.ndjson"
+    path.write_text((json.dumps(_doc("enkeltresultat.json")) + "\n") * 400)
+    done = subprocess.run([sys.executable, "-c", _KILLED_WORKER_SCRIPT, str(path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    error = json.loads(done.stdout.splitlines()[-1])["error"]
+    first_of_task = (300 - 1) // CHUNK_RECORDS * CHUNK_RECORDS + 1
+    assert "killed by signal 9" in error and f"{path}:{first_of_task} on" in error, error
+
+
+def test_reports_are_written_while_the_input_waits(tmp_path: Path):
+    """Reading the input never holds back the reports of records already validated: a stream whose
+    writer waits until it has seen reports (a pipe from a program that waits for answers) gets
+    them; an error raised by the input after that ends the batch, the reports written so far in order."""
+    import threading
+
+    data = json.dumps(_doc("enkeltresultat.json")).encode()
+    seen = threading.Event()
+
+    class Out(io.StringIO):
+        def write(self, text):
+            if self.getvalue().count("\n") + text.count("\n") >= 250:
+                seen.set()
+            return super().write(text)
+
+    def records():
+        for i in range(300):
+            yield RawRecord(i, f"r{i}.json", data, "json")
+        assert seen.wait(120), "no report written while the input waited"
+        yield RawRecord(300, "r300.json", data, "json")
+        raise RuntimeError("the input broke")
+
+    out = Out()
+    with pytest.raises(RuntimeError, match="the input broke"):
+        run_batch(records(), out, jobs=2, progress=False, profile="enkeltresultat", cross_record=False)
+    sources = [line["source"] for line in _lines(out.getvalue())]
+    assert len(sources) >= 250 and sources == [f"r{i}.json" for i in range(len(sources))]
+
+
+def test_tasks_too_large_to_queue_in_a_pipe(tmp_path: Path):
+    """Records in a directory go to the workers with their bytes: a task over QUEUED_TASK_BYTES is
+    sent only to an idle worker (not queued behind a running one, where parent and worker could each
+    wait for the other once both pipes are full), and the reports are those of one process, in order."""
+    from samtbu.validate.batch import QUEUED_TASK_BYTES
+
+    folder = tmp_path / "large"
+    folder.mkdir()
+    doc = _doc("enkeltresultat.json")
+    for i in range(200):
+        record = {**doc, "id": f"urn:uuid:00000000-0000-0000-0000-{i:012d}"}
+        if i % 3 == 0:  # padding the parser reads past: a task of 32 such records is far over the limit
+            record["kommentar"] = "x" * (QUEUED_TASK_BYTES // 4)
+        (folder / f"r{i:03d}.json").write_text(json.dumps(record))
+    outs = []
+    for jobs in (1, 2):
+        out = io.StringIO()
+        summary = run_batch(iter_records(folder), out, jobs=jobs, progress=False, profile="enkeltresultat")
+        assert summary.records == 200
+        outs.append([line for line in out.getvalue().splitlines() if '"summary"' not in line])
+    assert outs[0] == outs[1]
