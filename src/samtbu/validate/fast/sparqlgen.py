@@ -52,10 +52,10 @@ class _State:
     """What the generated code knows at one point: variables certainly bound, variables assigned but
     perhaps unbound (``None``: a BIND whose expression erred), and the filter checks already made."""
 
-    __slots__ = ("certain", "maybe", "done", "entries", "dates", "ints", "found")
+    __slots__ = ("certain", "maybe", "done", "entries", "dates", "nums", "found")
 
     def __init__(self, certain: frozenset, maybe: frozenset, done: frozenset, entries: tuple = (),
-                 dates: frozenset = frozenset(), ints: frozenset = frozenset(), found: bool = False):
+                 dates: frozenset = frozenset(), nums: tuple = (), found: bool = False):
         self.certain, self.maybe, self.done = certain, maybe, done
         # (variable, local name) of the index entries (``spo.get(v)``) already looked up for certainly
         # bound variables: a later pattern on the same subject reuses them
@@ -63,9 +63,10 @@ class _State:
         # certainly bound variables that passed ``DATATYPE(?v) = xsd:date``: literals typed xsd:date (a
         # variable bound by a triple pattern is a term of the data, never a computed number or boolean)
         self.dates = dates
-        # variables BIND assigned the digits of a text (xsd:integer(SUBSTR(STR(?v), i, n)), n <= 12):
-        # unbound or an xsd:integer below 10**12
-        self.ints = ints
+        # variables BIND assigned a number of a known kind (_Writer.kind: the digits of a text, a sum of
+        # such, YEAR of a date, ...): (name, bound, is_int): unbound, or a value N((i, xsd:integer)) (is_int)
+        # or N((Decimal(i), xsd:decimal)) for a Python integer i with abs(i) < bound
+        self.nums = nums
         # inside a ``try`` that ends the search once a row is made (every projected variable is bound:
         # any further solution gives the same row again)
         self.found = found
@@ -76,14 +77,23 @@ class _State:
         return _State(**fields)
 
     def bind(self, names) -> _State:
-        return self._with(certain=self.certain | set(names), maybe=self.maybe - set(names), ints=self.ints - set(names))
+        return self._with(certain=self.certain | set(names), maybe=self.maybe - set(names),
+                          nums=tuple(n for n in self.nums if n[0] not in names))
 
-    def assign_maybe(self, name: str, digits: bool = False) -> _State:
+    def assign_maybe(self, name: str, kind: tuple | None = None) -> _State:
+        """After ``BIND(... AS ?name)``; ``kind``: (bound, is_int) of the number it assigned, if known."""
         if name in self.certain:
             return self
         if name in self.maybe:  # assigned again: known no more
-            return self._with(ints=self.ints - {name})
-        return self._with(maybe=self.maybe | {name}, ints=self.ints | {name} if digits else self.ints)
+            return self._with(nums=tuple(n for n in self.nums if n[0] != name))
+        return self._with(maybe=self.maybe | {name}, nums=self.nums + ((name, *kind),) if kind is not None else self.nums)
+
+    def num(self, name: str) -> tuple | None:
+        """(bound, is_int) of a variable BIND assigned a number of a known kind; None for any other."""
+        for n, bound, is_int in self.nums:
+            if n == name:
+                return bound, is_int
+        return None
 
     def checked(self, checks) -> _State:
         """After these filter conjuncts held."""
@@ -343,8 +353,7 @@ class _Writer:
                 self.emit(ind2, f"    {v} = {value}")
                 self.emit(ind2, f"elif {value} is not None and not ({v} == {value}):")
                 self.emit(ind2, "    continue")
-            digits = _s._fixed_substr_of_str(p.expr.expr[0]) if _is_integer_cast(p.expr) else None
-            cont(st2.assign_maybe(var, digits is not None and digits[2] - digits[1] <= 12), ind2)
+            cont(st2.assign_maybe(var, self.kind(p.expr, st2)), ind2)
 
         self.pattern(p.p, st, pending, after, ind)
 
@@ -563,7 +572,8 @@ class _Writer:
             self.emit(ind, "except _Err as _x:")
             self.emit(ind, f"    {t} = _x")
             values.append(t)
-        return f"_and_values(({', '.join(values)},))", True
+        # (every operand true, the common case, without the call)
+        return f"({' and '.join(f'{v} is True' for v in values)} or _and_values(({', '.join(values)},)))", True
 
     def _UnaryNot(self, e, st, ind):
         return f"(not {self.ebv(e.expr, st, ind)})", True
@@ -589,6 +599,11 @@ class _Writer:
             if op == "=":
                 return f"(type({t}) is str and {t} == {iri})", True
             return f"(not (type({t}) is str and {t} == {iri}))", True
+        if self.kind(e.expr, st) is not None and self.kind(other, st) is not None:
+            # two numbers of known kinds (xsd:integer, or xsd:decimal of an integer): _compare's value is
+            # that of Python's comparison of their integers (exact between int and Decimal)
+            a = self.named(self._num(e.expr, st, ind), ind)
+            return f"({a} {'==' if op == '=' else op} {self._num(other, st, ind)})", True
         if (isinstance(e.expr, Variable) and isinstance(other, Variable) and str(e.expr) in st.dates
                 and str(other) in st.dates):  # two xsd:date literals: _compare's fast path for them
             a, b, r = self.local(str(e.expr)), self.local(str(other)), self.tmp()
@@ -626,6 +641,82 @@ class _Writer:
         ])
         self.emit(ind, f"    {r} = {self.expr(e, st, ind + '    ')}")
         return r
+
+    def kind(self, e, st: _State) -> tuple[int, bool] | None:
+        """(bound, is_int) when the value of ``e``, wherever it has one (no error), is N((i, xsd:integer))
+        (is_int) or N((Decimal(i), xsd:decimal)) for a Python integer i with abs(i) < bound: integer
+        constants, the digit casts, YEAR/MONTH/DAY (rdflib makes an xsd:integer of a year of at most four
+        digits), variables BIND assigned such, sums of integers, the check-digit sums, the modulo idiom of
+        one and IF of two of one kind. None for any other expression (nothing known)."""
+        if isinstance(e, Variable):
+            return st.num(str(e))
+        if isinstance(e, Literal):
+            constant = _s._int_constant(e)
+            return (abs(constant) + 1, True) if constant is not None else None
+        name = getattr(e, "name", None)
+        if _alone(e):
+            return self.kind(e.expr, st)
+        if name in ("Builtin_YEAR", "Builtin_MONTH", "Builtin_DAY"):
+            return _DATE_PART_BOUND, True
+        if name == "Function" and _is_integer_cast(e):
+            digits = _s._fixed_substr_of_str(e.expr[0])
+            return (10 ** (digits[2] - digits[1]), True) if digits is not None else None
+        if name == "Builtin_IF":
+            a, b = self.kind(e.arg2, st), self.kind(e.arg3, st)
+            return (max(a[0], b[0]), a[1]) if a is not None and b is not None and a[1] == b[1] else None
+        if name != "AdditiveExpression":
+            return None
+        linear = _linear(e)
+        if linear is not None:  # written on Python integers (_linear_sum) when every variable is a small one
+            small = self._small_ints(st)
+            if not all(var in small for _sign, _factor, var in linear):
+                return None
+            bound = sum((abs(factor) if factor is not None else 1) * st.num(var)[0] for _sign, factor, var in linear)  # type: ignore[index]
+            return bound, all(factor is None for _sign, factor, _var in linear)
+        mod = _modulo(e)
+        if mod is not None:  # Decimal(X modulo K): what _operand's fast path gives, below 10**24
+            x = self.kind(mod[0], st)
+            return (mod[1], False) if x is not None and x[0] <= _SMALL else None
+        kinds = [self.kind(x, st) for x in [e.expr, *e.other]]
+        if all(k is not None and k[1] for k in kinds):
+            return sum(k[0] for k in kinds), True  # type: ignore[index]
+        return None
+
+    def _num(self, e, st: _State, ind: str) -> str:
+        """Code for the Python integer i of an expression whose :meth:`kind` is known (raising ``_Err``
+        where the expression errs, its operands evaluated in the same order)."""
+        if isinstance(e, Variable):
+            v = self.var(str(e), st, ind)
+            return f"{v}[0]" if st.num(str(e))[1] else f"int({v}[0])"  # type: ignore[index]
+        if isinstance(e, Literal):
+            return repr(_s._int_constant(e))
+        name = getattr(e, "name", None)
+        if _alone(e):
+            return self._num(e.expr, st, ind)
+        if name in ("Builtin_YEAR", "Builtin_MONTH", "Builtin_DAY", "Function"):
+            return f"{self.named(self.expr(e, st, ind), ind)}[0]"
+        if name == "Builtin_IF":
+            r = self.tmp()
+            cond = self.ebv(e.arg1, st, ind)
+            self.emit(ind, f"if {cond}:")
+            self.emit(ind + "    ", f"{r} = {self._num(e.arg2, st, ind + '    ')}")
+            self.emit(ind, "else:")
+            self.emit(ind + "    ", f"{r} = {self._num(e.arg3, st, ind + '    ')}")
+            return r
+        linear = _linear(e)
+        if linear is not None:
+            names = [self.var(var, st, ind) for _sign, _factor, var in linear]
+            return "(" + " ".join(f"{sign} {factor} * {v}[0]" if factor is not None else f"{sign} {v}[0]"
+                                  for (sign, factor, _var), v in zip(linear, names, strict=True)) + ")"
+        mod = _modulo(e)
+        if mod is not None:
+            return f"({self.named(self._num(mod[0], st, ind), ind)} % {mod[1]})"
+        parts = [self.named(self._num(x, st, ind), ind) for x in [e.expr, *e.other]]
+        return "(" + parts[0] + "".join(f" {op} {x}" for op, x in zip(e.op, parts[1:], strict=True)) + ")"
+
+    def _small_ints(self, st: _State) -> set:
+        """The variables known to be unbound or an xsd:integer below 10**12 (what _linear_sum needs)."""
+        return {n for n, bound, is_int in st.nums if is_int and bound <= _TERM}
 
     def _compare(self, op: str, a: str, b: str, b_value, ind: str) -> str:
         """``_compare(op, a, b)`` with its fast paths written out (``b_value``: b's value when it is a
@@ -696,6 +787,9 @@ class _Writer:
         linear = _linear(e)
         if linear is not None:
             return self._linear_sum(e, linear, st, ind), False
+        found = self.kind(e, st)
+        if found is not None and found[1]:  # integers only (_add_values: an xsd:integer of their sum)
+            return f"N(({self._num(e, st, ind)}, XSD_INTEGER))", False
         first, rest = self._operands(e, st, ind)
         return f"_add_values({first}, {self.const(tuple(e.op))}, [{', '.join(rest)}])", False
 
@@ -706,7 +800,7 @@ class _Writer:
         names = []
         for _sign, _factor, var in terms:
             names.append(self.var(var, st, ind))
-        known = {self.local(v) for v in st.ints}  # (bound here: var() raised for an unbound one)
+        known = {self.local(v) for v in self._small_ints(st)}  # (bound here: var() raised for an unbound one)
         guard = " and ".join(f"type({v}) is N and type({v}[0]) is int and {v}[1] == XSD_INTEGER and {-_TERM} < {v}[0] < {_TERM}"
                              for v in dict.fromkeys(names) if v not in known)
         total = " ".join(f"{sign} {factor} * {v}[0]" if factor is not None else f"{sign} {v}[0]"
@@ -810,8 +904,9 @@ class _Writer:
         if text is None:
             text = f"_string({self.expr(e.text, st, ind)})[0]"
         # whether a text matches is remembered per pattern (across records: the same years, codes and
-        # dates come again and again), a dictionary look-up instead of a search
-        memo = self.const(_Memo())
+        # dates come again and again; across queries: rules that test one text against one pattern),
+        # a dictionary look-up instead of a search
+        memo = self.const(_REGEX_MEMOS.setdefault(pattern[0], _Memo()))
         t, r = self.tmp(), self.tmp()
         self.emit(ind, f"{t} = {text}")
         self.emit(ind, f"{r} = {memo}.get({t})")
@@ -945,8 +1040,20 @@ class _Writer:
         return f"_is_literal({self.expr(e.arg, st, ind)})", True
 
 
+_DATE_PART_BOUND = 10**5  # YEAR, MONTH, DAY of a Python date (years 1 to 9999)
 _SMALL = 10**24  # an integer this small divides by a small constant exactly in Decimal arithmetic (28 digits)
 _TERM = 10**12  # and a sum of terms this small, with constant factors below 10**6, stays below it
+
+
+def _alone(e) -> bool:
+    """Whether ``e`` is an operator node with one operand alone (its value is that operand's, as
+    expr_kind writes it)."""
+    name = getattr(e, "name", None)
+    if name in ("AdditiveExpression", "MultiplicativeExpression", "RelationalExpression"):
+        return e.other is None
+    if name in ("ConditionalAndExpression", "ConditionalOrExpression"):
+        return not e.other
+    return False
 
 
 def _linear(e):
@@ -1019,6 +1126,7 @@ class _Memo(dict):
         return found
 
 
+_REGEX_MEMOS: dict = {}  # a regular expression's text (without flags) -> its _Memo, shared by every query
 _INTEGERS: dict = {}  # text -> its xsd:integer value, for the digit casts
 
 
