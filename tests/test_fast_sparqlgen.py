@@ -6,6 +6,7 @@ random graphs for the query shapes of test_fastsparql, and on the W3C SHACL-SPAR
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -181,6 +182,10 @@ FAST_PATHS = [
        BIND (IF(?n > 3, ?n - 3 + YEAR(?d), ?n + 1) AS ?value) FILTER (?value > 2) }""",
     """SELECT $this ?value WHERE { $this $PATH ?x . BIND (xsd:integer(SUBSTR(STR(?x), 1, 3)) AS ?s)
        BIND ((?s - 7 * FLOOR(?s / 7)) + ?s AS ?value) }""",
+    # what follows a UNION once per value of the variables the branches bind and the rest reads (a branch
+    # binding one that another does not; nested; a blank node of a branch)
+    """SELECT $this ?value ?d WHERE { $this $PATH ?value . { ?v ex:of $this } UNION { ?d ex:to ?v } UNION { ?v ex:has [ ex:of ?d ] }
+       ?v ex:when ?w . FILTER (DATATYPE(?w) = xsd:date || BOUND(?d)) }""",
 ]
 
 
@@ -202,6 +207,8 @@ def test_the_fast_paths_are_written():
     assert "INTEGERS.get(" in sources[4] and " is N and type(" not in sources[4]  # the sum without type guards
     assert "{(x, type(x)) for x in" in sources[5]
     assert "_now_term()" in sources[6]
+    once = r"if t\d+\.get\(v\d+\) is type\(v\d+\):"  # after a UNION, once per value (a dict by the value, or by a tuple of values)
+    assert re.search(once, sources[1]) and re.search(r"if t\d+ in t\d+:", sources[-1])
     for source in sources[7:10]:  # numbers as Python integers: no call of the general arithmetic and comparison
         assert "_add_values" not in source and "_compare(" not in source and "_mul_values" not in source
 

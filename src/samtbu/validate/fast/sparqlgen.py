@@ -147,6 +147,25 @@ def _bgp_vars_below(p) -> set:
             for triple in x.triples for t in triple if isinstance(t, (Variable, BNode))}
 
 
+def _vars_outside(root, node) -> set:
+    """The variables (blank nodes as ``_:id``) that ``root`` mentions outside ``node``, projected ones too."""
+    out = set()
+    stack = [root]
+    while stack:
+        x = stack.pop()
+        if x is node:
+            continue
+        if isinstance(x, Variable):
+            out.add(str(x))
+        elif isinstance(x, BNode):
+            out.add("_:" + str(x))
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif _is_node(x):
+            stack.extend(v for k, v in x.items() if not str(k).startswith("_"))
+    return out
+
+
 def _names(e) -> set:
     """Every algebra or expression node name below ``e``."""
     return {x.name for x in _below(e) if _is_node(x)}
@@ -175,6 +194,7 @@ class _Writer:
         self.helper_depth = 0
         self.helpers: list[str] = []  # the EXISTS functions' source
         self.projected: set = set()
+        self.root = None  # the query's algebra (its Project)
 
     # -- names ------------------------------------------------------------------------------------
     def const(self, value) -> str:
@@ -235,6 +255,7 @@ class _Writer:
             raise Unsupported("generated SPARQL: no projection at the top")
         names = [str(v) for v in p.PV]
         self.projected = set(names)
+        self.root = p
         if "failure" in names:
             raise Unsupported("generated SPARQL: ?failure projected")
         this = self.local("this")
@@ -305,11 +326,43 @@ class _Writer:
             self.pattern(p.p1, st, pending, lambda st1, ind1: self.pattern(p.p2, st1, pending, cont, ind1), ind)
         elif name == "Union":
             # each branch in a loop of its own, so that dropping a row in one never skips the other
+            cont = self._once_per_key(p, st, cont, ind)
             for branch in (p.p1, p.p2):
                 self.emit(ind, "for _once in ONE:")
                 self.pattern(branch, st, pending, cont, ind + "    ")
         else:
             raise Unsupported(f"generated SPARQL: {name}")
+
+    def _once_per_key(self, union, st: _State, cont, ind: str):
+        """``cont`` after a UNION, run once per value of its key: the variables the branches bind that the
+        query mentions outside the UNION (the filters, later patterns and the projection read no other
+        variable of the branches, and the others are fixed while the UNION runs). What follows the UNION
+        is a pure function of them: for a key met before (both branches reaching one assessment, say) it
+        would make only rows already kept (each row is kept once), so it is skipped. Not for a query that
+        reads the time or makes random values, nor where a branch may assign a variable bound before."""
+        inside = _all_vars(union) | _bgp_vars_below(union)
+        if (self.helper_depth or _names(self.root) & _NONDETERMINISTIC or inside & st.maybe):
+            return cont
+        key_vars = sorted((inside & _vars_outside(self.root, union)) - st.certain)
+        seen = self.tmp()
+        self.emit(ind, f"{seen} = {{}}")
+
+        def once(st2: _State, ind2: str) -> None:
+            slots = [self.local(v) if v in st2.certain or v in st2.maybe else None for v in key_vars]
+            if len(slots) == 1 and slots[0] is not None:  # a dict of the value's type (an IRI is no blank node)
+                v = slots[0]
+                self.emit(ind2, f"if {seen}.get({v}) is type({v}):")
+                self.emit(ind2, "    continue")
+                self.emit(ind2, f"{seen}[{v}] = type({v})")
+            else:
+                k = self.tmp()
+                self.emit(ind2, f"{k} = ({''.join(f'{v}, type({v}), ' if v else 'None, None, ' for v in slots)})")
+                self.emit(ind2, f"if {k} in {seen}:")
+                self.emit(ind2, "    continue")
+                self.emit(ind2, f"{seen}[{k}] = True")
+            cont(st2, ind2)
+
+        return once
 
     def _ready(self, st: _State, pending: list, ind: str) -> _State:
         """The pending conjuncts whose variables are all bound now, checked here."""
