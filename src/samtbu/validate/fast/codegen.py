@@ -685,10 +685,8 @@ class _Generator:
             return (self.body.focus_values(predicate) if self.body is not None
                     else f"spo.get(f, ED).get({self.const(predicate, 'P')}, E)")
 
-        if type(predicates) is str:
-            key = f"tuple({values(predicates)})"
-        else:
-            key = f"({', '.join(f'tuple({values(p)})' for p in predicates)})"
+        keys = [f"tuple({values(p)})" for p in ((predicates,) if type(predicates) is str else predicates)]
+        key = keys[0] if len(keys) == 1 else f"({', '.join(keys)})"
         return [f"_r = {rows}.get({key})",
                 f"if _r is None and {evaluator}(ctx, f) or _r:", "    return False"]
 

@@ -730,10 +730,13 @@ class _Writer:
         if mod is not None:  # Decimal(X modulo K): what _operand's fast path gives, below 10**24
             x = self.kind(mod[0], st)
             return (mod[1], False) if x is not None and x[0] <= _SMALL else None
-        kinds = [self.kind(x, st) for x in [e.expr, *e.other]]
-        if all(k is not None and k[1] for k in kinds):
-            return sum(k[0] for k in kinds), True  # type: ignore[index]
-        return None
+        bounds = []
+        for x in [e.expr, *e.other]:
+            k = self.kind(x, st)
+            if k is None or not k[1]:
+                return None
+            bounds.append(k[0])
+        return sum(bounds), True
 
     def _num(self, e, st: _State, ind: str) -> str:
         """Code for the Python integer i of an expression whose :meth:`kind` is known (raising ``_Err``
@@ -749,13 +752,7 @@ class _Writer:
         if name in ("Builtin_YEAR", "Builtin_MONTH", "Builtin_DAY", "Function"):
             return f"{self.named(self.expr(e, st, ind), ind)}[0]"
         if name == "Builtin_IF":
-            r = self.tmp()
-            cond = self.ebv(e.arg1, st, ind)
-            self.emit(ind, f"if {cond}:")
-            self.emit(ind + "    ", f"{r} = {self._num(e.arg2, st, ind + '    ')}")
-            self.emit(ind, "else:")
-            self.emit(ind + "    ", f"{r} = {self._num(e.arg3, st, ind + '    ')}")
-            return r
+            return self._if(e, st, ind, self._num)
         linear = _linear(e)
         if linear is not None:
             names = [self.var(var, st, ind) for _sign, _factor, var in linear]
@@ -1063,13 +1060,17 @@ class _Writer:
         return f"_date_part_value({self.expr(e.arg, st, ind)}, 'day')", False
 
     def _Builtin_IF(self, e, st, ind):
+        return self._if(e, st, ind, self.expr), False
+
+    def _if(self, e, st, ind, write) -> str:
+        """``IF(c, a, b)`` into a temporary: ``write`` (expr, or _num for the integer) of a or b."""
         r = self.tmp()
         cond = self.ebv(e.arg1, st, ind)
         self.emit(ind, f"if {cond}:")
-        self.emit(ind + "    ", f"{r} = {self.expr(e.arg2, st, ind + '    ')}")
+        self.emit(ind + "    ", f"{r} = {write(e.arg2, st, ind + '    ')}")
         self.emit(ind, "else:")
-        self.emit(ind + "    ", f"{r} = {self.expr(e.arg3, st, ind + '    ')}")
-        return r, False
+        self.emit(ind + "    ", f"{r} = {write(e.arg3, st, ind + '    ')}")
+        return r
 
     def _Builtin_BOUND(self, e, st, ind):
         if not isinstance(e.arg, Variable):
