@@ -183,7 +183,7 @@ class _Writer:
             "_row": _row, "_fail": _fail, "_now_term": _now_term, "_Found": _Found, "INTEGERS": _INTEGERS,
             "_integer_of_text": _integer_of_text, "L": L, "B": B, "N": _s.N, "E": (), "ONE": (0,),
             "XSD_INTEGER": _s.XSD_INTEGER, "_as_term": _s._as_term, "Decimal": Decimal, "XSD_DECIMAL": _s.XSD_DECIMAL,
-            "XSD_DATE": _s.XSD_DATE, "PLAIN_DATES": _s._PLAIN_DATES,
+            "XSD_DATE": _s.XSD_DATE, "PLAIN_DATES": _s._PLAIN_DATES, "_plain_date": _s._plain_date,
         }
         self._const_names: dict = {}
         self.locals: dict[str, str] = {}
@@ -195,6 +195,7 @@ class _Writer:
         self.helpers: list[str] = []  # the EXISTS functions' source
         self.projected: set = set()
         self.root = None  # the query's algebra (its Project)
+        self.compared: set = set()  # the variables the query compares with another variable
 
     # -- names ------------------------------------------------------------------------------------
     def const(self, value) -> str:
@@ -256,6 +257,9 @@ class _Writer:
         names = [str(v) for v in p.PV]
         self.projected = set(names)
         self.root = p
+        self.compared = {str(x) for n in _below(p) if _is_node(n) and n.name == "RelationalExpression"
+                         and isinstance(n.get("expr"), Variable) and isinstance(n.get("other"), Variable)
+                         for x in (n.expr, n.other)}
         if "failure" in names:
             raise Unsupported("generated SPARQL: ?failure projected")
         this = self.local("this")
@@ -368,9 +372,19 @@ class _Writer:
         """The pending conjuncts whose variables are all bound now, checked here."""
         ready = [c for c in pending if id(c) not in st.done and c.vars <= st.certain]
         for c in ready:  # (each knowing what the ones before it established)
-            self.check(c.expr, st, ind)
-            st = st.checked([c])
+            st = self._check_one(c, st, ind)
         return st
+
+    def _check_one(self, c: _Check, st: _State, ind: str) -> _State:
+        """Conjunct ``c`` checked here; for a variable it shows to be an xsd:date literal that the query
+        compares with another variable, whether its text is a plain date, once (``pd:`` local, what
+        _compare's fast path asks of both sides): a loop then asks it of its own variable only."""
+        self.check(c.expr, st, ind)
+        var = c.date_var
+        if var is not None and var in st.certain and var not in st.dates and var in self.compared:
+            v = self.local(var)
+            self.emit(ind, f"{self.local('pd:' + var)} = PLAIN_DATES.get({v}[0]) or _plain_date({v}[0])")
+        return st.checked([c])
 
     def _filter(self, p, st: _State, pending: list, cont, ind: str) -> None:
         checks = [_Check(c) for c in _conjuncts(p.expr)]
@@ -378,9 +392,8 @@ class _Writer:
         def after(st2: _State, ind2: str) -> None:
             for c in checks:
                 if id(c) not in st2.done:
-                    self.check(c.expr, st2, ind2)
-                    st2 = st2.checked([c])
-            cont(st2.checked(checks), ind2)
+                    st2 = self._check_one(c, st2, ind2)
+            cont(st2, ind2)  # (every conjunct checked, each where it was written)
 
         self.pattern(p.p, st, pending + [c for c in checks if c.pushable], after, ind)
 
@@ -661,7 +674,7 @@ class _Writer:
                 and str(other) in st.dates):  # two xsd:date literals: _compare's fast path for them
             a, b, r = self.local(str(e.expr)), self.local(str(other)), self.tmp()
             self.emit_lines(ind, [
-                f"if PLAIN_DATES.get({a}[0]) and PLAIN_DATES.get({b}[0]):",
+                f"if {self.local('pd:' + str(e.expr))} and {self.local('pd:' + str(other))}:",
                 f"    {r} = {a}[0] {'==' if op == '=' else op} {b}[0]",
                 "else:",
                 f"    {r} = _compare({op!r}, {a}, {b})",
