@@ -52,11 +52,13 @@ class _State:
     """What the generated code knows at one point: variables certainly bound, variables assigned but
     perhaps unbound (``None``: a BIND whose expression erred), and the filter checks already made."""
 
-    __slots__ = ("certain", "maybe", "done", "entries", "dates", "nums", "found")
+    __slots__ = ("certain", "maybe", "done", "entries", "dates", "nums", "found", "texts")
 
     def __init__(self, certain: frozenset, maybe: frozenset, done: frozenset, entries: tuple = (),
-                 dates: frozenset = frozenset(), nums: tuple = (), found: bool = False):
+                 dates: frozenset = frozenset(), nums: tuple = (), found: bool = False, texts: tuple = ()):
         self.certain, self.maybe, self.done = certain, maybe, done
+        # (variable, local name) of the texts (STR) of certainly bound variables already written into a local
+        self.texts = texts
         # (variable, local name) of the index entries (``spo.get(v)``) already looked up for certainly
         # bound variables: a later pattern on the same subject reuses them
         self.entries = entries
@@ -196,6 +198,7 @@ class _Writer:
         self.projected: set = set()
         self.root = None  # the query's algebra (its Project)
         self.compared: set = set()  # the variables the query compares with another variable
+        self.str_counts: dict = {}  # variable -> how often the query takes its STR
 
     # -- names ------------------------------------------------------------------------------------
     def const(self, value) -> str:
@@ -257,6 +260,9 @@ class _Writer:
         names = [str(v) for v in p.PV]
         self.projected = set(names)
         self.root = p
+        for n in _below(p):
+            if _is_node(n) and n.name == "Builtin_STR" and isinstance(n.arg, Variable):
+                self.str_counts[str(n.arg)] = self.str_counts.get(str(n.arg), 0) + 1
         self.compared = {str(x) for n in _below(p) if _is_node(n) and n.name == "RelationalExpression"
                          and isinstance(n.get("expr"), Variable) and isinstance(n.get("other"), Variable)
                          for x in (n.expr, n.other)}
@@ -375,10 +381,28 @@ class _Writer:
             st = self._check_one(c, st, ind)
         return st
 
+    def _texts(self, e, st: _State, ind: str) -> _State:
+        """Before ``e`` is written: the text of each certainly bound variable of which ``e`` takes STR and
+        the query more than once, into a local (a term of the data: its text never errs), read from
+        there by every STR, SUBSTR and digit cast of it that follows (the check-digit rules slice one
+        text a dozen times)."""
+        known = dict(st.texts)
+        new = []
+        for x in _below(e):
+            if (_is_node(x) and x.name == "Builtin_STR" and isinstance(x.arg, Variable) and str(x.arg) in st.certain
+                    and self.str_counts.get(str(x.arg), 0) > 1 and str(x.arg) not in known):
+                var = str(x.arg)
+                v, local = self.local(var), self.local("str:" + var)
+                self.emit(ind, f"{local} = ({v}[0] if type({v}) is L else _str({v})[0])")
+                known[var] = local
+                new.append((var, local))
+        return st._with(texts=st.texts + tuple(new)) if new else st
+
     def _check_one(self, c: _Check, st: _State, ind: str) -> _State:
         """Conjunct ``c`` checked here; for a variable it shows to be an xsd:date literal that the query
         compares with another variable, whether its text is a plain date, once (``pd:`` local, what
         _compare's fast path asks of both sides): a loop then asks it of its own variable only."""
+        st = self._texts(c.expr, st, ind)
         self.check(c.expr, st, ind)
         var = c.date_var
         if var is not None and var in st.certain and var not in st.dates and var in self.compared:
@@ -401,6 +425,7 @@ class _Writer:
         var = str(p.var)
 
         def after(st2: _State, ind2: str) -> None:
+            st2 = self._texts(p.expr, st2, ind2)
             v = self.local(var)
             fresh = var not in st2.certain and var not in st2.maybe
             value = v if fresh else self.tmp()  # (a new variable is assigned its value directly)
@@ -947,6 +972,8 @@ class _Writer:
         """For ``STR(x)``: code for the text (the lexical form), with ``x`` read once."""
         if getattr(e, "name", None) != "Builtin_STR":
             return None
+        if isinstance(e.arg, Variable) and str(e.arg) in dict(st.texts):
+            return dict(st.texts)[str(e.arg)]
         x = self.named(self.expr(e.arg, st, ind), ind)
         return f"({x}[0] if type({x}) is L else _str({x})[0])"
 
@@ -998,7 +1025,8 @@ class _Writer:
             var, first, end = digits
             v = self.var(var, st, ind)
             text, t = self.tmp(), self.tmp()
-            self.emit(ind, f"{text} = ({v}[0] if type({v}) is L else _str({v})[0])[{first}:{end}]")
+            whole = dict(st.texts).get(var) or f"({v}[0] if type({v}) is L else _str({v})[0])"
+            self.emit(ind, f"{text} = {whole}[{first}:{end}]")
             self.emit(ind, f"{t} = INTEGERS.get({text})")  # the digits' value, made once per text
             self.emit(ind, f"if {t} is None:")
             self.emit(ind, f"    {t} = _integer_of_text({text})")
