@@ -6,6 +6,7 @@ random graphs for the query shapes of test_fastsparql, and on the W3C SHACL-SPAR
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -165,6 +166,26 @@ FAST_PATHS = [
     """SELECT DISTINCT $this ?value WHERE { $this $PATH ?x . ?x ex:of ?value ; ex:when ?t .
        ?y ex:of ?value ; ex:when ?t . FILTER (?x != ?y) $this $PATH ?y . }""",
     """SELECT $this ?value WHERE { $this $PATH ?value . FILTER (DATATYPE(?value) = xsd:date && STR(?value) > SUBSTR(STR(NOW()), 1, 10)) }""",
+    # numbers of known kinds compared and summed as Python integers: digit casts, IF of them, sums with a
+    # constant, YEAR/MONTH/DAY of any value, the modulo idiom of a year and of a check-digit sum
+    """SELECT $this ?value WHERE { $this $PATH ?value ; ex:b ?d .
+       BIND (xsd:integer(SUBSTR(STR(?value), 1, 2)) AS ?dd) BIND (xsd:integer(SUBSTR(STR(?value), 2, 1)) AS ?mm)
+       BIND (xsd:integer(SUBSTR(STR(?value), 3, 2)) AS ?yy)
+       BIND (IF(?dd > 40, ?dd - 40, ?dd) AS ?dag) BIND (IF(?mm > 5, ?mm - 5, IF(?mm > 2, ?mm - 2, ?mm)) AS ?m2)
+       FILTER ((?dag != DAY(?d) || ?m2 != MONTH(?d)) && ?yy = YEAR(?d) - 100 * FLOOR(YEAR(?d) / 100)) }""",
+    """SELECT $this ?value WHERE { $this $PATH ?value .
+       BIND (xsd:integer(SUBSTR(STR(?value), 1, 1)) AS ?d1) BIND (xsd:integer(SUBSTR(STR(?value), 2, 2)) AS ?d2)
+       BIND (3*?d1 + 7*?d2 AS ?s) BIND (?d1 + ?d2 - 3 AS ?t)
+       FILTER (!((?d1 >= 1 && ?d1 <= 3) || (?t >= 4 && ?t <= 50)) || (?s - 11 * FLOOR(?s / 11)) = 9 || ?t = ?d2) }""",
+    # (the computed number itself as the value: the same term)
+    """SELECT $this ?value WHERE { $this $PATH ?x ; ex:b ?d . BIND (xsd:integer(SUBSTR(STR(?x), 1, 2)) AS ?n)
+       BIND (IF(?n > 3, ?n - 3 + YEAR(?d), ?n + 1) AS ?value) FILTER (?value > 2) }""",
+    """SELECT $this ?value WHERE { $this $PATH ?x . BIND (xsd:integer(SUBSTR(STR(?x), 1, 3)) AS ?s)
+       BIND ((?s - 7 * FLOOR(?s / 7)) + ?s AS ?value) }""",
+    # what follows a UNION once per value of the variables the branches bind and the rest reads (a branch
+    # binding one that another does not; nested; a blank node of a branch)
+    """SELECT $this ?value ?d WHERE { $this $PATH ?value . { ?v ex:of $this } UNION { ?d ex:to ?v } UNION { ?v ex:has [ ex:of ?d ] }
+       ?v ex:when ?w . FILTER (DATATYPE(?w) = xsd:date || BOUND(?d)) }""",
 ]
 
 
@@ -186,6 +207,10 @@ def test_the_fast_paths_are_written():
     assert "INTEGERS.get(" in sources[4] and " is N and type(" not in sources[4]  # the sum without type guards
     assert "{(x, type(x)) for x in" in sources[5]
     assert "_now_term()" in sources[6]
+    once = r"if t\d+\.get\(v\d+\) is type\(v\d+\):"  # after a UNION, once per value (a dict by the value, or by a tuple of values)
+    assert re.search(once, sources[1]) and re.search(r"if t\d+ in t\d+:", sources[-1])
+    for source in sources[7:10]:  # numbers as Python integers: no call of the general arithmetic and comparison
+        assert "_add_values" not in source and "_compare(" not in source and "_mul_values" not in source
 
 
 @pytest.mark.parametrize("now", [

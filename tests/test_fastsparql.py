@@ -49,7 +49,8 @@ VALUES = st.sampled_from([
     Literal("2024-06-20"), Literal("abc"), Literal("ABC", lang="nb"), Literal("123"), Literal("0"),
     Literal("7", datatype=XSD.integer), Literal("-3", datatype=XSD.integer), Literal("2.5", datatype=XSD.decimal),
     Literal("1e2", datatype=XSD.double), Literal("x", datatype=XSD.integer), Literal("true", datatype=XSD.boolean),
-    Literal("2024", datatype=XSD.gYear), Literal("123", datatype=XSD.string),
+    Literal("2024", datatype=XSD.gYear), Literal("123", datatype=XSD.string), Literal("-12"), Literal("81234567890123"),
+    Literal("2024-06-20T23:30:00", datatype=XSD.dateTime), Literal("2024-06-20+02:00", datatype=XSD.date),
     EX.one, EX.two, EX.n1, EX.n2,
 ])
 NODES = st.sampled_from([EX.f, EX.n1, EX.n2, EX.d])

@@ -687,12 +687,18 @@ class _Generator:
         evaluator = self.const(arg, "SPARQL")
         if by_values is None:
             return [f"if {evaluator}(ctx, f):", "    return False"]
-        # a local query: its rows for these values, remembered across records, else evaluated
-        cache, predicate = by_values
+        # a local query: its rows for these values (of one predicate, or a pair of tuples for two),
+        # remembered across records, else evaluated
+        cache, predicates = by_values
         rows = self.const(cache, "ROWS")
-        values = (self.body.focus_values(predicate) if self.body is not None
-                  else f"spo.get(f, ED).get({self.const(predicate, 'P')}, E)")
-        return [f"_r = {rows}.get(tuple({values}))",
+
+        def values(predicate) -> str:
+            return (self.body.focus_values(predicate) if self.body is not None
+                    else f"spo.get(f, ED).get({self.const(predicate, 'P')}, E)")
+
+        keys = [f"tuple({values(p)})" for p in ((predicates,) if type(predicates) is str else predicates)]
+        key = keys[0] if len(keys) == 1 else f"({', '.join(keys)})"
+        return [f"_r = {rows}.get({key})",
                 f"if _r is None and {evaluator}(ctx, f) or _r:", "    return False"]
 
 

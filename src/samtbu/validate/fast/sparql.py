@@ -1480,8 +1480,9 @@ def compile_sparql_constraint(g: Graph, constraint, select: str, path_sparql: st
     elif pair is not None and not uses_this:
         evaluate = _by_two_predicates(cache, pair, evaluate)
     evaluate.locality = locality
-    # for generated code: a local query on one predicate, not using $this, is looked up by the values
-    evaluate.cache_by_values = (cache, single) if single is not None and not uses_this else None
+    # for generated code: a local query on one or two predicates, not using $this, is looked up by the
+    # values (the key ``evaluate`` remembers its rows by: the values' tuple, or a pair of them)
+    evaluate.cache_by_values = (cache, single if single is not None else pair) if (single or pair) and not uses_this else None
     return evaluate
 
 

@@ -52,20 +52,23 @@ class _State:
     """What the generated code knows at one point: variables certainly bound, variables assigned but
     perhaps unbound (``None``: a BIND whose expression erred), and the filter checks already made."""
 
-    __slots__ = ("certain", "maybe", "done", "entries", "dates", "ints", "found")
+    __slots__ = ("certain", "maybe", "done", "entries", "dates", "nums", "found", "texts")
 
     def __init__(self, certain: frozenset, maybe: frozenset, done: frozenset, entries: tuple = (),
-                 dates: frozenset = frozenset(), ints: frozenset = frozenset(), found: bool = False):
+                 dates: frozenset = frozenset(), nums: tuple = (), found: bool = False, texts: tuple = ()):
         self.certain, self.maybe, self.done = certain, maybe, done
+        # (variable, local name) of the texts (STR) of certainly bound variables already written into a local
+        self.texts = texts
         # (variable, local name) of the index entries (``spo.get(v)``) already looked up for certainly
         # bound variables: a later pattern on the same subject reuses them
         self.entries = entries
         # certainly bound variables that passed ``DATATYPE(?v) = xsd:date``: literals typed xsd:date (a
         # variable bound by a triple pattern is a term of the data, never a computed number or boolean)
         self.dates = dates
-        # variables BIND assigned the digits of a text (xsd:integer(SUBSTR(STR(?v), i, n)), n <= 12):
-        # unbound or an xsd:integer below 10**12
-        self.ints = ints
+        # variables BIND assigned a number of a known kind (_Writer.kind: the digits of a text, a sum of
+        # such, YEAR of a date, ...): (name, bound, is_int): unbound, or a value N((i, xsd:integer)) (is_int)
+        # or N((Decimal(i), xsd:decimal)) for a Python integer i with abs(i) < bound
+        self.nums = nums
         # inside a ``try`` that ends the search once a row is made (every projected variable is bound:
         # any further solution gives the same row again)
         self.found = found
@@ -76,14 +79,23 @@ class _State:
         return _State(**fields)
 
     def bind(self, names) -> _State:
-        return self._with(certain=self.certain | set(names), maybe=self.maybe - set(names), ints=self.ints - set(names))
+        return self._with(certain=self.certain | set(names), maybe=self.maybe - set(names),
+                          nums=tuple(n for n in self.nums if n[0] not in names))
 
-    def assign_maybe(self, name: str, digits: bool = False) -> _State:
+    def assign_maybe(self, name: str, kind: tuple | None = None) -> _State:
+        """After ``BIND(... AS ?name)``; ``kind``: (bound, is_int) of the number it assigned, if known."""
         if name in self.certain:
             return self
         if name in self.maybe:  # assigned again: known no more
-            return self._with(ints=self.ints - {name})
-        return self._with(maybe=self.maybe | {name}, ints=self.ints | {name} if digits else self.ints)
+            return self._with(nums=tuple(n for n in self.nums if n[0] != name))
+        return self._with(maybe=self.maybe | {name}, nums=self.nums + ((name, *kind),) if kind is not None else self.nums)
+
+    def num(self, name: str) -> tuple | None:
+        """(bound, is_int) of a variable BIND assigned a number of a known kind; None for any other."""
+        for n, bound, is_int in self.nums:
+            if n == name:
+                return bound, is_int
+        return None
 
     def checked(self, checks) -> _State:
         """After these filter conjuncts held."""
@@ -137,6 +149,25 @@ def _bgp_vars_below(p) -> set:
             for triple in x.triples for t in triple if isinstance(t, (Variable, BNode))}
 
 
+def _vars_outside(root, node) -> set:
+    """The variables (blank nodes as ``_:id``) that ``root`` mentions outside ``node``, projected ones too."""
+    out = set()
+    stack = [root]
+    while stack:
+        x = stack.pop()
+        if x is node:
+            continue
+        if isinstance(x, Variable):
+            out.add(str(x))
+        elif isinstance(x, BNode):
+            out.add("_:" + str(x))
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif _is_node(x):
+            stack.extend(v for k, v in x.items() if not str(k).startswith("_"))
+    return out
+
+
 def _names(e) -> set:
     """Every algebra or expression node name below ``e``."""
     return {x.name for x in _below(e) if _is_node(x)}
@@ -154,7 +185,7 @@ class _Writer:
             "_row": _row, "_fail": _fail, "_now_term": _now_term, "_Found": _Found, "INTEGERS": _INTEGERS,
             "_integer_of_text": _integer_of_text, "L": L, "B": B, "N": _s.N, "E": (), "ONE": (0,),
             "XSD_INTEGER": _s.XSD_INTEGER, "_as_term": _s._as_term, "Decimal": Decimal, "XSD_DECIMAL": _s.XSD_DECIMAL,
-            "XSD_DATE": _s.XSD_DATE, "PLAIN_DATES": _s._PLAIN_DATES,
+            "XSD_DATE": _s.XSD_DATE, "PLAIN_DATES": _s._PLAIN_DATES, "_plain_date": _s._plain_date,
         }
         self._const_names: dict = {}
         self.locals: dict[str, str] = {}
@@ -165,6 +196,9 @@ class _Writer:
         self.helper_depth = 0
         self.helpers: list[str] = []  # the EXISTS functions' source
         self.projected: set = set()
+        self.root = None  # the query's algebra (its Project)
+        self.compared: set = set()  # the variables the query compares with another variable
+        self.str_counts: dict = {}  # variable -> how often the query takes its STR
 
     # -- names ------------------------------------------------------------------------------------
     def const(self, value) -> str:
@@ -225,6 +259,13 @@ class _Writer:
             raise Unsupported("generated SPARQL: no projection at the top")
         names = [str(v) for v in p.PV]
         self.projected = set(names)
+        self.root = p
+        for n in _below(p):
+            if _is_node(n) and n.name == "Builtin_STR" and isinstance(n.arg, Variable):
+                self.str_counts[str(n.arg)] = self.str_counts.get(str(n.arg), 0) + 1
+        self.compared = {str(x) for n in _below(p) if _is_node(n) and n.name == "RelationalExpression"
+                         and isinstance(n.get("expr"), Variable) and isinstance(n.get("other"), Variable)
+                         for x in (n.expr, n.other)}
         if "failure" in names:
             raise Unsupported("generated SPARQL: ?failure projected")
         this = self.local("this")
@@ -295,19 +336,79 @@ class _Writer:
             self.pattern(p.p1, st, pending, lambda st1, ind1: self.pattern(p.p2, st1, pending, cont, ind1), ind)
         elif name == "Union":
             # each branch in a loop of its own, so that dropping a row in one never skips the other
+            cont = self._once_per_key(p, st, cont, ind)
             for branch in (p.p1, p.p2):
                 self.emit(ind, "for _once in ONE:")
                 self.pattern(branch, st, pending, cont, ind + "    ")
         else:
             raise Unsupported(f"generated SPARQL: {name}")
 
+    def _once_per_key(self, union, st: _State, cont, ind: str):
+        """``cont`` after a UNION, run once per value of its key: the variables the branches bind that the
+        query mentions outside the UNION (the filters, later patterns and the projection read no other
+        variable of the branches, and the others are fixed while the UNION runs). What follows the UNION
+        is a pure function of them: for a key met before (both branches reaching one assessment, say) it
+        would make only rows already kept (each row is kept once), so it is skipped. Not for a query that
+        reads the time or makes random values, nor where a branch may assign a variable bound before."""
+        inside = _all_vars(union) | _bgp_vars_below(union)
+        if (self.helper_depth or _names(self.root) & _NONDETERMINISTIC or inside & st.maybe):
+            return cont
+        key_vars = sorted((inside & _vars_outside(self.root, union)) - st.certain)
+        seen = self.tmp()
+        self.emit(ind, f"{seen} = {{}}")
+
+        def once(st2: _State, ind2: str) -> None:
+            slots = [self.local(v) if v in st2.certain or v in st2.maybe else None for v in key_vars]
+            if len(slots) == 1 and slots[0] is not None:  # a dict of the value's type (an IRI is no blank node)
+                v = slots[0]
+                self.emit(ind2, f"if {seen}.get({v}) is type({v}):")
+                self.emit(ind2, "    continue")
+                self.emit(ind2, f"{seen}[{v}] = type({v})")
+            else:
+                k = self.tmp()
+                self.emit(ind2, f"{k} = ({''.join(f'{v}, type({v}), ' if v else 'None, None, ' for v in slots)})")
+                self.emit(ind2, f"if {k} in {seen}:")
+                self.emit(ind2, "    continue")
+                self.emit(ind2, f"{seen}[{k}] = True")
+            cont(st2, ind2)
+
+        return once
+
     def _ready(self, st: _State, pending: list, ind: str) -> _State:
         """The pending conjuncts whose variables are all bound now, checked here."""
         ready = [c for c in pending if id(c) not in st.done and c.vars <= st.certain]
         for c in ready:  # (each knowing what the ones before it established)
-            self.check(c.expr, st, ind)
-            st = st.checked([c])
+            st = self._check_one(c, st, ind)
         return st
+
+    def _texts(self, e, st: _State, ind: str) -> _State:
+        """Before ``e`` is written: the text of each certainly bound variable of which ``e`` takes STR and
+        the query more than once, into a local (a term of the data: its text never errs), read from
+        there by every STR, SUBSTR and digit cast of it that follows (the check-digit rules slice one
+        text a dozen times)."""
+        known = dict(st.texts)
+        new = []
+        for x in _below(e):
+            if (_is_node(x) and x.name == "Builtin_STR" and isinstance(x.arg, Variable) and str(x.arg) in st.certain
+                    and self.str_counts.get(str(x.arg), 0) > 1 and str(x.arg) not in known):
+                var = str(x.arg)
+                v, local = self.local(var), self.local("str:" + var)
+                self.emit(ind, f"{local} = ({v}[0] if type({v}) is L else _str({v})[0])")
+                known[var] = local
+                new.append((var, local))
+        return st._with(texts=st.texts + tuple(new)) if new else st
+
+    def _check_one(self, c: _Check, st: _State, ind: str) -> _State:
+        """Conjunct ``c`` checked here; for a variable it shows to be an xsd:date literal that the query
+        compares with another variable, whether its text is a plain date, once (``pd:`` local, what
+        _compare's fast path asks of both sides): a loop then asks it of its own variable only."""
+        st = self._texts(c.expr, st, ind)
+        self.check(c.expr, st, ind)
+        var = c.date_var
+        if var is not None and var in st.certain and var not in st.dates and var in self.compared:
+            v = self.local(var)
+            self.emit(ind, f"{self.local('pd:' + var)} = PLAIN_DATES.get({v}[0]) or _plain_date({v}[0])")
+        return st.checked([c])
 
     def _filter(self, p, st: _State, pending: list, cont, ind: str) -> None:
         checks = [_Check(c) for c in _conjuncts(p.expr)]
@@ -315,9 +416,8 @@ class _Writer:
         def after(st2: _State, ind2: str) -> None:
             for c in checks:
                 if id(c) not in st2.done:
-                    self.check(c.expr, st2, ind2)
-                    st2 = st2.checked([c])
-            cont(st2.checked(checks), ind2)
+                    st2 = self._check_one(c, st2, ind2)
+            cont(st2, ind2)  # (every conjunct checked, each where it was written)
 
         self.pattern(p.p, st, pending + [c for c in checks if c.pushable], after, ind)
 
@@ -325,6 +425,7 @@ class _Writer:
         var = str(p.var)
 
         def after(st2: _State, ind2: str) -> None:
+            st2 = self._texts(p.expr, st2, ind2)
             v = self.local(var)
             fresh = var not in st2.certain and var not in st2.maybe
             value = v if fresh else self.tmp()  # (a new variable is assigned its value directly)
@@ -343,8 +444,7 @@ class _Writer:
                 self.emit(ind2, f"    {v} = {value}")
                 self.emit(ind2, f"elif {value} is not None and not ({v} == {value}):")
                 self.emit(ind2, "    continue")
-            digits = _s._fixed_substr_of_str(p.expr.expr[0]) if _is_integer_cast(p.expr) else None
-            cont(st2.assign_maybe(var, digits is not None and digits[2] - digits[1] <= 12), ind2)
+            cont(st2.assign_maybe(var, self.kind(p.expr, st2)), ind2)
 
         self.pattern(p.p, st, pending, after, ind)
 
@@ -563,7 +663,8 @@ class _Writer:
             self.emit(ind, "except _Err as _x:")
             self.emit(ind, f"    {t} = _x")
             values.append(t)
-        return f"_and_values(({', '.join(values)},))", True
+        # (every operand true, the common case, without the call)
+        return f"({' and '.join(f'{v} is True' for v in values)} or _and_values(({', '.join(values)},)))", True
 
     def _UnaryNot(self, e, st, ind):
         return f"(not {self.ebv(e.expr, st, ind)})", True
@@ -589,11 +690,16 @@ class _Writer:
             if op == "=":
                 return f"(type({t}) is str and {t} == {iri})", True
             return f"(not (type({t}) is str and {t} == {iri}))", True
+        if self.kind(e.expr, st) is not None and self.kind(other, st) is not None:
+            # two numbers of known kinds (xsd:integer, or xsd:decimal of an integer): _compare's value is
+            # that of Python's comparison of their integers (exact between int and Decimal)
+            a = self.named(self._num(e.expr, st, ind), ind)
+            return f"({a} {'==' if op == '=' else op} {self._num(other, st, ind)})", True
         if (isinstance(e.expr, Variable) and isinstance(other, Variable) and str(e.expr) in st.dates
                 and str(other) in st.dates):  # two xsd:date literals: _compare's fast path for them
             a, b, r = self.local(str(e.expr)), self.local(str(other)), self.tmp()
             self.emit_lines(ind, [
-                f"if PLAIN_DATES.get({a}[0]) and PLAIN_DATES.get({b}[0]):",
+                f"if {self.local('pd:' + str(e.expr))} and {self.local('pd:' + str(other))}:",
                 f"    {r} = {a}[0] {'==' if op == '=' else op} {b}[0]",
                 "else:",
                 f"    {r} = _compare({op!r}, {a}, {b})",
@@ -626,6 +732,79 @@ class _Writer:
         ])
         self.emit(ind, f"    {r} = {self.expr(e, st, ind + '    ')}")
         return r
+
+    def kind(self, e, st: _State) -> tuple[int, bool] | None:
+        """(bound, is_int) when the value of ``e``, wherever it has one (no error), is N((i, xsd:integer))
+        (is_int) or N((Decimal(i), xsd:decimal)) for a Python integer i with abs(i) < bound: integer
+        constants, the digit casts, YEAR/MONTH/DAY (rdflib makes an xsd:integer of a year of at most four
+        digits), variables BIND assigned such, sums of integers, the check-digit sums, the modulo idiom of
+        one and IF of two of one kind. None for any other expression (nothing known)."""
+        if isinstance(e, Variable):
+            return st.num(str(e))
+        if isinstance(e, Literal):
+            constant = _s._int_constant(e)
+            return (abs(constant) + 1, True) if constant is not None else None
+        name = getattr(e, "name", None)
+        if _alone(e):
+            return self.kind(e.expr, st)
+        if name in ("Builtin_YEAR", "Builtin_MONTH", "Builtin_DAY"):
+            return _DATE_PART_BOUND, True
+        if name == "Function" and _is_integer_cast(e):
+            digits = _s._fixed_substr_of_str(e.expr[0])
+            return (10 ** (digits[2] - digits[1]), True) if digits is not None else None
+        if name == "Builtin_IF":
+            a, b = self.kind(e.arg2, st), self.kind(e.arg3, st)
+            return (max(a[0], b[0]), a[1]) if a is not None and b is not None and a[1] == b[1] else None
+        if name != "AdditiveExpression":
+            return None
+        linear = _linear(e)
+        if linear is not None:  # written on Python integers (_linear_sum) when every variable is a small one
+            small = self._small_ints(st)
+            if not all(var in small for _sign, _factor, var in linear):
+                return None
+            bound = sum((abs(factor) if factor is not None else 1) * st.num(var)[0] for _sign, factor, var in linear)  # type: ignore[index]
+            return bound, all(factor is None for _sign, factor, _var in linear)
+        mod = _modulo(e)
+        if mod is not None:  # Decimal(X modulo K): what _operand's fast path gives, below 10**24
+            x = self.kind(mod[0], st)
+            return (mod[1], False) if x is not None and x[0] <= _SMALL else None
+        bounds = []
+        for x in [e.expr, *e.other]:
+            k = self.kind(x, st)
+            if k is None or not k[1]:
+                return None
+            bounds.append(k[0])
+        return sum(bounds), True
+
+    def _num(self, e, st: _State, ind: str) -> str:
+        """Code for the Python integer i of an expression whose :meth:`kind` is known (raising ``_Err``
+        where the expression errs, its operands evaluated in the same order)."""
+        if isinstance(e, Variable):
+            v = self.var(str(e), st, ind)
+            return f"{v}[0]" if st.num(str(e))[1] else f"int({v}[0])"  # type: ignore[index]
+        if isinstance(e, Literal):
+            return repr(_s._int_constant(e))
+        name = getattr(e, "name", None)
+        if _alone(e):
+            return self._num(e.expr, st, ind)
+        if name in ("Builtin_YEAR", "Builtin_MONTH", "Builtin_DAY", "Function"):
+            return f"{self.named(self.expr(e, st, ind), ind)}[0]"
+        if name == "Builtin_IF":
+            return self._if(e, st, ind, self._num)
+        linear = _linear(e)
+        if linear is not None:
+            names = [self.var(var, st, ind) for _sign, _factor, var in linear]
+            return "(" + " ".join(f"{sign} {factor} * {v}[0]" if factor is not None else f"{sign} {v}[0]"
+                                  for (sign, factor, _var), v in zip(linear, names, strict=True)) + ")"
+        mod = _modulo(e)
+        if mod is not None:
+            return f"({self.named(self._num(mod[0], st, ind), ind)} % {mod[1]})"
+        parts = [self.named(self._num(x, st, ind), ind) for x in [e.expr, *e.other]]
+        return "(" + parts[0] + "".join(f" {op} {x}" for op, x in zip(e.op, parts[1:], strict=True)) + ")"
+
+    def _small_ints(self, st: _State) -> set:
+        """The variables known to be unbound or an xsd:integer below 10**12 (what _linear_sum needs)."""
+        return {n for n, bound, is_int in st.nums if is_int and bound <= _TERM}
 
     def _compare(self, op: str, a: str, b: str, b_value, ind: str) -> str:
         """``_compare(op, a, b)`` with its fast paths written out (``b_value``: b's value when it is a
@@ -696,6 +875,9 @@ class _Writer:
         linear = _linear(e)
         if linear is not None:
             return self._linear_sum(e, linear, st, ind), False
+        found = self.kind(e, st)
+        if found is not None and found[1]:  # integers only (_add_values: an xsd:integer of their sum)
+            return f"N(({self._num(e, st, ind)}, XSD_INTEGER))", False
         first, rest = self._operands(e, st, ind)
         return f"_add_values({first}, {self.const(tuple(e.op))}, [{', '.join(rest)}])", False
 
@@ -706,7 +888,7 @@ class _Writer:
         names = []
         for _sign, _factor, var in terms:
             names.append(self.var(var, st, ind))
-        known = {self.local(v) for v in st.ints}  # (bound here: var() raised for an unbound one)
+        known = {self.local(v) for v in self._small_ints(st)}  # (bound here: var() raised for an unbound one)
         guard = " and ".join(f"type({v}) is N and type({v}[0]) is int and {v}[1] == XSD_INTEGER and {-_TERM} < {v}[0] < {_TERM}"
                              for v in dict.fromkeys(names) if v not in known)
         total = " ".join(f"{sign} {factor} * {v}[0]" if factor is not None else f"{sign} {v}[0]"
@@ -790,6 +972,8 @@ class _Writer:
         """For ``STR(x)``: code for the text (the lexical form), with ``x`` read once."""
         if getattr(e, "name", None) != "Builtin_STR":
             return None
+        if isinstance(e.arg, Variable) and str(e.arg) in dict(st.texts):
+            return dict(st.texts)[str(e.arg)]
         x = self.named(self.expr(e.arg, st, ind), ind)
         return f"({x}[0] if type({x}) is L else _str({x})[0])"
 
@@ -810,8 +994,9 @@ class _Writer:
         if text is None:
             text = f"_string({self.expr(e.text, st, ind)})[0]"
         # whether a text matches is remembered per pattern (across records: the same years, codes and
-        # dates come again and again), a dictionary look-up instead of a search
-        memo = self.const(_Memo())
+        # dates come again and again; across queries: rules that test one text against one pattern),
+        # a dictionary look-up instead of a search
+        memo = self.const(_REGEX_MEMOS.setdefault(pattern[0], _Memo()))
         t, r = self.tmp(), self.tmp()
         self.emit(ind, f"{t} = {text}")
         self.emit(ind, f"{r} = {memo}.get({t})")
@@ -840,7 +1025,8 @@ class _Writer:
             var, first, end = digits
             v = self.var(var, st, ind)
             text, t = self.tmp(), self.tmp()
-            self.emit(ind, f"{text} = ({v}[0] if type({v}) is L else _str({v})[0])[{first}:{end}]")
+            whole = dict(st.texts).get(var) or f"({v}[0] if type({v}) is L else _str({v})[0])"
+            self.emit(ind, f"{text} = {whole}[{first}:{end}]")
             self.emit(ind, f"{t} = INTEGERS.get({text})")  # the digits' value, made once per text
             self.emit(ind, f"if {t} is None:")
             self.emit(ind, f"    {t} = _integer_of_text({text})")
@@ -915,13 +1101,17 @@ class _Writer:
         return f"_date_part_value({self.expr(e.arg, st, ind)}, 'day')", False
 
     def _Builtin_IF(self, e, st, ind):
+        return self._if(e, st, ind, self.expr), False
+
+    def _if(self, e, st, ind, write) -> str:
+        """``IF(c, a, b)`` into a temporary: ``write`` (expr, or _num for the integer) of a or b."""
         r = self.tmp()
         cond = self.ebv(e.arg1, st, ind)
         self.emit(ind, f"if {cond}:")
-        self.emit(ind + "    ", f"{r} = {self.expr(e.arg2, st, ind + '    ')}")
+        self.emit(ind + "    ", f"{r} = {write(e.arg2, st, ind + '    ')}")
         self.emit(ind, "else:")
-        self.emit(ind + "    ", f"{r} = {self.expr(e.arg3, st, ind + '    ')}")
-        return r, False
+        self.emit(ind + "    ", f"{r} = {write(e.arg3, st, ind + '    ')}")
+        return r
 
     def _Builtin_BOUND(self, e, st, ind):
         if not isinstance(e.arg, Variable):
@@ -945,8 +1135,20 @@ class _Writer:
         return f"_is_literal({self.expr(e.arg, st, ind)})", True
 
 
+_DATE_PART_BOUND = 10**5  # YEAR, MONTH, DAY of a Python date (years 1 to 9999)
 _SMALL = 10**24  # an integer this small divides by a small constant exactly in Decimal arithmetic (28 digits)
 _TERM = 10**12  # and a sum of terms this small, with constant factors below 10**6, stays below it
+
+
+def _alone(e) -> bool:
+    """Whether ``e`` is an operator node with one operand alone (its value is that operand's, as
+    expr_kind writes it)."""
+    name = getattr(e, "name", None)
+    if name in ("AdditiveExpression", "MultiplicativeExpression", "RelationalExpression"):
+        return e.other is None
+    if name in ("ConditionalAndExpression", "ConditionalOrExpression"):
+        return not e.other
+    return False
 
 
 def _linear(e):
@@ -1019,6 +1221,7 @@ class _Memo(dict):
         return found
 
 
+_REGEX_MEMOS: dict = {}  # a regular expression's text (without flags) -> its _Memo, shared by every query
 _INTEGERS: dict = {}  # text -> its xsd:integer value, for the digit casts
 
 
