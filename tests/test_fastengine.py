@@ -4,8 +4,10 @@ the documented differences where pyshacl is wrong against the SHACL and XSD spec
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -210,6 +212,32 @@ def test_ill_typed_literals_like_rdflib(lexical: str, dt: str):
     """Where rdflib does check, the fast engine agrees with it."""
     assert datatype_ok(lexical, XSD + dt) is False
     assert Literal(lexical, datatype=URIRef(XSD + dt)).ill_typed is True
+
+
+_VALUE_TYPES = {"integer": int, "float": float, "decimal": Decimal, "boolean": bool,
+                "date": datetime.date, "time": datetime.time, "dateTime": datetime.datetime}
+
+
+@pytest.mark.parametrize("dt", sorted(_VALUE_TYPES))
+@pytest.mark.parametrize("lexical", [
+    "1", "007", "-0", "1.5", "1.0E0", "1e3", "INF", "NaN", "true", "0", "abc", "",
+    "2026-06-01", "2026-02-30", "12:30:00", "2026-06-01T12:30:00", "2026-06-01T12:30:00+01:00",
+])
+def test_datatype_ok_is_rdflib_value_type(lexical: str, dt: str):
+    """For the datatypes rdflib reads into Python values, the verdict is rdflib's (not ill-typed, a value
+    of the datatype's Python type), read from the cached reading of the literal, in either order of use."""
+    from samtbu.validate.fast.terms import literal
+
+    lit = Literal(lexical, datatype=URIRef(XSD + dt))
+    value_type = _VALUE_TYPES[dt]
+    expected = lit.ill_typed is not True and isinstance(lit.value, value_type) and not (
+        value_type is int and isinstance(lit.value, bool))
+    assert datatype_ok(lexical, XSD + dt) is expected
+    # as the engine calls it: on the literal the reader made (normalised lexical form)
+    made = literal(lexical, XSD + dt)
+    remade = Literal(made[0], datatype=URIRef(XSD + dt))
+    assert datatype_ok(made[0], XSD + dt) is (remade.ill_typed is not True and isinstance(remade.value, value_type)
+                                              and not (value_type is int and isinstance(remade.value, bool)))
 
 
 def test_an_ill_typed_literal_does_not_spoil_its_normal_form():

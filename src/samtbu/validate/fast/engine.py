@@ -21,6 +21,7 @@ writes it, only for the SHACL output formats.
 from __future__ import annotations
 
 import datetime as _dt
+from decimal import Decimal
 import re
 from dataclasses import dataclass, field
 from functools import partial
@@ -38,7 +39,7 @@ from samtbu.validate.fast.codegen import generate_conformance
 from samtbu.validate.report import Finding
 from samtbu.validate.fast.terms import (
     RDF_LANGSTRING, RDF_TYPE, RDFS, RDFS_SUBCLASSOF, XSD, XSD_STRING, B, Data, L, from_rdflib,
-    lexical_as_rdflib, n3, rdflib_canon, to_rdflib,
+    lexical_as_rdflib, n3, rdflib_read, to_rdflib,
 )
 
 
@@ -111,7 +112,7 @@ def xsd_lexical_ok(lex: str, dt: str) -> bool | None:
 
 
 _PY_TYPES: dict[str, Any] = {
-    XSD + "integer": int, XSD + "float": float, XSD + "decimal": None, XSD + "boolean": bool,
+    XSD + "integer": int, XSD + "float": float, XSD + "decimal": Decimal, XSD + "boolean": bool,
     XSD + "date": _dt.date, XSD + "time": _dt.time, XSD + "dateTime": _dt.datetime,
 }
 _DT_OK: dict[tuple[str, str], bool] = {}
@@ -124,21 +125,17 @@ def datatype_ok(lex: str, dt: str) -> bool:
     found = _DT_OK.get(key)
     if found is not None:
         return found
-    _canon, ill = rdflib_canon(lex, dt)
+    # the type of the value rdflib gives Literal(lex, datatype=dt), from the one rdflib_read built
+    _canon, ill, value_type = rdflib_read(lex, dt)
     if ill is True:
         ok = False
     else:
         ok = True
-        if dt in _PY_TYPES:
-            value = to_rdflib(L((lex, dt, None))).value
-            if dt == XSD + "decimal":
-                from decimal import Decimal
-
-                ok = isinstance(value, Decimal)
-            elif dt == XSD + "integer":
-                ok = isinstance(value, int) and not isinstance(value, bool)
-            else:
-                ok = isinstance(value, _PY_TYPES[dt])
+        expected = _PY_TYPES.get(dt)
+        if expected is not None:
+            ok = issubclass(value_type, expected)
+            if expected is int:
+                ok = ok and not issubclass(value_type, bool)
         own = xsd_lexical_ok(lex, dt)
         if own is not None:
             ok = own

@@ -51,13 +51,15 @@ class L(tuple):
 
 # -- literal normalisation, the way rdflib does it ----------------------------------------------
 
-_CANON: dict[tuple[str, str], tuple[str, bool | None]] = {}
+_CANON: dict[tuple[str, str], tuple[str, bool | None, type]] = {}
 _CANON_MAX = 200_000
 _TERM_LOGGER = logging.getLogger("rdflib.term")
 
 
-def rdflib_canon(lex: str, dt: str) -> tuple[str, bool | None]:
-    """(rdflib's normalised lexical form, rdflib's ill_typed flag) for a typed literal; cached."""
+def rdflib_read(lex: str, dt: str) -> tuple[str, bool | None, type]:
+    """rdflib's reading of a typed literal, cached: (normalised lexical form, ill_typed flag, the Python
+    type of its value). The value's type is kept for sh:datatype (engine.datatype_ok), so that a
+    record's new value costs one rdflib Literal, not one here and another there."""
     key = (lex, dt)
     found = _CANON.get(key)
     if found is not None:
@@ -68,7 +70,7 @@ def rdflib_canon(lex: str, dt: str) -> tuple[str, bool | None]:
         lit = _RLiteral(lex, datatype=_RURIRef(dt))
     finally:
         _TERM_LOGGER.disabled = disabled
-    found = (str(lit), lit.ill_typed)
+    found = (str(lit), lit.ill_typed, type(lit.value))
     if len(_CANON) > _CANON_MAX:
         _CANON.clear()
     _CANON[key] = found
@@ -83,7 +85,7 @@ def literal(lex: str, dt: str | None = None, lang: str | None = None) -> L:
         return L((lex, None, None))
     if dt == XSD_STRING:
         return L((lex, XSD_STRING, None))
-    canon, ill = rdflib_canon(lex, dt)
+    canon, ill, _value_type = rdflib_read(lex, dt)
     # An ill-typed literal keeps its own lexical form (rdflib normalises some of them, e.g.
     # "nei"^^xsd:boolean to "false", but still knows it is ill-typed; so do we, from the original).
     return L((lex if ill else canon, dt, None))
@@ -94,7 +96,7 @@ def lexical_as_rdflib(v: L) -> str:
     lex, dt, _lang = v
     if dt is None or dt == XSD_STRING:
         return lex
-    return rdflib_canon(lex, dt)[0]
+    return rdflib_read(lex, dt)[0]
 
 
 # -- conversion to and from rdflib and pyoxigraph -------------------------------------------------
@@ -266,6 +268,6 @@ class Data:
 
 
 __all__ = [
-    "B", "L", "Data", "IndexedTriples", "literal", "lexical_as_rdflib", "rdflib_canon", "to_rdflib", "from_rdflib", "from_oxigraph", "n3",
+    "B", "L", "Data", "IndexedTriples", "literal", "lexical_as_rdflib", "rdflib_read", "to_rdflib", "from_rdflib", "from_oxigraph", "n3",
     "XSD", "RDF", "RDFS", "XSD_STRING", "RDF_LANGSTRING", "RDF_TYPE", "RDFS_SUBCLASSOF",
 ]
